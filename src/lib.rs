@@ -1,0 +1,13 @@
+//! smtp-plan: declarative SMTP conversation tests.
+//!
+//! Data flows one way: YAML -> [`scenario`] model -> [`runner`] -> results -> [`report`].
+
+pub mod cli;
+pub mod protocol;
+pub mod redact;
+pub mod report;
+pub mod runner;
+pub mod scenario;
+pub mod server;
+pub mod template;
+pub mod transport;

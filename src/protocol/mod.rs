@@ -1,0 +1,16 @@
+//! SMTP as data: replies, enhanced status codes, EHLO capabilities, commands, DATA encoding and
+//! SASL. Pure parsing and formatting; no I/O. Shared by the client and the built-in server.
+
+mod capability;
+mod command;
+mod data;
+mod enhanced;
+mod reply;
+mod sasl;
+
+pub use capability::{Capabilities, Capability};
+pub use command::{Command, CommandError, parse_command};
+pub use data::{DataDecoder, encode_data};
+pub use enhanced::EnhancedCode;
+pub use reply::{Limits, Reply, ReplyCode, ReplyError, ReplyParser};
+pub use sasl::{Mechanism, b64_decode, b64_encode, plain_response};

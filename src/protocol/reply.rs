@@ -1,0 +1,290 @@
+use std::fmt;
+
+use super::EnhancedCode;
+
+/// A three-digit SMTP reply code, 200..=599 (RFC 5321 §4.2: first digit 2-5, second 0-5).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct ReplyCode(u16);
+
+impl ReplyCode {
+    pub fn new(code: u16) -> Option<Self> {
+        (200..=599).contains(&code).then_some(Self(code))
+    }
+
+    pub fn value(self) -> u16 {
+        self.0
+    }
+
+    /// The first digit: 2 positive, 3 intermediate, 4 transient failure, 5 permanent failure.
+    pub fn class(self) -> u8 {
+        (self.0 / 100) as u8
+    }
+
+    pub fn is_positive(self) -> bool {
+        self.class() == 2
+    }
+
+    pub fn is_intermediate(self) -> bool {
+        self.class() == 3
+    }
+}
+
+impl fmt::Display for ReplyCode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.0)
+    }
+}
+
+/// A complete reply: its code and the text of each line (after `NNN-` / `NNN `).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Reply {
+    pub code: ReplyCode,
+    pub lines: Vec<String>,
+}
+
+impl Reply {
+    pub fn new(code: u16, lines: &[&str]) -> Option<Self> {
+        Some(Self {
+            code: ReplyCode::new(code)?,
+            lines: if lines.is_empty() {
+                vec![String::new()]
+            } else {
+                lines.iter().map(|l| (*l).to_owned()).collect()
+            },
+        })
+    }
+
+    /// All lines' text joined by `\n`, without the codes.
+    pub fn text(&self) -> String {
+        self.lines.join("\n")
+    }
+
+    /// The RFC 3463 enhanced code at the start of the first line, if any.
+    pub fn enhanced(&self) -> Option<EnhancedCode> {
+        EnhancedCode::parse_prefix(self.lines.first()?).map(|(c, _)| c)
+    }
+
+    /// The wire lines without CRLF: `250-first`, ..., `250 last`.
+    pub fn wire_lines(&self) -> impl Iterator<Item = String> + '_ {
+        let last = self.lines.len().saturating_sub(1);
+        self.lines.iter().enumerate().map(move |(i, l)| {
+            let sep = if i == last { ' ' } else { '-' };
+            if l.is_empty() && i == last {
+                self.code.to_string()
+            } else {
+                format!("{}{}{}", self.code, sep, l)
+            }
+        })
+    }
+}
+
+impl fmt::Display for Reply {
+    /// The exact wire form, CRLF after every line.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for line in self.wire_lines() {
+            write!(f, "{line}\r\n")?;
+        }
+        Ok(())
+    }
+}
+
+/// Bounds on what a peer may send: the longest line and the most lines in one reply.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    /// Bytes in one line, without CRLF. RFC 5321 says 512 for replies; real servers send
+    /// longer, so the default is generous.
+    pub max_line: usize,
+    pub max_lines: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Self {
+            max_line: 8192,
+            max_lines: 1000,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ReplyError {
+    #[error(
+        "malformed reply line {line:?}: expected a 3-digit code (200-599) then ' ', '-' or the end"
+    )]
+    Malformed { line: String },
+    #[error("reply code changed inside a multi-line reply: {first} then {then} in {line:?}")]
+    MixedCodes { first: u16, then: u16, line: String },
+    #[error("reply has more than {max} lines")]
+    TooManyLines { max: usize },
+}
+
+/// Assembles a reply from lines (CRLF already removed), one at a time, so that a reader can
+/// stop at any point: `push` returns `Ok(Some(reply))` once the last line arrived.
+#[derive(Debug, Default)]
+pub struct ReplyParser {
+    code: Option<ReplyCode>,
+    lines: Vec<String>,
+    limits: Limits,
+}
+
+impl ReplyParser {
+    pub fn new(limits: Limits) -> Self {
+        Self {
+            code: None,
+            lines: Vec::new(),
+            limits,
+        }
+    }
+
+    /// The lines received so far of an unfinished reply, as they came (for error messages).
+    pub fn partial(&self) -> Vec<String> {
+        let Some(code) = self.code else {
+            return Vec::new();
+        };
+        self.lines.iter().map(|l| format!("{code}-{l}")).collect()
+    }
+
+    pub fn push(&mut self, line: &str) -> Result<Option<Reply>, ReplyError> {
+        let malformed = || ReplyError::Malformed {
+            line: line.to_owned(),
+        };
+        let bytes = line.as_bytes();
+        let digits = bytes.get(..3).ok_or_else(malformed)?;
+        if !digits.iter().all(u8::is_ascii_digit) {
+            return Err(malformed());
+        }
+        let value = digits
+            .iter()
+            .fold(0u16, |acc, d| acc * 10 + u16::from(d - b'0'));
+        let code = ReplyCode::new(value).ok_or_else(malformed)?;
+        let (last, text) = match bytes.get(3) {
+            None => (true, ""),
+            Some(b' ') => (true, line.get(4..).unwrap_or_default()),
+            Some(b'-') => (false, line.get(4..).unwrap_or_default()),
+            Some(_) => return Err(malformed()),
+        };
+        if let Some(first) = self.code {
+            if first != code {
+                return Err(ReplyError::MixedCodes {
+                    first: first.value(),
+                    then: code.value(),
+                    line: line.to_owned(),
+                });
+            }
+        }
+        if self.lines.len() >= self.limits.max_lines {
+            return Err(ReplyError::TooManyLines {
+                max: self.limits.max_lines,
+            });
+        }
+        self.code = Some(code);
+        self.lines.push(text.to_owned());
+        if last {
+            let lines = std::mem::take(&mut self.lines);
+            self.code = None;
+            Ok(Some(Reply { code, lines }))
+        } else {
+            Ok(None)
+        }
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::indexing_slicing)]
+mod tests {
+    use super::*;
+
+    fn parse_all(lines: &[&str]) -> Result<Option<Reply>, ReplyError> {
+        let mut p = ReplyParser::default();
+        p.limits = Limits::default();
+        let mut out = None;
+        for l in lines {
+            out = p.push(l)?;
+        }
+        Ok(out)
+    }
+
+    #[test]
+    fn multi_line_ehlo() {
+        let r = parse_all(&[
+            "250-mail.contoso.com Hello",
+            "250-STARTTLS",
+            "250 AUTH LOGIN PLAIN",
+        ])
+        .unwrap()
+        .unwrap();
+        assert_eq!(r.code.value(), 250);
+        assert_eq!(
+            r.text(),
+            "mail.contoso.com Hello\nSTARTTLS\nAUTH LOGIN PLAIN"
+        );
+        assert_eq!(
+            r.to_string(),
+            "250-mail.contoso.com Hello\r\n250-STARTTLS\r\n250 AUTH LOGIN PLAIN\r\n"
+        );
+    }
+
+    #[test]
+    fn bare_code_and_enhanced() {
+        let r = parse_all(&["354"]).unwrap().unwrap();
+        assert_eq!(r.text(), "");
+        assert_eq!(r.to_string(), "354\r\n");
+        let r = parse_all(&["235 2.7.0 Authentication successful"])
+            .unwrap()
+            .unwrap();
+        assert_eq!(r.enhanced().unwrap().to_string(), "2.7.0");
+        let r = parse_all(&["220 mail.contoso.com ESMTP"]).unwrap().unwrap();
+        assert!(r.enhanced().is_none());
+    }
+
+    #[test]
+    fn partial_input_is_not_a_reply() {
+        let mut p = ReplyParser::new(Limits::default());
+        assert_eq!(p.push("250-first").unwrap(), None);
+        assert_eq!(p.partial(), vec!["250-first".to_owned()]);
+        assert!(p.push("250 last").unwrap().is_some());
+        assert!(p.partial().is_empty());
+    }
+
+    #[test]
+    fn rejects_mixed_codes_and_garbage() {
+        assert!(matches!(
+            parse_all(&["250-a", "251 b"]),
+            Err(ReplyError::MixedCodes {
+                first: 250,
+                then: 251,
+                ..
+            })
+        ));
+        for bad in [
+            "",
+            "25",
+            "abc hello",
+            "2500 x",
+            "250x",
+            "199 low",
+            "600 high",
+            "HTTP/1.1 200 OK",
+        ] {
+            assert!(
+                matches!(parse_all(&[bad]), Err(ReplyError::Malformed { .. })),
+                "{bad:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn bounded_line_count() {
+        let mut p = ReplyParser::new(Limits {
+            max_line: 100,
+            max_lines: 3,
+        });
+        for _ in 0..3 {
+            assert_eq!(p.push("250-x").unwrap(), None);
+        }
+        assert_eq!(
+            p.push("250-x").unwrap_err(),
+            ReplyError::TooManyLines { max: 3 }
+        );
+    }
+}

@@ -1,0 +1,1 @@
+//! Secret values are replaced by `***` in every output, including their wire forms.

@@ -1,0 +1,285 @@
+//! The validated plan model. Built by the loader from YAML; read by the runner.
+//! Everything here is plain data: no I/O, no YAML types.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use regex::Regex;
+
+use crate::protocol::Mechanism;
+use crate::template::Template;
+
+/// A 1-based position in a plan file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, PartialOrd, Ord)]
+pub struct Span {
+    pub line: u32,
+    pub col: u32,
+}
+
+/// One loaded plan file = one JUnit test suite.
+#[derive(Debug, Clone)]
+pub struct Plan {
+    /// The path as the user gave it (or as found under a directory they gave).
+    pub path: PathBuf,
+    /// The whole file text, for diagnostics.
+    pub source: Arc<str>,
+    /// `name:` or the file stem.
+    pub name: String,
+    /// Resolved plan variables: `vars:` with `${env:..}` and `${var}` references
+    /// substituted, then overridden by `--var`.
+    pub vars: BTreeMap<String, String>,
+    /// The resolved VALUES of every variable named in `secrets:` (and of every `--var` whose
+    /// name is listed there). Empty values are left out. The runner redacts these.
+    pub secret_values: Vec<String>,
+    pub scenarios: Vec<Scenario>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Scenario {
+    pub name: String,
+    pub tags: Vec<String>,
+    /// The plan's `target:` merged with the scenario's own `target:` (scenario keys win).
+    pub target: Target,
+    pub steps: Vec<Step>,
+    /// Where `- name:` of this scenario starts.
+    pub span: Span,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum TlsMode {
+    #[default]
+    None,
+    Implicit,
+}
+
+/// Where and how to connect. Fully resolved at load time (variables substituted).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Target {
+    /// Host name, IPv4 literal or IPv6 literal (without brackets). Default "localhost".
+    pub host: String,
+    /// Default 25.
+    pub port: u16,
+    pub tls: TlsMode,
+    /// Per-reply timeout. Default 10s.
+    pub timeout: Duration,
+    pub tls_options: TlsOptions,
+}
+
+/// TLS trust settings; on the target and overridable on the `starttls` step.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct TlsOptions {
+    /// Extra trust anchor, already resolved relative to the plan file's directory.
+    pub ca_file: Option<PathBuf>,
+    /// Do not verify the server certificate.
+    pub insecure: bool,
+    /// Name for SNI and the certificate name check; default: the target host.
+    pub server_name: Option<String>,
+}
+
+/// One step: what to do, what the reply must look like, and where it was written.
+#[derive(Debug, Clone)]
+pub struct Step {
+    pub action: Action,
+    /// The step's `expect:`, or the action's default expectation when omitted.
+    pub expect: Expect,
+    /// Whether `expect:` was written in the plan (false = the default was filled in).
+    pub expect_given: bool,
+    /// Where the step's list item starts (the `-`'s first key).
+    pub span: Span,
+}
+
+#[derive(Debug, Clone)]
+pub enum Action {
+    /// `- expect: E` alone: read one reply, send nothing.
+    Read,
+    /// `send: LINE` — LINE + CRLF verbatim.
+    Send(Template),
+    Ehlo(Template),
+    Helo(Template),
+    Lhlo(Template),
+    /// `starttls` / `starttls: {expect, ca_file, insecure, server_name}`; the options given here
+    /// override the target's for this handshake only (None = keep the target's).
+    StartTls(TlsOverride),
+    Auth(AuthSpec),
+    MailFrom(Envelope),
+    RcptTo(Envelope),
+    Data(Template),
+    Rset,
+    Noop,
+    Quit,
+    Vrfy(Template),
+    Sleep(Duration),
+    ExpectClose,
+    /// `connect` / `connect: {host, port, tls}` — open a fresh connection; missing keys come
+    /// from the scenario's target.
+    Connect(ConnectSpec),
+}
+
+impl Action {
+    /// The step's key as written in YAML (`ehlo`, `mail_from`, `expect`, ...), for messages.
+    pub fn keyword(&self) -> &'static str {
+        match self {
+            Action::Read => "expect",
+            Action::Send(_) => "send",
+            Action::Ehlo(_) => "ehlo",
+            Action::Helo(_) => "helo",
+            Action::Lhlo(_) => "lhlo",
+            Action::StartTls(_) => "starttls",
+            Action::Auth(_) => "auth",
+            Action::MailFrom(_) => "mail_from",
+            Action::RcptTo(_) => "rcpt_to",
+            Action::Data(_) => "data",
+            Action::Rset => "rset",
+            Action::Noop => "noop",
+            Action::Quit => "quit",
+            Action::Vrfy(_) => "vrfy",
+            Action::Sleep(_) => "sleep",
+            Action::ExpectClose => "expect_close",
+            Action::Connect(_) => "connect",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct TlsOverride {
+    pub ca_file: Option<PathBuf>,
+    pub insecure: Option<bool>,
+    pub server_name: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ConnectSpec {
+    pub host: Option<String>,
+    pub port: Option<u16>,
+    pub tls: Option<TlsMode>,
+}
+
+#[derive(Debug, Clone)]
+pub struct AuthSpec {
+    pub mechanism: Mechanism,
+    pub username: Template,
+    /// Always treated as a secret by the runner, whether or not it is listed in `secrets:`.
+    pub password: Template,
+}
+
+/// `mail_from: ADDR` / `{address, params: [..]}`; `""` is the null sender `<>`.
+#[derive(Debug, Clone)]
+pub struct Envelope {
+    pub address: Template,
+    pub params: Vec<Template>,
+}
+
+/// Every given part must hold. An empty `codes` means any reply code.
+#[derive(Debug, Clone, Default)]
+pub struct Expect {
+    pub codes: Vec<CodePattern>,
+    pub enhanced: Option<EnhancedPattern>,
+    pub matches: Option<Regex>,
+    pub contains: Option<Template>,
+    pub not_matches: Option<Regex>,
+    pub capabilities: Vec<CapabilityReq>,
+    pub lacks: Vec<CapabilityReq>,
+    /// name -> regex; first capture group (or whole match) becomes `${name}`.
+    pub capture: Vec<(String, Regex)>,
+}
+
+/// `250`, `"2xx"`, `"25x"`: each digit position is fixed or any.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CodePattern {
+    pub digits: [Option<u8>; 3],
+}
+
+impl CodePattern {
+    pub const fn exact(code: u16) -> Self {
+        Self {
+            digits: [
+                Some((code / 100 % 10) as u8),
+                Some((code / 10 % 10) as u8),
+                Some((code % 10) as u8),
+            ],
+        }
+    }
+
+    pub const fn class(first: u8) -> Self {
+        Self {
+            digits: [Some(first), None, None],
+        }
+    }
+
+    pub fn matches(&self, code: u16) -> bool {
+        let actual = [
+            (code / 100 % 10) as u8,
+            (code / 10 % 10) as u8,
+            (code % 10) as u8,
+        ];
+        self.digits
+            .iter()
+            .zip(actual)
+            .all(|(want, got)| want.is_none_or(|w| w == got))
+    }
+}
+
+impl std::fmt::Display for CodePattern {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        for d in self.digits {
+            match d {
+                Some(d) => write!(f, "{d}")?,
+                None => f.write_str("x")?,
+            }
+        }
+        Ok(())
+    }
+}
+
+/// `2.7.0`, `5.7.139`, `5.x.x`: each part fixed or any.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct EnhancedPattern {
+    pub class: Option<u8>,
+    pub subject: Option<u16>,
+    pub detail: Option<u16>,
+}
+
+impl EnhancedPattern {
+    pub fn matches(&self, code: &crate::protocol::EnhancedCode) -> bool {
+        self.class.is_none_or(|c| c == code.class)
+            && self.subject.is_none_or(|s| s == code.subject)
+            && self.detail.is_none_or(|d| d == code.detail)
+    }
+}
+
+impl std::fmt::Display for EnhancedPattern {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        fn part(
+            f: &mut std::fmt::Formatter<'_>,
+            v: Option<impl std::fmt::Display>,
+        ) -> std::fmt::Result {
+            match v {
+                Some(v) => write!(f, "{v}"),
+                None => f.write_str("x"),
+            }
+        }
+        part(f, self.class)?;
+        f.write_str(".")?;
+        part(f, self.subject)?;
+        f.write_str(".")?;
+        part(f, self.detail)
+    }
+}
+
+/// `STARTTLS` (keyword present) or `AUTH LOGIN` (keyword AUTH lists LOGIN). Stored uppercase.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CapabilityReq {
+    pub keyword: String,
+    pub param: Option<String>,
+}
+
+impl std::fmt::Display for CapabilityReq {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match &self.param {
+            Some(p) => write!(f, "{} {}", self.keyword, p),
+            None => f.write_str(&self.keyword),
+        }
+    }
+}

@@ -1,0 +1,1 @@
+//! `smtp-plan serve`: the built-in reference SMTP server (Exchange-like replies).

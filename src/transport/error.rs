@@ -1,0 +1,41 @@
+use std::time::Duration;
+
+use crate::protocol::ReplyError;
+
+/// Why a conversation could not go on. Never "the server said 5xx": a reply is data.
+#[derive(Debug, thiserror::Error)]
+pub enum TransportError {
+    #[error("could not connect to {addr}: {reason}")]
+    Connect { addr: String, reason: String },
+    #[error("no reply within {}", crate::transport::error::human(*.after))]
+    Timeout {
+        after: Duration,
+        partial: Vec<String>,
+    },
+    #[error("the server closed the connection")]
+    Closed { partial: Vec<String> },
+    #[error("the server sent a line longer than {max} bytes")]
+    LineTooLong { max: usize },
+    #[error(transparent)]
+    Reply(#[from] ReplyError),
+    #[error("TLS handshake failed: {0}")]
+    Tls(String),
+    #[error(
+        "the server sent {bytes} bytes of plaintext after its 220 to STARTTLS (possible command injection); refusing to continue"
+    )]
+    PlaintextAfterStarttls { bytes: usize },
+    #[error("I/O error: {0}")]
+    Io(#[from] std::io::Error),
+}
+
+/// `10s`, `500ms`, `2m`.
+pub fn human(d: Duration) -> String {
+    let ms = d.as_millis();
+    if ms % 60_000 == 0 && ms > 0 {
+        format!("{}m", ms / 60_000)
+    } else if ms % 1000 == 0 {
+        format!("{}s", ms / 1000)
+    } else {
+        format!("{ms}ms")
+    }
+}

@@ -1,0 +1,10 @@
+//! TCP and TLS streams, STARTTLS upgrade, bounded reads with timeouts.
+//! Knows SMTP only as far as reading a reply; nothing of plans or reports.
+
+mod connection;
+mod error;
+mod tls;
+
+pub use connection::Connection;
+pub use error::TransportError;
+pub use tls::{CertInfo, TlsInfo, TlsParams};

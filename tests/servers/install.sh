@@ -1,0 +1,73 @@
+#!/usr/bin/env bash
+# Install the Debian packages the real-mail-server test harness needs.
+#
+#   tests/servers/install.sh
+#
+# Idempotent and fast when everything is already there: it asks dpkg first
+# and only runs apt-get for what is missing. Must run as root (or via sudo).
+#
+# Packages:
+#   postfix        - the SMTP server under test (its own instance, see up.sh)
+#   dovecot-core   - SASL authentication server for Postfix
+#   openssl        - certificate generation and TLS probing
+#   libxml2-utils  - xmllint, used by the test suite
+#   python3        - used by the smoke checks (normally already installed)
+set -euo pipefail
+
+PACKAGES=(postfix dovecot-core openssl libxml2-utils python3)
+
+# Which of them are not fully installed yet?
+missing=()
+for pkg in "${PACKAGES[@]}"; do
+    if ! dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q '^install ok installed$'; then
+        missing+=("$pkg")
+    fi
+done
+
+if [ "${#missing[@]}" -eq 0 ]; then
+    echo "install.sh: all packages present (${PACKAGES[*]})"
+    exit 0
+fi
+
+if [ "$(id -u)" -ne 0 ]; then
+    SUDO=sudo
+else
+    SUDO=
+fi
+
+echo "install.sh: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+
+# Preseed postfix so it neither prompts nor writes a system-wide main.cf.
+# Our own instance gets its whole configuration from up.sh.
+$SUDO debconf-set-selections <<'SEL'
+postfix postfix/main_mailer_type select No configuration
+postfix postfix/mailname string mail.example.test
+SEL
+
+# Keep the package scripts from starting the *system* postfix/dovecot services
+# (there is no init system here, and we never want them running anyway).
+# Only install a policy-rc.d if there is none, and remove exactly that one.
+POLICY=/usr/sbin/policy-rc.d
+created_policy=no
+if [ ! -e "$POLICY" ]; then
+    printf '#!/bin/sh\n# temporary, created by smtp-plan tests/servers/install.sh\nexit 101\n' \
+        | $SUDO tee "$POLICY" >/dev/null
+    $SUDO chmod 755 "$POLICY"
+    created_policy=yes
+fi
+cleanup() {
+    if [ "$created_policy" = yes ]; then
+        $SUDO rm -f "$POLICY"
+    fi
+}
+trap cleanup EXIT
+
+# Package lists may be missing on a fresh machine.
+if ! apt-cache show "${missing[0]}" >/dev/null 2>&1; then
+    $SUDO apt-get update -qq
+fi
+
+$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
+
+echo "install.sh: done"

@@ -6,5 +6,5 @@ mod error;
 mod tls;
 
 pub use connection::Connection;
-pub use error::TransportError;
+pub use error::{TransportError, human as human_duration};
 pub use tls::{CertInfo, TlsInfo, TlsParams};

@@ -1,0 +1,84 @@
+//! The console: one line per scenario, details for failures, the conversation with `-v`, and
+//! a last line `N passed, N failed`.
+
+use std::fmt::Write as _;
+
+use anstyle::{AnsiColor, Style};
+
+use crate::runner::{Outcome, ScenarioResult, SuiteResult};
+use crate::scenario::Plan;
+
+fn paint(style: Style, text: &str, color: bool) -> String {
+    if color {
+        format!("{}{text}{}", style.render(), style.render_reset())
+    } else {
+        text.to_owned()
+    }
+}
+
+/// Seconds with two decimals: `0.12s`.
+fn secs(d: std::time::Duration) -> String {
+    format!("{:.2}s", d.as_secs_f64())
+}
+
+/// The block printed when a scenario finishes.
+pub fn render_scenario(plan: &Plan, result: &ScenarioResult, verbose: bool, color: bool) -> String {
+    let mut out = String::new();
+    let (label, style) = match &result.outcome {
+        Outcome::Passed => ("PASS ", AnsiColor::Green.on_default().bold()),
+        Outcome::Failed(_) => ("FAIL ", AnsiColor::Red.on_default().bold()),
+        Outcome::Errored(_) => ("ERROR", AnsiColor::Red.on_default().bold()),
+    };
+    let _ = writeln!(
+        out,
+        "{} {} › {} ({})",
+        paint(style, label, color),
+        plan.name,
+        result.name,
+        secs(result.duration)
+    );
+    if let Some(f) = result.outcome.failure() {
+        let dim = AnsiColor::BrightBlack.on_default();
+        let _ = writeln!(
+            out,
+            "      {}",
+            paint(Style::new().bold(), &f.reason, color)
+        );
+        let _ = writeln!(
+            out,
+            "      {}",
+            paint(dim, &format!("--> {}", f.step_label()), color)
+        );
+        if f.span.line > 0
+            && let Some(src) = plan.source.lines().nth((f.span.line - 1) as usize)
+        {
+            let num = f.span.line.to_string();
+            let pad = " ".repeat(num.len());
+            let caret_at = " ".repeat(f.span.col.saturating_sub(1) as usize);
+            let _ = writeln!(out, "       {pad} |");
+            let _ = writeln!(out, "       {num} | {src}");
+            let _ = writeln!(out, "       {pad} | {caret_at}{}", paint(style, "^", color));
+        }
+        for d in &f.details {
+            for line in d.lines() {
+                let _ = writeln!(out, "      {line}");
+            }
+        }
+    }
+    if verbose {
+        for line in &result.transcript {
+            let _ = writeln!(out, "    {line}");
+        }
+    }
+    out
+}
+
+/// The last line: `N passed, N failed` (errors count as failed).
+pub fn render_summary(suites: &[SuiteResult]) -> String {
+    let all = suites.iter().flat_map(|s| s.scenarios.iter());
+    let (passed, failed) = all.fold(
+        (0, 0),
+        |(p, f), s| if s.passed() { (p + 1, f) } else { (p, f + 1) },
+    );
+    format!("{passed} passed, {failed} failed")
+}

@@ -1,0 +1,97 @@
+use std::path::PathBuf;
+use std::time::Duration;
+
+use super::TranscriptLine;
+use crate::scenario::Span;
+
+/// One plan file's results (one JUnit test suite).
+#[derive(Debug, Clone)]
+pub struct SuiteResult {
+    pub name: String,
+    pub path: PathBuf,
+    pub scenarios: Vec<ScenarioResult>,
+    pub duration: Duration,
+}
+
+#[derive(Debug, Clone)]
+pub struct ScenarioResult {
+    pub name: String,
+    pub tags: Vec<String>,
+    pub outcome: Outcome,
+    pub duration: Duration,
+    pub steps: Vec<StepResult>,
+    /// The conversation, already redacted.
+    pub transcript: Vec<TranscriptLine>,
+}
+
+impl ScenarioResult {
+    pub fn passed(&self) -> bool {
+        matches!(self.outcome, Outcome::Passed)
+    }
+}
+
+#[derive(Debug, Clone)]
+pub enum Outcome {
+    Passed,
+    /// An expectation did not hold (JUnit `<failure>`).
+    Failed(Failure),
+    /// The scenario could not run on: I/O, timeout, TLS, a dropped connection (JUnit `<error>`).
+    Errored(Failure),
+}
+
+impl Outcome {
+    pub fn failure(&self) -> Option<&Failure> {
+        match self {
+            Outcome::Passed => None,
+            Outcome::Failed(f) | Outcome::Errored(f) => Some(f),
+        }
+    }
+}
+
+/// Where and why a scenario stopped. All text is already redacted.
+#[derive(Debug, Clone)]
+pub struct Failure {
+    /// 1-based step number; 0 = the connection opened before the first step.
+    pub step: usize,
+    /// The step's YAML key (`data`, `starttls`, ...), or `connect`.
+    pub keyword: &'static str,
+    /// `file:line:col` of the step (or of the scenario for step 0).
+    pub location: String,
+    pub span: Span,
+    /// One line: what went wrong.
+    pub reason: String,
+    /// Further lines: expected, got, the reply, the last reply before a drop.
+    pub details: Vec<String>,
+}
+
+impl Failure {
+    /// `step 7 (data) at scenarios/exchange.yaml:38:9`
+    pub fn step_label(&self) -> String {
+        if self.step == 0 {
+            format!("connecting (scenario at {})", self.location)
+        } else {
+            format!("step {} ({}) at {}", self.step, self.keyword, self.location)
+        }
+    }
+
+    /// `step 7 (data) at scenarios/exchange.yaml:38:9: expected code 250, got 554`
+    pub fn headline(&self) -> String {
+        format!("{}: {}", self.step_label(), self.reason)
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct StepResult {
+    pub keyword: &'static str,
+    pub span: Span,
+    pub status: StepStatus,
+    pub duration: Duration,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StepStatus {
+    Passed,
+    Failed,
+    Errored,
+    NotRun,
+}

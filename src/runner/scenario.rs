@@ -1,0 +1,625 @@
+//! Running one scenario: connect, play each step, check each reply, stop at the first failure.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use super::check::{check_reply, describe_expect};
+use super::result::{Failure, Outcome, ScenarioResult, StepResult, StepStatus, SuiteResult};
+use super::transcript::Transcript;
+use crate::protocol::{
+    Capabilities, Command, Limits, Mechanism, Reply, b64_decode, b64_encode, encode_data,
+    plain_response,
+};
+use crate::redact::{Redactor, Secret};
+use crate::scenario::{
+    Action, AuthSpec, ConnectSpec, Envelope, Expect, Plan, Scenario, Span, Step, Target, TlsMode,
+    TlsOverride,
+};
+use crate::template::Template;
+use crate::transport::{Connection, TlsInfo, TlsParams, TransportError};
+
+/// Command-line settings that apply to every scenario.
+#[derive(Debug, Clone, Default)]
+pub struct RunOptions {
+    /// `--target` (or the built-in server of `--serve`).
+    pub target: Option<TargetOverride>,
+    /// `--ca-file`: trusted for every handshake.
+    pub ca_file: Option<PathBuf>,
+    /// `--insecure`: verify no certificate.
+    pub insecure: bool,
+    pub limits: Limits,
+}
+
+/// Where every connection goes instead of the plan's target.
+#[derive(Debug, Clone, Default)]
+pub struct TargetOverride {
+    pub host: String,
+    /// None keeps the plan's port.
+    pub port: Option<u16>,
+    /// For connections with `tls: implicit`; None = `port`.
+    pub tls_port: Option<u16>,
+}
+
+/// Run every scenario of every plan, in order. `on_done` is called as each scenario finishes.
+pub async fn run_plans(
+    plans: &[Plan],
+    options: &RunOptions,
+    on_done: &mut dyn FnMut(&Plan, &ScenarioResult),
+) -> Vec<SuiteResult> {
+    let mut suites = Vec::with_capacity(plans.len());
+    for plan in plans {
+        let started = Instant::now();
+        let mut scenarios = Vec::with_capacity(plan.scenarios.len());
+        for scenario in &plan.scenarios {
+            let result = run_scenario(plan, scenario, options).await;
+            on_done(plan, &result);
+            scenarios.push(result);
+        }
+        suites.push(SuiteResult {
+            name: plan.name.clone(),
+            path: plan.path.clone(),
+            scenarios,
+            duration: started.elapsed(),
+        });
+    }
+    suites
+}
+
+/// How one step ended.
+enum StepEnd {
+    Pass,
+    /// An expectation did not hold.
+    Fail(String, Vec<String>),
+    /// The conversation could not go on.
+    Error(String, Vec<String>),
+}
+
+struct Run<'a> {
+    plan: &'a Plan,
+    scenario: &'a Scenario,
+    options: &'a RunOptions,
+    conn: Option<Connection>,
+    /// Host name of the open connection (for SNI and the name check).
+    host: String,
+    vars: BTreeMap<String, String>,
+    transcript: Transcript,
+    last_reply: Option<Reply>,
+    capabilities: Option<Capabilities>,
+    /// Why the connection is gone, for a step that needs it.
+    closed_after: Option<String>,
+}
+
+pub async fn run_scenario(
+    plan: &Plan,
+    scenario: &Scenario,
+    options: &RunOptions,
+) -> ScenarioResult {
+    let started = Instant::now();
+    let mut run = Run {
+        plan,
+        scenario,
+        options,
+        conn: None,
+        host: String::new(),
+        vars: plan.vars.clone(),
+        transcript: Transcript::new(Redactor::new(&plan.secret_values)),
+        last_reply: None,
+        capabilities: None,
+        closed_after: None,
+    };
+    let mut steps: Vec<StepResult> = scenario
+        .steps
+        .iter()
+        .map(|s| StepResult {
+            keyword: s.action.keyword(),
+            span: s.span,
+            status: StepStatus::NotRun,
+            duration: Duration::ZERO,
+        })
+        .collect();
+
+    let mut outcome = Outcome::Passed;
+    let starts_with_connect = matches!(
+        scenario.steps.first().map(|s| &s.action),
+        Some(Action::Connect(_))
+    );
+    if !starts_with_connect
+        && let Err((reason, details)) = run.connect(&ConnectSpec::default()).await
+    {
+        outcome = Outcome::Errored(run.failure(0, "connect", scenario.span, reason, details));
+    }
+    if outcome.failure().is_none() {
+        for (index, (step, result)) in scenario.steps.iter().zip(steps.iter_mut()).enumerate() {
+            let step_started = Instant::now();
+            let end = run.step(step).await;
+            result.duration = step_started.elapsed();
+            match end {
+                StepEnd::Pass => result.status = StepStatus::Passed,
+                StepEnd::Fail(reason, details) => {
+                    result.status = StepStatus::Failed;
+                    outcome = Outcome::Failed(run.failure(
+                        index + 1,
+                        step.action.keyword(),
+                        step.span,
+                        reason,
+                        details,
+                    ));
+                    break;
+                }
+                StepEnd::Error(reason, details) => {
+                    result.status = StepStatus::Errored;
+                    outcome = Outcome::Errored(run.failure(
+                        index + 1,
+                        step.action.keyword(),
+                        step.span,
+                        reason,
+                        details,
+                    ));
+                    break;
+                }
+            }
+        }
+    }
+    let not_run = steps
+        .iter()
+        .filter(|s| s.status == StepStatus::NotRun)
+        .count();
+    if not_run > 0 && outcome.failure().is_some() {
+        run.transcript
+            .info(&format!("{not_run} remaining step(s) not run"));
+    }
+    ScenarioResult {
+        name: scenario.name.clone(),
+        tags: scenario.tags.clone(),
+        outcome,
+        duration: started.elapsed(),
+        steps,
+        transcript: run.transcript.lines,
+    }
+}
+
+/// `Err` of the helpers below: a reason and detail lines.
+type StepErr = (String, Vec<String>);
+
+impl Run<'_> {
+    fn timeout(&self) -> Duration {
+        self.scenario.target.timeout
+    }
+
+    fn failure(
+        &self,
+        step: usize,
+        keyword: &'static str,
+        span: Span,
+        reason: String,
+        details: Vec<String>,
+    ) -> Failure {
+        let r = &self.transcript.redactor;
+        Failure {
+            step,
+            keyword,
+            location: format!("{}:{}:{}", self.plan.path.display(), span.line, span.col),
+            span,
+            reason: r.redact(&reason),
+            details: details.iter().map(|d| r.redact(d)).collect(),
+        }
+    }
+
+    fn render(&self, t: &Template) -> Result<String, StepErr> {
+        t.render(&self.vars)
+            .map_err(|e| (e.to_string(), Vec::new()))
+    }
+
+    /// The last reply, as a detail line for errors.
+    fn last_reply_detail(&self) -> Vec<String> {
+        match &self.last_reply {
+            Some(r) => vec![format!(
+                "last reply: {}",
+                r.wire_lines().collect::<Vec<_>>().join(" / ")
+            )],
+            None => vec!["no reply had been received".to_owned()],
+        }
+    }
+
+    fn transport_err(&mut self, e: TransportError) -> StepErr {
+        let mut details = Vec::new();
+        match &e {
+            TransportError::Timeout { partial, .. } | TransportError::Closed { partial }
+                if !partial.is_empty() =>
+            {
+                details.push(format!("partial reply: {}", partial.join(" / ")));
+            }
+            _ => {}
+        }
+        details.extend(self.last_reply_detail());
+        if matches!(e, TransportError::Closed { .. }) {
+            self.conn = None;
+            self.closed_after = Some("the server closed it".to_owned());
+        }
+        self.transcript.info(&format!("error: {e}"));
+        (e.to_string(), details)
+    }
+
+    fn tls_params(&self, over: &TlsOverride) -> TlsParams {
+        let t = &self.scenario.target.tls_options;
+        TlsParams {
+            server_name: over
+                .server_name
+                .clone()
+                .or_else(|| t.server_name.clone())
+                .unwrap_or_else(|| self.host.clone()),
+            ca_file: over
+                .ca_file
+                .clone()
+                .or_else(|| self.options.ca_file.clone())
+                .or_else(|| t.ca_file.clone()),
+            insecure: self.options.insecure || over.insecure.unwrap_or(t.insecure),
+        }
+    }
+
+    fn note_tls(&mut self, info: &TlsInfo) {
+        self.transcript.info(&format!(
+            "TLS established: {} {}",
+            info.version, info.cipher
+        ));
+        if let Some(c) = &info.cert {
+            self.transcript.info(&format!(
+                "certificate: {}; names: {}; issued by {}; valid until {} ({} days left)",
+                c.subject,
+                c.names.join(", "),
+                c.issuer,
+                c.not_after,
+                c.days_left
+            ));
+        }
+    }
+
+    async fn connect(&mut self, spec: &ConnectSpec) -> Result<(), StepErr> {
+        self.conn = None;
+        self.capabilities = None;
+        let target: &Target = &self.scenario.target;
+        let tls = spec.tls.unwrap_or(target.tls);
+        let mut host = spec.host.clone().unwrap_or_else(|| target.host.clone());
+        let mut port = spec.port.unwrap_or(target.port);
+        if let Some(o) = &self.options.target {
+            host = o.host.clone();
+            port = match tls {
+                TlsMode::Implicit => o.tls_port.or(o.port).unwrap_or(port),
+                TlsMode::None => o.port.unwrap_or(port),
+            };
+        }
+        self.host = host.clone();
+        let params = (tls == TlsMode::Implicit).then(|| self.tls_params(&TlsOverride::default()));
+        let shown = if host.contains(':') {
+            format!("[{host}]:{port}")
+        } else {
+            format!("{host}:{port}")
+        };
+        let how = if params.is_some() {
+            " with implicit TLS"
+        } else {
+            ""
+        };
+        self.transcript.info(&format!("connecting to {shown}{how}"));
+        match Connection::connect(
+            &host,
+            port,
+            self.timeout(),
+            params.as_ref(),
+            self.options.limits,
+        )
+        .await
+        {
+            Ok((conn, info)) => {
+                self.conn = Some(conn);
+                self.closed_after = None;
+                if let Some(info) = info {
+                    self.note_tls(&info);
+                }
+                Ok(())
+            }
+            Err(e) => {
+                self.transcript.info(&format!("error: {e}"));
+                Err((e.to_string(), Vec::new()))
+            }
+        }
+    }
+
+    fn conn(&mut self) -> Result<&mut Connection, StepErr> {
+        let why = self.closed_after.clone();
+        self.conn.as_mut().ok_or_else(|| {
+            (
+                format!(
+                    "no open connection ({}); add a `connect` step to open a new one",
+                    why.as_deref().unwrap_or("it was closed")
+                ),
+                Vec::new(),
+            )
+        })
+    }
+
+    async fn send_raw(&mut self, wire: &str) -> Result<(), StepErr> {
+        self.transcript.client(wire);
+        let timeout = self.timeout();
+        let res = self.conn()?.send(wire.as_bytes(), timeout).await;
+        res.map_err(|e| self.transport_err(e))
+    }
+
+    async fn read(&mut self) -> Result<Reply, StepErr> {
+        let timeout = self.timeout();
+        let res = self.conn()?.read_reply(timeout).await;
+        match res {
+            Ok(reply) => {
+                for line in reply.wire_lines() {
+                    self.transcript.push(super::Dir::Server, &line);
+                }
+                self.last_reply = Some(reply.clone());
+                Ok(reply)
+            }
+            Err(e) => Err(self.transport_err(e)),
+        }
+    }
+
+    async fn command(&mut self, cmd: &Command) -> Result<Reply, StepErr> {
+        self.send_raw(&cmd.to_string()).await?;
+        self.read().await
+    }
+
+    /// Check `reply` against the step's expectation; store captures.
+    fn check(&mut self, reply: &Reply, expect: &Expect) -> StepEnd {
+        let contains = match expect.contains.as_ref().map(|t| self.render(t)).transpose() {
+            Ok(c) => c,
+            Err((reason, d)) => return StepEnd::Error(reason, d),
+        };
+        match check_reply(reply, expect, contains.as_deref()) {
+            Ok(captured) => {
+                for (name, value) in captured {
+                    self.transcript.info(&format!("captured {name} = {value}"));
+                    self.vars.insert(name, value);
+                }
+                StepEnd::Pass
+            }
+            Err(mismatches) => {
+                let reason = mismatches.first().map_or_else(String::new, |m| m.0.clone());
+                let mut details: Vec<String> =
+                    mismatches.iter().skip(1).map(|m| m.0.clone()).collect();
+                details.push(format!("expected: {}", describe_expect(expect)));
+                details.push(format!(
+                    "got:      {}",
+                    reply.wire_lines().collect::<Vec<_>>().join("\n          ")
+                ));
+                StepEnd::Fail(reason, details)
+            }
+        }
+    }
+
+    async fn step(&mut self, step: &Step) -> StepEnd {
+        match self.play(step).await {
+            Ok(end) => end,
+            Err((reason, details)) => StepEnd::Error(reason, details),
+        }
+    }
+
+    async fn play(&mut self, step: &Step) -> Result<StepEnd, StepErr> {
+        let expect = &step.expect;
+        let reply = match &step.action {
+            Action::Read => self.read().await?,
+            Action::Send(line) => {
+                let line = self.render(line)?;
+                self.command(&Command::Raw(line)).await?
+            }
+            Action::Ehlo(name) | Action::Lhlo(name) => {
+                let name = self.render(name)?;
+                let cmd = if matches!(step.action, Action::Lhlo(_)) {
+                    Command::Lhlo(name)
+                } else {
+                    Command::Ehlo(name)
+                };
+                let reply = self.command(&cmd).await?;
+                self.capabilities = reply
+                    .code
+                    .is_positive()
+                    .then(|| Capabilities::parse(&reply));
+                reply
+            }
+            Action::Helo(name) => {
+                let name = self.render(name)?;
+                self.command(&Command::Helo(name)).await?
+            }
+            Action::StartTls(over) => return self.starttls(over, expect).await,
+            Action::Auth(spec) => self.auth(spec).await?,
+            Action::MailFrom(env) => {
+                let (from, params) = self.envelope(env)?;
+                self.command(&Command::Mail { from, params }).await?
+            }
+            Action::RcptTo(env) => {
+                let (to, params) = self.envelope(env)?;
+                self.command(&Command::Rcpt { to, params }).await?
+            }
+            Action::Data(text) => {
+                let text = self.render(text)?;
+                let first = self.command(&Command::Data).await?;
+                if !first.code.is_intermediate() {
+                    // DATA itself was refused: that reply is the one to check.
+                    first
+                } else {
+                    let wire = encode_data(&text);
+                    self.transcript.data(&wire);
+                    let timeout = self.timeout();
+                    let res = self.conn()?.send(&wire, timeout).await;
+                    res.map_err(|e| self.transport_err(e))?;
+                    self.read().await?
+                }
+            }
+            Action::Rset => self.command(&Command::Rset).await?,
+            Action::Noop => self.command(&Command::Noop).await?,
+            Action::Quit => {
+                let reply = self.command(&Command::Quit).await?;
+                self.conn = None;
+                self.closed_after = Some("closed after QUIT".to_owned());
+                reply
+            }
+            Action::Vrfy(x) => {
+                let x = self.render(x)?;
+                self.command(&Command::Vrfy(x)).await?
+            }
+            Action::Sleep(d) => {
+                self.transcript.info(&format!(
+                    "sleeping {}",
+                    crate::transport::human_duration(*d)
+                ));
+                tokio::time::sleep(*d).await;
+                return Ok(StepEnd::Pass);
+            }
+            Action::ExpectClose => return self.expect_close().await,
+            Action::Connect(spec) => {
+                return Ok(match self.connect(spec).await {
+                    Ok(()) => StepEnd::Pass,
+                    Err((r, d)) => StepEnd::Error(r, d),
+                });
+            }
+        };
+        Ok(self.check(&reply, expect))
+    }
+
+    fn envelope(&self, env: &Envelope) -> Result<(String, Vec<String>), StepErr> {
+        let address = self.render(&env.address)?;
+        let params = env
+            .params
+            .iter()
+            .map(|p| self.render(p))
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok((address, params))
+    }
+
+    async fn starttls(&mut self, over: &TlsOverride, expect: &Expect) -> Result<StepEnd, StepErr> {
+        let reply = self.command(&Command::StartTls).await?;
+        let end = self.check(&reply, expect);
+        if !matches!(end, StepEnd::Pass) || reply.code.value() != 220 {
+            // A refused STARTTLS never continues in plaintext as if it had worked; a plan that
+            // expects the refusal (e.g. 454) passes here with no handshake.
+            return Ok(end);
+        }
+        let params = self.tls_params(over);
+        let timeout = self.timeout();
+        let name = params.server_name.clone();
+        let res = self.conn()?.start_tls(&params, timeout).await;
+        match res {
+            Ok(info) => {
+                self.note_tls(&info);
+                // Capabilities change after TLS; the server forgets the EHLO.
+                self.capabilities = None;
+                Ok(StepEnd::Pass)
+            }
+            Err(e) => {
+                self.conn = None;
+                self.closed_after = Some("the TLS handshake failed".to_owned());
+                self.transcript.info(&format!("error: {e}"));
+                let mut details = vec![format!("name checked: {name}")];
+                if params.insecure {
+                    details.push("certificate verification was off (insecure)".to_owned());
+                }
+                Ok(StepEnd::Error(e.to_string(), details))
+            }
+        }
+    }
+
+    async fn auth(&mut self, spec: &AuthSpec) -> Result<Reply, StepErr> {
+        let username = self.render(&spec.username)?;
+        let password = Secret::new(self.render(&spec.password)?);
+        // The password is secret whether or not the plan lists it, in every wire form.
+        self.transcript.redactor.add_secret(password.expose());
+        let mech = spec.mechanism.clone();
+        if let Some(caps) = &self.capabilities
+            && !caps.has_param("AUTH", &mech.to_string())
+        {
+            let offered = caps.params("AUTH");
+            self.transcript.info(&format!(
+                "note: the server did not advertise AUTH {mech} (it offers: {}); trying anyway",
+                if offered.is_empty() {
+                    "none".to_owned()
+                } else {
+                    offered.join(" ")
+                }
+            ));
+        }
+        match mech {
+            Mechanism::Plain => {
+                let blob = plain_response(&username, password.expose());
+                self.transcript.redactor.add_exact(blob.clone());
+                let first = self
+                    .command(&Command::Auth {
+                        mechanism: "PLAIN".into(),
+                        initial: Some(blob.clone()),
+                    })
+                    .await?;
+                Ok(first)
+            }
+            Mechanism::Login => {
+                let first = self
+                    .command(&Command::Auth {
+                        mechanism: "LOGIN".into(),
+                        initial: None,
+                    })
+                    .await?;
+                if first.code.value() != 334 {
+                    return Ok(first);
+                }
+                self.note_challenge(&first);
+                let second = self
+                    .command(&Command::Raw(b64_encode(username.as_bytes())))
+                    .await?;
+                if second.code.value() != 334 {
+                    return Ok(second);
+                }
+                self.note_challenge(&second);
+                self.command(&Command::Raw(b64_encode(password.expose().as_bytes())))
+                    .await
+            }
+            Mechanism::Other(name) => Err((
+                format!("AUTH {name} is not supported by this version"),
+                Vec::new(),
+            )),
+        }
+    }
+
+    /// Show what a base64 SASL challenge says (`334 VXNlcm5hbWU6` is `Username:`).
+    fn note_challenge(&mut self, reply: &Reply) {
+        let text = reply.text();
+        if let Some(decoded) = b64_decode(&text).and_then(|b| String::from_utf8(b).ok())
+            && !decoded.is_empty()
+        {
+            self.transcript
+                .info(&format!("challenge decodes to {decoded:?}"));
+        }
+    }
+
+    async fn expect_close(&mut self) -> Result<StepEnd, StepErr> {
+        let timeout = self.timeout();
+        let res = self.conn()?.wait_close(timeout).await;
+        match res {
+            Ok(None) => {
+                self.transcript.info("the server closed the connection");
+                self.conn = None;
+                self.closed_after = Some("the server closed it".to_owned());
+                Ok(StepEnd::Pass)
+            }
+            Ok(Some(line)) => {
+                self.transcript.push(super::Dir::Server, &line);
+                Ok(StepEnd::Fail(
+                    "expected the server to close the connection, but it sent a line".to_owned(),
+                    vec![format!("got: {line}")],
+                ))
+            }
+            Err(TransportError::Timeout { after, .. }) => Ok(StepEnd::Fail(
+                format!(
+                    "expected the server to close the connection, but it stayed open for {}",
+                    crate::transport::human_duration(after)
+                ),
+                Vec::new(),
+            )),
+            Err(e) => Err(self.transport_err(e)),
+        }
+    }
+}

@@ -1,0 +1,78 @@
+use std::fmt;
+
+use crate::redact::Redactor;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Dir {
+    /// Sent by smtp-plan.
+    Client,
+    /// Received from the server.
+    Server,
+    /// A note from smtp-plan (TLS upgrade, a connection, a warning).
+    Info,
+}
+
+/// One redacted transcript line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TranscriptLine {
+    pub dir: Dir,
+    pub text: String,
+}
+
+impl fmt::Display for TranscriptLine {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mark = match self.dir {
+            Dir::Client => "C:",
+            Dir::Server => "S:",
+            Dir::Info => "*",
+        };
+        write!(f, "{mark} {}", self.text)
+    }
+}
+
+/// Collects the conversation, redacting every line as it is recorded.
+#[derive(Debug, Default)]
+pub struct Transcript {
+    pub lines: Vec<TranscriptLine>,
+    pub redactor: Redactor,
+}
+
+/// The most lines of one DATA payload that a transcript keeps.
+const MAX_DATA_LINES: usize = 200;
+
+impl Transcript {
+    pub fn new(redactor: Redactor) -> Self {
+        Self {
+            lines: Vec::new(),
+            redactor,
+        }
+    }
+
+    pub fn push(&mut self, dir: Dir, text: &str) {
+        let text = self.redactor.redact(text);
+        self.lines.push(TranscriptLine { dir, text });
+    }
+
+    pub fn client(&mut self, wire: &str) {
+        for line in wire.split("\r\n").filter(|l| !l.is_empty()) {
+            self.push(Dir::Client, line);
+        }
+    }
+
+    pub fn info(&mut self, text: &str) {
+        self.push(Dir::Info, text);
+    }
+
+    /// The DATA payload as sent (dot-stuffed), bounded.
+    pub fn data(&mut self, wire: &[u8]) {
+        let text = String::from_utf8_lossy(wire);
+        let mut lines = text.split("\r\n").filter(|l| !l.is_empty());
+        for line in lines.by_ref().take(MAX_DATA_LINES) {
+            self.push(Dir::Client, line);
+        }
+        let rest = lines.count();
+        if rest > 0 {
+            self.info(&format!("... {rest} more message lines not shown"));
+        }
+    }
+}

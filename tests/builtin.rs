@@ -1,0 +1,197 @@
+//! The seed walkthrough end to end: the real binary against the built-in server.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
+mod common;
+
+use common::*;
+
+const PASSWORD: &str = "P@$$w0rd-Seed!";
+
+fn exchange(serve: &Serve, extra: &[&str]) -> Run {
+    let target = serve.smtp.to_string();
+    let ca = serve.ca.to_str().unwrap().to_owned();
+    let mut args = vec![
+        "run",
+        "scenarios/exchange.yaml",
+        "--target",
+        &target,
+        "--ca-file",
+        &ca,
+    ];
+    args.extend_from_slice(extra);
+    run(smtp_plan(&args).env("SMTP_PASSWORD", PASSWORD))
+}
+
+#[test]
+fn seed_walkthrough_passes_against_serve_and_writes_valid_junit() {
+    let serve = Serve::start(&["--user", &format!("user1@contoso.com:{PASSWORD}")]);
+    let junit = serve.dir.path().join("r.xml");
+    let r = exchange(&serve, &["--junit", junit.to_str().unwrap()]);
+    r.assert_code(0);
+    assert_eq!(r.last_line(), "3 passed, 0 failed");
+    assert!(
+        r.stdout.contains(
+            "PASS  Exchange SMTP AUTH walkthrough › authenticated submission over STARTTLS"
+        )
+    );
+    assert_valid_junit(&junit);
+    let xml = std::fs::read_to_string(&junit).unwrap();
+    assert_eq!(xml.matches("<testcase ").count(), 3, "{xml}");
+    assert!(
+        !xml.contains("<failure") && !xml.contains("<error"),
+        "{xml}"
+    );
+    assert!(
+        xml.contains(r#"classname="Exchange SMTP AUTH walkthrough""#),
+        "{xml}"
+    );
+    assert!(xml.contains(r#"file="scenarios/exchange.yaml""#), "{xml}");
+    // the transcript is in system-out: the TLS upgrade and the captured queue id
+    assert!(xml.contains("TLS established: TLSv1.3"), "{xml}");
+    assert!(xml.contains("captured queue_id = "), "{xml}");
+    assert!(xml.contains("S: 250 2.6.0 &lt;"), "{xml}");
+}
+
+#[test]
+fn one_command_with_the_serve_flag() {
+    let dir = tempfile::tempdir().unwrap();
+    let junit = dir.path().join("exchange.junit.xml");
+    let r = run(smtp_plan(&[
+        "run",
+        "--serve",
+        "--serve-user",
+        &format!("user1@contoso.com:{PASSWORD}"),
+        "scenarios/exchange.yaml",
+        "--junit",
+        junit.to_str().unwrap(),
+    ])
+    .env("SMTP_PASSWORD", PASSWORD));
+    r.assert_code(0);
+    assert_eq!(r.last_line(), "3 passed, 0 failed");
+    assert_valid_junit(&junit);
+}
+
+#[test]
+fn wrong_password_fails_the_auth_step_with_its_line() {
+    let serve = Serve::start(&["--user", "user1@contoso.com:the-real-one"]);
+    let junit = serve.dir.path().join("r.xml");
+    let r = exchange(&serve, &["--junit", junit.to_str().unwrap()]);
+    r.assert_code(1);
+    assert_eq!(r.last_line(), "2 passed, 1 failed");
+    // step 5 (auth) is on line 44 of scenarios/exchange.yaml
+    let label = "step 5 (auth) at scenarios/exchange.yaml:44:9";
+    assert!(r.stdout.contains(label), "{}", r.stdout);
+    assert!(
+        r.stdout.contains("expected code 235, got 535"),
+        "{}",
+        r.stdout
+    );
+    assert!(
+        r.stdout.contains("535 5.7.3 Authentication unsuccessful"),
+        "{}",
+        r.stdout
+    );
+    assert_valid_junit(&junit);
+    let xml = std::fs::read_to_string(&junit).unwrap();
+    assert!(
+        xml.contains(&format!(
+            r#"<failure message="{label}: expected code 235, got 535""#
+        )),
+        "{xml}"
+    );
+    assert!(xml.contains("4 remaining step(s) not run"), "{xml}");
+}
+
+#[test]
+fn a_wrong_expectation_exits_1_and_names_the_step() {
+    let serve = Serve::start(&["--user", "u@example.test:pw"]);
+    let dir = tempfile::tempdir().unwrap();
+    let path = plan(
+        dir.path(),
+        "wrong.yaml",
+        "name: wrong\nscenarios:\n  - name: greeting is not 221\n    steps:\n      - expect: 220\n      - ehlo: client.test\n        expect:\n          capabilities: [CHUNKING]\n      - quit\n",
+    );
+    let junit = dir.path().join("wrong.xml");
+    let target = serve.smtp.to_string();
+    let r = run(smtp_plan(&[
+        "run",
+        path.to_str().unwrap(),
+        "--target",
+        &target,
+        "--junit",
+        junit.to_str().unwrap(),
+    ]));
+    r.assert_code(1);
+    assert!(
+        r.stdout.contains("FAIL  wrong › greeting is not 221"),
+        "{}",
+        r.stdout
+    );
+    assert!(
+        r.stdout
+            .contains("capability CHUNKING is not listed (the server lists: "),
+        "{}",
+        r.stdout
+    );
+    assert!(
+        r.stdout
+            .contains(&format!("step 2 (ehlo) at {}:6:9", path.display())),
+        "{}",
+        r.stdout
+    );
+    assert_valid_junit(&junit);
+    let xml = std::fs::read_to_string(&junit).unwrap();
+    assert!(
+        xml.contains(&format!("step 2 (ehlo) at {}:6:9", path.display())),
+        "{xml}"
+    );
+}
+
+#[test]
+fn implicit_tls_and_verbose_transcript() {
+    let serve = Serve::start(&["--user", "u@example.test:pw"]);
+    let dir = tempfile::tempdir().unwrap();
+    let path = plan(
+        dir.path(),
+        "implicit.yaml",
+        "target: {tls: implicit, timeout: 5s}\nscenarios:\n  - name: smtps\n    steps:\n      - expect: 220\n      - ehlo: client.test\n        expect: {lacks: [STARTTLS]}\n      - quit\n",
+    );
+    let target = serve.smtps.to_string();
+    let ca = serve.ca.to_str().unwrap();
+    let r = run(smtp_plan(&[
+        "run",
+        path.to_str().unwrap(),
+        "--target",
+        &target,
+        "--ca-file",
+        ca,
+        "-v",
+    ]));
+    r.assert_code(0);
+    assert!(r.stdout.contains("with implicit TLS"), "{}", r.stdout);
+    assert!(r.stdout.contains("C: EHLO client.test"), "{}", r.stdout);
+    assert!(r.stdout.contains("S: 221 "), "{}", r.stdout);
+    // without the CA the certificate is not trusted: an error, exit 1
+    let r = run(smtp_plan(&[
+        "run",
+        path.to_str().unwrap(),
+        "--target",
+        &target,
+    ]));
+    r.assert_code(1);
+    assert!(r.stdout.contains("ERROR"), "{}", r.stdout);
+    // --insecure accepts it
+    let r = run(smtp_plan(&[
+        "run",
+        path.to_str().unwrap(),
+        "--target",
+        &target,
+        "--insecure",
+    ]));
+    r.assert_code(0);
+}

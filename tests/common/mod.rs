@@ -1,0 +1,210 @@
+//! Shared helpers for the integration tests: the real binary, the built-in server as a child
+//! process, scripted fake servers on loopback, and JUnit schema validation.
+#![allow(
+    dead_code,
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::thread::JoinHandle;
+use std::time::Duration;
+
+pub const BIN: &str = env!("CARGO_BIN_EXE_smtp-plan");
+
+pub fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// `smtp-plan ARGS` from the repository root, environment cleared of SMTP_* variables.
+pub fn smtp_plan(args: &[&str]) -> Command {
+    let mut cmd = Command::new(BIN);
+    cmd.args(args).current_dir(repo()).env("NO_COLOR", "1");
+    for (k, _) in std::env::vars() {
+        if k.starts_with("SMTP_") && !k.starts_with("SMTP_PLAN_") {
+            cmd.env_remove(k);
+        }
+    }
+    cmd
+}
+
+/// The outcome of a run, with text for assertions.
+pub struct Run {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl Run {
+    pub fn of(out: Output) -> Self {
+        Self {
+            code: out.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        }
+    }
+
+    pub fn last_line(&self) -> &str {
+        self.stdout.lines().last().unwrap_or("")
+    }
+
+    /// Panic with both streams when the exit code is not `want`.
+    pub fn assert_code(&self, want: i32) -> &Self {
+        assert_eq!(
+            self.code, want,
+            "exit code {} (want {want})\n--- stdout\n{}\n--- stderr\n{}",
+            self.code, self.stdout, self.stderr
+        );
+        self
+    }
+}
+
+pub fn run(mut cmd: impl std::borrow::BorrowMut<Command>) -> Run {
+    Run::of(cmd.borrow_mut().output().expect("run smtp-plan"))
+}
+
+/// `smtp-plan serve` as a child process on free loopback ports; killed on drop.
+pub struct Serve {
+    child: Child,
+    pub smtp: SocketAddr,
+    pub smtps: SocketAddr,
+    pub ca: PathBuf,
+    pub dir: tempfile::TempDir,
+}
+
+impl Serve {
+    pub fn start(extra: &[&str]) -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let ca = dir.path().join("ca.pem");
+        let mut child = Command::new(BIN)
+            .args([
+                "serve",
+                "--listen",
+                "127.0.0.1:0",
+                "--tls-listen",
+                "127.0.0.1:0",
+                "--write-ca",
+            ])
+            .arg(&ca)
+            .args(extra)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("spawn smtp-plan serve");
+        let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+        let mut smtp = None;
+        let mut smtps = None;
+        for line in lines.by_ref() {
+            let line = line.unwrap();
+            let addr = || {
+                line.rsplit(' ')
+                    .next()
+                    .unwrap()
+                    .parse::<SocketAddr>()
+                    .unwrap()
+            };
+            if line.contains("STARTTLS on") {
+                smtp = Some(addr());
+            } else if line.contains("implicit TLS on") {
+                smtps = Some(addr());
+            } else if line.contains("CA certificate written") {
+                break;
+            }
+        }
+        Self {
+            child,
+            smtp: smtp.expect("serve printed its SMTP address"),
+            smtps: smtps.expect("serve printed its TLS address"),
+            ca,
+            dir,
+        }
+    }
+}
+
+impl Drop for Serve {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A scripted server: accepts one connection on 127.0.0.1 and hands it to `script`.
+pub struct Fake {
+    pub addr: SocketAddr,
+    handle: Option<JoinHandle<()>>,
+}
+
+impl Fake {
+    pub fn start(script: impl FnOnce(TcpStream) + Send + 'static) -> Self {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let addr = listener.local_addr().unwrap();
+        let handle = std::thread::spawn(move || {
+            if let Ok((stream, _)) = listener.accept() {
+                stream
+                    .set_read_timeout(Some(Duration::from_secs(10)))
+                    .unwrap();
+                script(stream);
+            }
+        });
+        Self {
+            addr,
+            handle: Some(handle),
+        }
+    }
+}
+
+impl Drop for Fake {
+    fn drop(&mut self) {
+        // The script ends by itself (its reads time out); do not block a failing test on it.
+        let _ = self.handle.take();
+    }
+}
+
+/// Read one CRLF line from the client (for fake servers).
+pub fn read_line(stream: &mut TcpStream) -> String {
+    let mut line = Vec::new();
+    let mut byte = [0u8; 1];
+    while stream.read(&mut byte).unwrap_or(0) == 1 {
+        if byte[0] == b'\n' {
+            break;
+        }
+        line.push(byte[0]);
+    }
+    String::from_utf8_lossy(&line)
+        .trim_end_matches('\r')
+        .to_owned()
+}
+
+pub fn write(stream: &mut TcpStream, text: &str) {
+    let _ = stream.write_all(text.as_bytes());
+}
+
+/// Write a plan file into `dir` and return its path.
+pub fn plan(dir: &Path, name: &str, text: &str) -> PathBuf {
+    let path = dir.join(name);
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
+/// Validate a JUnit file against the Jenkins junit-10 schema (with the attributes quick-junit
+/// adds); panics with xmllint's message if it is not valid.
+pub fn assert_valid_junit(path: &Path) {
+    let xsd = repo().join("tests/junit/junit-10-smtpplan.xsd");
+    let out = Command::new("xmllint")
+        .args(["--noout", "--schema"])
+        .arg(&xsd)
+        .arg(path)
+        .output()
+        .expect("xmllint is installed (scripts/test installs libxml2-utils)");
+    assert!(
+        out.status.success(),
+        "JUnit report does not validate:\n{}\n{}",
+        String::from_utf8_lossy(&out.stderr),
+        std::fs::read_to_string(path).unwrap_or_default()
+    );
+}

@@ -1,0 +1,128 @@
+#!/usr/bin/env bash
+# Stop the Postfix + Dovecot pair that tests/servers/up.sh started in RUNDIR.
+#
+#   tests/servers/down.sh RUNDIR
+#
+# Stops exactly those processes, found by the pids up.sh recorded (RUNDIR/pids)
+# and by the daemons' own pid files in RUNDIR, and only after checking that a
+# pid still belongs to this RUNDIR's instance (so a stale, reused pid is never
+# killed). Postfix gets "postfix -c DIR stop" first; anything still there after
+# a bounded wait is killed by process group. Waits until all of it is gone.
+# Safe to run when nothing is running; leaves RUNDIR's files in place (logs!).
+set -euo pipefail
+
+log() { echo "down.sh: $*" >&2; }
+
+[ $# -eq 1 ] || { echo "usage: $0 RUNDIR" >&2; exit 2; }
+if [ ! -d "$1" ]; then
+    log "no such directory: $1 (nothing to stop)"
+    exit 0
+fi
+RUNDIR=$(cd -- "$1" && pwd -P)
+
+PF_CONF=$RUNDIR/postfix-conf
+PF_QUEUE=$RUNDIR/postfix-queue
+DC_CONF=$RUNDIR/dovecot/dovecot.conf
+DC_BASE=$RUNDIR/dovecot-run
+STOP_TIMEOUT=${SMTP_PLAN_STOP_TIMEOUT:-10}   # seconds per daemon before SIGKILL
+
+# recorded NAME: the pid up.sh wrote into RUNDIR/pids for NAME, if any
+recorded() {
+    [ -f "$RUNDIR/pids" ] && sed -n "s/^$1=\([0-9][0-9]*\)$/\1/p" "$RUNDIR/pids" | head -n1
+    return 0
+}
+# pidfile FILE: the first number in FILE, if any
+pidfile() {
+    [ -f "$1" ] && awk 'NR == 1 && $1 ~ /^[0-9]+$/ { print $1 }' "$1"
+    return 0
+}
+
+# is_postfix_master PID: a live Postfix master started with our config dir?
+# (postfix -c sets MAIL_CONFIG, which the master keeps in its environment.)
+is_postfix_master() {
+    local pid=$1
+    [ -r "/proc/$pid/environ" ] || return 1
+    [ "$(readlink "/proc/$pid/exe" 2>/dev/null)" = /usr/lib/postfix/sbin/master ] || return 1
+    tr '\0' '\n' <"/proc/$pid/environ" 2>/dev/null | grep -qxF "MAIL_CONFIG=$PF_CONF"
+}
+# is_our_dovecot PID: a live dovecot master started with our config file?
+is_our_dovecot() {
+    local pid=$1
+    [ -r "/proc/$pid/cmdline" ] || return 1
+    [ "$(readlink "/proc/$pid/exe" 2>/dev/null)" = /usr/sbin/dovecot ] || return 1
+    tr '\0' '\n' <"/proc/$pid/cmdline" 2>/dev/null | grep -qxF "$DC_CONF"
+}
+
+# pgid_of PID: its process group (both masters lead their own group/session)
+pgid_of() { ps -o pgid= -p "$1" 2>/dev/null | tr -d ' '; }
+
+# group_alive PGID: does any non-zombie process remain in that group?
+group_alive() {
+    ps -e -o pgid=,stat= | awk -v g="$1" '$1 == g && $2 !~ /^Z/ { found = 1 } END { exit !found }'
+}
+
+# wait_group PGID SECONDS: poll every 100 ms until the group is gone
+wait_group() {
+    local pgid=$1 tries=$(( $2 * 10 ))
+    while group_alive "$pgid"; do
+        tries=$((tries - 1))
+        [ "$tries" -gt 0 ] || return 1
+        sleep 0.1
+    done
+}
+
+# stop_group NAME PID PGID: after the caller asked the verified master PID to
+# stop, wait for it to end - with its whole process group when it leads one
+# (PGID, taken before it was signalled) - and SIGKILL whatever does not.
+stop_group() {
+    local name=$1 pid=$2 pgid=$3
+    if [ "$pgid" != "$pid" ]; then
+        # Not a group leader (unexpected): never signal a group we don't own.
+        kill -TERM "$pid" 2>/dev/null || true
+        local tries=$((STOP_TIMEOUT * 10))
+        while kill -0 "$pid" 2>/dev/null && [ "$(ps -o stat= -p "$pid" | cut -c1)" != Z ]; do
+            tries=$((tries - 1))
+            if [ "$tries" -le 0 ]; then kill -KILL "$pid" 2>/dev/null || true; break; fi
+            sleep 0.1
+        done
+        return 0
+    fi
+    if ! wait_group "$pgid" "$STOP_TIMEOUT"; then
+        log "$name (pgid $pgid) still running after ${STOP_TIMEOUT}s - sending SIGKILL"
+        kill -KILL -- "-$pgid" 2>/dev/null || true
+        wait_group "$pgid" 5 || { log "$name (pgid $pgid) did not exit"; return 1; }
+    fi
+}
+
+status=0
+
+# --- Postfix --------------------------------------------------------------
+pf_pids=$( { recorded postfix; pidfile "$PF_QUEUE/pid/master.pid"; } | sort -u)
+for pid in $pf_pids; do
+    is_postfix_master "$pid" || continue
+    log "stopping postfix master (pid $pid)"
+    pgid=$(pgid_of "$pid")
+    # Orderly stop first; it signals the master named in its own pid file.
+    if [ -f "$PF_CONF/main.cf" ]; then
+        postfix -c "$PF_CONF" stop >/dev/null 2>&1 || true
+    fi
+    # Fallback: by pid (also covers a pid file that no longer matches).
+    if is_postfix_master "$pid"; then kill -TERM "$pid" 2>/dev/null || true; fi
+    stop_group postfix "$pid" "$pgid" || status=1
+done
+
+# --- Dovecot --------------------------------------------------------------
+dc_pids=$( { recorded dovecot; pidfile "$DC_BASE/master.pid"; } | sort -u)
+for pid in $dc_pids; do
+    is_our_dovecot "$pid" || continue
+    log "stopping dovecot (pid $pid)"
+    pgid=$(pgid_of "$pid")
+    kill -TERM "$pid" 2>/dev/null || true
+    stop_group dovecot "$pid" "$pgid" || status=1
+done
+
+if [ "$status" -eq 0 ]; then
+    rm -f "$RUNDIR/pids"
+    log "stopped (files kept in $RUNDIR)"
+fi
+exit "$status"

@@ -1,0 +1,534 @@
+#!/usr/bin/env bash
+# Start a private, loopback-only Postfix + Dovecot pair for smtp-plan's tests.
+#
+#   tests/servers/up.sh RUNDIR
+#
+# Everything lives under RUNDIR (created if missing): certificates, the Postfix
+# config/queue/data directories, the Dovecot config and runtime directories,
+# the Maildirs and the logs. The system's /etc/postfix and /etc/dovecot are
+# only read (Postfix's meta files), never changed, and no system service is
+# started. Ports are SMTP_PLAN_PORT_BASE (default 20000) + 25/465/587/26..29,
+# so runs with different bases can coexist.
+#
+# On success it writes RUNDIR/env (source it) and prints it. On failure it
+# prints the reason plus the log tails, stops whatever it started and exits 1.
+# Stop with tests/servers/down.sh RUNDIR.
+#
+# Needs root (Postfix and Dovecot drop privileges themselves) and the
+# packages from tests/servers/install.sh.
+set -euo pipefail
+
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+START_NS=$(date +%s%N)
+
+die() { echo "up.sh: error: $*" >&2; exit 1; }
+log() { echo "up.sh: $*" >&2; }
+
+[ $# -eq 1 ] || die "usage: $0 RUNDIR"
+[ "$(id -u)" -eq 0 ] || die "must run as root (Postfix and Dovecot need it to start)"
+for bin in postfix postconf dovecot openssl runuser; do
+    command -v "$bin" >/dev/null || die "'$bin' not found - run tests/servers/install.sh first"
+done
+
+# --------------------------------------------------------------------------
+# Settings
+# --------------------------------------------------------------------------
+mkdir -p -- "$1"
+RUNDIR=$(cd -- "$1" && pwd -P)
+case "$RUNDIR" in
+    *[[:space:]]* | *[\'\"\$\\,\;:=]*) die "RUNDIR must not contain spaces or any of ' \" \$ \\ , ; : = ($RUNDIR)" ;;
+esac
+
+HOST=127.0.0.1
+BASE=${SMTP_PLAN_PORT_BASE:-20000}
+[[ "$BASE" =~ ^[0-9]+$ ]] && [ "$BASE" -ge 1024 ] && [ "$BASE" -le 64900 ] \
+    || die "SMTP_PLAN_PORT_BASE must be an integer in 1024..64900 (got '$BASE')"
+PORT_SMTP=$((BASE + 25))        # STARTTLS optional, AUTH before and after TLS
+PORT_SMTPS=$((BASE + 465))      # implicit TLS, AUTH required for mail
+PORT_SUBMISSION=$((BASE + 587)) # STARTTLS required, AUTH only after TLS, AUTH required
+PORT_EXPIRED=$((BASE + 26))     # like smtp, but an expired certificate
+PORT_WRONGNAME=$((BASE + 27))   # like smtp, certificate for wrong.example.test
+PORT_SELFSIGNED=$((BASE + 28))  # like smtp, self-signed certificate
+PORT_CLIENTCERT=$((BASE + 29))  # STARTTLS required, client certificate required
+ALL_PORTS=("$PORT_SMTP" "$PORT_SMTPS" "$PORT_SUBMISSION" "$PORT_EXPIRED"
+           "$PORT_WRONGNAME" "$PORT_SELFSIGNED" "$PORT_CLIENTCERT")
+
+USER1=alice@example.test  PASS1='Al1ce-S3cret!pw'
+USER2=bob@example.test    PASS2='B0b-S3cret!pw'
+
+# Mail is stored as nobody:nogroup (the virtual delivery agent refuses root).
+VMAIL_UID=$(id -u nobody)
+VMAIL_GID=$(getent group nogroup | cut -d: -f3)
+
+# Seconds to wait for the servers, and the key type of all certificates.
+READY_TIMEOUT=${SMTP_PLAN_READY_TIMEOUT:-20}
+KEY_TYPE=${SMTP_PLAN_CERT_KEY_TYPE:-ec}   # ec (P-256) or rsa (2048 bit)
+
+CERTS=$RUNDIR/certs
+PF_CONF=$RUNDIR/postfix-conf
+PF_QUEUE=$RUNDIR/postfix-queue
+PF_DATA=$RUNDIR/postfix-data
+DC_CONF_DIR=$RUNDIR/dovecot
+DC_CONF=$DC_CONF_DIR/dovecot.conf
+DC_BASE=$RUNDIR/dovecot-run
+DC_STATE=$RUNDIR/dovecot-state
+MAILDIR=$RUNDIR/maildir
+PF_LOG=$RUNDIR/postfix.log
+DC_LOG=$RUNDIR/dovecot.log
+
+# --------------------------------------------------------------------------
+# 1. Clean slate: stop whatever an earlier (maybe crashed) run left behind in
+#    this RUNDIR, then remove only the things this script creates.
+# --------------------------------------------------------------------------
+"$HERE/down.sh" "$RUNDIR" >/dev/null || die "could not stop the servers of an earlier run in $RUNDIR"
+rm -rf -- "$CERTS" "$PF_CONF" "$PF_QUEUE" "$PF_DATA" "$DC_CONF_DIR" "$DC_BASE" \
+          "$DC_STATE" "$MAILDIR" "$PF_LOG" "$DC_LOG" "$RUNDIR/env" "$RUNDIR/pids"
+
+# The daemons run as postfix, dovecot and nobody: they must reach RUNDIR.
+# (mktemp -d makes 0700 directories; we may open up our own directory, but
+# not its parents.)
+chmod 0755 "$RUNDIR"
+for u in postfix dovecot nobody; do
+    runuser -u "$u" -- test -x "$RUNDIR" \
+        || die "user '$u' cannot reach $RUNDIR - make its parent directories world-searchable (chmod o+x)"
+done
+
+# Refuse to start on ports that something else already listens on.
+for port in "${ALL_PORTS[@]}"; do
+    if (exec 3<>"/dev/tcp/$HOST/$port") 2>/dev/null; then
+        die "port $HOST:$port is already in use (set SMTP_PLAN_PORT_BASE to another base)"
+    fi
+done
+
+mkdir -p "$CERTS" "$PF_CONF" "$PF_QUEUE" "$PF_DATA" "$DC_CONF_DIR" "$DC_STATE" "$MAILDIR"
+# Postfix wants its queue directory root-owned, its data directory its own.
+chown postfix:postfix "$PF_DATA"
+chmod 0700 "$PF_DATA"
+
+# --------------------------------------------------------------------------
+# 2. Certificates (openssl CLI, all X.509 v3)
+#    ca.pem          "smtp-plan Test CA"
+#    server.pem      CN=localhost, SAN DNS:localhost IP:127.0.0.1   (by the CA)
+#    expired.pem     like server.pem, valid 2020-01-01..2021-01-01  (by the CA)
+#    wrongname.pem   CN/SAN wrong.example.test only                 (by the CA)
+#    selfsigned.pem  like server.pem, but self-signed (not by the CA)
+#    client.pem      TLS client certificate                         (by the CA)
+# --------------------------------------------------------------------------
+case "$KEY_TYPE" in
+    ec)  KEY_ALG=(-algorithm EC -pkeyopt ec_paramgen_curve:P-256); LEAF_KU="digitalSignature" ;;
+    rsa) KEY_ALG=(-algorithm RSA -pkeyopt rsa_keygen_bits:2048); LEAF_KU="digitalSignature, keyEncipherment" ;;
+    *)   die "SMTP_PLAN_CERT_KEY_TYPE must be ec or rsa (got '$KEY_TYPE')" ;;
+esac
+
+mkdir -p "$CERTS/ca-db/new"
+: >"$CERTS/ca-db/index.txt"
+cat >"$CERTS/openssl.cnf" <<EOF
+# Generated by tests/servers/up.sh: the smtp-plan test CA and its profiles.
+[ req ]
+distinguished_name = req_dn
+prompt             = no
+[ req_dn ]
+
+[ ca ]
+default_ca = test_ca
+[ test_ca ]
+dir             = $CERTS/ca-db
+database        = \$dir/index.txt
+new_certs_dir   = \$dir/new
+rand_serial     = yes
+certificate     = $CERTS/ca.pem
+private_key     = $CERTS/ca.key
+default_md      = sha256
+policy          = policy_any
+unique_subject  = no
+copy_extensions = none
+email_in_dn     = no
+[ policy_any ]
+commonName       = supplied
+organizationName = optional
+
+[ v3_ca ]
+basicConstraints       = critical, CA:TRUE
+keyUsage               = critical, keyCertSign, cRLSign
+subjectKeyIdentifier   = hash
+
+[ server_localhost ]
+basicConstraints       = critical, CA:FALSE
+keyUsage               = critical, $LEAF_KU
+extendedKeyUsage       = serverAuth
+subjectAltName         = DNS:localhost, IP:127.0.0.1
+subjectKeyIdentifier   = hash
+authorityKeyIdentifier = keyid:always
+
+[ server_wrongname ]
+basicConstraints       = critical, CA:FALSE
+keyUsage               = critical, $LEAF_KU
+extendedKeyUsage       = serverAuth
+subjectAltName         = DNS:wrong.example.test
+subjectKeyIdentifier   = hash
+authorityKeyIdentifier = keyid:always
+
+[ client ]
+basicConstraints       = critical, CA:FALSE
+keyUsage               = critical, $LEAF_KU
+extendedKeyUsage       = clientAuth
+subjectAltName         = email:client@example.test
+subjectKeyIdentifier   = hash
+authorityKeyIdentifier = keyid:always
+EOF
+
+# newkey NAME: a fresh private key (PKCS#8 PEM) in certs/NAME.key
+newkey() { openssl genpkey "${KEY_ALG[@]}" -out "$CERTS/$1.key" 2>/dev/null; }
+
+# casign NAME SUBJECT PROFILE STARTDATE ENDDATE: certs/NAME.pem signed by the CA
+casign() {
+    local name=$1 subj=$2 profile=$3 start=$4 end=$5
+    newkey "$name"
+    openssl req -new -config "$CERTS/openssl.cnf" -key "$CERTS/$name.key" \
+        -subj "$subj" -out "$CERTS/$name.csr"
+    openssl ca -batch -notext -config "$CERTS/openssl.cnf" -extensions "$profile" \
+        -startdate "$start" -enddate "$end" \
+        -in "$CERTS/$name.csr" -out "$CERTS/$name.pem" 2>"$CERTS/$name.ca.log" \
+        || { cat "$CERTS/$name.ca.log" >&2; die "openssl ca failed for $name"; }
+    rm -f "$CERTS/$name.csr" "$CERTS/$name.ca.log"
+}
+
+# Validity: from one hour ago (no "not yet valid" surprises) for about 2 years.
+NOW_MINUS_1H=$(date -u -d '-1 hour' +%Y%m%d%H%M%SZ)
+IN_2_YEARS=$(date -u -d '+825 days' +%Y%m%d%H%M%SZ)
+
+newkey ca
+openssl req -x509 -new -config "$CERTS/openssl.cnf" -extensions v3_ca \
+    -key "$CERTS/ca.key" -subj "/O=smtp-plan/CN=smtp-plan Test CA" \
+    -days 3650 -out "$CERTS/ca.pem"
+
+casign server    "/CN=localhost"             server_localhost "$NOW_MINUS_1H" "$IN_2_YEARS"
+casign expired   "/CN=localhost"             server_localhost 20200101000000Z 20210101000000Z
+casign wrongname "/CN=wrong.example.test"    server_wrongname "$NOW_MINUS_1H" "$IN_2_YEARS"
+casign client    "/O=smtp-plan/CN=smtp-plan test client" client "$NOW_MINUS_1H" "$IN_2_YEARS"
+
+# Self-signed: same names as the good one, but its own issuer.
+newkey selfsigned
+openssl req -x509 -new -config "$CERTS/openssl.cnf" -extensions server_localhost \
+    -key "$CERTS/selfsigned.key" -subj "/CN=localhost" -days 825 -out "$CERTS/selfsigned.pem"
+
+# Keys: readable by root only (Postfix reads them before dropping privileges).
+chmod 0600 "$CERTS"/*.key
+chmod 0644 "$CERTS"/*.pem
+
+# --------------------------------------------------------------------------
+# 3. Postfix: its own main.cf/master.cf under RUNDIR
+# --------------------------------------------------------------------------
+cat >"$PF_CONF/vmailbox" <<EOF
+# Virtual mailboxes: address -> Maildir (relative to virtual_mailbox_base,
+# the trailing slash selects Maildir format).
+$USER1 alice/
+$USER2 bob/
+EOF
+
+ERROR_TRANSPORT="error:5.7.1 outbound delivery is disabled on this test server"
+
+cat >"$PF_CONF/main.cf" <<EOF
+# Generated by tests/servers/up.sh - a private Postfix instance for tests.
+# Only reachable on $HOST; delivers to Maildirs under $MAILDIR;
+# never relays anything anywhere and never uses DNS.
+compatibility_level = 3.6
+
+# --- this instance's own directories and log
+queue_directory = $PF_QUEUE
+data_directory  = $PF_DATA
+maillog_file          = $PF_LOG
+maillog_file_prefixes = $RUNDIR
+mail_owner   = postfix
+setgid_group = postdrop
+
+# --- identity and network
+myhostname  = mail.example.test
+mydomain    = example.test
+myorigin    = \$myhostname
+smtpd_banner = \$myhostname ESMTP Postfix
+inet_interfaces = $HOST
+inet_protocols  = ipv4
+# No client is trusted by address, not even 127.0.0.1: relaying needs AUTH.
+mynetworks_style = host
+mynetworks =
+
+# --- nothing is local, nothing leaves, no DNS
+mydestination =
+relay_domains =
+alias_maps =
+alias_database =
+local_recipient_maps =
+local_transport   = $ERROR_TRANSPORT
+relay_transport   = $ERROR_TRANSPORT
+default_transport = $ERROR_TRANSPORT
+smtp_dns_support_level  = disabled
+lmtp_dns_support_level  = disabled
+smtpd_peername_lookup   = no
+append_dot_mydomain = no
+biff = no
+
+# --- the one domain we deliver: example.test -> Maildirs
+virtual_mailbox_domains = example.test
+virtual_mailbox_base    = $MAILDIR
+virtual_mailbox_maps    = texthash:$PF_CONF/vmailbox
+virtual_uid_maps        = static:$VMAIL_UID
+virtual_gid_maps        = static:$VMAIL_GID
+
+# --- SASL through our Dovecot (socket: $PF_QUEUE/private/auth)
+smtpd_sasl_auth_enable       = yes
+smtpd_sasl_type              = dovecot
+smtpd_sasl_path              = private/auth
+smtpd_sasl_security_options  = noanonymous
+smtpd_sasl_tls_security_options = noanonymous
+
+# --- TLS (per-listener variations are in master.cf)
+smtpd_tls_security_level = may
+smtpd_tls_auth_only      = no
+smtpd_tls_cert_file      = $CERTS/server.pem
+smtpd_tls_key_file       = $CERTS/server.key
+smtpd_tls_loglevel       = 1
+smtpd_tls_received_header = yes
+
+# --- policy: relaying only after AUTH (and the transport is error: anyway)
+smtpd_client_restrictions =
+smtpd_helo_restrictions =
+smtpd_sender_restrictions =
+smtpd_relay_restrictions     = permit_sasl_authenticated, reject_unauth_destination
+smtpd_recipient_restrictions =
+
+# --- fast tests: no artificial delays on arrival
+in_flow_delay = 0s
+EOF
+
+# master.cf: all services unchrooted (column 5 = n). No smtp/lmtp/local/pipe
+# client services exist at all, so nothing could be sent out even by mistake.
+cat >"$PF_CONF/master.cf" <<EOF
+# Generated by tests/servers/up.sh.
+# service type  private unpriv  chroot  wakeup  maxproc command + args
+$HOST:$PORT_SMTP inet n - n - - smtpd
+  -o syslog_name=postfix/smtp-$PORT_SMTP
+$HOST:$PORT_SMTPS inet n - n - - smtpd
+  -o syslog_name=postfix/smtps-$PORT_SMTPS
+  -o smtpd_tls_wrappermode=yes
+  -o smtpd_client_restrictions=permit_sasl_authenticated,reject
+  -o smtpd_relay_restrictions=permit_sasl_authenticated,reject
+$HOST:$PORT_SUBMISSION inet n - n - - smtpd
+  -o syslog_name=postfix/submission-$PORT_SUBMISSION
+  -o smtpd_tls_security_level=encrypt
+  -o smtpd_tls_auth_only=yes
+  -o smtpd_client_restrictions=permit_sasl_authenticated,reject
+  -o smtpd_relay_restrictions=permit_sasl_authenticated,reject
+$HOST:$PORT_EXPIRED inet n - n - - smtpd
+  -o syslog_name=postfix/expired-$PORT_EXPIRED
+  -o smtpd_tls_cert_file=$CERTS/expired.pem
+  -o smtpd_tls_key_file=$CERTS/expired.key
+$HOST:$PORT_WRONGNAME inet n - n - - smtpd
+  -o syslog_name=postfix/wrongname-$PORT_WRONGNAME
+  -o smtpd_tls_cert_file=$CERTS/wrongname.pem
+  -o smtpd_tls_key_file=$CERTS/wrongname.key
+$HOST:$PORT_SELFSIGNED inet n - n - - smtpd
+  -o syslog_name=postfix/selfsigned-$PORT_SELFSIGNED
+  -o smtpd_tls_cert_file=$CERTS/selfsigned.pem
+  -o smtpd_tls_key_file=$CERTS/selfsigned.key
+$HOST:$PORT_CLIENTCERT inet n - n - - smtpd
+  -o syslog_name=postfix/clientcert-$PORT_CLIENTCERT
+  -o smtpd_tls_security_level=encrypt
+  -o smtpd_tls_ask_ccert=yes
+  -o smtpd_tls_req_ccert=yes
+  -o smtpd_tls_CAfile=$CERTS/ca.pem
+cleanup   unix  n       -       n       -       0       cleanup
+qmgr      unix  n       -       n       300     1       qmgr
+tlsmgr    unix  -       -       n       1000?   1       tlsmgr
+rewrite   unix  -       -       n       -       -       trivial-rewrite
+bounce    unix  -       -       n       -       0       bounce
+defer     unix  -       -       n       -       0       bounce
+trace     unix  -       -       n       -       0       bounce
+verify    unix  -       -       n       -       1       verify
+flush     unix  n       -       n       1000?   0       flush
+proxymap  unix  -       -       n       -       -       proxymap
+proxywrite unix -       -       n       -       1       proxymap
+showq     unix  n       -       n       -       -       showq
+error     unix  -       -       n       -       -       error
+retry     unix  -       -       n       -       -       error
+discard   unix  -       -       n       -       -       discard
+virtual   unix  -       n       n       -       -       virtual
+anvil     unix  -       -       n       -       1       anvil
+scache    unix  -       -       n       -       1       scache
+postlog   unix-dgram n  -       n       -       1       postlogd
+EOF
+
+# Maildirs are created by the virtual agent, running as nobody.
+chown "$VMAIL_UID:$VMAIL_GID" "$MAILDIR"
+chmod 0755 "$MAILDIR"
+
+# --------------------------------------------------------------------------
+# 4. Dovecot: SASL only (no IMAP/POP3), its own config and runtime dirs
+# --------------------------------------------------------------------------
+{
+    echo "# Dovecot passdb for the smtp-plan tests: plaintext so every mechanism works."
+    echo "$USER1:{PLAIN}$PASS1"
+    echo "$USER2:{PLAIN}$PASS2"
+} >"$DC_CONF_DIR/users"
+chown root:dovecot "$DC_CONF_DIR/users"
+chmod 0640 "$DC_CONF_DIR/users"
+
+cat >"$DC_CONF" <<EOF
+# Generated by tests/servers/up.sh - Dovecot as Postfix's SASL server only.
+instance_name = smtp-plan-$BASE
+base_dir  = $DC_BASE
+state_dir = $DC_STATE
+log_path      = $DC_LOG
+info_log_path = $DC_LOG
+protocols = none
+listen = $HOST
+ssl = no
+default_internal_user = dovecot
+default_login_user    = dovenull
+
+# Plaintext mechanisms must work before STARTTLS on the smtp port
+# (Postfix decides where AUTH is offered).
+disable_plaintext_auth = no
+auth_mechanisms = plain login cram-md5 scram-sha-1 scram-sha-256
+# Answer wrong passwords at once: the tests should not wait 2 s each.
+auth_failure_delay = 0
+auth_cache_size = 0
+auth_verbose = yes
+
+passdb {
+  driver = passwd-file
+  args = scheme=PLAIN username_format=%u $DC_CONF_DIR/users
+}
+userdb {
+  driver = static
+  args = uid=$VMAIL_UID gid=$VMAIL_GID home=$MAILDIR/%n
+}
+
+service auth {
+  unix_listener $PF_QUEUE/private/auth {
+    mode  = 0660
+    user  = postfix
+    group = postfix
+  }
+}
+EOF
+
+# --------------------------------------------------------------------------
+# 5. Start both, then wait until every port greets with 220
+# --------------------------------------------------------------------------
+show_logs() {
+    local f
+    for f in "$PF_LOG" "$DC_LOG"; do
+        echo "----- last lines of $f -----" >&2
+        if [ -f "$f" ]; then tail -n 30 "$f" >&2; else echo "(no log file)" >&2; fi
+    done
+}
+fail() {
+    echo "up.sh: error: $*" >&2
+    show_logs
+    log "stopping what was started"
+    "$HERE/down.sh" "$RUNDIR" >&2 || true
+    exit 1
+}
+
+# Creates the queue directories (including private/, where Dovecot puts the
+# auth socket) with the right owners, then starts the master daemon.
+postfix -c "$PF_CONF" start >"$RUNDIR/postfix-start.out" 2>&1 \
+    || { cat "$RUNDIR/postfix-start.out" >&2; fail "postfix did not start"; }
+PF_PID=$(awk '{print $1; exit}' "$PF_QUEUE/pid/master.pid")
+
+dovecot -c "$DC_CONF" >"$RUNDIR/dovecot-start.out" 2>&1 \
+    || { cat "$RUNDIR/dovecot-start.out" >&2; fail "dovecot did not start"; }
+
+# Record the master pids for down.sh (it also reads the daemons' own pid files).
+DC_PID=
+for _ in $(seq 50); do   # dovecot writes its pid file right after forking
+    [ -s "$DC_BASE/master.pid" ] && { DC_PID=$(cat "$DC_BASE/master.pid"); break; }
+    sleep 0.1
+done
+printf 'postfix=%s\ndovecot=%s\n' "$PF_PID" "$DC_PID" >"$RUNDIR/pids"
+[ -n "$DC_PID" ] || fail "dovecot wrote no pid file ($DC_BASE/master.pid)"
+
+# greeting PORT [tls]: prints the first line the server sends, if any, then
+# says QUIT. Plain ports use bash's /dev/tcp; the implicit-TLS port uses
+# openssl s_client (no certificate check here - that is the tests' job).
+greeting() {
+    local port=$1 mode=${2:-plain} line="" fd
+    if [ "$mode" = plain ]; then
+        exec {fd}<>"/dev/tcp/$HOST/$port" 2>/dev/null || return 1
+        read -r -t 2 line <&"$fd" || true
+        printf 'QUIT\r\n' >&"$fd" 2>/dev/null || true
+        exec {fd}>&-
+    else
+        coproc SCLIENT { exec openssl s_client -quiet -connect "$HOST:$port" 2>/dev/null; }
+        read -r -t 3 line <&"${SCLIENT[0]}" || true
+        printf 'QUIT\r\n' >&"${SCLIENT[1]}" 2>/dev/null || true
+        read -r -t 1 _ <&"${SCLIENT[0]}" || true
+        kill "$SCLIENT_PID" 2>/dev/null || true
+        wait "$SCLIENT_PID" 2>/dev/null || true
+    fi
+    printf '%s\n' "${line%$'\r'}"
+}
+
+deadline=$(( $(date +%s) + READY_TIMEOUT ))
+pending=("${ALL_PORTS[@]}")
+auth_ready=no
+while :; do
+    [ -S "$PF_QUEUE/private/auth" ] && auth_ready=yes
+    still=()
+    for port in "${pending[@]}"; do
+        mode=plain; [ "$port" = "$PORT_SMTPS" ] && mode=tls
+        line=$(greeting "$port" "$mode" || true)
+        case "$line" in
+            220\ *) ;;                    # ready
+            *) still+=("$port") ;;
+        esac
+    done
+    pending=("${still[@]+"${still[@]}"}")
+    [ "${#pending[@]}" -eq 0 ] && [ "$auth_ready" = yes ] && break
+    kill -0 "$PF_PID" 2>/dev/null || fail "the postfix master (pid $PF_PID) exited"
+    kill -0 "$DC_PID" 2>/dev/null || fail "dovecot (pid $DC_PID) exited"
+    if [ "$(date +%s)" -ge "$deadline" ]; then
+        [ "$auth_ready" = yes ] || fail "no Dovecot auth socket at $PF_QUEUE/private/auth after ${READY_TIMEOUT}s"
+        fail "no 220 greeting after ${READY_TIMEOUT}s on port(s): ${pending[*]}"
+    fi
+    sleep 0.1
+done
+
+# --------------------------------------------------------------------------
+# 6. The env file for the tests
+# --------------------------------------------------------------------------
+# Values are single-quoted (none contains a quote), so the file is also easy
+# to parse without a shell: KEY='value' after "export ".
+q() { printf "'%s'" "$1"; }
+cat >"$RUNDIR/env.tmp" <<EOF
+# Generated by tests/servers/up.sh - source this file.
+export SMTP_PLAN_POSTFIX_DIR=$(q "$RUNDIR")
+export SMTP_PLAN_POSTFIX_HOST=$(q "$HOST")
+export SMTP_PLAN_POSTFIX_SMTP_PORT=$(q "$PORT_SMTP")
+export SMTP_PLAN_POSTFIX_SMTPS_PORT=$(q "$PORT_SMTPS")
+export SMTP_PLAN_POSTFIX_SUBMISSION_PORT=$(q "$PORT_SUBMISSION")
+export SMTP_PLAN_POSTFIX_EXPIRED_PORT=$(q "$PORT_EXPIRED")
+export SMTP_PLAN_POSTFIX_WRONGNAME_PORT=$(q "$PORT_WRONGNAME")
+export SMTP_PLAN_POSTFIX_SELFSIGNED_PORT=$(q "$PORT_SELFSIGNED")
+export SMTP_PLAN_POSTFIX_CLIENTCERT_PORT=$(q "$PORT_CLIENTCERT")
+export SMTP_PLAN_POSTFIX_CA=$(q "$CERTS/ca.pem")
+export SMTP_PLAN_POSTFIX_CLIENT_CERT=$(q "$CERTS/client.pem")
+export SMTP_PLAN_POSTFIX_CLIENT_KEY=$(q "$CERTS/client.key")
+export SMTP_PLAN_POSTFIX_MAILDIR=$(q "$MAILDIR")
+export SMTP_PLAN_POSTFIX_USER=$(q "$USER1")
+export SMTP_PLAN_POSTFIX_PASSWORD=$(q "$PASS1")
+export SMTP_PLAN_POSTFIX_USER_MAILDIR=$(q "$MAILDIR/alice")
+export SMTP_PLAN_POSTFIX_USER2=$(q "$USER2")
+export SMTP_PLAN_POSTFIX_PASSWORD2=$(q "$PASS2")
+export SMTP_PLAN_POSTFIX_USER2_MAILDIR=$(q "$MAILDIR/bob")
+export SMTP_PLAN_POSTFIX_DOMAIN='example.test'
+export SMTP_PLAN_POSTFIX_HOSTNAME='mail.example.test'
+export SMTP_PLAN_POSTFIX_LOG=$(q "$PF_LOG")
+export SMTP_PLAN_POSTFIX_DOVECOT_LOG=$(q "$DC_LOG")
+EOF
+mv "$RUNDIR/env.tmp" "$RUNDIR/env"
+
+ELAPSED_MS=$(( ($(date +%s%N) - START_NS) / 1000000 ))
+log "postfix (pid $PF_PID) and dovecot (pid $DC_PID) ready in ${ELAPSED_MS} ms; env: $RUNDIR/env"
+cat "$RUNDIR/env"

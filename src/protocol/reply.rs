@@ -163,14 +163,14 @@ impl ReplyParser {
             Some(b'-') => (false, line.get(4..).unwrap_or_default()),
             Some(_) => return Err(malformed()),
         };
-        if let Some(first) = self.code {
-            if first != code {
-                return Err(ReplyError::MixedCodes {
-                    first: first.value(),
-                    then: code.value(),
-                    line: line.to_owned(),
-                });
-            }
+        if let Some(first) = self.code
+            && first != code
+        {
+            return Err(ReplyError::MixedCodes {
+                first: first.value(),
+                then: code.value(),
+                line: line.to_owned(),
+            });
         }
         if self.lines.len() >= self.limits.max_lines {
             return Err(ReplyError::TooManyLines {
@@ -195,8 +195,7 @@ mod tests {
     use super::*;
 
     fn parse_all(lines: &[&str]) -> Result<Option<Reply>, ReplyError> {
-        let mut p = ReplyParser::default();
-        p.limits = Limits::default();
+        let mut p = ReplyParser::new(Limits::default());
         let mut out = None;
         for l in lines {
             out = p.push(l)?;

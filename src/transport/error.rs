@@ -20,6 +20,12 @@ pub enum TransportError {
     Reply(#[from] ReplyError),
     #[error("TLS handshake failed: {0}")]
     Tls(String),
+    /// The `ca_file` could not be read or holds no usable certificate.
+    #[error("cannot use ca_file {}: {reason}", .path.display())]
+    CaFile {
+        path: std::path::PathBuf,
+        reason: String,
+    },
     #[error(
         "the server sent {bytes} bytes of plaintext after its 220 to STARTTLS (possible command injection); refusing to continue"
     )]
@@ -31,9 +37,9 @@ pub enum TransportError {
 /// `10s`, `500ms`, `2m`.
 pub fn human(d: Duration) -> String {
     let ms = d.as_millis();
-    if ms % 60_000 == 0 && ms > 0 {
+    if ms.is_multiple_of(60_000) && ms > 0 {
         format!("{}m", ms / 60_000)
-    } else if ms % 1000 == 0 {
+    } else if ms.is_multiple_of(1000) {
         format!("{}s", ms / 1000)
     } else {
         format!("{ms}ms")

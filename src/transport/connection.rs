@@ -154,9 +154,13 @@ impl Connection {
                 .read_line(&mut self.stream, self.limits.max_line);
             match timeout_at(deadline, read).await {
                 Err(_) => {
+                    let mut partial = parser.partial();
+                    if !self.reader.pending().is_empty() {
+                        partial.push(lossy(self.reader.pending()));
+                    }
                     return Err(TransportError::Timeout {
                         after: timeout,
-                        partial: parser.partial(),
+                        partial,
                     });
                 }
                 Ok(Err(e)) => return Err(e.into()),

@@ -39,6 +39,11 @@ impl LineReader {
         self.buf.len()
     }
 
+    /// The bytes of a line not yet terminated (for error messages).
+    pub(crate) fn pending(&self) -> &[u8] {
+        &self.buf
+    }
+
     /// Forget whatever is buffered.
     pub(crate) fn discard(&mut self) {
         self.buf.clear();

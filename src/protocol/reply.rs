@@ -7,6 +7,25 @@ use super::EnhancedCode;
 pub struct ReplyCode(u16);
 
 impl ReplyCode {
+    // The codes the built-in server sends (RFC 5321 §4.2.3, RFC 4954).
+    pub const SERVICE_READY: Self = Self(220);
+    pub const CLOSING: Self = Self(221);
+    pub const AUTH_SUCCESSFUL: Self = Self(235);
+    pub const OK: Self = Self(250);
+    pub const CANNOT_VRFY: Self = Self(252);
+    pub const AUTH_CONTINUE: Self = Self(334);
+    pub const START_MAIL_INPUT: Self = Self(354);
+    pub const SERVICE_UNAVAILABLE: Self = Self(421);
+    pub const LOCAL_ERROR: Self = Self(451);
+    pub const INSUFFICIENT_STORAGE: Self = Self(452);
+    pub const SYNTAX_ERROR: Self = Self(500);
+    pub const PARAMETER_SYNTAX_ERROR: Self = Self(501);
+    pub const BAD_SEQUENCE: Self = Self(503);
+    pub const PARAMETER_NOT_IMPLEMENTED: Self = Self(504);
+    pub const AUTH_REQUIRED: Self = Self(530);
+    pub const AUTH_FAILED: Self = Self(535);
+    pub const EXCEEDED_STORAGE: Self = Self(552);
+
     pub fn new(code: u16) -> Option<Self> {
         (200..=599).contains(&code).then_some(Self(code))
     }
@@ -43,6 +62,19 @@ pub struct Reply {
 }
 
 impl Reply {
+    /// A reply with one line of text per item of `lines` (at least one, possibly empty).
+    pub fn with_lines<I, S>(code: ReplyCode, lines: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        let mut lines: Vec<String> = lines.into_iter().map(Into::into).collect();
+        if lines.is_empty() {
+            lines.push(String::new());
+        }
+        Self { code, lines }
+    }
+
     pub fn new(code: u16, lines: &[&str]) -> Option<Self> {
         Some(Self {
             code: ReplyCode::new(code)?,
@@ -195,7 +227,7 @@ mod tests {
     use super::*;
 
     fn parse_all(lines: &[&str]) -> Result<Option<Reply>, ReplyError> {
-        let mut p = ReplyParser::default();
+        let mut p = ReplyParser::new(Limits::default());
         let mut out = None;
         for l in lines {
             out = p.push(l)?;
@@ -221,6 +253,14 @@ mod tests {
             r.to_string(),
             "250-mail.contoso.com Hello\r\n250-STARTTLS\r\n250 AUTH LOGIN PLAIN\r\n"
         );
+    }
+
+    #[test]
+    fn built_replies() {
+        let r = Reply::with_lines(ReplyCode::OK, ["a", "b"]);
+        assert_eq!(r.to_string(), "250-a\r\n250 b\r\n");
+        let r = Reply::with_lines(ReplyCode::AUTH_CONTINUE, Vec::<String>::new());
+        assert_eq!(r.to_string(), "334\r\n");
     }
 
     #[test]

@@ -1,15 +1,58 @@
+use std::fmt;
+use std::io;
+use std::net::{IpAddr, SocketAddr};
 use std::time::Duration;
 
-use super::{TlsInfo, TlsParams, TransportError};
-use crate::protocol::{Limits, Reply};
+use tokio::io::AsyncWriteExt;
+use tokio::net::TcpStream;
+use tokio::time::{Instant, timeout_at};
+use tokio_rustls::client::TlsStream;
+
+use super::error::human;
+use super::lines::{LineReader, ReadLine};
+use super::stream::Stream;
+use super::{TlsInfo, TlsParams, TransportError, tls};
+use crate::protocol::{Limits, Reply, ReplyParser};
 
 /// One SMTP connection, plain or TLS, with a read buffer. Every read has a timeout and the
 /// size bounds of `Limits`.
-pub struct Connection {}
+pub struct Connection {
+    stream: Stream<TlsStream<TcpStream>>,
+    reader: LineReader,
+    limits: Limits,
+    /// The host as given to `connect`: the default TLS server name.
+    host: String,
+    peer: SocketAddr,
+    tls: Option<TlsInfo>,
+}
+
+impl fmt::Debug for Connection {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Connection")
+            .field("host", &self.host)
+            .field("peer", &self.peer)
+            .field("tls", &self.tls)
+            .finish_non_exhaustive()
+    }
+}
+
+fn lossy(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+fn connect_reason(e: &io::Error) -> String {
+    match e.kind() {
+        io::ErrorKind::ConnectionRefused => "connection refused".to_owned(),
+        io::ErrorKind::ConnectionReset => "connection reset".to_owned(),
+        io::ErrorKind::HostUnreachable => "host unreachable".to_owned(),
+        io::ErrorKind::NetworkUnreachable => "network unreachable".to_owned(),
+        _ => e.to_string(),
+    }
+}
 
 impl Connection {
     /// TCP connect (host name, IPv4 or IPv6 literal) within `timeout`; with `tls: Some`, the
-    /// TLS handshake follows at once (implicit TLS).
+    /// TLS handshake follows at once (implicit TLS), within its own `timeout`.
     pub async fn connect(
         host: &str,
         port: u16,
@@ -17,30 +60,175 @@ impl Connection {
         tls: Option<&TlsParams>,
         limits: Limits,
     ) -> Result<(Self, Option<TlsInfo>), TransportError> {
-        let _ = (host, port, timeout, tls, limits);
-        todo!()
+        let bare = host.trim_start_matches('[').trim_end_matches(']');
+        let addr_text = if bare.contains(':') {
+            format!("[{bare}]:{port}")
+        } else {
+            format!("{bare}:{port}")
+        };
+        let fail = |reason: String| TransportError::Connect {
+            addr: addr_text.clone(),
+            reason,
+        };
+        let deadline = Instant::now() + timeout;
+        let timed_out = || fail(format!("timed out after {}", human(timeout)));
+        let addrs: Vec<SocketAddr> = match bare.parse::<IpAddr>() {
+            Ok(ip) => vec![SocketAddr::new(ip, port)],
+            Err(_) => match timeout_at(deadline, tokio::net::lookup_host((bare, port))).await {
+                Err(_) => return Err(timed_out()),
+                Ok(Err(e)) => return Err(fail(format!("no address for host {bare:?} ({e})"))),
+                Ok(Ok(found)) => found.collect(),
+            },
+        };
+        let mut last_error = None;
+        let mut connected = None;
+        for addr in &addrs {
+            match timeout_at(deadline, TcpStream::connect(addr)).await {
+                Err(_) => return Err(timed_out()),
+                Ok(Ok(s)) => {
+                    connected = Some(s);
+                    break;
+                }
+                Ok(Err(e)) => last_error = Some(e),
+            }
+        }
+        let tcp = match (connected, last_error) {
+            (Some(s), _) => s,
+            (None, Some(e)) => return Err(fail(connect_reason(&e))),
+            (None, None) => return Err(fail(format!("no address for host {bare:?}"))),
+        };
+        let peer = tcp.peer_addr()?;
+        // Small writes are whole commands; do not let Nagle hold them back.
+        let _ = tcp.set_nodelay(true);
+        let mut conn = Self {
+            stream: Stream::Plain(tcp),
+            reader: LineReader::new(),
+            limits,
+            host: bare.to_owned(),
+            peer,
+            tls: None,
+        };
+        let info = match tls {
+            Some(params) => Some(conn.upgrade(params, timeout).await?),
+            None => None,
+        };
+        Ok((conn, info))
     }
 
     /// Write all of `bytes` within `timeout`.
     pub async fn send(&mut self, bytes: &[u8], timeout: Duration) -> Result<(), TransportError> {
-        let _ = (bytes, timeout);
-        todo!()
+        let stream = &mut self.stream;
+        let write = async {
+            stream.write_all(bytes).await?;
+            stream.flush().await
+        };
+        match tokio::time::timeout(timeout, write).await {
+            Err(_) => Err(TransportError::Io(io::Error::new(
+                io::ErrorKind::TimedOut,
+                format!("could not send within {}", human(timeout)),
+            ))),
+            Ok(Err(e))
+                if matches!(
+                    e.kind(),
+                    io::ErrorKind::BrokenPipe
+                        | io::ErrorKind::ConnectionReset
+                        | io::ErrorKind::ConnectionAborted
+                ) =>
+            {
+                Err(TransportError::Closed {
+                    partial: Vec::new(),
+                })
+            }
+            Ok(Err(e)) => Err(e.into()),
+            Ok(Ok(())) => Ok(()),
+        }
     }
 
     /// Read one complete reply (multi-line aware) within `timeout` for the whole reply.
     pub async fn read_reply(&mut self, timeout: Duration) -> Result<Reply, TransportError> {
-        let _ = timeout;
-        todo!()
+        let deadline = Instant::now() + timeout;
+        let mut parser = ReplyParser::new(self.limits);
+        loop {
+            let read = self
+                .reader
+                .read_line(&mut self.stream, self.limits.max_line);
+            match timeout_at(deadline, read).await {
+                Err(_) => {
+                    let mut partial = parser.partial();
+                    if !self.reader.pending().is_empty() {
+                        partial.push(lossy(self.reader.pending()));
+                    }
+                    return Err(TransportError::Timeout {
+                        after: timeout,
+                        partial,
+                    });
+                }
+                Ok(Err(e)) => return Err(e.into()),
+                Ok(Ok(ReadLine::TooLong)) => {
+                    return Err(TransportError::LineTooLong {
+                        max: self.limits.max_line,
+                    });
+                }
+                Ok(Ok(ReadLine::Eof(rest))) => {
+                    let mut partial = parser.partial();
+                    if !rest.is_empty() {
+                        partial.push(lossy(&rest));
+                    }
+                    return Err(TransportError::Closed { partial });
+                }
+                Ok(Ok(ReadLine::Line(line))) => {
+                    if let Some(reply) = parser.push(&lossy(&line))? {
+                        return Ok(reply);
+                    }
+                }
+            }
+        }
     }
 
     /// Upgrade to TLS after a 220 to STARTTLS. Fails if the server already sent more bytes.
+    /// An empty `params.server_name` means the host given to `connect`.
     pub async fn start_tls(
         &mut self,
         params: &TlsParams,
         timeout: Duration,
     ) -> Result<TlsInfo, TransportError> {
-        let _ = (params, timeout);
-        todo!()
+        let buffered = self.reader.buffered();
+        if buffered > 0 {
+            return Err(TransportError::PlaintextAfterStarttls { bytes: buffered });
+        }
+        if let Stream::Plain(tcp) = &self.stream {
+            // Best effort: bytes that reached the socket but not yet our buffer.
+            let mut probe = [0u8; 512];
+            if let Ok(Ok(n)) = tokio::time::timeout(Duration::ZERO, tcp.peek(&mut probe)).await
+                && n > 0
+            {
+                return Err(TransportError::PlaintextAfterStarttls { bytes: n });
+            }
+        }
+        self.upgrade(params, timeout).await
+    }
+
+    async fn upgrade(
+        &mut self,
+        params: &TlsParams,
+        timeout: Duration,
+    ) -> Result<TlsInfo, TransportError> {
+        let tcp = match std::mem::replace(&mut self.stream, Stream::Gone) {
+            Stream::Plain(tcp) => tcp,
+            other => {
+                let already = other.is_tls();
+                self.stream = other;
+                return Err(TransportError::Tls(if already {
+                    "the connection already uses TLS".to_owned()
+                } else {
+                    "the connection is unusable after a failed TLS handshake".to_owned()
+                }));
+            }
+        };
+        let (tls, info) = tls::handshake(tcp, params, &self.host, timeout).await?;
+        self.stream = Stream::Tls(Box::new(tls));
+        self.tls = Some(info.clone());
+        Ok(info)
     }
 
     /// Wait for the server to close. `Ok(None)` on EOF (or reset); `Ok(Some(line))` if it
@@ -49,11 +237,34 @@ impl Connection {
         &mut self,
         timeout: Duration,
     ) -> Result<Option<String>, TransportError> {
-        let _ = timeout;
-        todo!()
+        let read = self
+            .reader
+            .read_line(&mut self.stream, self.limits.max_line);
+        match tokio::time::timeout(timeout, read).await {
+            Err(_) => Err(TransportError::Timeout {
+                after: timeout,
+                partial: Vec::new(),
+            }),
+            Ok(Err(e)) => Err(e.into()),
+            Ok(Ok(ReadLine::TooLong)) => Err(TransportError::LineTooLong {
+                max: self.limits.max_line,
+            }),
+            Ok(Ok(ReadLine::Eof(rest))) if rest.is_empty() => Ok(None),
+            Ok(Ok(ReadLine::Eof(rest) | ReadLine::Line(rest))) => Ok(Some(lossy(&rest))),
+        }
     }
 
     pub fn is_tls(&self) -> bool {
-        todo!()
+        self.stream.is_tls()
+    }
+
+    /// What the last TLS handshake (implicit or STARTTLS) negotiated.
+    pub fn tls_info(&self) -> Option<&TlsInfo> {
+        self.tls.as_ref()
+    }
+
+    /// The address actually connected to.
+    pub fn peer_addr(&self) -> SocketAddr {
+        self.peer
     }
 }

@@ -20,6 +20,12 @@ pub enum TransportError {
     Reply(#[from] ReplyError),
     #[error("TLS handshake failed: {0}")]
     Tls(String),
+    /// The `ca_file` could not be read or holds no usable certificate.
+    #[error("cannot use ca_file {}: {reason}", .path.display())]
+    CaFile {
+        path: std::path::PathBuf,
+        reason: String,
+    },
     #[error(
         "the server sent {bytes} bytes of plaintext after its 220 to STARTTLS (possible command injection); refusing to continue"
     )]

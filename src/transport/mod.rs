@@ -2,9 +2,15 @@
 //! Knows SMTP only as far as reading a reply; nothing of plans or reports.
 
 mod connection;
+pub(crate) mod date;
 mod error;
+pub(crate) mod lines;
+pub(crate) mod stream;
 mod tls;
 
 pub use connection::Connection;
 pub use error::{TransportError, human as human_duration};
 pub use tls::{CertInfo, TlsInfo, TlsParams};
+
+#[cfg(test)]
+mod tests;

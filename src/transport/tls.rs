@@ -1,9 +1,29 @@
 use std::path::PathBuf;
+use std::sync::{Arc, Mutex, OnceLock};
+use std::time::Duration;
+
+use rustls::client::WebPkiServerVerifier;
+use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
+use rustls::crypto::CryptoProvider;
+use rustls::pki_types::pem::PemObject;
+use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
+use rustls::{
+    AlertDescription, CertificateError, ClientConfig, DigitallySignedStruct, PeerIncompatible,
+    RootCertStore, SignatureScheme,
+};
+use tokio::net::TcpStream;
+use tokio_rustls::TlsConnector;
+use tokio_rustls::client::TlsStream;
+
+use super::TransportError;
+use super::date::{rfc3339, unix_now, ymd};
+use super::error::human;
 
 /// What the client needs for one TLS handshake.
 #[derive(Debug, Clone, Default)]
 pub struct TlsParams {
-    /// SNI and the name the certificate must hold (a DNS name or an IP literal).
+    /// SNI and the name the certificate must hold (a DNS name or an IP literal). Empty: the
+    /// host the connection was made to.
     pub server_name: String,
     /// Extra trust anchor (PEM, may hold several certificates) on top of the system roots.
     pub ca_file: Option<PathBuf>,
@@ -33,4 +53,378 @@ pub struct CertInfo {
     pub not_after: String,
     /// Whole days until not_after (negative when expired).
     pub days_left: i64,
+}
+
+impl CertInfo {
+    /// Summarise a DER certificate; `None` if x509-parser cannot read it.
+    pub fn parse(der: &[u8]) -> Option<Self> {
+        let (_, cert) = x509_parser::parse_x509_certificate(der).ok()?;
+        let mut names = Vec::new();
+        if let Ok(Some(san)) = cert.subject_alternative_name() {
+            for name in &san.value.general_names {
+                match name {
+                    x509_parser::extensions::GeneralName::DNSName(d) => names.push((*d).to_owned()),
+                    x509_parser::extensions::GeneralName::IPAddress(ip) => {
+                        if let Some(ip) = ip_from_bytes(ip) {
+                            names.push(ip.to_string());
+                        }
+                    }
+                    _ => {}
+                }
+            }
+        }
+        if names.is_empty() {
+            names.extend(
+                cert.subject()
+                    .iter_common_name()
+                    .filter_map(|cn| cn.as_str().ok())
+                    .map(str::to_owned),
+            );
+        }
+        let not_after = cert.validity().not_after.timestamp();
+        Some(Self {
+            subject: cert.subject().to_string(),
+            names,
+            issuer: cert.issuer().to_string(),
+            not_after: rfc3339(not_after),
+            days_left: (not_after - unix_now()).div_euclid(86_400),
+        })
+    }
+}
+
+fn ip_from_bytes(b: &[u8]) -> Option<std::net::IpAddr> {
+    if let Ok(v4) = <[u8; 4]>::try_from(b) {
+        return Some(std::net::IpAddr::from(v4));
+    }
+    <[u8; 16]>::try_from(b).ok().map(std::net::IpAddr::from)
+}
+
+fn provider() -> Arc<CryptoProvider> {
+    Arc::new(rustls::crypto::ring::default_provider())
+}
+
+/// The system trust store, loaded once per process. Unreadable entries are skipped.
+fn native_roots() -> &'static [CertificateDer<'static>] {
+    static ROOTS: OnceLock<Vec<CertificateDer<'static>>> = OnceLock::new();
+    ROOTS.get_or_init(|| rustls_native_certs::load_native_certs().certs)
+}
+
+fn load_ca_file(path: &std::path::Path) -> Result<Vec<CertificateDer<'static>>, TransportError> {
+    let fail = |reason: String| TransportError::CaFile {
+        path: path.to_path_buf(),
+        reason,
+    };
+    let bytes = std::fs::read(path).map_err(|e| fail(e.to_string()))?;
+    let certs = CertificateDer::pem_slice_iter(&bytes)
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| fail(format!("not a valid PEM file ({e})")))?;
+    if certs.is_empty() {
+        return Err(fail("no PEM certificate found in it".to_owned()));
+    }
+    Ok(certs)
+}
+
+/// Checks the chain with webpki (unless `insecure`) and remembers the end-entity certificate,
+/// so that a failure can say what the server showed.
+#[derive(Debug)]
+struct RecordingVerifier {
+    /// `None` when insecure, or when there is no trust anchor at all.
+    webpki: Option<Arc<WebPkiServerVerifier>>,
+    insecure: bool,
+    provider: Arc<CryptoProvider>,
+    seen: Mutex<Option<CertificateDer<'static>>>,
+}
+
+impl RecordingVerifier {
+    fn seen(&self) -> Option<CertInfo> {
+        let seen = self.seen.lock().unwrap_or_else(|e| e.into_inner());
+        seen.as_ref().and_then(|der| CertInfo::parse(der))
+    }
+}
+
+impl ServerCertVerifier for RecordingVerifier {
+    fn verify_server_cert(
+        &self,
+        end_entity: &CertificateDer<'_>,
+        intermediates: &[CertificateDer<'_>],
+        server_name: &ServerName<'_>,
+        ocsp_response: &[u8],
+        now: UnixTime,
+    ) -> Result<ServerCertVerified, rustls::Error> {
+        *self.seen.lock().unwrap_or_else(|e| e.into_inner()) =
+            Some(end_entity.clone().into_owned());
+        if self.insecure {
+            return Ok(ServerCertVerified::assertion());
+        }
+        match &self.webpki {
+            Some(v) => {
+                v.verify_server_cert(end_entity, intermediates, server_name, ocsp_response, now)
+            }
+            None => Err(rustls::Error::InvalidCertificate(
+                CertificateError::UnknownIssuer,
+            )),
+        }
+    }
+
+    fn verify_tls12_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        rustls::crypto::verify_tls12_signature(
+            message,
+            cert,
+            dss,
+            &self.provider.signature_verification_algorithms,
+        )
+    }
+
+    fn verify_tls13_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        rustls::crypto::verify_tls13_signature(
+            message,
+            cert,
+            dss,
+            &self.provider.signature_verification_algorithms,
+        )
+    }
+
+    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
+        self.provider
+            .signature_verification_algorithms
+            .supported_schemes()
+    }
+}
+
+fn client_config(
+    params: &TlsParams,
+) -> Result<(ClientConfig, Arc<RecordingVerifier>), TransportError> {
+    let provider = provider();
+    let webpki = if params.insecure {
+        None
+    } else {
+        let mut roots = RootCertStore::empty();
+        roots.add_parsable_certificates(native_roots().iter().cloned());
+        if let Some(path) = &params.ca_file {
+            let certs = load_ca_file(path)?;
+            let (_, rejected) = roots.add_parsable_certificates(certs);
+            if rejected > 0 {
+                return Err(TransportError::CaFile {
+                    path: path.clone(),
+                    reason: format!(
+                        "{rejected} certificate(s) in it could not be used as trust anchors"
+                    ),
+                });
+            }
+        }
+        if roots.is_empty() {
+            None
+        } else {
+            Some(
+                WebPkiServerVerifier::builder_with_provider(Arc::new(roots), provider.clone())
+                    .build()
+                    .map_err(|e| TransportError::Tls(format!("cannot set up verification: {e}")))?,
+            )
+        }
+    };
+    let verifier = Arc::new(RecordingVerifier {
+        webpki,
+        insecure: params.insecure,
+        provider: provider.clone(),
+        seen: Mutex::new(None),
+    });
+    let config = ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .map_err(|e| TransportError::Tls(e.to_string()))?
+        .dangerous()
+        .with_custom_certificate_verifier(verifier.clone())
+        .with_no_client_auth();
+    Ok((config, verifier))
+}
+
+/// The TLS client handshake over `tcp`, with `params.server_name` (else `host`) as SNI and
+/// the name to verify. Errors are worded for a mail administrator.
+pub(crate) async fn handshake(
+    tcp: TcpStream,
+    params: &TlsParams,
+    host: &str,
+    timeout: Duration,
+) -> Result<(TlsStream<TcpStream>, TlsInfo), TransportError> {
+    let (config, verifier) = client_config(params)?;
+    let name = if params.server_name.is_empty() {
+        host
+    } else {
+        params.server_name.as_str()
+    };
+    let name = name.trim_start_matches('[').trim_end_matches(']');
+    let server_name = ServerName::try_from(name.to_owned())
+        .map_err(|_| TransportError::Tls(format!("{name:?} is not a valid server name")))?;
+    let connector = TlsConnector::from(Arc::new(config));
+    let stream = match tokio::time::timeout(timeout, connector.connect(server_name, tcp)).await {
+        Err(_) => {
+            return Err(TransportError::Tls(format!(
+                "no TLS handshake within {}",
+                human(timeout)
+            )));
+        }
+        Ok(Err(e)) => return Err(TransportError::Tls(describe_io(&e, verifier.seen(), name))),
+        Ok(Ok(s)) => s,
+    };
+    let (_, conn) = stream.get_ref();
+    let version = match conn.protocol_version() {
+        Some(rustls::ProtocolVersion::TLSv1_3) => "TLSv1.3".to_owned(),
+        Some(rustls::ProtocolVersion::TLSv1_2) => "TLSv1.2".to_owned(),
+        Some(other) => format!("{other:?}"),
+        None => String::new(),
+    };
+    let cipher = conn
+        .negotiated_cipher_suite()
+        .map(|s| {
+            let s = s.suite();
+            s.as_str().map_or_else(|| format!("{s:?}"), str::to_owned)
+        })
+        .unwrap_or_default();
+    let cert = conn
+        .peer_certificates()
+        .and_then(|c| c.first())
+        .and_then(|der| CertInfo::parse(der))
+        .or_else(|| verifier.seen());
+    Ok((
+        stream,
+        TlsInfo {
+            version,
+            cipher,
+            cert,
+        },
+    ))
+}
+
+fn describe_io(e: &std::io::Error, cert: Option<CertInfo>, name: &str) -> String {
+    match e
+        .get_ref()
+        .and_then(|inner| inner.downcast_ref::<rustls::Error>())
+    {
+        Some(tls) => describe(tls, cert.as_ref(), name),
+        None if matches!(
+            e.kind(),
+            std::io::ErrorKind::UnexpectedEof | std::io::ErrorKind::ConnectionReset
+        ) =>
+        {
+            "the server closed the connection during the TLS handshake".to_owned()
+        }
+        None => e.to_string(),
+    }
+}
+
+const OLD_VERSIONS: &str = "the server only speaks TLS 1.0/1.1 (or older), which smtp-plan (rustls) cannot; TLS 1.2 or 1.3 is required";
+
+/// A rustls error, with what the certificate showed, in words.
+pub(crate) fn describe(e: &rustls::Error, cert: Option<&CertInfo>, name: &str) -> String {
+    let subject = cert.map_or_else(
+        || "the certificate".to_owned(),
+        |c| format!("certificate {}", c.subject),
+    );
+    let cert_names = |fallback: &[String]| -> String {
+        let names = cert
+            .map(|c| c.names.clone())
+            .unwrap_or_else(|| fallback.to_vec());
+        if names.is_empty() {
+            "no names".to_owned()
+        } else {
+            names.join(", ")
+        }
+    };
+    match e {
+        rustls::Error::InvalidCertificate(ce) => match ce {
+            CertificateError::ExpiredContext { time, not_after } => {
+                let at = i64::try_from(not_after.as_secs()).unwrap_or(i64::MAX);
+                let now = i64::try_from(time.as_secs()).unwrap_or(i64::MAX);
+                format!(
+                    "{subject} expired on {} ({} days ago)",
+                    ymd(at),
+                    (now - at).div_euclid(86_400)
+                )
+            }
+            CertificateError::Expired => match cert.and_then(|c| c.not_after.get(..10)) {
+                Some(day) => format!("{subject} expired on {day}"),
+                None => format!("{subject} has expired"),
+            },
+            CertificateError::NotValidYetContext { not_before, .. } => format!(
+                "{subject} is not valid before {}",
+                rfc3339(i64::try_from(not_before.as_secs()).unwrap_or(i64::MAX))
+            ),
+            CertificateError::NotValidYet => format!("{subject} is not valid yet"),
+            CertificateError::NotValidForNameContext {
+                expected,
+                presented,
+            } => {
+                let presented: Vec<String> = presented.iter().map(|p| clean_presented(p)).collect();
+                format!(
+                    "{subject} is not valid for {:?}; it holds: {}",
+                    expected.to_str(),
+                    cert_names(&presented)
+                )
+            }
+            CertificateError::NotValidForName => format!(
+                "{subject} is not valid for {name:?}; it holds: {}",
+                cert_names(&[])
+            ),
+            CertificateError::UnknownIssuer
+            | CertificateError::BadSignature
+            | CertificateError::UnsupportedSignatureAlgorithmForPublicKeyContext { .. } => {
+                let unknown = matches!(ce, CertificateError::UnknownIssuer);
+                match cert {
+                    // A trust anchor of the same name but another key also ends up here.
+                    Some(c) if c.issuer == c.subject => format!(
+                        "certificate {} is self-signed, which is not trusted (use ca_file or insecure)",
+                        c.subject
+                    ),
+                    Some(c) if unknown => format!(
+                        "certificate {} is issued by {}, which is not trusted (use ca_file or insecure)",
+                        c.subject, c.issuer
+                    ),
+                    Some(c) => format!(
+                        "certificate {} is issued by {}, but its signature does not verify with the trusted certificate of that name",
+                        c.subject, c.issuer
+                    ),
+                    None if unknown => {
+                        "the certificate's issuer is not trusted (use ca_file or insecure)"
+                            .to_owned()
+                    }
+                    None => "the certificate's signature does not verify".to_owned(),
+                }
+            }
+            CertificateError::InvalidPurpose | CertificateError::InvalidPurposeContext { .. } => {
+                format!("{subject} is not meant for a TLS server (extended key usage)")
+            }
+            CertificateError::Revoked => format!("{subject} has been revoked"),
+            CertificateError::BadEncoding => "the server's certificate is not valid DER".to_owned(),
+            other => format!("{subject} was rejected: {other:?}"),
+        },
+        rustls::Error::AlertReceived(AlertDescription::ProtocolVersion)
+        | rustls::Error::PeerIncompatible(PeerIncompatible::ServerDoesNotSupportTls12Or13) => {
+            OLD_VERSIONS.to_owned()
+        }
+        rustls::Error::AlertReceived(alert) => {
+            format!("the server aborted the handshake with the alert {alert:?}")
+        }
+        rustls::Error::InvalidMessage(m) => {
+            format!("the server did not answer in TLS ({m:?}); is this a plaintext port?")
+        }
+        other => other.to_string(),
+    }
+}
+
+/// webpki writes presented names as `DnsName("x")` / `IpAddress(1.2.3.4)`.
+fn clean_presented(p: &str) -> String {
+    let inner = p
+        .split_once('(')
+        .and_then(|(_, rest)| rest.strip_suffix(')'))
+        .unwrap_or(p);
+    inner.trim_matches('"').to_owned()
 }

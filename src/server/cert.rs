@@ -1,0 +1,88 @@
+//! The server's throw-away PKI: a CA ("smtp-plan serve CA") and a certificate for the
+//! hostname, localhost, 127.0.0.1 and ::1, generated at every start.
+
+use std::sync::Arc;
+
+use rcgen::{
+    BasicConstraints, CertificateParams, DistinguishedName, DnType, ExtendedKeyUsagePurpose, IsCa,
+    Issuer, KeyPair, KeyUsagePurpose,
+};
+use rustls::pki_types::{PrivateKeyDer, PrivatePkcs8KeyDer};
+use tokio_rustls::TlsAcceptor;
+
+use super::ServerError;
+use crate::transport::date::{Civil, unix_now};
+
+pub(crate) const CA_NAME: &str = "smtp-plan serve CA";
+
+pub(crate) struct ServerPki {
+    pub ca_pem: String,
+    pub acceptor: TlsAcceptor,
+}
+
+fn tls_err(e: impl std::fmt::Display) -> ServerError {
+    ServerError::Tls(e.to_string())
+}
+
+/// Valid from yesterday (clock skew) for a year, in whole UTC days.
+fn set_validity(params: &mut CertificateParams) -> Result<(), ServerError> {
+    let now = unix_now();
+    let from = Civil::from_unix(now - 86_400);
+    let until = Civil::from_unix(now + 365 * 86_400);
+    let year = |c: &Civil| i32::try_from(c.year).map_err(tls_err);
+    params.not_before = rcgen::date_time_ymd(year(&from)?, from.month, from.day);
+    params.not_after = rcgen::date_time_ymd(year(&until)?, until.month, until.day);
+    Ok(())
+}
+
+fn common_name(cn: &str) -> DistinguishedName {
+    let mut dn = DistinguishedName::new();
+    dn.push(DnType::CommonName, cn);
+    dn
+}
+
+pub(crate) fn generate(hostname: &str) -> Result<ServerPki, ServerError> {
+    let ca_key = KeyPair::generate().map_err(tls_err)?;
+    let mut ca = CertificateParams::default();
+    ca.distinguished_name = common_name(CA_NAME);
+    ca.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+    ca.key_usages = vec![
+        KeyUsagePurpose::KeyCertSign,
+        KeyUsagePurpose::CrlSign,
+        KeyUsagePurpose::DigitalSignature,
+    ];
+    set_validity(&mut ca)?;
+    let ca_cert = ca.self_signed(&ca_key).map_err(tls_err)?;
+
+    let mut names = vec![hostname.to_owned()];
+    for extra in ["localhost", "127.0.0.1", "::1"] {
+        if !names.iter().any(|n| n.eq_ignore_ascii_case(extra)) {
+            names.push(extra.to_owned());
+        }
+    }
+    let key = KeyPair::generate().map_err(tls_err)?;
+    let mut leaf = CertificateParams::new(names).map_err(tls_err)?;
+    leaf.distinguished_name = common_name(hostname);
+    leaf.extended_key_usages = vec![ExtendedKeyUsagePurpose::ServerAuth];
+    leaf.key_usages = vec![KeyUsagePurpose::DigitalSignature];
+    leaf.use_authority_key_identifier_extension = true;
+    set_validity(&mut leaf)?;
+    let cert = leaf
+        .signed_by(&key, &Issuer::new(ca, ca_key))
+        .map_err(tls_err)?;
+
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let config = rustls::ServerConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .map_err(tls_err)?
+        .with_no_client_auth()
+        .with_single_cert(
+            vec![cert.der().clone(), ca_cert.der().clone()],
+            PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(key.serialize_der())),
+        )
+        .map_err(tls_err)?;
+    Ok(ServerPki {
+        ca_pem: ca_cert.pem(),
+        acceptor: TlsAcceptor::from(Arc::new(config)),
+    })
+}

@@ -1,8 +1,14 @@
 //! The plan model, YAML loading with positions, and diagnostics.
 
+mod context;
 mod diagnostic;
+mod duration;
+mod expect;
 mod load;
 mod model;
+mod node;
+mod step;
+mod target;
 
 pub use diagnostic::{Diagnostic, Diagnostics};
 pub use load::{LoadOptions, load_plans};

@@ -195,9 +195,11 @@ fn load_plan(cx: &mut Cx<'_>, root: &Node, options: &LoadOptions) -> Option<Plan
                 .unwrap_or_default(),
         ),
     };
-    let vars = load_vars(cx, get(entries, "vars"), options);
-    let secret_values = load_secrets(cx, get(entries, "secrets"), &vars);
-    let resolver = Resolver::new(&vars);
+    let (vars, broken) = load_vars(cx, get(entries, "vars"), options);
+    let secret_values = load_secrets(cx, get(entries, "secrets"), &vars, &broken);
+    let mut resolver = Resolver::new(&vars);
+    // A variable whose value had a problem is still "defined": do not report every use of it.
+    resolver.names.extend(broken);
     let plan_target = get(entries, "target")
         .map(|n| resolver.target(cx, n, "in `target`"))
         .unwrap_or_default();
@@ -231,14 +233,16 @@ fn scenarios_help() -> String {
 /// `vars:` resolved in order (a value may use `${env:..}` and earlier variables), then
 /// overridden and extended by `--var`. A file value overridden by `--var` is not evaluated,
 /// so `--var password=..` works even when `${env:SMTP_PASSWORD}` is unset.
+/// Also returns the names whose value had a problem (already reported).
 fn load_vars(
     cx: &mut Cx<'_>,
     node: Option<&Node>,
     options: &LoadOptions,
-) -> BTreeMap<String, String> {
+) -> (BTreeMap<String, String>, BTreeSet<String>) {
     let mut resolved: BTreeMap<String, String> = options.vars.clone();
+    let mut broken = BTreeSet::new();
     let Some(entries) = node.and_then(|n| cx.map(n, "`vars`")) else {
-        return resolved;
+        return (resolved, broken);
     };
     let mut later: BTreeSet<String> = entries.iter().map(|(k, _)| k.name.clone()).collect();
     for (key, value) in entries {
@@ -254,6 +258,7 @@ fn load_vars(
         if options.vars.contains_key(&key.name) {
             continue;
         }
+        broken.insert(key.name.clone());
         match &value.value {
             Value::Null => {
                 cx.error(
@@ -277,7 +282,7 @@ fn load_vars(
             }
             _ => {}
         }
-        let known: BTreeSet<String> = resolved.keys().cloned().collect();
+        let known: BTreeSet<String> = resolved.keys().chain(&broken).cloned().collect();
         let scope = VarScope {
             known: &known,
             later: &later,
@@ -287,10 +292,11 @@ fn load_vars(
         if let Some(t) = cx.template_in(value, &what, &scope)
             && let Ok(v) = t.render(&resolved)
         {
+            broken.remove(&key.name);
             resolved.insert(key.name.clone(), v);
         }
     }
-    resolved
+    (resolved, broken)
 }
 
 /// `secrets: [names]`: each must be a variable; their non-empty values are returned.
@@ -298,6 +304,7 @@ fn load_secrets(
     cx: &mut Cx<'_>,
     node: Option<&Node>,
     vars: &BTreeMap<String, String>,
+    broken: &BTreeSet<String>,
 ) -> Vec<String> {
     let mut values: Vec<String> = Vec::new();
     let Some(items) = node.and_then(|n| cx.list(n, "`secrets`")) else {
@@ -313,6 +320,7 @@ fn load_secrets(
                     values.push(value.clone());
                 }
             }
+            None if broken.contains(&name) => {}
             None => {
                 let help = match did_you_mean(&name, vars.keys().map(String::as_str)) {
                     Some(close) => format!("did you mean `{close}`?"),

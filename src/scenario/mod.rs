@@ -5,6 +5,8 @@ mod diagnostic;
 mod duration;
 mod expect;
 mod load;
+#[cfg(test)]
+mod load_tests;
 mod model;
 mod node;
 mod step;

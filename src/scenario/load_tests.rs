@@ -616,8 +616,9 @@ fn missing_paths_and_directories() {
 fn vars_may_be_added_only_by_the_command_line() {
     let text =
         with_steps("      - auth: {mechanism: login, username: '${login}', password: '${pw}'}\n");
-    let mut options = LoadOptions::default();
-    options.vars = BTreeMap::from([("login".into(), "l".into()), ("pw".into(), "p".into())]);
+    let options = LoadOptions {
+        vars: BTreeMap::from([("login".into(), "l".into()), ("pw".into(), "p".into())]),
+    };
     assert!(load_with(&text, &options).is_ok());
     assert_eq!(problems(&text).len(), 2);
 }

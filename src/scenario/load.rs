@@ -56,6 +56,13 @@ pub fn load_plans(paths: &[PathBuf], options: &LoadOptions) -> Result<Vec<Plan>,
     }
 }
 
+/// Load one plan from text already in memory (`path` names it in diagnostics and is the base
+/// for relative `ca_file`s); `${env:..}` reads the process environment.
+pub fn load_plan_str(path: &Path, text: &str, options: &LoadOptions) -> Result<Plan, Diagnostics> {
+    let env = |name: &str| std::env::var(name).ok();
+    load_str(path, text, options, &env).map_err(Diagnostics)
+}
+
 fn file_problem(path: &Path, message: String) -> Diagnostic {
     Diagnostic {
         path: path.to_path_buf(),

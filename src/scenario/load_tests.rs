@@ -622,3 +622,21 @@ fn vars_may_be_added_only_by_the_command_line() {
     assert!(load_with(&text, &options).is_ok());
     assert_eq!(problems(&text).len(), 2);
 }
+
+#[test]
+fn odd_inputs_give_problems_not_panics() {
+    for text in [
+        "scenarios: [{name: x, steps: [~, 1, [a], {expect: ~}, {expect: {code: ~}}]}]",
+        "scenarios: [{name: x, steps: [{send: &a 'X'}, {send: *a}]}]",
+        "scenarios: [{name: x, target: {port: 99999999999999999999999}, steps: [quit]}]",
+        "scenarios: [{name: [x], steps: [{expect: {capture: []}}]}]",
+        "base: &b {name: x}\nscenarios: [{<<: *b, steps: [quit]}]",
+        "1: x\nscenarios: []",
+        "scenarios:\n\t- name: x",
+        "scenarios: [{name: x, steps: [{data: \"\\u00e9 ${x\"}]}]",
+        "---\na: 1\n---\nb: 2\n",
+        "secrets: x\nvars: [a]\ntarget: 5\nscenarios: {}",
+    ] {
+        let _ = load_with(text, &LoadOptions::default());
+    }
+}

@@ -13,5 +13,5 @@ mod step;
 mod target;
 
 pub use diagnostic::{Diagnostic, Diagnostics};
-pub use load::{LoadOptions, load_plans};
+pub use load::{LoadOptions, load_plan_str, load_plans};
 pub use model::*;

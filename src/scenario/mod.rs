@@ -1,9 +1,17 @@
 //! The plan model, YAML loading with positions, and diagnostics.
 
+mod context;
 mod diagnostic;
+mod duration;
+mod expect;
 mod load;
+#[cfg(test)]
+mod load_tests;
 mod model;
+mod node;
+mod step;
+mod target;
 
 pub use diagnostic::{Diagnostic, Diagnostics};
-pub use load::{LoadOptions, load_plans};
+pub use load::{LoadOptions, load_plan_str, load_plans};
 pub use model::*;

@@ -1,0 +1,406 @@
+//! The state of loading one file: its text, where problems go, and helpers that read nodes
+//! into plain values, reporting (not returning) every problem at its position.
+
+use std::collections::BTreeSet;
+use std::path::Path;
+use std::time::Duration;
+
+use super::diagnostic::{Diagnostic, did_you_mean};
+use super::duration::{DurationError, parse_duration};
+use super::node::{Key, Node, Pos, Value};
+use crate::template::Template;
+
+/// Looks up an environment variable (`None` = unset).
+pub(crate) type EnvLookup<'a> = &'a dyn Fn(&str) -> Option<String>;
+
+pub(crate) struct Cx<'a> {
+    pub path: &'a Path,
+    pub source: &'a str,
+    pub env: EnvLookup<'a>,
+    pub diags: Vec<Diagnostic>,
+}
+
+/// Which `${name}` references may appear in a template, and how to help when one is unknown.
+pub(crate) struct VarScope<'a> {
+    pub known: &'a BTreeSet<String>,
+    /// Names defined further down in `vars:` (only while resolving `vars:`).
+    pub later: &'a BTreeSet<String>,
+    /// Whether values captured by earlier steps can be used here.
+    pub captures: bool,
+}
+
+impl<'a> Cx<'a> {
+    pub fn new(path: &'a Path, source: &'a str, env: EnvLookup<'a>) -> Self {
+        Self {
+            path,
+            source,
+            env,
+            diags: Vec::new(),
+        }
+    }
+
+    fn source_line(&self, line: u32) -> Option<String> {
+        let index = usize::try_from(line.checked_sub(1)?).ok()?;
+        self.source
+            .lines()
+            .nth(index)
+            .map(|l| l.trim_end_matches('\r').to_owned())
+    }
+
+    /// Report a problem at a line and column, underlining `width` characters.
+    pub fn error_at(
+        &mut self,
+        line: u32,
+        col: u32,
+        width: usize,
+        message: impl Into<String>,
+        help: Option<String>,
+    ) {
+        self.diags.push(Diagnostic {
+            path: self.path.to_path_buf(),
+            line,
+            col,
+            width: u32::try_from(width.max(1)).unwrap_or(1),
+            message: message.into(),
+            help,
+            source_line: self.source_line(line),
+        });
+    }
+
+    /// Report a problem about a whole node.
+    pub fn error(&mut self, node: &Node, message: impl Into<String>, help: Option<String>) {
+        let width = self.width(node.pos);
+        self.error_at(node.pos.line, node.pos.col, width, message, help);
+    }
+
+    /// Report a problem about a mapping key.
+    pub fn error_key(&mut self, key: &Key, message: impl Into<String>, help: Option<String>) {
+        let width = key.name.chars().count();
+        self.error_at(key.pos.line, key.pos.col, width, message, help);
+    }
+
+    /// How many characters to underline for a node: its text if on one line, else 1.
+    fn width(&self, pos: Pos) -> usize {
+        match pos.raw(self.source) {
+            Some(raw) if !raw.contains('\n') && !raw.starts_with(['[', '{']) => raw.chars().count(),
+            _ => 1,
+        }
+    }
+
+    /// The entries of a mapping, or a problem if the node is something else.
+    pub fn map<'n>(&mut self, node: &'n Node, what: &str) -> Option<&'n [(Key, Node)]> {
+        match &node.value {
+            Value::Map(entries) => Some(entries),
+            _ => {
+                self.error(
+                    node,
+                    format!("{what} must be a mapping, found {}", node.kind()),
+                    None,
+                );
+                None
+            }
+        }
+    }
+
+    /// The items of a list, or a problem if the node is something else.
+    pub fn list<'n>(&mut self, node: &'n Node, what: &str) -> Option<&'n [Node]> {
+        match &node.value {
+            Value::Seq(items) => Some(items),
+            _ => {
+                self.error(
+                    node,
+                    format!("{what} must be a list, found {}", node.kind()),
+                    None,
+                );
+                None
+            }
+        }
+    }
+
+    /// Report every key of `entries` that is not in `allowed`, with a "did you mean".
+    pub fn check_keys(&mut self, entries: &[(Key, Node)], allowed: &[&str], place: &str) {
+        for (key, _) in entries {
+            if !allowed.contains(&key.name.as_str()) {
+                self.unknown_key(key, allowed, place);
+            }
+        }
+    }
+
+    pub fn unknown_key(&mut self, key: &Key, allowed: &[&str], place: &str) {
+        let help = match did_you_mean(&key.name, allowed.iter().copied()) {
+            Some(known) => format!("did you mean `{known}`?"),
+            None => format!("expected one of {}", list_names(allowed)),
+        };
+        self.error_key(
+            key,
+            format!("unknown key `{}` {place}", key.name),
+            Some(help),
+        );
+    }
+
+    /// A scalar as text (numbers and booleans as written), or a problem.
+    pub fn text(&mut self, node: &Node, what: &str) -> Option<String> {
+        let text = node.scalar_text(self.source);
+        if text.is_none() {
+            self.error(
+                node,
+                format!("{what} must be a string, found {}", node.kind()),
+                None,
+            );
+        }
+        text
+    }
+
+    pub fn bool(&mut self, node: &Node, what: &str) -> Option<bool> {
+        match &node.value {
+            Value::Bool(b) => Some(*b),
+            _ => {
+                self.error(
+                    node,
+                    format!("{what} must be `true` or `false`, found {}", node.kind()),
+                    None,
+                );
+                None
+            }
+        }
+    }
+
+    /// A duration like `500ms`, `10s`, `1.5s`, `2m`, `1h`.
+    pub fn duration(&mut self, node: &Node, what: &str) -> Option<Duration> {
+        let text = match &node.value {
+            Value::Str(s) => s.clone(),
+            Value::Int(_) | Value::Float(_) => {
+                let number = node.scalar_text(self.source).unwrap_or_default();
+                self.error(
+                    node,
+                    format!("{what} needs a unit: `{number}` is ambiguous"),
+                    Some(format!("did you mean `{number}s`?")),
+                );
+                return None;
+            }
+            _ => {
+                self.error(
+                    node,
+                    format!(
+                        "{what} must be a duration like `10s`, found {}",
+                        node.kind()
+                    ),
+                    None,
+                );
+                return None;
+            }
+        };
+        self.duration_text(node, &text, what)
+    }
+
+    /// A duration written as text (possibly after template substitution).
+    pub fn duration_text(&mut self, node: &Node, text: &str, what: &str) -> Option<Duration> {
+        match parse_duration(text) {
+            Ok(d) => Some(d),
+            Err(DurationError::NoUnit) => {
+                self.error(
+                    node,
+                    format!("{what} needs a unit: `{text}` is ambiguous"),
+                    Some(format!("did you mean `{}s`?", text.trim())),
+                );
+                None
+            }
+            Err(DurationError::Invalid) => {
+                self.error(
+                    node,
+                    format!("invalid duration `{text}` for {what}"),
+                    Some("write a number and a unit: `500ms`, `10s`, `1.5s`, `2m`, `1h`".into()),
+                );
+                None
+            }
+            Err(DurationError::TooLong) => {
+                self.error(node, format!("{what} `{text}` is too long"), None);
+                None
+            }
+        }
+    }
+
+    /// Parse a scalar as a template (`${env:..}` resolved now); problems at their `$`.
+    pub fn template(&mut self, node: &Node, what: &str) -> Option<(Template, String)> {
+        let text = self.text(node, what)?;
+        match Template::parse(&text, self.env) {
+            Ok(t) => Some((t, text)),
+            Err(e) => {
+                let width = ref_width(&text, e.offset);
+                self.error_in_text(node, &text, e.offset, width, e.message, None);
+                None
+            }
+        }
+    }
+
+    /// A template whose `${name}` references must all be in `scope`.
+    pub fn template_in(
+        &mut self,
+        node: &Node,
+        what: &str,
+        scope: &VarScope<'_>,
+    ) -> Option<Template> {
+        let (template, text) = self.template(node, what)?;
+        let mut ok = true;
+        for (name, offset) in template.vars() {
+            if scope.known.contains(name) {
+                continue;
+            }
+            ok = false;
+            let help = if scope.later.contains(name) {
+                format!(
+                    "`{name}` is defined further down in `vars:`; variables are resolved in order, so move it up"
+                )
+            } else if let Some(close) = did_you_mean(name, scope.known.iter().map(String::as_str)) {
+                format!("did you mean `{close}`?")
+            } else if scope.captures {
+                format!(
+                    "define it under `vars:`, pass `--var {name}=VALUE`, or `capture` it in an earlier step"
+                )
+            } else {
+                format!("define it under `vars:` or pass `--var {name}=VALUE`")
+            };
+            let width = ref_width(&text, offset);
+            self.error_in_text(
+                node,
+                &text,
+                offset,
+                width,
+                format!("undefined variable `{name}`"),
+                Some(help),
+            );
+        }
+        ok.then_some(template)
+    }
+
+    /// Report a problem at a byte offset inside a scalar's value.
+    pub fn error_in_text(
+        &mut self,
+        node: &Node,
+        value: &str,
+        offset: usize,
+        width: usize,
+        message: impl Into<String>,
+        help: Option<String>,
+    ) {
+        match locate_in_scalar(node.pos, node.pos.raw(self.source), value, offset) {
+            Some((line, col)) => self.error_at(line, col, width, message, help),
+            None => self.error(node, message, help),
+        }
+    }
+}
+
+/// The characters of a `${...}` reference starting at `offset` (to its `}`), or 2 for `${`.
+fn ref_width(text: &str, offset: usize) -> usize {
+    let rest = text.get(offset..).unwrap_or_default();
+    let line = rest.split('\n').next().unwrap_or_default();
+    match line.find('}') {
+        Some(end) => line.get(..=end).map_or(1, |s| s.chars().count()),
+        None => 2,
+    }
+}
+
+/// Map a byte offset in a scalar's value to a line and column in the file, when the value is
+/// written verbatim: a one-line plain or quoted scalar without escapes, or a literal block
+/// (`|`). Anything else (folding, escapes, aliases) gives `None`: point at the scalar.
+fn locate_in_scalar(pos: Pos, raw: Option<&str>, value: &str, offset: usize) -> Option<(u32, u32)> {
+    let raw = raw?;
+    let chars = |s: &str| u32::try_from(s.chars().count()).ok();
+    if !raw.contains('\n') {
+        let inner = match raw.chars().next() {
+            Some(q @ ('"' | '\'')) if raw.len() >= 2 && raw.ends_with(q) => {
+                raw.get(1..raw.len() - 1)?
+            }
+            _ => raw,
+        };
+        if inner != value {
+            return None;
+        }
+        let quote = u32::from(inner.len() != raw.len());
+        return Some((pos.line, pos.col + quote + chars(value.get(..offset)?)?));
+    }
+    // A literal block: the span starts at the first content character; each later line is
+    // the block's indentation followed by the value's line.
+    let indent = " ".repeat(usize::try_from(pos.col.checked_sub(1)?).ok()?);
+    let mut raw_lines = raw.split('\n');
+    let mut start = 0usize;
+    for (i, line) in value.split('\n').enumerate() {
+        let raw_line = raw_lines.next()?;
+        let matches = if i == 0 {
+            raw_line == line
+        } else {
+            raw_line.trim_end() == format!("{indent}{line}").trim_end()
+                || (line.is_empty() && raw_line.trim().is_empty())
+        };
+        if !matches {
+            return None;
+        }
+        let end = start + line.len();
+        if offset >= start && offset < end {
+            let line_no = pos.line.checked_add(u32::try_from(i).ok()?)?;
+            return Some((line_no, pos.col + chars(line.get(..offset - start)?)?));
+        }
+        start = end + 1;
+    }
+    None
+}
+
+/// Look up a key in a mapping.
+pub(crate) fn get<'n>(entries: &'n [(Key, Node)], name: &str) -> Option<&'n Node> {
+    entries.iter().find(|(k, _)| k.name == name).map(|(_, v)| v)
+}
+
+/// `a`, `b` or `c` as "`a`, `b`, `c`".
+pub(crate) fn list_names(names: &[&str]) -> String {
+    names
+        .iter()
+        .map(|n| format!("`{n}`"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    fn pos(line: u32, col: u32) -> Pos {
+        Pos {
+            line,
+            col,
+            bytes: None,
+        }
+    }
+
+    #[test]
+    fn locates_offsets_in_plain_and_quoted_scalars() {
+        assert_eq!(
+            locate_in_scalar(pos(3, 10), Some("a ${x}"), "a ${x}", 2),
+            Some((3, 12))
+        );
+        assert_eq!(
+            locate_in_scalar(pos(3, 10), Some("\"a ${x}\""), "a ${x}", 2),
+            Some((3, 13))
+        );
+        assert_eq!(
+            locate_in_scalar(pos(3, 10), Some("'é ${x}'"), "é ${x}", 3),
+            Some((3, 13))
+        );
+        // An escape changes the text: point at the scalar instead.
+        assert_eq!(
+            locate_in_scalar(pos(3, 10), Some("\"\\t${x}\""), "\t${x}", 1),
+            None
+        );
+    }
+
+    #[test]
+    fn locates_offsets_in_literal_blocks() {
+        let raw = "Subject: hi\n\n  body ${who}\n";
+        let value = "Subject: hi\n\nbody ${who}\n";
+        let offset = value.find('$').unwrap();
+        assert_eq!(
+            locate_in_scalar(pos(5, 3), Some(raw), value, offset),
+            Some((7, 8))
+        );
+    }
+}

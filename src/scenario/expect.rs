@@ -1,0 +1,382 @@
+//! `expect:` in all its forms, and the default expectation of each step.
+
+use regex::Regex;
+
+use super::context::{Cx, VarScope, get};
+use super::model::{Action, CapabilityReq, CodePattern, EnhancedPattern, Expect};
+use super::node::{Node, Value};
+
+pub(crate) const EXPECT_KEYS: &[&str] = &[
+    "code",
+    "enhanced",
+    "matches",
+    "contains",
+    "not_matches",
+    "capabilities",
+    "lacks",
+    "capture",
+];
+
+/// An `expect:` as loaded: the expectation (None if it had problems, all reported) and the
+/// names it captures (kept even then, so later steps do not report them as undefined).
+pub(crate) struct LoadedExpect {
+    pub expect: Option<Expect>,
+    pub captures: Vec<String>,
+}
+
+pub(crate) fn load_expect(cx: &mut Cx<'_>, node: &Node, scope: &VarScope<'_>) -> LoadedExpect {
+    let entries = match &node.value {
+        Value::Map(entries) => entries,
+        _ => {
+            let expect = load_codes(cx, node).map(|codes| Expect {
+                codes,
+                ..Expect::default()
+            });
+            return LoadedExpect {
+                expect,
+                captures: Vec::new(),
+            };
+        }
+    };
+    let before = cx.diags.len();
+    cx.check_keys(entries, EXPECT_KEYS, "in `expect`");
+    let mut expect = Expect::default();
+    if let Some(code) = get(entries, "code") {
+        expect.codes = load_codes(cx, code).unwrap_or_default();
+    }
+    if let Some(enhanced) = get(entries, "enhanced") {
+        expect.enhanced = load_enhanced(cx, enhanced);
+    }
+    if let Some(n) = get(entries, "matches") {
+        expect.matches = load_regex(cx, n, "`matches`");
+    }
+    if let Some(n) = get(entries, "not_matches") {
+        expect.not_matches = load_regex(cx, n, "`not_matches`");
+    }
+    if let Some(n) = get(entries, "contains") {
+        expect.contains = cx.template_in(n, "`contains`", scope);
+    }
+    if let Some(n) = get(entries, "capabilities") {
+        expect.capabilities = load_capabilities(cx, n, "`capabilities`");
+    }
+    if let Some(n) = get(entries, "lacks") {
+        expect.lacks = load_capabilities(cx, n, "`lacks`");
+    }
+    let mut captures = Vec::new();
+    if let Some(n) = get(entries, "capture")
+        && let Some(capture_entries) = cx.map(n, "`capture`")
+    {
+        for (name, pattern) in capture_entries {
+            if !valid_var_name(&name.name) {
+                cx.error_key(
+                    name,
+                    format!("`{}` is not a valid variable name", name.name),
+                    Some("use letters, digits, `_`, `.` and `-`".into()),
+                );
+                continue;
+            }
+            captures.push(name.name.clone());
+            if let Some(re) = load_regex(cx, pattern, "a `capture` pattern") {
+                expect.capture.push((name.name.clone(), re));
+            }
+        }
+    }
+    LoadedExpect {
+        expect: (cx.diags.len() == before).then_some(expect),
+        captures,
+    }
+}
+
+/// What a step expects when its `expect:` is omitted.
+pub(crate) fn default_expect(action: &Action) -> Expect {
+    let codes = match action {
+        Action::Ehlo(_)
+        | Action::Helo(_)
+        | Action::Lhlo(_)
+        | Action::MailFrom(_)
+        | Action::Data(_)
+        | Action::Rset
+        | Action::Noop => vec![CodePattern::exact(250)],
+        Action::StartTls(_) => vec![CodePattern::exact(220)],
+        Action::Auth(_) => vec![CodePattern::exact(235)],
+        Action::RcptTo(_) => vec![CodePattern::exact(250), CodePattern::exact(251)],
+        Action::Quit => vec![CodePattern::exact(221)],
+        // Any reply (send, vrfy), or no reply at all (sleep, expect_close, connect);
+        // `Read` always has an explicit expectation.
+        Action::Read
+        | Action::Send(_)
+        | Action::Vrfy(_)
+        | Action::Sleep(_)
+        | Action::ExpectClose
+        | Action::Connect(_) => Vec::new(),
+    };
+    Expect {
+        codes,
+        ..Expect::default()
+    }
+}
+
+fn load_codes(cx: &mut Cx<'_>, node: &Node) -> Option<Vec<CodePattern>> {
+    match &node.value {
+        Value::Seq(items) => {
+            if items.is_empty() {
+                cx.error(
+                    node,
+                    "an empty list of reply codes matches nothing",
+                    Some("list at least one code, like `[250, 251]`".into()),
+                );
+                return None;
+            }
+            let codes: Vec<Option<CodePattern>> = items.iter().map(|i| load_code(cx, i)).collect();
+            codes.into_iter().collect()
+        }
+        _ => load_code(cx, node).map(|c| vec![c]),
+    }
+}
+
+fn load_code(cx: &mut Cx<'_>, node: &Node) -> Option<CodePattern> {
+    let help = || {
+        Some(
+            "write a code like `250`, a class like `\"2xx\"` or `\"25x\"`, or a list of them"
+                .into(),
+        )
+    };
+    let text = match &node.value {
+        Value::Int(_) | Value::Str(_) | Value::Float(_) => node.scalar_text(cx.source),
+        _ => None,
+    };
+    let Some(text) = text else {
+        cx.error(
+            node,
+            format!(
+                "a reply code must be a number or a class like \"2xx\", found {}",
+                node.kind()
+            ),
+            help(),
+        );
+        return None;
+    };
+    let pattern = parse_code_pattern(&text);
+    if pattern.is_none() {
+        cx.error(node, format!("invalid reply code `{text}`"), help());
+    }
+    pattern
+}
+
+/// `250` (200-599), or a class: `2xx`, `25x` (x = any digit; the first digit is 2-5).
+pub(crate) fn parse_code_pattern(text: &str) -> Option<CodePattern> {
+    let bytes = text.trim().as_bytes();
+    let [first, second, third] = bytes else {
+        return None;
+    };
+    let digit = |b: u8| b.is_ascii_digit().then(|| b - b'0');
+    let any = |b: u8| matches!(b, b'x' | b'X');
+    let first = digit(*first).filter(|d| (2..=5).contains(d))?;
+    let mut digits = [Some(first), None, None];
+    for (slot, b) in digits.iter_mut().skip(1).zip([*second, *third]) {
+        *slot = match digit(b) {
+            Some(d) => Some(d),
+            None if any(b) => None,
+            None => return None,
+        };
+    }
+    Some(CodePattern { digits })
+}
+
+fn load_enhanced(cx: &mut Cx<'_>, node: &Node) -> Option<EnhancedPattern> {
+    let text = cx.text(node, "`enhanced`")?;
+    let pattern = parse_enhanced_pattern(&text);
+    if pattern.is_none() {
+        cx.error(
+            node,
+            format!("invalid enhanced status code `{text}`"),
+            Some("write class.subject.detail, like `2.1.5`, `5.7.139` or `5.x.x`".into()),
+        );
+    }
+    pattern
+}
+
+/// `2.7.0`, `5.7.139`, `5.x.x`: class 2, 4 or 5; subject and detail 1-3 digits; any part `x`.
+pub(crate) fn parse_enhanced_pattern(text: &str) -> Option<EnhancedPattern> {
+    let mut parts = text.trim().split('.');
+    let (c, s, d) = (parts.next()?, parts.next()?, parts.next()?);
+    if parts.next().is_some() {
+        return None;
+    }
+    fn part(p: &str, max_len: usize) -> Option<Option<u16>> {
+        if p.eq_ignore_ascii_case("x") {
+            return Some(None);
+        }
+        if p.is_empty() || p.len() > max_len || !p.bytes().all(|b| b.is_ascii_digit()) {
+            return None;
+        }
+        p.parse().ok().map(Some)
+    }
+    let class = match part(c, 1)? {
+        Some(c @ (2 | 4 | 5)) => Some(u8::try_from(c).ok()?),
+        Some(_) => return None,
+        None => None,
+    };
+    Some(EnhancedPattern {
+        class,
+        subject: part(s, 3)?,
+        detail: part(d, 3)?,
+    })
+}
+
+/// Compile a regex now, so a bad one is a load error at its position.
+pub(crate) fn load_regex(cx: &mut Cx<'_>, node: &Node, what: &str) -> Option<Regex> {
+    let pattern = cx.text(node, what)?;
+    match Regex::new(&pattern) {
+        Ok(re) => Some(re),
+        Err(err) => {
+            let text = err.to_string();
+            let reason = text
+                .lines()
+                .rev()
+                .find_map(|l| l.strip_prefix("error: "))
+                .unwrap_or(&text)
+                .to_owned();
+            let message = format!("invalid regex in {what}: {reason}");
+            match regex_error_offset(&pattern, &text) {
+                Some((offset, width)) => {
+                    cx.error_in_text(node, &pattern, offset, width, message, None);
+                }
+                None => cx.error(node, message, None),
+            }
+            None
+        }
+    }
+}
+
+/// The regex crate prints the pattern and a caret line under it (both indented 4 spaces);
+/// turn that caret into a byte offset and width in the pattern (one-line patterns only).
+fn regex_error_offset(pattern: &str, error: &str) -> Option<(usize, usize)> {
+    if pattern.contains('\n') {
+        return None;
+    }
+    let mut lines = error.lines();
+    lines.find(|l| l.strip_prefix("    ") == Some(pattern))?;
+    let carets = lines.next()?.strip_prefix("    ")?;
+    let start = carets.find('^')?;
+    let width = carets
+        .get(start..)?
+        .chars()
+        .take_while(|c| *c == '^')
+        .count();
+    let offset = pattern.char_indices().nth(start).map(|(i, _)| i)?;
+    Some((offset, width))
+}
+
+fn load_capabilities(cx: &mut Cx<'_>, node: &Node, what: &str) -> Vec<CapabilityReq> {
+    let Some(items) = cx.list(node, what) else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    for item in items {
+        let Some(text) = cx.text(item, "a capability") else {
+            continue;
+        };
+        match parse_capability(&text) {
+            Some(req) => out.push(req),
+            None => cx.error(
+                item,
+                format!("invalid capability `{text}`"),
+                Some(
+                    "write an EHLO keyword, optionally with one parameter: `STARTTLS`, `AUTH LOGIN`"
+                        .into(),
+                ),
+            ),
+        }
+    }
+    out
+}
+
+/// `STARTTLS` or `AUTH LOGIN`: a keyword (letters, digits, `-`) and at most one parameter;
+/// stored uppercase.
+pub(crate) fn parse_capability(text: &str) -> Option<CapabilityReq> {
+    let mut words = text.split_whitespace();
+    let keyword = words.next()?;
+    let param = words.next();
+    if words.next().is_some() {
+        return None;
+    }
+    let keyword_ok = keyword.starts_with(|c: char| c.is_ascii_alphanumeric())
+        && keyword
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-');
+    if !keyword_ok || param.is_some_and(|p| p.chars().any(|c| c.is_control() || c == '=')) {
+        return None;
+    }
+    Some(CapabilityReq {
+        keyword: keyword.to_ascii_uppercase(),
+        param: param.map(str::to_ascii_uppercase),
+    })
+}
+
+pub(crate) fn valid_var_name(name: &str) -> bool {
+    !name.is_empty()
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '.' || c == '-')
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn code_patterns() {
+        assert_eq!(parse_code_pattern("250"), Some(CodePattern::exact(250)));
+        assert_eq!(parse_code_pattern("2xx"), Some(CodePattern::class(2)));
+        assert_eq!(parse_code_pattern("25X").unwrap().to_string(), "25x");
+        for bad in ["199", "600", "x50", "2500", "25", "2y0", ""] {
+            assert_eq!(parse_code_pattern(bad), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn enhanced_patterns() {
+        assert_eq!(
+            parse_enhanced_pattern("2.7.0").unwrap().to_string(),
+            "2.7.0"
+        );
+        assert_eq!(
+            parse_enhanced_pattern("5.7.139").unwrap().to_string(),
+            "5.7.139"
+        );
+        assert_eq!(
+            parse_enhanced_pattern("5.x.x").unwrap().to_string(),
+            "5.x.x"
+        );
+        for bad in [
+            "2.0", "3.1.0", "2.1.1000", "2..1", "25.1.0", "2.1.0.1", "a.b.c",
+        ] {
+            assert_eq!(parse_enhanced_pattern(bad), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn capabilities() {
+        assert_eq!(
+            parse_capability("auth login").unwrap(),
+            CapabilityReq {
+                keyword: "AUTH".into(),
+                param: Some("LOGIN".into())
+            }
+        );
+        assert_eq!(parse_capability("STARTTLS").unwrap().param, None);
+        assert_eq!(parse_capability("8BITMIME").unwrap().keyword, "8BITMIME");
+        for bad in ["", "AUTH LOGIN PLAIN", "-X", "AUTH=LOGIN"] {
+            assert_eq!(parse_capability(bad), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn regex_caret_becomes_an_offset() {
+        let pattern = String::from("ab(c");
+        let err = Regex::new(&pattern).unwrap_err().to_string();
+        assert_eq!(regex_error_offset("ab(c", &err), Some((2, 1)));
+    }
+}

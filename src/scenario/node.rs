@@ -1,0 +1,303 @@
+//! A YAML document as a tree of nodes, each knowing where it was written.
+//!
+//! The loader does not deserialize plans straight into typed structs: serde stops at the first
+//! problem, and we want every problem of a file at once. Instead the file becomes this small
+//! spanned tree (one pass through serde-saphyr, with its budgets), and the loader walks it,
+//! reporting each unknown key, wrong type or bad value where it is written.
+
+use std::fmt;
+
+use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
+use serde_saphyr::{Location, MessageFormatter as _, Spanned, UserMessageFormatter};
+
+/// Files larger than this are refused before parsing.
+pub(crate) const MAX_FILE_BYTES: usize = 8 * 1024 * 1024;
+
+/// Where a node or key was written: 1-based line and (character) column, and its bytes in the
+/// source when known.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub(crate) struct Pos {
+    pub line: u32,
+    pub col: u32,
+    /// Byte offset and length in the file text.
+    pub bytes: Option<(usize, usize)>,
+}
+
+impl Pos {
+    fn from_location(loc: Location) -> Self {
+        let span = loc.span();
+        let bytes = span.byte_offset().zip(span.byte_len()).and_then(|(o, l)| {
+            let o = usize::try_from(o).ok()?;
+            let l = usize::try_from(l).ok()?;
+            Some((o, l))
+        });
+        Self {
+            line: u32::try_from(loc.line()).unwrap_or(u32::MAX),
+            col: u32::try_from(loc.column()).unwrap_or(u32::MAX),
+            bytes,
+        }
+    }
+
+    /// The text this node spans in `source` (for a scalar: as written, quotes included).
+    pub fn raw<'s>(&self, source: &'s str) -> Option<&'s str> {
+        let (start, len) = self.bytes?;
+        source.get(start..start.checked_add(len)?)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum Value {
+    Null,
+    Bool(bool),
+    Int(i128),
+    Float(f64),
+    Str(String),
+    Seq(Vec<Node>),
+    Map(Vec<(Key, Node)>),
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Node {
+    pub value: Value,
+    pub pos: Pos,
+}
+
+/// A mapping key (always read as text).
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Key {
+    pub name: String,
+    pub pos: Pos,
+}
+
+impl Node {
+    /// What kind of value this is, for "expected X, found Y" messages.
+    pub fn kind(&self) -> &'static str {
+        match self.value {
+            Value::Null => "nothing (null)",
+            Value::Bool(_) => "a boolean",
+            Value::Int(_) => "a number",
+            Value::Float(_) => "a number",
+            Value::Str(_) => "a string",
+            Value::Seq(_) => "a list",
+            Value::Map(_) => "a mapping",
+        }
+    }
+
+    /// A scalar's text: strings as they are; numbers and booleans as written in the file
+    /// (so `2.10` stays `2.10` and `yes` stays `yes`). `None` for null, lists and mappings.
+    pub fn scalar_text(&self, source: &str) -> Option<String> {
+        let written = || {
+            self.pos
+                .raw(source)
+                .filter(|r| !r.is_empty() && !r.starts_with('*'))
+                .map(str::to_owned)
+        };
+        match &self.value {
+            Value::Str(s) => Some(s.clone()),
+            Value::Int(i) => Some(written().unwrap_or_else(|| i.to_string())),
+            Value::Float(f) => Some(written().unwrap_or_else(|| f.to_string())),
+            Value::Bool(b) => Some(written().unwrap_or_else(|| b.to_string())),
+            Value::Null | Value::Seq(_) | Value::Map(_) => None,
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for Node {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let spanned = Spanned::<Value>::deserialize(deserializer)?;
+        Ok(Node {
+            value: spanned.value,
+            pos: Pos::from_location(spanned.referenced),
+        })
+    }
+}
+
+impl<'de> Deserialize<'de> for Key {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let spanned = Spanned::<String>::deserialize(deserializer)?;
+        Ok(Key {
+            name: spanned.value,
+            pos: Pos::from_location(spanned.referenced),
+        })
+    }
+}
+
+impl<'de> Deserialize<'de> for Value {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_any(ValueVisitor)
+    }
+}
+
+struct ValueVisitor;
+
+impl<'de> Visitor<'de> for ValueVisitor {
+    type Value = Value;
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("any YAML value")
+    }
+
+    fn visit_unit<E>(self) -> Result<Value, E> {
+        Ok(Value::Null)
+    }
+
+    fn visit_none<E>(self) -> Result<Value, E> {
+        Ok(Value::Null)
+    }
+
+    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Value, D::Error> {
+        d.deserialize_any(self)
+    }
+
+    fn visit_bool<E>(self, v: bool) -> Result<Value, E> {
+        Ok(Value::Bool(v))
+    }
+
+    fn visit_i64<E>(self, v: i64) -> Result<Value, E> {
+        Ok(Value::Int(v.into()))
+    }
+
+    fn visit_u64<E>(self, v: u64) -> Result<Value, E> {
+        Ok(Value::Int(v.into()))
+    }
+
+    fn visit_i128<E>(self, v: i128) -> Result<Value, E> {
+        Ok(Value::Int(v))
+    }
+
+    fn visit_u128<E: de::Error>(self, v: u128) -> Result<Value, E> {
+        Ok(i128::try_from(v).map_or(Value::Float(v as f64), Value::Int))
+    }
+
+    fn visit_f64<E>(self, v: f64) -> Result<Value, E> {
+        Ok(Value::Float(v))
+    }
+
+    fn visit_str<E>(self, v: &str) -> Result<Value, E> {
+        Ok(Value::Str(v.to_owned()))
+    }
+
+    fn visit_string<E>(self, v: String) -> Result<Value, E> {
+        Ok(Value::Str(v))
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
+        let mut items = Vec::new();
+        while let Some(item) = seq.next_element::<Node>()? {
+            items.push(item);
+        }
+        Ok(Value::Seq(items))
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
+        let mut entries = Vec::new();
+        while let Some(key) = map.next_key::<Key>()? {
+            let value = map.next_value::<Node>()?;
+            entries.push((key, value));
+        }
+        Ok(Value::Map(entries))
+    }
+}
+
+/// A file that is not well-formed YAML (or that trips a budget): one problem, one position.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct YamlError {
+    pub line: u32,
+    pub col: u32,
+    pub message: String,
+}
+
+/// Parse one YAML document into a tree, with limits against alias bombs, deep nesting and
+/// huge inputs. A plan is small: these limits are far above any real plan.
+pub(crate) fn parse_yaml(text: &str) -> Result<Node, YamlError> {
+    if text.len() > MAX_FILE_BYTES {
+        return Err(YamlError {
+            line: 0,
+            col: 0,
+            message: format!(
+                "the file is too large ({} bytes; a plan may have at most {} bytes)",
+                text.len(),
+                MAX_FILE_BYTES
+            ),
+        });
+    }
+    let options = serde_saphyr::options! {
+        budget: serde_saphyr::budget! {
+            max_depth: 32,
+            max_documents: 1,
+            max_aliases: 1_000,
+            max_anchors: 1_000,
+            max_nodes: 200_000,
+            max_events: 500_000,
+            max_total_scalar_bytes: MAX_FILE_BYTES,
+        },
+        alias_limits: serde_saphyr::alias_limits! {
+            max_total_replayed_events: 100_000,
+            max_replay_stack_depth: 16,
+            max_alias_expansions_per_anchor: 1_000,
+        },
+    };
+    serde_saphyr::from_str_with_options::<Node>(text, options).map_err(|err| {
+        let err = err.without_snippet();
+        let (line, col) = err.location().map_or((0, 0), |loc| {
+            (
+                u32::try_from(loc.line()).unwrap_or(u32::MAX),
+                u32::try_from(loc.column()).unwrap_or(u32::MAX),
+            )
+        });
+        let message: String = UserMessageFormatter
+            .format_message(err)
+            .chars()
+            .map(|c| if c.is_control() { ' ' } else { c })
+            .collect();
+        YamlError { line, col, message }
+    })
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::indexing_slicing, clippy::panic)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn scalars_keep_their_written_text_and_position() {
+        let src = "a: 2.10\nb: yes\nc: \"q\"\nd:\n  - x\n";
+        let node = parse_yaml(src).unwrap();
+        let Value::Map(entries) = &node.value else {
+            panic!("map")
+        };
+        assert_eq!(entries[0].1.scalar_text(src).unwrap(), "2.10");
+        assert_eq!(entries[1].1.scalar_text(src).unwrap(), "yes");
+        assert_eq!(entries[2].1.pos.raw(src).unwrap(), "\"q\"");
+        assert_eq!((entries[3].0.pos.line, entries[3].0.pos.col), (4, 1));
+        let Value::Seq(items) = &entries[3].1.value else {
+            panic!("seq")
+        };
+        assert_eq!((items[0].pos.line, items[0].pos.col), (5, 5));
+    }
+
+    #[test]
+    fn syntax_errors_have_a_position() {
+        let e = parse_yaml("a: [1, 2\n").unwrap_err();
+        assert_eq!((e.line, e.col), (1, 4));
+        assert!(e.message.contains("unclosed"), "{}", e.message);
+    }
+
+    #[test]
+    fn alias_bombs_are_refused() {
+        let mut src = String::from("a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n");
+        for i in 1..12 {
+            let p = i - 1;
+            src.push_str(&format!(
+                "a{i}: &a{i} [*a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}]\n"
+            ));
+        }
+        assert!(parse_yaml(&src).is_err());
+    }
+
+    #[test]
+    fn deep_nesting_is_refused() {
+        let src = format!("{}{}", "[".repeat(200), "]".repeat(200));
+        assert!(parse_yaml(&src).is_err());
+    }
+}

@@ -1,0 +1,459 @@
+//! One item of `steps:`: a bare keyword (`quit`), or a mapping with one action key and an
+//! optional `expect:`; `- expect: E` alone reads a reply.
+
+use std::str::FromStr as _;
+
+use super::context::{Cx, VarScope, get, list_names};
+use super::diagnostic::did_you_mean;
+use super::expect::{EXPECT_KEYS, LoadedExpect, default_expect, load_expect};
+use super::model::{Action, AuthSpec, ConnectSpec, Envelope, Span, Step, TlsOverride};
+use super::node::{Key, Node, Value};
+use super::target::Resolver;
+use crate::protocol::Mechanism;
+use crate::template::Template;
+
+pub(crate) const ACTIONS: &[&str] = &[
+    "send",
+    "ehlo",
+    "helo",
+    "lhlo",
+    "starttls",
+    "auth",
+    "mail_from",
+    "rcpt_to",
+    "data",
+    "rset",
+    "noop",
+    "quit",
+    "vrfy",
+    "sleep",
+    "expect_close",
+    "connect",
+];
+
+/// Steps that may be written as a bare string.
+const BARE: &[&str] = &[
+    "quit",
+    "rset",
+    "noop",
+    "starttls",
+    "expect_close",
+    "connect",
+];
+/// Steps that read no reply, so `expect` makes no sense on them.
+const NO_REPLY: &[&str] = &["sleep", "expect_close", "connect"];
+const STARTTLS_KEYS: &[&str] = &["expect", "ca_file", "insecure", "server_name"];
+const AUTH_KEYS: &[&str] = &["mechanism", "username", "password"];
+const ENVELOPE_KEYS: &[&str] = &["address", "params"];
+
+fn step_keys() -> Vec<&'static str> {
+    ACTIONS.iter().copied().chain(["expect"]).collect()
+}
+
+/// A loaded step (None if it had problems, all reported) and the names its `capture` sets.
+pub(crate) struct LoadedStep {
+    pub step: Option<Step>,
+    pub captures: Vec<String>,
+}
+
+pub(crate) struct StepLoader<'r, 'v> {
+    pub resolver: &'r Resolver<'v>,
+}
+
+impl StepLoader<'_, '_> {
+    pub fn load(&self, cx: &mut Cx<'_>, node: &Node, scope: &VarScope<'_>) -> LoadedStep {
+        let span = Span {
+            line: node.pos.line,
+            col: node.pos.col,
+        };
+        let failed = LoadedStep {
+            step: None,
+            captures: Vec::new(),
+        };
+        match &node.value {
+            Value::Str(name) => {
+                let step = self.load_bare(cx, node, name).map(|action| Step {
+                    expect: default_expect(&action),
+                    action,
+                    expect_given: false,
+                    span,
+                });
+                LoadedStep {
+                    step,
+                    captures: Vec::new(),
+                }
+            }
+            Value::Map(entries) => self.load_map(cx, node, entries, scope, span),
+            _ => {
+                cx.error(
+                    node,
+                    format!(
+                        "a step must be a step name like `quit` or a mapping like `ehlo: NAME`, found {}",
+                        node.kind()
+                    ),
+                    None,
+                );
+                failed
+            }
+        }
+    }
+
+    fn load_bare(&self, cx: &mut Cx<'_>, node: &Node, name: &str) -> Option<Action> {
+        if BARE.contains(&name) {
+            return bare_action(name);
+        }
+        if ACTIONS.contains(&name) || name == "expect" {
+            cx.error(
+                node,
+                format!("step `{name}` needs a value"),
+                Some(value_help(name)),
+            );
+            return None;
+        }
+        let keys = step_keys();
+        let help = match did_you_mean(name, keys.iter().copied()) {
+            Some(close) => format!("did you mean `{close}`?"),
+            None => format!("steps are {}", list_names(&keys)),
+        };
+        cx.error(node, format!("unknown step `{name}`"), Some(help));
+        None
+    }
+
+    fn load_map(
+        &self,
+        cx: &mut Cx<'_>,
+        node: &Node,
+        entries: &[(Key, Node)],
+        scope: &VarScope<'_>,
+        span: Span,
+    ) -> LoadedStep {
+        let before = cx.diags.len();
+        let keys = step_keys();
+        let mut action_entry: Option<&(Key, Node)> = None;
+        let mut expect_entry: Option<&(Key, Node)> = None;
+        for entry in entries {
+            let key = &entry.0;
+            if key.name == "expect" {
+                expect_entry = Some(entry);
+            } else if ACTIONS.contains(&key.name.as_str()) {
+                match action_entry {
+                    None => action_entry = Some(entry),
+                    Some((first, _)) => cx.error_key(
+                        key,
+                        format!(
+                            "two actions in one step: `{}` and `{}`",
+                            first.name, key.name
+                        ),
+                        Some("give each action its own list item (`- ...`)".into()),
+                    ),
+                }
+            } else if EXPECT_KEYS.contains(&key.name.as_str()) {
+                cx.error_key(
+                    key,
+                    format!("unknown key `{}` in a step", key.name),
+                    Some(format!("`{}` belongs under `expect:`", key.name)),
+                );
+            } else {
+                cx.unknown_key(key, &keys, "in a step");
+            }
+        }
+
+        // The expectation: loaded whatever happens to the action, so its captures count.
+        let inner_expect = match action_entry {
+            Some((
+                k,
+                Node {
+                    value: Value::Map(inner),
+                    ..
+                },
+            )) if k.name == "starttls" => inner.iter().find(|(k, _)| k.name == "expect"),
+            _ => None,
+        };
+        if let (Some((outer, _)), Some(_)) = (expect_entry, inner_expect) {
+            cx.error_key(
+                outer,
+                "`expect` is given twice for `starttls`",
+                Some("keep either the one inside `starttls:` or this one".into()),
+            );
+        }
+        let expect_entry = inner_expect.or(expect_entry);
+        let mut loaded_expect = None;
+        let mut captures = Vec::new();
+        if let Some((key, value)) = expect_entry {
+            if let Some((action_key, _)) =
+                action_entry.filter(|(k, _)| NO_REPLY.contains(&k.name.as_str()))
+            {
+                cx.error_key(
+                    key,
+                    format!(
+                        "`{}` reads no reply, so it cannot have `expect`",
+                        action_key.name
+                    ),
+                    Some("read a reply with a separate `- expect: ...` step".into()),
+                );
+            } else if value.value == Value::Null {
+                cx.error_key(
+                    key,
+                    "`expect` needs a value",
+                    Some("e.g. `expect: 250` or `expect: {code: 250, matches: 'OK'}`".into()),
+                );
+            } else {
+                let LoadedExpect {
+                    expect,
+                    captures: names,
+                } = load_expect(cx, value, scope);
+                loaded_expect = expect;
+                captures = names;
+            }
+        }
+
+        let action = match action_entry {
+            Some((key, value)) => self.load_action(cx, key, value, scope),
+            None if expect_entry.is_some() => Some(Action::Read),
+            None => {
+                if cx.diags.len() == before {
+                    cx.error(
+                        node,
+                        "a step needs an action",
+                        Some(format!("steps are {}", list_names(&keys))),
+                    );
+                }
+                None
+            }
+        };
+        if cx.diags.len() != before {
+            return LoadedStep {
+                step: None,
+                captures,
+            };
+        }
+        let step = action.map(|action| {
+            let expect_given = loaded_expect.is_some();
+            Step {
+                expect: loaded_expect.unwrap_or_else(|| default_expect(&action)),
+                action,
+                expect_given,
+                span,
+            }
+        });
+        LoadedStep { step, captures }
+    }
+
+    fn load_action(
+        &self,
+        cx: &mut Cx<'_>,
+        key: &Key,
+        value: &Node,
+        scope: &VarScope<'_>,
+    ) -> Option<Action> {
+        let name = key.name.as_str();
+        let template = |cx: &mut Cx<'_>| -> Option<Template> {
+            if value.value == Value::Null {
+                cx.error_key(
+                    key,
+                    format!("step `{name}` needs a value"),
+                    Some(value_help(name)),
+                );
+                return None;
+            }
+            cx.template_in(value, &format!("`{name}`"), scope)
+        };
+        match name {
+            "send" => template(cx).map(Action::Send),
+            "ehlo" => template(cx).map(Action::Ehlo),
+            "helo" => template(cx).map(Action::Helo),
+            "lhlo" => template(cx).map(Action::Lhlo),
+            "vrfy" => template(cx).map(Action::Vrfy),
+            "data" => template(cx).map(Action::Data),
+            "mail_from" | "rcpt_to" => {
+                let envelope = self.load_envelope(cx, key, value, scope)?;
+                Some(if name == "mail_from" {
+                    Action::MailFrom(envelope)
+                } else {
+                    Action::RcptTo(envelope)
+                })
+            }
+            "auth" => self.load_auth(cx, key, value, scope).map(Action::Auth),
+            "sleep" => cx.duration(value, "`sleep`").map(Action::Sleep),
+            "starttls" => match &value.value {
+                Value::Null => Some(Action::StartTls(TlsOverride::default())),
+                Value::Map(entries) => {
+                    cx.check_keys(entries, STARTTLS_KEYS, "in `starttls`");
+                    Some(Action::StartTls(self.resolver.tls_override(cx, entries)))
+                }
+                _ => {
+                    cx.error(
+                        value,
+                        format!(
+                            "`starttls` takes nothing or a mapping {{expect, ca_file, insecure, server_name}}, found {}",
+                            value.kind()
+                        ),
+                        None,
+                    );
+                    None
+                }
+            },
+            "connect" => match &value.value {
+                Value::Null => Some(Action::Connect(ConnectSpec::default())),
+                Value::Map(entries) => Some(Action::Connect(self.resolver.connect(cx, entries))),
+                _ => {
+                    cx.error(
+                        value,
+                        format!(
+                            "`connect` takes nothing or a mapping {{host, port, tls}}, found {}",
+                            value.kind()
+                        ),
+                        None,
+                    );
+                    None
+                }
+            },
+            _ => {
+                if value.value != Value::Null {
+                    cx.error(
+                        value,
+                        format!("step `{name}` takes no value"),
+                        Some(format!("write `- {name}`")),
+                    );
+                    return None;
+                }
+                bare_action(name)
+            }
+        }
+    }
+
+    fn load_envelope(
+        &self,
+        cx: &mut Cx<'_>,
+        key: &Key,
+        value: &Node,
+        scope: &VarScope<'_>,
+    ) -> Option<Envelope> {
+        let what = format!("`{}`", key.name);
+        let (address_node, params) = match &value.value {
+            Value::Null => {
+                let help = if key.name == "mail_from" {
+                    "write an address, or `\"\"` for the null sender `<>`"
+                } else {
+                    "write an address, like `user@example.com`"
+                };
+                cx.error_key(key, format!("{what} needs an address"), Some(help.into()));
+                return None;
+            }
+            Value::Map(entries) => {
+                cx.check_keys(entries, ENVELOPE_KEYS, &format!("in {what}"));
+                let Some(address) = get(entries, "address") else {
+                    cx.error_key(key, format!("{what} needs `address`"), None);
+                    return None;
+                };
+                let mut params = Vec::new();
+                if let Some(list) = get(entries, "params").and_then(|n| cx.list(n, "`params`")) {
+                    for item in list {
+                        if let Some(t) = cx.template_in(item, "a parameter", scope) {
+                            params.push(t);
+                        }
+                    }
+                }
+                (address, params)
+            }
+            _ => (value, Vec::new()),
+        };
+        let address = cx.template_in(address_node, &what, scope)?;
+        let written = address_node.scalar_text(cx.source).unwrap_or_default();
+        if written.starts_with('<') && written.ends_with('>') {
+            cx.error(
+                address_node,
+                "write the address without `<` `>`",
+                Some(format!(
+                    "smtp-plan adds them: `{} {}` is sent as `{}:{written}`",
+                    key.name,
+                    written.trim_start_matches('<').trim_end_matches('>'),
+                    if key.name == "mail_from" {
+                        "MAIL FROM"
+                    } else {
+                        "RCPT TO"
+                    }
+                )),
+            );
+            return None;
+        }
+        Some(Envelope { address, params })
+    }
+
+    fn load_auth(
+        &self,
+        cx: &mut Cx<'_>,
+        key: &Key,
+        value: &Node,
+        scope: &VarScope<'_>,
+    ) -> Option<AuthSpec> {
+        let Value::Map(entries) = &value.value else {
+            cx.error(
+                value,
+                format!(
+                    "`auth` takes a mapping {{mechanism, username, password}}, found {}",
+                    value.kind()
+                ),
+                None,
+            );
+            return None;
+        };
+        cx.check_keys(entries, AUTH_KEYS, "in `auth`");
+        let field = |cx: &mut Cx<'_>, name: &str| {
+            let node = get(entries, name);
+            if node.is_none() {
+                cx.error_key(key, format!("`auth` needs `{name}`"), None);
+            }
+            node
+        };
+        let mechanism = field(cx, "mechanism").and_then(|n| {
+            let text = cx.text(n, "`mechanism`")?;
+            match Mechanism::from_str(&text) {
+                Ok(m @ (Mechanism::Plain | Mechanism::Login)) => Some(m),
+                _ => {
+                    cx.error(
+                        n,
+                        format!("unsupported SASL mechanism `{text}`"),
+                        Some("supported mechanisms: PLAIN, LOGIN".into()),
+                    );
+                    None
+                }
+            }
+        });
+        let username = field(cx, "username").and_then(|n| cx.template_in(n, "`username`", scope));
+        let password = field(cx, "password").and_then(|n| cx.template_in(n, "`password`", scope));
+        Some(AuthSpec {
+            mechanism: mechanism?,
+            username: username?,
+            password: password?,
+        })
+    }
+}
+
+fn bare_action(name: &str) -> Option<Action> {
+    Some(match name {
+        "quit" => Action::Quit,
+        "rset" => Action::Rset,
+        "noop" => Action::Noop,
+        "starttls" => Action::StartTls(TlsOverride::default()),
+        "expect_close" => Action::ExpectClose,
+        "connect" => Action::Connect(ConnectSpec::default()),
+        _ => return None,
+    })
+}
+
+fn value_help(name: &str) -> String {
+    let example = match name {
+        "ehlo" | "helo" | "lhlo" => "client.example.com",
+        "mail_from" | "rcpt_to" | "vrfy" => "user@example.com",
+        "send" => "\"NOOP\"",
+        "data" => {
+            return "write `- data: |` with the message on the following lines, indented".into();
+        }
+        "sleep" => "1s",
+        "auth" => "{mechanism: PLAIN, username: .., password: ..}",
+        "expect" => "250",
+        _ => "...",
+    };
+    format!("write `- {name}: {example}`")
+}

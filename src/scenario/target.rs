@@ -1,0 +1,240 @@
+//! `target:` (plan and scenario level), `connect:` and the TLS options of `starttls:`.
+//! Their values are templates resolved at load time against the plan's variables.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::PathBuf;
+use std::time::Duration;
+
+use super::context::{Cx, VarScope, get};
+use super::diagnostic::did_you_mean;
+use super::model::{ConnectSpec, Target, TlsMode, TlsOptions, TlsOverride};
+use super::node::{Key, Node, Value};
+
+/// `server_name` is an extension of the v1 format: the name used for SNI and the certificate
+/// check when it differs from `host` (e.g. connecting to an IP address).
+pub(crate) const TARGET_KEYS: &[&str] = &[
+    "host",
+    "port",
+    "tls",
+    "timeout",
+    "ca_file",
+    "insecure",
+    "server_name",
+];
+pub(crate) const CONNECT_KEYS: &[&str] = &["host", "port", "tls"];
+
+const DEFAULT_HOST: &str = "localhost";
+const DEFAULT_PORT: u16 = 25;
+const DEFAULT_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// A `target:` as written: every key optional, so a scenario's keys can win one by one.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub(crate) struct PartialTarget {
+    pub host: Option<String>,
+    pub port: Option<u16>,
+    pub tls: Option<TlsMode>,
+    pub timeout: Option<Duration>,
+    pub ca_file: Option<PathBuf>,
+    pub insecure: Option<bool>,
+    pub server_name: Option<String>,
+}
+
+impl PartialTarget {
+    /// These keys, and `base`'s where these are missing.
+    pub fn or(self, base: &PartialTarget) -> PartialTarget {
+        PartialTarget {
+            host: self.host.or_else(|| base.host.clone()),
+            port: self.port.or(base.port),
+            tls: self.tls.or(base.tls),
+            timeout: self.timeout.or(base.timeout),
+            ca_file: self.ca_file.or_else(|| base.ca_file.clone()),
+            insecure: self.insecure.or(base.insecure),
+            server_name: self.server_name.or_else(|| base.server_name.clone()),
+        }
+    }
+
+    pub fn finish(self) -> Target {
+        Target {
+            host: self.host.unwrap_or_else(|| DEFAULT_HOST.to_owned()),
+            port: self.port.unwrap_or(DEFAULT_PORT),
+            tls: self.tls.unwrap_or_default(),
+            timeout: self.timeout.unwrap_or(DEFAULT_TIMEOUT),
+            tls_options: TlsOptions {
+                ca_file: self.ca_file,
+                insecure: self.insecure.unwrap_or(false),
+                server_name: self.server_name,
+            },
+        }
+    }
+}
+
+/// Reads target-like values, resolving `${var}` against the plan's variables.
+pub(crate) struct Resolver<'v> {
+    pub vars: &'v BTreeMap<String, String>,
+    pub names: BTreeSet<String>,
+}
+
+impl<'v> Resolver<'v> {
+    pub fn new(vars: &'v BTreeMap<String, String>) -> Self {
+        Self {
+            vars,
+            names: vars.keys().cloned().collect(),
+        }
+    }
+
+    /// A scalar with its variables substituted.
+    pub fn text(&self, cx: &mut Cx<'_>, node: &Node, what: &str) -> Option<String> {
+        let later = BTreeSet::new();
+        let scope = VarScope {
+            known: &self.names,
+            later: &later,
+            captures: false,
+        };
+        let template = cx.template_in(node, what, &scope)?;
+        template.render(self.vars).ok()
+    }
+
+    pub fn host(&self, cx: &mut Cx<'_>, node: &Node) -> Option<String> {
+        let host = self.text(cx, node, "`host`")?;
+        let host = host.trim();
+        // `[::1]` -> `::1`: the model holds IPv6 literals without brackets.
+        let host = host
+            .strip_prefix('[')
+            .and_then(|h| h.strip_suffix(']'))
+            .unwrap_or(host);
+        if host.is_empty() || host.contains(char::is_whitespace) {
+            cx.error(
+                node,
+                format!("invalid host `{host}`"),
+                Some("write a host name or an IP address".into()),
+            );
+            return None;
+        }
+        Some(host.to_owned())
+    }
+
+    pub fn port(&self, cx: &mut Cx<'_>, node: &Node) -> Option<u16> {
+        let text = match &node.value {
+            Value::Int(n) => n.to_string(),
+            _ => self.text(cx, node, "`port`")?,
+        };
+        let port = text.trim().parse::<u16>().ok().filter(|p| *p != 0);
+        if port.is_none() {
+            cx.error(
+                node,
+                format!("invalid port `{text}`"),
+                Some("a port is a number from 1 to 65535".into()),
+            );
+        }
+        port
+    }
+
+    pub fn tls(&self, cx: &mut Cx<'_>, node: &Node) -> Option<TlsMode> {
+        let text = self.text(cx, node, "`tls`")?;
+        match text.trim().to_ascii_lowercase().as_str() {
+            "none" => Some(TlsMode::None),
+            "implicit" => Some(TlsMode::Implicit),
+            other => {
+                let help = if other == "starttls" {
+                    "STARTTLS is a step: keep `tls: none` and add `- starttls` after `ehlo`"
+                        .to_owned()
+                } else if let Some(close) = did_you_mean(other, ["none", "implicit"]) {
+                    format!("did you mean `{close}`?")
+                } else {
+                    "use `none` (plain, or upgraded by a `starttls` step) or `implicit` (TLS from the start, usually port 465)".to_owned()
+                };
+                cx.error(node, format!("invalid `tls` mode `{text}`"), Some(help));
+                None
+            }
+        }
+    }
+
+    pub fn timeout(&self, cx: &mut Cx<'_>, node: &Node) -> Option<Duration> {
+        let duration = match &node.value {
+            Value::Str(_) => {
+                let text = self.text(cx, node, "`timeout`")?;
+                cx.duration_text(node, &text, "`timeout`")?
+            }
+            _ => cx.duration(node, "`timeout`")?,
+        };
+        if duration.is_zero() {
+            cx.error(node, "`timeout` must be more than zero", None);
+            return None;
+        }
+        Some(duration)
+    }
+
+    /// A path, relative to the plan file's directory unless absolute.
+    pub fn path(&self, cx: &mut Cx<'_>, node: &Node, what: &str) -> Option<PathBuf> {
+        let text = self.text(cx, node, what)?;
+        if text.trim().is_empty() {
+            cx.error(node, format!("{what} is empty"), None);
+            return None;
+        }
+        let path = PathBuf::from(text);
+        if path.is_absolute() {
+            return Some(path);
+        }
+        Some(match cx.path.parent() {
+            Some(dir) => dir.join(path),
+            None => path,
+        })
+    }
+
+    pub fn bool(&self, cx: &mut Cx<'_>, node: &Node, what: &str) -> Option<bool> {
+        if let Value::Str(_) = node.value {
+            let text = self.text(cx, node, what)?;
+            return match text.trim() {
+                "true" => Some(true),
+                "false" => Some(false),
+                _ => {
+                    cx.error(
+                        node,
+                        format!("{what} must be `true` or `false`, found `{text}`"),
+                        None,
+                    );
+                    None
+                }
+            };
+        }
+        cx.bool(node, what)
+    }
+
+    pub fn target(&self, cx: &mut Cx<'_>, node: &Node, place: &str) -> PartialTarget {
+        let mut out = PartialTarget::default();
+        let Some(entries) = cx.map(node, "`target`") else {
+            return out;
+        };
+        cx.check_keys(entries, TARGET_KEYS, place);
+        let field = |name: &str| get(entries, name);
+        out.host = field("host").and_then(|n| self.host(cx, n));
+        out.port = field("port").and_then(|n| self.port(cx, n));
+        out.tls = field("tls").and_then(|n| self.tls(cx, n));
+        out.timeout = field("timeout").and_then(|n| self.timeout(cx, n));
+        out.ca_file = field("ca_file").and_then(|n| self.path(cx, n, "`ca_file`"));
+        out.insecure = field("insecure").and_then(|n| self.bool(cx, n, "`insecure`"));
+        out.server_name = field("server_name").and_then(|n| self.text(cx, n, "`server_name`"));
+        out
+    }
+
+    /// `connect: {host, port, tls}`.
+    pub fn connect(&self, cx: &mut Cx<'_>, entries: &[(Key, Node)]) -> ConnectSpec {
+        cx.check_keys(entries, CONNECT_KEYS, "in `connect`");
+        let field = |name: &str| get(entries, name);
+        ConnectSpec {
+            host: field("host").and_then(|n| self.host(cx, n)),
+            port: field("port").and_then(|n| self.port(cx, n)),
+            tls: field("tls").and_then(|n| self.tls(cx, n)),
+        }
+    }
+
+    /// The TLS options of `starttls: {ca_file, insecure, server_name}` (keys already checked).
+    pub fn tls_override(&self, cx: &mut Cx<'_>, entries: &[(Key, Node)]) -> TlsOverride {
+        let field = |name: &str| get(entries, name);
+        TlsOverride {
+            ca_file: field("ca_file").and_then(|n| self.path(cx, n, "`ca_file`")),
+            insecure: field("insecure").and_then(|n| self.bool(cx, n, "`insecure`")),
+            server_name: field("server_name").and_then(|n| self.text(cx, n, "`server_name`")),
+        }
+    }
+}

@@ -1,0 +1,96 @@
+//! Golden tests for load diagnostics: every `tests/cases/check/<name>.yaml` is loaded through
+//! the library and `Diagnostics::render(false)` must equal `<name>.out` exactly.
+//! `UPDATE_GOLDEN=1 cargo test --test load_golden` rewrites the `.out` files.
+
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic
+)]
+
+use std::path::{Path, PathBuf};
+
+use smtp_plan::scenario::{LoadOptions, load_plans};
+
+const CASES: &str = "tests/cases/check";
+
+fn render(path: &Path) -> String {
+    match load_plans(&[path.to_path_buf()], &LoadOptions::default()) {
+        Ok(plans) => plans
+            .iter()
+            .map(|p| format!("ok: {} ({} scenario(s))\n", p.name, p.scenarios.len()))
+            .collect(),
+        Err(diagnostics) => diagnostics.render(false),
+    }
+}
+
+/// A line diff (longest common subsequence): ` ` same, `-` expected only, `+` actual only.
+fn diff(expected: &str, actual: &str) -> String {
+    let a: Vec<&str> = expected.lines().collect();
+    let b: Vec<&str> = actual.lines().collect();
+    let mut lcs = vec![vec![0usize; b.len() + 1]; a.len() + 1];
+    for i in (0..a.len()).rev() {
+        for j in (0..b.len()).rev() {
+            lcs[i][j] = if a[i] == b[j] {
+                lcs[i + 1][j + 1] + 1
+            } else {
+                lcs[i + 1][j].max(lcs[i][j + 1])
+            };
+        }
+    }
+    let (mut i, mut j, mut out) = (0, 0, String::new());
+    while i < a.len() || j < b.len() {
+        if i < a.len() && j < b.len() && a[i] == b[j] {
+            out.push_str(&format!("  {}\n", a[i]));
+            i += 1;
+            j += 1;
+        } else if j < b.len() && (i == a.len() || lcs[i][j + 1] >= lcs[i + 1][j]) {
+            out.push_str(&format!("+ {}\n", b[j]));
+            j += 1;
+        } else {
+            out.push_str(&format!("- {}\n", a[i]));
+            i += 1;
+        }
+    }
+    out
+}
+
+#[test]
+fn check_cases_render_as_expected() {
+    let update = std::env::var_os("UPDATE_GOLDEN").is_some_and(|v| v == "1");
+    let mut cases: Vec<PathBuf> = std::fs::read_dir(CASES)
+        .expect("tests/cases/check exists")
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "yaml" || e == "yml"))
+        .collect();
+    cases.sort();
+    assert!(!cases.is_empty(), "no cases under {CASES}");
+
+    let mut failures = Vec::new();
+    for case in &cases {
+        // The path as a user would type it, relative to the crate root.
+        let name = case.file_name().unwrap().to_string_lossy().into_owned();
+        let path = Path::new(CASES).join(&name);
+        let actual = render(&path);
+        let out = path.with_extension("out");
+        if update {
+            std::fs::write(&out, &actual).unwrap();
+            continue;
+        }
+        let expected = std::fs::read_to_string(&out).unwrap_or_default();
+        if expected != actual {
+            failures.push(format!(
+                "--- {} (- expected, + actual)\n{}",
+                out.display(),
+                diff(&expected, &actual)
+            ));
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{} golden case(s) differ (rerun with UPDATE_GOLDEN=1 to accept):\n\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+}

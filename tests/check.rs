@@ -71,7 +71,14 @@ fn every_problem_of_every_file_at_once() {
     );
     let r = run(smtp_plan(&["check", dir.path().to_str().unwrap()]));
     r.assert_code(2);
-    for want in ["a.yaml:4:15", "nobody", "a.yaml:5:16", "10s", "b.yaml:4:37"] {
+    for want in [
+        "a.yaml:4:15",
+        "nobody",
+        "a.yaml:5:16",
+        "10s",
+        "b.yaml:4:39",
+        "unclosed group",
+    ] {
         assert!(r.stderr.contains(want), "want {want:?} in:\n{}", r.stderr);
     }
 }

@@ -358,6 +358,11 @@ scache    unix  -       -       n       -       1       scache
 postlog   unix-dgram n  -       n       -       1       postlogd
 EOF
 
+# Postfix re-reads a config file until its mtime is in the past (it guards
+# against files being edited in the same second), which costs ~2 s right after
+# writing them. Back-date our freshly generated files instead.
+touch -d '-1 minute' "$PF_CONF/main.cf" "$PF_CONF/master.cf" "$PF_CONF/vmailbox"
+
 # Maildirs are created by the virtual agent, running as nobody.
 chown "$VMAIL_UID:$VMAIL_GID" "$MAILDIR"
 chmod 0755 "$MAILDIR"

@@ -26,7 +26,11 @@ impl fmt::Display for TranscriptLine {
             Dir::Server => "S:",
             Dir::Info => "*",
         };
-        write!(f, "{mark} {}", self.text)
+        if self.text.is_empty() {
+            f.write_str(mark)
+        } else {
+            write!(f, "{mark} {}", self.text)
+        }
     }
 }
 
@@ -54,7 +58,7 @@ impl Transcript {
     }
 
     pub fn client(&mut self, wire: &str) {
-        for line in wire.split("\r\n").filter(|l| !l.is_empty()) {
+        for line in wire_lines(wire) {
             self.push(Dir::Client, line);
         }
     }
@@ -66,7 +70,7 @@ impl Transcript {
     /// The DATA payload as sent (dot-stuffed), bounded.
     pub fn data(&mut self, wire: &[u8]) {
         let text = String::from_utf8_lossy(wire);
-        let mut lines = text.split("\r\n").filter(|l| !l.is_empty());
+        let mut lines = wire_lines(&text);
         for line in lines.by_ref().take(MAX_DATA_LINES) {
             self.push(Dir::Client, line);
         }
@@ -75,4 +79,9 @@ impl Transcript {
             self.info(&format!("... {rest} more message lines not shown"));
         }
     }
+}
+
+/// The lines of CRLF-terminated wire text, blank lines kept, without the final empty piece.
+fn wire_lines(wire: &str) -> std::str::Split<'_, &'static str> {
+    wire.strip_suffix("\r\n").unwrap_or(wire).split("\r\n")
 }

@@ -6,8 +6,9 @@
 # Stops exactly those processes, found by the pids up.sh recorded (RUNDIR/pids)
 # and by the daemons' own pid files in RUNDIR, and only after checking that a
 # pid still belongs to this RUNDIR's instance (so a stale, reused pid is never
-# killed). Postfix gets "postfix -c DIR stop" first; anything still there after
-# a bounded wait is killed by process group. Waits until all of it is gone.
+# killed). Each master gets SIGTERM (for Postfix that is what "postfix stop"
+# sends) and its process group is awaited; whatever is still there after a
+# bounded wait is killed with SIGKILL. Returns once all of it is gone.
 # Safe to run when nothing is running; leaves RUNDIR's files in place (logs!).
 set -euo pipefail
 
@@ -102,12 +103,10 @@ for pid in $pf_pids; do
     is_postfix_master "$pid" || continue
     log "stopping postfix master (pid $pid)"
     pgid=$(pgid_of "$pid")
-    # Orderly stop first; it signals the master named in its own pid file.
-    if [ -f "$PF_CONF/main.cf" ]; then
-        postfix -c "$PF_CONF" stop >/dev/null 2>&1 || true
-    fi
-    # Fallback: by pid (also covers a pid file that no longer matches).
-    if is_postfix_master "$pid"; then kill -TERM "$pid" 2>/dev/null || true; fi
+    # SIGTERM to the master is exactly what "postfix -c DIR stop" does (see
+    # postfix-script), but that polls in 1 s steps; we poll every 100 ms. The
+    # master then terminates its children (smtpd, qmgr, ...) itself.
+    kill -TERM "$pid" 2>/dev/null || true
     stop_group postfix "$pid" "$pgid" || status=1
 done
 

@@ -95,13 +95,47 @@ stop_group() {
     fi
 }
 
+# leftovers KIND PGID: live processes still in the process group of a master
+# that is already gone (it was SIGKILLed, say) and that verifiably belong to
+# this RUNDIR's instance: Postfix daemons carry MAIL_CONFIG=our config dir,
+# Dovecot's are named after our instance_name (dovecot-smtp-plan-...).
+leftovers() {
+    local kind=$1 pgid=$2 pid
+    for pid in $(ps -e -o pid=,pgid=,stat= | awk -v g="$pgid" '$2 == g && $3 !~ /^Z/ { print $1 }'); do
+        case "$kind:$(readlink "/proc/$pid/exe" 2>/dev/null)" in
+            postfix:/usr/lib/postfix/sbin/*)
+                tr '\0' '\n' <"/proc/$pid/environ" 2>/dev/null | grep -qxF "MAIL_CONFIG=$PF_CONF" && echo "$pid" ;;
+            dovecot:/usr/lib/dovecot/*)
+                tr '\0' '\n' <"/proc/$pid/cmdline" 2>/dev/null | grep -q '^dovecot-smtp-plan-' && echo "$pid" ;;
+        esac
+    done
+    return 0
+}
+
+# kill_leftovers KIND PGID: SIGKILL such orphans and wait (bounded) for them
+kill_leftovers() {
+    local kind=$1 pgid=$2 tries=50 pids
+    mapfile -t pids < <(leftovers "$kind" "$pgid")
+    [ "${#pids[@]}" -gt 0 ] || return 0
+    log "killing leftover $kind processes of dead master $pgid: ${pids[*]}"
+    stopped=$((stopped + 1))
+    kill -KILL "${pids[@]}" 2>/dev/null || true
+    while [ -n "$(leftovers "$kind" "$pgid")" ]; do
+        tries=$((tries - 1))
+        [ "$tries" -gt 0 ] || { log "leftover $kind processes did not exit"; return 1; }
+        sleep 0.1
+    done
+}
+
 status=0
+stopped=0
 
 # --- Postfix --------------------------------------------------------------
 pf_pids=$( { recorded postfix; pidfile "$PF_QUEUE/pid/master.pid"; } | sort -u)
 for pid in $pf_pids; do
-    is_postfix_master "$pid" || continue
+    is_postfix_master "$pid" || { kill_leftovers postfix "$pid" || status=1; continue; }
     log "stopping postfix master (pid $pid)"
+    stopped=$((stopped + 1))
     pgid=$(pgid_of "$pid")
     # SIGTERM to the master is exactly what "postfix -c DIR stop" does (see
     # postfix-script), but that polls in 1 s steps; we poll every 100 ms. The
@@ -113,8 +147,9 @@ done
 # --- Dovecot --------------------------------------------------------------
 dc_pids=$( { recorded dovecot; pidfile "$DC_BASE/master.pid"; } | sort -u)
 for pid in $dc_pids; do
-    is_our_dovecot "$pid" || continue
+    is_our_dovecot "$pid" || { kill_leftovers dovecot "$pid" || status=1; continue; }
     log "stopping dovecot (pid $pid)"
+    stopped=$((stopped + 1))
     pgid=$(pgid_of "$pid")
     kill -TERM "$pid" 2>/dev/null || true
     stop_group dovecot "$pid" "$pgid" || status=1
@@ -122,6 +157,10 @@ done
 
 if [ "$status" -eq 0 ]; then
     rm -f "$RUNDIR/pids"
-    log "stopped (files kept in $RUNDIR)"
+    if [ "$stopped" -gt 0 ]; then
+        log "stopped (files kept in $RUNDIR)"
+    else
+        log "nothing was running in $RUNDIR"
+    fi
 fi
 exit "$status"

@@ -41,8 +41,9 @@ esac
 
 HOST=127.0.0.1
 BASE=${SMTP_PLAN_PORT_BASE:-20000}
-[[ "$BASE" =~ ^[0-9]+$ ]] && [ "$BASE" -ge 1024 ] && [ "$BASE" -le 64900 ] \
-    || die "SMTP_PLAN_PORT_BASE must be an integer in 1024..64900 (got '$BASE')"
+if ! [[ "$BASE" =~ ^[0-9]+$ ]] || [ "$BASE" -lt 1024 ] || [ "$BASE" -gt 64900 ]; then
+    die "SMTP_PLAN_PORT_BASE must be an integer in 1024..64900 (got '$BASE')"
+fi
 PORT_SMTP=$((BASE + 25))        # STARTTLS optional, AUTH before and after TLS
 PORT_SMTPS=$((BASE + 465))      # implicit TLS, AUTH required for mail
 PORT_SUBMISSION=$((BASE + 587)) # STARTTLS required, AUTH only after TLS, AUTH required
@@ -82,7 +83,8 @@ DC_LOG=$RUNDIR/dovecot.log
 # --------------------------------------------------------------------------
 "$HERE/down.sh" "$RUNDIR" >/dev/null || die "could not stop the servers of an earlier run in $RUNDIR"
 rm -rf -- "$CERTS" "$PF_CONF" "$PF_QUEUE" "$PF_DATA" "$DC_CONF_DIR" "$DC_BASE" \
-          "$DC_STATE" "$MAILDIR" "$PF_LOG" "$DC_LOG" "$RUNDIR/env" "$RUNDIR/pids"
+          "$DC_STATE" "$MAILDIR" "$PF_LOG" "$DC_LOG" "$RUNDIR/env" "$RUNDIR/pids" \
+          "$RUNDIR/postfix-start.out" "$RUNDIR/dovecot-start.out"
 
 # The daemons run as postfix, dovecot and nobody: they must reach RUNDIR.
 # (mktemp -d makes 0700 directories; we may open up our own directory, but
@@ -144,8 +146,8 @@ unique_subject  = no
 copy_extensions = none
 email_in_dn     = no
 [ policy_any ]
-commonName       = supplied
 organizationName = optional
+commonName       = supplied
 
 [ v3_ca ]
 basicConstraints       = critical, CA:TRUE
@@ -409,6 +411,16 @@ userdb {
   args = uid=$VMAIL_UID gid=$VMAIL_GID home=$MAILDIR/%n
 }
 
+# No auth penalty either: by default Dovecot delays every further attempt from
+# an IP that failed (2, 4, 8, 15 s) - all tests come from 127.0.0.1, and
+# Postfix gives up on the auth server after ~10 s. A listener with mode 0 is
+# not created, which turns the penalty off.
+service anvil {
+  unix_listener anvil-auth-penalty {
+    mode = 0
+  }
+}
+
 service auth {
   unix_listener $PF_QUEUE/private/auth {
     mode  = 0660
@@ -423,80 +435,118 @@ EOF
 # --------------------------------------------------------------------------
 show_logs() {
     local f
-    for f in "$PF_LOG" "$DC_LOG"; do
+    for f in "$RUNDIR/dovecot-start.out" "$RUNDIR/postfix-start.out" "$DC_LOG" "$PF_LOG"; do
+        [ -s "$f" ] || continue
         echo "----- last lines of $f -----" >&2
-        if [ -f "$f" ]; then tail -n 30 "$f" >&2; else echo "(no log file)" >&2; fi
+        tail -n 25 "$f" >&2
     done
 }
-fail() {
-    echo "up.sh: error: $*" >&2
+fail() { echo "up.sh: error: $*" >&2; exit 1; }
+
+# From here on, any failure (fail, or an unexpected error under set -e) shows
+# the logs and stops whatever was already started.
+on_exit() {
+    local rc=$?
+    [ "$rc" -eq 0 ] && return 0
     show_logs
     log "stopping what was started"
-    "$HERE/down.sh" "$RUNDIR" >&2 || true
-    exit 1
+    "$HERE/down.sh" "$RUNDIR" || true
+    exit "$rc"
 }
+trap on_exit EXIT
 
-# Creates the queue directories (including private/, where Dovecot puts the
-# auth socket) with the right owners, then starts the master daemon.
-postfix -c "$PF_CONF" start >"$RUNDIR/postfix-start.out" 2>&1 \
-    || { cat "$RUNDIR/postfix-start.out" >&2; fail "postfix did not start"; }
-PF_PID=$(awk '{print $1; exit}' "$PF_QUEUE/pid/master.pid")
+# Dovecot first: Postfix's smtpd asks the auth socket for the mechanism list
+# on every connection and dies if it is missing, after which the master
+# throttles that service for a minute. The socket lives in the queue's
+# private/ directory, so create that (as Postfix would: postfix, 0700) now.
+install -d -o postfix -m 0700 "$PF_QUEUE/private"
+dovecot -c "$DC_CONF" >"$RUNDIR/dovecot-start.out" 2>&1 || fail "dovecot did not start"
 
-dovecot -c "$DC_CONF" >"$RUNDIR/dovecot-start.out" 2>&1 \
-    || { cat "$RUNDIR/dovecot-start.out" >&2; fail "dovecot did not start"; }
+# wait_for WHAT CONDITION...: poll every 100 ms until the command succeeds,
+# for at most READY_TIMEOUT seconds overall (counted from here on).
+deadline=$(( $(date +%s) + READY_TIMEOUT ))
+wait_for() {
+    local what=$1; shift
+    until "$@"; do
+        [ "$(date +%s)" -lt "$deadline" ] || fail "timed out after ${READY_TIMEOUT}s waiting for $what"
+        sleep 0.1
+    done
+}
+wait_for "dovecot's pid file" test -s "$DC_BASE/master.pid"
+DC_PID=$(cat "$DC_BASE/master.pid")
+printf 'dovecot=%s\n' "$DC_PID" >"$RUNDIR/pids"
+wait_for "dovecot's auth socket $PF_QUEUE/private/auth" test -S "$PF_QUEUE/private/auth"
 
-# Record the master pids for down.sh (it also reads the daemons' own pid files).
-DC_PID=
-for _ in $(seq 50); do   # dovecot writes its pid file right after forking
-    [ -s "$DC_BASE/master.pid" ] && { DC_PID=$(cat "$DC_BASE/master.pid"); break; }
-    sleep 0.1
-done
-printf 'postfix=%s\ndovecot=%s\n' "$PF_PID" "$DC_PID" >"$RUNDIR/pids"
-[ -n "$DC_PID" ] || fail "dovecot wrote no pid file ($DC_BASE/master.pid)"
+# Creates the remaining queue directories, then starts the master daemon
+# (postfix start returns once the master has initialised).
+postfix -c "$PF_CONF" start >"$RUNDIR/postfix-start.out" 2>&1 || fail "postfix did not start"
+PF_PID=$(awk '{ print $1; exit }' "$PF_QUEUE/pid/master.pid")
+printf 'postfix=%s\n' "$PF_PID" >>"$RUNDIR/pids"
 
-# greeting PORT [tls]: prints the first line the server sends, if any, then
-# says QUIT. Plain ports use bash's /dev/tcp; the implicit-TLS port uses
-# openssl s_client (no certificate check here - that is the tests' job).
-greeting() {
-    local port=$1 mode=${2:-plain} line="" fd
-    if [ "$mode" = plain ]; then
-        exec {fd}<>"/dev/tcp/$HOST/$port" 2>/dev/null || return 1
-        read -r -t 2 line <&"$fd" || true
-        printf 'QUIT\r\n' >&"$fd" 2>/dev/null || true
-        exec {fd}>&-
-    else
+# probe PORT MODE: connect, print the greeting line, then (for MODE=ehlo) the
+# mechanisms of the EHLO AUTH line, then QUIT. MODE plain/ehlo use bash's
+# /dev/tcp; MODE tls (the implicit-TLS port) uses openssl s_client without
+# certificate checks (checking those is the tests' job).
+#
+# say FD TEXT: send one line; SIGPIPE is ignored meanwhile, so that a server
+# which hung up cannot kill this script (the write just fails).
+say() {
+    trap '' PIPE
+    printf '%s\r\n' "$2" 2>/dev/null 1>&"$1" || true
+    trap - PIPE
+}
+probe() {
+    local port=$1 mode=$2 line="" auth="" l fd
+    if [ "$mode" = tls ]; then
         coproc SCLIENT { exec openssl s_client -quiet -connect "$HOST:$port" 2>/dev/null; }
-        read -r -t 3 line <&"${SCLIENT[0]}" || true
-        printf 'QUIT\r\n' >&"${SCLIENT[1]}" 2>/dev/null || true
+        read -r -t 2 line <&"${SCLIENT[0]}" || true
+        say "${SCLIENT[1]}" QUIT
         read -r -t 1 _ <&"${SCLIENT[0]}" || true
         kill "$SCLIENT_PID" 2>/dev/null || true
         wait "$SCLIENT_PID" 2>/dev/null || true
+    else
+        exec {fd}<>"/dev/tcp/$HOST/$port" || return 1
+        read -r -t 2 line <&"$fd" || true
+        if [ "$mode" = ehlo ] && [[ "$line" == 220* ]]; then
+            say "$fd" "EHLO probe.example.test"
+            while read -r -t 2 l <&"$fd"; do
+                l=${l%$'\r'}
+                [[ "$l" == 250[-\ ]AUTH\ * ]] && auth=${l#250?AUTH }
+                [[ "$l" == 250-* ]] || break
+            done
+        fi
+        say "$fd" QUIT
+        exec {fd}>&-
     fi
     printf '%s\n' "${line%$'\r'}"
+    [ "$mode" != ehlo ] || printf '%s\n' "$auth"
 }
 
-deadline=$(( $(date +%s) + READY_TIMEOUT ))
+# ready PORT: does it greet with 220 (and, on the smtp port, offer every AUTH
+# mechanism - which proves that Postfix reaches Dovecot)?
+WANT_AUTH="PLAIN LOGIN CRAM-MD5 SCRAM-SHA-1 SCRAM-SHA-256"
+ready() {
+    local port=$1 mode=plain out
+    [ "$port" = "$PORT_SMTPS" ] && mode=tls
+    [ "$port" = "$PORT_SMTP" ] && mode=ehlo
+    out=$(probe "$port" "$mode" 2>/dev/null) || return 1
+    [[ "$out" == 220\ * ]] || return 1
+    [ "$mode" != ehlo ] || [ "$(sed -n 2p <<<"$out")" = "$WANT_AUTH" ]
+}
+
+# Poll all ports until each has answered once; also watch the masters.
 pending=("${ALL_PORTS[@]}")
-auth_ready=no
-while :; do
-    [ -S "$PF_QUEUE/private/auth" ] && auth_ready=yes
+while [ "${#pending[@]}" -gt 0 ]; do
     still=()
     for port in "${pending[@]}"; do
-        mode=plain; [ "$port" = "$PORT_SMTPS" ] && mode=tls
-        line=$(greeting "$port" "$mode" || true)
-        case "$line" in
-            220\ *) ;;                    # ready
-            *) still+=("$port") ;;
-        esac
+        ready "$port" || still+=("$port")
     done
     pending=("${still[@]+"${still[@]}"}")
-    [ "${#pending[@]}" -eq 0 ] && [ "$auth_ready" = yes ] && break
+    [ "${#pending[@]}" -gt 0 ] || break
     kill -0 "$PF_PID" 2>/dev/null || fail "the postfix master (pid $PF_PID) exited"
     kill -0 "$DC_PID" 2>/dev/null || fail "dovecot (pid $DC_PID) exited"
-    if [ "$(date +%s)" -ge "$deadline" ]; then
-        [ "$auth_ready" = yes ] || fail "no Dovecot auth socket at $PF_QUEUE/private/auth after ${READY_TIMEOUT}s"
-        fail "no 220 greeting after ${READY_TIMEOUT}s on port(s): ${pending[*]}"
-    fi
+    [ "$(date +%s)" -lt "$deadline" ] \
+        || fail "after ${READY_TIMEOUT}s no proper greeting (220, and AUTH $WANT_AUTH on $PORT_SMTP) on port(s): ${pending[*]}"
     sleep 0.1
 done
 
@@ -518,6 +568,10 @@ export SMTP_PLAN_POSTFIX_WRONGNAME_PORT=$(q "$PORT_WRONGNAME")
 export SMTP_PLAN_POSTFIX_SELFSIGNED_PORT=$(q "$PORT_SELFSIGNED")
 export SMTP_PLAN_POSTFIX_CLIENTCERT_PORT=$(q "$PORT_CLIENTCERT")
 export SMTP_PLAN_POSTFIX_CA=$(q "$CERTS/ca.pem")
+export SMTP_PLAN_POSTFIX_SERVER_CERT=$(q "$CERTS/server.pem")
+export SMTP_PLAN_POSTFIX_EXPIRED_CERT=$(q "$CERTS/expired.pem")
+export SMTP_PLAN_POSTFIX_WRONGNAME_CERT=$(q "$CERTS/wrongname.pem")
+export SMTP_PLAN_POSTFIX_SELFSIGNED_CERT=$(q "$CERTS/selfsigned.pem")
 export SMTP_PLAN_POSTFIX_CLIENT_CERT=$(q "$CERTS/client.pem")
 export SMTP_PLAN_POSTFIX_CLIENT_KEY=$(q "$CERTS/client.key")
 export SMTP_PLAN_POSTFIX_MAILDIR=$(q "$MAILDIR")
@@ -534,6 +588,7 @@ export SMTP_PLAN_POSTFIX_DOVECOT_LOG=$(q "$DC_LOG")
 EOF
 mv "$RUNDIR/env.tmp" "$RUNDIR/env"
 
+trap - EXIT
 ELAPSED_MS=$(( ($(date +%s%N) - START_NS) / 1000000 ))
 log "postfix (pid $PF_PID) and dovecot (pid $DC_PID) ready in ${ELAPSED_MS} ms; env: $RUNDIR/env"
 cat "$RUNDIR/env"

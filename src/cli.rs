@@ -46,6 +46,9 @@ pub enum Cmd {
         /// Plan files, or directories searched for *.yaml / *.yml.
         #[arg(required = true)]
         paths: Vec<PathBuf>,
+        /// Set a variable (repeatable; beats `vars:` in files).
+        #[arg(long = "var", value_name = "NAME=VALUE")]
+        vars: Vec<String>,
     },
     /// Run the built-in reference SMTP server on loopback (Exchange-like replies).
     Serve(ServeArgs),
@@ -112,7 +115,7 @@ pub struct ServeArgs {
 pub fn main_entry() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
-        Cmd::Check { paths } => cmd_check(&paths),
+        Cmd::Check { paths, vars } => cmd_check(&paths, &vars),
         Cmd::Run(args) => cmd_run(args),
         Cmd::Serve(args) => cmd_serve(args),
     };
@@ -137,8 +140,8 @@ fn load(paths: &[PathBuf], vars: BTreeMap<String, String>) -> Result<Vec<Plan>, 
     }
 }
 
-fn cmd_check(paths: &[PathBuf]) -> anyhow::Result<Exit> {
-    let plans = match load(paths, BTreeMap::new()) {
+fn cmd_check(paths: &[PathBuf], vars: &[String]) -> anyhow::Result<Exit> {
+    let plans = match load(paths, parse_vars(vars)?) {
         Ok(p) => p,
         Err(exit) => return Ok(exit),
     };

@@ -208,3 +208,42 @@ pub fn assert_valid_junit(path: &Path) {
         std::fs::read_to_string(path).unwrap_or_default()
     );
 }
+
+/// The real Postfix + Dovecot that `scripts/test` starts (tests/servers/up.sh), read from the
+/// `SMTP_PLAN_POSTFIX_*` variables of its `env` file. Tests that need it are `#[ignore]`d so a
+/// plain `cargo test` does not count them as passed; `scripts/test` runs them with
+/// `--include-ignored` and they fail loudly here if the servers are not there.
+pub struct Postfix {
+    pub dir: PathBuf,
+    pub ca: PathBuf,
+    pub maildir: PathBuf,
+}
+
+pub fn postfix() -> Postfix {
+    let var = |name: &str| {
+        std::env::var(name).unwrap_or_else(|_| {
+            panic!(
+                "{name} is not set: the real-server tests need Postfix and Dovecot started by \
+                 tests/servers/up.sh; run scripts/test (or source RUNDIR/env after up.sh)"
+            )
+        })
+    };
+    let dir = PathBuf::from(var("SMTP_PLAN_POSTFIX_DIR"));
+    assert!(
+        dir.join("env").is_file(),
+        "{} holds no env file: is the harness running?",
+        dir.display()
+    );
+    Postfix {
+        dir,
+        ca: PathBuf::from(var("SMTP_PLAN_POSTFIX_CA")),
+        maildir: PathBuf::from(var("SMTP_PLAN_POSTFIX_MAILDIR")),
+    }
+}
+
+/// `smtp-plan run PLAN ARGS` from the repository root, with the harness's variables inherited.
+pub fn run_plan(plan: &str, args: &[&str]) -> Run {
+    let mut all = vec!["run", plan];
+    all.extend_from_slice(args);
+    run(smtp_plan(&all))
+}

@@ -263,10 +263,10 @@ fn cmd_run(args: RunArgs) -> anyhow::Result<Exit> {
             server.shutdown().await;
         }
         let summary = crate::report::render_summary(&suites);
-        let all_passed = suites
+        let any_failed = suites
             .iter()
-            .all(|s| s.scenarios.iter().all(|r| r.passed()));
-        let mut exit = if all_passed {
+            .any(|s| s.scenarios.iter().any(|r| r.failed()));
+        let mut exit = if !any_failed {
             Exit::Passed
         } else {
             Exit::Failed

@@ -28,6 +28,7 @@ pub fn render_scenario(plan: &Plan, result: &ScenarioResult, verbose: bool, colo
         Outcome::Passed => ("PASS ", AnsiColor::Green.on_default().bold()),
         Outcome::Failed(_) => ("FAIL ", AnsiColor::Red.on_default().bold()),
         Outcome::Errored(_) => ("ERROR", AnsiColor::Red.on_default().bold()),
+        Outcome::Skipped(_) => ("SKIP ", AnsiColor::Yellow.on_default().bold()),
     };
     let _ = writeln!(
         out,
@@ -37,6 +38,9 @@ pub fn render_scenario(plan: &Plan, result: &ScenarioResult, verbose: bool, colo
         result.name,
         secs(result.duration)
     );
+    if let Outcome::Skipped(reason) = &result.outcome {
+        let _ = writeln!(out, "      skipped: {reason}");
+    }
     if let Some(f) = result.outcome.failure() {
         let dim = AnsiColor::BrightBlack.on_default();
         let _ = writeln!(
@@ -73,12 +77,15 @@ pub fn render_scenario(plan: &Plan, result: &ScenarioResult, verbose: bool, colo
     out
 }
 
-/// The last line: `N passed, N failed` (errors count as failed).
+/// The last line: `N passed, N failed` (errors count as failed), then `, N skipped` if any.
 pub fn render_summary(suites: &[SuiteResult]) -> String {
-    let all = suites.iter().flat_map(|s| s.scenarios.iter());
-    let (passed, failed) = all.fold(
-        (0, 0),
-        |(p, f), s| if s.passed() { (p + 1, f) } else { (p, f + 1) },
-    );
-    format!("{passed} passed, {failed} failed")
+    let all = || suites.iter().flat_map(|s| s.scenarios.iter());
+    let passed = all().filter(|s| s.passed()).count();
+    let failed = all().filter(|s| s.failed()).count();
+    let skipped = all().filter(|s| s.skipped()).count();
+    if skipped > 0 {
+        format!("{passed} passed, {failed} failed, {skipped} skipped")
+    } else {
+        format!("{passed} passed, {failed} failed")
+    }
 }

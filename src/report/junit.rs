@@ -17,6 +17,11 @@ pub fn render_junit(suites: &[SuiteResult]) -> Result<String, quick_junit::Seria
         for sc in &suite.scenarios {
             let status = match &sc.outcome {
                 Outcome::Passed => TestCaseStatus::success(),
+                Outcome::Skipped(reason) => {
+                    let mut st = TestCaseStatus::skipped();
+                    st.set_message(reason.as_str());
+                    st
+                }
                 Outcome::Failed(f) | Outcome::Errored(f) => {
                     let (kind, ty) = match sc.outcome {
                         Outcome::Errored(_) => (NonSuccessKind::Error, "error"),

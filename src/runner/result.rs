@@ -28,6 +28,15 @@ impl ScenarioResult {
     pub fn passed(&self) -> bool {
         matches!(self.outcome, Outcome::Passed)
     }
+
+    pub fn skipped(&self) -> bool {
+        matches!(self.outcome, Outcome::Skipped(_))
+    }
+
+    /// Failed or errored.
+    pub fn failed(&self) -> bool {
+        self.outcome.failure().is_some()
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -37,12 +46,14 @@ pub enum Outcome {
     Failed(Failure),
     /// The scenario could not run on: I/O, timeout, TLS, a dropped connection (JUnit `<error>`).
     Errored(Failure),
+    /// Not run, with the reason (`skip:` in the plan).
+    Skipped(String),
 }
 
 impl Outcome {
     pub fn failure(&self) -> Option<&Failure> {
         match self {
-            Outcome::Passed => None,
+            Outcome::Passed | Outcome::Skipped(_) => None,
             Outcome::Failed(f) | Outcome::Errored(f) => Some(f),
         }
     }

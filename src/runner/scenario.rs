@@ -96,6 +96,16 @@ pub async fn run_scenario(
     options: &RunOptions,
 ) -> ScenarioResult {
     let started = Instant::now();
+    if let Some(reason) = &scenario.skip {
+        return ScenarioResult {
+            name: scenario.name.clone(),
+            tags: scenario.tags.clone(),
+            outcome: Outcome::Skipped(reason.clone()),
+            duration: Duration::ZERO,
+            steps: not_run(scenario),
+            transcript: Vec::new(),
+        };
+    }
     let mut run = Run {
         plan,
         scenario,
@@ -108,16 +118,7 @@ pub async fn run_scenario(
         capabilities: None,
         closed_after: None,
     };
-    let mut steps: Vec<StepResult> = scenario
-        .steps
-        .iter()
-        .map(|s| StepResult {
-            keyword: s.action.keyword(),
-            span: s.span,
-            status: StepStatus::NotRun,
-            duration: Duration::ZERO,
-        })
-        .collect();
+    let mut steps = not_run(scenario);
 
     let mut outcome = Outcome::Passed;
     let starts_with_connect = matches!(
@@ -177,6 +178,20 @@ pub async fn run_scenario(
         steps,
         transcript: run.transcript.lines,
     }
+}
+
+/// Every step of `scenario`, not run yet.
+fn not_run(scenario: &Scenario) -> Vec<StepResult> {
+    scenario
+        .steps
+        .iter()
+        .map(|s| StepResult {
+            keyword: s.action.keyword(),
+            span: s.span,
+            status: StepStatus::NotRun,
+            duration: Duration::ZERO,
+        })
+        .collect()
 }
 
 /// `Err` of the helpers below: a reason and detail lines.

@@ -457,6 +457,7 @@ fn load_scenario(
         tags,
         target,
         steps,
+        skip: None,
         span: Span {
             line: node.pos.line,
             col: node.pos.col,

@@ -43,6 +43,8 @@ pub struct Scenario {
     /// The plan's `target:` merged with the scenario's own `target:` (scenario keys win).
     pub target: Target,
     pub steps: Vec<Step>,
+    /// `skip: REASON`: reported as skipped (never as passed), not run.
+    pub skip: Option<String>,
     /// Where `- name:` of this scenario starts.
     pub span: Span,
 }

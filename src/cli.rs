@@ -1,15 +1,16 @@
 //! Command-line options -> a validated configuration -> run. `main` only calls [`main_entry`].
 
 use std::collections::BTreeMap;
-use std::io::Write as _;
+use std::io::{IsTerminal as _, Write as _};
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::sync::Arc;
 
 use anyhow::{Context as _, bail};
 use clap::{Args, Parser, Subcommand};
 
-use crate::runner::{RunOptions, TargetOverride, run_plans};
+use crate::runner::{Partition, RunOptions, Schedule, Selection, TargetOverride, run_plans};
 use crate::scenario::{LoadOptions, Plan, load_plans};
 
 /// Exit status: 0 all passed, 1 a scenario failed or could not run, 2 nothing was run.
@@ -52,6 +53,17 @@ pub enum Cmd {
     },
     /// Run the built-in reference SMTP server on loopback (Exchange-like replies).
     Serve(ServeArgs),
+    /// List suites, scenarios and tags (after --tag / --filter / --partition); no network.
+    List {
+        /// Plan files, or directories searched for *.yaml / *.yml.
+        #[arg(required = true)]
+        paths: Vec<PathBuf>,
+        /// Set a variable (repeatable; beats `vars:` in files).
+        #[arg(long = "var", value_name = "NAME=VALUE")]
+        vars: Vec<String>,
+        #[command(flatten)]
+        select: SelectArgs,
+    },
 }
 
 #[derive(Debug, Args)]
@@ -84,6 +96,64 @@ pub struct RunArgs {
     /// A login the built-in server of --serve accepts (repeatable).
     #[arg(long, value_name = "USER:PASSWORD", requires = "serve")]
     pub serve_user: Vec<String>,
+    #[command(flatten)]
+    pub select: SelectArgs,
+    /// Run up to N scenarios at once (output and reports keep plan order).
+    #[arg(short, long, value_name = "N", default_value_t = 1, value_parser = clap::value_parser!(u16).range(1..=1024))]
+    pub jobs: u16,
+    /// Start no new scenario after the first failure (the rest are reported as skipped).
+    #[arg(long)]
+    pub fail_fast: bool,
+    /// Run every selected scenario N times (each run is its own test case).
+    #[arg(long, value_name = "N", default_value_t = 1, value_parser = clap::value_parser!(u16).range(1..=10000))]
+    pub repeat: u16,
+    /// JUnit: one test case per step instead of per scenario.
+    #[arg(long, requires = "junit")]
+    pub junit_steps: bool,
+    /// Write a JSON report with every step, request, reply, timing and capture (redacted).
+    #[arg(long, value_name = "FILE")]
+    pub json: Option<PathBuf>,
+    /// Write one redacted transcript per scenario under DIR/<suite>/<scenario>.txt.
+    #[arg(long, value_name = "DIR")]
+    pub transcript_dir: Option<PathBuf>,
+    /// Print only failures and the summary line.
+    #[arg(short, long, conflicts_with = "verbose")]
+    pub quiet: bool,
+}
+
+/// Which scenarios to run (shared by `run` and `list`).
+#[derive(Debug, Args)]
+pub struct SelectArgs {
+    /// Run only scenarios with this tag (repeatable: any of them).
+    #[arg(long = "tag", value_name = "TAG")]
+    pub tags: Vec<String>,
+    /// Leave out scenarios with this tag (repeatable).
+    #[arg(long = "skip-tag", value_name = "TAG")]
+    pub skip_tags: Vec<String>,
+    /// Run only scenarios whose "suite › scenario" name contains TEXT (case-insensitive;
+    /// repeatable: any of them).
+    #[arg(long = "filter", value_name = "TEXT")]
+    pub filters: Vec<String>,
+    /// Run only shard K of N: `hash:K/N` (stable as plans change; the default kind) or
+    /// `count:K/N` (round robin).
+    #[arg(long, value_name = "[hash:|count:]K/N")]
+    pub partition: Option<String>,
+}
+
+impl SelectArgs {
+    fn selection(&self) -> anyhow::Result<Selection> {
+        Ok(Selection {
+            tags: self.tags.clone(),
+            skip_tags: self.skip_tags.clone(),
+            filters: self.filters.clone(),
+            partition: self
+                .partition
+                .as_deref()
+                .map(Partition::parse)
+                .transpose()
+                .map_err(|e| anyhow::anyhow!("--partition: {e}"))?,
+        })
+    }
 }
 
 #[derive(Debug, Args)]
@@ -109,6 +179,26 @@ pub struct ServeArgs {
     /// Write the generated CA certificate (PEM) here, for clients to trust.
     #[arg(long, value_name = "FILE")]
     pub write_ca: Option<PathBuf>,
+    /// Wait this long before every reply (e.g. 50ms), like a server across a WAN.
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration_arg)]
+    pub reply_delay: Option<std::time::Duration>,
+}
+
+/// `500ms`, `2s`, `1m` on the command line.
+fn parse_duration_arg(text: &str) -> Result<std::time::Duration, String> {
+    let (num, unit) = text.split_at(
+        text.find(|c: char| !c.is_ascii_digit())
+            .unwrap_or(text.len()),
+    );
+    let n: u64 = num
+        .parse()
+        .map_err(|_| format!("expected a duration like 50ms or 2s, got {text:?}"))?;
+    match unit {
+        "ms" => Ok(std::time::Duration::from_millis(n)),
+        "s" => Ok(std::time::Duration::from_secs(n)),
+        "m" => Ok(std::time::Duration::from_secs(n * 60)),
+        _ => Err(format!("expected a duration like 50ms or 2s, got {text:?}")),
+    }
 }
 
 /// Parse the command line, run, print the one error if any, and map to an exit status.
@@ -118,6 +208,11 @@ pub fn main_entry() -> ExitCode {
         Cmd::Check { paths, vars } => cmd_check(&paths, &vars),
         Cmd::Run(args) => cmd_run(args),
         Cmd::Serve(args) => cmd_serve(args),
+        Cmd::List {
+            paths,
+            vars,
+            select,
+        } => cmd_list(&paths, &vars, &select),
     };
     match result {
         Ok(exit) => exit.into(),
@@ -216,8 +311,41 @@ fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
         .context("could not start the async runtime")
 }
 
+fn cmd_list(paths: &[PathBuf], vars: &[String], select: &SelectArgs) -> anyhow::Result<Exit> {
+    let selection = select.selection()?;
+    let plans = match load(paths, parse_vars(vars)?) {
+        Ok(p) => selection.apply(p),
+        Err(exit) => return Ok(exit),
+    };
+    let mut out = String::new();
+    for plan in &plans {
+        out.push_str(&format!("{} ({})\n", plan.name, plan.path.display()));
+        for sc in &plan.scenarios {
+            let tags = if sc.tags.is_empty() {
+                String::new()
+            } else {
+                format!("  [{}]", sc.tags.join(", "))
+            };
+            let skip = sc
+                .skip
+                .as_deref()
+                .map(|r| format!("  (skip: {r})"))
+                .unwrap_or_default();
+            out.push_str(&format!("  {}{tags}{skip}\n", sc.name));
+        }
+    }
+    let count: usize = plans.iter().map(|p| p.scenarios.len()).sum();
+    out.push_str(&format!(
+        "{count} scenario(s) in {} plan file(s)\n",
+        plans.len()
+    ));
+    print!("{out}");
+    Ok(Exit::Passed)
+}
+
 fn cmd_run(args: RunArgs) -> anyhow::Result<Exit> {
     let vars = parse_vars(&args.vars)?;
+    let selection = args.select.selection()?;
     let mut options = RunOptions {
         target: args.target.as_deref().map(parse_target).transpose()?,
         ca_file: args.ca_file.clone(),
@@ -231,9 +359,24 @@ fn cmd_run(args: RunArgs) -> anyhow::Result<Exit> {
     }
     let serve_users = parse_users(&args.serve_user, "--serve-user")?;
     let plans = match load(&args.paths, vars) {
-        Ok(p) => p,
+        Ok(p) => selection.apply(p),
         Err(exit) => return Ok(exit),
     };
+    if plans.is_empty() {
+        if selection.partition.is_some() {
+            // an empty shard is normal when there are more shards than scenarios
+            eprintln!("note: no scenario falls into this partition");
+        } else {
+            eprintln!("error: no scenario matches the selection (--tag / --skip-tag / --filter)");
+            return Ok(Exit::Usage);
+        }
+    }
+    let schedule = Schedule {
+        jobs: usize::from(args.jobs),
+        fail_fast: args.fail_fast,
+        repeat: usize::from(args.repeat),
+    };
+    let total: usize = plans.iter().map(|p| p.scenarios.len()).sum::<usize>() * schedule.repeat;
     let rt = runtime()?;
     rt.block_on(async move {
         let served = if args.serve {
@@ -248,39 +391,71 @@ fn cmd_run(args: RunArgs) -> anyhow::Result<Exit> {
         } else {
             None
         };
-        let verbose = args.verbose;
-        let suites = run_plans(&plans, &options, &mut |plan, result| {
-            let mut out = anstream::stdout();
-            let _ = write!(
-                out,
-                "{}",
-                crate::report::render_scenario(plan, result, verbose, true)
-            );
-            let _ = out.flush();
-        })
+        let (verbose, quiet) = (args.verbose, args.quiet);
+        let progress = !quiet && total > 1 && std::io::stderr().is_terminal();
+        let mut done = 0usize;
+        let suites = run_plans(
+            Arc::new(plans),
+            Arc::new(options),
+            schedule,
+            &mut |plan, result| {
+                done += 1;
+                if progress {
+                    let _ = write!(std::io::stderr(), "\r\x1b[K");
+                }
+                if !quiet || result.failed() {
+                    let mut out = anstream::stdout();
+                    let _ = write!(
+                        out,
+                        "{}",
+                        crate::report::render_scenario(plan, result, verbose, true)
+                    );
+                    let _ = out.flush();
+                }
+                if progress && done < total {
+                    let _ = write!(std::io::stderr(), "[{done}/{total}] running...");
+                    let _ = std::io::stderr().flush();
+                }
+            },
+        )
         .await;
         if let Some((server, _ca)) = served {
             server.shutdown().await;
         }
-        let summary = crate::report::render_summary(&suites);
         let any_failed = suites
             .iter()
             .any(|s| s.scenarios.iter().any(|r| r.failed()));
-        let mut exit = if !any_failed {
-            Exit::Passed
-        } else {
+        let mut exit = if any_failed {
             Exit::Failed
+        } else {
+            Exit::Passed
         };
-        if let Some(path) = &args.junit
-            && let Err(e) = crate::report::write_junit(path, &suites)
-        {
-            eprintln!(
-                "error: could not write the JUnit report {}: {e}",
-                path.display()
-            );
+        let mut write_failed = |what: &str, path: &std::path::Path, e: std::io::Error| {
+            eprintln!("error: could not write the {what} {}: {e}", path.display());
             exit = Exit::Failed;
+        };
+        if let Some(path) = &args.junit {
+            let opts = crate::report::JunitOptions {
+                per_step: args.junit_steps,
+            };
+            if let Err(e) = crate::report::write_junit(path, &suites, opts) {
+                write_failed("JUnit report", path, e);
+            }
         }
-        println!("{summary}");
+        if let Some(path) = &args.json
+            && let Err(e) = crate::report::write_atomic(path, &crate::report::render_json(&suites))
+        {
+            write_failed("JSON report", path, e);
+        }
+        if let Some(dir) = &args.transcript_dir
+            && let Err(e) = crate::report::write_transcripts(dir, &suites)
+        {
+            write_failed("transcripts in", dir, e);
+        }
+        if std::env::var("GITHUB_ACTIONS").is_ok_and(|v| v == "true") {
+            print!("{}", crate::report::render_github_annotations(&suites));
+        }
+        println!("{}", crate::report::render_summary(&suites));
         Ok(exit)
     })
 }
@@ -328,6 +503,7 @@ fn cmd_serve(args: ServeArgs) -> anyhow::Result<Exit> {
         users,
         require_auth: !args.allow_anonymous,
         maildir: args.maildir,
+        reply_delay: args.reply_delay.unwrap_or_default(),
         ..crate::server::ServerConfig::default()
     };
     let rt = runtime()?;

@@ -1,7 +1,25 @@
 //! Reports read results; they never run anything.
 
 mod console;
+mod github;
+mod json;
 mod junit;
+mod transcripts;
 
 pub use console::{render_scenario, render_summary};
-pub use junit::{render_junit, write_junit};
+pub use github::render_github_annotations;
+pub use json::render_json;
+pub use junit::{JunitOptions, render_junit, write_junit};
+pub use transcripts::{slug, write_transcripts};
+
+/// Write `text` to `path` atomically (a temporary file beside it, then a rename), creating the
+/// parent directory.
+pub fn write_atomic(path: &std::path::Path, text: &str) -> std::io::Result<()> {
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir)?;
+    }
+    let mut tmp = path.as_os_str().to_owned();
+    tmp.push(".tmp");
+    std::fs::write(&tmp, text)?;
+    std::fs::rename(&tmp, path)
+}

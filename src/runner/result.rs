@@ -22,6 +22,8 @@ pub struct ScenarioResult {
     pub steps: Vec<StepResult>,
     /// The conversation, already redacted.
     pub transcript: Vec<TranscriptLine>,
+    /// `capture:` results in order (values redacted).
+    pub captures: Vec<(String, String)>,
 }
 
 impl ScenarioResult {
@@ -97,6 +99,8 @@ pub struct StepResult {
     pub span: Span,
     pub status: StepStatus,
     pub duration: Duration,
+    /// The transcript lines this step produced (indices into `ScenarioResult::transcript`).
+    pub lines: std::ops::Range<usize>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use super::check::{check_reply, describe_expect};
-use super::result::{Failure, Outcome, ScenarioResult, StepResult, StepStatus, SuiteResult};
+use super::result::{Failure, Outcome, ScenarioResult, StepResult, StepStatus};
 use super::transcript::Transcript;
 use crate::protocol::{
     Capabilities, Command, Limits, Mechanism, Reply, b64_decode, b64_encode, encode_data,
@@ -41,31 +41,6 @@ pub struct TargetOverride {
     pub tls_port: Option<u16>,
 }
 
-/// Run every scenario of every plan, in order. `on_done` is called as each scenario finishes.
-pub async fn run_plans(
-    plans: &[Plan],
-    options: &RunOptions,
-    on_done: &mut dyn FnMut(&Plan, &ScenarioResult),
-) -> Vec<SuiteResult> {
-    let mut suites = Vec::with_capacity(plans.len());
-    for plan in plans {
-        let started = Instant::now();
-        let mut scenarios = Vec::with_capacity(plan.scenarios.len());
-        for scenario in &plan.scenarios {
-            let result = run_scenario(plan, scenario, options).await;
-            on_done(plan, &result);
-            scenarios.push(result);
-        }
-        suites.push(SuiteResult {
-            name: plan.name.clone(),
-            path: plan.path.clone(),
-            scenarios,
-            duration: started.elapsed(),
-        });
-    }
-    suites
-}
-
 /// How one step ended.
 enum StepEnd {
     Pass,
@@ -88,6 +63,8 @@ struct Run<'a> {
     capabilities: Option<Capabilities>,
     /// Why the connection is gone, for a step that needs it.
     closed_after: Option<String>,
+    /// Variables captured so far (values redacted), in order.
+    captures: Vec<(String, String)>,
 }
 
 pub async fn run_scenario(
@@ -104,6 +81,7 @@ pub async fn run_scenario(
             duration: Duration::ZERO,
             steps: not_run(scenario),
             transcript: Vec::new(),
+            captures: Vec::new(),
         };
     }
     let mut run = Run {
@@ -117,6 +95,7 @@ pub async fn run_scenario(
         last_reply: None,
         capabilities: None,
         closed_after: None,
+        captures: Vec::new(),
     };
     let mut steps = not_run(scenario);
 
@@ -133,8 +112,10 @@ pub async fn run_scenario(
     if outcome.failure().is_none() {
         for (index, (step, result)) in scenario.steps.iter().zip(steps.iter_mut()).enumerate() {
             let step_started = Instant::now();
+            let first_line = run.transcript.lines.len();
             let end = run.step(step).await;
             result.duration = step_started.elapsed();
+            result.lines = first_line..run.transcript.lines.len();
             match end {
                 StepEnd::Pass => result.status = StepStatus::Passed,
                 StepEnd::Fail(reason, details) => {
@@ -177,6 +158,7 @@ pub async fn run_scenario(
         duration: started.elapsed(),
         steps,
         transcript: run.transcript.lines,
+        captures: run.captures,
     }
 }
 
@@ -190,6 +172,7 @@ fn not_run(scenario: &Scenario) -> Vec<StepResult> {
             span: s.span,
             status: StepStatus::NotRun,
             duration: Duration::ZERO,
+            lines: 0..0,
         })
         .collect()
 }
@@ -391,6 +374,8 @@ impl Run<'_> {
             Ok(captured) => {
                 for (name, value) in captured {
                     self.transcript.info(&format!("captured {name} = {value}"));
+                    let shown = self.transcript.redactor.redact(&value);
+                    self.captures.push((name.clone(), shown));
                     self.vars.insert(name, value);
                 }
                 StepEnd::Pass

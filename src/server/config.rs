@@ -22,6 +22,9 @@ pub struct ServerConfig {
     pub max_message_bytes: usize,
     /// Idle time allowed per command (and per DATA line). Default 5 minutes.
     pub timeout: Duration,
+    /// Wait this long before every reply, to behave like a server across a WAN (or a
+    /// tarpitting one). Default zero.
+    pub reply_delay: Duration,
 }
 
 impl Default for ServerConfig {
@@ -35,6 +38,7 @@ impl Default for ServerConfig {
             maildir: None,
             max_message_bytes: 37_748_736,
             timeout: Duration::from_secs(300),
+            reply_delay: Duration::ZERO,
         }
     }
 }
@@ -51,6 +55,7 @@ impl fmt::Debug for ServerConfig {
             .field("maildir", &self.maildir)
             .field("max_message_bytes", &self.max_message_bytes)
             .field("timeout", &self.timeout)
+            .field("reply_delay", &self.reply_delay)
             .finish()
     }
 }

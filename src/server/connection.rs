@@ -43,6 +43,9 @@ async fn send<S: AsyncWrite + Unpin>(
     reply: &Reply,
     shared: &Shared,
 ) -> io::Result<()> {
+    if !shared.config.reply_delay.is_zero() {
+        tokio::time::sleep(shared.config.reply_delay).await;
+    }
     let write = async {
         stream.write_all(reply.to_string().as_bytes()).await?;
         stream.flush().await

@@ -1,0 +1,161 @@
+//! `--json FILE`: every suite, scenario and step with its timing, transcript (the requests and
+//! replies), failure and captures. Everything in it is already redacted.
+
+use serde::Serialize;
+
+use crate::runner::{Dir, Outcome, ScenarioResult, StepStatus, SuiteResult};
+
+#[derive(Serialize)]
+struct Report<'a> {
+    /// The format of this file; bumped on incompatible changes.
+    version: u32,
+    passed: usize,
+    failed: usize,
+    skipped: usize,
+    suites: Vec<Suite<'a>>,
+}
+
+#[derive(Serialize)]
+struct Suite<'a> {
+    name: &'a str,
+    file: String,
+    duration_ms: f64,
+    scenarios: Vec<Scenario<'a>>,
+}
+
+#[derive(Serialize)]
+struct Scenario<'a> {
+    name: &'a str,
+    tags: &'a [String],
+    /// passed | failed | error | skipped
+    status: &'static str,
+    duration_ms: f64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    skip_reason: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    failure: Option<Failure<'a>>,
+    captures: Vec<Capture<'a>>,
+    steps: Vec<Step<'a>>,
+}
+
+#[derive(Serialize)]
+struct Failure<'a> {
+    step: usize,
+    keyword: &'a str,
+    location: &'a str,
+    line: u32,
+    column: u32,
+    reason: &'a str,
+    details: &'a [String],
+}
+
+#[derive(Serialize)]
+struct Capture<'a> {
+    name: &'a str,
+    value: &'a str,
+}
+
+#[derive(Serialize)]
+struct Step<'a> {
+    index: usize,
+    keyword: &'a str,
+    line: u32,
+    column: u32,
+    /// passed | failed | error | not_run
+    status: &'static str,
+    duration_ms: f64,
+    transcript: Vec<Line<'a>>,
+}
+
+#[derive(Serialize)]
+struct Line<'a> {
+    /// client | server | info
+    dir: &'static str,
+    text: &'a str,
+}
+
+fn ms(d: std::time::Duration) -> f64 {
+    (d.as_secs_f64() * 1_000_000.0).round() / 1000.0
+}
+
+fn scenario(sc: &ScenarioResult) -> Scenario<'_> {
+    let (status, failure, skip_reason) = match &sc.outcome {
+        Outcome::Passed => ("passed", None, None),
+        Outcome::Failed(f) => ("failed", Some(f), None),
+        Outcome::Errored(f) => ("error", Some(f), None),
+        Outcome::Skipped(r) => ("skipped", None, Some(r.as_str())),
+    };
+    Scenario {
+        name: &sc.name,
+        tags: &sc.tags,
+        status,
+        duration_ms: ms(sc.duration),
+        skip_reason,
+        failure: failure.map(|f| Failure {
+            step: f.step,
+            keyword: f.keyword,
+            location: &f.location,
+            line: f.span.line,
+            column: f.span.col,
+            reason: &f.reason,
+            details: &f.details,
+        }),
+        captures: sc
+            .captures
+            .iter()
+            .map(|(name, value)| Capture { name, value })
+            .collect(),
+        steps: sc
+            .steps
+            .iter()
+            .enumerate()
+            .map(|(i, st)| Step {
+                index: i + 1,
+                keyword: st.keyword,
+                line: st.span.line,
+                column: st.span.col,
+                status: match st.status {
+                    StepStatus::Passed => "passed",
+                    StepStatus::Failed => "failed",
+                    StepStatus::Errored => "error",
+                    StepStatus::NotRun => "not_run",
+                },
+                duration_ms: ms(st.duration),
+                transcript: sc
+                    .transcript
+                    .get(st.lines.clone())
+                    .unwrap_or_default()
+                    .iter()
+                    .map(|l| Line {
+                        dir: match l.dir {
+                            Dir::Client => "client",
+                            Dir::Server => "server",
+                            Dir::Info => "info",
+                        },
+                        text: &l.text,
+                    })
+                    .collect(),
+            })
+            .collect(),
+    }
+}
+
+pub fn render_json(suites: &[SuiteResult]) -> String {
+    let all = || suites.iter().flat_map(|s| s.scenarios.iter());
+    let report = Report {
+        version: 1,
+        passed: all().filter(|s| s.passed()).count(),
+        failed: all().filter(|s| s.failed()).count(),
+        skipped: all().filter(|s| s.skipped()).count(),
+        suites: suites
+            .iter()
+            .map(|s| Suite {
+                name: &s.name,
+                file: s.path.display().to_string(),
+                duration_ms: ms(s.duration),
+                scenarios: s.scenarios.iter().map(scenario).collect(),
+            })
+            .collect(),
+    };
+    serde_json::to_string_pretty(&report).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"))
+}

@@ -2,7 +2,12 @@
 //! `--jobs 16`, with a 10 ms delay before every reply (a server across a WAN, where
 //! parallelism pays); and the start-up time of the binary (`check` on the seed plan).
 //! Prints a table; numbers go into the issue notes.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
 
 use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};

@@ -39,7 +39,10 @@ fn against_fake(fake: &Fake, steps: &str, extra: &[&str]) -> Run {
 
 /// A server that greets, answers EHLO with `ehlo` (CRLF-terminated lines), and then answers
 /// every further command from `answers` in order, recording every line it receives.
-fn scripted(ehlo: &'static str, answers: &'static [&'static str]) -> (Fake, Arc<Mutex<Vec<String>>>) {
+fn scripted(
+    ehlo: &'static str,
+    answers: &'static [&'static str],
+) -> (Fake, Arc<Mutex<Vec<String>>>) {
     let got = Arc::new(Mutex::new(Vec::new()));
     let seen = got.clone();
     let fake = Fake::start(move |mut s: TcpStream| {
@@ -78,11 +81,17 @@ fn starttls_not_advertised_fails_before_sending_it() {
         r.stdout
     );
     assert!(r.stdout.contains("step 3 (starttls)"), "{}", r.stdout);
-    assert!(r.stdout.contains("starttls: {required: false}"), "{}", r.stdout);
+    assert!(
+        r.stdout.contains("starttls: {required: false}"),
+        "{}",
+        r.stdout
+    );
     std::thread::sleep(Duration::from_millis(200));
     let lines = got.lock().unwrap().clone();
     assert!(
-        !lines.iter().any(|l| l == "STARTTLS" || l.starts_with("MAIL")),
+        !lines
+            .iter()
+            .any(|l| l == "STARTTLS" || l.starts_with("MAIL")),
         "nothing may be sent after the missing STARTTLS: {lines:?}"
     );
 }
@@ -107,14 +116,21 @@ fn required_false_without_starttls_goes_on_in_plaintext() {
     );
     let lines = got.lock().unwrap().clone();
     assert!(!lines.iter().any(|l| l == "STARTTLS"), "{lines:?}");
-    assert!(lines.iter().any(|l| l.starts_with("MAIL FROM")), "{lines:?}");
+    assert!(
+        lines.iter().any(|l| l.starts_with("MAIL FROM")),
+        "{lines:?}"
+    );
 }
 
 #[test]
 fn required_false_and_a_refused_starttls_goes_on_in_plaintext() {
     let (fake, _) = scripted(
         WITH_STARTTLS,
-        &["454 4.7.0 TLS not available\r\n", "250 ok\r\n", "221 bye\r\n"],
+        &[
+            "454 4.7.0 TLS not available\r\n",
+            "250 ok\r\n",
+            "221 bye\r\n",
+        ],
     );
     let steps = "      - expect: 220\n      - ehlo: client.test\n      - starttls: {required: false}\n      - noop\n      - quit\n";
     let r = against_fake(&fake, steps, &[]);
@@ -133,8 +149,16 @@ fn a_refused_starttls_fails_when_tls_is_required() {
     let steps = "      - expect: 220\n      - ehlo: client.test\n      - starttls\n      - noop\n";
     let r = against_fake(&fake, steps, &[]);
     r.assert_code(1);
-    assert!(r.stdout.contains("expected code 220, got 454"), "{}", r.stdout);
-    assert!(r.stdout.contains("1 remaining step(s) not run"), "{}", r.stdout);
+    assert!(
+        r.stdout.contains("expected code 220, got 454"),
+        "{}",
+        r.stdout
+    );
+    assert!(
+        r.stdout.contains("1 remaining step(s) not run"),
+        "{}",
+        r.stdout
+    );
 }
 
 #[test]
@@ -193,9 +217,17 @@ fn tls_expectations_and_variables_against_the_built_in_server() {
     r.assert_code(0);
     assert_eq!(r.last_line(), "2 passed, 0 failed");
     assert!(r.stdout.contains("C: EHLO tls-TLSv1.3-"), "{}", r.stdout);
-    assert!(r.stdout.contains("* TLS established: TLSv1.3"), "{}", r.stdout);
+    assert!(
+        r.stdout.contains("* TLS established: TLSv1.3"),
+        "{}",
+        r.stdout
+    );
     assert!(r.stdout.contains("* certificate: CN="), "{}", r.stdout);
-    assert!(r.stdout.contains("C: EHLO localhost, 127.0.0.1"), "{}", r.stdout);
+    assert!(
+        r.stdout.contains("C: EHLO localhost, 127.0.0.1"),
+        "{}",
+        r.stdout
+    );
 }
 
 #[test]
@@ -219,7 +251,11 @@ scenarios:
 "#;
     let r = against_serve(&serve, text, &[]);
     r.assert_code(1);
-    assert!(r.stdout.contains("FAIL  serve tls › wrong expectations"), "{}", r.stdout);
+    assert!(
+        r.stdout.contains("FAIL  serve tls › wrong expectations"),
+        "{}",
+        r.stdout
+    );
     for want in [
         "expected TLS version TLSv1.2, got TLSv1.3",
         "does not match /CHACHA_NEVER/",
@@ -240,7 +276,11 @@ fn tls_min_version_on_the_command_line_is_applied() {
     r.assert_code(0);
     let r = against_serve(&serve, SERVE_TLS_PLAN, &["--tls-min-version", "1.0"]);
     r.assert_code(2);
-    assert!(r.stderr.contains("cannot speak TLS 1.0 or 1.1"), "{}", r.stderr);
+    assert!(
+        r.stderr.contains("cannot speak TLS 1.0 or 1.1"),
+        "{}",
+        r.stderr
+    );
 }
 
 // ---- openssl s_server: the legacy-TLS path -------------------------------------------------
@@ -258,8 +298,15 @@ impl SServer {
         let dir = tempfile::tempdir().unwrap();
         let (cert, key) = (dir.path().join("c.pem"), dir.path().join("k.pem"));
         let made = Command::new("openssl")
-            .args(["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2"])
-            .args(["-subj", "/CN=localhost", "-addext", "subjectAltName=IP:127.0.0.1"])
+            .args([
+                "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
+            ])
+            .args([
+                "-subj",
+                "/CN=localhost",
+                "-addext",
+                "subjectAltName=IP:127.0.0.1",
+            ])
             .arg("-keyout")
             .arg(&key)
             .arg("-out")
@@ -274,7 +321,13 @@ impl SServer {
             .unwrap()
             .port();
         let mut child = Command::new("openssl")
-            .args(["s_server", "-accept", &format!("127.0.0.1:{port}"), "-naccept", "1"])
+            .args([
+                "s_server",
+                "-accept",
+                &format!("127.0.0.1:{port}"),
+                "-naccept",
+                "1",
+            ])
             .arg("-cert")
             .arg(&cert)
             .arg("-key")
@@ -352,8 +405,9 @@ fn min_version_1_3_against_a_tls_1_2_server_fails_with_the_reason() {
     let r = run(smtp_plan(&["run", &path]));
     r.assert_code(1);
     assert!(
-        r.stdout
-            .contains("TLS handshake failed: the server does not offer TLS 1.3, and `min_version` is 1.3"),
+        r.stdout.contains(
+            "TLS handshake failed: the server does not offer TLS 1.3, and `min_version` is 1.3"
+        ),
         "{}",
         r.stdout
     );
@@ -388,7 +442,12 @@ fn the_shipped_tls_plans_pass_against_postfix() {
     r.assert_code(0);
     assert_eq!(r.last_line(), "4 passed, 0 failed");
     assert!(r.stdout.contains("C: Sent over TLSv1."), "{}", r.stdout);
-    assert!(r.stdout.contains("C: CN=localhost (localhost, 127.0.0.1) issued by"), "{}", r.stdout);
+    assert!(
+        r.stdout
+            .contains("C: CN=localhost (localhost, 127.0.0.1) issued by"),
+        "{}",
+        r.stdout
+    );
     assert_valid_junit(&junit);
     let r = run_plan("scenarios/postfix/tls-insecure.yaml", &[]);
     r.assert_code(0);
@@ -411,7 +470,11 @@ fn bad_certificates_fail_the_starttls_step_with_their_reason() {
         (
             "expired certificate",
             "ERROR",
-            &["step 4 (starttls)", "certificate CN=localhost expired on 2021-01-01 (", " days ago)"],
+            &[
+                "step 4 (starttls)",
+                "certificate CN=localhost expired on 2021-01-01 (",
+                " days ago)",
+            ],
         ),
         (
             "wrong-name certificate",
@@ -441,17 +504,26 @@ fn bad_certificates_fail_the_starttls_step_with_their_reason() {
         (
             "a certificate that expires within the bound",
             "FAIL ",
-            &["step 3 (starttls)", "certificate CN=localhost expires on 20", "days left), less than the 3650 days required"],
+            &[
+                "step 3 (starttls)",
+                "certificate CN=localhost expires on 20",
+                "days left), less than the 3650 days required",
+            ],
         ),
         (
             "the name the client uses is not in the certificate",
             "FAIL ",
-            &["certificate CN=localhost does not hold the name mail.example.test; it holds: localhost, 127.0.0.1"],
+            &[
+                "certificate CN=localhost does not hold the name mail.example.test; it holds: localhost, 127.0.0.1",
+            ],
         ),
         (
             "the client-certificate port without a client certificate",
             "FAIL ",
-            &["step 5 (ehlo)", "421 4.7.1 mail.example.test Error: No client certificate presented"],
+            &[
+                "step 5 (ehlo)",
+                "421 4.7.1 mail.example.test Error: No client certificate presented",
+            ],
         ),
     ];
     for (scenario, status, wants) in cases {
@@ -519,19 +591,36 @@ scenarios:
     let cert = var("SMTP_PLAN_POSTFIX_CLIENT_CERT");
     let key = var("SMTP_PLAN_POSTFIX_CLIENT_KEY");
     let r = run(smtp_plan(&[
-        "run", path, "--ca-file", &ca, "--client-cert", &cert, "--client-key", &key,
+        "run",
+        path,
+        "--ca-file",
+        &ca,
+        "--client-cert",
+        &cert,
+        "--client-key",
+        &key,
     ]));
     r.assert_code(0);
     assert_eq!(r.last_line(), "3 passed, 0 failed");
     // Without --client-cert the last one fails; without --ca-file the second one does.
     let r = run(smtp_plan(&["run", path, "--ca-file", &ca]));
     r.assert_code(1);
-    assert!(r.stdout.contains("FAIL  together › client-certificate port"), "{}", r.stdout);
-    let r = run(smtp_plan(&["run", path]));
     assert!(
-        r.stdout.contains("ERROR together › good port, trusted by --ca-file"),
+        r.stdout
+            .contains("FAIL  together › client-certificate port"),
         "{}",
         r.stdout
     );
-    assert!(r.stdout.contains("PASS  together › self-signed port"), "{}", r.stdout);
+    let r = run(smtp_plan(&["run", path]));
+    assert!(
+        r.stdout
+            .contains("ERROR together › good port, trusted by --ca-file"),
+        "{}",
+        r.stdout
+    );
+    assert!(
+        r.stdout.contains("PASS  together › self-signed port"),
+        "{}",
+        r.stdout
+    );
 }

@@ -5,8 +5,8 @@ use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use super::check::{Mismatch, check_reply, describe_expect};
-use super::tls_check::{check_tls, describe_tls, describe_tls_expect, tls_vars};
 use super::result::{Failure, Outcome, ScenarioResult, StepResult, StepStatus, SuiteResult};
+use super::tls_check::{check_tls, describe_tls, describe_tls_expect, tls_vars};
 use super::transcript::Transcript;
 use crate::protocol::{
     Capabilities, Command, Limits, Mechanism, Reply, b64_decode, b64_encode, encode_data,
@@ -468,7 +468,10 @@ impl Run<'_> {
             return StepEnd::Pass;
         };
         let mut details: Vec<String> = bad.iter().skip(1).map(|m| m.0.clone()).collect();
-        details.push(format!("expected TLS: {}", describe_tls_expect(want, &names)));
+        details.push(format!(
+            "expected TLS: {}",
+            describe_tls_expect(want, &names)
+        ));
         details.push(format!("got TLS:      {}", describe_tls(info)));
         StepEnd::Fail(first.0.clone(), details)
     }
@@ -576,8 +579,9 @@ impl Run<'_> {
         let expect = &step.expect;
         let required = over.is_required();
         // A plan that expects the refusal (`expect: 454`) sends STARTTLS whatever EHLO said.
-        let expects_success =
-            !step.expect_given || expect.codes.is_empty() || expect.codes.iter().any(|c| c.matches(220));
+        let expects_success = !step.expect_given
+            || expect.codes.is_empty()
+            || expect.codes.iter().any(|c| c.matches(220));
         let advertised = self.capabilities.as_ref().map(|c| c.has("STARTTLS"));
         if advertised == Some(false) && expects_success {
             if !required {
@@ -603,7 +607,10 @@ impl Run<'_> {
         }
         let reply = self.command(&Command::StartTls).await?;
         if !required && reply.code.value() != 220 {
-            self.tls_not_used(&format!("the server refused STARTTLS ({})", reply.code.value()));
+            self.tls_not_used(&format!(
+                "the server refused STARTTLS ({})",
+                reply.code.value()
+            ));
             return Ok(StepEnd::Pass);
         }
         let end = self.check_parts(&reply, expect, false);

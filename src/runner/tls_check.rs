@@ -171,7 +171,10 @@ pub fn tls_vars(info: Option<&TlsInfo>) -> BTreeMap<String, String> {
         "tls.version",
         info.map_or_else(|| "none".to_owned(), |i| i.version.clone()),
     );
-    set("tls.cipher", info.map(|i| i.cipher.clone()).unwrap_or_default());
+    set(
+        "tls.cipher",
+        info.map(|i| i.cipher.clone()).unwrap_or_default(),
+    );
     set(
         "tls.cert.subject",
         cert.map(|c| c.subject.clone()).unwrap_or_default(),

@@ -4,8 +4,8 @@ use regex::Regex;
 
 use super::context::{Cx, VarScope, get};
 use super::model::{Action, CapabilityReq, CodePattern, EnhancedPattern, Expect};
-use super::tls_expect::load_tls_expect;
 use super::node::{Node, Value};
+use super::tls_expect::load_tls_expect;
 
 pub(crate) const EXPECT_KEYS: &[&str] = &[
     "code",

@@ -269,7 +269,8 @@ impl<'v> Resolver<'v> {
         let version = TlsVersion::parse(&text);
         if version.is_none() {
             let old = matches!(
-                text.trim().trim_start_matches(['T', 'L', 'S', 'v', 't', 'l', 's', ' ']),
+                text.trim()
+                    .trim_start_matches(['T', 'L', 'S', 'v', 't', 'l', 's', ' ']),
                 "1" | "1.0" | "1.1"
             );
             let help = if old {

@@ -51,8 +51,11 @@ pub(crate) fn load_tls_expect(
     }
     if let Some(cert) = get(entries, "cert").and_then(|n| cx.map(n, "`cert`")) {
         cx.check_keys(cert, CERT_EXPECT_KEYS, "in `cert`");
-        if let Some(list) = get(cert, "names_include").and_then(|n| cx.list(n, "`names_include`"))
-        {
+        if let Some(n) = get(cert, "names_include") {
+            let list: Vec<&Node> = match &n.value {
+                Value::Seq(items) => items.iter().collect(),
+                _ => vec![n],
+            };
             for item in list {
                 if let Some(t) = cx.template_in(item, "a name", scope) {
                     out.names_include.push(t);
@@ -94,9 +97,7 @@ fn load_versions(cx: &mut Cx<'_>, node: &Node) -> Vec<TlsVersion> {
             None => cx.error(
                 item,
                 format!("invalid TLS version `{text}`"),
-                Some(
-                    "write `TLSv1.2` or `TLSv1.3` (smtp-plan cannot speak TLS 1.0 or 1.1)".into(),
-                ),
+                Some("write `TLSv1.2` or `TLSv1.3` (smtp-plan cannot speak TLS 1.0 or 1.1)".into()),
             ),
         }
     }
@@ -106,9 +107,7 @@ fn load_versions(cx: &mut Cx<'_>, node: &Node) -> Vec<TlsVersion> {
 /// `30d`, `12h`, `90m`, `3600s`: how long the certificate must stay valid.
 fn load_validity(cx: &mut Cx<'_>, node: &Node) -> Option<Validity> {
     let help = || Some("write a number and a unit: `30d`, `12h`, `90m`".into());
-    let Some(text) = cx.text(node, "`valid_for_at_least`") else {
-        return None;
-    };
+    let text = cx.text(node, "`valid_for_at_least`")?;
     let trimmed = text.trim();
     let split = trimmed
         .find(|c: char| !c.is_ascii_digit())
@@ -195,8 +194,7 @@ impl TlsState {
         match &step.action {
             super::model::Action::StartTls(_) => self.active = true,
             super::model::Action::Connect(spec) => {
-                self.active =
-                    spec.tls.unwrap_or(target.tls) == super::model::TlsMode::Implicit;
+                self.active = spec.tls.unwrap_or(target.tls) == super::model::TlsMode::Implicit;
             }
             _ => {}
         }

@@ -12,6 +12,7 @@ use clap::{Args, Parser, Subcommand};
 
 use crate::runner::{Partition, RunOptions, Schedule, Selection, TargetOverride, run_plans};
 use crate::scenario::{LoadOptions, Plan, load_plans};
+use crate::transport::{ClientCert, TlsVersion};
 
 /// Exit status: 0 all passed, 1 a scenario failed or could not run, 2 nothing was run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -86,6 +87,16 @@ pub struct RunArgs {
     /// Do not verify server certificates.
     #[arg(long)]
     pub insecure: bool,
+    /// Present this client certificate (PEM) when a plan names none.
+    #[arg(long, value_name = "FILE", requires = "client_key")]
+    pub client_cert: Option<PathBuf>,
+    /// The private key (PEM) of --client-cert.
+    #[arg(long, value_name = "FILE", requires = "client_cert")]
+    pub client_key: Option<PathBuf>,
+    /// The oldest TLS version to accept: 1.2 or 1.3 (the higher of this and a plan's
+    /// `min_version` applies).
+    #[arg(long, value_name = "VERSION", value_parser = parse_tls_version)]
+    pub tls_min_version: Option<TlsVersion>,
     /// Print each conversation (secrets redacted).
     #[arg(short, long)]
     pub verbose: bool,
@@ -292,6 +303,12 @@ fn parse_target(text: &str) -> anyhow::Result<TargetOverride> {
     })
 }
 
+fn parse_tls_version(text: &str) -> Result<TlsVersion, String> {
+    TlsVersion::parse(text).ok_or_else(|| {
+        format!("{text:?}: expected 1.2 or 1.3 (smtp-plan cannot speak TLS 1.0 or 1.1)")
+    })
+}
+
 fn parse_users(items: &[String], flag: &str) -> anyhow::Result<Vec<(String, String)>> {
     items
         .iter()
@@ -348,14 +365,30 @@ fn cmd_run(args: RunArgs) -> anyhow::Result<Exit> {
     let selection = args.select.selection()?;
     let mut options = RunOptions {
         target: args.target.as_deref().map(parse_target).transpose()?,
-        ca_file: args.ca_file.clone(),
+        ca_files: args.ca_file.iter().cloned().collect(),
         insecure: args.insecure,
+        client_cert: args
+            .client_cert
+            .clone()
+            .zip(args.client_key.clone())
+            .map(|(cert, key)| ClientCert { cert, key }),
+        min_version: args.tls_min_version,
         ..RunOptions::default()
     };
     if let Some(ca) = &args.ca_file
         && !ca.is_file()
     {
         bail!("--ca-file {}: no such file", ca.display());
+    }
+    for (flag, path) in [
+        ("--client-cert", &args.client_cert),
+        ("--client-key", &args.client_key),
+    ] {
+        if let Some(p) = path
+            && !p.is_file()
+        {
+            bail!("{flag} {}: no such file", p.display());
+        }
     }
     let serve_users = parse_users(&args.serve_user, "--serve-user")?;
     let plans = match load(&args.paths, vars) {
@@ -386,7 +419,7 @@ fn cmd_run(args: RunArgs) -> anyhow::Result<Exit> {
                 port: Some(server.smtp_addr().port()),
                 tls_port: server.smtps_addr().map(|a| a.port()),
             });
-            options.ca_file = Some(ca.path().to_path_buf());
+            options.ca_files.push(ca.path().to_path_buf());
             Some((server, ca))
         } else {
             None

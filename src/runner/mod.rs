@@ -4,10 +4,12 @@ mod check;
 mod result;
 mod scenario;
 mod schedule;
+mod tls_check;
 mod transcript;
 
 pub use check::{Mismatch, check_reply, describe_expect};
 pub use result::{Failure, Outcome, ScenarioResult, StepResult, StepStatus, SuiteResult};
 pub use scenario::{RunOptions, TargetOverride, run_scenario};
 pub use schedule::{Partition, Schedule, Selection, run_plans};
+pub use tls_check::{check_tls, describe_tls, describe_tls_expect, tls_vars};
 pub use transcript::{Dir, Transcript, TranscriptLine};

@@ -4,8 +4,9 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
-use super::check::{check_reply, describe_expect};
+use super::check::{Mismatch, check_reply, describe_expect};
 use super::result::{Failure, Outcome, ScenarioResult, StepResult, StepStatus};
+use super::tls_check::{check_tls, describe_tls, describe_tls_expect, tls_vars};
 use super::transcript::Transcript;
 use crate::protocol::{
     Capabilities, Command, Limits, Mechanism, Reply, b64_decode, b64_encode, encode_data,
@@ -13,21 +14,26 @@ use crate::protocol::{
 };
 use crate::redact::{Redactor, Secret};
 use crate::scenario::{
-    Action, AuthSpec, ConnectSpec, Envelope, Expect, Plan, Scenario, Span, Step, Target, TlsMode,
-    TlsOverride,
+    Action, AuthSpec, ConnectSpec, Envelope, Expect, Plan, Scenario, Span, Step, TLS_VARS, Target,
+    TlsMode, TlsOverride,
 };
 use crate::template::Template;
-use crate::transport::{Connection, TlsInfo, TlsParams, TransportError};
+use crate::transport::{ClientCert, Connection, TlsInfo, TlsParams, TlsVersion, TransportError};
 
 /// Command-line settings that apply to every scenario.
 #[derive(Debug, Clone, Default)]
 pub struct RunOptions {
     /// `--target` (or the built-in server of `--serve`).
     pub target: Option<TargetOverride>,
-    /// `--ca-file`: trusted for every handshake.
-    pub ca_file: Option<PathBuf>,
+    /// `--ca-file` (and the CA of `--serve`): trusted for every handshake, together with the
+    /// plan's `ca_file`.
+    pub ca_files: Vec<PathBuf>,
     /// `--insecure`: verify no certificate.
     pub insecure: bool,
+    /// `--client-cert` / `--client-key`: presented when a plan names no client certificate.
+    pub client_cert: Option<ClientCert>,
+    /// `--tls-min-version`: the higher of this and the plan's `min_version` applies.
+    pub min_version: Option<TlsVersion>,
     pub limits: Limits,
 }
 
@@ -239,20 +245,44 @@ impl Run<'_> {
         (e.to_string(), details)
     }
 
+    /// The TLS settings of one handshake: the step's keys over the target's; the command line's
+    /// CA files are trusted as well, its `--insecure` wins, its client certificate is the
+    /// fallback, and the higher minimum version applies.
     fn tls_params(&self, over: &TlsOverride) -> TlsParams {
         let t = &self.scenario.target.tls_options;
+        let mut ca_files = self.options.ca_files.clone();
+        ca_files.extend(over.ca_file.clone().or_else(|| t.ca_file.clone()));
+        let pair = |cert: &Option<PathBuf>, key: &Option<PathBuf>| {
+            cert.clone()
+                .zip(key.clone())
+                .map(|(cert, key)| ClientCert { cert, key })
+        };
         TlsParams {
             server_name: over
                 .server_name
                 .clone()
                 .or_else(|| t.server_name.clone())
                 .unwrap_or_else(|| self.host.clone()),
-            ca_file: over
-                .ca_file
-                .clone()
-                .or_else(|| self.options.ca_file.clone())
-                .or_else(|| t.ca_file.clone()),
+            ca_files,
             insecure: self.options.insecure || over.insecure.unwrap_or(t.insecure),
+            client_cert: pair(&over.client_cert, &over.client_key)
+                .or_else(|| pair(&t.client_cert, &t.client_key))
+                .or_else(|| self.options.client_cert.clone()),
+            min_version: over
+                .min_version
+                .or(t.min_version)
+                .max(self.options.min_version),
+        }
+    }
+
+    /// Set (or, with `None`, reset to "no TLS") the `${tls.*}` variables.
+    fn set_tls_vars(&mut self, info: Option<&TlsInfo>) {
+        self.vars.extend(tls_vars(info));
+    }
+
+    fn clear_tls_vars(&mut self) {
+        for name in TLS_VARS {
+            self.vars.remove(*name);
         }
     }
 
@@ -312,8 +342,10 @@ impl Run<'_> {
             Ok((conn, info)) => {
                 self.conn = Some(conn);
                 self.closed_after = None;
+                self.clear_tls_vars();
                 if let Some(info) = info {
                     self.note_tls(&info);
+                    self.set_tls_vars(Some(&info));
                 }
                 Ok(())
             }
@@ -364,13 +396,18 @@ impl Run<'_> {
         self.read().await
     }
 
-    /// Check `reply` against the step's expectation; store captures.
+    /// Check `reply` against the step's expectation, including its `tls:` part against the
+    /// connection as it is now; store captures.
     fn check(&mut self, reply: &Reply, expect: &Expect) -> StepEnd {
+        self.check_parts(reply, expect, true)
+    }
+
+    fn check_parts(&mut self, reply: &Reply, expect: &Expect, with_tls: bool) -> StepEnd {
         let contains = match expect.contains.as_ref().map(|t| self.render(t)).transpose() {
             Ok(c) => c,
             Err((reason, d)) => return StepEnd::Error(reason, d),
         };
-        match check_reply(reply, expect, contains.as_deref()) {
+        let mut mismatches = match check_reply(reply, expect, contains.as_deref()) {
             Ok(captured) => {
                 for (name, value) in captured {
                     self.transcript.info(&format!("captured {name} = {value}"));
@@ -378,20 +415,65 @@ impl Run<'_> {
                     self.captures.push((name.clone(), shown));
                     self.vars.insert(name, value);
                 }
-                StepEnd::Pass
+                Vec::new()
             }
-            Err(mismatches) => {
-                let reason = mismatches.first().map_or_else(String::new, |m| m.0.clone());
-                let mut details: Vec<String> =
-                    mismatches.iter().skip(1).map(|m| m.0.clone()).collect();
-                details.push(format!("expected: {}", describe_expect(expect)));
-                details.push(format!(
-                    "got:      {}",
-                    reply.wire_lines().collect::<Vec<_>>().join("\n          ")
-                ));
-                StepEnd::Fail(reason, details)
+            Err(mismatches) => mismatches,
+        };
+        let mut tls_detail = None;
+        if with_tls && let Some(want) = &expect.tls {
+            let names = match self.render_names(want) {
+                Ok(n) => n,
+                Err((reason, d)) => return StepEnd::Error(reason, d),
+            };
+            let info = self.conn.as_ref().and_then(Connection::tls_info);
+            let bad = check_tls(info, want, &names, crate::transport::date::unix_now());
+            if !bad.is_empty() {
+                tls_detail = Some((describe_tls_expect(want, &names), describe_tls(info)));
             }
+            mismatches.extend(bad);
         }
+        if mismatches.is_empty() {
+            return StepEnd::Pass;
+        }
+        let reason = mismatches.first().map_or_else(String::new, |m| m.0.clone());
+        let mut details: Vec<String> = mismatches.iter().skip(1).map(|m| m.0.clone()).collect();
+        details.push(format!("expected: {}", describe_expect(expect)));
+        details.push(format!(
+            "got:      {}",
+            reply.wire_lines().collect::<Vec<_>>().join("\n          ")
+        ));
+        if let Some((want, got)) = tls_detail {
+            details.push(format!("expected TLS: {want}"));
+            details.push(format!("got TLS:      {got}"));
+        }
+        StepEnd::Fail(reason, details)
+    }
+
+    fn render_names(&self, want: &crate::scenario::TlsExpect) -> Result<Vec<String>, StepErr> {
+        want.names_include.iter().map(|t| self.render(t)).collect()
+    }
+
+    /// The `tls:` part of a `starttls` step's expectation, after the handshake.
+    fn check_session(&mut self, expect: &Expect) -> StepEnd {
+        let Some(want) = &expect.tls else {
+            return StepEnd::Pass;
+        };
+        let names = match self.render_names(want) {
+            Ok(n) => n,
+            Err((reason, d)) => return StepEnd::Error(reason, d),
+        };
+        let info = self.conn.as_ref().and_then(Connection::tls_info);
+        let bad: Vec<Mismatch> = check_tls(info, want, &names, crate::transport::date::unix_now());
+        let Some(first) = bad.first() else {
+            return StepEnd::Pass;
+        };
+        let mut details: Vec<String> = bad.iter().skip(1).map(|m| m.0.clone()).collect();
+        details.push(format!(
+            "expected TLS: {}",
+            describe_tls_expect(want, &names)
+        ));
+        details.push(format!("got TLS:      {}", describe_tls(info)));
+        StepEnd::Fail(first.0.clone(), details)
     }
 
     async fn step(&mut self, step: &Step) -> StepEnd {
@@ -427,7 +509,7 @@ impl Run<'_> {
                 let name = self.render(name)?;
                 self.command(&Command::Helo(name)).await?
             }
-            Action::StartTls(over) => return self.starttls(over, expect).await,
+            Action::StartTls(over) => return self.starttls(over, step).await,
             Action::Auth(spec) => self.auth(spec).await?,
             Action::MailFrom(env) => {
                 let (from, params) = self.envelope(env)?;
@@ -493,9 +575,45 @@ impl Run<'_> {
         Ok((address, params))
     }
 
-    async fn starttls(&mut self, over: &TlsOverride, expect: &Expect) -> Result<StepEnd, StepErr> {
+    async fn starttls(&mut self, over: &TlsOverride, step: &Step) -> Result<StepEnd, StepErr> {
+        let expect = &step.expect;
+        let required = over.is_required();
+        // A plan that expects the refusal (`expect: 454`) sends STARTTLS whatever EHLO said.
+        let expects_success = !step.expect_given
+            || expect.codes.is_empty()
+            || expect.codes.iter().any(|c| c.matches(220));
+        let advertised = self.capabilities.as_ref().map(|c| c.has("STARTTLS"));
+        if advertised == Some(false) && expects_success {
+            if !required {
+                self.tls_not_used("the server did not advertise STARTTLS");
+                return Ok(StepEnd::Pass);
+            }
+            self.transcript
+                .info("the server did not advertise STARTTLS; not sending it");
+            let mut details = Vec::new();
+            if let Some(r) = &self.last_reply {
+                details.push(format!(
+                    "EHLO reply: {}",
+                    r.wire_lines().collect::<Vec<_>>().join(" / ")
+                ));
+            }
+            details.push(
+                "to accept a server without TLS, write `starttls: {required: false}`".to_owned(),
+            );
+            return Ok(StepEnd::Fail(
+                "the server did not advertise STARTTLS in its EHLO reply; smtp-plan never goes on in plaintext (a STARTTLS downgrade?)".to_owned(),
+                details,
+            ));
+        }
         let reply = self.command(&Command::StartTls).await?;
-        let end = self.check(&reply, expect);
+        if !required && reply.code.value() != 220 {
+            self.tls_not_used(&format!(
+                "the server refused STARTTLS ({})",
+                reply.code.value()
+            ));
+            return Ok(StepEnd::Pass);
+        }
+        let end = self.check_parts(&reply, expect, false);
         if !matches!(end, StepEnd::Pass) || reply.code.value() != 220 {
             // A refused STARTTLS never continues in plaintext as if it had worked; a plan that
             // expects the refusal (e.g. 454) passes here with no handshake.
@@ -508,9 +626,10 @@ impl Run<'_> {
         match res {
             Ok(info) => {
                 self.note_tls(&info);
+                self.set_tls_vars(Some(&info));
                 // Capabilities change after TLS; the server forgets the EHLO.
                 self.capabilities = None;
-                Ok(StepEnd::Pass)
+                Ok(self.check_session(expect))
             }
             Err(e) => {
                 self.conn = None;
@@ -523,6 +642,14 @@ impl Run<'_> {
                 Ok(StepEnd::Error(e.to_string(), details))
             }
         }
+    }
+
+    /// `starttls: {required: false}` met a server without STARTTLS: say so, go on in plaintext.
+    fn tls_not_used(&mut self, why: &str) {
+        self.transcript.info(&format!(
+            "TLS not used: {why} (required: false); going on in plaintext"
+        ));
+        self.set_tls_vars(None);
     }
 
     async fn auth(&mut self, spec: &AuthSpec) -> Result<Reply, StepErr> {

@@ -247,7 +247,11 @@ impl<'a> Cx<'a> {
                 continue;
             }
             ok = false;
-            let help = if scope.later.contains(name) {
+            let help = if super::tls_expect::TLS_VARS.contains(&name) {
+                format!(
+                    "`{name}` is set by a TLS handshake: use it after a `starttls` step or on a `tls: implicit` connection"
+                )
+            } else if scope.later.contains(name) {
                 format!(
                     "`{name}` is defined further down in `vars:`; variables are resolved in order, so move it up"
                 )

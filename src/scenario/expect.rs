@@ -5,6 +5,7 @@ use regex::Regex;
 use super::context::{Cx, VarScope, get};
 use super::model::{Action, CapabilityReq, CodePattern, EnhancedPattern, Expect};
 use super::node::{Node, Value};
+use super::tls_expect::load_tls_expect;
 
 pub(crate) const EXPECT_KEYS: &[&str] = &[
     "code",
@@ -15,6 +16,7 @@ pub(crate) const EXPECT_KEYS: &[&str] = &[
     "capabilities",
     "lacks",
     "capture",
+    "tls",
 ];
 
 /// An `expect:` as loaded: the expectation (None if it had problems, all reported) and the
@@ -80,6 +82,9 @@ pub(crate) fn load_expect(cx: &mut Cx<'_>, node: &Node, scope: &VarScope<'_>) ->
                 expect.capture.push((name.name.clone(), re));
             }
         }
+    }
+    if let Some((key, n)) = entries.iter().find(|(k, _)| k.name == "tls") {
+        expect.tls = load_tls_expect(cx, key, n, scope);
     }
     LoadedExpect {
         expect: (cx.diags.len() == before).then_some(expect),

@@ -11,7 +11,8 @@ use super::expect::valid_var_name;
 use super::node::{MAX_FILE_BYTES, Node, Value, parse_yaml};
 use super::step::StepLoader;
 use super::target::{PartialTarget, Resolver};
-use super::{Diagnostics, Plan, Scenario, Span};
+use super::tls_expect::TlsState;
+use super::{Diagnostics, Plan, Scenario, Span, TlsMode};
 
 /// What the command line adds to loading.
 #[derive(Debug, Clone, Default)]
@@ -437,7 +438,11 @@ fn load_scenario(
                 let loader = StepLoader { resolver };
                 let later = BTreeSet::new();
                 let mut known = resolver.names.clone();
+                // Whether the connection a step runs on uses TLS: `${tls.*}` and `tls:`
+                // expectations need it.
+                let mut tls = TlsState::new(target.tls == TlsMode::Implicit);
                 for item in items {
+                    tls.define_vars(&mut known);
                     let scope = VarScope {
                         known: &known,
                         later: &later,
@@ -446,7 +451,11 @@ fn load_scenario(
                     let loaded = loader.load(cx, item, &scope);
                     known.extend(loaded.captures);
                     if let Some(step) = loaded.step {
+                        tls.check_step(cx, &step);
+                        tls.after(&step, &target);
                         steps.push(step);
+                    } else {
+                        tls.after_broken(item);
                     }
                 }
             }

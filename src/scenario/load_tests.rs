@@ -515,7 +515,7 @@ scenarios:
             "8:39 `timeout` must be more than zero",
             "8:49 invalid port `0` | a port is a number from 1 to 65535",
             "8:62 `insecure` must be `true` or `false`, found `maybe`",
-            "8:69 unknown key `bogus` in `target` | expected one of `host`, `port`, `tls`, `timeout`, `ca_file`, `insecure`, `server_name`",
+            "8:69 unknown key `bogus` in `target` | expected one of `host`, `port`, `tls`, `timeout`, `ca_file`, `insecure`, `server_name`, `client_cert`, `client_key`, `min_version`",
             "12:11 duplicate scenario name `a` | first used on line 10; scenario names must be unique in a file",
             "13:11 `tags` must be a list, found a string",
             "14:12 a scenario needs at least one step",
@@ -639,4 +639,35 @@ fn odd_inputs_give_problems_not_panics() {
     ] {
         let _ = load_with(text, &LoadOptions::default());
     }
+}
+
+#[test]
+fn tls_keys_reach_the_model() {
+    let plan = load(
+        r#"target: {host: h, tls: implicit, client_cert: c.pem, client_key: /k.pem, min_version: 1.3}
+scenarios:
+  - name: s
+    steps:
+      - expect: {code: 220, tls: {version: "1.2", cipher: GCM, cert: {names_include: h, valid_for_at_least: 2d}}}
+      - starttls: {required: false, min_version: TLSv1.2, client_cert: x.pem, client_key: y.pem}
+"#,
+    );
+    let sc = &plan.scenarios[0];
+    let t = &sc.target.tls_options;
+    assert_eq!(t.client_cert, Some(PathBuf::from("plans/c.pem")));
+    assert_eq!(t.client_key, Some(PathBuf::from("/k.pem")));
+    assert_eq!(t.min_version, Some(TlsVersion::V1_3));
+    let tls = sc.steps[0].expect.tls.as_ref().unwrap();
+    assert_eq!(tls.versions, vec![TlsVersion::V1_2]);
+    assert_eq!(tls.cipher.as_ref().unwrap().as_str(), "GCM");
+    assert_eq!(tls.names_include.len(), 1);
+    assert_eq!(tls.valid_for_at_least, Some(Validity { seconds: 172_800 }));
+    assert_eq!((tls.span.line, tls.span.col), (5, 29));
+    let Action::StartTls(over) = &sc.steps[1].action else {
+        panic!("starttls")
+    };
+    assert!(!over.is_required());
+    assert_eq!(over.min_version, Some(TlsVersion::V1_2));
+    assert_eq!(over.client_cert, Some(PathBuf::from("plans/x.pem")));
+    assert!(sc.steps[1].expect.tls.is_none());
 }

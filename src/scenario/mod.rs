@@ -11,7 +11,9 @@ mod model;
 mod node;
 mod step;
 mod target;
+mod tls_expect;
 
 pub use diagnostic::{Diagnostic, Diagnostics};
 pub use load::{LoadOptions, load_plan_str, load_plans};
 pub use model::*;
+pub use tls_expect::TLS_VARS;

@@ -10,6 +10,7 @@ use regex::Regex;
 
 use crate::protocol::Mechanism;
 use crate::template::Template;
+pub use crate::transport::TlsVersion;
 
 /// A 1-based position in a plan file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, PartialOrd, Ord)]
@@ -78,6 +79,12 @@ pub struct TlsOptions {
     pub insecure: bool,
     /// Name for SNI and the certificate name check; default: the target host.
     pub server_name: Option<String>,
+    /// A client certificate (PEM) and its key, both resolved like `ca_file`; the loader makes
+    /// sure they come together.
+    pub client_cert: Option<PathBuf>,
+    pub client_key: Option<PathBuf>,
+    /// The oldest TLS version to accept.
+    pub min_version: Option<TlsVersion>,
 }
 
 /// One step: what to do, what the reply must look like, and where it was written.
@@ -149,6 +156,19 @@ pub struct TlsOverride {
     pub ca_file: Option<PathBuf>,
     pub insecure: Option<bool>,
     pub server_name: Option<String>,
+    pub client_cert: Option<PathBuf>,
+    pub client_key: Option<PathBuf>,
+    pub min_version: Option<TlsVersion>,
+    /// `required: false`: a server that does not advertise or refuses STARTTLS is accepted and
+    /// the scenario goes on in plaintext. `None` = required.
+    pub required: Option<bool>,
+}
+
+impl TlsOverride {
+    /// Whether the step must end with TLS (the default).
+    pub fn is_required(&self) -> bool {
+        self.required.unwrap_or(true)
+    }
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -185,6 +205,45 @@ pub struct Expect {
     pub lacks: Vec<CapabilityReq>,
     /// name -> regex; first capture group (or whole match) becomes `${name}`.
     pub capture: Vec<(String, Regex)>,
+    /// `tls: {...}`: what the connection's TLS session must look like (after `starttls`, or on a
+    /// TLS connection).
+    pub tls: Option<TlsExpect>,
+}
+
+/// `expect: {tls: {version, cipher, cert: {names_include, subject_matches, issuer_matches,
+/// valid_for_at_least}}}`; every given part must hold.
+#[derive(Debug, Clone, Default)]
+pub struct TlsExpect {
+    /// Where `tls:` was written.
+    pub span: Span,
+    /// Any of these versions; empty = any.
+    pub versions: Vec<TlsVersion>,
+    /// Against the IANA suite name, e.g. `TLS13_AES_256_GCM_SHA384`.
+    pub cipher: Option<Regex>,
+    /// Names the certificate must hold (DNS names compared case-insensitively).
+    pub names_include: Vec<Template>,
+    pub subject_matches: Option<Regex>,
+    pub issuer_matches: Option<Regex>,
+    /// The certificate must stay valid at least this long from now.
+    pub valid_for_at_least: Option<Validity>,
+}
+
+/// `30d`, `12h`: a span of time as written, for certificate lifetimes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Validity {
+    pub seconds: i64,
+}
+
+impl std::fmt::Display for Validity {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if self.seconds % 86_400 == 0 {
+            write!(f, "{} days", self.seconds / 86_400)
+        } else if self.seconds % 3600 == 0 {
+            write!(f, "{} hours", self.seconds / 3600)
+        } else {
+            write!(f, "{} seconds", self.seconds)
+        }
+    }
 }
 
 /// `250`, `"2xx"`, `"25x"`: each digit position is fixed or any.

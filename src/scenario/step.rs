@@ -42,7 +42,16 @@ const BARE: &[&str] = &[
 ];
 /// Steps that read no reply, so `expect` makes no sense on them.
 const NO_REPLY: &[&str] = &["sleep", "expect_close", "connect"];
-const STARTTLS_KEYS: &[&str] = &["expect", "ca_file", "insecure", "server_name"];
+const STARTTLS_KEYS: &[&str] = &[
+    "expect",
+    "ca_file",
+    "insecure",
+    "server_name",
+    "client_cert",
+    "client_key",
+    "min_version",
+    "required",
+];
 const AUTH_KEYS: &[&str] = &["mechanism", "username", "password"];
 const ENVELOPE_KEYS: &[&str] = &["address", "params"];
 
@@ -285,7 +294,7 @@ impl StepLoader<'_, '_> {
                     cx.error(
                         value,
                         format!(
-                            "`starttls` takes nothing or a mapping {{expect, ca_file, insecure, server_name}}, found {}",
+                            "`starttls` takes nothing or a mapping {{expect, required, ca_file, insecure, server_name, client_cert, client_key, min_version}}, found {}",
                             value.kind()
                         ),
                         None,

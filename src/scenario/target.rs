@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use super::context::{Cx, VarScope, get};
 use super::diagnostic::did_you_mean;
-use super::model::{ConnectSpec, Target, TlsMode, TlsOptions, TlsOverride};
+use super::model::{ConnectSpec, Target, TlsMode, TlsOptions, TlsOverride, TlsVersion};
 use super::node::{Key, Node, Value};
 
 /// `server_name` is an extension of the v1 format: the name used for SNI and the certificate
@@ -20,6 +20,9 @@ pub(crate) const TARGET_KEYS: &[&str] = &[
     "ca_file",
     "insecure",
     "server_name",
+    "client_cert",
+    "client_key",
+    "min_version",
 ];
 pub(crate) const CONNECT_KEYS: &[&str] = &["host", "port", "tls"];
 
@@ -37,6 +40,9 @@ pub(crate) struct PartialTarget {
     pub ca_file: Option<PathBuf>,
     pub insecure: Option<bool>,
     pub server_name: Option<String>,
+    pub client_cert: Option<PathBuf>,
+    pub client_key: Option<PathBuf>,
+    pub min_version: Option<TlsVersion>,
 }
 
 impl PartialTarget {
@@ -50,6 +56,9 @@ impl PartialTarget {
             ca_file: self.ca_file.or_else(|| base.ca_file.clone()),
             insecure: self.insecure.or(base.insecure),
             server_name: self.server_name.or_else(|| base.server_name.clone()),
+            client_cert: self.client_cert.or_else(|| base.client_cert.clone()),
+            client_key: self.client_key.or_else(|| base.client_key.clone()),
+            min_version: self.min_version.or(base.min_version),
         }
     }
 
@@ -63,6 +72,9 @@ impl PartialTarget {
                 ca_file: self.ca_file,
                 insecure: self.insecure.unwrap_or(false),
                 server_name: self.server_name,
+                client_cert: self.client_cert,
+                client_key: self.client_key,
+                min_version: self.min_version,
             },
         }
     }
@@ -214,7 +226,65 @@ impl<'v> Resolver<'v> {
         out.ca_file = field("ca_file").and_then(|n| self.path(cx, n, "`ca_file`"));
         out.insecure = field("insecure").and_then(|n| self.bool(cx, n, "`insecure`"));
         out.server_name = field("server_name").and_then(|n| self.text(cx, n, "`server_name`"));
+        (out.client_cert, out.client_key) = self.client_pair(cx, entries);
+        out.min_version = field("min_version").and_then(|n| self.min_version(cx, n));
         out
+    }
+
+    /// `client_cert` and `client_key`: both or neither.
+    fn client_pair(
+        &self,
+        cx: &mut Cx<'_>,
+        entries: &[(Key, Node)],
+    ) -> (Option<PathBuf>, Option<PathBuf>) {
+        let cert = get(entries, "client_cert").and_then(|n| self.path(cx, n, "`client_cert`"));
+        let key = get(entries, "client_key").and_then(|n| self.path(cx, n, "`client_key`"));
+        let alone = |name: &str, other: &str| {
+            entries
+                .iter()
+                .find(|(k, _)| k.name == name)
+                .filter(|_| get(entries, other).is_none())
+                .map(|(k, _)| k.clone())
+        };
+        if let Some(k) = alone("client_cert", "client_key") {
+            cx.error_key(
+                &k,
+                "`client_cert` needs `client_key`",
+                Some("give the certificate's private key (PEM) as `client_key` beside it".into()),
+            );
+        }
+        if let Some(k) = alone("client_key", "client_cert") {
+            cx.error_key(
+                &k,
+                "`client_key` needs `client_cert`",
+                Some("give the certificate (PEM) as `client_cert` beside it".into()),
+            );
+        }
+        (cert, key)
+    }
+
+    /// `min_version: "1.2"` or `"1.3"` (also `TLSv1.3`).
+    pub fn min_version(&self, cx: &mut Cx<'_>, node: &Node) -> Option<TlsVersion> {
+        let text = self.text(cx, node, "`min_version`")?;
+        let version = TlsVersion::parse(&text);
+        if version.is_none() {
+            let old = matches!(
+                text.trim()
+                    .trim_start_matches(['T', 'L', 'S', 'v', 't', 'l', 's', ' ']),
+                "1" | "1.0" | "1.1"
+            );
+            let help = if old {
+                "smtp-plan speaks TLS 1.2 and 1.3 only, so it never accepts an older version anyway"
+            } else {
+                "write \"1.2\" or \"1.3\""
+            };
+            cx.error(
+                node,
+                format!("invalid `min_version` `{text}`"),
+                Some(help.into()),
+            );
+        }
+        version
     }
 
     /// `connect: {host, port, tls}`.
@@ -228,13 +298,19 @@ impl<'v> Resolver<'v> {
         }
     }
 
-    /// The TLS options of `starttls: {ca_file, insecure, server_name}` (keys already checked).
+    /// The TLS options of `starttls: {ca_file, insecure, server_name, client_cert, client_key,
+    /// min_version, required}` (keys already checked).
     pub fn tls_override(&self, cx: &mut Cx<'_>, entries: &[(Key, Node)]) -> TlsOverride {
         let field = |name: &str| get(entries, name);
+        let (client_cert, client_key) = self.client_pair(cx, entries);
         TlsOverride {
             ca_file: field("ca_file").and_then(|n| self.path(cx, n, "`ca_file`")),
             insecure: field("insecure").and_then(|n| self.bool(cx, n, "`insecure`")),
             server_name: field("server_name").and_then(|n| self.text(cx, n, "`server_name`")),
+            client_cert,
+            client_key,
+            min_version: field("min_version").and_then(|n| self.min_version(cx, n)),
+            required: field("required").and_then(|n| self.bool(cx, n, "`required`")),
         }
     }
 }

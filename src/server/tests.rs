@@ -55,8 +55,9 @@ fn trust(server: &RunningServer) -> (tempfile::NamedTempFile, TlsParams) {
     std::io::Write::write_all(&mut f, server.ca_pem().as_bytes()).unwrap();
     let params = TlsParams {
         server_name: "localhost".into(),
-        ca_file: Some(f.path().to_path_buf()),
+        ca_files: vec![f.path().to_path_buf()],
         insecure: false,
+        ..TlsParams::default()
     };
     (f, params)
 }

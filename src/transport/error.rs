@@ -26,6 +26,12 @@ pub enum TransportError {
         path: std::path::PathBuf,
         reason: String,
     },
+    /// The client certificate or its key could not be read or used.
+    #[error("cannot use client certificate {}: {reason}", .path.display())]
+    ClientCert {
+        path: std::path::PathBuf,
+        reason: String,
+    },
     #[error(
         "the server sent {bytes} bytes of plaintext after its 220 to STARTTLS (possible command injection); refusing to continue"
     )]

@@ -10,7 +10,7 @@ mod tls;
 
 pub use connection::Connection;
 pub use error::{TransportError, human as human_duration};
-pub use tls::{CertInfo, TlsInfo, TlsParams};
+pub use tls::{CertInfo, ClientCert, TlsInfo, TlsParams, TlsVersion};
 
 #[cfg(test)]
 mod tests;

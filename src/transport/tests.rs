@@ -303,8 +303,9 @@ async fn starttls_with_a_trusted_ca() {
     assert_eq!(c.read_reply(LONG).await.unwrap().code.value(), 220);
     let params = TlsParams {
         server_name: String::new(), // the connect host, an IP: no SNI, IP SAN checked
-        ca_file: Some(ca.path().to_path_buf()),
+        ca_files: vec![ca.path().to_path_buf()],
         insecure: false,
+        ..TlsParams::default()
     };
     let info = c.start_tls(&params, LONG).await.unwrap();
     assert!(c.is_tls());
@@ -364,8 +365,9 @@ async fn wrong_name_lists_both_sides() {
     let port = tls_server(&pki).await;
     let params = TlsParams {
         server_name: "mail.example.com".into(),
-        ca_file: Some(ca.path().to_path_buf()),
+        ca_files: vec![ca.path().to_path_buf()],
         insecure: false,
+        ..TlsParams::default()
     };
     assert_eq!(
         tls_error(port, params).await,
@@ -380,8 +382,9 @@ async fn expired_certificate() {
     let port = tls_server(&pki).await;
     let params = TlsParams {
         server_name: "localhost".into(),
-        ca_file: Some(ca.path().to_path_buf()),
+        ca_files: vec![ca.path().to_path_buf()],
         insecure: false,
+        ..TlsParams::default()
     };
     let reason = tls_error(port, params).await;
     assert!(
@@ -417,7 +420,7 @@ async fn plaintext_port_and_bad_ca_file() {
     assert!(reason.contains("plaintext port"), "{reason}");
 
     let params = TlsParams {
-        ca_file: Some("/nonexistent/ca.pem".into()),
+        ca_files: vec!["/nonexistent/ca.pem".into()],
         ..TlsParams::default()
     };
     let err = Connection::connect("127.0.0.1", port, LONG, Some(&params), Limits::default())

@@ -6,7 +6,7 @@ use rustls::client::WebPkiServerVerifier;
 use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
 use rustls::crypto::CryptoProvider;
 use rustls::pki_types::pem::PemObject;
-use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
+use rustls::pki_types::{CertificateDer, PrivateKeyDer, ServerName, UnixTime};
 use rustls::{
     AlertDescription, CertificateError, ClientConfig, DigitallySignedStruct, PeerIncompatible,
     RootCertStore, SignatureScheme,
@@ -25,10 +25,58 @@ pub struct TlsParams {
     /// SNI and the name the certificate must hold (a DNS name or an IP literal). Empty: the
     /// host the connection was made to.
     pub server_name: String,
-    /// Extra trust anchor (PEM, may hold several certificates) on top of the system roots.
-    pub ca_file: Option<PathBuf>,
+    /// Extra trust anchors (PEM files, each may hold several certificates), all trusted
+    /// together on top of the system roots.
+    pub ca_files: Vec<PathBuf>,
     /// Skip certificate verification entirely.
     pub insecure: bool,
+    /// A certificate (chain) and key to present when the server asks for one.
+    pub client_cert: Option<ClientCert>,
+    /// The oldest protocol version to offer; `None` = TLS 1.2 (rustls cannot go lower).
+    pub min_version: Option<TlsVersion>,
+}
+
+/// A client certificate: PEM files for the chain (end entity first) and its private key.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClientCert {
+    pub cert: PathBuf,
+    pub key: PathBuf,
+}
+
+/// A protocol version smtp-plan can speak.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum TlsVersion {
+    V1_2,
+    V1_3,
+}
+
+impl TlsVersion {
+    /// `1.2`, `1.3`, `TLSv1.2`, `tlsv1.3`, `TLS1.3`, `TLS 1.3`.
+    pub fn parse(text: &str) -> Option<Self> {
+        let t = text.trim().to_ascii_lowercase();
+        let t = t.strip_prefix("tls").map_or(t.as_str(), |r| {
+            r.trim_start_matches('v').trim_start_matches(' ')
+        });
+        match t {
+            "1.2" => Some(Self::V1_2),
+            "1.3" => Some(Self::V1_3),
+            _ => None,
+        }
+    }
+
+    /// `TLSv1.2`, `TLSv1.3`: the names `TlsInfo::version` uses.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::V1_2 => "TLSv1.2",
+            Self::V1_3 => "TLSv1.3",
+        }
+    }
+}
+
+impl std::fmt::Display for TlsVersion {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
 }
 
 /// What a finished handshake negotiated and what the server showed.
@@ -51,6 +99,8 @@ pub struct CertInfo {
     pub issuer: String,
     /// RFC 3339, UTC.
     pub not_after: String,
+    /// not_after as seconds since the Unix epoch.
+    pub not_after_unix: i64,
     /// Whole days until not_after (negative when expired).
     pub days_left: i64,
 }
@@ -87,6 +137,7 @@ impl CertInfo {
             names,
             issuer: cert.issuer().to_string(),
             not_after: rfc3339(not_after),
+            not_after_unix: not_after,
             days_left: (not_after - unix_now()).div_euclid(86_400),
         })
     }
@@ -122,6 +173,30 @@ fn load_ca_file(path: &std::path::Path) -> Result<Vec<CertificateDer<'static>>, 
         return Err(fail("no PEM certificate found in it".to_owned()));
     }
     Ok(certs)
+}
+
+fn load_client_cert(
+    cc: &ClientCert,
+) -> Result<(Vec<CertificateDer<'static>>, PrivateKeyDer<'static>), TransportError> {
+    let fail = |path: &std::path::Path, reason: String| TransportError::ClientCert {
+        path: path.to_path_buf(),
+        reason,
+    };
+    let bytes = std::fs::read(&cc.cert).map_err(|e| fail(&cc.cert, e.to_string()))?;
+    let chain = CertificateDer::pem_slice_iter(&bytes)
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| fail(&cc.cert, format!("not a valid PEM file ({e})")))?;
+    if chain.is_empty() {
+        return Err(fail(&cc.cert, "no PEM certificate found in it".to_owned()));
+    }
+    let bytes = std::fs::read(&cc.key).map_err(|e| fail(&cc.key, e.to_string()))?;
+    let key = PrivateKeyDer::from_pem_slice(&bytes).map_err(|e| {
+        fail(
+            &cc.key,
+            format!("no usable PEM private key (PKCS#8, PKCS#1 or SEC1) in it ({e})"),
+        )
+    })?;
+    Ok((chain, key))
 }
 
 /// Checks the chain with webpki (unless `insecure`) and remembers the end-entity certificate,
@@ -210,7 +285,7 @@ fn client_config(
     } else {
         let mut roots = RootCertStore::empty();
         roots.add_parsable_certificates(native_roots().iter().cloned());
-        if let Some(path) = &params.ca_file {
+        for path in &params.ca_files {
             let certs = load_ca_file(path)?;
             let (_, rejected) = roots.add_parsable_certificates(certs);
             if rejected > 0 {
@@ -238,12 +313,27 @@ fn client_config(
         provider: provider.clone(),
         seen: Mutex::new(None),
     });
-    let config = ClientConfig::builder_with_provider(provider)
-        .with_safe_default_protocol_versions()
+    let versions: &[&'static rustls::SupportedProtocolVersion] = match params.min_version {
+        Some(TlsVersion::V1_3) => &[&rustls::version::TLS13],
+        Some(TlsVersion::V1_2) | None => rustls::DEFAULT_VERSIONS,
+    };
+    let builder = ClientConfig::builder_with_provider(provider)
+        .with_protocol_versions(versions)
         .map_err(|e| TransportError::Tls(e.to_string()))?
         .dangerous()
-        .with_custom_certificate_verifier(verifier.clone())
-        .with_no_client_auth();
+        .with_custom_certificate_verifier(verifier.clone());
+    let config = match &params.client_cert {
+        None => builder.with_no_client_auth(),
+        Some(cc) => {
+            let (chain, key) = load_client_cert(cc)?;
+            builder
+                .with_client_auth_cert(chain, key)
+                .map_err(|e| TransportError::ClientCert {
+                    path: cc.key.clone(),
+                    reason: format!("the key does not fit the certificate or is unusable ({e})"),
+                })?
+        }
+    };
     Ok((config, verifier))
 }
 
@@ -272,7 +362,14 @@ pub(crate) async fn handshake(
                 human(timeout)
             )));
         }
-        Ok(Err(e)) => return Err(TransportError::Tls(describe_io(&e, verifier.seen(), name))),
+        Ok(Err(e)) => {
+            return Err(TransportError::Tls(describe_io(
+                &e,
+                verifier.seen(),
+                name,
+                params.min_version,
+            )));
+        }
         Ok(Ok(s)) => s,
     };
     let (_, conn) = stream.get_ref();
@@ -304,11 +401,19 @@ pub(crate) async fn handshake(
     ))
 }
 
-fn describe_io(e: &std::io::Error, cert: Option<CertInfo>, name: &str) -> String {
+fn describe_io(
+    e: &std::io::Error,
+    cert: Option<CertInfo>,
+    name: &str,
+    min_version: Option<TlsVersion>,
+) -> String {
     match e
         .get_ref()
         .and_then(|inner| inner.downcast_ref::<rustls::Error>())
     {
+        Some(tls) if min_version == Some(TlsVersion::V1_3) && is_version_error(tls) => {
+            "the server does not offer TLS 1.3, and `min_version` is 1.3".to_owned()
+        }
         Some(tls) => describe(tls, cert.as_ref(), name),
         None if matches!(
             e.kind(),
@@ -319,6 +424,19 @@ fn describe_io(e: &std::io::Error, cert: Option<CertInfo>, name: &str) -> String
         }
         None => e.to_string(),
     }
+}
+
+/// The peer and we share no protocol version.
+fn is_version_error(e: &rustls::Error) -> bool {
+    matches!(
+        e,
+        rustls::Error::AlertReceived(AlertDescription::ProtocolVersion)
+            | rustls::Error::PeerIncompatible(
+                PeerIncompatible::ServerDoesNotSupportTls12Or13
+                    | PeerIncompatible::ServerTlsVersionIsDisabledByOurConfig
+                    | PeerIncompatible::Tls13RequiredForQuic
+            )
+    )
 }
 
 const OLD_VERSIONS: &str = "the server only speaks TLS 1.0/1.1 (or older), which smtp-plan (rustls) cannot; TLS 1.2 or 1.3 is required";

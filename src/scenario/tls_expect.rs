@@ -1,0 +1,215 @@
+//! `expect: {tls: {...}}`: what a TLS session must look like, and which steps may ask.
+
+use super::context::{Cx, VarScope, get};
+use super::expect::load_regex;
+use super::model::{Span, TlsExpect, TlsVersion, Validity};
+use super::node::{Key, Node, Value};
+
+pub(crate) const TLS_EXPECT_KEYS: &[&str] = &["version", "cipher", "cert"];
+pub(crate) const CERT_EXPECT_KEYS: &[&str] = &[
+    "names_include",
+    "subject_matches",
+    "issuer_matches",
+    "valid_for_at_least",
+];
+
+/// The variables a TLS handshake sets, for `${tls.*}`.
+pub const TLS_VARS: &[&str] = &[
+    "tls.version",
+    "tls.cipher",
+    "tls.cert.subject",
+    "tls.cert.names",
+    "tls.cert.issuer",
+    "tls.cert.not_after",
+    "tls.cert.days_left",
+];
+
+/// The most a `valid_for_at_least` may ask: ten years.
+const MAX_VALIDITY_DAYS: i64 = 3650;
+
+pub(crate) fn load_tls_expect(
+    cx: &mut Cx<'_>,
+    key: &Key,
+    node: &Node,
+    scope: &VarScope<'_>,
+) -> Option<TlsExpect> {
+    let entries = cx.map(node, "`tls`")?;
+    let before = cx.diags.len();
+    cx.check_keys(entries, TLS_EXPECT_KEYS, "in `tls`");
+    let mut out = TlsExpect {
+        span: Span {
+            line: key.pos.line,
+            col: key.pos.col,
+        },
+        ..TlsExpect::default()
+    };
+    if let Some(n) = get(entries, "version") {
+        out.versions = load_versions(cx, n);
+    }
+    if let Some(n) = get(entries, "cipher") {
+        out.cipher = load_regex(cx, n, "`cipher`");
+    }
+    if let Some(cert) = get(entries, "cert").and_then(|n| cx.map(n, "`cert`")) {
+        cx.check_keys(cert, CERT_EXPECT_KEYS, "in `cert`");
+        if let Some(n) = get(cert, "names_include") {
+            let list: Vec<&Node> = match &n.value {
+                Value::Seq(items) => items.iter().collect(),
+                _ => vec![n],
+            };
+            for item in list {
+                if let Some(t) = cx.template_in(item, "a name", scope) {
+                    out.names_include.push(t);
+                }
+            }
+        }
+        if let Some(n) = get(cert, "subject_matches") {
+            out.subject_matches = load_regex(cx, n, "`subject_matches`");
+        }
+        if let Some(n) = get(cert, "issuer_matches") {
+            out.issuer_matches = load_regex(cx, n, "`issuer_matches`");
+        }
+        if let Some(n) = get(cert, "valid_for_at_least") {
+            out.valid_for_at_least = load_validity(cx, n);
+        }
+    }
+    (cx.diags.len() == before).then_some(out)
+}
+
+fn load_versions(cx: &mut Cx<'_>, node: &Node) -> Vec<TlsVersion> {
+    let items: Vec<&Node> = match &node.value {
+        Value::Seq(items) => items.iter().collect(),
+        _ => vec![node],
+    };
+    if items.is_empty() {
+        cx.error(
+            node,
+            "an empty list of TLS versions matches nothing",
+            Some("list at least one, like `[TLSv1.3]`".into()),
+        );
+    }
+    let mut out = Vec::new();
+    for item in items {
+        let Some(text) = cx.text(item, "a TLS version") else {
+            continue;
+        };
+        match TlsVersion::parse(&text) {
+            Some(v) => out.push(v),
+            None => cx.error(
+                item,
+                format!("invalid TLS version `{text}`"),
+                Some("write `TLSv1.2` or `TLSv1.3` (smtp-plan cannot speak TLS 1.0 or 1.1)".into()),
+            ),
+        }
+    }
+    out
+}
+
+/// `30d`, `12h`, `90m`, `3600s`: how long the certificate must stay valid.
+fn load_validity(cx: &mut Cx<'_>, node: &Node) -> Option<Validity> {
+    let help = || Some("write a number and a unit: `30d`, `12h`, `90m`".into());
+    let text = cx.text(node, "`valid_for_at_least`")?;
+    let trimmed = text.trim();
+    let split = trimmed
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(trimmed.len());
+    let (number, unit) = trimmed.split_at(split);
+    let seconds_per_unit = match unit {
+        "d" => Some(86_400),
+        "h" => Some(3600),
+        "m" => Some(60),
+        "s" => Some(1),
+        _ => None,
+    };
+    let Some(per) = seconds_per_unit.filter(|_| !number.is_empty()) else {
+        let message = if unit.is_empty() {
+            format!("`valid_for_at_least` needs a unit: `{text}` is ambiguous")
+        } else {
+            format!("invalid duration `{text}` for `valid_for_at_least`")
+        };
+        let help = if unit.is_empty() {
+            Some(format!("did you mean `{trimmed}d`?"))
+        } else {
+            help()
+        };
+        cx.error(node, message, help);
+        return None;
+    };
+    let seconds = number
+        .parse::<i64>()
+        .ok()
+        .and_then(|n| n.checked_mul(per))
+        .filter(|s| *s <= MAX_VALIDITY_DAYS * 86_400);
+    if seconds.is_none() {
+        cx.error(
+            node,
+            format!("`valid_for_at_least` `{text}` is too long"),
+            Some(format!("at most {MAX_VALIDITY_DAYS}d")),
+        );
+    }
+    seconds.map(|seconds| Validity { seconds })
+}
+
+/// Follows, step by step, whether the connection uses TLS, for `${tls.*}` and `tls:`.
+pub(crate) struct TlsState {
+    active: bool,
+}
+
+impl TlsState {
+    pub fn new(implicit: bool) -> Self {
+        Self { active: implicit }
+    }
+
+    /// Add (or remove) the `${tls.*}` variables for the next step.
+    pub fn define_vars(&self, known: &mut std::collections::BTreeSet<String>) {
+        for name in TLS_VARS {
+            if self.active {
+                known.insert((*name).to_owned());
+            } else {
+                known.remove(*name);
+            }
+        }
+    }
+
+    /// A `tls:` expectation needs a TLS connection, or the `starttls` step itself.
+    pub fn check_step(&self, cx: &mut Cx<'_>, step: &super::model::Step) {
+        let Some(want) = &step.expect.tls else {
+            return;
+        };
+        if self.active || matches!(step.action, super::model::Action::StartTls(_)) {
+            return;
+        }
+        cx.error_at(
+            want.span.line,
+            want.span.col,
+            3,
+            "`tls` expectations need a TLS connection, and this step runs in plaintext",
+            Some(
+                "put them on the `starttls` step, on a later step, or on the greeting of a `tls: implicit` connection"
+                    .into(),
+            ),
+        );
+    }
+
+    pub fn after(&mut self, step: &super::model::Step, target: &super::model::Target) {
+        match &step.action {
+            super::model::Action::StartTls(_) => self.active = true,
+            super::model::Action::Connect(spec) => {
+                self.active = spec.tls.unwrap_or(target.tls) == super::model::TlsMode::Implicit;
+            }
+            _ => {}
+        }
+    }
+
+    /// A step that did not load: a `starttls` is still taken as one, so its later uses of
+    /// `${tls.*}` are not reported too.
+    pub fn after_broken(&mut self, node: &Node) {
+        let is_starttls = match &node.value {
+            Value::Str(s) => s == "starttls",
+            Value::Map(entries) => entries.iter().any(|(k, _)| k.name == "starttls"),
+            _ => false,
+        };
+        if is_starttls {
+            self.active = true;
+        }
+    }
+}

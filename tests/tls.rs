@@ -1,0 +1,626 @@
+//! TLS in depth: STARTTLS never goes on in plaintext, `required: false`, TLS expectations and
+//! `${tls.*}` variables, client certificates, several CA files, and the failure reasons a mail
+//! administrator needs — against scripted servers, the built-in server, the real Postfix
+//! ports (good, expired, wrong-name, self-signed, client-certificate) and `openssl s_server`
+//! limited to TLS 1.0 / 1.2.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
+mod common;
+
+use std::io::{BufRead, BufReader};
+use std::net::TcpStream;
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use common::*;
+
+/// Run `steps` against a scripted server; returns the run.
+fn against_fake(fake: &Fake, steps: &str, extra: &[&str]) -> Run {
+    let dir = tempfile::tempdir().unwrap();
+    let text = format!(
+        "name: tls\ntarget: {{host: 127.0.0.1, port: {}, timeout: 2s}}\nscenarios:\n  - name: talk\n    steps:\n{steps}",
+        fake.addr.port()
+    );
+    let path = plan(dir.path(), "tls.yaml", &text);
+    let mut args = vec!["run", path.to_str().unwrap(), "-v"];
+    args.extend_from_slice(extra);
+    let r = run(smtp_plan(&args));
+    assert!(!r.stderr.contains("panicked"), "{}", r.stderr);
+    r
+}
+
+/// A server that greets, answers EHLO with `ehlo` (CRLF-terminated lines), and then answers
+/// every further command from `answers` in order, recording every line it receives.
+fn scripted(
+    ehlo: &'static str,
+    answers: &'static [&'static str],
+) -> (Fake, Arc<Mutex<Vec<String>>>) {
+    let got = Arc::new(Mutex::new(Vec::new()));
+    let seen = got.clone();
+    let fake = Fake::start(move |mut s: TcpStream| {
+        write(&mut s, "220 fake ESMTP\r\n");
+        let line = read_line(&mut s);
+        seen.lock().unwrap().push(line);
+        write(&mut s, ehlo);
+        for answer in answers {
+            let line = read_line(&mut s);
+            if line.is_empty() {
+                return;
+            }
+            seen.lock().unwrap().push(line);
+            write(&mut s, answer);
+        }
+        let _ = read_line(&mut s);
+    });
+    (fake, got)
+}
+
+const NO_STARTTLS: &str = "250-fake Hello\r\n250-PIPELINING\r\n250 8BITMIME\r\n";
+const WITH_STARTTLS: &str = "250-fake Hello\r\n250 STARTTLS\r\n";
+
+#[test]
+fn starttls_not_advertised_fails_before_sending_it() {
+    let (fake, got) = scripted(NO_STARTTLS, &["250 ok\r\n", "221 bye\r\n"]);
+    let steps = "      - expect: 220\n      - ehlo: client.test\n      - starttls\n      - mail_from: a@example.test\n";
+    let r = against_fake(&fake, steps, &[]);
+    r.assert_code(1);
+    assert!(r.stdout.contains("FAIL  tls › talk"), "{}", r.stdout);
+    assert!(
+        r.stdout.contains(
+            "the server did not advertise STARTTLS in its EHLO reply; smtp-plan never goes on in plaintext"
+        ),
+        "{}",
+        r.stdout
+    );
+    assert!(r.stdout.contains("step 3 (starttls)"), "{}", r.stdout);
+    assert!(
+        r.stdout.contains("starttls: {required: false}"),
+        "{}",
+        r.stdout
+    );
+    std::thread::sleep(Duration::from_millis(200));
+    let lines = got.lock().unwrap().clone();
+    assert!(
+        !lines
+            .iter()
+            .any(|l| l == "STARTTLS" || l.starts_with("MAIL")),
+        "nothing may be sent after the missing STARTTLS: {lines:?}"
+    );
+}
+
+#[test]
+fn required_false_without_starttls_goes_on_in_plaintext() {
+    let (fake, got) = scripted(NO_STARTTLS, &["250 2.1.0 ok\r\n", "221 bye\r\n"]);
+    let steps = "      - expect: 220\n      - ehlo: client.test\n      - starttls: {required: false}\n      - mail_from: tls-${tls.version}@example.test\n      - quit\n";
+    let r = against_fake(&fake, steps, &[]);
+    r.assert_code(0);
+    assert!(
+        r.stdout.contains(
+            "* TLS not used: the server did not advertise STARTTLS (required: false); going on in plaintext"
+        ),
+        "{}",
+        r.stdout
+    );
+    assert!(
+        r.stdout.contains("C: MAIL FROM:<tls-none@example.test>"),
+        "{}",
+        r.stdout
+    );
+    let lines = got.lock().unwrap().clone();
+    assert!(!lines.iter().any(|l| l == "STARTTLS"), "{lines:?}");
+    assert!(
+        lines.iter().any(|l| l.starts_with("MAIL FROM")),
+        "{lines:?}"
+    );
+}
+
+#[test]
+fn required_false_and_a_refused_starttls_goes_on_in_plaintext() {
+    let (fake, _) = scripted(
+        WITH_STARTTLS,
+        &[
+            "454 4.7.0 TLS not available\r\n",
+            "250 ok\r\n",
+            "221 bye\r\n",
+        ],
+    );
+    let steps = "      - expect: 220\n      - ehlo: client.test\n      - starttls: {required: false}\n      - noop\n      - quit\n";
+    let r = against_fake(&fake, steps, &[]);
+    r.assert_code(0);
+    assert!(
+        r.stdout
+            .contains("* TLS not used: the server refused STARTTLS (454) (required: false)"),
+        "{}",
+        r.stdout
+    );
+}
+
+#[test]
+fn a_refused_starttls_fails_when_tls_is_required() {
+    let (fake, _) = scripted(WITH_STARTTLS, &["454 4.7.0 TLS not available\r\n"]);
+    let steps = "      - expect: 220\n      - ehlo: client.test\n      - starttls\n      - noop\n";
+    let r = against_fake(&fake, steps, &[]);
+    r.assert_code(1);
+    assert!(
+        r.stdout.contains("expected code 220, got 454"),
+        "{}",
+        r.stdout
+    );
+    assert!(
+        r.stdout.contains("1 remaining step(s) not run"),
+        "{}",
+        r.stdout
+    );
+}
+
+#[test]
+fn an_expected_refusal_is_sent_even_when_not_advertised() {
+    let (fake, got) = scripted(NO_STARTTLS, &["502 5.5.1 no\r\n", "221 bye\r\n"]);
+    let steps = "      - expect: 220\n      - ehlo: client.test\n      - starttls: {expect: 502}\n      - quit\n";
+    let r = against_fake(&fake, steps, &[]);
+    r.assert_code(0);
+    std::thread::sleep(Duration::from_millis(100));
+    assert!(got.lock().unwrap().iter().any(|l| l == "STARTTLS"));
+}
+
+/// A plan against the built-in server (its CA trusted with --ca-file).
+fn against_serve(serve: &Serve, text: &str, extra: &[&str]) -> Run {
+    let dir = tempfile::tempdir().unwrap();
+    let text = text
+        .replace("SMTP_PORT", &serve.smtp.port().to_string())
+        .replace("SMTPS_PORT", &serve.smtps.port().to_string());
+    let path = plan(dir.path(), "serve.yaml", &text);
+    let ca = serve.ca.to_str().unwrap().to_owned();
+    let mut args = vec!["run", path.to_str().unwrap(), "--ca-file", &ca, "-v"];
+    args.extend_from_slice(extra);
+    run(smtp_plan(&args))
+}
+
+const SERVE_TLS_PLAN: &str = r#"
+name: serve tls
+target: {host: 127.0.0.1, port: SMTP_PORT}
+scenarios:
+  - name: starttls
+    steps:
+      - expect: 220
+      - ehlo: client.test
+      - starttls:
+          expect:
+            code: 220
+            tls:
+              version: TLSv1.3
+              cipher: 'AES.*GCM|CHACHA'
+              cert: {names_include: [localhost, 127.0.0.1], issuer_matches: '.', valid_for_at_least: 1d}
+      - ehlo: tls-${tls.version}-${tls.cert.days_left}.client.test
+        expect: {code: 250, lacks: [STARTTLS], tls: {version: [TLSv1.2, TLSv1.3]}}
+      - quit
+  - name: implicit
+    steps:
+      - connect: {port: SMTPS_PORT, tls: implicit}
+      - expect: {code: 220, tls: {cert: {names_include: [localhost]}}}
+      - ehlo: ${tls.cert.names}
+      - quit
+"#;
+
+#[test]
+fn tls_expectations_and_variables_against_the_built_in_server() {
+    let serve = Serve::start(&[]);
+    let r = against_serve(&serve, SERVE_TLS_PLAN, &[]);
+    r.assert_code(0);
+    assert_eq!(r.last_line(), "2 passed, 0 failed");
+    assert!(r.stdout.contains("C: EHLO tls-TLSv1.3-"), "{}", r.stdout);
+    assert!(
+        r.stdout.contains("* TLS established: TLSv1.3"),
+        "{}",
+        r.stdout
+    );
+    assert!(r.stdout.contains("* certificate: CN="), "{}", r.stdout);
+    assert!(
+        r.stdout.contains("C: EHLO localhost, 127.0.0.1"),
+        "{}",
+        r.stdout
+    );
+}
+
+#[test]
+fn tls_expectations_that_do_not_hold_fail_with_what_came() {
+    let serve = Serve::start(&[]);
+    let text = r#"
+name: serve tls
+target: {host: 127.0.0.1, port: SMTP_PORT}
+scenarios:
+  - name: wrong expectations
+    steps:
+      - expect: 220
+      - ehlo: client.test
+      - starttls:
+          expect:
+            tls:
+              version: TLSv1.2
+              cipher: 'CHACHA_NEVER'
+              cert: {names_include: [mail.contoso.com], valid_for_at_least: 3650d}
+      - quit
+"#;
+    let r = against_serve(&serve, text, &[]);
+    r.assert_code(1);
+    assert!(
+        r.stdout.contains("FAIL  serve tls › wrong expectations"),
+        "{}",
+        r.stdout
+    );
+    for want in [
+        "expected TLS version TLSv1.2, got TLSv1.3",
+        "does not match /CHACHA_NEVER/",
+        "does not hold the name mail.contoso.com; it holds: ",
+        "days left), less than the 3650 days required",
+        "expected TLS: TLS version TLSv1.2, cipher matching /CHACHA_NEVER/",
+        "got TLS:      TLSv1.3 TLS13_",
+    ] {
+        assert!(r.stdout.contains(want), "want {want:?} in:\n{}", r.stdout);
+    }
+}
+
+#[test]
+fn tls_min_version_on_the_command_line_is_applied() {
+    let serve = Serve::start(&[]);
+    // The built-in server speaks TLS 1.3; demanding it passes, and the flag is validated.
+    let r = against_serve(&serve, SERVE_TLS_PLAN, &["--tls-min-version", "1.3"]);
+    r.assert_code(0);
+    let r = against_serve(&serve, SERVE_TLS_PLAN, &["--tls-min-version", "1.0"]);
+    r.assert_code(2);
+    assert!(
+        r.stderr.contains("cannot speak TLS 1.0 or 1.1"),
+        "{}",
+        r.stderr
+    );
+}
+
+// ---- openssl s_server: the legacy-TLS path -------------------------------------------------
+
+/// `openssl s_server` on 127.0.0.1 with a certificate made by openssl, limited by `args`;
+/// killed on drop.
+struct SServer {
+    child: Child,
+    port: u16,
+    _dir: tempfile::TempDir,
+}
+
+impl SServer {
+    fn start(args: &[&str]) -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let (cert, key) = (dir.path().join("c.pem"), dir.path().join("k.pem"));
+        let made = Command::new("openssl")
+            .args([
+                "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
+            ])
+            .args([
+                "-subj",
+                "/CN=localhost",
+                "-addext",
+                "subjectAltName=IP:127.0.0.1",
+            ])
+            .arg("-keyout")
+            .arg(&key)
+            .arg("-out")
+            .arg(&cert)
+            .stderr(Stdio::null())
+            .status()
+            .expect("openssl is installed (scripts/test installs it)");
+        assert!(made.success(), "openssl req failed");
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let mut child = Command::new("openssl")
+            .args([
+                "s_server",
+                "-accept",
+                &format!("127.0.0.1:{port}"),
+                "-naccept",
+                "1",
+            ])
+            .arg("-cert")
+            .arg(&cert)
+            .arg("-key")
+            .arg(&key)
+            .args(args)
+            // s_server stops at EOF on its stdin: keep it open
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("spawn openssl s_server");
+        let out = child.stdout.take().unwrap();
+        let (tx, rx) = mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(out).lines() {
+                let Ok(line) = line else { break };
+                if line.contains("ACCEPT") {
+                    let _ = tx.send(());
+                }
+            }
+        });
+        let started = rx.recv_timeout(Duration::from_secs(10));
+        let mut s = Self {
+            child,
+            port,
+            _dir: dir,
+        };
+        if started.is_err() {
+            let _ = s.child.kill();
+            panic!("openssl s_server {args:?} did not start");
+        }
+        s.port = port;
+        s
+    }
+}
+
+impl Drop for SServer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn implicit_plan(dir: &Path, port: u16, tls_keys: &str) -> String {
+    let text = format!(
+        "name: legacy\ntarget: {{host: 127.0.0.1, port: {port}, tls: implicit, insecure: true, timeout: 3s{tls_keys}}}\nscenarios:\n  - name: greet\n    steps:\n      - expect: 220\n"
+    );
+    plan(dir, "legacy.yaml", &text).to_str().unwrap().to_owned()
+}
+
+#[test]
+#[ignore = "needs openssl s_server: run scripts/test"]
+fn a_server_with_only_tls_1_0_fails_with_the_reason() {
+    let server = SServer::start(&["-tls1", "-cipher", "DEFAULT:@SECLEVEL=0"]);
+    let dir = tempfile::tempdir().unwrap();
+    let path = implicit_plan(dir.path(), server.port, "");
+    let r = run(smtp_plan(&["run", &path]));
+    r.assert_code(1);
+    assert!(r.stdout.contains("ERROR legacy › greet"), "{}", r.stdout);
+    assert!(
+        r.stdout.contains(
+            "TLS handshake failed: the server only speaks TLS 1.0/1.1 (or older), which smtp-plan (rustls) cannot; TLS 1.2 or 1.3 is required"
+        ),
+        "{}",
+        r.stdout
+    );
+}
+
+#[test]
+#[ignore = "needs openssl s_server: run scripts/test"]
+fn min_version_1_3_against_a_tls_1_2_server_fails_with_the_reason() {
+    let server = SServer::start(&["-tls1_2"]);
+    let dir = tempfile::tempdir().unwrap();
+    let path = implicit_plan(dir.path(), server.port, ", min_version: \"1.3\"");
+    let r = run(smtp_plan(&["run", &path]));
+    r.assert_code(1);
+    assert!(
+        r.stdout.contains(
+            "TLS handshake failed: the server does not offer TLS 1.3, and `min_version` is 1.3"
+        ),
+        "{}",
+        r.stdout
+    );
+}
+
+// ---- the real Postfix ports ------------------------------------------------------------------
+
+/// The block of output about one scenario: from its result line to the next one.
+fn block<'a>(stdout: &'a str, scenario: &str) -> &'a str {
+    let start = stdout
+        .find(&format!("› {scenario} ("))
+        .unwrap_or_else(|| panic!("no result for {scenario:?} in:\n{stdout}"));
+    let rest = &stdout[start..];
+    let end = ["\nPASS  ", "\nFAIL  ", "\nERROR ", "\n0 passed"]
+        .iter()
+        .filter_map(|m| rest.find(m))
+        .min()
+        .unwrap_or(rest.len());
+    &rest[..end]
+}
+
+#[test]
+#[ignore = "needs the real Postfix + Dovecot: run scripts/test"]
+fn the_shipped_tls_plans_pass_against_postfix() {
+    let _pf = postfix();
+    let dir = tempfile::tempdir().unwrap();
+    let junit = dir.path().join("tls.xml");
+    let r = run_plan(
+        "scenarios/postfix/tls.yaml",
+        &["-v", "--junit", junit.to_str().unwrap()],
+    );
+    r.assert_code(0);
+    assert_eq!(r.last_line(), "4 passed, 0 failed");
+    assert!(r.stdout.contains("C: Sent over TLSv1."), "{}", r.stdout);
+    assert!(
+        r.stdout
+            .contains("C: CN=localhost (localhost, 127.0.0.1) issued by"),
+        "{}",
+        r.stdout
+    );
+    assert_valid_junit(&junit);
+    let r = run_plan("scenarios/postfix/tls-insecure.yaml", &[]);
+    r.assert_code(0);
+    assert_eq!(r.last_line(), "3 passed, 0 failed");
+}
+
+#[test]
+#[ignore = "needs the real Postfix + Dovecot: run scripts/test"]
+fn bad_certificates_fail_the_starttls_step_with_their_reason() {
+    let _pf = postfix();
+    let dir = tempfile::tempdir().unwrap();
+    let junit = dir.path().join("bad.xml");
+    let r = run_plan(
+        "tests/plans/tls-must-fail.yaml",
+        &["--junit", junit.to_str().unwrap()],
+    );
+    r.assert_code(1);
+    assert_eq!(r.last_line(), "0 passed, 7 failed");
+    let cases: &[(&str, &str, &[&str])] = &[
+        (
+            "expired certificate",
+            "ERROR",
+            &[
+                "step 4 (starttls)",
+                "certificate CN=localhost expired on 2021-01-01 (",
+                " days ago)",
+            ],
+        ),
+        (
+            "wrong-name certificate",
+            "ERROR",
+            &[
+                "step 4 (starttls)",
+                "certificate CN=wrong.example.test is not valid for \"127.0.0.1\"; it holds: wrong.example.test",
+                "name checked: 127.0.0.1",
+            ],
+        ),
+        (
+            "self-signed certificate",
+            "ERROR",
+            &[
+                "step 4 (starttls)",
+                "certificate CN=localhost is self-signed, which is not trusted (use ca_file or insecure)",
+            ],
+        ),
+        (
+            "a good certificate from a CA that is not trusted",
+            "ERROR",
+            &[
+                "step 3 (starttls)",
+                "certificate CN=localhost is issued by O=smtp-plan, CN=smtp-plan Test CA, which is not trusted (use ca_file or insecure)",
+            ],
+        ),
+        (
+            "a certificate that expires within the bound",
+            "FAIL ",
+            &[
+                "step 3 (starttls)",
+                "certificate CN=localhost expires on 20",
+                "days left), less than the 3650 days required",
+            ],
+        ),
+        (
+            "the name the client uses is not in the certificate",
+            "FAIL ",
+            &[
+                "certificate CN=localhost does not hold the name mail.example.test; it holds: localhost, 127.0.0.1",
+            ],
+        ),
+        (
+            "the client-certificate port without a client certificate",
+            "FAIL ",
+            &[
+                "step 5 (ehlo)",
+                "421 4.7.1 mail.example.test Error: No client certificate presented",
+            ],
+        ),
+    ];
+    for (scenario, status, wants) in cases {
+        let b = block(&r.stdout, scenario);
+        let line_start = r.stdout.find(b).unwrap();
+        let head = &r.stdout[..line_start];
+        assert!(
+            head.ends_with(&format!("{status} Postfix TLS must fail ")),
+            "{scenario}: want {status}:\n{}",
+            r.stdout
+        );
+        for want in *wants {
+            assert!(b.contains(want), "{scenario}: want {want:?} in:\n{b}");
+        }
+    }
+    assert_valid_junit(&junit);
+    let xml = std::fs::read_to_string(&junit).unwrap();
+    assert!(xml.contains("expired on 2021-01-01"), "{xml}");
+}
+
+#[test]
+#[ignore = "needs the real Postfix + Dovecot: run scripts/test"]
+fn client_certificate_from_the_command_line_and_ca_files_trusted_together() {
+    let _pf = postfix();
+    let var = |n: &str| std::env::var(n).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    // The plan trusts only the self-signed certificate; --ca-file adds the test CA: both
+    // ports must verify in one run. No client certificate in the plan: --client-cert gives it.
+    let text = format!(
+        r#"name: together
+target: {{host: 127.0.0.1, ca_file: '{selfsigned}'}}
+scenarios:
+  - name: self-signed port, trusted by the plan's ca_file
+    target: {{port: {selfsigned_port}}}
+    steps:
+      - expect: 220
+      - ehlo: client.test
+      - starttls
+      - quit
+  - name: good port, trusted by --ca-file
+    target: {{port: {smtp_port}}}
+    steps:
+      - expect: 220
+      - ehlo: client.test
+      - starttls
+      - quit
+  - name: client-certificate port, certificate from --client-cert
+    target: {{port: {cc_port}}}
+    steps:
+      - expect: 220
+      - ehlo: client.test
+      - starttls
+      - ehlo: client.test
+        expect: 250
+      - quit
+"#,
+        selfsigned = var("SMTP_PLAN_POSTFIX_SELFSIGNED_CERT"),
+        selfsigned_port = var("SMTP_PLAN_POSTFIX_SELFSIGNED_PORT"),
+        smtp_port = var("SMTP_PLAN_POSTFIX_SMTP_PORT"),
+        cc_port = var("SMTP_PLAN_POSTFIX_CLIENTCERT_PORT"),
+    );
+    let path = plan(dir.path(), "together.yaml", &text);
+    let path = path.to_str().unwrap();
+    let ca = var("SMTP_PLAN_POSTFIX_CA");
+    let cert = var("SMTP_PLAN_POSTFIX_CLIENT_CERT");
+    let key = var("SMTP_PLAN_POSTFIX_CLIENT_KEY");
+    let r = run(smtp_plan(&[
+        "run",
+        path,
+        "--ca-file",
+        &ca,
+        "--client-cert",
+        &cert,
+        "--client-key",
+        &key,
+    ]));
+    r.assert_code(0);
+    assert_eq!(r.last_line(), "3 passed, 0 failed");
+    // Without --client-cert the last one fails; without --ca-file the second one does.
+    let r = run(smtp_plan(&["run", path, "--ca-file", &ca]));
+    r.assert_code(1);
+    assert!(
+        r.stdout
+            .contains("FAIL  together › client-certificate port"),
+        "{}",
+        r.stdout
+    );
+    let r = run(smtp_plan(&["run", path]));
+    assert!(
+        r.stdout
+            .contains("ERROR together › good port, trusted by --ca-file"),
+        "{}",
+        r.stdout
+    );
+    assert!(
+        r.stdout.contains("PASS  together › self-signed port"),
+        "{}",
+        r.stdout
+    );
+}

@@ -52,6 +52,10 @@ pub enum Cmd {
     },
     /// Run the built-in reference SMTP server on loopback (Exchange-like replies).
     Serve(ServeArgs),
+    /// Talk to a server and write a plan that asserts what it does today.
+    Probe(crate::probe::ProbeArgs),
+    /// Render plans as a Markdown page a mail admin can read.
+    Doc(crate::doc::DocArgs),
 }
 
 #[derive(Debug, Args)]
@@ -118,6 +122,8 @@ pub fn main_entry() -> ExitCode {
         Cmd::Check { paths, vars } => cmd_check(&paths, &vars),
         Cmd::Run(args) => cmd_run(args),
         Cmd::Serve(args) => cmd_serve(args),
+        Cmd::Probe(args) => crate::probe::cmd_probe(args),
+        Cmd::Doc(args) => crate::doc::cmd_doc(&args),
     };
     match result {
         Ok(exit) => exit.into(),
@@ -166,7 +172,7 @@ fn parse_vars(items: &[String]) -> anyhow::Result<BTreeMap<String, String>> {
 }
 
 /// `HOST`, `HOST:PORT`, `[V6]`, `[V6]:PORT`, or a bare IPv6 literal.
-fn parse_target(text: &str) -> anyhow::Result<TargetOverride> {
+pub(crate) fn parse_target(text: &str) -> anyhow::Result<TargetOverride> {
     let bad =
         || anyhow::anyhow!("--target {text:?}: expected HOST or HOST:PORT (IPv6 as [::1]:25)");
     let (host, port) = if let Some(rest) = text.strip_prefix('[') {

@@ -13,5 +13,6 @@ mod step;
 mod target;
 
 pub use diagnostic::{Diagnostic, Diagnostics};
-pub use load::{LoadOptions, load_plan_str, load_plans};
+pub(crate) use load::find_plan_files;
+pub use load::{LoadOptions, load_plan_str, load_plans, load_plans_with_env};
 pub use model::*;

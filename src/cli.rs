@@ -65,6 +65,10 @@ pub enum Cmd {
         #[command(flatten)]
         select: SelectArgs,
     },
+    /// Talk to a server and write a plan that asserts what it does today.
+    Probe(crate::probe::ProbeArgs),
+    /// Render plans as a Markdown page a mail admin can read.
+    Doc(crate::doc::DocArgs),
 }
 
 #[derive(Debug, Args)]
@@ -212,6 +216,13 @@ fn parse_duration_arg(text: &str) -> Result<std::time::Duration, String> {
     }
 }
 
+/// Print to stdout; a closed pipe (`smtp-plan run ... | head`) is not an error worth a panic.
+fn say(text: &str) {
+    let mut out = std::io::stdout().lock();
+    let _ = out.write_all(text.as_bytes());
+    let _ = out.flush();
+}
+
 /// Parse the command line, run, print the one error if any, and map to an exit status.
 pub fn main_entry() -> ExitCode {
     let cli = Cli::parse();
@@ -224,6 +235,8 @@ pub fn main_entry() -> ExitCode {
             vars,
             select,
         } => cmd_list(&paths, &vars, &select),
+        Cmd::Probe(args) => crate::probe::cmd_probe(args),
+        Cmd::Doc(args) => crate::doc::cmd_doc(&args),
     };
     match result {
         Ok(exit) => exit.into(),
@@ -252,7 +265,10 @@ fn cmd_check(paths: &[PathBuf], vars: &[String]) -> anyhow::Result<Exit> {
         Err(exit) => return Ok(exit),
     };
     let scenarios: usize = plans.iter().map(|p| p.scenarios.len()).sum();
-    println!("ok: {} plan file(s), {scenarios} scenario(s)", plans.len());
+    say(&format!(
+        "ok: {} plan file(s), {scenarios} scenario(s)\n",
+        plans.len()
+    ));
     Ok(Exit::Passed)
 }
 
@@ -272,7 +288,7 @@ fn parse_vars(items: &[String]) -> anyhow::Result<BTreeMap<String, String>> {
 }
 
 /// `HOST`, `HOST:PORT`, `[V6]`, `[V6]:PORT`, or a bare IPv6 literal.
-fn parse_target(text: &str) -> anyhow::Result<TargetOverride> {
+pub(crate) fn parse_target(text: &str) -> anyhow::Result<TargetOverride> {
     let bad =
         || anyhow::anyhow!("--target {text:?}: expected HOST or HOST:PORT (IPv6 as [::1]:25)");
     let (host, port) = if let Some(rest) = text.strip_prefix('[') {
@@ -356,7 +372,7 @@ fn cmd_list(paths: &[PathBuf], vars: &[String], select: &SelectArgs) -> anyhow::
         "{count} scenario(s) in {} plan file(s)\n",
         plans.len()
     ));
-    print!("{out}");
+    say(&out);
     Ok(Exit::Passed)
 }
 
@@ -486,9 +502,9 @@ fn cmd_run(args: RunArgs) -> anyhow::Result<Exit> {
             write_failed("transcripts in", dir, e);
         }
         if std::env::var("GITHUB_ACTIONS").is_ok_and(|v| v == "true") {
-            print!("{}", crate::report::render_github_annotations(&suites));
+            say(&crate::report::render_github_annotations(&suites));
         }
-        println!("{}", crate::report::render_summary(&suites));
+        say(&format!("{}\n", crate::report::render_summary(&suites)));
         Ok(exit)
     })
 }

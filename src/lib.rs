@@ -3,6 +3,8 @@
 //! Data flows one way: YAML -> [`scenario`] model -> [`runner`] -> results -> [`report`].
 
 pub mod cli;
+pub mod doc;
+pub mod probe;
 pub mod protocol;
 pub mod redact;
 pub mod report;

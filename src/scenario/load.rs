@@ -30,6 +30,16 @@ const MAX_DIR_DEPTH: usize = 32;
 /// *.yml, sorted). All problems of all files are collected; no plan is returned if any exists.
 pub fn load_plans(paths: &[PathBuf], options: &LoadOptions) -> Result<Vec<Plan>, Diagnostics> {
     let env = |name: &str| std::env::var(name).ok();
+    load_plans_with_env(paths, options, &env)
+}
+
+/// [`load_plans`] with `${env:..}` looked up through `env` instead of the process environment
+/// (`None` = unset), e.g. to render plans the same way on every machine.
+pub fn load_plans_with_env(
+    paths: &[PathBuf],
+    options: &LoadOptions,
+    env: &dyn Fn(&str) -> Option<String>,
+) -> Result<Vec<Plan>, Diagnostics> {
     let mut plans = Vec::new();
     let mut problems = Vec::new();
     for path in paths {
@@ -42,7 +52,7 @@ pub fn load_plans(paths: &[PathBuf], options: &LoadOptions) -> Result<Vec<Plan>,
         };
         for file in files {
             match read_plan_file(&file) {
-                Ok(text) => match load_str(&file, &text, options, &env) {
+                Ok(text) => match load_str(&file, &text, options, env) {
                     Ok(plan) => plans.push(plan),
                     Err(diags) => problems.extend(diags),
                 },
@@ -77,7 +87,7 @@ fn file_problem(path: &Path, message: String) -> Diagnostic {
 }
 
 /// `path` itself if it is a file; every *.yaml / *.yml below it (sorted) if a directory.
-fn find_plan_files(path: &Path) -> Result<Vec<PathBuf>, Diagnostic> {
+pub(crate) fn find_plan_files(path: &Path) -> Result<Vec<PathBuf>, Diagnostic> {
     let meta = std::fs::metadata(path).map_err(|e| {
         let message = match e.kind() {
             std::io::ErrorKind::NotFound => format!("`{}` does not exist", path.display()),

@@ -14,6 +14,7 @@ mod target;
 mod tls_expect;
 
 pub use diagnostic::{Diagnostic, Diagnostics};
-pub use load::{LoadOptions, load_plan_str, load_plans};
+pub(crate) use load::find_plan_files;
+pub use load::{LoadOptions, load_plan_str, load_plans, load_plans_with_env};
 pub use model::*;
 pub use tls_expect::TLS_VARS;

@@ -1,0 +1,626 @@
+//! `smtp-plan doc`: plans rendered as a Markdown page a mail administrator reads without
+//! knowing the YAML. Works from the loaded model, so it follows the format as it grows.
+//!
+//! Plans are loaded without the process environment: `${env:NAME:-default}` shows its
+//! default and `${env:NAME}` shows as itself, so the page is the same on every machine.
+//! Values of secret variables and AUTH passwords are never shown, only their names.
+
+use std::collections::{BTreeSet, HashMap};
+use std::fmt::Write as _;
+use std::io::Write as _;
+use std::path::PathBuf;
+
+use anyhow::Context as _;
+use clap::Args;
+
+use crate::cli::Exit;
+use crate::redact::Redactor;
+use crate::scenario::{
+    Action, CodePattern, ConnectSpec, Expect, LoadOptions, Plan, Scenario, Target, TlsMode,
+    TlsOverride, load_plans_with_env,
+};
+use crate::template::{Part, Template};
+
+#[derive(Debug, Args)]
+pub struct DocArgs {
+    /// Plan files, or directories searched for *.yaml / *.yml.
+    #[arg(required = true)]
+    pub paths: Vec<PathBuf>,
+    /// Write the page here instead of to stdout.
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+}
+
+pub fn cmd_doc(args: &DocArgs) -> anyhow::Result<Exit> {
+    let plans = match load_for_doc(&args.paths) {
+        Ok(p) => p,
+        Err(diags) => {
+            let mut err = anstream::stderr();
+            let _ = write!(err, "{}", diags.render(true));
+            return Ok(Exit::Usage);
+        }
+    };
+    let shown: Vec<String> = args.paths.iter().map(|p| p.display().to_string()).collect();
+    let page = render_markdown(&plans, &format!("smtp-plan doc {}", shown.join(" ")));
+    match &args.output {
+        Some(path) => std::fs::write(path, &page)
+            .with_context(|| format!("could not write {}", path.display()))?,
+        None => {
+            let mut out = std::io::stdout();
+            out.write_all(page.as_bytes())
+                .and_then(|()| out.flush())
+                .context("could not write to stdout")?;
+        }
+    }
+    Ok(Exit::Passed)
+}
+
+/// Load plans with an environment of their own: names used somewhere without a default read
+/// as `${env:NAME}`; every other name is unset (so its default applies).
+pub fn load_for_doc(paths: &[PathBuf]) -> Result<Vec<Plan>, crate::scenario::Diagnostics> {
+    let mut no_default = BTreeSet::new();
+    for path in paths {
+        for file in crate::scenario::find_plan_files(path).unwrap_or_default() {
+            if let Ok(text) = std::fs::read_to_string(&file) {
+                for r in env_refs(&text) {
+                    if r.default.is_none() {
+                        no_default.insert(r.name);
+                    }
+                }
+            }
+        }
+    }
+    let env = move |name: &str| {
+        no_default
+            .contains(name)
+            .then(|| format!("${{env:{name}}}"))
+    };
+    load_plans_with_env(paths, &LoadOptions::default(), &env)
+}
+
+/// A `${env:NAME}` or `${env:NAME:-default}` in a plan's text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EnvRef {
+    pub name: String,
+    pub default: Option<String>,
+}
+
+/// Every environment reference in `text`, in order, first use of each name only.
+pub fn env_refs(text: &str) -> Vec<EnvRef> {
+    let mut out: Vec<EnvRef> = Vec::new();
+    let mut rest = text;
+    while let Some(i) = rest.find("${env:") {
+        let escaped = i > 0 && rest.get(i - 1..i) == Some("$");
+        let after = rest.get(i + 6..).unwrap_or_default();
+        rest = after;
+        if escaped {
+            continue;
+        }
+        let Some(end) = after.find('}') else { break };
+        let inner = after.get(..end).unwrap_or_default();
+        let (name, default) = match inner.split_once(":-") {
+            Some((n, d)) => (n, Some(d.to_owned())),
+            None => (inner, None),
+        };
+        let valid = !name.is_empty()
+            && name
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '.' || c == '-');
+        if valid && !out.iter().any(|r| r.name == name) {
+            out.push(EnvRef {
+                name: name.to_owned(),
+                default,
+            });
+        }
+    }
+    out
+}
+
+/// The whole page. `command` is the command that makes it, named in its header.
+pub fn render_markdown(plans: &[Plan], command: &str) -> String {
+    let mut slugs = Slugs::default();
+    let mut out = String::new();
+    out.push_str("# How our mail servers must behave\n\n");
+    let _ = writeln!(
+        out,
+        "<!-- Generated from the plans by `{command}`. Do not edit by hand: run that command \
+         again (with `-o` and this file) to update it. -->\n"
+    );
+    let _ = writeln!(
+        out,
+        "Every section below is a test plan that `smtp-plan run` checks against the server: \
+         each scenario is one conversation, and each of its steps says what the client sends \
+         and what the server must answer. A scenario stops at its first step that does not \
+         hold.\n"
+    );
+    slugs.take("How our mail servers must behave");
+    let headings: Vec<String> = plans.iter().map(|p| slugs.take(&p.name)).collect();
+    if plans.len() > 1 {
+        out.push_str("## Contents\n\n");
+        for (plan, slug) in plans.iter().zip(&headings) {
+            let _ = writeln!(
+                out,
+                "- [{}](#{slug}) — {}, {}",
+                md(&plan.name),
+                code(&plan.path.display().to_string()),
+                count(plan.scenarios.len(), "scenario")
+            );
+        }
+        out.push('\n');
+    }
+    for plan in plans {
+        render_plan(&mut out, plan, &mut slugs);
+    }
+    out
+}
+
+fn count(n: usize, what: &str) -> String {
+    if n == 1 {
+        format!("1 {what}")
+    } else {
+        format!("{n} {what}s")
+    }
+}
+
+fn render_plan(out: &mut String, plan: &Plan, slugs: &mut Slugs) {
+    let redactor = Redactor::new(&plan.secret_values);
+    let _ = writeln!(out, "## {}\n", md(&plan.name));
+    let _ = writeln!(
+        out,
+        "- **Plan file:** {}",
+        code(&plan.path.display().to_string())
+    );
+    let main_target = plan.scenarios.first().map(|s| &s.target);
+    if let Some(t) = main_target {
+        let _ = writeln!(
+            out,
+            "- **Server:** {}",
+            redactor.redact(&describe_target(t))
+        );
+    }
+    let env = env_refs(&plan.source);
+    if !env.is_empty() {
+        let items: Vec<String> = env
+            .iter()
+            .map(|r| match &r.default {
+                Some(d) => format!("{} (default {})", code(&r.name), code(&redactor.redact(d))),
+                None => code(&r.name),
+            })
+            .collect();
+        let _ = writeln!(out, "- **Read from the environment:** {}", items.join(", "));
+    }
+    if !plan.vars.is_empty() {
+        let items: Vec<String> = plan
+            .vars
+            .iter()
+            .map(|(name, value)| {
+                let secret = !value.is_empty() && plan.secret_values.contains(value);
+                if secret {
+                    format!("{} — secret, never shown", code(name))
+                } else {
+                    format!("{} = {}", code(name), code(&redactor.redact(value)))
+                }
+            })
+            .collect();
+        let _ = writeln!(out, "- **Variables:** {}", items.join("; "));
+    }
+    out.push('\n');
+    for scenario in &plan.scenarios {
+        slugs.take(&scenario.name);
+        let _ = writeln!(out, "### {}\n", md(&scenario.name));
+        let mut facts = Vec::new();
+        if !scenario.tags.is_empty() {
+            let tags: Vec<String> = scenario.tags.iter().map(|t| code(t)).collect();
+            facts.push(format!("Tags: {}.", tags.join(", ")));
+        }
+        if main_target.is_some_and(|t| *t != scenario.target) {
+            facts.push(format!(
+                "Server: {}.",
+                redactor.redact(&describe_target(&scenario.target))
+            ));
+        }
+        if !facts.is_empty() {
+            let _ = writeln!(out, "{}\n", facts.join(" "));
+        }
+        render_steps(out, scenario, &redactor);
+        out.push('\n');
+    }
+}
+
+/// `a/b/../c` -> `a/c`, lexically (the path is only shown, never opened).
+fn normalize(path: &std::path::Path) -> PathBuf {
+    use std::path::Component;
+    let mut out: Vec<Component<'_>> = Vec::new();
+    for c in path.components() {
+        match c {
+            Component::CurDir => {}
+            Component::ParentDir if matches!(out.last(), Some(Component::Normal(_))) => {
+                out.pop();
+            }
+            c => out.push(c),
+        }
+    }
+    out.iter().collect()
+}
+
+fn describe_target(t: &Target) -> String {
+    let host = if t.host.contains(':') {
+        format!("[{}]:{}", t.host, t.port)
+    } else {
+        format!("{}:{}", t.host, t.port)
+    };
+    let mut s = format!("{}, ", code(&host));
+    s.push_str(match t.tls {
+        TlsMode::None => "plain SMTP (TLS only through a `STARTTLS` step)",
+        TlsMode::Implicit => "TLS from the first byte (implicit TLS)",
+    });
+    let name = t.tls_options.server_name.as_deref().unwrap_or(&t.host);
+    s.push_str(&trust(
+        &t.tls_options.insecure,
+        t.tls_options.ca_file.as_ref(),
+        Some(name),
+    ));
+    let _ = write!(
+        s,
+        "; each reply within {}",
+        crate::transport::human_duration(t.timeout)
+    );
+    s
+}
+
+/// How certificates are checked, as a clause starting with `; `.
+fn trust(insecure: &bool, ca: Option<&PathBuf>, name: Option<&str>) -> String {
+    if *insecure {
+        return "; certificates are not verified".to_owned();
+    }
+    let mut s = String::from("; certificates must be valid");
+    if let Some(name) = name {
+        let _ = write!(s, " for {}", code(name));
+    }
+    if let Some(ca) = ca {
+        let _ = write!(
+            s,
+            " (the CA in {} is trusted too)",
+            code(&normalize(ca).display().to_string())
+        );
+    }
+    s
+}
+
+fn render_steps(out: &mut String, scenario: &Scenario, redactor: &Redactor) {
+    let mut fresh_connection = !matches!(
+        scenario.steps.first().map(|s| &s.action),
+        Some(Action::Connect(_))
+    );
+    for (i, step) in scenario.steps.iter().enumerate() {
+        let n = i + 1;
+        let expect = expect_words(&step.expect);
+        let line = match &step.action {
+            Action::Read if fresh_connection => format!("Wait for the greeting: {expect}."),
+            Action::Read => format!("Read a reply: {expect}."),
+            Action::Send(t) => format!("Send {}: {expect}.", code(&tpl(t))),
+            Action::Ehlo(t) => format!("Say {}: {expect}.", code(&format!("EHLO {}", tpl(t)))),
+            Action::Helo(t) => format!("Say {}: {expect}.", code(&format!("HELO {}", tpl(t)))),
+            Action::Lhlo(t) => format!("Say {}: {expect}.", code(&format!("LHLO {}", tpl(t)))),
+            Action::StartTls(over) => starttls_words(step, over, &scenario.target, &expect),
+            Action::Auth(a) => {
+                let password = if a
+                    .password
+                    .parts()
+                    .iter()
+                    .all(|p| matches!(p, Part::Var { .. }))
+                    && !a.password.parts().is_empty()
+                {
+                    format!("the password from {}", code(&tpl(&a.password)))
+                } else {
+                    "a password written in the plan (not shown)".to_owned()
+                };
+                format!(
+                    "Log in with {} as {} and {password}: {expect}.",
+                    code(&format!("AUTH {}", a.mechanism)),
+                    code(&tpl(&a.username)),
+                )
+            }
+            Action::MailFrom(e) => format!(
+                "Send {}: {expect}.",
+                code(&envelope("MAIL FROM", &e.address, &e.params))
+            ),
+            Action::RcptTo(e) => format!(
+                "Send {}: {expect}.",
+                code(&envelope("RCPT TO", &e.address, &e.params))
+            ),
+            Action::Data(_) => format!(
+                "Send the message below with {}: after the server's go-ahead (354), {expect}.",
+                code("DATA")
+            ),
+            Action::Rset => format!("Send {}: {expect}.", code("RSET")),
+            Action::Noop => format!("Send {}: {expect}.", code("NOOP")),
+            Action::Quit => format!("Send {}: {expect}.", code("QUIT")),
+            Action::Vrfy(t) => format!("Send {}: {expect}.", code(&format!("VRFY {}", tpl(t)))),
+            Action::Sleep(d) => format!("Wait {}.", crate::transport::human_duration(*d)),
+            Action::ExpectClose => "The server must close the connection.".to_owned(),
+            Action::Connect(spec) => connect_words(spec, &scenario.target),
+        };
+        fresh_connection = matches!(step.action, Action::Connect(_));
+        let _ = writeln!(out, "{n}. {}", redactor.redact(&line));
+        if let Action::Data(t) = &step.action {
+            let body = redactor.redact(&tpl(t));
+            let fence = if body.contains("```") { "~~~~" } else { "```" };
+            let _ = writeln!(out, "\n   {fence}");
+            for l in body.trim_end_matches('\n').lines() {
+                if l.is_empty() {
+                    out.push('\n');
+                } else {
+                    let _ = writeln!(out, "   {l}");
+                }
+            }
+            let _ = writeln!(out, "   {fence}\n");
+        }
+    }
+}
+
+fn starttls_words(
+    step: &crate::scenario::Step,
+    over: &TlsOverride,
+    target: &Target,
+    expect: &str,
+) -> String {
+    let handshake =
+        step.expect.codes.is_empty() || step.expect.codes.iter().any(|c| c.matches(220));
+    if !handshake {
+        return format!(
+            "Send {}: the server must refuse it: {expect}.",
+            code("STARTTLS")
+        );
+    }
+    let o = &target.tls_options;
+    let insecure = over.insecure.unwrap_or(o.insecure);
+    let name = over
+        .server_name
+        .clone()
+        .or_else(|| o.server_name.clone())
+        .unwrap_or_else(|| target.host.clone());
+    let ca = over.ca_file.as_ref().or(o.ca_file.as_ref());
+    let mut s = format!(
+        "Start TLS with {}: {expect}; then the TLS handshake must succeed",
+        code("STARTTLS")
+    );
+    s.push_str(&trust(&insecure, ca, Some(&name)));
+    s.push('.');
+    s
+}
+
+fn connect_words(spec: &ConnectSpec, target: &Target) -> String {
+    let host = spec.host.clone().unwrap_or_else(|| target.host.clone());
+    let port = spec.port.unwrap_or(target.port);
+    let shown = if host.contains(':') {
+        format!("[{host}]:{port}")
+    } else {
+        format!("{host}:{port}")
+    };
+    let tls = match spec.tls.unwrap_or(target.tls) {
+        TlsMode::None => "",
+        TlsMode::Implicit => " with implicit TLS",
+    };
+    format!("Open a new connection to {}{tls}.", code(&shown))
+}
+
+fn envelope(verb: &str, address: &Template, params: &[Template]) -> String {
+    let mut s = format!("{verb}:<{}>", tpl(address));
+    for p in params {
+        s.push(' ');
+        s.push_str(&tpl(p));
+    }
+    s
+}
+
+/// A template as the plan means it: literal text and `${name}` references.
+fn tpl(t: &Template) -> String {
+    t.parts()
+        .iter()
+        .map(|p| match p {
+            Part::Lit(s) => s.clone(),
+            Part::Var { name, .. } => format!("${{{name}}}"),
+        })
+        .collect()
+}
+
+fn codes_words(codes: &[CodePattern]) -> String {
+    let one = |c: &CodePattern| {
+        let s = c.to_string();
+        if s.contains('x') {
+            format!("a {s} code")
+        } else {
+            s
+        }
+    };
+    match codes {
+        [c] => one(c),
+        many => {
+            let items: Vec<String> = many.iter().map(one).collect();
+            let (last, rest) = items
+                .split_last()
+                .map_or((String::new(), &[][..]), |(l, r)| (l.clone(), r));
+            format!("{} or {last}", rest.join(", "))
+        }
+    }
+}
+
+/// An expectation in words: "the server must answer 235 with enhanced status `2.7.0`; the
+/// reply must contain `Authentication successful`".
+pub fn expect_words(e: &Expect) -> String {
+    let mut server = Vec::new();
+    if !e.codes.is_empty() {
+        let mut answer = format!("answer {}", codes_words(&e.codes));
+        if let Some(enh) = &e.enhanced {
+            let _ = write!(answer, " with enhanced status {}", code(&enh.to_string()));
+        }
+        server.push(answer);
+    } else if let Some(enh) = &e.enhanced {
+        server.push(format!(
+            "answer with enhanced status {}",
+            code(&enh.to_string())
+        ));
+    }
+    if !e.capabilities.is_empty() {
+        let items: Vec<String> = e
+            .capabilities
+            .iter()
+            .map(|c| code(&c.to_string()))
+            .collect();
+        server.push(format!("list {}", and_list(&items)));
+    }
+    if !e.lacks.is_empty() {
+        let items: Vec<String> = e.lacks.iter().map(|c| code(&c.to_string())).collect();
+        let verb = if server.is_empty() {
+            "not list"
+        } else {
+            "and must not list"
+        };
+        server.push(format!("{verb} {}", or_list(&items)));
+    }
+    let mut parts = Vec::new();
+    if !server.is_empty() {
+        parts.push(format!("the server must {}", server.join(", ")));
+    }
+    if let Some(re) = &e.matches {
+        parts.push(format!("the reply must match {}", code(re.as_str())));
+    }
+    if let Some(c) = &e.contains {
+        parts.push(format!("the reply must contain {}", code(&tpl(c))));
+    }
+    if let Some(re) = &e.not_matches {
+        parts.push(format!("the reply must not match {}", code(re.as_str())));
+    }
+    for (name, re) in &e.capture {
+        parts.push(format!(
+            "{} is taken from the reply with {}",
+            code(&format!("${{{name}}}")),
+            code(re.as_str())
+        ));
+    }
+    if parts.is_empty() {
+        "any reply is accepted".to_owned()
+    } else {
+        parts.join("; ")
+    }
+}
+
+fn join_with(items: &[String], word: &str) -> String {
+    match items {
+        [] => String::new(),
+        [one] => one.clone(),
+        [rest @ .., last] => format!("{} {word} {last}", rest.join(", ")),
+    }
+}
+
+fn and_list(items: &[String]) -> String {
+    join_with(items, "and")
+}
+
+fn or_list(items: &[String]) -> String {
+    join_with(items, "or")
+}
+
+/// Inline code that survives backticks and line breaks in `s`.
+fn code(s: &str) -> String {
+    let s = s.replace('\n', "\\n").replace('\r', "\\r");
+    let mut longest = 0;
+    let mut run = 0;
+    for c in s.chars() {
+        if c == '`' {
+            run += 1;
+            longest = longest.max(run);
+        } else {
+            run = 0;
+        }
+    }
+    if longest == 0 {
+        return format!("`{s}`");
+    }
+    let fence = "`".repeat(longest + 1);
+    format!("{fence} {s} {fence}")
+}
+
+/// Text with Markdown's active characters escaped.
+fn md(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        if matches!(
+            c,
+            '\\' | '`' | '*' | '_' | '[' | ']' | '<' | '>' | '|' | '#'
+        ) {
+            out.push('\\');
+        }
+        out.push(if c.is_control() { ' ' } else { c });
+    }
+    out
+}
+
+/// GitHub-style heading anchors, with `-1`, `-2` for repeats.
+#[derive(Default)]
+struct Slugs {
+    seen: HashMap<String, usize>,
+}
+
+impl Slugs {
+    fn take(&mut self, heading: &str) -> String {
+        let base: String = heading
+            .to_lowercase()
+            .chars()
+            .filter_map(|c| match c {
+                ' ' => Some('-'),
+                c if c.is_alphanumeric() || c == '-' || c == '_' => Some(c),
+                _ => None,
+            })
+            .collect();
+        let n = self.seen.entry(base.clone()).or_insert(0);
+        let slug = if *n == 0 { base } else { format!("{base}-{n}") };
+        *n += 1;
+        slug
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn env_references() {
+        let refs = env_refs("a: ${env:A:-x y}\nb: ${env:B}\nc: $${env:C}\nd: ${env:A}\n");
+        assert_eq!(
+            refs,
+            vec![
+                EnvRef {
+                    name: "A".into(),
+                    default: Some("x y".into())
+                },
+                EnvRef {
+                    name: "B".into(),
+                    default: None
+                },
+            ]
+        );
+    }
+
+    #[test]
+    fn inline_code_and_escapes() {
+        assert_eq!(code("a`b"), "`` a`b ``");
+        assert_eq!(code("x"), "`x`");
+        assert_eq!(md("a_b *c* <d>"), r"a\_b \*c\* \<d\>");
+    }
+
+    #[test]
+    fn slugs_repeat() {
+        let mut s = Slugs::default();
+        assert_eq!(
+            s.take("AUTH is refused (before TLS)"),
+            "auth-is-refused-before-tls"
+        );
+        assert_eq!(
+            s.take("AUTH is refused (before TLS)"),
+            "auth-is-refused-before-tls-1"
+        );
+    }
+}

@@ -1,0 +1,371 @@
+//! What the probe saw -> the text of a plan that asserts it.
+
+use super::generalize::{line_regex, stable_text};
+use super::session::{Conversation, Exchange, Observation, ProbeOptions, ProbeTls, Purpose, Sent};
+use super::yaml::{Yaml, escape_template, render};
+use crate::protocol::{Capabilities, EnhancedCode, Reply};
+use crate::transport::TlsInfo;
+
+/// How the plan is labelled.
+#[derive(Debug, Clone)]
+pub struct PlanMeta {
+    /// The plan's `name:`.
+    pub name: String,
+    /// The `$schema` of the yaml-language-server comment.
+    pub schema: String,
+    /// The probe command, as a shell line (no secrets: the password is an env var name).
+    pub command: String,
+}
+
+/// TLS facts of one handshake, as plan content.
+///
+/// The format has no TLS assertions yet, so today these are comments only (`expect` is
+/// empty). When `expect: {tls: {...}}` exists, this is the one function to change: return
+/// its keys in `expect` and the callers already merge them into the step's expectation (the
+/// `starttls` step, or the greeting of an implicit-TLS connection).
+pub struct TlsFacts {
+    pub comments: Vec<String>,
+    pub expect: Vec<(String, Yaml)>,
+}
+
+pub fn tls_facts(info: &TlsInfo) -> TlsFacts {
+    let mut comments = vec![format!(
+        "TLS when probed: {}, cipher {}",
+        info.version, info.cipher
+    )];
+    if let Some(c) = &info.cert {
+        comments.push(format!(
+            "certificate when probed: {}; names: {}; issuer: {}; valid until {}",
+            c.subject,
+            c.names.join(", "),
+            c.issuer,
+            c.not_after
+        ));
+    }
+    let mut tls = vec![(
+        "version".to_owned(),
+        Yaml::Flow(vec![Yaml::Str(info.version.clone())]),
+    )];
+    if let Some(c) = &info.cert {
+        let mut cert = Vec::new();
+        if !c.names.is_empty() {
+            let names = c.names.iter().map(|n| Yaml::Str(n.clone())).collect();
+            cert.push(("names_include".to_owned(), Yaml::Flow(names)));
+        }
+        if !c.issuer.is_empty() {
+            let issuer = format!("^{}$", regex::escape(&c.issuer));
+            cert.push(("issuer_matches".to_owned(), Yaml::Str(issuer)));
+        }
+        // Fail well before expiry, but not at once for a certificate that is nearly due.
+        if c.days_left >= 2 {
+            let days = (c.days_left - 1).min(14);
+            cert.push((
+                "valid_for_at_least".to_owned(),
+                Yaml::Raw(format!("{days}d")),
+            ));
+        }
+        if !cert.is_empty() {
+            tls.push(("cert".to_owned(), Yaml::Map(cert)));
+        }
+    }
+    TlsFacts {
+        comments,
+        expect: vec![("tls".to_owned(), Yaml::Map(tls))],
+    }
+}
+
+/// The plan text: the header comments, then the YAML.
+pub fn render_plan(o: &ProbeOptions, obs: &Observation, meta: &PlanMeta) -> String {
+    let mut out = String::new();
+    out.push_str(&format!(
+        "# yaml-language-server: $schema={}\n#\n",
+        one_line(&meta.schema)
+    ));
+    out.push_str(&format!(
+        "# Probed by smtp-plan {} at {}:\n#   {}\n",
+        env!("CARGO_PKG_VERSION"),
+        crate::transport::date::rfc3339(obs.started),
+        one_line(&meta.command)
+    ));
+    out.push_str(
+        "# Each scenario asserts what the server answered then: `smtp-plan run` on this file says\n\
+         # whether it still does. Dates, ids and addresses in replies were left out of the\n\
+         # assertions; the TLS version, certificate names and issuer are asserted, and the\n\
+         # certificate must stay valid for two more weeks (or what it had left).\n",
+    );
+    out.push_str(&render(&plan_yaml(o, obs, meta)));
+    out
+}
+
+fn one_line(s: &str) -> String {
+    s.chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect()
+}
+
+fn plan_yaml(o: &ProbeOptions, obs: &Observation, meta: &PlanMeta) -> Yaml {
+    let mut target = vec![
+        ("host".to_owned(), Yaml::template_literal(&o.host)),
+        ("port".to_owned(), Yaml::int(o.port)),
+    ];
+    if o.tls == ProbeTls::Implicit {
+        target.push(("tls".into(), Yaml::Raw("implicit".into())));
+    }
+    target.push((
+        "timeout".into(),
+        Yaml::Raw(crate::transport::human_duration(o.timeout)),
+    ));
+    if let Some(ca) = &o.ca_file {
+        target.push((
+            "ca_file".into(),
+            Yaml::template_literal(&ca.to_string_lossy()),
+        ));
+    }
+    if o.insecure {
+        target.push(("insecure".into(), Yaml::Raw("true".into())));
+    }
+    if let Some(name) = &o.server_name {
+        target.push(("server_name".into(), Yaml::template_literal(name)));
+    }
+
+    let mut vars = vec![("helo".to_owned(), Yaml::template_literal(&o.ehlo))];
+    if let Some(from) = &o.mail_from {
+        vars.push(("sender".into(), Yaml::template_literal(from)));
+    }
+    if let Some(rcpt) = &o.rcpt {
+        vars.push(("rcpt".into(), Yaml::template_literal(rcpt)));
+    }
+    let mut root = vec![
+        ("name".to_owned(), Yaml::str(meta.name.clone())),
+        ("target".to_owned(), Yaml::Map(target)),
+    ];
+    if let Some(login) = &o.login {
+        vars.push(("user".into(), Yaml::template_literal(&login.user)));
+        // A reference, never the value: the password stays in the environment.
+        vars.push((
+            "password".into(),
+            Yaml::str(format!("${{env:{}}}", login.password_env)),
+        ));
+        root.push(("vars".into(), Yaml::Map(vars)));
+        root.push(("secrets".into(), Yaml::Flow(vec![Yaml::str("password")])));
+    } else {
+        root.push(("vars".into(), Yaml::Map(vars)));
+    }
+    let scenarios = obs
+        .conversations
+        .iter()
+        .map(|c| scenario(c, obs, o.tls == ProbeTls::Implicit))
+        .collect();
+    root.push(("scenarios".into(), Yaml::List(scenarios)));
+    Yaml::Map(root)
+}
+
+fn scenario(c: &Conversation, obs: &Observation, implicit: bool) -> Yaml {
+    let (name, tag) = match c.purpose {
+        Purpose::Capabilities if implicit => (
+            "greeting and capabilities over implicit TLS".to_owned(),
+            "smoke",
+        ),
+        Purpose::Capabilities => ("greeting and capabilities".to_owned(), "smoke"),
+        Purpose::StartTls => ("STARTTLS and the capabilities after it".to_owned(), "tls"),
+        Purpose::AnonymousMail => ("mail without AUTH".to_owned(), "policy"),
+        Purpose::Auth => {
+            let mech = obs
+                .mechanism
+                .as_ref()
+                .map_or_else(|| "PLAIN".to_owned(), ToString::to_string);
+            (format!("AUTH {mech} as the probing user"), "auth")
+        }
+    };
+    let mut steps = Vec::new();
+    let mut after_tls = implicit;
+    for ex in &c.exchanges {
+        let full = asserts_fully(c.purpose, &ex.sent, after_tls);
+        steps.extend(step(ex, full));
+        if ex.sent == Sent::StartTls && ex.tls.is_some() {
+            after_tls = true;
+        }
+    }
+    if c.closed {
+        steps.push(Yaml::Comment(
+            "the server closed the connection here when probed".into(),
+        ));
+        steps.push(Yaml::Raw("expect_close".into()));
+    }
+    Yaml::Map(vec![
+        ("name".into(), Yaml::str(name)),
+        (
+            "tags".into(),
+            Yaml::Flow(vec![Yaml::str("probe"), Yaml::str(tag)]),
+        ),
+        ("steps".into(), Yaml::List(steps)),
+    ])
+}
+
+/// Whether a step is what its scenario is about (all of the reply asserted) or only the way
+/// there (its reply code asserted), so that one change fails the scenario that names it.
+fn asserts_fully(purpose: Purpose, sent: &Sent, after_tls: bool) -> bool {
+    match purpose {
+        Purpose::Capabilities => true,
+        Purpose::StartTls => matches!(sent, Sent::StartTls) || (after_tls && *sent == Sent::Ehlo),
+        Purpose::AnonymousMail => matches!(sent, Sent::MailFrom { .. } | Sent::RcptTo),
+        Purpose::Auth => matches!(sent, Sent::Auth(_) | Sent::MailFrom { .. } | Sent::RcptTo),
+    }
+}
+
+/// The plan step(s) for one exchange: leading comments, then the step mapping.
+fn step(ex: &Exchange, full: bool) -> Vec<Yaml> {
+    let mut out = Vec::new();
+    let mut extra_expect = Vec::new();
+    // TLS facts where the scenario is about them, not on every way there.
+    if let Some(info) = ex.tls.as_ref().filter(|_| full) {
+        let facts = tls_facts(info);
+        out.extend(facts.comments.into_iter().map(Yaml::Comment));
+        extra_expect = facts.expect;
+    }
+    let code = ex.reply.code.value();
+    let (action, default_code): (Option<(&str, Yaml)>, Option<u16>) = match &ex.sent {
+        Sent::Greeting => (None, None),
+        Sent::Ehlo => (Some(("ehlo", Yaml::str("${helo}"))), Some(250)),
+        Sent::StartTls => (Some(("starttls", Yaml::Raw(String::new()))), Some(220)),
+        Sent::Auth(m) => (
+            Some((
+                "auth",
+                Yaml::FlowMap(vec![
+                    ("mechanism".into(), Yaml::str(m.to_string())),
+                    ("username".into(), Yaml::str("${user}")),
+                    ("password".into(), Yaml::str("${password}")),
+                ]),
+            )),
+            Some(235),
+        ),
+        Sent::MailFrom { as_user } => (
+            Some((
+                "mail_from",
+                Yaml::str(if *as_user { "${user}" } else { "${sender}" }),
+            )),
+            Some(250),
+        ),
+        Sent::RcptTo => (Some(("rcpt_to", Yaml::str("${rcpt}"))), Some(250)),
+        Sent::Quit => (Some(("quit", Yaml::Raw(String::new()))), Some(221)),
+    };
+    let mut expect = if full { full_expect(ex) } else { Vec::new() };
+    expect.extend(extra_expect);
+    let mut entries = Vec::new();
+    let bare = action
+        .as_ref()
+        .is_some_and(|(_, v)| *v == Yaml::Raw(String::new()));
+    if let Some((key, value)) = action {
+        entries.push((key.to_owned(), value));
+    }
+    if expect.is_empty() {
+        if default_code != Some(code) {
+            entries.push(("expect".into(), Yaml::int(code)));
+        }
+    } else {
+        let block = expect
+            .iter()
+            .any(|(k, _)| k == "capabilities" || k == "lacks");
+        let e = if block {
+            Yaml::Map(expect)
+        } else {
+            Yaml::FlowMap(expect)
+        };
+        entries.push(("expect".into(), e));
+    }
+    // `- quit` rather than `- quit:` when nothing else is said.
+    out.push(match entries.as_slice() {
+        [(key, _)] if bare => Yaml::Raw(key.clone()),
+        _ => Yaml::Map(entries),
+    });
+    out
+}
+
+/// Every part of the reply worth asserting: code, enhanced code, stable text, capabilities.
+fn full_expect(ex: &Exchange) -> Vec<(String, Yaml)> {
+    let reply = &ex.reply;
+    let mut e = vec![("code".to_owned(), Yaml::int(reply.code.value()))];
+    let first = reply.lines.first().map(String::as_str).unwrap_or_default();
+    let rest = match EnhancedCode::parse_prefix(first) {
+        Some((code, rest)) => {
+            e.push(("enhanced".into(), Yaml::Raw(code.to_string())));
+            rest
+        }
+        None => first,
+    };
+    match ex.sent {
+        Sent::Greeting | Sent::Ehlo => {
+            if let Some(re) = line_regex(rest) {
+                e.push(("matches".into(), Yaml::str(re)));
+            }
+        }
+        _ => {
+            if let Some(text) = stable_text(rest) {
+                e.push(("contains".into(), Yaml::str(escape_template(&text))));
+            }
+        }
+    }
+    if ex.sent == Sent::Ehlo && reply.code.value() == 250 {
+        let (listed, lacks) = capability_lists(reply);
+        if !listed.is_empty() {
+            e.push(("capabilities".into(), Yaml::Flow(listed)));
+        }
+        if !lacks.is_empty() {
+            e.push(("lacks".into(), Yaml::Flow(lacks)));
+        }
+    }
+    e
+}
+
+/// An EHLO keyword the plan format accepts (letters, digits, `-`).
+fn plain_keyword(k: &str) -> bool {
+    k.starts_with(|c: char| c.is_ascii_alphanumeric())
+        && k.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+}
+
+fn plain_param(p: &str) -> bool {
+    !p.is_empty() && p.chars().all(|c| c.is_ascii_graphic() && c != '=')
+}
+
+/// What the EHLO listed (each AUTH mechanism on its own, SIZE with its value) and the
+/// security-relevant things it did not list: STARTTLS, AUTH, AUTH PLAIN, AUTH LOGIN.
+fn capability_lists(reply: &Reply) -> (Vec<Yaml>, Vec<Yaml>) {
+    let caps = Capabilities::parse(reply);
+    let mut listed: Vec<String> = Vec::new();
+    let mut push = |s: String| {
+        if !listed.iter().any(|l| l.eq_ignore_ascii_case(&s)) {
+            listed.push(s);
+        }
+    };
+    for c in caps.iter() {
+        if !plain_keyword(&c.keyword) {
+            continue;
+        }
+        match (c.keyword.as_str(), c.params.as_slice()) {
+            ("AUTH", params) if !params.is_empty() => {
+                for p in params.iter().filter(|p| plain_param(p)) {
+                    push(format!("AUTH {}", p.to_ascii_uppercase()));
+                }
+            }
+            ("SIZE", [size]) if plain_param(size) => push(format!("SIZE {size}")),
+            (k, _) => push(k.to_owned()),
+        }
+    }
+    let mut lacks = Vec::new();
+    if !caps.has("STARTTLS") {
+        lacks.push("STARTTLS".to_owned());
+    }
+    if !caps.has("AUTH") {
+        lacks.push("AUTH".to_owned());
+    } else {
+        for m in ["PLAIN", "LOGIN"] {
+            if !caps.has_param("AUTH", m) {
+                lacks.push(format!("AUTH {m}"));
+            }
+        }
+    }
+    (
+        listed.into_iter().map(Yaml::Str).collect(),
+        lacks.into_iter().map(Yaml::Str).collect(),
+    )
+}

@@ -43,7 +43,10 @@ fn from_utf16le(bytes: &[u8]) -> Option<String> {
             ])
         })
         .collect();
-    bytes.len().is_multiple_of(2).then(|| String::from_utf16(&units).ok())?
+    bytes
+        .len()
+        .is_multiple_of(2)
+        .then(|| String::from_utf16(&units).ok())?
 }
 
 fn u16_at(b: &[u8], at: usize) -> Option<u16> {
@@ -296,11 +299,7 @@ impl NtlmServer {
     /// Check an AUTHENTICATE message. `password_of` maps the user as sent (`user`, or
     /// `DOMAIN\user` when a domain was sent) to the account name and its password. Returns
     /// the account that logged in.
-    pub fn verify(
-        &self,
-        authenticate: &[u8],
-        password_of: &AccountLookup<'_>,
-    ) -> Option<String> {
+    pub fn verify(&self, authenticate: &[u8], password_of: &AccountLookup<'_>) -> Option<String> {
         if authenticate.get(..8) != Some(SIGNATURE.as_slice()) || u32_at(authenticate, 8) != Some(3)
         {
             return None;

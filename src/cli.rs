@@ -11,7 +11,8 @@ use anyhow::{Context as _, bail};
 use clap::{Args, Parser, Subcommand};
 
 use crate::runner::{Partition, RunOptions, Schedule, Selection, TargetOverride, run_plans};
-use crate::scenario::{LoadOptions, Plan, load_plans};
+use crate::scenario::LoadOptions as PlanOptions;
+use crate::scenario::{Plan, load_plans};
 use crate::transport::{ClientCert, TlsVersion};
 
 /// Exit status: 0 all passed, 1 a scenario failed or could not run, 2 nothing was run.
@@ -51,6 +52,8 @@ pub enum Cmd {
         /// Set a variable (repeatable; beats `vars:` in files).
         #[arg(long = "var", value_name = "NAME=VALUE")]
         vars: Vec<String>,
+        #[command(flatten)]
+        secrets: SecretArgs,
     },
     /// Run the built-in reference SMTP server on loopback (Exchange-like replies).
     Serve(ServeArgs),
@@ -82,6 +85,8 @@ pub struct RunArgs {
     /// Set a variable (repeatable; beats `vars:` in files).
     #[arg(long = "var", value_name = "NAME=VALUE")]
     pub vars: Vec<String>,
+    #[command(flatten)]
+    pub secrets: SecretArgs,
     /// Connect every scenario here instead of its target.
     #[arg(long, value_name = "HOST[:PORT]")]
     pub target: Option<String>,
@@ -171,6 +176,17 @@ impl SelectArgs {
     }
 }
 
+/// Variables whose values are secret in every plan.
+#[derive(Debug, Args)]
+pub struct SecretArgs {
+    /// Set a secret variable: like --var, and its value is never printed (repeatable).
+    #[arg(long = "secret", value_name = "NAME=VALUE")]
+    pub secrets: Vec<String>,
+    /// Read secret variables from a file of `NAME=VALUE` lines (`#` comments, blank lines).
+    #[arg(long, value_name = "FILE")]
+    pub secrets_file: Option<PathBuf>,
+}
+
 #[derive(Debug, Args)]
 pub struct ServeArgs {
     /// Plain SMTP with STARTTLS (loopback only).
@@ -227,7 +243,11 @@ fn say(text: &str) {
 pub fn main_entry() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
-        Cmd::Check { paths, vars } => cmd_check(&paths, &vars),
+        Cmd::Check {
+            paths,
+            vars,
+            secrets,
+        } => cmd_check(&paths, &vars, &secrets),
         Cmd::Run(args) => cmd_run(args),
         Cmd::Serve(args) => cmd_serve(args),
         Cmd::List {
@@ -248,8 +268,8 @@ pub fn main_entry() -> ExitCode {
     }
 }
 
-fn load(paths: &[PathBuf], vars: BTreeMap<String, String>) -> Result<Vec<Plan>, Exit> {
-    match load_plans(paths, &LoadOptions { vars }) {
+fn load(paths: &[PathBuf], options: &PlanOptions) -> Result<Vec<Plan>, Exit> {
+    match load_plans(paths, options) {
         Ok(plans) => Ok(plans),
         Err(diags) => {
             let mut err = anstream::stderr();
@@ -259,8 +279,31 @@ fn load(paths: &[PathBuf], vars: BTreeMap<String, String>) -> Result<Vec<Plan>, 
     }
 }
 
-fn cmd_check(paths: &[PathBuf], vars: &[String]) -> anyhow::Result<Exit> {
-    let plans = match load(paths, parse_vars(vars)?) {
+/// `--var`, `--secrets-file` and `--secret` as load options: the file first, then `--var`, then
+/// `--secret` (a later value for the same name wins).
+fn load_options(vars: &[String], secrets: &SecretArgs) -> anyhow::Result<PlanOptions> {
+    let mut options = PlanOptions::default();
+    if let Some(path) = &secrets.secrets_file {
+        for (name, value) in crate::secrets_file::load_secrets_file(path)? {
+            options.secrets.insert(name.clone());
+            options.vars.insert(name, value);
+        }
+    }
+    options.vars.extend(parse_vars(vars)?);
+    for item in &secrets.secrets {
+        let Some((name, value)) = item.split_once('=').filter(|(n, _)| !n.is_empty()) else {
+            bail!(
+                "--secret: expected NAME=VALUE (the argument is not shown: it may hold a secret)"
+            );
+        };
+        options.secrets.insert(name.to_owned());
+        options.vars.insert(name.to_owned(), value.to_owned());
+    }
+    Ok(options)
+}
+
+fn cmd_check(paths: &[PathBuf], vars: &[String], secrets: &SecretArgs) -> anyhow::Result<Exit> {
+    let plans = match load(paths, &load_options(vars, secrets)?) {
         Ok(p) => p,
         Err(exit) => return Ok(exit),
     };
@@ -346,7 +389,11 @@ fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
 
 fn cmd_list(paths: &[PathBuf], vars: &[String], select: &SelectArgs) -> anyhow::Result<Exit> {
     let selection = select.selection()?;
-    let plans = match load(paths, parse_vars(vars)?) {
+    let options = PlanOptions {
+        vars: parse_vars(vars)?,
+        ..PlanOptions::default()
+    };
+    let plans = match load(paths, &options) {
         Ok(p) => selection.apply(p),
         Err(exit) => return Ok(exit),
     };
@@ -377,7 +424,7 @@ fn cmd_list(paths: &[PathBuf], vars: &[String], select: &SelectArgs) -> anyhow::
 }
 
 fn cmd_run(args: RunArgs) -> anyhow::Result<Exit> {
-    let vars = parse_vars(&args.vars)?;
+    let load_opts = load_options(&args.vars, &args.secrets)?;
     let selection = args.select.selection()?;
     let mut options = RunOptions {
         target: args.target.as_deref().map(parse_target).transpose()?,
@@ -407,7 +454,7 @@ fn cmd_run(args: RunArgs) -> anyhow::Result<Exit> {
         }
     }
     let serve_users = parse_users(&args.serve_user, "--serve-user")?;
-    let plans = match load(&args.paths, vars) {
+    let plans = match load(&args.paths, &load_opts) {
         Ok(p) => selection.apply(p),
         Err(exit) => return Ok(exit),
     };

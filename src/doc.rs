@@ -304,20 +304,25 @@ fn render_steps(out: &mut String, scenario: &Scenario, redactor: &Redactor) {
             Action::Lhlo(t) => format!("Say {}: {expect}.", code(&format!("LHLO {}", tpl(t)))),
             Action::StartTls(over) => starttls_words(step, over, &scenario.target, &expect),
             Action::Auth(a) => {
-                let password = if a
-                    .password
-                    .parts()
-                    .iter()
-                    .all(|p| matches!(p, Part::Var { .. }))
-                    && !a.password.parts().is_empty()
+                let (what, t) = match &a.credential {
+                    crate::scenario::Credential::Password(t) => ("password", t),
+                    crate::scenario::Credential::Token(t) => ("token", t),
+                };
+                let secret = if t.parts().iter().all(|p| matches!(p, Part::Var { .. }))
+                    && !t.parts().is_empty()
                 {
-                    format!("the password from {}", code(&tpl(&a.password)))
+                    format!("the {what} from {}", code(&tpl(t)))
                 } else {
-                    "a password written in the plan (not shown)".to_owned()
+                    format!("a {what} written in the plan (not shown)")
+                };
+                let mechanism = match a.mechanism {
+                    crate::scenario::AuthMechanism::Auto => {
+                        "the strongest AUTH mechanism the server offers".to_owned()
+                    }
+                    crate::scenario::AuthMechanism::Named(m) => code(&format!("AUTH {m}")),
                 };
                 format!(
-                    "Log in with {} as {} and {password}: {expect}.",
-                    code(&format!("AUTH {}", a.mechanism)),
+                    "Log in with {mechanism} as {} and {secret}: {expect}.",
                     code(&tpl(&a.username)),
                 )
             }
@@ -421,6 +426,7 @@ fn tpl(t: &Template) -> String {
         .map(|p| match p {
             Part::Lit(s) => s.clone(),
             Part::Var { name, .. } => format!("${{{name}}}"),
+            Part::Func { func, args, .. } => format!("${{{}({})}}", func.name(), args.join(", ")),
         })
         .collect()
 }

@@ -3,9 +3,16 @@
 //! Parsing happens at load time. `${env:..}` is resolved while parsing (through a lookup the
 //! caller gives), so a template holds only literal text and variable references, and a missing
 //! environment variable is a load error at its position.
+//!
+//! `${func(a, b)}` applies a [`Func`] to variables (`${base64(user)}`,
+//! `${base64_decode(challenge)}`, `${base64_plain(user, password)}`); function names and the
+//! number of arguments are checked while parsing, the argument variables by the loader like any
+//! other reference. The runner treats the output of a function applied to a secret as a secret.
 
 use std::collections::BTreeMap;
 use std::fmt;
+
+use crate::protocol::{b64_decode, b64_encode, plain_response};
 
 /// A parsed string with `${var}` references.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -21,6 +28,65 @@ pub enum Part {
         name: String,
         offset: usize,
     },
+    /// `${func(arg, ..)}`: a function of variables, and where it started.
+    Func {
+        func: Func,
+        args: Vec<String>,
+        offset: usize,
+    },
+}
+
+/// A template function.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Func {
+    /// `base64(x)`: x in base64.
+    Base64,
+    /// `base64_decode(x)`: x decoded from base64 (invalid UTF-8 shown as U+FFFD).
+    Base64Decode,
+    /// `base64_plain(user, password)`: the AUTH PLAIN message, `base64(\0user\0password)`.
+    Base64Plain,
+}
+
+impl Func {
+    pub const ALL: [Func; 3] = [Func::Base64, Func::Base64Decode, Func::Base64Plain];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Func::Base64 => "base64",
+            Func::Base64Decode => "base64_decode",
+            Func::Base64Plain => "base64_plain",
+        }
+    }
+
+    fn params(self) -> &'static [&'static str] {
+        match self {
+            Func::Base64 | Func::Base64Decode => &["value"],
+            Func::Base64Plain => &["user", "password"],
+        }
+    }
+
+    fn signature(self) -> String {
+        format!("{}({})", self.name(), self.params().join(", "))
+    }
+
+    fn apply(self, args: &[&str]) -> Result<String, RenderError> {
+        let arg = |i: usize| args.get(i).copied().unwrap_or_default();
+        Ok(match self {
+            Func::Base64 => b64_encode(arg(0).as_bytes()),
+            Func::Base64Decode => match b64_decode(arg(0)) {
+                Some(bytes) => String::from_utf8_lossy(&bytes).into_owned(),
+                None => return Err(RenderError::NotBase64 { func: self.name() }),
+            },
+            Func::Base64Plain => plain_response(arg(0), arg(1)),
+        })
+    }
+}
+
+/// One function application made while rendering: the argument values and the result.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Applied {
+    pub args: Vec<String>,
+    pub output: String,
 }
 
 /// A problem in a template string; `offset` is the byte offset of the `$` that starts it.
@@ -36,6 +102,16 @@ pub struct TemplateError {
 #[error("undefined variable `{name}`")]
 pub struct UndefinedVar {
     pub name: String,
+}
+
+/// Rendering failed: a variable has no value, or a function could not apply.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum RenderError {
+    #[error(transparent)]
+    Undefined(#[from] UndefinedVar),
+    /// The value is not shown: it may be a secret.
+    #[error("`{func}`: the value is not valid base64")]
+    NotBase64 { func: &'static str },
 }
 
 impl Template {
@@ -88,14 +164,20 @@ impl Template {
                         }
                     }
                 } else {
-                    check_name(inner, at, "variable")?;
+                    let part = match inner.split_once('(') {
+                        Some((name, args)) => parse_func(name, args, at)?,
+                        None => {
+                            check_name(inner, at, "variable")?;
+                            Part::Var {
+                                name: inner.to_owned(),
+                                offset: at,
+                            }
+                        }
+                    };
                     if !lit.is_empty() {
                         parts.push(Part::Lit(std::mem::take(&mut lit)));
                     }
-                    parts.push(Part::Var {
-                        name: inner.to_owned(),
-                        offset: at,
-                    });
+                    parts.push(part);
                 }
                 let used = 2 + end + 1;
                 pos = at + used;
@@ -117,28 +199,103 @@ impl Template {
         &self.parts
     }
 
-    /// The variables this template references, with their byte offsets.
+    /// The variables this template references (function arguments too), with the byte
+    /// offsets of their `${`.
     pub fn vars(&self) -> impl Iterator<Item = (&str, usize)> {
-        self.parts.iter().filter_map(|p| match p {
-            Part::Var { name, offset } => Some((name.as_str(), *offset)),
-            Part::Lit(_) => None,
+        self.parts.iter().flat_map(|p| {
+            let refs: Vec<(&str, usize)> = match p {
+                Part::Var { name, offset } => vec![(name.as_str(), *offset)],
+                Part::Func { args, offset, .. } => {
+                    args.iter().map(|a| (a.as_str(), *offset)).collect()
+                }
+                Part::Lit(_) => Vec::new(),
+            };
+            refs
         })
     }
 
-    /// Substitute every `${name}` from `vars`.
-    pub fn render(&self, vars: &BTreeMap<String, String>) -> Result<String, UndefinedVar> {
+    /// Substitute every `${name}` from `vars` and apply every function.
+    pub fn render(&self, vars: &BTreeMap<String, String>) -> Result<String, RenderError> {
+        self.render_traced(vars).map(|(out, _)| out)
+    }
+
+    /// Like [`Template::render`], also returning every function application (so that the
+    /// caller can treat a function of a secret as a secret).
+    pub fn render_traced(
+        &self,
+        vars: &BTreeMap<String, String>,
+    ) -> Result<(String, Vec<Applied>), RenderError> {
+        let lookup = |name: &String| {
+            vars.get(name)
+                .map(String::as_str)
+                .ok_or_else(|| UndefinedVar { name: name.clone() })
+        };
         let mut out = String::new();
+        let mut applied = Vec::new();
         for p in &self.parts {
             match p {
                 Part::Lit(s) => out.push_str(s),
-                Part::Var { name, .. } => match vars.get(name) {
-                    Some(v) => out.push_str(v),
-                    None => return Err(UndefinedVar { name: name.clone() }),
-                },
+                Part::Var { name, .. } => out.push_str(lookup(name)?),
+                Part::Func { func, args, .. } => {
+                    let values = args.iter().map(lookup).collect::<Result<Vec<_>, _>>()?;
+                    let output = func.apply(&values)?;
+                    out.push_str(&output);
+                    applied.push(Applied {
+                        args: values.into_iter().map(str::to_owned).collect(),
+                        output,
+                    });
+                }
             }
         }
-        Ok(out)
+        Ok((out, applied))
     }
+}
+
+/// `name(a, b)` after `${`: `args` is the text after `(`.
+fn parse_func(name: &str, args: &str, offset: usize) -> Result<Part, TemplateError> {
+    let err = |message: String| TemplateError { offset, message };
+    let known = || {
+        Func::ALL
+            .iter()
+            .map(|f| format!("`{}`", f.signature()))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let func = Func::ALL
+        .into_iter()
+        .find(|f| f.name() == name.trim())
+        .ok_or_else(|| {
+            err(format!(
+                "unknown function `{}`: functions are {}",
+                name.trim(),
+                known()
+            ))
+        })?;
+    let Some(args) = args.strip_suffix(')') else {
+        return Err(err(format!(
+            "`{}` needs a closing `)`: write `${{{}}}`",
+            func.name(),
+            func.signature()
+        )));
+    };
+    let args: Vec<String> = if args.trim().is_empty() {
+        Vec::new()
+    } else {
+        args.split(',').map(|a| a.trim().to_owned()).collect()
+    };
+    if args.len() != func.params().len() {
+        return Err(err(format!(
+            "`{}` takes {} argument(s), found {}: write `${{{}}}`",
+            func.name(),
+            func.params().len(),
+            args.len(),
+            func.signature()
+        )));
+    }
+    for a in &args {
+        check_name(a, offset, "variable")?;
+    }
+    Ok(Part::Func { func, args, offset })
 }
 
 impl fmt::Display for Template {
@@ -148,6 +305,9 @@ impl fmt::Display for Template {
             match p {
                 Part::Lit(s) => f.write_str(&s.replace("${", "$${"))?,
                 Part::Var { name, .. } => write!(f, "${{{name}}}")?,
+                Part::Func { func, args, .. } => {
+                    write!(f, "${{{}({})}}", func.name(), args.join(", "))?;
+                }
             }
         }
         Ok(())
@@ -218,8 +378,72 @@ mod tests {
     }
 
     #[test]
+    fn functions_apply_and_are_traced() {
+        let t = Template::parse(
+            "${base64(user)} ${base64_plain(user, pw)}|${base64_decode(c)}",
+            &env,
+        )
+        .unwrap();
+        let (out, applied) = t
+            .render_traced(&vars(&[
+                ("user", "tim"),
+                ("pw", "tanstaaftanstaaf"),
+                ("c", "VXNlcm5hbWU6"),
+            ]))
+            .unwrap();
+        assert_eq!(out, "dGlt AHRpbQB0YW5zdGFhZnRhbnN0YWFm|Username:");
+        assert_eq!(applied.len(), 3);
+        assert_eq!(applied[1].args, vec!["tim", "tanstaaftanstaaf"]);
+        assert_eq!(applied[1].output, "AHRpbQB0YW5zdGFhZnRhbnN0YWFm");
+        assert_eq!(
+            t.vars().collect::<Vec<_>>(),
+            vec![("user", 0), ("user", 16), ("pw", 16), ("c", 42)]
+        );
+        assert_eq!(
+            t.to_string(),
+            "${base64(user)} ${base64_plain(user, pw)}|${base64_decode(c)}"
+        );
+        let bad = Template::parse("${base64_decode(c)}", &env).unwrap();
+        assert!(matches!(
+            bad.render(&vars(&[("c", "not base64!")])),
+            Err(RenderError::NotBase64 { .. })
+        ));
+    }
+
+    #[test]
+    fn function_errors_point_at_the_dollar() {
+        let e = Template::parse("x ${base65(user)}", &env).unwrap_err();
+        assert_eq!(e.offset, 2);
+        assert!(
+            e.message.contains("unknown function `base65`"),
+            "{}",
+            e.message
+        );
+        assert!(
+            e.message.contains("base64_plain(user, password)"),
+            "{}",
+            e.message
+        );
+        let e = Template::parse("${base64(a, b)}", &env).unwrap_err();
+        assert!(
+            e.message.contains("takes 1 argument(s), found 2"),
+            "{}",
+            e.message
+        );
+        let e = Template::parse("${base64(a b)}", &env).unwrap_err();
+        assert!(
+            e.message.contains("not a valid variable name"),
+            "{}",
+            e.message
+        );
+    }
+
+    #[test]
     fn undefined_at_render() {
         let t = Template::parse("${who}", &env).unwrap();
-        assert_eq!(t.render(&BTreeMap::new()).unwrap_err().name, "who");
+        assert_eq!(
+            t.render(&BTreeMap::new()).unwrap_err(),
+            RenderError::Undefined(UndefinedVar { name: "who".into() })
+        );
     }
 }

@@ -103,6 +103,51 @@ fn mx_plan_passes_and_the_message_arrives_intact() {
 
 #[test]
 #[ignore = "needs the real Postfix + Dovecot: run scripts/test"]
+fn auth_plan_logs_in_with_every_dovecot_mechanism() {
+    let pf = postfix();
+    let dir = tempfile::tempdir().unwrap();
+    let junit = dir.path().join("auth.xml");
+    let r = run_plan(
+        "scenarios/postfix/auth.yaml",
+        &["--junit", junit.to_str().unwrap(), "-v"],
+    );
+    r.assert_code(0);
+    assert_eq!(r.last_line(), "11 passed, 0 failed");
+    for mech in ["PLAIN", "LOGIN", "CRAM-MD5", "SCRAM-SHA-1", "SCRAM-SHA-256"] {
+        assert!(
+            r.stdout.contains(&format!("C: AUTH {mech}")),
+            "{mech}: {}",
+            r.stdout
+        );
+    }
+    assert!(
+        r.stdout
+            .contains("* SCRAM-SHA-1: the server signature is valid"),
+        "{}",
+        r.stdout
+    );
+    assert!(
+        r.stdout
+            .contains("* mechanism auto chose AUTH SCRAM-SHA-256"),
+        "{}",
+        r.stdout
+    );
+    assert!(r.stdout.contains("S: 535 5.7.8"), "{}", r.stdout);
+    assert!(
+        r.stdout
+            .contains("C: NOOP the first challenge was Username:"),
+        "{}",
+        r.stdout
+    );
+    let password = std::env::var("SMTP_PLAN_POSTFIX_PASSWORD").unwrap();
+    let xml = std::fs::read_to_string(&junit).unwrap();
+    assert!(!r.stdout.contains(&password) && !xml.contains(&password));
+    assert_valid_junit(&junit);
+    let _ = pf;
+}
+
+#[test]
+#[ignore = "needs the real Postfix + Dovecot: run scripts/test"]
 fn a_broken_expectation_in_a_postfix_plan_fails_the_run() {
     let _pf = postfix();
     let text = std::fs::read_to_string(repo().join("scenarios/postfix/smtp.yaml")).unwrap();
@@ -127,4 +172,32 @@ fn a_broken_expectation_in_a_postfix_plan_fails_the_run() {
         "{}",
         r.stdout
     );
+}
+
+#[test]
+#[ignore = "needs the real Postfix + Dovecot: run scripts/test"]
+fn plaintext_auth_is_refused_on_the_smtp_port_unless_the_step_allows_it() {
+    let _pf = postfix();
+    let dir = tempfile::tempdir().unwrap();
+    // The smtp port offers AUTH before STARTTLS: smtp-plan still sends nothing without TLS.
+    let text = "target: {host: '${env:SMTP_PLAN_POSTFIX_HOST}', port: '${env:SMTP_PLAN_POSTFIX_SMTP_PORT}'}\nvars: {user: '${env:SMTP_PLAN_POSTFIX_USER}', password: '${env:SMTP_PLAN_POSTFIX_PASSWORD}'}\nsecrets: [password]\nscenarios:\n  - name: plaintext\n    steps:\n      - expect: 220\n      - ehlo: client.test\n        expect: {capabilities: [AUTH SCRAM-SHA-256]}\n      - auth: {mechanism: auto, username: '${user}', password: '${password}'}\n";
+    let path = plan(dir.path(), "plaintext.yaml", text);
+    let r = run_plan(path.to_str().unwrap(), &["-v"]);
+    r.assert_code(1);
+    assert!(
+        r.stdout.contains(
+            "refusing to send credentials (AUTH SCRAM-SHA-256) over a connection without TLS"
+        ),
+        "{}",
+        r.stdout
+    );
+    assert!(!r.stdout.contains("C: AUTH"), "{}", r.stdout);
+    // ... unless the step allows it (a negative test): then Dovecot answers as usual.
+    let allowed = text.replace(
+        "password: '${password}'}\n",
+        "password: '${password}'}\n        allow_plaintext: true\n        expect: {code: 235, enhanced: 2.7.0}\n",
+    );
+    let path = plan(dir.path(), "allowed.yaml", &allowed);
+    let r = run_plan(path.to_str().unwrap(), &["-v"]);
+    r.assert_code(0);
 }

@@ -72,7 +72,7 @@ fn builtin_server_probe_passes_then_names_a_changed_config() {
         "password: '${env:PROBE_TEST_PW}'",
         "secrets: [password]",
         "matches: '^localhost Microsoft ESMTP MAIL Service ready at'",
-        "capabilities: [SIZE 37748736, PIPELINING, DSN, ENHANCEDSTATUSCODES, STARTTLS, AUTH LOGIN, AUTH PLAIN, '8BITMIME', SMTPUTF8]",
+        "capabilities: [SIZE 37748736, PIPELINING, DSN, ENHANCEDSTATUSCODES, STARTTLS, AUTH LOGIN, AUTH PLAIN, AUTH CRAM-MD5, AUTH SCRAM-SHA-1, AUTH SCRAM-SHA-256, AUTH XOAUTH2, AUTH OAUTHBEARER, AUTH NTLM, '8BITMIME', SMTPUTF8]",
         "lacks: [STARTTLS]",
         "# TLS when probed: TLSv1.",
         "# certificate when probed: CN=localhost; names: localhost, 127.0.0.1, ::1; issuer: CN=smtp-plan serve CA",

@@ -22,7 +22,7 @@ fn many(n: usize, fail: Option<usize>) -> String {
         let tag = if i % 2 == 0 { "even" } else { "odd" };
         let code = if fail == Some(i) { 251 } else { 250 };
         text.push_str(&format!(
-            "  - name: scenario {i:03}\n    tags: [{tag}, all]\n    steps:\n      - expect: 220\n      - ehlo: c{i}.test\n        expect: {code}\n      - send: 'NOOP ${{password}}'\n      - quit\n"
+            "  - name: scenario {i:03}\n    tags: [{tag}, all]\n    steps:\n      - expect: 220\n      - ehlo: c{i}.test\n        expect: {code}\n      - send: 'NOOP ${{password}}'\n        allow_plaintext: true\n      - quit\n"
         ));
     }
     text
@@ -240,7 +240,7 @@ fn json_transcripts_annotations_and_per_step_junit() {
         .expect("an annotation");
     assert!(
         ann.starts_with(&format!(
-            "::error file={},line=26,col=9,title=many › scenario 002",
+            "::error file={},line=28,col=9,title=many › scenario 002",
             path.display()
         )),
         "{ann}"
@@ -257,7 +257,7 @@ fn json_transcripts_annotations_and_per_step_junit() {
     let sc = &v["suites"][0]["scenarios"][2];
     assert_eq!(sc["status"], "failed");
     assert_eq!(sc["failure"]["step"], 2);
-    assert_eq!(sc["failure"]["line"], 26);
+    assert_eq!(sc["failure"]["line"], 28);
     let steps = sc["steps"].as_array().unwrap();
     assert_eq!(steps.len(), 4);
     assert_eq!(steps[1]["keyword"], "ehlo");
@@ -273,7 +273,7 @@ fn json_transcripts_annotations_and_per_step_junit() {
     let xml = std::fs::read_to_string(&junit).unwrap();
     assert_eq!(xml.matches("<testcase ").count(), 12, "{xml}");
     assert!(
-        xml.contains(r#"<testcase name="2. ehlo (line 26)" classname="many › scenario 002""#),
+        xml.contains(r#"<testcase name="2. ehlo (line 28)" classname="many › scenario 002""#),
         "{xml}"
     );
     assert_eq!(xml.matches("<failure").count(), 1, "{xml}");

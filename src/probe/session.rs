@@ -180,7 +180,7 @@ impl Session {
 
     /// SASL without recording the intermediate 334s; only the final reply is kept.
     async fn auth(&mut self, mechanism: &Mechanism, login: &Login) -> Step {
-        let sent = Sent::Auth(mechanism.clone());
+        let sent = Sent::Auth(*mechanism);
         let raw = |s: String| Command::Raw(s);
         match mechanism {
             Mechanism::Login => {
@@ -408,7 +408,7 @@ pub async fn probe(o: &ProbeOptions) -> Result<Observation, ProbeError> {
     // 4. AUTH with the given login, then mail as that user.
     let mut mechanism = None;
     if let Some(login) = &o.login {
-        let mech = login.mechanism.clone().unwrap_or_else(|| {
+        let mech = login.mechanism.unwrap_or_else(|| {
             if secure_caps.has_param("AUTH", "PLAIN") || !secure_caps.has_param("AUTH", "LOGIN") {
                 Mechanism::Plain
             } else {

@@ -13,4 +13,9 @@ pub use command::{Command, CommandError, parse_command};
 pub use data::{DataDecoder, encode_data};
 pub use enhanced::EnhancedCode;
 pub use reply::{Limits, Reply, ReplyCode, ReplyError, ReplyParser};
-pub use sasl::{Mechanism, b64_decode, b64_encode, plain_response};
+pub use sasl::{
+    Mechanism, NtlmChallenge, NtlmServer, OAuthResponse, SaslError, ScramClient, ScramHash,
+    ScramServer, b64_decode, b64_encode, cram_md5_response, ntlm_authenticate, ntlm_negotiate,
+    oauthbearer_response, parse_ntlm_challenge, parse_oauth, parse_plain, plain_response,
+    random_bytes, xoauth2_response,
+};

@@ -4,18 +4,16 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
+use super::auth::AuthEnd;
 use super::check::{Mismatch, check_reply, describe_expect};
 use super::result::{Failure, Outcome, ScenarioResult, StepResult, StepStatus};
 use super::tls_check::{check_tls, describe_tls, describe_tls_expect, tls_vars};
 use super::transcript::Transcript;
-use crate::protocol::{
-    Capabilities, Command, Limits, Mechanism, Reply, b64_decode, b64_encode, encode_data,
-    plain_response,
-};
-use crate::redact::{Redactor, Secret};
+use crate::protocol::{Capabilities, Command, Limits, Reply, encode_data};
+use crate::redact::Redactor;
 use crate::scenario::{
-    Action, AuthSpec, ConnectSpec, Envelope, Expect, Plan, Scenario, Span, Step, TLS_VARS, Target,
-    TlsMode, TlsOverride,
+    Action, ConnectSpec, Envelope, Expect, Plan, Scenario, Span, Step, TLS_VARS, Target, TlsMode,
+    TlsOverride,
 };
 use crate::template::Template;
 use crate::transport::{ClientCert, Connection, TlsInfo, TlsParams, TlsVersion, TransportError};
@@ -48,7 +46,7 @@ pub struct TargetOverride {
 }
 
 /// How one step ended.
-enum StepEnd {
+pub(super) enum StepEnd {
     Pass,
     /// An expectation did not hold.
     Fail(String, Vec<String>),
@@ -56,17 +54,17 @@ enum StepEnd {
     Error(String, Vec<String>),
 }
 
-struct Run<'a> {
+pub(super) struct Run<'a> {
     plan: &'a Plan,
     scenario: &'a Scenario,
     options: &'a RunOptions,
-    conn: Option<Connection>,
+    pub(super) conn: Option<Connection>,
     /// Host name of the open connection (for SNI and the name check).
-    host: String,
+    pub(super) host: String,
     vars: BTreeMap<String, String>,
-    transcript: Transcript,
+    pub(super) transcript: Transcript,
     last_reply: Option<Reply>,
-    capabilities: Option<Capabilities>,
+    pub(super) capabilities: Option<Capabilities>,
     /// Why the connection is gone, for a step that needs it.
     closed_after: Option<String>,
     /// Variables captured so far (values redacted), in order.
@@ -184,7 +182,7 @@ fn not_run(scenario: &Scenario) -> Vec<StepResult> {
 }
 
 /// `Err` of the helpers below: a reason and detail lines.
-type StepErr = (String, Vec<String>);
+pub(super) type StepErr = (String, Vec<String>);
 
 impl Run<'_> {
     fn timeout(&self) -> Duration {
@@ -210,9 +208,19 @@ impl Run<'_> {
         }
     }
 
-    fn render(&self, t: &Template) -> Result<String, StepErr> {
-        t.render(&self.vars)
-            .map_err(|e| (e.to_string(), Vec::new()))
+    /// Render a template; the output of a function applied to a secret (`${base64(password)}`)
+    /// becomes a secret too, in every output.
+    pub(super) fn render(&mut self, t: &Template) -> Result<String, StepErr> {
+        let (out, applied) = t
+            .render_traced(&self.vars)
+            .map_err(|e| (e.to_string(), Vec::new()))?;
+        for a in applied {
+            let r = &self.transcript.redactor;
+            if a.args.iter().any(|arg| r.redact(arg) != *arg) {
+                self.transcript.redactor.add_secret(&a.output);
+            }
+        }
+        Ok(out)
     }
 
     /// The last reply, as a detail line for errors.
@@ -356,7 +364,7 @@ impl Run<'_> {
         }
     }
 
-    fn conn(&mut self) -> Result<&mut Connection, StepErr> {
+    pub(super) fn conn(&mut self) -> Result<&mut Connection, StepErr> {
         let why = self.closed_after.clone();
         self.conn.as_mut().ok_or_else(|| {
             (
@@ -391,7 +399,7 @@ impl Run<'_> {
         }
     }
 
-    async fn command(&mut self, cmd: &Command) -> Result<Reply, StepErr> {
+    pub(super) async fn command(&mut self, cmd: &Command) -> Result<Reply, StepErr> {
         self.send_raw(&cmd.to_string()).await?;
         self.read().await
     }
@@ -449,7 +457,7 @@ impl Run<'_> {
         StepEnd::Fail(reason, details)
     }
 
-    fn render_names(&self, want: &crate::scenario::TlsExpect) -> Result<Vec<String>, StepErr> {
+    fn render_names(&mut self, want: &crate::scenario::TlsExpect) -> Result<Vec<String>, StepErr> {
         want.names_include.iter().map(|t| self.render(t)).collect()
     }
 
@@ -489,6 +497,12 @@ impl Run<'_> {
             Action::Read => self.read().await?,
             Action::Send(line) => {
                 let line = self.render(line)?;
+                if self.transcript.redactor.redact(&line) != line
+                    && self.plaintext()
+                    && !step.allow_plaintext
+                {
+                    return Ok(self.refuse_plaintext("a line that holds a secret"));
+                }
                 self.command(&Command::Raw(line)).await?
             }
             Action::Ehlo(name) | Action::Lhlo(name) => {
@@ -510,7 +524,10 @@ impl Run<'_> {
                 self.command(&Command::Helo(name)).await?
             }
             Action::StartTls(over) => return self.starttls(over, step).await,
-            Action::Auth(spec) => self.auth(spec).await?,
+            Action::Auth(spec) => match self.auth(spec, step.allow_plaintext).await? {
+                AuthEnd::Reply(reply) => reply,
+                AuthEnd::End(end) => return Ok(end),
+            },
             Action::MailFrom(env) => {
                 let (from, params) = self.envelope(env)?;
                 self.command(&Command::Mail { from, params }).await?
@@ -565,7 +582,7 @@ impl Run<'_> {
         Ok(self.check(&reply, expect))
     }
 
-    fn envelope(&self, env: &Envelope) -> Result<(String, Vec<String>), StepErr> {
+    fn envelope(&mut self, env: &Envelope) -> Result<(String, Vec<String>), StepErr> {
         let address = self.render(&env.address)?;
         let params = env
             .params
@@ -650,76 +667,6 @@ impl Run<'_> {
             "TLS not used: {why} (required: false); going on in plaintext"
         ));
         self.set_tls_vars(None);
-    }
-
-    async fn auth(&mut self, spec: &AuthSpec) -> Result<Reply, StepErr> {
-        let username = self.render(&spec.username)?;
-        let password = Secret::new(self.render(&spec.password)?);
-        // The password is secret whether or not the plan lists it, in every wire form.
-        self.transcript.redactor.add_secret(password.expose());
-        let mech = spec.mechanism.clone();
-        if let Some(caps) = &self.capabilities
-            && !caps.has_param("AUTH", &mech.to_string())
-        {
-            let offered = caps.params("AUTH");
-            self.transcript.info(&format!(
-                "note: the server did not advertise AUTH {mech} (it offers: {}); trying anyway",
-                if offered.is_empty() {
-                    "none".to_owned()
-                } else {
-                    offered.join(" ")
-                }
-            ));
-        }
-        match mech {
-            Mechanism::Plain => {
-                let blob = plain_response(&username, password.expose());
-                self.transcript.redactor.add_exact(blob.clone());
-                let first = self
-                    .command(&Command::Auth {
-                        mechanism: "PLAIN".into(),
-                        initial: Some(blob.clone()),
-                    })
-                    .await?;
-                Ok(first)
-            }
-            Mechanism::Login => {
-                let first = self
-                    .command(&Command::Auth {
-                        mechanism: "LOGIN".into(),
-                        initial: None,
-                    })
-                    .await?;
-                if first.code.value() != 334 {
-                    return Ok(first);
-                }
-                self.note_challenge(&first);
-                let second = self
-                    .command(&Command::Raw(b64_encode(username.as_bytes())))
-                    .await?;
-                if second.code.value() != 334 {
-                    return Ok(second);
-                }
-                self.note_challenge(&second);
-                self.command(&Command::Raw(b64_encode(password.expose().as_bytes())))
-                    .await
-            }
-            Mechanism::Other(name) => Err((
-                format!("AUTH {name} is not supported by this version"),
-                Vec::new(),
-            )),
-        }
-    }
-
-    /// Show what a base64 SASL challenge says (`334 VXNlcm5hbWU6` is `Username:`).
-    fn note_challenge(&mut self, reply: &Reply) {
-        let text = reply.text();
-        if let Some(decoded) = b64_decode(&text).and_then(|b| String::from_utf8(b).ok())
-            && !decoded.is_empty()
-        {
-            self.transcript
-                .info(&format!("challenge decodes to {decoded:?}"));
-        }
     }
 
     async fn expect_close(&mut self) -> Result<StepEnd, StepErr> {

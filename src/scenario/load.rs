@@ -17,8 +17,12 @@ use super::{Diagnostics, Plan, Scenario, Span, TlsMode};
 /// What the command line adds to loading.
 #[derive(Debug, Clone, Default)]
 pub struct LoadOptions {
-    /// `--var NAME=VALUE`, in order; they beat `vars:` in files.
+    /// `--var NAME=VALUE`, in order; they beat `vars:` in files. `--secret` and
+    /// `--secrets-file` values are here too, their names in `secrets`.
     pub vars: BTreeMap<String, String>,
+    /// Names whose values are secret in every plan (`--secret`, `--secrets-file`), whether or
+    /// not a plan lists them in `secrets:`.
+    pub secrets: BTreeSet<String>,
 }
 
 const PLAN_KEYS: &[&str] = &["name", "target", "vars", "secrets", "scenarios"];
@@ -213,8 +217,16 @@ fn load_plan(cx: &mut Cx<'_>, root: &Node, options: &LoadOptions) -> Option<Plan
                 .unwrap_or_default(),
         ),
     };
-    let (vars, broken) = load_vars(cx, get(entries, "vars"), options);
-    let secret_values = load_secrets(cx, get(entries, "secrets"), &vars, &broken);
+    let (vars, broken, deps) = load_vars(cx, get(entries, "vars"), options);
+    let mut secret_values = load_secrets(cx, get(entries, "secrets"), &vars, &broken, &deps);
+    for name in &options.secrets {
+        if let Some(v) = vars.get(name)
+            && !v.is_empty()
+            && !secret_values.contains(v)
+        {
+            secret_values.push(v.clone());
+        }
+    }
     let mut resolver = Resolver::new(&vars);
     // A variable whose value had a problem is still "defined": do not report every use of it.
     resolver.names.extend(broken);
@@ -251,16 +263,18 @@ fn scenarios_help() -> String {
 /// `vars:` resolved in order (a value may use `${env:..}` and earlier variables), then
 /// overridden and extended by `--var`. A file value overridden by `--var` is not evaluated,
 /// so `--var password=..` works even when `${env:SMTP_PASSWORD}` is unset.
-/// Also returns the names whose value had a problem (already reported).
+/// Also returns the names whose value had a problem (already reported), and for each
+/// variable every variable its value was made from (directly or not).
 fn load_vars(
     cx: &mut Cx<'_>,
     node: Option<&Node>,
     options: &LoadOptions,
-) -> (BTreeMap<String, String>, BTreeSet<String>) {
+) -> (BTreeMap<String, String>, BTreeSet<String>, Deps) {
     let mut resolved: BTreeMap<String, String> = options.vars.clone();
     let mut broken = BTreeSet::new();
+    let mut deps = Deps::new();
     let Some(entries) = node.and_then(|n| cx.map(n, "`vars`")) else {
-        return (resolved, broken);
+        return (resolved, broken, deps);
     };
     let mut later: BTreeSet<String> = entries.iter().map(|(k, _)| k.name.clone()).collect();
     for (key, value) in entries {
@@ -307,27 +321,55 @@ fn load_vars(
             captures: false,
         };
         let what = format!("variable `{}`", key.name);
-        if let Some(t) = cx.template_in(value, &what, &scope)
-            && let Ok(v) = t.render(&resolved)
-        {
-            broken.remove(&key.name);
-            resolved.insert(key.name.clone(), v);
+        if let Some(t) = cx.template_in(value, &what, &scope) {
+            let mut from = BTreeSet::new();
+            for (name, _) in t.vars() {
+                from.insert(name.to_owned());
+                from.extend(deps.get(name).into_iter().flatten().cloned());
+            }
+            deps.insert(key.name.clone(), from);
+            match t.render(&resolved) {
+                Ok(v) => {
+                    broken.remove(&key.name);
+                    resolved.insert(key.name.clone(), v);
+                }
+                Err(e) => cx.error(value, format!("{what}: {e}"), None),
+            }
         }
     }
-    (resolved, broken)
+    (resolved, broken, deps)
 }
 
-/// `secrets: [names]`: each must be a variable; their non-empty values are returned.
+/// Variable -> the variables its value was made from.
+type Deps = BTreeMap<String, BTreeSet<String>>;
+
+/// `secrets: [names]`: each must be a variable; their non-empty values are returned, and the
+/// values of every variable made from one of them (`auth_line: "AUTH PLAIN ${base64_plain(
+/// user, password)}"` is as secret as `password`).
 fn load_secrets(
     cx: &mut Cx<'_>,
     node: Option<&Node>,
     vars: &BTreeMap<String, String>,
     broken: &BTreeSet<String>,
+    deps: &Deps,
 ) -> Vec<String> {
     let mut values: Vec<String> = Vec::new();
     let Some(items) = node.and_then(|n| cx.list(n, "`secrets`")) else {
         return values;
     };
+    let names: BTreeSet<String> = items
+        .iter()
+        .filter_map(|i| i.scalar_text(cx.source))
+        .collect();
+    for (var, from) in deps {
+        if from.iter().any(|f| names.contains(f))
+            && let Some(value) = vars.get(var)
+            && !value.is_empty()
+            && !values.contains(value)
+        {
+            values.push(value.clone());
+        }
+    }
     for item in items {
         let Some(name) = cx.text(item, "a secret's name") else {
             continue;

@@ -130,9 +130,10 @@ fn the_contract_example_loads() {
     let Action::Auth(auth) = &s[4].action else {
         panic!("auth")
     };
-    assert_eq!(auth.mechanism, Mechanism::Login);
+    assert_eq!(auth.mechanism, AuthMechanism::Named(Mechanism::Login));
     assert_eq!(auth.username.to_string(), "${user}");
-    assert_eq!(auth.password.to_string(), "${password}");
+    assert_eq!(auth.credential.template().to_string(), "${password}");
+    assert!(!auth.credential.is_token());
     assert_eq!(s[4].expect.codes, vec![CodePattern::exact(235)]);
     assert_eq!(s[4].expect.enhanced.unwrap().to_string(), "2.7.0");
     assert!(
@@ -216,7 +217,7 @@ fn default_expectations() {
     let Action::Auth(auth) = &s[4].action else {
         panic!("auth")
     };
-    assert_eq!(auth.mechanism, Mechanism::Plain);
+    assert_eq!(auth.mechanism, AuthMechanism::Named(Mechanism::Plain));
     let Action::MailFrom(from) = &s[5].action else {
         panic!("mail_from")
     };
@@ -461,7 +462,7 @@ fn value_problems() {
       - expect: []
       - sleep: 10
       - sleep: 10 s
-      - auth: {mechanism: CRAM-MD5, username: u}
+      - auth: {mechanism: DIGEST-MD5, username: u}
       - mail_from: <a@b>
       - mail_from:
 ",
@@ -478,8 +479,8 @@ fn value_problems() {
             "10:17 an empty list of reply codes matches nothing | list at least one code, like `[250, 251]`",
             "11:16 `sleep` needs a unit: `10` is ambiguous | did you mean `10s`?",
             "12:16 invalid duration `10 s` for `sleep` | write a number and a unit: `500ms`, `10s`, `1.5s`, `2m`, `1h`",
-            "13:9 `auth` needs `password`",
-            "13:27 unsupported SASL mechanism `CRAM-MD5` | supported mechanisms: PLAIN, LOGIN",
+            "13:9 `auth` needs `password` (or `token` for XOAUTH2 and OAUTHBEARER)",
+            "13:27 unsupported SASL mechanism `DIGEST-MD5` | supported mechanisms: OAUTHBEARER, XOAUTH2, SCRAM-SHA-256, SCRAM-SHA-1, CRAM-MD5, NTLM, PLAIN, LOGIN, or `auto`",
             "14:20 write the address without `<` `>` | smtp-plan adds them: `mail_from a@b` is sent as `MAIL FROM:<a@b>`",
             "15:9 `mail_from` needs an address | write an address, or `\"\"` for the null sender `<>`",
         ]
@@ -618,6 +619,7 @@ fn vars_may_be_added_only_by_the_command_line() {
         with_steps("      - auth: {mechanism: login, username: '${login}', password: '${pw}'}\n");
     let options = LoadOptions {
         vars: BTreeMap::from([("login".into(), "l".into()), ("pw".into(), "p".into())]),
+        ..LoadOptions::default()
     };
     assert!(load_with(&text, &options).is_ok());
     assert_eq!(problems(&text).len(), 2);

@@ -97,6 +97,9 @@ pub struct Step {
     pub expect_given: bool,
     /// Where the step's list item starts (the `-`'s first key).
     pub span: Span,
+    /// `allow_plaintext: true` (on `auth` and `send` steps): credentials may go over a
+    /// connection without TLS. Otherwise such a step fails before anything is sent.
+    pub allow_plaintext: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -180,10 +183,40 @@ pub struct ConnectSpec {
 
 #[derive(Debug, Clone)]
 pub struct AuthSpec {
-    pub mechanism: Mechanism,
+    pub mechanism: AuthMechanism,
     pub username: Template,
     /// Always treated as a secret by the runner, whether or not it is listed in `secrets:`.
-    pub password: Template,
+    pub credential: Credential,
+    /// `initial_response:`; None = the mechanism's default (see the README's AUTH section).
+    pub initial_response: Option<bool>,
+}
+
+/// `mechanism: NAME` or `mechanism: auto` (the strongest one the last EHLO offered).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AuthMechanism {
+    Auto,
+    Named(Mechanism),
+}
+
+/// The secret an `auth` step logs in with.
+#[derive(Debug, Clone)]
+pub enum Credential {
+    /// `password:` (every mechanism but XOAUTH2 and OAUTHBEARER).
+    Password(Template),
+    /// `token:` — an OAuth 2.0 bearer token (XOAUTH2, OAUTHBEARER).
+    Token(Template),
+}
+
+impl Credential {
+    pub fn template(&self) -> &Template {
+        match self {
+            Credential::Password(t) | Credential::Token(t) => t,
+        }
+    }
+
+    pub fn is_token(&self) -> bool {
+        matches!(self, Credential::Token(_))
+    }
 }
 
 /// `mail_from: ADDR` / `{address, params: [..]}`; `""` is the null sender `<>`.

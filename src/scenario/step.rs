@@ -6,7 +6,9 @@ use std::str::FromStr as _;
 use super::context::{Cx, VarScope, get, list_names};
 use super::diagnostic::did_you_mean;
 use super::expect::{EXPECT_KEYS, LoadedExpect, default_expect, load_expect};
-use super::model::{Action, AuthSpec, ConnectSpec, Envelope, Span, Step, TlsOverride};
+use super::model::{
+    Action, AuthMechanism, AuthSpec, ConnectSpec, Credential, Envelope, Span, Step, TlsOverride,
+};
 use super::node::{Key, Node, Value};
 use super::target::Resolver;
 use crate::protocol::Mechanism;
@@ -52,7 +54,17 @@ const STARTTLS_KEYS: &[&str] = &[
     "min_version",
     "required",
 ];
-const AUTH_KEYS: &[&str] = &["mechanism", "username", "password"];
+const AUTH_KEYS: &[&str] = &[
+    "mechanism",
+    "username",
+    "password",
+    "token",
+    "initial_response",
+];
+/// A step-level key beside the action (not an action itself).
+const ALLOW_PLAINTEXT: &str = "allow_plaintext";
+/// The steps `allow_plaintext` applies to.
+const PLAINTEXT_STEPS: &[&str] = &["auth", "send"];
 const ENVELOPE_KEYS: &[&str] = &["address", "params"];
 
 fn step_keys() -> Vec<&'static str> {
@@ -86,6 +98,7 @@ impl StepLoader<'_, '_> {
                     action,
                     expect_given: false,
                     span,
+                    allow_plaintext: false,
                 });
                 LoadedStep {
                     step,
@@ -140,10 +153,13 @@ impl StepLoader<'_, '_> {
         let keys = step_keys();
         let mut action_entry: Option<&(Key, Node)> = None;
         let mut expect_entry: Option<&(Key, Node)> = None;
+        let mut plaintext_entry: Option<&(Key, Node)> = None;
         for entry in entries {
             let key = &entry.0;
             if key.name == "expect" {
                 expect_entry = Some(entry);
+            } else if key.name == ALLOW_PLAINTEXT {
+                plaintext_entry = Some(entry);
             } else if ACTIONS.contains(&key.name.as_str()) {
                 match action_entry {
                     None => action_entry = Some(entry),
@@ -163,7 +179,9 @@ impl StepLoader<'_, '_> {
                     Some(format!("`{}` belongs under `expect:`", key.name)),
                 );
             } else {
-                cx.unknown_key(key, &keys, "in a step");
+                let mut known = keys.clone();
+                known.push(ALLOW_PLAINTEXT);
+                cx.unknown_key(key, &known, "in a step");
             }
         }
 
@@ -216,6 +234,26 @@ impl StepLoader<'_, '_> {
             }
         }
 
+        let allow_plaintext = match plaintext_entry {
+            None => false,
+            Some((key, value)) => {
+                let action_name = action_entry.map(|(k, _)| k.name.as_str());
+                if !action_name.is_some_and(|a| PLAINTEXT_STEPS.contains(&a)) {
+                    cx.error_key(
+                        key,
+                        format!(
+                            "`{ALLOW_PLAINTEXT}` applies to `auth` and `send` steps only{}",
+                            action_name.map_or_else(String::new, |a| format!(", not `{a}`"))
+                        ),
+                        Some("it lets credentials go over a connection without TLS".into()),
+                    );
+                    false
+                } else {
+                    cx.bool(value, &format!("`{ALLOW_PLAINTEXT}`"))
+                        .unwrap_or(false)
+                }
+            }
+        };
         let action = match action_entry {
             Some((key, value)) => self.load_action(cx, key, value, scope),
             None if expect_entry.is_some() => Some(Action::Read),
@@ -243,6 +281,7 @@ impl StepLoader<'_, '_> {
                 action,
                 expect_given,
                 span,
+                allow_plaintext,
             }
         });
         LoadedStep { step, captures }
@@ -407,6 +446,7 @@ impl StepLoader<'_, '_> {
             );
             return None;
         };
+        let before = cx.diags.len();
         cx.check_keys(entries, AUTH_KEYS, "in `auth`");
         let field = |cx: &mut Cx<'_>, name: &str| {
             let node = get(entries, name);
@@ -415,26 +455,103 @@ impl StepLoader<'_, '_> {
             }
             node
         };
-        let mechanism = field(cx, "mechanism").and_then(|n| {
+        let mechanism_node = field(cx, "mechanism");
+        let mechanism = mechanism_node.and_then(|n| {
             let text = cx.text(n, "`mechanism`")?;
+            if text.eq_ignore_ascii_case("auto") {
+                return Some(AuthMechanism::Auto);
+            }
             match Mechanism::from_str(&text) {
-                Ok(m @ (Mechanism::Plain | Mechanism::Login)) => Some(m),
-                _ => {
+                Ok(m) => Some(AuthMechanism::Named(m)),
+                Err(_) => {
+                    let names: Vec<&str> = Mechanism::ALL.iter().map(|m| m.name()).collect();
                     cx.error(
                         n,
                         format!("unsupported SASL mechanism `{text}`"),
-                        Some("supported mechanisms: PLAIN, LOGIN".into()),
+                        Some(format!(
+                            "supported mechanisms: {}, or `auto`",
+                            names.join(", ")
+                        )),
                     );
                     None
                 }
             }
         });
         let username = field(cx, "username").and_then(|n| cx.template_in(n, "`username`", scope));
-        let password = field(cx, "password").and_then(|n| cx.template_in(n, "`password`", scope));
+        let credential = match (get(entries, "password"), get(entries, "token")) {
+            (Some(_), Some(_)) => {
+                let token_key = entries
+                    .iter()
+                    .find(|(k, _)| k.name == "token")
+                    .map(|(k, _)| k);
+                if let Some(k) = token_key {
+                    cx.error_key(
+                        k,
+                        "`auth` takes `password` or `token`, not both",
+                        Some(
+                            "`token` is for XOAUTH2 and OAUTHBEARER, `password` for the others"
+                                .into(),
+                        ),
+                    );
+                }
+                None
+            }
+            (Some(n), None) => cx
+                .template_in(n, "`password`", scope)
+                .map(Credential::Password),
+            (None, Some(n)) => cx.template_in(n, "`token`", scope).map(Credential::Token),
+            (None, None) => {
+                cx.error_key(
+                    key,
+                    "`auth` needs `password` (or `token` for XOAUTH2 and OAUTHBEARER)",
+                    None,
+                );
+                None
+            }
+        };
+        if let (Some(AuthMechanism::Named(m)), Some(c), Some(n)) =
+            (mechanism, &credential, mechanism_node)
+        {
+            if m.uses_token() && !c.is_token() {
+                cx.error(
+                    n,
+                    format!(
+                        "{m} logs in with an OAuth 2.0 bearer token: give `token:`, not `password:`"
+                    ),
+                    Some(format!(
+                        "write `auth: {{mechanism: {m}, username: .., token: '${{token}}'}}`"
+                    )),
+                );
+            } else if !m.uses_token() && c.is_token() {
+                cx.error(
+                    n,
+                    format!("{m} logs in with a password: give `password:`, not `token:`"),
+                    Some("`token` is for XOAUTH2 and OAUTHBEARER".into()),
+                );
+            }
+        }
+        let initial_response = match get(entries, "initial_response") {
+            None => None,
+            Some(n) => {
+                let b = cx.bool(n, "`initial_response`");
+                if mechanism == Some(AuthMechanism::Named(Mechanism::CramMd5)) {
+                    cx.error(
+                        n,
+                        "CRAM-MD5 starts with the server's challenge: it has no initial response",
+                        Some("remove `initial_response`".into()),
+                    );
+                }
+                b
+            }
+        };
+        if cx.diags.len() != before {
+            return None;
+        }
         Some(AuthSpec {
             mechanism: mechanism?,
             username: username?,
-            password: password?,
+            credential: credential?,
+            initial_response,
         })
     }
 }

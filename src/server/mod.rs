@@ -9,6 +9,7 @@ mod config;
 mod connection;
 mod listener;
 mod maildir;
+mod sasl;
 mod session;
 
 pub use config::{ServerConfig, ServerError};

@@ -3,10 +3,11 @@
 
 use std::net::IpAddr;
 
-use crate::protocol::{Command, CommandError, Reply, ReplyCode, b64_decode, parse_command};
+use crate::protocol::{Command, CommandError, Reply, ReplyCode, parse_command};
 
 use super::ServerConfig;
 use super::maildir::Delivery;
+use super::sasl::{ADVERTISED, Exchange, Sasl, SaslStep};
 
 /// Bad commands tolerated before the server hangs up.
 const MAX_ERRORS: u32 = 10;
@@ -41,13 +42,6 @@ fn answer(code: ReplyCode, text: &str) -> Answer {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
-enum Sasl {
-    Plain,
-    LoginUser,
-    LoginPassword { user: String },
-}
-
 #[derive(Debug)]
 struct Envelope {
     from: String,
@@ -63,7 +57,7 @@ pub(crate) struct Session<'a> {
     helo: Option<String>,
     esmtp: bool,
     user: Option<String>,
-    sasl: Option<Sasl>,
+    sasl: Option<Exchange>,
     envelope: Option<Envelope>,
     errors: u32,
 }
@@ -230,7 +224,9 @@ impl<'a> Session<'a> {
         if !self.tls {
             lines.push("STARTTLS".to_owned());
         }
-        lines.extend(["AUTH LOGIN PLAIN", "8BITMIME", "SMTPUTF8"].map(str::to_owned));
+        let mechanisms: Vec<&str> = ADVERTISED.iter().map(|m| m.name()).collect();
+        lines.push(format!("AUTH {}", mechanisms.join(" ")));
+        lines.extend(["8BITMIME", "SMTPUTF8"].map(str::to_owned));
         Reply::with_lines(ReplyCode::OK, lines)
     }
 
@@ -281,101 +277,59 @@ impl<'a> Session<'a> {
                 "5.5.2 Mail transaction in progress",
             ));
         }
-        let state = match mechanism {
-            "PLAIN" => Sasl::Plain,
-            "LOGIN" => Sasl::LoginUser,
-            _ => {
-                return Err(reply(
-                    ReplyCode::PARAMETER_NOT_IMPLEMENTED,
-                    "5.7.4 Unrecognized authentication type",
-                ));
-            }
+        let Some((state, first)) = self.sasl().start(&mechanism.to_ascii_uppercase()) else {
+            return Err(reply(
+                ReplyCode::PARAMETER_NOT_IMPLEMENTED,
+                "5.7.4 Unrecognized authentication type",
+            ));
         };
-        match initial {
+        Ok(match initial {
             // RFC 4954: "=" is an empty initial response.
-            Some(first) => {
-                let first = if first == "=" { String::new() } else { first };
-                Ok(self.sasl_response(state, &first))
-            }
-            None => Ok(self.challenge(state)),
+            Some(first) => self.sasl_response(state, &first),
+            None => self.sasl_answer(Some(state), first),
+        })
+    }
+
+    fn sasl(&self) -> Sasl<'a> {
+        Sasl {
+            users: &self.config.users,
+            hostname: &self.config.hostname,
         }
     }
 
-    fn challenge(&mut self, state: Sasl) -> Answer {
-        let text = match &state {
-            Sasl::Plain => "",
-            Sasl::LoginUser => "VXNlcm5hbWU6",
-            Sasl::LoginPassword { .. } => "UGFzc3dvcmQ6",
-        };
-        self.sasl = Some(state);
-        answer(ReplyCode::AUTH_CONTINUE, text)
-    }
-
-    fn sasl_response(&mut self, state: Sasl, line: &str) -> Answer {
+    fn sasl_response(&mut self, state: Exchange, line: &str) -> Answer {
         if line.trim() == "*" {
             return self.error(reply(
                 ReplyCode::PARAMETER_SYNTAX_ERROR,
                 "5.0.0 Authentication cancelled",
             ));
         }
-        let decoded = if line.trim().is_empty() {
-            Some(Vec::new())
-        } else {
-            b64_decode(line)
-        };
-        let Some(decoded) = decoded else {
-            return self.error(reply(
+        let (next, step) = self.sasl().respond(state, line);
+        self.sasl_answer(next, step)
+    }
+
+    fn sasl_answer(&mut self, next: Option<Exchange>, step: SaslStep) -> Answer {
+        match step {
+            SaslStep::Challenge(text) => {
+                self.sasl = next;
+                answer(ReplyCode::AUTH_CONTINUE, &text)
+            }
+            SaslStep::Success(user) => {
+                self.user = Some(user);
+                answer(
+                    ReplyCode::AUTH_SUCCESSFUL,
+                    "2.7.0 Authentication successful",
+                )
+            }
+            SaslStep::Failure => self.error(reply(
+                ReplyCode::AUTH_FAILED,
+                "5.7.3 Authentication unsuccessful",
+            )),
+            SaslStep::Malformed => self.error(reply(
                 ReplyCode::PARAMETER_SYNTAX_ERROR,
                 "5.5.2 Cannot Decode response",
-            ));
-        };
-        let text = String::from_utf8(decoded).ok();
-        match state {
-            Sasl::Plain => {
-                let creds = text.as_deref().and_then(|t| {
-                    let mut parts = t.split('\0');
-                    let (authz, user, pass) = (parts.next()?, parts.next()?, parts.next()?);
-                    let ok = parts.next().is_none() && (authz.is_empty() || authz == user);
-                    ok.then(|| (user.to_owned(), pass.to_owned()))
-                });
-                match creds {
-                    Some((user, pass)) => self.check(user, &pass),
-                    None => self.failed(),
-                }
-            }
-            Sasl::LoginUser => match text {
-                Some(user) => self.challenge(Sasl::LoginPassword { user }),
-                None => self.failed(),
-            },
-            Sasl::LoginPassword { user } => match text {
-                Some(pass) => self.check(user, &pass),
-                None => self.failed(),
-            },
+            )),
         }
-    }
-
-    fn check(&mut self, user: String, pass: &str) -> Answer {
-        let known = self
-            .config
-            .users
-            .iter()
-            .any(|(u, p)| *u == user && p == pass);
-        if known {
-            self.user = Some(user);
-            answer(
-                ReplyCode::AUTH_SUCCESSFUL,
-                "2.7.0 Authentication successful",
-            )
-        } else {
-            self.failed()
-        }
-    }
-
-    fn failed(&mut self) -> Answer {
-        self.error(reply(
-            ReplyCode::AUTH_FAILED,
-            "5.7.3 Authentication unsuccessful",
-        ))
     }
 
     /// After the lone `.`: the transaction ends whatever happens next. `None` if there was

@@ -249,7 +249,7 @@ async fn other_commands_and_sasl_edges() {
         "252 2.1.5 Cannot VRFY user"
     );
     assert_eq!(
-        said(&mut c, "AUTH CRAM-MD5").await,
+        said(&mut c, "AUTH DIGEST-MD5").await,
         "504 5.7.4 Unrecognized authentication type"
     );
     cmd(&mut c, "AUTH LOGIN").await;

@@ -1,0 +1,31 @@
+//! SASL mechanisms as pure functions and small state machines, shared by the client (the
+//! runner's `auth` step) and the built-in server. No I/O: bytes in, bytes out.
+
+mod cram_md5;
+mod crypto;
+mod mechanism;
+mod ntlm;
+mod oauth;
+mod plain;
+mod scram;
+
+pub use cram_md5::cram_md5_response;
+pub use crypto::random_bytes;
+pub use mechanism::{Mechanism, b64_decode, b64_encode};
+pub use ntlm::{
+    NtlmChallenge, NtlmServer, ntlm_authenticate, ntlm_negotiate, parse_ntlm_challenge,
+};
+pub use oauth::{OAuthResponse, oauthbearer_response, parse_oauth, xoauth2_response};
+pub use plain::{parse_plain, plain_response};
+pub use scram::{ScramClient, ScramHash, ScramServer};
+
+/// A SASL exchange that cannot go on: the peer sent something malformed or wrong.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct SaslError(pub String);
+
+impl SaslError {
+    pub(crate) fn new(message: impl Into<String>) -> Self {
+        Self(message.into())
+    }
+}

@@ -49,7 +49,12 @@ pub enum Cmd {
         /// Set a variable (repeatable; beats `vars:` in files).
         #[arg(long = "var", value_name = "NAME=VALUE")]
         vars: Vec<String>,
+        /// Read variables from a YAML mapping (repeatable; beats `vars:`, loses to --var).
+        #[arg(long = "vars-file", value_name = "FILE")]
+        vars_files: Vec<PathBuf>,
     },
+    /// Print the JSON Schema of the plan format (schemas/smtp-plan.schema.json).
+    Schema,
     /// Run the built-in reference SMTP server on loopback (Exchange-like replies).
     Serve(ServeArgs),
 }
@@ -65,6 +70,9 @@ pub struct RunArgs {
     /// Set a variable (repeatable; beats `vars:` in files).
     #[arg(long = "var", value_name = "NAME=VALUE")]
     pub vars: Vec<String>,
+    /// Read variables from a YAML mapping (repeatable; beats `vars:`, loses to --var).
+    #[arg(long = "vars-file", value_name = "FILE")]
+    pub vars_files: Vec<PathBuf>,
     /// Connect every scenario here instead of its target.
     #[arg(long, value_name = "HOST[:PORT]")]
     pub target: Option<String>,
@@ -115,7 +123,12 @@ pub struct ServeArgs {
 pub fn main_entry() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
-        Cmd::Check { paths, vars } => cmd_check(&paths, &vars),
+        Cmd::Check {
+            paths,
+            vars,
+            vars_files,
+        } => cmd_check(&paths, &vars, vars_files),
+        Cmd::Schema => cmd_schema(),
         Cmd::Run(args) => cmd_run(args),
         Cmd::Serve(args) => cmd_serve(args),
     };
@@ -129,8 +142,12 @@ pub fn main_entry() -> ExitCode {
     }
 }
 
-fn load(paths: &[PathBuf], vars: BTreeMap<String, String>) -> Result<Vec<Plan>, Exit> {
-    match load_plans(paths, &LoadOptions { vars }) {
+fn load(
+    paths: &[PathBuf],
+    vars: BTreeMap<String, String>,
+    vars_files: Vec<PathBuf>,
+) -> Result<Vec<Plan>, Exit> {
+    match load_plans(paths, &LoadOptions { vars, vars_files }) {
         Ok(plans) => Ok(plans),
         Err(diags) => {
             let mut err = anstream::stderr();
@@ -140,8 +157,15 @@ fn load(paths: &[PathBuf], vars: BTreeMap<String, String>) -> Result<Vec<Plan>, 
     }
 }
 
-fn cmd_check(paths: &[PathBuf], vars: &[String]) -> anyhow::Result<Exit> {
-    let plans = match load(paths, parse_vars(vars)?) {
+fn cmd_schema() -> anyhow::Result<Exit> {
+    let text = serde_json::to_string_pretty(&crate::scenario::plan_schema())
+        .context("could not write the schema")?;
+    println!("{text}");
+    Ok(Exit::Passed)
+}
+
+fn cmd_check(paths: &[PathBuf], vars: &[String], vars_files: Vec<PathBuf>) -> anyhow::Result<Exit> {
+    let plans = match load(paths, parse_vars(vars)?, vars_files) {
         Ok(p) => p,
         Err(exit) => return Ok(exit),
     };
@@ -230,7 +254,7 @@ fn cmd_run(args: RunArgs) -> anyhow::Result<Exit> {
         bail!("--ca-file {}: no such file", ca.display());
     }
     let serve_users = parse_users(&args.serve_user, "--serve-user")?;
-    let plans = match load(&args.paths, vars) {
+    let plans = match load(&args.paths, vars, args.vars_files.clone()) {
         Ok(p) => p,
         Err(exit) => return Ok(exit),
     };

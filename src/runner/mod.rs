@@ -1,5 +1,6 @@
 //! Executes plans: scenario -> steps -> results (plain data, reported afterwards).
 
+mod builtins;
 mod check;
 mod result;
 mod scenario;

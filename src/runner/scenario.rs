@@ -8,13 +8,13 @@ use super::check::{check_reply, describe_expect};
 use super::result::{Failure, Outcome, ScenarioResult, StepResult, StepStatus, SuiteResult};
 use super::transcript::Transcript;
 use crate::protocol::{
-    Capabilities, Command, Limits, Mechanism, Reply, b64_decode, b64_encode, encode_data,
-    plain_response,
+    Capabilities, Command, Limits, Mechanism, MimeAttachment, Reply, b64_decode, b64_encode,
+    build_message, encode_data, plain_response,
 };
 use crate::redact::{Redactor, Secret};
 use crate::scenario::{
-    Action, AuthSpec, ConnectSpec, Envelope, Expect, Plan, Scenario, Span, Step, Target, TlsMode,
-    TlsOverride,
+    Action, AuthSpec, ConnectSpec, DataSpec, Envelope, Expect, Origin, Plan, Scenario, Span,
+    Step, Target, TlsMode, TlsOverride,
 };
 use crate::template::Template;
 use crate::transport::{Connection, TlsInfo, TlsParams, TransportError};
@@ -88,6 +88,8 @@ struct Run<'a> {
     capabilities: Option<Capabilities>,
     /// Why the connection is gone, for a step that needs it.
     closed_after: Option<String>,
+    /// The running step's own `timeout:`, if it has one.
+    step_timeout: Option<Duration>,
 }
 
 pub async fn run_scenario(
@@ -112,12 +114,19 @@ pub async fn run_scenario(
         options,
         conn: None,
         host: String::new(),
-        vars: plan.vars.clone(),
+        vars: plan
+            .vars
+            .iter()
+            .chain(&scenario.vars)
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect(),
         transcript: Transcript::new(Redactor::new(&plan.secret_values)),
         last_reply: None,
         capabilities: None,
         closed_after: None,
+        step_timeout: None,
     };
+    super::builtins::set_scenario_builtins(&mut run.vars, &plan.name, &scenario.name);
     let mut steps = not_run(scenario);
 
     let mut outcome = Outcome::Passed;
@@ -128,7 +137,14 @@ pub async fn run_scenario(
     if !starts_with_connect
         && let Err((reason, details)) = run.connect(&ConnectSpec::default()).await
     {
-        outcome = Outcome::Errored(run.failure(0, "connect", scenario.span, reason, details));
+        outcome = Outcome::Errored(run.failure(
+            0,
+            "connect",
+            scenario.span,
+            None,
+            reason,
+            details,
+        ));
     }
     if outcome.failure().is_none() {
         for (index, (step, result)) in scenario.steps.iter().zip(steps.iter_mut()).enumerate() {
@@ -143,6 +159,7 @@ pub async fn run_scenario(
                         index + 1,
                         step.action.keyword(),
                         step.span,
+                        step.origin.as_ref(),
                         reason,
                         details,
                     ));
@@ -154,6 +171,7 @@ pub async fn run_scenario(
                         index + 1,
                         step.action.keyword(),
                         step.span,
+                        step.origin.as_ref(),
                         reason,
                         details,
                     ));
@@ -199,7 +217,7 @@ type StepErr = (String, Vec<String>);
 
 impl Run<'_> {
     fn timeout(&self) -> Duration {
-        self.scenario.target.timeout
+        self.step_timeout.unwrap_or(self.scenario.target.timeout)
     }
 
     fn failure(
@@ -207,15 +225,18 @@ impl Run<'_> {
         step: usize,
         keyword: &'static str,
         span: Span,
+        origin: Option<&std::sync::Arc<Origin>>,
         reason: String,
         details: Vec<String>,
     ) -> Failure {
         let r = &self.transcript.redactor;
+        let path = origin.map_or(&self.plan.path, |o| &o.path);
         Failure {
             step,
             keyword,
-            location: format!("{}:{}:{}", self.plan.path.display(), span.line, span.col),
+            location: format!("{}:{}:{}", path.display(), span.line, span.col),
             span,
+            origin: origin.cloned(),
             reason: r.redact(&reason),
             details: details.iter().map(|d| r.redact(d)).collect(),
         }
@@ -409,10 +430,70 @@ impl Run<'_> {
         }
     }
 
+    /// Play a step; with `retry:`, play it again (after the interval) while it fails.
     async fn step(&mut self, step: &Step) -> StepEnd {
-        match self.play(step).await {
-            Ok(end) => end,
-            Err((reason, details)) => StepEnd::Error(reason, details),
+        self.step_timeout = step.timeout;
+        let mut attempt = 0u32;
+        loop {
+            super::builtins::set_step_builtins(&mut self.vars);
+            let end = match self.play(step).await {
+                Ok(end) => end,
+                Err((reason, details)) => StepEnd::Error(reason, details),
+            };
+            // An expectation that did not hold is retried; so is a `connect` that could not
+            // connect. Other errors leave the conversation in an unknown state: never retried.
+            let retryable = match &end {
+                StepEnd::Pass => false,
+                StepEnd::Fail(..) => true,
+                StepEnd::Error(..) => matches!(step.action, Action::Connect(_)),
+            };
+            match step.retry {
+                Some(retry) if retryable && attempt < retry.count => {
+                    attempt += 1;
+                    self.transcript.info(&format!(
+                        "retry {attempt}/{} in {}",
+                        retry.count,
+                        crate::transport::human_duration(retry.interval)
+                    ));
+                    tokio::time::sleep(retry.interval).await;
+                }
+                _ => return end,
+            }
+        }
+    }
+
+    /// The text of a `data` step's message.
+    fn message(&self, spec: &DataSpec) -> Result<String, StepErr> {
+        match spec {
+            DataSpec::Text(text) => self.render(text),
+            DataSpec::Mime(mime) => {
+                let headers = mime
+                    .headers
+                    .iter()
+                    .map(|(name, value)| Ok((name.clone(), self.render(value)?)))
+                    .collect::<Result<Vec<_>, StepErr>>()?;
+                let body = match &mime.body {
+                    Some(b) => self.render(b)?,
+                    None => String::new(),
+                };
+                let attachments: Vec<MimeAttachment<'_>> = mime
+                    .attachments
+                    .iter()
+                    .map(|a| MimeAttachment {
+                        name: &a.name,
+                        content_type: &a.content_type,
+                        content: &a.content,
+                    })
+                    .collect();
+                let var = |name: &str| self.vars.get(name).cloned().unwrap_or_default();
+                Ok(build_message(
+                    &headers,
+                    &body,
+                    &attachments,
+                    &var("now"),
+                    &var("message_id"),
+                ))
+            }
         }
     }
 
@@ -452,8 +533,8 @@ impl Run<'_> {
                 let (to, params) = self.envelope(env)?;
                 self.command(&Command::Rcpt { to, params }).await?
             }
-            Action::Data(text) => {
-                let text = self.render(text)?;
+            Action::Data(spec) => {
+                let text = self.message(spec)?;
                 let first = self.command(&Command::Data).await?;
                 if !first.code.is_intermediate() {
                     // DATA itself was refused: that reply is the one to check.

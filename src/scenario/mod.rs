@@ -7,11 +7,17 @@ mod expect;
 mod load;
 #[cfg(test)]
 mod load_tests;
+mod message;
 mod model;
 mod node;
+mod reuse;
+mod schema;
 mod step;
+mod step_options;
 mod target;
+mod vars;
 
 pub use diagnostic::{Diagnostic, Diagnostics};
 pub use load::{LoadOptions, load_plan_str, load_plans};
 pub use model::*;
+pub use schema::plan_schema;

@@ -6,8 +6,10 @@ use std::str::FromStr as _;
 use super::context::{Cx, VarScope, get, list_names};
 use super::diagnostic::did_you_mean;
 use super::expect::{EXPECT_KEYS, LoadedExpect, default_expect, load_expect};
-use super::model::{Action, AuthSpec, ConnectSpec, Envelope, Span, Step, TlsOverride};
+use super::message::load_data_map;
+use super::model::{Action, AuthSpec, ConnectSpec, DataSpec, Envelope, Span, Step, TlsOverride};
 use super::node::{Key, Node, Value};
+use super::step_options::{STEP_OPTIONS, load_step_options};
 use super::target::Resolver;
 use crate::protocol::Mechanism;
 use crate::template::Template;
@@ -32,7 +34,7 @@ pub(crate) const ACTIONS: &[&str] = &[
 ];
 
 /// Steps that may be written as a bare string.
-const BARE: &[&str] = &[
+pub(crate) const BARE: &[&str] = &[
     "quit",
     "rset",
     "noop",
@@ -41,13 +43,26 @@ const BARE: &[&str] = &[
     "connect",
 ];
 /// Steps that read no reply, so `expect` makes no sense on them.
-const NO_REPLY: &[&str] = &["sleep", "expect_close", "connect"];
-const STARTTLS_KEYS: &[&str] = &["expect", "ca_file", "insecure", "server_name"];
-const AUTH_KEYS: &[&str] = &["mechanism", "username", "password"];
-const ENVELOPE_KEYS: &[&str] = &["address", "params"];
+pub(crate) const NO_REPLY: &[&str] = &["sleep", "expect_close", "connect"];
+pub(crate) const STARTTLS_KEYS: &[&str] = &["expect", "ca_file", "insecure", "server_name"];
+pub(crate) const AUTH_KEYS: &[&str] = &["mechanism", "username", "password"];
+pub(crate) const ENVELOPE_KEYS: &[&str] = &["address", "params"];
 
-fn step_keys() -> Vec<&'static str> {
-    ACTIONS.iter().copied().chain(["expect"]).collect()
+/// Every key a step mapping may have: one action, `expect`, the step options (`retry`,
+/// `timeout`), or `use` alone (expanded by `reuse`).
+pub(crate) fn step_keys() -> Vec<&'static str> {
+    ACTIONS
+        .iter()
+        .copied()
+        .chain(["expect"])
+        .chain(STEP_OPTIONS.iter().copied())
+        .chain(["use"])
+        .collect()
+}
+
+/// What a step can be, for "steps are ..." help: the actions, `expect` and `use`.
+fn step_names() -> Vec<&'static str> {
+    ACTIONS.iter().copied().chain(["expect", "use"]).collect()
 }
 
 /// A loaded step (None if it had problems, all reported) and the names its `capture` sets.
@@ -77,6 +92,9 @@ impl StepLoader<'_, '_> {
                     action,
                     expect_given: false,
                     span,
+                    origin: None,
+                    retry: None,
+                    timeout: None,
                 });
                 LoadedStep {
                     step,
@@ -102,7 +120,17 @@ impl StepLoader<'_, '_> {
         if BARE.contains(&name) {
             return bare_action(name);
         }
-        if ACTIONS.contains(&name) || name == "expect" {
+        if STEP_OPTIONS.contains(&name) {
+            cx.error(
+                node,
+                format!("`{name}` is not a step"),
+                Some(format!(
+                    "`{name}:` goes on a step, next to its action: `- noop:` then `  {name}: ..` on the next line"
+                )),
+            );
+            return None;
+        }
+        if ACTIONS.contains(&name) || name == "expect" || name == "use" {
             cx.error(
                 node,
                 format!("step `{name}` needs a value"),
@@ -110,10 +138,10 @@ impl StepLoader<'_, '_> {
             );
             return None;
         }
-        let keys = step_keys();
-        let help = match did_you_mean(name, keys.iter().copied()) {
+        let names = step_names();
+        let help = match did_you_mean(name, names.iter().copied()) {
             Some(close) => format!("did you mean `{close}`?"),
-            None => format!("steps are {}", list_names(&keys)),
+            None => format!("steps are {}", list_names(&names)),
         };
         cx.error(node, format!("unknown step `{name}`"), Some(help));
         None
@@ -131,10 +159,13 @@ impl StepLoader<'_, '_> {
         let keys = step_keys();
         let mut action_entry: Option<&(Key, Node)> = None;
         let mut expect_entry: Option<&(Key, Node)> = None;
+        let mut option_entries: Vec<&(Key, Node)> = Vec::new();
         for entry in entries {
             let key = &entry.0;
             if key.name == "expect" {
                 expect_entry = Some(entry);
+            } else if STEP_OPTIONS.contains(&key.name.as_str()) {
+                option_entries.push(entry);
             } else if ACTIONS.contains(&key.name.as_str()) {
                 match action_entry {
                     None => action_entry = Some(entry),
@@ -215,12 +246,14 @@ impl StepLoader<'_, '_> {
                     cx.error(
                         node,
                         "a step needs an action",
-                        Some(format!("steps are {}", list_names(&keys))),
+                        Some(format!("steps are {}", list_names(&step_names()))),
                     );
                 }
                 None
             }
         };
+        let keyword = action.as_ref().map(Action::keyword);
+        let (retry, timeout) = load_step_options(cx, &option_entries, keyword);
         if cx.diags.len() != before {
             return LoadedStep {
                 step: None,
@@ -234,6 +267,9 @@ impl StepLoader<'_, '_> {
                 action,
                 expect_given,
                 span,
+                origin: None,
+                retry,
+                timeout,
             }
         });
         LoadedStep { step, captures }
@@ -264,7 +300,10 @@ impl StepLoader<'_, '_> {
             "helo" => template(cx).map(Action::Helo),
             "lhlo" => template(cx).map(Action::Lhlo),
             "vrfy" => template(cx).map(Action::Vrfy),
-            "data" => template(cx).map(Action::Data),
+            "data" => match &value.value {
+                Value::Map(entries) => load_data_map(cx, key, entries, scope).map(Action::Data),
+                _ => template(cx).map(|t| Action::Data(DataSpec::Text(t))),
+            },
             "mail_from" | "rcpt_to" => {
                 let envelope = self.load_envelope(cx, key, value, scope)?;
                 Some(if name == "mail_from" {

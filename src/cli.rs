@@ -158,8 +158,8 @@ fn load(
 }
 
 fn cmd_schema() -> anyhow::Result<Exit> {
-    let text = serde_json::to_string_pretty(&crate::scenario::plan_schema())
-        .context("could not write the schema")?;
+    let schema = crate::scenario::plan_schema().map_err(anyhow::Error::msg)?;
+    let text = serde_json::to_string_pretty(&schema).context("could not write the schema")?;
     println!("{text}");
     Ok(Exit::Passed)
 }

@@ -11,6 +11,8 @@ mod message;
 mod model;
 mod node;
 mod reuse;
+#[cfg(test)]
+mod reuse_tests;
 mod schema;
 mod step;
 mod step_options;

@@ -64,10 +64,7 @@ fn the_committed_schema_is_what_the_binary_prints() {
         "{SCHEMA} is out of date: regenerate it with `{REGENERATE}`"
     );
     let v = schema();
-    assert_eq!(
-        v["$schema"],
-        "https://json-schema.org/draft/2020-12/schema"
-    );
+    assert_eq!(v["$schema"], "https://json-schema.org/draft/2020-12/schema");
 }
 
 #[test]
@@ -166,19 +163,52 @@ scenarios:
 fn the_schema_refuses_what_the_loader_refuses() {
     let v = validator();
     for (bad, why) in [
-        ("scenarios: [{name: s, steps: [{ehol: x}]}]", "misspelled step key"),
-        ("scenarios: [{name: s, steps: [bogus]}]", "unknown bare step"),
-        ("scenarios: [{name: s, steps: [{expect: {cod: 250}}]}]", "misspelled expect key"),
-        ("scenarios: [{name: s, steps: [{expect: 250}]}]\ntarget: {prot: 25}", "target key"),
-        ("scenarios: [{name: s, steps: [{sleep: 10}]}]", "duration without unit"),
-        ("scenarios: [{name: s, steps: [{expect: 1000}]}]", "not a reply code"),
-        ("scenarios: [{name: s, steps: [{noop: ~, retry: {count: 0}}]}]", "retry count 0"),
-        ("scenarios: [{name: s, steps: [{data: {fil: x}}]}]", "data key"),
-        ("scenarios: [{name: s, steps: [quit]}]\ngrups: {}", "plan key"),
+        (
+            "scenarios: [{name: s, steps: [{ehol: x}]}]",
+            "misspelled step key",
+        ),
+        (
+            "scenarios: [{name: s, steps: [bogus]}]",
+            "unknown bare step",
+        ),
+        (
+            "scenarios: [{name: s, steps: [{expect: {cod: 250}}]}]",
+            "misspelled expect key",
+        ),
+        (
+            "scenarios: [{name: s, steps: [{expect: 250}]}]\ntarget: {prot: 25}",
+            "target key",
+        ),
+        (
+            "scenarios: [{name: s, steps: [{sleep: 10}]}]",
+            "duration without unit",
+        ),
+        (
+            "scenarios: [{name: s, steps: [{expect: 1000}]}]",
+            "not a reply code",
+        ),
+        (
+            "scenarios: [{name: s, steps: [{noop: ~, retry: {count: 0}}]}]",
+            "retry count 0",
+        ),
+        (
+            "scenarios: [{name: s, steps: [{data: {fil: x}}]}]",
+            "data key",
+        ),
+        (
+            "scenarios: [{name: s, steps: [quit]}]\ngrups: {}",
+            "plan key",
+        ),
         ("scenarios: [{steps: [quit]}]", "scenario without a name"),
-        ("scenarios: [{name: s, skip: true, steps: [quit]}]", "skip without a reason"),
+        (
+            "scenarios: [{name: s, skip: true, steps: [quit]}]",
+            "skip without a reason",
+        ),
     ] {
-        assert!(!errors(&v, bad).is_empty(), "the schema accepts {why}: {bad}");
+        assert!(
+            !errors(&v, bad).is_empty(),
+            "the schema accepts {why}: {bad}"
+        );
         let dir = tempfile::tempdir().unwrap();
         let path = plan(dir.path(), "bad.yaml", bad);
         let r = run(smtp_plan(&["check", path.to_str().unwrap()]));

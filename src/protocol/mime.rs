@@ -16,7 +16,14 @@ pub struct MimeAttachment<'a> {
 
 /// Headers whose value is an address list: written as given (never RFC 2047-encoded whole).
 const ADDRESS_HEADERS: &[&str] = &[
-    "from", "to", "cc", "bcc", "reply-to", "sender", "date", "message-id",
+    "from",
+    "to",
+    "cc",
+    "bcc",
+    "reply-to",
+    "sender",
+    "date",
+    "message-id",
 ];
 
 /// The message as text with CRLF line ends. `headers` are written in order (non-ASCII text
@@ -96,7 +103,10 @@ mod tests {
             "Fri, 1 Jan 2021 00:00:00 +0000",
             "<x@smtp-plan>",
         );
-        assert!(m.contains("Date: Fri, 1 Jan 2021 00:00:00 +0000\r\n"), "{m}");
+        assert!(
+            m.contains("Date: Fri, 1 Jan 2021 00:00:00 +0000\r\n"),
+            "{m}"
+        );
         assert!(m.contains("Message-ID: <x@smtp-plan>\r\n"), "{m}");
         assert!(m.contains("Subject: hi\r\n"), "{m}");
         assert!(m.contains("From: a@b.test\r\n"), "{m}");
@@ -107,7 +117,10 @@ mod tests {
     #[test]
     fn keeps_given_date_and_message_id() {
         let m = build_message(
-            &headers(&[("date", "Mon, 3 Mar 2025 11:06:40 +0000"), ("message-id", "<mine@x>")]),
+            &headers(&[
+                ("date", "Mon, 3 Mar 2025 11:06:40 +0000"),
+                ("message-id", "<mine@x>"),
+            ]),
             "b",
             &[],
             "Fri, 1 Jan 2021 00:00:00 +0000",

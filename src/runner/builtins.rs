@@ -18,7 +18,24 @@ pub(crate) fn uuid_v4() -> String {
         let mixed = nanos ^ (u128::from(COUNTER.fetch_add(1, Ordering::Relaxed)) << 64);
         b = mixed.to_le_bytes();
     }
-    let [b0, b1, b2, b3, b4, b5, b6, b7, b8, b9, b10, b11, b12, b13, b14, b15] = b;
+    let [
+        b0,
+        b1,
+        b2,
+        b3,
+        b4,
+        b5,
+        b6,
+        b7,
+        b8,
+        b9,
+        b10,
+        b11,
+        b12,
+        b13,
+        b14,
+        b15,
+    ] = b;
     let b6 = (b6 & 0x0f) | 0x40; // version 4
     let b8 = (b8 & 0x3f) | 0x80; // variant 10
     format!(

@@ -13,8 +13,8 @@ use crate::protocol::{
 };
 use crate::redact::{Redactor, Secret};
 use crate::scenario::{
-    Action, AuthSpec, ConnectSpec, DataSpec, Envelope, Expect, Origin, Plan, Scenario, Span,
-    Step, Target, TlsMode, TlsOverride,
+    Action, AuthSpec, ConnectSpec, DataSpec, Envelope, Expect, Origin, Plan, Scenario, Span, Step,
+    Target, TlsMode, TlsOverride,
 };
 use crate::template::Template;
 use crate::transport::{Connection, TlsInfo, TlsParams, TransportError};
@@ -137,14 +137,7 @@ pub async fn run_scenario(
     if !starts_with_connect
         && let Err((reason, details)) = run.connect(&ConnectSpec::default()).await
     {
-        outcome = Outcome::Errored(run.failure(
-            0,
-            "connect",
-            scenario.span,
-            None,
-            reason,
-            details,
-        ));
+        outcome = Outcome::Errored(run.failure(0, "connect", scenario.span, None, reason, details));
     }
     if outcome.failure().is_none() {
         for (index, (step, result)) in scenario.steps.iter().zip(steps.iter_mut()).enumerate() {

@@ -235,7 +235,12 @@ fn load_file_str(
         _ => {
             let mut diags = cx.diags;
             diags.sort_by(|a, b| {
-                (a.path != path, &a.path, a.line, a.col).cmp(&(b.path != path, &b.path, b.line, b.col))
+                (a.path != path, &a.path, a.line, a.col).cmp(&(
+                    b.path != path,
+                    &b.path,
+                    b.line,
+                    b.col,
+                ))
             });
             // A group used by several scenarios reports its problems once.
             diags.dedup();
@@ -508,7 +513,13 @@ fn load_scenario(
                 }
                 let mut known = resolver.names.clone();
                 known.extend(BUILTIN_VARS.iter().map(|b| (*b).to_owned()));
-                let mut loader = StepsLoader::new(plan.lib, StepLoader { resolver: &resolver }, known);
+                let mut loader = StepsLoader::new(
+                    plan.lib,
+                    StepLoader {
+                        resolver: &resolver,
+                    },
+                    known,
+                );
                 loader.load_list(cx, items, None);
                 steps = loader.steps;
             }

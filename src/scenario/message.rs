@@ -136,7 +136,10 @@ fn load_message_file(
         cx.error(
             node,
             format!("the message file `{}` is not UTF-8 text", path.display()),
-            Some("encode binary parts (base64) in the file, or attach them with `attachments`".into()),
+            Some(
+                "encode binary parts (base64) in the file, or attach them with `attachments`"
+                    .into(),
+            ),
         );
         return None;
     };
@@ -299,6 +302,9 @@ mod tests {
     #[test]
     fn content_types_from_extensions() {
         assert_eq!(guess_content_type(Path::new("a/b.PDF")), "application/pdf");
-        assert_eq!(guess_content_type(Path::new("x")), "application/octet-stream");
+        assert_eq!(
+            guess_content_type(Path::new("x")),
+            "application/octet-stream"
+        );
     }
 }

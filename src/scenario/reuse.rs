@@ -57,7 +57,12 @@ impl Library {
             .file
             .and_then(|i| self.files.get(i))
             .map_or_else(|| main.path.to_path_buf(), |o| o.path.clone());
-        format!("{}:{}:{}", path.display(), def.key.pos.line, def.key.pos.col)
+        format!(
+            "{}:{}:{}",
+            path.display(),
+            def.key.pos.line,
+            def.key.pos.col
+        )
     }
 }
 
@@ -267,7 +272,9 @@ pub(crate) fn load_groups(
             cx.error_key(
                 key,
                 format!("group `{}` is defined twice", key.name),
-                Some(format!("first defined at {place}; group names must be unique")),
+                Some(format!(
+                    "first defined at {place}; group names must be unique"
+                )),
             );
             continue;
         }
@@ -285,7 +292,10 @@ pub(crate) fn load_groups(
                         key.name,
                         steps.kind()
                     ),
-                    Some(format!("e.g. `{}: [{{expect: 220}}, {{ehlo: client.example.com}}]`", key.name)),
+                    Some(format!(
+                        "e.g. `{}: [{{expect: 220}}, {{ehlo: client.example.com}}]`",
+                        key.name
+                    )),
                 );
                 continue;
             }
@@ -359,7 +369,9 @@ impl<'a, 'r, 'v> StepsLoader<'a, 'r, 'v> {
             captures: true,
         };
         let loader = &self.loader;
-        let loaded = with_cx(main, &self.lib.files, file, |cx| loader.load(cx, item, &scope));
+        let loaded = with_cx(main, &self.lib.files, file, |cx| {
+            loader.load(cx, item, &scope)
+        });
         self.known.extend(loaded.captures);
         if let Some(mut step) = loaded.step {
             step.origin = file.and_then(|i| self.lib.files.get(i)).cloned();

@@ -98,7 +98,10 @@ fn scenario_vars_override_and_use_plan_vars_and_env() {
     );
     let s = &plan.scenarios[0];
     assert_eq!(s.vars["user"], "alice");
-    assert_eq!(s.vars["from"], "alice@mx.example", "in order: the scenario's own `user`");
+    assert_eq!(
+        s.vars["from"], "alice@mx.example",
+        "in order: the scenario's own `user`"
+    );
     assert_eq!(s.vars["p2"], "2525", "a scenario var sees the plan's");
     assert!(!s.vars.contains_key("port"), "only the scenario's own vars");
     assert_eq!(s.target.port, 2525);
@@ -119,7 +122,10 @@ fn a_scenario_var_is_unknown_to_other_scenarios() {
         "scenarios:\n  - name: s\n    vars: {x: 1}\n    steps: [noop]\n  - name: t\n    steps:\n      - send: ${x}\n",
     );
     assert_eq!(p.len(), 1, "{p:?}");
-    assert!(p[0].starts_with("plan.yaml:7:15 undefined variable `x`"), "{p:?}");
+    assert!(
+        p[0].starts_with("plan.yaml:7:15 undefined variable `x`"),
+        "{p:?}"
+    );
 }
 
 #[test]
@@ -207,7 +213,10 @@ fn builtins_are_defined_in_steps_only_and_cannot_be_shadowed() {
 
 #[test]
 fn data_from_a_file_is_a_template_unless_raw() {
-    let d = Dir::new(&[("m/hello.eml", "Subject: hi ${user}\n\n$${literal} ${uuid}\n")]);
+    let d = Dir::new(&[(
+        "m/hello.eml",
+        "Subject: hi ${user}\n\n$${literal} ${uuid}\n",
+    )]);
     let plan = d.load(&one_scenario(
         "",
         "      - data: {file: m/hello.eml}\n      - data: {file: m/hello.eml, raw: true}\n",
@@ -276,8 +285,14 @@ fn structured_data_reads_attachments_at_load_time() {
         "      - data:\n          headers: {'Bad Name': x}\n          attachments:\n            - {file: gone.pdf}\n            - {name: x}\n            - {file: r.pdf, content_type: pdf}\n",
     ));
     let msgs: Vec<&str> = p.iter().map(|s| s.split(" | ").next().unwrap()).collect();
-    assert_eq!(msgs[0], "plan.yaml:7:21 `Bad Name` is not a valid header name");
-    assert!(msgs[1].starts_with("plan.yaml:9:22 the attachment `"), "{p:?}");
+    assert_eq!(
+        msgs[0],
+        "plan.yaml:7:21 `Bad Name` is not a valid header name"
+    );
+    assert!(
+        msgs[1].starts_with("plan.yaml:9:22 the attachment `"),
+        "{p:?}"
+    );
     assert_eq!(msgs[2], "plan.yaml:10:15 an attachment needs `file`");
     assert_eq!(msgs[3], "plan.yaml:11:43 invalid content type `pdf`");
 }
@@ -346,7 +361,10 @@ fn includes_bring_vars_target_groups_and_secrets() {
     let plan = d.load(
         "include: [lib/common.yaml]\nvars: {user: bob}\ntarget: {port: 25}\nscenarios:\n  - name: s\n    steps:\n      - use: greet\n      - quit\n",
     );
-    assert_eq!(plan.vars["user"], "bob", "the plan's vars beat included ones");
+    assert_eq!(
+        plan.vars["user"], "bob",
+        "the plan's vars beat included ones"
+    );
     assert_eq!(plan.vars["host"], "mx.test");
     assert_eq!(plan.secret_values, vec!["s3cret".to_owned()]);
     let s = &plan.scenarios[0];
@@ -366,7 +384,10 @@ fn includes_bring_vars_target_groups_and_secrets() {
 #[test]
 fn include_problems_point_into_the_included_file() {
     let d = Dir::new(&[
-        ("a.yaml", "include: [b.yaml]\nscenarios: []\nvars: {x: '${nope}'}\ngroups:\n  g: [{ehol: x}]\n"),
+        (
+            "a.yaml",
+            "include: [b.yaml]\nscenarios: []\nvars: {x: '${nope}'}\ngroups:\n  g: [{ehol: x}]\n",
+        ),
         ("b.yaml", "include: a.yaml\nsecrets: [pasword]\n"),
         ("c.yaml", "groups: {g: [quit]}\n"),
     ]);

@@ -21,7 +21,12 @@ pub const SCHEMA_ID: &str = "urn:smtp-plan:schema:plan";
 
 /// Each kind of mapping in a plan: its `$defs` name, the loader's keys for it, the keys it
 /// requires, and a description.
-fn mappings() -> Vec<(&'static str, Vec<&'static str>, &'static [&'static str], &'static str)> {
+fn mappings() -> Vec<(
+    &'static str,
+    Vec<&'static str>,
+    &'static [&'static str],
+    &'static str,
+)> {
     vec![
         (
             "plan",
@@ -136,13 +141,17 @@ fn value_schema(place: &str, key: &str) -> Option<Value> {
             "description": "Unique in the file; the JUnit test case name.",
             "type": ["string", "number", "boolean"]
         }),
-        ("scenario", "tags") => json!({"type": "array", "items": {"type": ["string", "number", "boolean"]}}),
+        ("scenario", "tags") => {
+            json!({"type": "array", "items": {"type": ["string", "number", "boolean"]}})
+        }
         ("scenario", "skip") => json!({
             "description": "Do not run this scenario; report it as skipped with this reason.",
             "type": "string", "minLength": 1
         }),
         ("scenario", "steps") => json!({"type": "array", "minItems": 1, "items": refer("step")}),
-        ("target" | "connect", "host") => string("Host name or IP address (IPv6 without brackets, or as \"[::1]\")."),
+        ("target" | "connect", "host") => {
+            string("Host name or IP address (IPv6 without brackets, or as \"[::1]\").")
+        }
         ("target" | "connect", "port") => json!({
             "anyOf": [{"type": "integer", "minimum": 1, "maximum": 65535}, refer("template")]
         }),
@@ -154,14 +163,20 @@ fn value_schema(place: &str, key: &str) -> Option<Value> {
             "description": "How long to wait for each reply.",
             "anyOf": [refer("duration"), refer("template")]
         }),
-        ("target" | "starttls", "ca_file") => string("An extra trust anchor (PEM), relative to the plan file."),
+        ("target" | "starttls", "ca_file") => {
+            string("An extra trust anchor (PEM), relative to the plan file.")
+        }
         ("target" | "starttls", "insecure") => json!({
             "description": "Do not verify the server certificate.",
             "anyOf": [{"type": "boolean"}, refer("template")]
         }),
-        ("target" | "starttls", "server_name") => string("The name for SNI and the certificate check; default: the host."),
+        ("target" | "starttls", "server_name") => {
+            string("The name for SNI and the certificate check; default: the host.")
+        }
         ("starttls", "expect") | ("step", "expect") => refer("expect"),
-        ("step", "send") => string("A raw line, sent with CRLF; any reply is accepted unless `expect` says otherwise."),
+        ("step", "send") => string(
+            "A raw line, sent with CRLF; any reply is accepted unless `expect` says otherwise.",
+        ),
         ("step", "ehlo" | "helo" | "lhlo") => string("The client name; expects 250."),
         ("step", "vrfy") => string("VRFY argument; any reply."),
         ("step", "starttls") => json!({
@@ -195,9 +210,15 @@ fn value_schema(place: &str, key: &str) -> Option<Value> {
         ("auth", "mechanism") => json!({"type": "string", "examples": ["PLAIN", "LOGIN"]}),
         ("auth", "username" | "password") => string("May use ${..} variables."),
         ("envelope", "address") => string("Without angle brackets."),
-        ("envelope", "params") => json!({"type": "array", "items": {"type": ["string", "number", "boolean"]}}),
-        ("data", "file") => string("A message file (headers and body), relative to this file; `${..}` substituted unless `raw`."),
-        ("data", "raw") => json!({"description": "Send the file as it is, without `${..}` substitution.", "type": "boolean"}),
+        ("envelope", "params") => {
+            json!({"type": "array", "items": {"type": ["string", "number", "boolean"]}})
+        }
+        ("data", "file") => string(
+            "A message file (headers and body), relative to this file; `${..}` substituted unless `raw`.",
+        ),
+        ("data", "raw") => {
+            json!({"description": "Send the file as it is, without `${..}` substitution.", "type": "boolean"})
+        }
         ("data", "headers") => json!({
             "type": "object",
             "propertyNames": {"pattern": "^[!-9;-~]+$"},
@@ -217,7 +238,9 @@ fn value_schema(place: &str, key: &str) -> Option<Value> {
             "type": "string",
             "pattern": "^\\s*[245xX]\\.([0-9]{1,3}|[xX])\\.([0-9]{1,3}|[xX])\\s*$"
         }),
-        ("expect_map", "matches" | "not_matches") => string("A regex (Rust syntax) over the reply text."),
+        ("expect_map", "matches" | "not_matches") => {
+            string("A regex (Rust syntax) over the reply text.")
+        }
         ("expect_map", "contains") => string("Text the reply must contain."),
         ("expect_map", "capabilities" | "lacks") => json!({
             "description": "EHLO keywords (`AUTH LOGIN` = AUTH lists LOGIN).",
@@ -313,7 +336,6 @@ pub fn plan_schema() -> Result<Value, String> {
         "$defs": defs,
     }))
 }
-
 
 #[cfg(test)]
 #[allow(clippy::unwrap_used, clippy::indexing_slicing)]

@@ -138,7 +138,9 @@ pub(crate) fn command_line_vars(
             problems.push(no_position(
                 Path::new("--var"),
                 format!("`--var {name}=..`: `{name}` is a built-in variable"),
-                Some(format!("smtp-plan sets `${{{name}}}` itself; choose another name")),
+                Some(format!(
+                    "smtp-plan sets `${{{name}}}` itself; choose another name"
+                )),
             ));
         }
         vars.insert(name.clone(), value.clone());

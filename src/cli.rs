@@ -54,7 +54,12 @@ pub enum Cmd {
         vars: Vec<String>,
         #[command(flatten)]
         secrets: SecretArgs,
+        /// Read variables from a YAML mapping (repeatable; beats `vars:`, loses to --var).
+        #[arg(long = "vars-file", value_name = "FILE")]
+        vars_files: Vec<PathBuf>,
     },
+    /// Print the JSON Schema of the plan format (schemas/smtp-plan.schema.json).
+    Schema,
     /// Run the built-in reference SMTP server on loopback (Exchange-like replies).
     Serve(ServeArgs),
     /// List suites, scenarios and tags (after --tag / --filter / --partition); no network.
@@ -87,6 +92,9 @@ pub struct RunArgs {
     pub vars: Vec<String>,
     #[command(flatten)]
     pub secrets: SecretArgs,
+    /// Read variables from a YAML mapping (repeatable; beats `vars:`, loses to --var).
+    #[arg(long = "vars-file", value_name = "FILE")]
+    pub vars_files: Vec<PathBuf>,
     /// Connect every scenario here instead of its target.
     #[arg(long, value_name = "HOST[:PORT]")]
     pub target: Option<String>,
@@ -247,7 +255,9 @@ pub fn main_entry() -> ExitCode {
             paths,
             vars,
             secrets,
-        } => cmd_check(&paths, &vars, &secrets),
+            vars_files,
+        } => cmd_check(&paths, &vars, &vars_files, &secrets),
+        Cmd::Schema => cmd_schema(),
         Cmd::Run(args) => cmd_run(args),
         Cmd::Serve(args) => cmd_serve(args),
         Cmd::List {
@@ -279,10 +289,24 @@ fn load(paths: &[PathBuf], options: &PlanOptions) -> Result<Vec<Plan>, Exit> {
     }
 }
 
+fn cmd_schema() -> anyhow::Result<Exit> {
+    let schema = crate::scenario::plan_schema().map_err(anyhow::Error::msg)?;
+    let text = serde_json::to_string_pretty(&schema).context("could not write the schema")?;
+    println!("{text}");
+    Ok(Exit::Passed)
+}
+
 /// `--var`, `--secrets-file` and `--secret` as load options: the file first, then `--var`, then
 /// `--secret` (a later value for the same name wins).
-fn load_options(vars: &[String], secrets: &SecretArgs) -> anyhow::Result<PlanOptions> {
-    let mut options = PlanOptions::default();
+fn load_options(
+    vars: &[String],
+    vars_files: &[PathBuf],
+    secrets: &SecretArgs,
+) -> anyhow::Result<PlanOptions> {
+    let mut options = PlanOptions {
+        vars_files: vars_files.to_vec(),
+        ..PlanOptions::default()
+    };
     if let Some(path) = &secrets.secrets_file {
         for (name, value) in crate::secrets_file::load_secrets_file(path)? {
             options.secrets.insert(name.clone());
@@ -302,8 +326,13 @@ fn load_options(vars: &[String], secrets: &SecretArgs) -> anyhow::Result<PlanOpt
     Ok(options)
 }
 
-fn cmd_check(paths: &[PathBuf], vars: &[String], secrets: &SecretArgs) -> anyhow::Result<Exit> {
-    let plans = match load(paths, &load_options(vars, secrets)?) {
+fn cmd_check(
+    paths: &[PathBuf],
+    vars: &[String],
+    vars_files: &[PathBuf],
+    secrets: &SecretArgs,
+) -> anyhow::Result<Exit> {
+    let plans = match load(paths, &load_options(vars, vars_files, secrets)?) {
         Ok(p) => p,
         Err(exit) => return Ok(exit),
     };
@@ -424,7 +453,7 @@ fn cmd_list(paths: &[PathBuf], vars: &[String], select: &SelectArgs) -> anyhow::
 }
 
 fn cmd_run(args: RunArgs) -> anyhow::Result<Exit> {
-    let load_opts = load_options(&args.vars, &args.secrets)?;
+    let load_opts = load_options(&args.vars, &args.vars_files, &args.secrets)?;
     let selection = args.select.selection()?;
     let mut options = RunOptions {
         target: args.target.as_deref().map(parse_target).transpose()?,

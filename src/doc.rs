@@ -348,8 +348,8 @@ fn render_steps(out: &mut String, scenario: &Scenario, redactor: &Redactor) {
         };
         fresh_connection = matches!(step.action, Action::Connect(_));
         let _ = writeln!(out, "{n}. {}", redactor.redact(&line));
-        if let Action::Data(t) = &step.action {
-            let body = redactor.redact(&tpl(t));
+        if let Action::Data(spec) = &step.action {
+            let body = redactor.redact(&data_text(spec));
             let fence = if body.contains("```") { "~~~~" } else { "```" };
             let _ = writeln!(out, "\n   {fence}");
             for l in body.trim_end_matches('\n').lines() {
@@ -417,6 +417,29 @@ fn envelope(verb: &str, address: &Template, params: &[Template]) -> String {
         s.push_str(&tpl(p));
     }
     s
+}
+
+/// The message of a `data` step as the plan writes it: the text, or a structured message's
+/// headers, body and attachment names.
+fn data_text(spec: &crate::scenario::DataSpec) -> String {
+    match spec {
+        crate::scenario::DataSpec::Text(t) => tpl(t),
+        crate::scenario::DataSpec::Mime(m) => {
+            let mut text: String = m
+                .headers
+                .iter()
+                .map(|(name, value)| format!("{name}: {}\n", tpl(value)))
+                .collect();
+            text.push('\n');
+            if let Some(body) = &m.body {
+                text.push_str(&tpl(body));
+            }
+            for a in &m.attachments {
+                text.push_str(&format!("\n[attachment {} ({})]\n", a.name, a.content_type));
+            }
+            text
+        }
+    }
 }
 
 /// A template as the plan means it: literal text and `${name}` references.

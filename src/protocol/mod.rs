@@ -5,6 +5,7 @@ mod capability;
 mod command;
 mod data;
 mod enhanced;
+mod mime;
 mod reply;
 mod sasl;
 
@@ -12,6 +13,7 @@ pub use capability::{Capabilities, Capability};
 pub use command::{Command, CommandError, parse_command};
 pub use data::{DataDecoder, encode_data};
 pub use enhanced::EnhancedCode;
+pub use mime::{MimeAttachment, build_message};
 pub use reply::{Limits, Reply, ReplyCode, ReplyError, ReplyParser};
 pub use sasl::{
     Mechanism, NtlmChallenge, NtlmServer, OAuthResponse, SaslError, ScramClient, ScramHash,

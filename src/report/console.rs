@@ -54,7 +54,12 @@ pub fn render_scenario(plan: &Plan, result: &ScenarioResult, verbose: bool, colo
             paint(dim, &format!("--> {}", f.step_label()), color)
         );
         if f.span.line > 0
-            && let Some(src) = plan.source.lines().nth((f.span.line - 1) as usize)
+            && let Some(src) = f
+                .origin
+                .as_ref()
+                .map_or(&*plan.source, |o| &*o.source)
+                .lines()
+                .nth((f.span.line - 1) as usize)
         {
             let num = f.span.line.to_string();
             let pad = " ".repeat(num.len());

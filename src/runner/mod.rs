@@ -1,6 +1,7 @@
 //! Executes plans: scenario -> steps -> results (plain data, reported afterwards).
 
 mod auth;
+mod builtins;
 mod check;
 mod result;
 mod scenario;

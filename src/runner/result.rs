@@ -1,8 +1,9 @@
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::Duration;
 
 use super::TranscriptLine;
-use crate::scenario::Span;
+use crate::scenario::{Origin, Span};
 
 /// One plan file's results (one JUnit test suite).
 #[derive(Debug, Clone)]
@@ -71,6 +72,8 @@ pub struct Failure {
     /// `file:line:col` of the step (or of the scenario for step 0).
     pub location: String,
     pub span: Span,
+    /// The file `span` points into when it is not the plan file (a step of an included group).
+    pub origin: Option<Arc<Origin>>,
     /// One line: what went wrong.
     pub reason: String,
     /// Further lines: expected, got, the reply, the last reply before a drop.

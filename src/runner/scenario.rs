@@ -9,11 +9,13 @@ use super::check::{Mismatch, check_reply, describe_expect};
 use super::result::{Failure, Outcome, ScenarioResult, StepResult, StepStatus};
 use super::tls_check::{check_tls, describe_tls, describe_tls_expect, tls_vars};
 use super::transcript::Transcript;
-use crate::protocol::{Capabilities, Command, Limits, Reply, encode_data};
+use crate::protocol::{
+    Capabilities, Command, Limits, MimeAttachment, Reply, build_message, encode_data,
+};
 use crate::redact::Redactor;
 use crate::scenario::{
-    Action, ConnectSpec, Envelope, Expect, Plan, Scenario, Span, Step, TLS_VARS, Target, TlsMode,
-    TlsOverride,
+    Action, ConnectSpec, DataSpec, Envelope, Expect, Origin, Plan, Scenario, Span, Step, TLS_VARS,
+    Target, TlsMode, TlsOverride,
 };
 use crate::template::Template;
 use crate::transport::{ClientCert, Connection, TlsInfo, TlsParams, TlsVersion, TransportError};
@@ -69,6 +71,8 @@ pub(super) struct Run<'a> {
     closed_after: Option<String>,
     /// Variables captured so far (values redacted), in order.
     captures: Vec<(String, String)>,
+    /// The running step's own `timeout:`, if it has one.
+    step_timeout: Option<Duration>,
 }
 
 pub async fn run_scenario(
@@ -94,13 +98,20 @@ pub async fn run_scenario(
         options,
         conn: None,
         host: String::new(),
-        vars: plan.vars.clone(),
+        vars: plan
+            .vars
+            .iter()
+            .chain(&scenario.vars)
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect(),
         transcript: Transcript::new(Redactor::new(&plan.secret_values)),
         last_reply: None,
         capabilities: None,
         closed_after: None,
         captures: Vec::new(),
+        step_timeout: None,
     };
+    super::builtins::set_scenario_builtins(&mut run.vars, &plan.name, &scenario.name);
     let mut steps = not_run(scenario);
 
     let mut outcome = Outcome::Passed;
@@ -111,7 +122,7 @@ pub async fn run_scenario(
     if !starts_with_connect
         && let Err((reason, details)) = run.connect(&ConnectSpec::default()).await
     {
-        outcome = Outcome::Errored(run.failure(0, "connect", scenario.span, reason, details));
+        outcome = Outcome::Errored(run.failure(0, "connect", scenario.span, None, reason, details));
     }
     if outcome.failure().is_none() {
         for (index, (step, result)) in scenario.steps.iter().zip(steps.iter_mut()).enumerate() {
@@ -128,6 +139,7 @@ pub async fn run_scenario(
                         index + 1,
                         step.action.keyword(),
                         step.span,
+                        step.origin.as_ref(),
                         reason,
                         details,
                     ));
@@ -139,6 +151,7 @@ pub async fn run_scenario(
                         index + 1,
                         step.action.keyword(),
                         step.span,
+                        step.origin.as_ref(),
                         reason,
                         details,
                     ));
@@ -186,7 +199,7 @@ pub(super) type StepErr = (String, Vec<String>);
 
 impl Run<'_> {
     fn timeout(&self) -> Duration {
-        self.scenario.target.timeout
+        self.step_timeout.unwrap_or(self.scenario.target.timeout)
     }
 
     fn failure(
@@ -194,15 +207,18 @@ impl Run<'_> {
         step: usize,
         keyword: &'static str,
         span: Span,
+        origin: Option<&std::sync::Arc<Origin>>,
         reason: String,
         details: Vec<String>,
     ) -> Failure {
         let r = &self.transcript.redactor;
+        let path = origin.map_or(&self.plan.path, |o| &o.path);
         Failure {
             step,
             keyword,
-            location: format!("{}:{}:{}", self.plan.path.display(), span.line, span.col),
+            location: format!("{}:{}:{}", path.display(), span.line, span.col),
             span,
+            origin: origin.cloned(),
             reason: r.redact(&reason),
             details: details.iter().map(|d| r.redact(d)).collect(),
         }
@@ -484,10 +500,70 @@ impl Run<'_> {
         StepEnd::Fail(first.0.clone(), details)
     }
 
+    /// Play a step; with `retry:`, play it again (after the interval) while it fails.
     async fn step(&mut self, step: &Step) -> StepEnd {
-        match self.play(step).await {
-            Ok(end) => end,
-            Err((reason, details)) => StepEnd::Error(reason, details),
+        self.step_timeout = step.timeout;
+        let mut attempt = 0u32;
+        loop {
+            super::builtins::set_step_builtins(&mut self.vars);
+            let end = match self.play(step).await {
+                Ok(end) => end,
+                Err((reason, details)) => StepEnd::Error(reason, details),
+            };
+            // An expectation that did not hold is retried; so is a `connect` that could not
+            // connect. Other errors leave the conversation in an unknown state: never retried.
+            let retryable = match &end {
+                StepEnd::Pass => false,
+                StepEnd::Fail(..) => true,
+                StepEnd::Error(..) => matches!(step.action, Action::Connect(_)),
+            };
+            match step.retry {
+                Some(retry) if retryable && attempt < retry.count => {
+                    attempt += 1;
+                    self.transcript.info(&format!(
+                        "retry {attempt}/{} in {}",
+                        retry.count,
+                        crate::transport::human_duration(retry.interval)
+                    ));
+                    tokio::time::sleep(retry.interval).await;
+                }
+                _ => return end,
+            }
+        }
+    }
+
+    /// The text of a `data` step's message.
+    fn message(&mut self, spec: &DataSpec) -> Result<String, StepErr> {
+        match spec {
+            DataSpec::Text(text) => self.render(text),
+            DataSpec::Mime(mime) => {
+                let headers = mime
+                    .headers
+                    .iter()
+                    .map(|(name, value)| Ok((name.clone(), self.render(value)?)))
+                    .collect::<Result<Vec<_>, StepErr>>()?;
+                let body = match &mime.body {
+                    Some(b) => self.render(b)?,
+                    None => String::new(),
+                };
+                let attachments: Vec<MimeAttachment<'_>> = mime
+                    .attachments
+                    .iter()
+                    .map(|a| MimeAttachment {
+                        name: &a.name,
+                        content_type: &a.content_type,
+                        content: &a.content,
+                    })
+                    .collect();
+                let var = |name: &str| self.vars.get(name).cloned().unwrap_or_default();
+                Ok(build_message(
+                    &headers,
+                    &body,
+                    &attachments,
+                    &var("now"),
+                    &var("message_id"),
+                ))
+            }
         }
     }
 
@@ -536,8 +612,8 @@ impl Run<'_> {
                 let (to, params) = self.envelope(env)?;
                 self.command(&Command::Rcpt { to, params }).await?
             }
-            Action::Data(text) => {
-                let text = self.render(text)?;
+            Action::Data(spec) => {
+                let text = self.message(spec)?;
                 let first = self.command(&Command::Data).await?;
                 if !first.code.is_intermediate() {
                     // DATA itself was refused: that reply is the one to check.

@@ -255,6 +255,10 @@ impl<'a> Cx<'a> {
                 format!(
                     "`{name}` is defined further down in `vars:`; variables are resolved in order, so move it up"
                 )
+            } else if super::model::BUILTIN_VARS.contains(&name) {
+                format!(
+                    "`{name}` is a built-in variable, set when the scenario runs: steps can use it, `vars:` and `target:` cannot"
+                )
             } else if let Some(close) = did_you_mean(name, scope.known.iter().map(String::as_str)) {
                 format!("did you mean `{close}`?")
             } else if scope.captures {

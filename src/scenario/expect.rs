@@ -77,6 +77,17 @@ pub(crate) fn load_expect(cx: &mut Cx<'_>, node: &Node, scope: &VarScope<'_>) ->
                 );
                 continue;
             }
+            if super::model::BUILTIN_VARS.contains(&name.name.as_str()) {
+                cx.error_key(
+                    name,
+                    format!("`{}` is a built-in variable", name.name),
+                    Some(format!(
+                        "smtp-plan sets `${{{}}}` itself; capture into another name",
+                        name.name
+                    )),
+                );
+                continue;
+            }
             captures.push(name.name.clone());
             if let Some(re) = load_regex(cx, pattern, "a `capture` pattern") {
                 expect.capture.push((name.name.clone(), re));

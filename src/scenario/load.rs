@@ -5,33 +5,46 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use super::context::{Cx, EnvLookup, VarScope, get};
+use super::context::{Cx, EnvLookup, get};
 use super::diagnostic::{Diagnostic, did_you_mean};
-use super::expect::valid_var_name;
+use super::model::BUILTIN_VARS;
 use super::node::{MAX_FILE_BYTES, Node, Value, parse_yaml};
+use super::reuse::{Library, StepsLoader, load_groups, load_includes, with_cx};
 use super::step::StepLoader;
 use super::target::{PartialTarget, Resolver};
-use super::tls_expect::TlsState;
-use super::{Diagnostics, Plan, Scenario, Span, TlsMode};
+use super::vars::{Vars, command_line_vars, load_vars};
+use super::{Diagnostics, Plan, Scenario, Span};
 
 /// What the command line adds to loading.
 #[derive(Debug, Clone, Default)]
 pub struct LoadOptions {
-    /// `--var NAME=VALUE`, in order; they beat `vars:` in files. `--secret` and
-    /// `--secrets-file` values are here too, their names in `secrets`.
+    /// `--var NAME=VALUE`, in order; they beat `vars:` in files and `--vars-file`.
     pub vars: BTreeMap<String, String>,
+    /// `--vars-file FILE`s (YAML mappings of names to values), in order; a later one wins.
+    /// They beat `vars:` in files.
+    pub vars_files: Vec<PathBuf>,
     /// Names whose values are secret in every plan (`--secret`, `--secrets-file`), whether or
-    /// not a plan lists them in `secrets:`.
+    /// not a plan lists them in `secrets:`. Their values are in `vars`.
     pub secrets: BTreeSet<String>,
 }
 
-const PLAN_KEYS: &[&str] = &["name", "target", "vars", "secrets", "scenarios"];
-const SCENARIO_KEYS: &[&str] = &["name", "tags", "target", "steps"];
+pub(crate) const PLAN_KEYS: &[&str] = &[
+    "name",
+    "include",
+    "target",
+    "vars",
+    "secrets",
+    "groups",
+    "scenarios",
+];
+pub(crate) const SCENARIO_KEYS: &[&str] = &["name", "tags", "skip", "target", "vars", "steps"];
 /// Directories nested deeper than this are not searched (and symlinked ones never are).
 const MAX_DIR_DEPTH: usize = 32;
 
 /// Load every plan under `paths` (files, or directories searched recursively for *.yaml and
 /// *.yml, sorted). All problems of all files are collected; no plan is returned if any exists.
+/// A file found in a directory that another plan of the run includes is shared definitions,
+/// not a plan: it is loaded only where it is included.
 pub fn load_plans(paths: &[PathBuf], options: &LoadOptions) -> Result<Vec<Plan>, Diagnostics> {
     let env = |name: &str| std::env::var(name).ok();
     load_plans_with_env(paths, options, &env)
@@ -42,10 +55,23 @@ pub fn load_plans(paths: &[PathBuf], options: &LoadOptions) -> Result<Vec<Plan>,
 pub fn load_plans_with_env(
     paths: &[PathBuf],
     options: &LoadOptions,
-    env: &dyn Fn(&str) -> Option<String>,
+    env: EnvLookup<'_>,
 ) -> Result<Vec<Plan>, Diagnostics> {
-    let mut plans = Vec::new();
     let mut problems = Vec::new();
+    let cli = match command_line_vars(options, env) {
+        Ok(vars) => vars,
+        Err(d) => {
+            problems.extend(d);
+            options.vars.clone()
+        }
+    };
+    let options = LoadOptions {
+        vars: cli,
+        vars_files: Vec::new(),
+        secrets: options.secrets.clone(),
+    };
+    // (file, found by a directory search, its result, the files it includes)
+    let mut loaded = Vec::new();
     for path in paths {
         let files = match find_plan_files(path) {
             Ok(files) => files,
@@ -54,25 +80,47 @@ pub fn load_plans_with_env(
                 continue;
             }
         };
+        let searched = path.is_dir();
         for file in files {
             match read_plan_file(&file) {
-                Ok(text) => match load_str(&file, &text, options, env) {
-                    Ok(plan) => plans.push(plan),
-                    Err(diags) => problems.extend(diags),
-                },
+                Ok(text) => {
+                    let (result, included) = load_file_str(&file, &text, &options, env);
+                    loaded.push((file, searched, result, included));
+                }
                 Err(d) => problems.push(d),
             }
         }
     }
-    if problems.is_empty() {
+    let included: Vec<&PathBuf> = loaded.iter().flat_map(|l| &l.3).collect();
+    let mut plans = Vec::new();
+    for (file, searched, result, _) in &loaded {
+        if *searched
+            && let Ok(canonical) = std::fs::canonicalize(file)
+            && included.contains(&&canonical)
+        {
+            continue;
+        }
+        match result {
+            Ok(plan) => plans.push(plan.clone()),
+            Err(diags) => problems.extend(diags.iter().cloned()),
+        }
+    }
+    // A problem in an included file is found by every plan that includes it: report it once.
+    let mut unique: Vec<Diagnostic> = Vec::with_capacity(problems.len());
+    for d in problems {
+        if !unique.contains(&d) {
+            unique.push(d);
+        }
+    }
+    if unique.is_empty() {
         Ok(plans)
     } else {
-        Err(Diagnostics(problems))
+        Err(Diagnostics(unique))
     }
 }
 
 /// Load one plan from text already in memory (`path` names it in diagnostics and is the base
-/// for relative `ca_file`s); `${env:..}` reads the process environment.
+/// for relative paths); `${env:..}` reads the process environment.
 pub fn load_plan_str(path: &Path, text: &str, options: &LoadOptions) -> Result<Plan, Diagnostics> {
     let env = |name: &str| std::env::var(name).ok();
     load_str(path, text, options, &env).map_err(Diagnostics)
@@ -161,33 +209,68 @@ fn read_plan_file(path: &Path) -> Result<String, Diagnostic> {
 }
 
 /// Load one plan from its text. `path` names it in diagnostics and is the base for relative
-/// paths (`ca_file`); `env` looks up `${env:..}`. Problems come back sorted by position.
+/// paths (`ca_file`, `include`, `data: {file}`); `env` looks up `${env:..}`. Problems come
+/// back sorted by file (the plan first) and position.
 pub(crate) fn load_str(
     path: &Path,
     text: &str,
     options: &LoadOptions,
     env: EnvLookup<'_>,
 ) -> Result<Plan, Vec<Diagnostic>> {
+    load_file_str(path, text, options, env).0
+}
+
+/// [`load_str`], and the canonical paths of the files the plan includes.
+fn load_file_str(
+    path: &Path,
+    text: &str,
+    options: &LoadOptions,
+    env: EnvLookup<'_>,
+) -> (Result<Plan, Vec<Diagnostic>>, Vec<PathBuf>) {
     let mut cx = Cx::new(path, text, env);
+    let cli = match command_line_vars(options, env) {
+        Ok(vars) => vars,
+        Err(d) => {
+            cx.diags.extend(d);
+            options.vars.clone()
+        }
+    };
+    let mut included = Vec::new();
     let plan = match parse_yaml(text) {
-        Ok(root) => load_plan(&mut cx, &root, options),
+        Ok(root) => load_plan(&mut cx, &root, &cli, &options.secrets, &mut included),
         Err(e) => {
             let width = 1;
             cx.error_at(e.line, e.col, width, e.message, None);
             None
         }
     };
-    match plan {
+    let result = match plan {
         Some(plan) if cx.diags.is_empty() => Ok(plan),
         _ => {
             let mut diags = cx.diags;
-            diags.sort_by_key(|d| (d.line, d.col));
+            diags.sort_by(|a, b| {
+                (a.path != path, &a.path, a.line, a.col).cmp(&(
+                    b.path != path,
+                    &b.path,
+                    b.line,
+                    b.col,
+                ))
+            });
+            // A group used by several scenarios reports its problems once.
+            diags.dedup();
             Err(diags)
         }
-    }
+    };
+    (result, included)
 }
 
-fn load_plan(cx: &mut Cx<'_>, root: &Node, options: &LoadOptions) -> Option<Plan> {
+fn load_plan(
+    cx: &mut Cx<'_>,
+    root: &Node,
+    cli: &BTreeMap<String, String>,
+    cli_secrets: &BTreeSet<String>,
+    included: &mut Vec<PathBuf>,
+) -> Option<Plan> {
     let entries = match &root.value {
         Value::Map(entries) => entries,
         Value::Null => {
@@ -217,24 +300,28 @@ fn load_plan(cx: &mut Cx<'_>, root: &Node, options: &LoadOptions) -> Option<Plan
                 .unwrap_or_default(),
         ),
     };
-    let (vars, broken, deps) = load_vars(cx, get(entries, "vars"), options);
-    let mut secret_values = load_secrets(cx, get(entries, "secrets"), &vars, &broken, &deps);
-    for name in &options.secrets {
-        if let Some(v) = vars.get(name)
-            && !v.is_empty()
-            && !secret_values.contains(v)
-        {
-            secret_values.push(v.clone());
-        }
-    }
-    let mut resolver = Resolver::new(&vars);
+    let mut lib = Library::default();
+    let mut stack: Vec<PathBuf> = std::fs::canonicalize(cx.path).into_iter().collect();
+    load_includes(cx, get(entries, "include"), cli, &mut lib, &mut stack);
+    included.clone_from(&lib.included);
+    let vars = load_vars(cx, get(entries, "vars"), cli, &lib.vars);
+    let mut resolver = Resolver::new(&vars.values);
     // A variable whose value had a problem is still "defined": do not report every use of it.
-    resolver.names.extend(broken);
+    resolver.names.extend(vars.broken.iter().cloned());
     let plan_target = get(entries, "target")
         .map(|n| resolver.target(cx, n, "in `target`"))
-        .unwrap_or_default();
+        .unwrap_or_default()
+        .or(&lib.target);
+    load_groups(cx, get(entries, "groups"), None, &mut lib);
+    let loaded = ScenarioContext {
+        lib: &lib,
+        cli,
+        vars: &vars,
+        plan_target: &plan_target,
+    };
+    let mut scenario_names = BTreeSet::new();
     let scenarios = match get(entries, "scenarios") {
-        Some(node) => load_scenarios(cx, node, &resolver, &plan_target),
+        Some(node) => load_scenarios(cx, node, &loaded, &mut scenario_names),
         None => {
             cx.error_at(
                 1,
@@ -246,11 +333,60 @@ fn load_plan(cx: &mut Cx<'_>, root: &Node, options: &LoadOptions) -> Option<Plan
             Vec::new()
         }
     };
+    // `secrets:` may name a variable of the plan, of an included file or of any scenario.
+    let mut values_of: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for (k, v) in vars
+        .values
+        .iter()
+        .chain(scenarios.iter().flat_map(|s| &s.vars))
+    {
+        values_of.entry(k.clone()).or_default().push(v.clone());
+    }
+    let mut defined: BTreeSet<String> = vars.broken.clone();
+    defined.extend(scenario_names);
+    let secrets = Secrets {
+        values_of: &values_of,
+        defined: &defined,
+    };
+    let mut secret_values = Vec::new();
+    // `--secret` / `--secrets-file` names are secret whatever the plan says.
+    let mut secret_names: BTreeSet<String> = cli_secrets.clone();
+    if let Some(items) = get(entries, "secrets").and_then(|n| cx.list(n, "`secrets`")) {
+        for item in items {
+            secret_names.extend(secrets.check(cx, item, &mut secret_values));
+        }
+    }
+    for (file, item) in &lib.secrets {
+        let name = with_cx(cx, &lib.files, Some(*file), |fcx| {
+            secrets.check(fcx, item, &mut secret_values)
+        });
+        secret_names.extend(name);
+    }
+    // The values of those names, and of every variable made from one of them
+    // (`auth_line: "AUTH PLAIN ${base64_plain(user, password)}"` is as secret as `password`).
+    let mut push = |value: Option<&String>| {
+        if let Some(v) = value
+            && !v.is_empty()
+            && !secret_values.contains(v)
+        {
+            secret_values.push(v.clone());
+        }
+    };
+    for name in cli_secrets {
+        for found in values_of.get(name).into_iter().flatten() {
+            push(Some(found));
+        }
+    }
+    for (var, from) in &vars.deps {
+        if from.iter().any(|f| secret_names.contains(f)) {
+            push(vars.values.get(var));
+        }
+    }
     Some(Plan {
         path: cx.path.to_path_buf(),
         source: Arc::from(cx.source),
         name: name?,
-        vars,
+        vars: vars.values,
         secret_values,
         scenarios,
     })
@@ -260,129 +396,39 @@ fn scenarios_help() -> String {
     "a plan lists its scenarios: `scenarios: [{name: .., steps: [..]}]`".into()
 }
 
-/// `vars:` resolved in order (a value may use `${env:..}` and earlier variables), then
-/// overridden and extended by `--var`. A file value overridden by `--var` is not evaluated,
-/// so `--var password=..` works even when `${env:SMTP_PASSWORD}` is unset.
-/// Also returns the names whose value had a problem (already reported), and for each
-/// variable every variable its value was made from (directly or not).
-fn load_vars(
-    cx: &mut Cx<'_>,
-    node: Option<&Node>,
-    options: &LoadOptions,
-) -> (BTreeMap<String, String>, BTreeSet<String>, Deps) {
-    let mut resolved: BTreeMap<String, String> = options.vars.clone();
-    let mut broken = BTreeSet::new();
-    let mut deps = Deps::new();
-    let Some(entries) = node.and_then(|n| cx.map(n, "`vars`")) else {
-        return (resolved, broken, deps);
-    };
-    let mut later: BTreeSet<String> = entries.iter().map(|(k, _)| k.name.clone()).collect();
-    for (key, value) in entries {
-        later.remove(&key.name);
-        if !valid_var_name(&key.name) {
-            cx.error_key(
-                key,
-                format!("`{}` is not a valid variable name", key.name),
-                Some("use letters, digits, `_`, `.` and `-`".into()),
-            );
-            continue;
-        }
-        if options.vars.contains_key(&key.name) {
-            continue;
-        }
-        broken.insert(key.name.clone());
-        match &value.value {
-            Value::Null => {
-                cx.error(
-                    value,
-                    format!("variable `{}` has no value", key.name),
-                    Some(format!("write `{}: \"\"` for an empty value", key.name)),
-                );
-                continue;
-            }
-            Value::Seq(_) | Value::Map(_) => {
-                cx.error(
-                    value,
-                    format!(
-                        "variable `{}` must be a string, a number or a boolean, found {}",
-                        key.name,
-                        value.kind()
-                    ),
-                    None,
-                );
-                continue;
-            }
-            _ => {}
-        }
-        let known: BTreeSet<String> = resolved.keys().chain(&broken).cloned().collect();
-        let scope = VarScope {
-            known: &known,
-            later: &later,
-            captures: false,
-        };
-        let what = format!("variable `{}`", key.name);
-        if let Some(t) = cx.template_in(value, &what, &scope) {
-            let mut from = BTreeSet::new();
-            for (name, _) in t.vars() {
-                from.insert(name.to_owned());
-                from.extend(deps.get(name).into_iter().flatten().cloned());
-            }
-            deps.insert(key.name.clone(), from);
-            match t.render(&resolved) {
-                Ok(v) => {
-                    broken.remove(&key.name);
-                    resolved.insert(key.name.clone(), v);
-                }
-                Err(e) => cx.error(value, format!("{what}: {e}"), None),
-            }
-        }
-    }
-    (resolved, broken, deps)
+/// What every scenario of a plan starts from.
+struct ScenarioContext<'a> {
+    lib: &'a Library,
+    cli: &'a BTreeMap<String, String>,
+    vars: &'a Vars,
+    plan_target: &'a PartialTarget,
 }
 
-/// Variable -> the variables its value was made from.
-type Deps = BTreeMap<String, BTreeSet<String>>;
+/// Checks the names listed in `secrets:` and collects their values.
+struct Secrets<'a> {
+    /// Every value each variable name has (in the plan, or in some scenario).
+    values_of: &'a BTreeMap<String, Vec<String>>,
+    /// Names defined somewhere but without a value (their problem is already reported).
+    defined: &'a BTreeSet<String>,
+}
 
-/// `secrets: [names]`: each must be a variable; their non-empty values are returned, and the
-/// values of every variable made from one of them (`auth_line: "AUTH PLAIN ${base64_plain(
-/// user, password)}"` is as secret as `password`).
-fn load_secrets(
-    cx: &mut Cx<'_>,
-    node: Option<&Node>,
-    vars: &BTreeMap<String, String>,
-    broken: &BTreeSet<String>,
-    deps: &Deps,
-) -> Vec<String> {
-    let mut values: Vec<String> = Vec::new();
-    let Some(items) = node.and_then(|n| cx.list(n, "`secrets`")) else {
-        return values;
-    };
-    let names: BTreeSet<String> = items
-        .iter()
-        .filter_map(|i| i.scalar_text(cx.source))
-        .collect();
-    for (var, from) in deps {
-        if from.iter().any(|f| names.contains(f))
-            && let Some(value) = vars.get(var)
-            && !value.is_empty()
-            && !values.contains(value)
-        {
-            values.push(value.clone());
-        }
-    }
-    for item in items {
-        let Some(name) = cx.text(item, "a secret's name") else {
-            continue;
-        };
-        match vars.get(&name) {
-            Some(value) => {
-                if !value.is_empty() && !values.contains(value) {
-                    values.push(value.clone());
+impl Secrets<'_> {
+    /// One item of `secrets:`: it must name a variable; its non-empty values go to `values`.
+    /// Returns the name when it is one.
+    fn check(&self, cx: &mut Cx<'_>, item: &Node, values: &mut Vec<String>) -> Option<String> {
+        let name = cx.text(item, "a secret's name")?;
+        match self.values_of.get(&name) {
+            Some(found) => {
+                for value in found {
+                    if !value.is_empty() && !values.contains(value) {
+                        values.push(value.clone());
+                    }
                 }
+                Some(name)
             }
-            None if broken.contains(&name) => {}
+            None if self.defined.contains(&name) => Some(name),
             None => {
-                let help = match did_you_mean(&name, vars.keys().map(String::as_str)) {
+                let help = match did_you_mean(&name, self.values_of.keys().map(String::as_str)) {
                     Some(close) => format!("did you mean `{close}`?"),
                     None => format!(
                         "define `{name}` under `vars:` or pass `--var {name}=VALUE`; a misspelled secret would be printed in clear"
@@ -393,17 +439,17 @@ fn load_secrets(
                     format!("secret `{name}` is not a variable"),
                     Some(help),
                 );
+                None
             }
         }
     }
-    values
 }
 
 fn load_scenarios(
     cx: &mut Cx<'_>,
     node: &Node,
-    resolver: &Resolver<'_>,
-    plan_target: &PartialTarget,
+    plan: &ScenarioContext<'_>,
+    var_names: &mut BTreeSet<String>,
 ) -> Vec<Scenario> {
     let Some(items) = cx.list(node, "`scenarios`") else {
         return Vec::new();
@@ -418,7 +464,7 @@ fn load_scenarios(
     let mut seen: BTreeMap<String, u32> = BTreeMap::new();
     let mut out = Vec::new();
     for item in items {
-        let Some(scenario) = load_scenario(cx, item, resolver, plan_target) else {
+        let Some(scenario) = load_scenario(cx, item, plan, var_names) else {
             continue;
         };
         out.push(scenario);
@@ -453,8 +499,8 @@ fn load_scenarios(
 fn load_scenario(
     cx: &mut Cx<'_>,
     node: &Node,
-    resolver: &Resolver<'_>,
-    plan_target: &PartialTarget,
+    plan: &ScenarioContext<'_>,
+    var_names: &mut BTreeSet<String>,
 ) -> Option<Scenario> {
     let entries = cx.map(node, "a scenario")?;
     cx.check_keys(entries, SCENARIO_KEYS, "in a scenario");
@@ -473,9 +519,26 @@ fn load_scenario(
             }
         }
     }
+    let skip = get(entries, "skip").and_then(|n| load_skip(cx, n));
+    // The scenario's own variables, on top of the plan's (the command line still wins).
+    let vars_node = get(entries, "vars");
+    let vars = load_vars(cx, vars_node, plan.cli, plan.vars);
+    let own: BTreeSet<String> = match vars_node.map(|n| &n.value) {
+        Some(Value::Map(e)) => e.iter().map(|(k, _)| k.name.clone()).collect(),
+        _ => BTreeSet::new(),
+    };
+    var_names.extend(own.iter().cloned());
+    let scenario_vars: BTreeMap<String, String> = vars
+        .values
+        .iter()
+        .filter(|(k, _)| own.contains(*k) && !plan.cli.contains_key(*k))
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
+    let mut resolver = Resolver::new(&vars.values);
+    resolver.names.extend(vars.broken.iter().cloned());
     let target = match get(entries, "target") {
-        Some(n) => resolver.target(cx, n, "in `target`").or(plan_target),
-        None => plan_target.clone(),
+        Some(n) => resolver.target(cx, n, "in `target`").or(plan.plan_target),
+        None => plan.plan_target.clone(),
     }
     .finish();
 
@@ -487,29 +550,18 @@ fn load_scenario(
                 if items.is_empty() {
                     cx.error(steps_node, "a scenario needs at least one step", None);
                 }
-                let loader = StepLoader { resolver };
-                let later = BTreeSet::new();
                 let mut known = resolver.names.clone();
-                // Whether the connection a step runs on uses TLS: `${tls.*}` and `tls:`
-                // expectations need it.
-                let mut tls = TlsState::new(target.tls == TlsMode::Implicit);
-                for item in items {
-                    tls.define_vars(&mut known);
-                    let scope = VarScope {
-                        known: &known,
-                        later: &later,
-                        captures: true,
-                    };
-                    let loaded = loader.load(cx, item, &scope);
-                    known.extend(loaded.captures);
-                    if let Some(step) = loaded.step {
-                        tls.check_step(cx, &step);
-                        tls.after(&step, &target);
-                        steps.push(step);
-                    } else {
-                        tls.after_broken(item);
-                    }
-                }
+                known.extend(BUILTIN_VARS.iter().map(|b| (*b).to_owned()));
+                let mut loader = StepsLoader::new(
+                    plan.lib,
+                    StepLoader {
+                        resolver: &resolver,
+                    },
+                    known,
+                    &target,
+                );
+                loader.load_list(cx, items, None);
+                steps = loader.steps;
             }
         }
     }
@@ -518,10 +570,31 @@ fn load_scenario(
         tags,
         target,
         steps,
-        skip: None,
+        vars: scenario_vars,
+        skip,
         span: Span {
             line: node.pos.line,
             col: node.pos.col,
         },
     })
+}
+
+/// `skip: REASON`: the scenario is reported as skipped, with the reason.
+fn load_skip(cx: &mut Cx<'_>, node: &Node) -> Option<String> {
+    let help = || Some("give the reason: `skip: \"the relay is down until #123 is fixed\"`".into());
+    match &node.value {
+        Value::Str(reason) if !reason.trim().is_empty() => Some(reason.clone()),
+        Value::Str(_) | Value::Null => {
+            cx.error(node, "`skip` needs a reason", help());
+            None
+        }
+        _ => {
+            cx.error(
+                node,
+                format!("`skip` takes the reason as text, found {}", node.kind()),
+                help(),
+            );
+            None
+        }
+    }
 }

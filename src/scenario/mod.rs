@@ -7,14 +7,22 @@ mod expect;
 mod load;
 #[cfg(test)]
 mod load_tests;
+mod message;
 mod model;
 mod node;
+mod reuse;
+#[cfg(test)]
+mod reuse_tests;
+mod schema;
 mod step;
+mod step_options;
 mod target;
 mod tls_expect;
+mod vars;
 
 pub use diagnostic::{Diagnostic, Diagnostics};
 pub(crate) use load::find_plan_files;
 pub use load::{LoadOptions, load_plan_str, load_plans, load_plans_with_env};
 pub use model::*;
+pub use schema::plan_schema;
 pub use tls_expect::TLS_VARS;

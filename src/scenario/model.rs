@@ -44,6 +44,8 @@ pub struct Scenario {
     /// The plan's `target:` merged with the scenario's own `target:` (scenario keys win).
     pub target: Target,
     pub steps: Vec<Step>,
+    /// The scenario's own `vars:`, resolved; they override the plan's variables (extension).
+    pub vars: BTreeMap<String, String>,
     /// `skip: REASON`: reported as skipped (never as passed), not run.
     pub skip: Option<String>,
     /// Where `- name:` of this scenario starts.
@@ -100,6 +102,59 @@ pub struct Step {
     /// `allow_plaintext: true` (on `auth` and `send` steps): credentials may go over a
     /// connection without TLS. Otherwise such a step fails before anything is sent.
     pub allow_plaintext: bool,
+    /// The file `span` points into when it is not the plan file: a step of a group defined
+    /// in an `include:`d file (extension).
+    pub origin: Option<Arc<Origin>>,
+    /// `retry: {count, interval}` (extension): re-play the step when it fails.
+    pub retry: Option<Retry>,
+    /// `timeout:` (extension): the reply timeout for this step instead of the target's.
+    pub timeout: Option<Duration>,
+}
+
+/// A file other than the plan file that a step was written in.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Origin {
+    pub path: PathBuf,
+    /// The file's text, for the source line of a failure.
+    pub source: Arc<str>,
+}
+
+/// `retry: {count: N, interval: D}`: up to N more attempts, D apart.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Retry {
+    pub count: u32,
+    pub interval: Duration,
+}
+
+/// Variables smtp-plan defines itself, resolved when a scenario runs: `uuid` (a new random
+/// UUID v4 for each step), `now` (the RFC 2822 date at each step), `message_id`
+/// (`<UUID@smtp-plan>`, one per scenario), `scenario.name` and `plan.name`.
+pub const BUILTIN_VARS: &[&str] = &["uuid", "now", "message_id", "scenario.name", "plan.name"];
+
+/// The message of a `data` step.
+#[derive(Debug, Clone)]
+pub enum DataSpec {
+    /// `data: TEXT`, or `data: {file: F}` (the file's text; a literal when `raw: true`).
+    Text(Template),
+    /// `data: {headers, body, attachments}`: a MIME message built when the step runs.
+    Mime(MimeSpec),
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct MimeSpec {
+    /// In the order written; `Date` and `Message-ID` are added when missing.
+    pub headers: Vec<(String, Template)>,
+    pub body: Option<Template>,
+    pub attachments: Vec<Attachment>,
+}
+
+/// A file attached to a structured message, read at load time.
+#[derive(Debug, Clone)]
+pub struct Attachment {
+    /// The file name the message gives it.
+    pub name: String,
+    pub content_type: String,
+    pub content: Arc<[u8]>,
 }
 
 #[derive(Debug, Clone)]
@@ -117,7 +172,7 @@ pub enum Action {
     Auth(AuthSpec),
     MailFrom(Envelope),
     RcptTo(Envelope),
-    Data(Template),
+    Data(DataSpec),
     Rset,
     Noop,
     Quit,

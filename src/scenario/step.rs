@@ -6,10 +6,13 @@ use std::str::FromStr as _;
 use super::context::{Cx, VarScope, get, list_names};
 use super::diagnostic::did_you_mean;
 use super::expect::{EXPECT_KEYS, LoadedExpect, default_expect, load_expect};
+use super::message::load_data_map;
 use super::model::{
-    Action, AuthMechanism, AuthSpec, ConnectSpec, Credential, Envelope, Span, Step, TlsOverride,
+    Action, AuthMechanism, AuthSpec, ConnectSpec, Credential, DataSpec, Envelope, Span, Step,
+    TlsOverride,
 };
 use super::node::{Key, Node, Value};
+use super::step_options::{STEP_OPTIONS, load_step_options};
 use super::target::Resolver;
 use crate::protocol::Mechanism;
 use crate::template::Template;
@@ -34,7 +37,7 @@ pub(crate) const ACTIONS: &[&str] = &[
 ];
 
 /// Steps that may be written as a bare string.
-const BARE: &[&str] = &[
+pub(crate) const BARE: &[&str] = &[
     "quit",
     "rset",
     "noop",
@@ -43,8 +46,8 @@ const BARE: &[&str] = &[
     "connect",
 ];
 /// Steps that read no reply, so `expect` makes no sense on them.
-const NO_REPLY: &[&str] = &["sleep", "expect_close", "connect"];
-const STARTTLS_KEYS: &[&str] = &[
+pub(crate) const NO_REPLY: &[&str] = &["sleep", "expect_close", "connect"];
+pub(crate) const STARTTLS_KEYS: &[&str] = &[
     "expect",
     "ca_file",
     "insecure",
@@ -54,7 +57,7 @@ const STARTTLS_KEYS: &[&str] = &[
     "min_version",
     "required",
 ];
-const AUTH_KEYS: &[&str] = &[
+pub(crate) const AUTH_KEYS: &[&str] = &[
     "mechanism",
     "username",
     "password",
@@ -62,13 +65,26 @@ const AUTH_KEYS: &[&str] = &[
     "initial_response",
 ];
 /// A step-level key beside the action (not an action itself).
-const ALLOW_PLAINTEXT: &str = "allow_plaintext";
+pub(crate) const ALLOW_PLAINTEXT: &str = "allow_plaintext";
 /// The steps `allow_plaintext` applies to.
-const PLAINTEXT_STEPS: &[&str] = &["auth", "send"];
-const ENVELOPE_KEYS: &[&str] = &["address", "params"];
+pub(crate) const PLAINTEXT_STEPS: &[&str] = &["auth", "send"];
+pub(crate) const ENVELOPE_KEYS: &[&str] = &["address", "params"];
 
-fn step_keys() -> Vec<&'static str> {
-    ACTIONS.iter().copied().chain(["expect"]).collect()
+/// Every key a step mapping may have: one action, `expect`, the step options (`retry`,
+/// `timeout`), or `use` alone (expanded by `reuse`).
+pub(crate) fn step_keys() -> Vec<&'static str> {
+    ACTIONS
+        .iter()
+        .copied()
+        .chain(["expect"])
+        .chain(STEP_OPTIONS.iter().copied())
+        .chain([ALLOW_PLAINTEXT, "use"])
+        .collect()
+}
+
+/// What a step can be, for "steps are ..." help: the actions, `expect` and `use`.
+fn step_names() -> Vec<&'static str> {
+    ACTIONS.iter().copied().chain(["expect", "use"]).collect()
 }
 
 /// A loaded step (None if it had problems, all reported) and the names its `capture` sets.
@@ -99,6 +115,9 @@ impl StepLoader<'_, '_> {
                     expect_given: false,
                     span,
                     allow_plaintext: false,
+                    origin: None,
+                    retry: None,
+                    timeout: None,
                 });
                 LoadedStep {
                     step,
@@ -124,7 +143,17 @@ impl StepLoader<'_, '_> {
         if BARE.contains(&name) {
             return bare_action(name);
         }
-        if ACTIONS.contains(&name) || name == "expect" {
+        if STEP_OPTIONS.contains(&name) {
+            cx.error(
+                node,
+                format!("`{name}` is not a step"),
+                Some(format!(
+                    "`{name}:` goes on a step, next to its action: `- noop:` then `  {name}: ..` on the next line"
+                )),
+            );
+            return None;
+        }
+        if ACTIONS.contains(&name) || name == "expect" || name == "use" {
             cx.error(
                 node,
                 format!("step `{name}` needs a value"),
@@ -132,10 +161,10 @@ impl StepLoader<'_, '_> {
             );
             return None;
         }
-        let keys = step_keys();
-        let help = match did_you_mean(name, keys.iter().copied()) {
+        let names = step_names();
+        let help = match did_you_mean(name, names.iter().copied()) {
             Some(close) => format!("did you mean `{close}`?"),
-            None => format!("steps are {}", list_names(&keys)),
+            None => format!("steps are {}", list_names(&names)),
         };
         cx.error(node, format!("unknown step `{name}`"), Some(help));
         None
@@ -154,12 +183,15 @@ impl StepLoader<'_, '_> {
         let mut action_entry: Option<&(Key, Node)> = None;
         let mut expect_entry: Option<&(Key, Node)> = None;
         let mut plaintext_entry: Option<&(Key, Node)> = None;
+        let mut option_entries: Vec<&(Key, Node)> = Vec::new();
         for entry in entries {
             let key = &entry.0;
             if key.name == "expect" {
                 expect_entry = Some(entry);
             } else if key.name == ALLOW_PLAINTEXT {
                 plaintext_entry = Some(entry);
+            } else if STEP_OPTIONS.contains(&key.name.as_str()) {
+                option_entries.push(entry);
             } else if ACTIONS.contains(&key.name.as_str()) {
                 match action_entry {
                     None => action_entry = Some(entry),
@@ -262,12 +294,14 @@ impl StepLoader<'_, '_> {
                     cx.error(
                         node,
                         "a step needs an action",
-                        Some(format!("steps are {}", list_names(&keys))),
+                        Some(format!("steps are {}", list_names(&step_names()))),
                     );
                 }
                 None
             }
         };
+        let keyword = action.as_ref().map(Action::keyword);
+        let (retry, timeout) = load_step_options(cx, &option_entries, keyword);
         if cx.diags.len() != before {
             return LoadedStep {
                 step: None,
@@ -282,6 +316,9 @@ impl StepLoader<'_, '_> {
                 expect_given,
                 span,
                 allow_plaintext,
+                origin: None,
+                retry,
+                timeout,
             }
         });
         LoadedStep { step, captures }
@@ -312,7 +349,10 @@ impl StepLoader<'_, '_> {
             "helo" => template(cx).map(Action::Helo),
             "lhlo" => template(cx).map(Action::Lhlo),
             "vrfy" => template(cx).map(Action::Vrfy),
-            "data" => template(cx).map(Action::Data),
+            "data" => match &value.value {
+                Value::Map(entries) => load_data_map(cx, key, entries, scope).map(Action::Data),
+                _ => template(cx).map(|t| Action::Data(DataSpec::Text(t))),
+            },
             "mail_from" | "rcpt_to" => {
                 let envelope = self.load_envelope(cx, key, value, scope)?;
                 Some(if name == "mail_from" {

@@ -1,0 +1,515 @@
+//! Loading the reuse and variable extensions: scenario vars, `--vars-file`, built-in
+//! variables, `data:` from a file or as MIME, groups, `include:`, `retry:`, `timeout:` and
+//! `skip:` — each problem with its file, line and column.
+
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic
+)]
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use super::load::{LoadOptions, load_plans, load_str};
+use super::*;
+
+fn env(name: &str) -> Option<String> {
+    (name == "HOST").then(|| "mx.example".to_owned())
+}
+
+/// A directory with files; `plan.yaml` is loaded from it.
+struct Dir(tempfile::TempDir);
+
+impl Dir {
+    fn new(files: &[(&str, &str)]) -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        for (name, text) in files {
+            let path = dir.path().join(name);
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(path, text).unwrap();
+        }
+        Self(dir)
+    }
+
+    fn path(&self, name: &str) -> PathBuf {
+        self.0.path().join(name)
+    }
+
+    fn load_with(&self, text: &str, options: &LoadOptions) -> Result<Plan, Vec<Diagnostic>> {
+        load_str(&self.path("plan.yaml"), text, options, &env)
+    }
+
+    fn load(&self, text: &str) -> Plan {
+        match self.load_with(text, &LoadOptions::default()) {
+            Ok(p) => p,
+            Err(d) => panic!("{}", Diagnostics(d).render(false)),
+        }
+    }
+
+    /// Every problem as `file:line:col message | help` (file relative to the directory).
+    fn problems_with(&self, text: &str, options: &LoadOptions) -> Vec<String> {
+        match self.load_with(text, options) {
+            Ok(_) => panic!("expected problems"),
+            Err(d) => d
+                .iter()
+                .map(|d| {
+                    let file = d
+                        .path
+                        .strip_prefix(self.0.path())
+                        .unwrap_or(&d.path)
+                        .display()
+                        .to_string();
+                    format!(
+                        "{file}:{}:{} {}{}",
+                        d.line,
+                        d.col,
+                        d.message,
+                        d.help
+                            .as_ref()
+                            .map(|h| format!(" | {h}"))
+                            .unwrap_or_default()
+                    )
+                })
+                .collect(),
+        }
+    }
+
+    fn problems(&self, text: &str) -> Vec<String> {
+        self.problems_with(text, &LoadOptions::default())
+    }
+}
+
+fn one_scenario(extra: &str, steps: &str) -> String {
+    format!("vars:\n  user: bob\nscenarios:\n  - name: s\n{extra}    steps:\n{steps}")
+}
+
+fn render(t: &crate::template::Template, vars: &BTreeMap<String, String>) -> String {
+    t.render(vars).unwrap()
+}
+
+#[test]
+fn scenario_vars_override_and_use_plan_vars_and_env() {
+    let d = Dir::new(&[]);
+    let plan = d.load(
+        "vars: {user: bob, port: 2525}\nscenarios:\n  - name: s\n    vars:\n      user: alice\n      from: ${user}@${env:HOST}\n      p2: ${port}\n    target: {port: '${p2}'}\n    steps:\n      - mail_from: ${from}\n  - name: t\n    steps: [{mail_from: '${user}'}]\n",
+    );
+    let s = &plan.scenarios[0];
+    assert_eq!(s.vars["user"], "alice");
+    assert_eq!(
+        s.vars["from"], "alice@mx.example",
+        "in order: the scenario's own `user`"
+    );
+    assert_eq!(s.vars["p2"], "2525", "a scenario var sees the plan's");
+    assert!(!s.vars.contains_key("port"), "only the scenario's own vars");
+    assert_eq!(s.target.port, 2525);
+    assert_eq!(plan.vars["user"], "bob");
+    // the runner layers scenario vars on plan vars
+    let Action::MailFrom(e) = &s.steps[0].action else {
+        panic!()
+    };
+    let mut vars = plan.vars.clone();
+    vars.extend(s.vars.clone());
+    assert_eq!(render(&e.address, &vars), "alice@mx.example");
+}
+
+#[test]
+fn a_scenario_var_is_unknown_to_other_scenarios() {
+    let d = Dir::new(&[]);
+    let p = d.problems(
+        "scenarios:\n  - name: s\n    vars: {x: 1}\n    steps: [noop]\n  - name: t\n    steps:\n      - send: ${x}\n",
+    );
+    assert_eq!(p.len(), 1, "{p:?}");
+    assert!(
+        p[0].starts_with("plan.yaml:7:15 undefined variable `x`"),
+        "{p:?}"
+    );
+}
+
+#[test]
+fn secrets_may_name_scenario_vars() {
+    let d = Dir::new(&[]);
+    let plan = d.load(
+        "secrets: [pw]\nscenarios:\n  - name: s\n    vars: {pw: hunter2}\n    steps: [noop]\n",
+    );
+    assert_eq!(plan.secret_values, vec!["hunter2".to_owned()]);
+}
+
+#[test]
+fn vars_files_beat_plan_vars_and_lose_to_var() {
+    let d = Dir::new(&[
+        ("a.yaml", "user: from-file\nhost: h1\nn: 5\n"),
+        ("b.yaml", "host: h2\n"),
+    ]);
+    let options = LoadOptions {
+        vars: BTreeMap::from([("n".into(), "from-var".into())]),
+        vars_files: vec![d.path("a.yaml"), d.path("b.yaml")],
+        ..LoadOptions::default()
+    };
+    let plan = d
+        .load_with(
+            "vars: {user: plan, n: 1, host: h0}\nscenarios: [{name: s, vars: {user: scen}, steps: [noop]}]\n",
+            &options,
+        )
+        .unwrap();
+    assert_eq!(plan.vars["user"], "from-file");
+    assert_eq!(plan.vars["host"], "h2", "a later vars file wins");
+    assert_eq!(plan.vars["n"], "from-var");
+    assert!(
+        !plan.scenarios[0].vars.contains_key("user"),
+        "the command line beats scenario vars too"
+    );
+}
+
+#[test]
+fn a_bad_vars_file_points_into_it() {
+    let d = Dir::new(&[("v.yaml", "ok: 1\nlist: [a]\nuuid: x\n")]);
+    let options = LoadOptions {
+        vars_files: vec![d.path("v.yaml"), d.path("missing.yaml")],
+        ..LoadOptions::default()
+    };
+    let p = d.problems_with("scenarios: [{name: s, steps: [noop]}]\n", &options);
+    assert_eq!(
+        p,
+        vec![
+            "missing.yaml:0:0 --vars-file `".to_owned()
+                + &d.path("missing.yaml").display().to_string()
+                + "` does not exist",
+            "v.yaml:2:7 variable `list` must be a string, a number or a boolean, found a list"
+                .into(),
+            "v.yaml:3:1 `uuid` is a built-in variable | smtp-plan sets `${uuid}` itself; choose another name".into(),
+        ]
+    );
+}
+
+#[test]
+fn builtins_are_defined_in_steps_only_and_cannot_be_shadowed() {
+    let d = Dir::new(&[]);
+    let plan = d.load(&one_scenario(
+        "",
+        "      - send: 'X ${uuid} ${now} ${message_id} ${scenario.name} ${plan.name}'\n",
+    ));
+    assert_eq!(plan.scenarios[0].steps.len(), 1);
+    let p = d.problems(
+        "vars:\n  a: ${uuid}\n  now: x\nscenarios:\n  - name: s\n    steps:\n      - expect: {code: 250, capture: {message_id: '(.*)'}}\n",
+    );
+    assert_eq!(
+        p,
+        vec![
+            "plan.yaml:2:6 undefined variable `uuid` | `uuid` is a built-in variable, set when the scenario runs: steps can use it, `vars:` and `target:` cannot",
+            "plan.yaml:3:3 `now` is a built-in variable | smtp-plan sets `${now}` itself; choose another name",
+            "plan.yaml:7:39 `message_id` is a built-in variable | smtp-plan sets `${message_id}` itself; capture into another name",
+        ]
+    );
+    let options = LoadOptions {
+        vars: BTreeMap::from([("plan.name".into(), "x".into())]),
+        ..LoadOptions::default()
+    };
+    let p = d.problems_with(&one_scenario("", "      - noop\n"), &options);
+    assert_eq!(p.len(), 1);
+    assert!(p[0].starts_with("--var:0:0 `--var plan.name=..`"), "{p:?}");
+}
+
+#[test]
+fn data_from_a_file_is_a_template_unless_raw() {
+    let d = Dir::new(&[(
+        "m/hello.eml",
+        "Subject: hi ${user}\n\n$${literal} ${uuid}\n",
+    )]);
+    let plan = d.load(&one_scenario(
+        "",
+        "      - data: {file: m/hello.eml}\n      - data: {file: m/hello.eml, raw: true}\n",
+    ));
+    let steps = &plan.scenarios[0].steps;
+    let Action::Data(DataSpec::Text(t)) = &steps[0].action else {
+        panic!()
+    };
+    let mut vars = plan.vars.clone();
+    vars.insert("uuid".into(), "U".into());
+    assert_eq!(render(t, &vars), "Subject: hi bob\n\n${literal} U\n");
+    let Action::Data(DataSpec::Text(t)) = &steps[1].action else {
+        panic!()
+    };
+    assert_eq!(
+        render(t, &BTreeMap::new()),
+        "Subject: hi ${user}\n\n$${literal} ${uuid}\n"
+    );
+}
+
+#[test]
+fn data_file_problems_point_at_the_step_or_into_the_file() {
+    let d = Dir::new(&[("bad.eml", "Subject: x\n\nHi ${usr} and ${nobody}\n")]);
+    let p = d.problems(&one_scenario(
+        "",
+        "      - data: {file: nope.eml}\n      - data: {file: bad.eml}\n      - data: {file: bad.eml, body: x}\n      - data: {raw: true, body: x}\n      - data: {}\n",
+    ));
+    let missing = d.path("nope.eml").display().to_string();
+    assert_eq!(
+        p,
+        vec![
+            format!(
+                "plan.yaml:6:22 the message file `{missing}` does not exist | a relative path is relative to the directory of `{}`",
+                d.path("plan.yaml").display()
+            ),
+            "plan.yaml:8:31 `body` cannot be combined with `file` | `file` is the whole message, headers included".into(),
+            "plan.yaml:9:16 `raw` only applies to `file` | `raw: true` sends a message file without `${..}` substitution".into(),
+            "plan.yaml:10:9 `data` needs `file`, or `headers` and `body` | write `data: {file: message.eml}` or `data: {headers: {Subject: ..}, body: ..}`".into(),
+            "bad.eml:3:4 undefined variable `usr` | did you mean `user`?".into(),
+            "bad.eml:3:15 undefined variable `nobody` | define it under `vars:`, pass `--var nobody=VALUE`, or `capture` it in an earlier step; write `$${` for a literal `${`, or send the file as it is with `raw: true`".into(),
+        ]
+    );
+}
+
+#[test]
+fn structured_data_reads_attachments_at_load_time() {
+    let d = Dir::new(&[("r.pdf", "%PDF"), ("notes.txt", "n")]);
+    let plan = d.load(&one_scenario(
+        "",
+        "      - data:\n          headers: {Subject: 'S ${user}', X-N: 3}\n          body: B\n          attachments:\n            - {file: r.pdf}\n            - {file: notes.txt, content_type: text/x-notes, name: n.txt}\n",
+    ));
+    let Action::Data(DataSpec::Mime(m)) = &plan.scenarios[0].steps[0].action else {
+        panic!()
+    };
+    assert_eq!(m.headers.len(), 2);
+    assert_eq!(m.headers[0].0, "Subject");
+    assert_eq!(render(&m.headers[0].1, &plan.vars), "S bob");
+    assert_eq!(m.attachments[0].content_type, "application/pdf");
+    assert_eq!(m.attachments[0].name, "r.pdf");
+    assert_eq!(&*m.attachments[0].content, b"%PDF");
+    assert_eq!(m.attachments[1].content_type, "text/x-notes");
+    assert_eq!(m.attachments[1].name, "n.txt");
+
+    let p = d.problems(&one_scenario(
+        "",
+        "      - data:\n          headers: {'Bad Name': x}\n          attachments:\n            - {file: gone.pdf}\n            - {name: x}\n            - {file: r.pdf, content_type: pdf}\n",
+    ));
+    let msgs: Vec<&str> = p.iter().map(|s| s.split(" | ").next().unwrap()).collect();
+    assert_eq!(
+        msgs[0],
+        "plan.yaml:7:21 `Bad Name` is not a valid header name"
+    );
+    assert!(
+        msgs[1].starts_with("plan.yaml:9:22 the attachment `"),
+        "{p:?}"
+    );
+    assert_eq!(msgs[2], "plan.yaml:10:15 an attachment needs `file`");
+    assert_eq!(msgs[3], "plan.yaml:11:43 invalid content type `pdf`");
+}
+
+#[test]
+fn groups_expand_where_used_and_keep_their_positions() {
+    let d = Dir::new(&[]);
+    let plan = d.load(
+        "groups:\n  greet:\n    - expect: 220\n    - ehlo: x\n  both:\n    - use: greet\n    - noop\nscenarios:\n  - name: s\n    steps:\n      - use: both\n      - quit\n",
+    );
+    let steps = &plan.scenarios[0].steps;
+    let got: Vec<(&str, u32, u32)> = steps
+        .iter()
+        .map(|s| (s.action.keyword(), s.span.line, s.span.col))
+        .collect();
+    assert_eq!(
+        got,
+        vec![
+            ("expect", 3, 7),
+            ("ehlo", 4, 7),
+            ("noop", 7, 7),
+            ("quit", 12, 9)
+        ]
+    );
+    assert!(steps.iter().all(|s| s.origin.is_none()));
+}
+
+#[test]
+fn group_captures_are_known_after_the_use() {
+    let d = Dir::new(&[]);
+    d.load(
+        "groups:\n  q:\n    - expect: {code: 220, capture: {banner: '(.*)'}}\nscenarios:\n  - name: s\n    steps:\n      - use: q\n      - send: 'NOOP ${banner}'\n",
+    );
+}
+
+#[test]
+fn group_problems() {
+    let d = Dir::new(&[]);
+    let p = d.problems(
+        "groups:\n  greet: [{use: loop}]\n  loop: [{use: greet}]\n  empty: []\n  'bad name': [quit]\n  login: [{ehol: x}]\nscenarios:\n  - name: s\n    steps:\n      - use: gret\n      - use: greet\n      - use: login\n        expect: 250\n      - use\n  - name: t\n    steps:\n      - use: login\n",
+    );
+    assert_eq!(
+        p,
+        vec![
+            "plan.yaml:3:16 group `greet` uses itself: greet → loop → greet | a group cannot use itself, directly or through other groups",
+            "plan.yaml:4:10 group `empty` has no steps",
+            "plan.yaml:5:3 `bad name` is not a valid group name | use letters, digits, `_`, `.` and `-`",
+            "plan.yaml:6:12 unknown key `ehol` in a step | did you mean `ehlo`?",
+            "plan.yaml:10:14 unknown group `gret` | did you mean `greet`?",
+            "plan.yaml:13:9 `use` stands alone: `expect` cannot go with it | put `expect` on the steps of the group instead",
+            "plan.yaml:14:9 step `use` needs a value | write `- use: ...`",
+        ],
+        "a problem in a group used twice is reported once"
+    );
+}
+
+#[test]
+fn includes_bring_vars_target_groups_and_secrets() {
+    let d = Dir::new(&[
+        (
+            "lib/common.yaml",
+            "include: [deeper.yaml]\nvars:\n  user: alice\n  pw: s3cret\nsecrets: [pw]\ntarget: {host: '${host}', port: 2525, ca_file: ca.pem}\ngroups:\n  greet:\n    - expect: 220\n    - ehlo: ${user}\n",
+        ),
+        ("lib/deeper.yaml", "vars: {host: mx.test}\n"),
+    ]);
+    let plan = d.load(
+        "include: [lib/common.yaml]\nvars: {user: bob}\ntarget: {port: 25}\nscenarios:\n  - name: s\n    steps:\n      - use: greet\n      - quit\n",
+    );
+    assert_eq!(
+        plan.vars["user"], "bob",
+        "the plan's vars beat included ones"
+    );
+    assert_eq!(plan.vars["host"], "mx.test");
+    assert_eq!(plan.secret_values, vec!["s3cret".to_owned()]);
+    let s = &plan.scenarios[0];
+    assert_eq!(s.target.host, "mx.test");
+    assert_eq!(s.target.port, 25, "the plan's target keys win");
+    assert_eq!(
+        s.target.tls_options.ca_file.as_deref(),
+        Some(d.path("lib/ca.pem").as_path()),
+        "relative to the included file"
+    );
+    let origin = s.steps[0].origin.as_ref().unwrap();
+    assert_eq!(origin.path, d.path("lib/common.yaml"));
+    assert_eq!((s.steps[1].span.line, s.steps[1].span.col), (10, 7));
+    assert!(s.steps[2].origin.is_none());
+}
+
+#[test]
+fn include_problems_point_into_the_included_file() {
+    let d = Dir::new(&[
+        (
+            "a.yaml",
+            "include: [b.yaml]\nscenarios: []\nvars: {x: '${nope}'}\ngroups:\n  g: [{ehol: x}]\n",
+        ),
+        ("b.yaml", "include: a.yaml\nsecrets: [pasword]\n"),
+        ("c.yaml", "groups: {g: [quit]}\n"),
+    ]);
+    let p = d.problems(
+        "include: [a.yaml, missing.yaml, c.yaml]\nvars: {password: x}\nscenarios:\n  - name: s\n    steps: [{use: g}]\n",
+    );
+    let short: Vec<String> = p
+        .iter()
+        .map(|s| s.split(" | ").next().unwrap().to_owned())
+        .collect();
+    assert_eq!(
+        short,
+        vec![
+            format!(
+                "plan.yaml:1:19 included file `{}` does not exist",
+                d.path("missing.yaml").display()
+            ),
+            "a.yaml:2:1 an included file cannot have `scenarios`".into(),
+            "a.yaml:3:12 undefined variable `nope`".into(),
+            "a.yaml:5:8 unknown key `ehol` in a step".into(),
+            "b.yaml:1:10 include cycle: a.yaml → b.yaml → a.yaml".into(),
+            "b.yaml:2:11 secret `pasword` is not a variable".into(),
+            "c.yaml:1:10 group `g` is defined twice".into(),
+        ],
+        "{p:#?}"
+    );
+    assert!(p[1].contains("scenarios belong in the plans that include it"));
+}
+
+#[test]
+fn a_directory_search_skips_files_that_plans_include() {
+    let d = Dir::new(&[
+        ("plans/common.yaml", "vars: {x: 1}\n"),
+        (
+            "plans/one.yaml",
+            "include: [common.yaml]\nscenarios: [{name: s, steps: [{send: '${x}'}]}]\n",
+        ),
+        (
+            "plans/two.yaml",
+            "include: [common.yaml]\nscenarios: [{name: s, steps: [{send: '${x}'}]}]\n",
+        ),
+    ]);
+    let plans = load_plans(&[d.path("plans")], &LoadOptions::default()).unwrap();
+    assert_eq!(plans.len(), 2);
+    // named explicitly, an include file is loaded as a plan (and has no scenarios)
+    let err = load_plans(&[d.path("plans/common.yaml")], &LoadOptions::default()).unwrap_err();
+    assert!(err.render(false).contains("the plan has no `scenarios:`"));
+    // without anyone including it, it is a plan missing its scenarios
+    std::fs::remove_file(d.path("plans/one.yaml")).unwrap();
+    std::fs::remove_file(d.path("plans/two.yaml")).unwrap();
+    assert!(load_plans(&[d.path("plans")], &LoadOptions::default()).is_err());
+}
+
+#[test]
+fn retry_and_timeout_per_step() {
+    let d = Dir::new(&[]);
+    let plan = d.load(&one_scenario(
+        "",
+        "      - connect:\n        retry: {count: 3, interval: 250ms}\n      - noop:\n        retry: 2\n        timeout: 2s\n      - expect: 220\n        timeout: 500ms\n",
+    ));
+    let s = &plan.scenarios[0].steps;
+    assert_eq!(
+        s[0].retry,
+        Some(Retry {
+            count: 3,
+            interval: Duration::from_millis(250)
+        })
+    );
+    assert_eq!(
+        s[1].retry,
+        Some(Retry {
+            count: 2,
+            interval: Duration::from_secs(1)
+        })
+    );
+    assert_eq!(s[1].timeout, Some(Duration::from_secs(2)));
+    assert_eq!(s[2].timeout, Some(Duration::from_millis(500)));
+    assert_eq!(s[2].retry, None);
+
+    let p = d.problems(&one_scenario(
+        "",
+        "      - auth: {mechanism: PLAIN, username: u, password: p}\n        retry: 2\n      - sleep: 1s\n        timeout: 2s\n      - noop:\n        retry: {count: 0, intervall: 1s}\n      - noop:\n        timeout: 10\n      - retry\n",
+    ));
+    let short: Vec<&str> = p.iter().map(|s| s.split(" | ").next().unwrap()).collect();
+    assert_eq!(
+        short,
+        vec![
+            "plan.yaml:7:9 `auth` cannot be retried",
+            "plan.yaml:9:9 `sleep` reads no reply, so it cannot have `timeout`",
+            "plan.yaml:11:24 invalid retry count `0`",
+            "plan.yaml:11:27 unknown key `intervall` in `retry`",
+            "plan.yaml:13:18 `timeout` needs a unit: `10` is ambiguous",
+            "plan.yaml:14:9 `retry` is not a step",
+        ]
+    );
+}
+
+#[test]
+fn skip_has_a_reason() {
+    let d = Dir::new(&[]);
+    let plan = d.load(
+        "scenarios:\n  - name: s\n    skip: relay down\n    steps: [quit]\n  - name: t\n    steps: [quit]\n",
+    );
+    assert_eq!(plan.scenarios[0].skip.as_deref(), Some("relay down"));
+    assert_eq!(plan.scenarios[1].skip, None);
+    let p = d.problems(
+        "scenarios:\n  - name: s\n    skip: true\n    steps: [quit]\n  - name: t\n    skip: ''\n    steps: [quit]\n",
+    );
+    let short: Vec<&str> = p.iter().map(|s| s.split(" | ").next().unwrap()).collect();
+    assert_eq!(
+        short,
+        vec![
+            "plan.yaml:3:11 `skip` takes the reason as text, found a boolean",
+            "plan.yaml:6:11 `skip` needs a reason",
+        ]
+    );
+}
+
+#[test]
+fn include_may_name_a_single_file() {
+    let d = Dir::new(&[("x/inc.yaml", "vars: {a: 1}\n")]);
+    let plan = d.load("include: x/inc.yaml\nscenarios: [{name: s, steps: [{send: '${a}'}]}]\n");
+    assert_eq!(plan.vars["a"], "1");
+}

@@ -1,0 +1,441 @@
+//! The JSON Schema (draft 2020-12) of the plan format, printed by `smtp-plan schema` and
+//! committed as `schemas/smtp-plan.schema.json`.
+//!
+//! One source of truth: every mapping's `properties` are exactly the key list the loader
+//! checks that mapping against (`PLAN_KEYS`, `TARGET_KEYS`, `step_keys()`, ...), and each
+//! key's value schema comes from [`value_schema`]. A key the loader accepts but this file does
+//! not describe makes [`plan_schema`] fail (and its unit test, and `smtp-plan schema`), so the
+//! two cannot drift apart. To add a key: add it to the loader's list, then an arm here.
+
+use serde_json::{Map, Value, json};
+
+use super::expect::EXPECT_KEYS;
+use super::load::{PLAN_KEYS, SCENARIO_KEYS};
+use super::message::{ATTACHMENT_KEYS, DATA_KEYS};
+use super::step::{AUTH_KEYS, BARE, ENVELOPE_KEYS, STARTTLS_KEYS, step_keys};
+use super::step_options::{MAX_RETRIES, RETRY_KEYS};
+use super::target::{CONNECT_KEYS, TARGET_KEYS};
+use super::tls_expect::{CERT_EXPECT_KEYS, TLS_EXPECT_KEYS};
+
+/// The schema's `$id`.
+pub const SCHEMA_ID: &str = "urn:smtp-plan:schema:plan";
+
+/// Each kind of mapping in a plan: its `$defs` name, the loader's keys for it, the keys it
+/// requires, and a description.
+fn mappings() -> Vec<(
+    &'static str,
+    Vec<&'static str>,
+    &'static [&'static str],
+    &'static str,
+)> {
+    vec![
+        (
+            "plan",
+            PLAN_KEYS.to_vec(),
+            &[],
+            "A plan file (one test suite), or a file of shared definitions that plans `include` (then only `include`, `vars`, `secrets`, `groups` and `target`).",
+        ),
+        (
+            "scenario",
+            SCENARIO_KEYS.to_vec(),
+            &["name", "steps"],
+            "One scenario: one connection (or more, with `connect`) and one JUnit test case.",
+        ),
+        (
+            "target",
+            TARGET_KEYS.to_vec(),
+            &[],
+            "Connection settings; a scenario's keys win over the plan's, one by one.",
+        ),
+        (
+            "connect",
+            CONNECT_KEYS.to_vec(),
+            &[],
+            "Where to open the new connection; missing keys come from the scenario's target.",
+        ),
+        (
+            "step",
+            step_keys(),
+            &[],
+            "One action with an optional `expect`, `retry` and `timeout`; or `expect` alone (read a reply); or `use: GROUP`.",
+        ),
+        (
+            "starttls",
+            STARTTLS_KEYS.to_vec(),
+            &[],
+            "STARTTLS options for this handshake.",
+        ),
+        (
+            "tls_expect",
+            TLS_EXPECT_KEYS.to_vec(),
+            &[],
+            "What the TLS session must be: checked after `starttls`, or on any step of a TLS connection.",
+        ),
+        (
+            "cert_expect",
+            CERT_EXPECT_KEYS.to_vec(),
+            &[],
+            "What the server certificate must hold.",
+        ),
+        (
+            "auth",
+            AUTH_KEYS.to_vec(),
+            &["mechanism", "username"],
+            "The whole SASL exchange; base64 is done for you. The password is always redacted.",
+        ),
+        (
+            "envelope",
+            ENVELOPE_KEYS.to_vec(),
+            &["address"],
+            "An envelope address with ESMTP parameters.",
+        ),
+        (
+            "data",
+            DATA_KEYS.to_vec(),
+            &[],
+            "The message from a `file`, or built from `headers`, `body` and `attachments` (Date and Message-ID added when missing).",
+        ),
+        (
+            "attachment",
+            ATTACHMENT_KEYS.to_vec(),
+            &["file"],
+            "A file attached to a structured message.",
+        ),
+        (
+            "expect_map",
+            EXPECT_KEYS.to_vec(),
+            &[],
+            "Every given key must hold.",
+        ),
+        (
+            "retry",
+            RETRY_KEYS.to_vec(),
+            &["count"],
+            "Re-play the step while it fails.",
+        ),
+    ]
+}
+
+/// A scalar the loader reads as text: YAML may type `n`, `yes` or `25` as a boolean or a
+/// number, and the loader takes them as written.
+fn string(description: &str) -> Value {
+    json!({"type": ["string", "number", "boolean"], "description": description})
+}
+
+fn refer(def: &str) -> Value {
+    json!({"$ref": format!("#/$defs/{def}")})
+}
+
+/// The schema of the value of `key` in the mapping `place`; None = not described (a bug,
+/// caught by the tests).
+fn value_schema(place: &str, key: &str) -> Option<Value> {
+    Some(match (place, key) {
+        ("plan", "name") => string("The suite name; default: the file stem."),
+        ("plan", "include") => json!({
+            "description": "Files of shared `vars`, `secrets`, `groups` and `target` defaults, relative to this file.",
+            "anyOf": [{"type": "string"}, {"type": "array", "items": {"type": ["string", "number", "boolean"]}}]
+        }),
+        ("plan" | "scenario", "target") => refer("target"),
+        ("plan" | "scenario", "vars") => refer("vars"),
+        ("plan", "secrets") => json!({
+            "description": "Variables whose values are never printed, in any output or report.",
+            "type": "array", "items": {"type": ["string", "number", "boolean"]}
+        }),
+        ("plan", "groups") => json!({
+            "description": "Named lists of steps, used in scenarios with `- use: NAME`.",
+            "type": "object",
+            "propertyNames": refer("name"),
+            "additionalProperties": {"type": "array", "minItems": 1, "items": refer("step")}
+        }),
+        ("plan", "scenarios") => json!({
+            "type": "array", "minItems": 1, "items": refer("scenario")
+        }),
+        ("scenario", "name") => json!({
+            "description": "Unique in the file; the JUnit test case name.",
+            "type": ["string", "number", "boolean"]
+        }),
+        ("scenario", "tags") => {
+            json!({"type": "array", "items": {"type": ["string", "number", "boolean"]}})
+        }
+        ("scenario", "skip") => json!({
+            "description": "Do not run this scenario; report it as skipped with this reason.",
+            "type": "string", "minLength": 1
+        }),
+        ("scenario", "steps") => json!({"type": "array", "minItems": 1, "items": refer("step")}),
+        ("target" | "connect", "host") => {
+            string("Host name or IP address (IPv6 without brackets, or as \"[::1]\").")
+        }
+        ("target" | "connect", "port") => json!({
+            "anyOf": [{"type": "integer", "minimum": 1, "maximum": 65535}, refer("template")]
+        }),
+        ("target" | "connect", "tls") => json!({
+            "description": "none (plain, upgraded by a `starttls` step) or implicit (TLS from the start).",
+            "anyOf": [{"enum": ["none", "implicit"]}, refer("template")]
+        }),
+        ("target", "timeout") => json!({
+            "description": "How long to wait for each reply.",
+            "anyOf": [refer("duration"), refer("template")]
+        }),
+        ("target" | "starttls", "ca_file") => {
+            string("An extra trust anchor (PEM), relative to the plan file.")
+        }
+        ("target" | "starttls", "insecure") => json!({
+            "description": "Do not verify the server certificate.",
+            "anyOf": [{"type": "boolean"}, refer("template")]
+        }),
+        ("target" | "starttls", "server_name") => {
+            string("The name for SNI and the certificate check; default: the host.")
+        }
+        ("target" | "starttls", "client_cert") => string(
+            "A client certificate (PEM chain) to present, relative to the plan file; needs `client_key`.",
+        ),
+        ("target" | "starttls", "client_key") => {
+            string("The client certificate's private key (PEM), relative to the plan file.")
+        }
+        ("target" | "starttls", "min_version") => json!({
+            "description": "The oldest TLS version to accept: \"1.2\" or \"1.3\".",
+            "anyOf": [{"enum": ["1.2", "1.3", 1.2, 1.3]}, refer("template")]
+        }),
+        ("starttls", "required") => json!({
+            "description": "false: a server without STARTTLS passes, and the scenario goes on in plaintext.",
+            "type": "boolean"
+        }),
+        ("step", "allow_plaintext") => json!({
+            "description": "On `auth` and `send`: let credentials go over a connection without TLS (negative tests).",
+            "type": "boolean"
+        }),
+        ("expect_map", "tls") => refer("tls_expect"),
+        ("tls_expect", "version") => json!({
+            "description": "The negotiated version must be one of these: TLSv1.2, TLSv1.3.",
+            "anyOf": [{"type": "string"}, {"type": "array", "minItems": 1, "items": {"type": "string"}}]
+        }),
+        ("tls_expect", "cipher") => string("A regex over the cipher suite name, e.g. 'AES.*GCM'."),
+        ("tls_expect", "cert") => refer("cert_expect"),
+        ("cert_expect", "names_include") => json!({
+            "description": "Names (DNS or IP) the certificate must hold.",
+            "type": "array", "items": {"type": ["string", "number", "boolean"]}
+        }),
+        ("cert_expect", "subject_matches" | "issuer_matches") => {
+            string("A regex over the subject / issuer, e.g. '^CN=mail\\.contoso\\.com$'.")
+        }
+        ("cert_expect", "valid_for_at_least") => json!({
+            "description": "The certificate must stay valid this long: 30d, 12h, 90m, 60s.",
+            "type": "string", "pattern": "^\\s*[0-9]+\\s*(d|h|m|s)\\s*$"
+        }),
+        ("starttls", "expect") | ("step", "expect") => refer("expect"),
+        ("step", "send") => string(
+            "A raw line, sent with CRLF; any reply is accepted unless `expect` says otherwise.",
+        ),
+        ("step", "ehlo" | "helo" | "lhlo") => string("The client name; expects 250."),
+        ("step", "vrfy") => string("VRFY argument; any reply."),
+        ("step", "starttls") => json!({
+            "description": "STARTTLS, expect 220, TLS handshake, verify.",
+            "anyOf": [{"type": "null"}, refer("starttls")]
+        }),
+        ("step", "auth") => refer("auth"),
+        ("step", "mail_from" | "rcpt_to") => json!({
+            "description": "An address without angle brackets (\"\" = the null sender).",
+            "anyOf": [{"type": ["string", "number", "boolean"]}, refer("envelope")]
+        }),
+        ("step", "data") => json!({
+            "description": "The message: text (CRLF line ends and dot-stuffing done for you), a file, or headers + body + attachments.",
+            "anyOf": [{"type": "string"}, refer("data")]
+        }),
+        ("step", "rset" | "noop" | "quit" | "expect_close") => json!({"type": "null"}),
+        ("step", "sleep") => refer("duration"),
+        ("step", "connect") => json!({"anyOf": [{"type": "null"}, refer("connect")]}),
+        ("step", "retry") => json!({
+            "description": "Re-send the command (or re-connect) while the step fails: `retry: N` or `{count, interval}`.",
+            "anyOf": [{"type": "integer", "minimum": 1, "maximum": MAX_RETRIES}, refer("retry")]
+        }),
+        ("step", "timeout") => json!({
+            "description": "The reply timeout for this step, instead of the target's.",
+            "$ref": "#/$defs/duration"
+        }),
+        ("step", "use") => json!({
+            "description": "Play the steps of this group (defined under `groups:` here or in an included file).",
+            "$ref": "#/$defs/name"
+        }),
+        ("auth", "mechanism") => json!({
+            "type": "string",
+            "examples": ["PLAIN", "LOGIN", "CRAM-MD5", "SCRAM-SHA-1", "SCRAM-SHA-256", "XOAUTH2", "OAUTHBEARER", "NTLM", "auto"]
+        }),
+        ("auth", "username" | "password") => string("May use ${..} variables."),
+        ("auth", "token") => {
+            string("An OAuth 2.0 bearer token (XOAUTH2, OAUTHBEARER); always secret.")
+        }
+        ("auth", "initial_response") => json!({
+            "description": "PLAIN: send the credentials with AUTH (true, the default) or after an empty 334 (false).",
+            "type": "boolean"
+        }),
+        ("envelope", "address") => string("Without angle brackets."),
+        ("envelope", "params") => {
+            json!({"type": "array", "items": {"type": ["string", "number", "boolean"]}})
+        }
+        ("data", "file") => string(
+            "A message file (headers and body), relative to this file; `${..}` substituted unless `raw`.",
+        ),
+        ("data", "raw") => {
+            json!({"description": "Send the file as it is, without `${..}` substitution.", "type": "boolean"})
+        }
+        ("data", "headers") => json!({
+            "type": "object",
+            "propertyNames": {"pattern": "^[!-9;-~]+$"},
+            "additionalProperties": {"type": ["string", "number", "boolean"]}
+        }),
+        ("data", "body") => string("The text/plain body."),
+        ("data", "attachments") => json!({"type": "array", "items": refer("attachment")}),
+        ("attachment", "file") => string("Relative to this file; read at load time."),
+        ("attachment", "content_type") => json!({
+            "type": "string", "pattern": "^[^\\s/]+/[^\\s]+$",
+            "description": "Default: from the file extension, else application/octet-stream."
+        }),
+        ("attachment", "name") => string("The file name in the message; default: the file's."),
+        ("expect_map", "code") => refer("codes"),
+        ("expect_map", "enhanced") => json!({
+            "description": "RFC 3463 code at the start of the reply text: 2.1.5, 5.7.139, 5.x.x.",
+            "type": "string",
+            "pattern": "^\\s*[245xX]\\.([0-9]{1,3}|[xX])\\.([0-9]{1,3}|[xX])\\s*$"
+        }),
+        ("expect_map", "matches" | "not_matches") => {
+            string("A regex (Rust syntax) over the reply text.")
+        }
+        ("expect_map", "contains") => string("Text the reply must contain."),
+        ("expect_map", "capabilities" | "lacks") => json!({
+            "description": "EHLO keywords (`AUTH LOGIN` = AUTH lists LOGIN).",
+            "type": "array", "items": {"type": ["string", "number", "boolean"]}
+        }),
+        ("expect_map", "capture") => json!({
+            "description": "name: regex; the first group (or the whole match) becomes ${name}.",
+            "type": "object",
+            "propertyNames": refer("name"),
+            "additionalProperties": {"type": ["string", "number", "boolean"]}
+        }),
+        ("retry", "count") => json!({"type": "integer", "minimum": 1, "maximum": MAX_RETRIES}),
+        ("retry", "interval") => refer("duration"),
+        _ => return None,
+    })
+}
+
+/// The plan format's JSON Schema, or which key the loader accepts that it does not describe.
+pub fn plan_schema() -> Result<Value, String> {
+    let mut defs = Map::new();
+    for (place, keys, required, description) in mappings() {
+        let mut properties = Map::new();
+        for key in keys {
+            let schema = value_schema(place, key)
+                .ok_or_else(|| format!("the schema does not describe `{key}` in `{place}`"))?;
+            properties.insert(key.to_owned(), schema);
+        }
+        let mut object = json!({
+            "type": "object",
+            "description": description,
+            "properties": properties,
+            "additionalProperties": false,
+        });
+        if !required.is_empty()
+            && let Some(map) = object.as_object_mut()
+        {
+            map.insert("required".into(), json!(required));
+        }
+        // `plan` and `step` have other forms too (see below): their mappings are `*_map`.
+        let name = match place {
+            "plan" | "step" => format!("{place}_map"),
+            _ => place.to_owned(),
+        };
+        defs.insert(name, object);
+    }
+    let shared = json!({
+        "name": {"type": "string", "pattern": "^[A-Za-z0-9_.-]+$"},
+        "template": {
+            "description": "A value with ${name} / ${env:NAME} / ${env:NAME:-default} references.",
+            "type": "string",
+            "pattern": "\\$\\{"
+        },
+        "duration": {
+            "description": "A number and a unit: 500ms, 10s, 1.5s, 2m, 1h.",
+            "type": "string",
+            "pattern": "^\\s*[0-9]+(\\.[0-9]+)?(ms|s|m|h)\\s*$"
+        },
+        "vars": {
+            "description": "Variables, resolved in order; a value may use ${env:..} and earlier variables.",
+            "type": "object",
+            "propertyNames": refer("name"),
+            "additionalProperties": {"type": ["string", "number", "boolean"]}
+        },
+        "code": {
+            "anyOf": [
+                {"type": "integer", "minimum": 200, "maximum": 599},
+                {"type": "string", "pattern": "^\\s*[2-5][0-9xX][0-9xX]\\s*$"}
+            ]
+        },
+        "codes": {
+            "description": "A reply code (250), a class (\"2xx\", \"25x\") or a list of them.",
+            "anyOf": [refer("code"), {"type": "array", "minItems": 1, "items": refer("code")}]
+        },
+        "expect": {
+            "anyOf": [refer("codes"), refer("expect_map")]
+        },
+        "step": {
+            "anyOf": [
+                {"description": "A step without a value.", "enum": BARE},
+                {"allOf": [refer("step_map"), {"minProperties": 1}]}
+            ]
+        },
+    });
+    if let Value::Object(shared) = shared {
+        defs.extend(shared);
+    }
+    Ok(json!({
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "$id": SCHEMA_ID,
+        "title": "smtp-plan plan",
+        "description": "A declarative SMTP test plan for smtp-plan, or a file of definitions that plans include.",
+        "$ref": "#/$defs/plan_map",
+        "$defs": defs,
+    }))
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::indexing_slicing)]
+mod tests {
+    use super::*;
+    use crate::scenario::reuse::INCLUDE_FILE_KEYS;
+
+    #[test]
+    fn every_key_the_loader_accepts_is_described() {
+        let schema = plan_schema().unwrap();
+        let defs = &schema["$defs"];
+        for (place, keys, _, _) in mappings() {
+            let name = match place {
+                "plan" | "step" => format!("{place}_map"),
+                _ => place.to_owned(),
+            };
+            let props = defs[&name]["properties"].as_object().unwrap();
+            assert_eq!(props.len(), keys.len(), "{place}");
+            for key in keys {
+                assert!(props.contains_key(key), "`{key}` missing in {place}");
+            }
+            assert_eq!(defs[&name]["additionalProperties"], false, "{place}");
+        }
+    }
+
+    #[test]
+    fn an_undescribed_key_is_an_error() {
+        assert!(value_schema("step", "no_such_key").is_none());
+    }
+
+    #[test]
+    fn included_files_use_the_plan_keys() {
+        for key in INCLUDE_FILE_KEYS {
+            assert!(PLAN_KEYS.contains(key), "{key}");
+        }
+    }
+
+    #[test]
+    fn bare_steps_are_listed() {
+        let schema = plan_schema().unwrap();
+        let bare = &schema["$defs"]["step"]["anyOf"][0]["enum"];
+        assert_eq!(bare.as_array().unwrap().len(), BARE.len());
+    }
+}

@@ -1,0 +1,291 @@
+//! `vars:` at the plan, scenario and included-file level, `--vars-file`, and the built-in
+//! variables a user variable may not shadow.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+
+use super::context::{Cx, EnvLookup, VarScope};
+use super::diagnostic::Diagnostic;
+use super::expect::valid_var_name;
+use super::load::LoadOptions;
+use super::model::BUILTIN_VARS;
+use super::node::{Key, MAX_FILE_BYTES, Value, parse_yaml};
+
+/// Variables resolved so far, and the names whose value had a problem (already reported; they
+/// still count as defined, so their uses are not reported again).
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Vars {
+    pub values: BTreeMap<String, String>,
+    pub broken: BTreeSet<String>,
+    /// For each variable, every variable its value was made from (directly or not): a
+    /// variable made from a secret is secret too.
+    pub deps: BTreeMap<String, BTreeSet<String>>,
+}
+
+impl Vars {
+    /// Every defined name, broken ones included.
+    pub fn names(&self) -> BTreeSet<String> {
+        self.values.keys().chain(&self.broken).cloned().collect()
+    }
+}
+
+/// Report a variable named like a built-in one (`uuid`, `scenario.name`, ...).
+pub(crate) fn check_not_builtin(cx: &mut Cx<'_>, key: &Key) -> bool {
+    if BUILTIN_VARS.contains(&key.name.as_str()) {
+        cx.error_key(
+            key,
+            format!("`{}` is a built-in variable", key.name),
+            Some(format!(
+                "smtp-plan sets `${{{}}}` itself; choose another name",
+                key.name
+            )),
+        );
+        return false;
+    }
+    true
+}
+
+/// One `vars:` mapping resolved in order on top of `base` (a value may use `${env:..}`, the
+/// variables of `base` and earlier ones of this mapping). Names in `cli` (`--var`,
+/// `--vars-file`) are not evaluated: the command line wins.
+pub(crate) fn load_vars(
+    cx: &mut Cx<'_>,
+    node: Option<&super::node::Node>,
+    cli: &BTreeMap<String, String>,
+    base: &Vars,
+) -> Vars {
+    let mut out = base.clone();
+    for (name, value) in cli {
+        out.broken.remove(name);
+        out.deps.remove(name);
+        out.values.insert(name.clone(), value.clone());
+    }
+    let Some(entries) = node.and_then(|n| cx.map(n, "`vars`")) else {
+        return out;
+    };
+    let mut later: BTreeSet<String> = entries.iter().map(|(k, _)| k.name.clone()).collect();
+    for (key, value) in entries {
+        later.remove(&key.name);
+        if !valid_var_name(&key.name) {
+            cx.error_key(
+                key,
+                format!("`{}` is not a valid variable name", key.name),
+                Some("use letters, digits, `_`, `.` and `-`".into()),
+            );
+            continue;
+        }
+        if !check_not_builtin(cx, key) || cli.contains_key(&key.name) {
+            continue;
+        }
+        out.broken.insert(key.name.clone());
+        match &value.value {
+            Value::Null => {
+                cx.error(
+                    value,
+                    format!("variable `{}` has no value", key.name),
+                    Some(format!("write `{}: \"\"` for an empty value", key.name)),
+                );
+                continue;
+            }
+            Value::Seq(_) | Value::Map(_) => {
+                cx.error(
+                    value,
+                    format!(
+                        "variable `{}` must be a string, a number or a boolean, found {}",
+                        key.name,
+                        value.kind()
+                    ),
+                    None,
+                );
+                continue;
+            }
+            _ => {}
+        }
+        let mut known = out.names();
+        known.remove(&key.name);
+        if base.values.contains_key(&key.name) || base.broken.contains(&key.name) {
+            // Overriding an outer variable: the outer value may be used (`x: ${x}-more`).
+            known.insert(key.name.clone());
+        }
+        let scope = VarScope {
+            known: &known,
+            later: &later,
+            captures: false,
+        };
+        let what = format!("variable `{}`", key.name);
+        if let Some(t) = cx.template_in(value, &what, &scope) {
+            let mut from = BTreeSet::new();
+            for (name, _) in t.vars() {
+                from.insert(name.to_owned());
+                from.extend(out.deps.get(name).into_iter().flatten().cloned());
+            }
+            out.deps.insert(key.name.clone(), from);
+            match t.render(&out.values) {
+                Ok(v) => {
+                    out.broken.remove(&key.name);
+                    out.values.insert(key.name.clone(), v);
+                }
+                Err(e) => cx.error(value, format!("{what}: {e}"), None),
+            }
+        }
+    }
+    out
+}
+
+/// `--vars-file` files (in order, a later one wins) under `--var`: the variables the command
+/// line sets. Problems point into the files; `--var` naming a built-in is one too.
+pub(crate) fn command_line_vars(
+    options: &LoadOptions,
+    env: EnvLookup<'_>,
+) -> Result<BTreeMap<String, String>, Vec<Diagnostic>> {
+    let mut vars = BTreeMap::new();
+    let mut problems = Vec::new();
+    for path in &options.vars_files {
+        match load_vars_file(path, env) {
+            Ok(v) => vars.extend(v),
+            Err(d) => problems.extend(d),
+        }
+    }
+    for (name, value) in &options.vars {
+        if BUILTIN_VARS.contains(&name.as_str()) {
+            problems.push(no_position(
+                Path::new("--var"),
+                format!("`--var {name}=..`: `{name}` is a built-in variable"),
+                Some(format!(
+                    "smtp-plan sets `${{{name}}}` itself; choose another name"
+                )),
+            ));
+        }
+        vars.insert(name.clone(), value.clone());
+    }
+    if problems.is_empty() {
+        Ok(vars)
+    } else {
+        Err(problems)
+    }
+}
+
+fn no_position(path: &Path, message: String, help: Option<String>) -> Diagnostic {
+    Diagnostic {
+        path: path.to_path_buf(),
+        line: 0,
+        col: 0,
+        width: 1,
+        message,
+        help,
+        source_line: None,
+    }
+}
+
+/// A `--vars-file`: a YAML mapping of names to scalars, taken literally (no `${..}`).
+fn load_vars_file(
+    path: &Path,
+    env: EnvLookup<'_>,
+) -> Result<BTreeMap<String, String>, Vec<Diagnostic>> {
+    let text = read_text(path, "--vars-file").map_err(|d| vec![d])?;
+    let mut cx = Cx::new(path, &text, env);
+    let mut vars = BTreeMap::new();
+    match parse_yaml(&text) {
+        Err(e) => cx.error_at(e.line, e.col, 1, e.message, None),
+        Ok(root) => match &root.value {
+            Value::Null => {}
+            Value::Map(entries) => {
+                for (key, value) in entries {
+                    if !valid_var_name(&key.name) {
+                        cx.error_key(
+                            key,
+                            format!("`{}` is not a valid variable name", key.name),
+                            Some("use letters, digits, `_`, `.` and `-`".into()),
+                        );
+                        continue;
+                    }
+                    if !check_not_builtin(&mut cx, key) {
+                        continue;
+                    }
+                    match value.scalar_text(&text) {
+                        Some(v) => {
+                            vars.insert(key.name.clone(), v);
+                        }
+                        None => cx.error(
+                            value,
+                            format!(
+                                "variable `{}` must be a string, a number or a boolean, found {}",
+                                key.name,
+                                value.kind()
+                            ),
+                            None,
+                        ),
+                    }
+                }
+            }
+            _ => cx.error(
+                &root,
+                format!(
+                    "a vars file must be a mapping of names to values, found {}",
+                    root.kind()
+                ),
+                Some("e.g. `user: alice@example.com`".into()),
+            ),
+        },
+    }
+    if cx.diags.is_empty() {
+        Ok(vars)
+    } else {
+        Err(cx.diags)
+    }
+}
+
+/// A UTF-8 text file of at most [`MAX_FILE_BYTES`], or a problem naming `what` and the path.
+pub(crate) fn read_text(path: &Path, what: &str) -> Result<String, Diagnostic> {
+    let bytes = read_bytes(path, what, MAX_FILE_BYTES)?;
+    String::from_utf8(bytes).map_err(|_| {
+        no_position(
+            path,
+            format!("{what} `{}` is not valid UTF-8", path.display()),
+            None,
+        )
+    })
+}
+
+/// A file of at most `max` bytes, or a problem naming `what` and the path.
+pub(crate) fn read_bytes(path: &Path, what: &str, max: usize) -> Result<Vec<u8>, Diagnostic> {
+    let cannot = |e: std::io::Error| {
+        let message = match e.kind() {
+            std::io::ErrorKind::NotFound => format!("{what} `{}` does not exist", path.display()),
+            _ => format!("cannot read {what} `{}`: {e}", path.display()),
+        };
+        no_position(path, message, None)
+    };
+    let meta = std::fs::metadata(path).map_err(cannot)?;
+    if meta.is_dir() {
+        return Err(no_position(
+            path,
+            format!("{what} `{}` is a directory", path.display()),
+            None,
+        ));
+    }
+    if meta.len() > max as u64 {
+        return Err(no_position(
+            path,
+            format!(
+                "{what} `{}` is too large ({} bytes; at most {max})",
+                path.display(),
+                meta.len()
+            ),
+            None,
+        ));
+    }
+    std::fs::read(path).map_err(cannot)
+}
+
+/// `rel` relative to the directory of the file `base`, unless absolute.
+pub(crate) fn relative_to(base: &Path, rel: &str) -> PathBuf {
+    let path = PathBuf::from(rel);
+    if path.is_absolute() {
+        return path;
+    }
+    match base.parent() {
+        Some(dir) => dir.join(path),
+        None => path,
+    }
+}

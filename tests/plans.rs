@@ -1,0 +1,337 @@
+//! The plan-language extensions through the real binary: groups and variables from an included
+//! file, built-in variables, messages from a file and as MIME (checked in the built-in
+//! server's Maildir), per-step retry and timeout against scripted servers, and `--vars-file`.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
+mod common;
+
+use std::net::{TcpListener, TcpStream};
+use std::time::{Duration, Instant};
+
+use common::*;
+
+fn delivered(dir: &std::path::Path) -> Vec<String> {
+    let mut files: Vec<_> = std::fs::read_dir(dir.join("new"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    files.sort();
+    files
+        .iter()
+        .map(|f| std::fs::read_to_string(f).unwrap())
+        .collect()
+}
+
+fn header<'a>(message: &'a str, name: &str) -> Option<&'a str> {
+    message
+        .lines()
+        .take_while(|l| !l.is_empty())
+        .find_map(|l| l.strip_prefix(&format!("{name}: ")))
+}
+
+fn is_uuid(s: &str) -> bool {
+    let parts: Vec<&str> = s.split('-').collect();
+    parts.iter().map(|p| p.len()).collect::<Vec<_>>() == [8, 4, 4, 4, 12]
+        && s.chars().all(|c| c == '-' || c.is_ascii_hexdigit())
+        && parts[2].starts_with('4')
+}
+
+#[test]
+fn the_shipped_reuse_plan_delivers_file_and_mime_messages() {
+    let mail = tempfile::tempdir().unwrap();
+    let serve = Serve::start(&[
+        "--user",
+        "user1@contoso.com:pw",
+        "--maildir",
+        mail.path().to_str().unwrap(),
+    ]);
+    let target = serve.smtp.to_string();
+    let r = run(smtp_plan(&[
+        "run",
+        "scenarios/reuse/",
+        "--target",
+        &target,
+        "--ca-file",
+        serve.ca.to_str().unwrap(),
+    ])
+    .env("SMTP_PASSWORD", "pw"));
+    r.assert_code(0);
+    assert_eq!(
+        r.last_line(),
+        "3 passed, 0 failed, 1 skipped",
+        "{}",
+        r.stdout
+    );
+    assert!(
+        r.stdout
+            .contains("SKIP  Reuse and variables › relaying to the outside is refused"),
+        "{}",
+        r.stdout
+    );
+    assert!(
+        !r.stdout.contains("common"),
+        "the included file ran as a plan: {}",
+        r.stdout
+    );
+
+    let messages = delivered(mail.path());
+    assert_eq!(messages.len(), 2, "{messages:?}");
+    let from_file = messages
+        .iter()
+        .find(|m| m.contains("Subject: Hello from"))
+        .expect("the message from the file");
+    let mime = messages
+        .iter()
+        .find(|m| m.contains("multipart/mixed"))
+        .expect("the structured message");
+
+    // the file: every ${..} substituted, built-ins included
+    assert_eq!(
+        header(from_file, "Subject"),
+        Some("Hello from \"a message from a file\"")
+    );
+    assert_eq!(header(from_file, "To"), Some("user2@contoso.com"));
+    let id = header(from_file, "Message-ID").unwrap();
+    let uuid = id
+        .strip_prefix('<')
+        .and_then(|s| s.strip_suffix("@smtp-plan>"))
+        .unwrap();
+    assert!(is_uuid(uuid), "{id}");
+    assert!(header(from_file, "Date").unwrap().ends_with(" +0000"));
+    let step_id = from_file
+        .split("its step id is ")
+        .nth(1)
+        .unwrap()
+        .trim()
+        .trim_end_matches('.');
+    assert!(is_uuid(step_id), "{step_id}");
+    assert_ne!(
+        step_id, uuid,
+        "${{uuid}} is per step, ${{message_id}} per scenario"
+    );
+    assert!(!from_file.contains("${"), "{from_file}");
+
+    // the structured message: headers, Date and Message-ID added, body, attachment
+    assert!(
+        mime.contains("Subject: Report for user2@contoso.com (a structured message with an"),
+        "{mime}"
+    );
+    assert!(
+        mime.contains("Sent by the plan \"Reuse and variables\"."),
+        "{mime}"
+    );
+    assert!(mime.contains("filename=\"report.csv\""), "{mime}");
+    assert!(mime.contains("Content-Type: text/csv"), "{mime}");
+    assert!(header(mime, "Date").is_some(), "{mime}");
+    let mime_id = header(mime, "Message-ID").unwrap();
+    assert!(mime_id.ends_with("@smtp-plan>"), "{mime_id}");
+    assert_ne!(mime_id, id, "one Message-ID per scenario");
+}
+
+/// A plan against `port` with `steps` (indented as list items) and a target timeout.
+fn plan_for(dir: &std::path::Path, port: u16, timeout: &str, steps: &str) -> std::path::PathBuf {
+    plan(
+        dir,
+        "p.yaml",
+        &format!(
+            "name: p\ntarget: {{host: 127.0.0.1, port: {port}, timeout: {timeout}}}\nscenarios:\n  - name: s\n    steps:\n{steps}"
+        ),
+    )
+}
+
+/// A server that refuses NOOP with 451 `refusals` times, then accepts it.
+fn flaky_noop(refusals: usize) -> Fake {
+    Fake::start(move |mut s: TcpStream| {
+        write(&mut s, "220 fake ESMTP\r\n");
+        let mut refused = 0;
+        loop {
+            let line = read_line(&mut s);
+            match line.as_str() {
+                "" => return,
+                "NOOP" if refused < refusals => {
+                    refused += 1;
+                    write(&mut s, "451 4.3.0 try again\r\n");
+                }
+                "QUIT" => {
+                    write(&mut s, "221 bye\r\n");
+                    return;
+                }
+                _ => write(&mut s, "250 OK\r\n"),
+            }
+        }
+    })
+}
+
+const NOOP_RETRIED: &str =
+    "      - expect: 220\n      - noop:\n        retry: {count: 2, interval: 50ms}\n      - quit\n";
+
+#[test]
+fn retry_resends_until_the_reply_holds() {
+    let fake = flaky_noop(2);
+    let dir = tempfile::tempdir().unwrap();
+    let path = plan_for(dir.path(), fake.addr.port(), "2s", NOOP_RETRIED);
+    let r = run(smtp_plan(&["run", path.to_str().unwrap(), "-v"]));
+    r.assert_code(0);
+    assert_eq!(r.stdout.matches("C: NOOP").count(), 3, "{}", r.stdout);
+    assert!(r.stdout.contains("* retry 1/2 in 50ms"), "{}", r.stdout);
+    assert!(r.stdout.contains("* retry 2/2 in 50ms"), "{}", r.stdout);
+}
+
+#[test]
+fn retry_gives_up_after_count() {
+    let fake = flaky_noop(3);
+    let dir = tempfile::tempdir().unwrap();
+    let path = plan_for(dir.path(), fake.addr.port(), "2s", NOOP_RETRIED);
+    let r = run(smtp_plan(&["run", path.to_str().unwrap(), "-v"]));
+    r.assert_code(1);
+    assert!(r.stdout.contains("FAIL  p › s"), "{}", r.stdout);
+    assert!(
+        r.stdout.contains("expected code 250, got 451"),
+        "{}",
+        r.stdout
+    );
+    assert_eq!(r.stdout.matches("C: NOOP").count(), 3, "{}", r.stdout);
+}
+
+#[test]
+fn connect_retries_while_the_port_is_closed() {
+    let port = {
+        let l = TcpListener::bind("127.0.0.1:0").unwrap();
+        l.local_addr().unwrap().port()
+    };
+    let server = std::thread::spawn(move || {
+        std::thread::sleep(Duration::from_millis(600));
+        let l = TcpListener::bind(("127.0.0.1", port)).unwrap();
+        let (mut s, _) = l.accept().unwrap();
+        write(&mut s, "220 late ESMTP\r\n");
+        let _ = read_line(&mut s);
+        write(&mut s, "221 bye\r\n");
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let path = plan_for(
+        dir.path(),
+        port,
+        "2s",
+        "      - connect:\n        retry: {count: 20, interval: 100ms}\n      - expect: 220\n      - quit\n",
+    );
+    let r = run(smtp_plan(&["run", path.to_str().unwrap(), "-v"]));
+    r.assert_code(0);
+    assert!(r.stdout.contains("* retry 1/20 in 100ms"), "{}", r.stdout);
+    server.join().unwrap();
+}
+
+/// A server that greets after `delay`.
+fn slow_greeting(delay: Duration) -> Fake {
+    Fake::start(move |mut s: TcpStream| {
+        std::thread::sleep(delay);
+        write(&mut s, "220 slow ESMTP\r\n");
+        if read_line(&mut s) == "QUIT" {
+            write(&mut s, "221 bye\r\n");
+        }
+    })
+}
+
+#[test]
+fn a_step_timeout_lengthens_the_target_timeout() {
+    let fake = slow_greeting(Duration::from_millis(700));
+    let dir = tempfile::tempdir().unwrap();
+    let steps = "      - expect: 220\n        timeout: 5s\n      - quit\n";
+    let path = plan_for(dir.path(), fake.addr.port(), "300ms", steps);
+    run(smtp_plan(&["run", path.to_str().unwrap()])).assert_code(0);
+}
+
+#[test]
+fn a_step_timeout_shortens_the_target_timeout() {
+    let fake = slow_greeting(Duration::from_secs(5));
+    let dir = tempfile::tempdir().unwrap();
+    let steps = "      - expect: 220\n        timeout: 200ms\n      - quit\n";
+    let path = plan_for(dir.path(), fake.addr.port(), "30s", steps);
+    let started = Instant::now();
+    let r = run(smtp_plan(&["run", path.to_str().unwrap()]));
+    r.assert_code(1);
+    assert!(r.stdout.contains("no reply within 200ms"), "{}", r.stdout);
+    assert!(
+        started.elapsed() < Duration::from_secs(4),
+        "{:?}",
+        started.elapsed()
+    );
+}
+
+#[test]
+fn a_failing_step_of_an_included_group_points_into_its_file() {
+    let serve = Serve::start(&[]);
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join("lib")).unwrap();
+    plan(
+        &dir.path().join("lib"),
+        "common.yaml",
+        "groups:\n  greet:\n    - expect: 220\n    - ehlo: client.test\n      expect: {code: 250, capabilities: [CHUNKING]}\n",
+    );
+    let path = plan(
+        dir.path(),
+        "plan.yaml",
+        "name: inc\ninclude: [lib/common.yaml]\nscenarios:\n  - name: s\n    steps:\n      - use: greet\n      - quit\n",
+    );
+    let junit = dir.path().join("r.xml");
+    let target = serve.smtp.to_string();
+    let r = run(smtp_plan(&[
+        "run",
+        path.to_str().unwrap(),
+        "--target",
+        &target,
+        "--junit",
+        junit.to_str().unwrap(),
+    ]));
+    r.assert_code(1);
+    let at = format!(
+        "step 2 (ehlo) at {}:4:7",
+        dir.path().join("lib/common.yaml").display()
+    );
+    assert!(r.stdout.contains(&at), "{}", r.stdout);
+    assert!(
+        r.stdout.contains(" 4 |     - ehlo: client.test"),
+        "{}",
+        r.stdout
+    );
+    let xml = std::fs::read_to_string(&junit).unwrap();
+    assert!(xml.contains(&at), "{xml}");
+    assert_valid_junit(&junit);
+}
+
+#[test]
+fn vars_files_on_the_command_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = plan(
+        dir.path(),
+        "p.yaml",
+        "scenarios:\n  - name: s\n    steps:\n      - mail_from: ${who}\n",
+    );
+    let good = plan(dir.path(), "good-vars.yaml", "who: a@b.test\n");
+    let bad = plan(dir.path(), "bad-vars.yaml", "who: [a]\n");
+    let p = path.to_str().unwrap();
+    run(smtp_plan(&["check", p])).assert_code(2);
+    let r = run(smtp_plan(&[
+        "check",
+        p,
+        "--vars-file",
+        good.to_str().unwrap(),
+    ]));
+    r.assert_code(0);
+    let r = run(smtp_plan(&["run", p, "--vars-file", bad.to_str().unwrap()]));
+    r.assert_code(2);
+    assert!(
+        r.stderr.contains(&format!("{}:1:6", bad.display())),
+        "{}",
+        r.stderr
+    );
+    assert!(
+        r.stderr.contains("variable `who` must be a string"),
+        "{}",
+        r.stderr
+    );
+}

@@ -375,3 +375,258 @@ fn postfix_smtps_probe_passes_and_a_plain_port_differs() {
     r.assert_code(1);
     assert!(r.stdout.contains("ERROR"), "{}", r.stdout);
 }
+
+// ---- a private Postfix + Dovecot that the test reconfigures ------------------------------
+
+/// A Postfix + Dovecot of its own (tests/servers/up.sh in a fresh directory on a free port
+/// base), so the test may change its configuration. down.sh stops it on drop, also when an
+/// assertion failed; the directory (with the logs) is then kept and its path printed.
+struct OwnPostfix {
+    dir: Option<tempfile::TempDir>,
+    env: std::collections::HashMap<String, String>,
+}
+
+impl OwnPostfix {
+    /// Port bases from 25000 up, 600 apart (a base uses base+25..=base+587), starting at one
+    /// derived from the pid; a base is tried when its seven ports are free, and up.sh is
+    /// retried on another base if one was taken meanwhile.
+    fn start() -> Self {
+        let servers = repo().join("tests/servers");
+        let first = std::process::id() as usize;
+        let mut last_err = String::new();
+        for i in 0..60 {
+            let base = 25_000 + 600 * ((first + 7 * i) % 60);
+            let ports = [25, 26, 27, 28, 29, 465, 587].map(|o| base + o);
+            if !ports
+                .iter()
+                .all(|&p| std::net::TcpListener::bind(("127.0.0.1", p as u16)).is_ok())
+            {
+                continue;
+            }
+            // tempdir() is under /tmp, which the daemon users can reach; up.sh opens it to 0755.
+            let dir = tempfile::Builder::new()
+                .prefix("smtp-plan-probe-reconf-")
+                .tempdir()
+                .unwrap();
+            let out = std::process::Command::new(servers.join("up.sh"))
+                .arg(dir.path())
+                .env("SMTP_PLAN_PORT_BASE", base.to_string())
+                .output()
+                .unwrap();
+            let mut own = Self {
+                dir: Some(dir),
+                env: Default::default(),
+            };
+            if out.status.success() {
+                let text = std::fs::read_to_string(own.path().join("env")).unwrap();
+                for line in text.lines() {
+                    if let Some((k, v)) = line
+                        .strip_prefix("export ")
+                        .and_then(|kv| kv.split_once('='))
+                    {
+                        own.env
+                            .insert(k.to_owned(), v.trim_matches('\'').to_owned());
+                    }
+                }
+                return own;
+            }
+            last_err = String::from_utf8_lossy(&out.stderr).into_owned();
+            if !last_err.contains("is already in use") {
+                panic!("tests/servers/up.sh failed:\n{last_err}");
+            }
+            // `own` is dropped here: down.sh, directory removed (the status was "in use").
+            own.dir.take();
+        }
+        panic!(
+            "no free port base from 25000 up for a private Postfix; last up.sh error:\n{last_err}"
+        );
+    }
+
+    fn path(&self) -> &Path {
+        self.dir.as_ref().unwrap().path()
+    }
+
+    fn var(&self, name: &str) -> &str {
+        let key = format!("SMTP_PLAN_POSTFIX_{name}");
+        self.env
+            .get(&key)
+            .unwrap_or_else(|| panic!("{key} missing"))
+    }
+
+    /// `postconf -c DIR -e SETTING`, then `postfix -c DIR reload`.
+    fn postconf_and_reload(&self, setting: &str) {
+        let conf = self.path().join("postfix-conf");
+        for args in [
+            vec!["postconf", "-c", conf.to_str().unwrap(), "-e", setting],
+            // As up.sh does: Postfix waits until a just-written main.cf is in the past.
+            vec![
+                "touch",
+                "-d",
+                "-1 minute",
+                conf.join("main.cf").to_str().unwrap(),
+            ],
+            vec!["postfix", "-c", conf.to_str().unwrap(), "reload"],
+        ] {
+            let out = std::process::Command::new(args[0])
+                .args(&args[1..])
+                .output()
+                .unwrap();
+            assert!(
+                out.status.success(),
+                "{args:?}: {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+        }
+    }
+}
+
+impl Drop for OwnPostfix {
+    fn drop(&mut self) {
+        let Some(dir) = self.dir.take() else { return };
+        let down = std::process::Command::new(repo().join("tests/servers/down.sh"))
+            .arg(dir.path())
+            .output();
+        let stopped = matches!(&down, Ok(o) if o.status.success());
+        if std::thread::panicking() || !stopped {
+            let kept = dir.keep();
+            eprintln!(
+                "private Postfix + Dovecot kept in {} (logs)",
+                kept.display()
+            );
+            if !stopped {
+                eprintln!("tests/servers/down.sh failed: {down:?}");
+            }
+        }
+    }
+}
+
+/// The EHLO keywords of 127.0.0.1:PORT, one fresh connection (bounded reads).
+fn ehlo_keywords(port: &str) -> Vec<String> {
+    use std::io::{BufRead, BufReader, Write as _};
+    let stream = std::net::TcpStream::connect(format!("127.0.0.1:{port}")).unwrap();
+    stream
+        .set_read_timeout(Some(std::time::Duration::from_secs(5)))
+        .unwrap();
+    let mut w = stream.try_clone().unwrap();
+    let mut r = BufReader::new(stream);
+    let mut reply = || {
+        let mut lines = Vec::new();
+        loop {
+            let mut line = String::new();
+            r.read_line(&mut line).unwrap();
+            let line = line.trim_end().to_owned();
+            let last = line.len() < 4 || line.as_bytes()[3] != b'-';
+            lines.push(line);
+            if last {
+                return lines;
+            }
+        }
+    };
+    assert!(reply()[0].starts_with("220 "));
+    w.write_all(b"EHLO reconf.smtp-plan.test\r\n").unwrap();
+    let lines = reply();
+    let _ = w.write_all(b"QUIT\r\n");
+    lines.iter().skip(1).map(|l| l[4..].to_owned()).collect()
+}
+
+#[test]
+#[ignore = "needs the real Postfix + Dovecot: run scripts/test"]
+fn postfix_probe_passes_then_names_a_reconfiguration() {
+    let _ = postfix();
+    let started = std::time::Instant::now();
+    let own = OwnPostfix::start();
+    let up = started.elapsed();
+    let port = own.var("SMTP_PORT").to_owned();
+    let password = own.var("PASSWORD").to_owned();
+    let dir = tempfile::tempdir().unwrap();
+    let plan = dir.path().join("own25.yaml");
+    let plan_s = plan.to_str().unwrap();
+    let cmd = |args: &[&str]| {
+        let mut c = smtp_plan(args);
+        c.env("PROBE_RECONF_PW", &password);
+        c
+    };
+
+    let r = run(cmd(&[
+        "probe",
+        &format!("127.0.0.1:{port}"),
+        "--ca-file",
+        own.var("CA"),
+        "--user",
+        own.var("USER"),
+        "--password-env",
+        "PROBE_RECONF_PW",
+        "--rcpt",
+        own.var("USER2"),
+        "-o",
+        plan_s,
+    ]));
+    r.assert_code(0);
+    let text = std::fs::read_to_string(&plan).unwrap();
+    for want in [
+        "password: '${env:PROBE_RECONF_PW}'",
+        "secrets: [password]",
+        "STARTTLS",
+        "- auth: {mechanism: PLAIN, username: '${user}', password: '${password}'}",
+    ] {
+        assert!(text.contains(want), "missing {want:?} in\n{text}");
+    }
+    assert_no_secret(&text, &password);
+
+    // Run it (verbose, with JUnit) against the server it came from: it passes.
+    let junit = dir.path().join("before.junit.xml");
+    let r = run(cmd(&[
+        "run",
+        plan_s,
+        "-v",
+        "--junit",
+        junit.to_str().unwrap(),
+    ]));
+    r.assert_code(0);
+    assert_eq!(r.last_line(), "4 passed, 0 failed");
+    let mut outputs = vec![r.stdout, r.stderr, std::fs::read_to_string(&junit).unwrap()];
+
+    // Switch STARTTLS off on that server and wait until new connections see it.
+    assert!(ehlo_keywords(&port).iter().any(|k| k == "STARTTLS"));
+    let reconf = std::time::Instant::now();
+    own.postconf_and_reload("smtpd_tls_security_level=none");
+    let deadline = reconf + std::time::Duration::from_secs(20);
+    while ehlo_keywords(&port).iter().any(|k| k == "STARTTLS") {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "STARTTLS still offered 20 s after postfix reload"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    let visible = reconf.elapsed();
+
+    // The same plan now fails, naming the difference.
+    let junit = dir.path().join("after.junit.xml");
+    let r = run(cmd(&[
+        "run",
+        plan_s,
+        "-v",
+        "--junit",
+        junit.to_str().unwrap(),
+    ]));
+    r.assert_code(1);
+    assert!(
+        r.stdout.contains("capability STARTTLS is not listed"),
+        "{}",
+        r.stdout
+    );
+    outputs.extend([r.stdout, r.stderr, std::fs::read_to_string(&junit).unwrap()]);
+
+    // Nothing leaked: not the password, its base64, or the AUTH PLAIN token.
+    use base64::Engine as _;
+    let token = base64::engine::general_purpose::STANDARD
+        .encode(format!("\0{}\0{password}", own.var("USER")));
+    for out in &outputs {
+        assert_no_secret(out, &password);
+        assert!(!out.contains(&token), "AUTH PLAIN token in\n{out}");
+    }
+    eprintln!(
+        "private Postfix up in {up:?}, reconfiguration visible after {visible:?}, test {:?}",
+        started.elapsed()
+    );
+}

@@ -200,3 +200,40 @@ fn undefined_variables_are_reported_at_their_own_column() {
         assert!(r.stderr.contains(&want), "want {want:?} in:\n{}", r.stderr);
     }
 }
+
+/// Variables: values of secrets, also from `--var` on a secret name, are `***` "in every
+/// output" — including a load error that quotes the value.
+#[test]
+fn load_errors_do_not_print_secret_values() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = plan(
+        dir.path(),
+        "secret.yaml",
+        "target: {host: 127.0.0.1, port: \"${password}\", timeout: \"${password}\"}\n\
+         vars: {password: x}\n\
+         secrets: [password]\n\
+         scenarios:\n\
+         \x20 - name: s\n\
+         \x20   steps:\n\
+         \x20     - expect: 220\n",
+    );
+    for cmd in ["check", "run"] {
+        let r = run(smtp_plan(&[
+            cmd,
+            "--var",
+            "password=Hunter2Secret",
+            path.to_str().unwrap(),
+        ]));
+        r.assert_code(2);
+        assert!(r.stderr.contains("invalid port `***`"), "{}", r.stderr);
+        assert!(
+            r.stderr.contains("invalid duration `***` for `timeout`"),
+            "{}",
+            r.stderr
+        );
+        for leaked in ["Hunter2Secret", "SHVudGVyMlNlY3JldA=="] {
+            assert!(!r.stderr.contains(leaked), "{}", r.stderr);
+            assert!(!r.stdout.contains(leaked), "{}", r.stdout);
+        }
+    }
+}

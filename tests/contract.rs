@@ -237,3 +237,16 @@ fn load_errors_do_not_print_secret_values() {
         }
     }
 }
+
+/// The README is what users read next to the contract: no merge left-overs in it.
+#[test]
+fn readme_has_no_merge_conflict_markers() {
+    let text = std::fs::read_to_string(repo().join("README.md")).unwrap();
+    for (i, line) in text.lines().enumerate() {
+        assert!(
+            !(line.starts_with("<<<<<<<") || line.starts_with(">>>>>>>") || line == "======="),
+            "README.md:{}: merge conflict marker {line:?}",
+            i + 1
+        );
+    }
+}

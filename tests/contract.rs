@@ -250,3 +250,99 @@ fn readme_has_no_merge_conflict_markers() {
         );
     }
 }
+
+/// The contract's "A plan file" example, verbatim (only the `$schema` path differs in meaning):
+/// both scenarios pass against the built-in server, with `ca_file: certs/ca.pem` relative to the
+/// plan as the only trust anchor, the password from `SMTP_PASSWORD` printed nowhere, and a valid
+/// JUnit report as the contract describes it.
+const CONTRACT_EXAMPLE: &str = r#"# yaml-language-server: $schema=../schemas/smtp-plan.schema.json
+name: Exchange SMTP AUTH walkthrough      # suite name; default: the file stem
+target:                                   # connection defaults for every scenario in the file
+  host: ${env:SMTP_HOST:-mail.contoso.com}
+  port: 25
+  tls: none                               # none | implicit   (STARTTLS is a step)
+  timeout: 10s                            # per reply; durations: 500ms, 10s, 2m
+  ca_file: certs/ca.pem                   # extra trust anchor (relative to the plan file)
+  insecure: false                         # true = do not verify the server certificate
+vars:
+  user: user1@contoso.com
+  password: ${env:SMTP_PASSWORD}
+secrets: [password]                       # never printed, in any output or report
+
+scenarios:
+  - name: server offers STARTTLS and AUTH
+    tags: [smoke]
+    steps:
+      - expect: 220                       # the greeting: read a reply, send nothing
+      - ehlo: smtp.contoso.com
+        expect:
+          code: 250
+          capabilities: [STARTTLS, AUTH]  # keywords the EHLO reply must list
+      - quit
+
+  - name: authenticated submission over STARTTLS
+    steps:
+      - expect: 220
+      - ehlo: smtp.contoso.com
+      - starttls                          # STARTTLS, expect 220, TLS handshake, verify
+      - ehlo: smtp.contoso.com            # capabilities change after TLS
+      - auth:
+          mechanism: LOGIN
+          username: ${user}
+          password: ${password}
+        expect: {code: 235, enhanced: 2.7.0, matches: 'Authentication successful'}
+      - mail_from: ${user}
+        expect: {code: 250, enhanced: 2.1.0}
+      - rcpt_to: user2@contoso.com
+        expect: {code: 250, enhanced: 2.1.5}
+      - data: |
+          Subject: Test OpenSSL Mail-Enabled User
+
+          Test from mail-enabled user
+        expect:
+          code: 250
+          matches: 'Queued mail for delivery'
+          capture: {queue_id: '<([^>]+)>'}  # first group (or whole match) -> ${queue_id}
+      - quit
+"#;
+
+#[test]
+fn the_contract_example_runs_end_to_end() {
+    const PASSWORD: &str = "Contract-Pa55word!";
+    let serve = Serve::start(&["--user", &format!("user1@contoso.com:{PASSWORD}")]);
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join("certs")).unwrap();
+    std::fs::copy(&serve.ca, dir.path().join("certs/ca.pem")).unwrap();
+    let path = plan(dir.path(), "exchange.yaml", CONTRACT_EXAMPLE);
+    let junit = dir.path().join("report.xml");
+    let mut cmd = smtp_plan(&[
+        "run",
+        "-v",
+        "--target",
+        &serve.smtp.to_string(),
+        "--junit",
+        junit.to_str().unwrap(),
+        path.to_str().unwrap(),
+    ]);
+    cmd.env("SMTP_PASSWORD", PASSWORD).env_remove("SMTP_HOST");
+    let r = run(cmd);
+    r.assert_code(0);
+    assert_eq!(r.last_line(), "2 passed, 0 failed");
+    assert!(r.stdout.contains("* captured queue_id = "), "{}", r.stdout);
+    assert_valid_junit(&junit);
+    let xml = std::fs::read_to_string(&junit).unwrap();
+    let file = format!("file=\"{}\"", path.display());
+    for want in [
+        "<testsuite name=\"Exchange SMTP AUTH walkthrough\" tests=\"2\"",
+        "<testcase name=\"server offers STARTTLS and AUTH\" classname=\"Exchange SMTP AUTH walkthrough\"",
+        "<testcase name=\"authenticated submission over STARTTLS\" classname=\"Exchange SMTP AUTH walkthrough\"",
+        file.as_str(),
+        "C: ***",
+    ] {
+        assert!(xml.contains(want), "want {want:?} in:\n{xml}");
+    }
+    let b64 = "Q29udHJhY3QtUGE1NXdvcmQh"; // base64 of the password
+    for out in [&r.stdout, &r.stderr, &xml] {
+        assert!(!out.contains(PASSWORD) && !out.contains(b64), "{out}");
+    }
+}

@@ -144,9 +144,8 @@ fn expect_close_after_quit_checks_that_the_server_closes() {
     );
     r.assert_code(1);
     assert!(
-        r.stdout.contains(
-            "expected the server to close the connection, but it stayed open for 400ms"
-        ),
+        r.stdout
+            .contains("expected the server to close the connection, but it stayed open for 400ms"),
         "{}",
         r.stdout
     );

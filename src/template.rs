@@ -152,7 +152,10 @@ impl Template {
                         None => (env_ref, None),
                     };
                     check_name(name, at, "environment variable")?;
-                    match env(name).or_else(|| default.map(str::to_owned)) {
+                    // As in the shell's `${NAME:-default}`: an empty value takes the default
+                    // too (CI systems pass an unset secret or variable as an empty string).
+                    let value = env(name).filter(|v| default.is_none() || !v.is_empty());
+                    match value.or_else(|| default.map(str::to_owned)) {
                         Some(v) => lit.push_str(&v),
                         None => {
                             return Err(TemplateError {
@@ -355,6 +358,15 @@ mod tests {
             "a bob at mx.example dflt"
         );
         assert_eq!(t.vars().collect::<Vec<_>>(), vec![("user", 2)]);
+    }
+
+    #[test]
+    fn an_empty_environment_variable_takes_the_default_as_in_the_shell() {
+        let env = |name: &str| (name == "EMPTY").then(String::new);
+        let t = Template::parse("[${env:EMPTY:-dflt}] [${env:EMPTY}]", &env).unwrap();
+        assert_eq!(t.render(&BTreeMap::new()).unwrap(), "[dflt] []");
+        let t = Template::parse("[${env:EMPTY:-}]", &env).unwrap();
+        assert_eq!(t.render(&BTreeMap::new()).unwrap(), "[]");
     }
 
     #[test]

@@ -69,6 +69,9 @@ pub(super) struct Run<'a> {
     pub(super) capabilities: Option<Capabilities>,
     /// Why the connection is gone, for a step that needs it.
     closed_after: Option<String>,
+    /// The connection QUIT was sent on, kept for an `expect_close` that checks the server
+    /// closes it; no other step uses it.
+    after_quit: Option<Connection>,
     /// Variables captured so far (values redacted), in order.
     captures: Vec<(String, String)>,
     /// The running step's own `timeout:`, if it has one.
@@ -108,6 +111,7 @@ pub async fn run_scenario(
         last_reply: None,
         capabilities: None,
         closed_after: None,
+        after_quit: None,
         captures: Vec::new(),
         step_timeout: None,
     };
@@ -329,6 +333,7 @@ impl Run<'_> {
 
     async fn connect(&mut self, spec: &ConnectSpec) -> Result<(), StepErr> {
         self.conn = None;
+        self.after_quit = None;
         self.capabilities = None;
         let target: &Target = &self.scenario.target;
         let tls = spec.tls.unwrap_or(target.tls);
@@ -615,6 +620,20 @@ impl Run<'_> {
             Action::Data(spec) => {
                 let text = self.message(spec)?;
                 let first = self.command(&Command::Data).await?;
+                if first.code.is_positive() {
+                    // The contract's "354 then 250": a 2xx to DATA means no message was taken,
+                    // whatever `expect` says about the final reply.
+                    return Ok(StepEnd::Fail(
+                        format!(
+                            "expected 354 to DATA, got {}: the message was not sent",
+                            first.code.value()
+                        ),
+                        vec![format!(
+                            "got:      {}",
+                            first.wire_lines().collect::<Vec<_>>().join("\n          ")
+                        )],
+                    ));
+                }
                 if !first.code.is_intermediate() {
                     // DATA itself was refused: that reply is the one to check.
                     first
@@ -631,7 +650,7 @@ impl Run<'_> {
             Action::Noop => self.command(&Command::Noop).await?,
             Action::Quit => {
                 let reply = self.command(&Command::Quit).await?;
-                self.conn = None;
+                self.after_quit = self.conn.take();
                 self.closed_after = Some("closed after QUIT".to_owned());
                 reply
             }
@@ -747,6 +766,10 @@ impl Run<'_> {
 
     async fn expect_close(&mut self) -> Result<StepEnd, StepErr> {
         let timeout = self.timeout();
+        if self.conn.is_none() {
+            // `- quit` then `- expect_close`: the server must close the connection QUIT went on.
+            self.conn = self.after_quit.take();
+        }
         let res = self.conn()?.wait_close(timeout).await;
         match res {
             Ok(None) => {

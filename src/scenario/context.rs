@@ -291,7 +291,10 @@ impl<'a> Cx<'a> {
         message: impl Into<String>,
         help: Option<String>,
     ) {
-        match locate_in_scalar(node.pos, node.pos.raw(self.source), value, offset) {
+        let raw = node.pos.raw(self.source);
+        match locate_in_scalar(node.pos, raw, value, offset)
+            .or_else(|| locate_reference(node.pos, raw, value, offset))
+        {
             Some((line, col)) => self.error_at(line, col, width, message, help),
             None => self.error(node, message, help),
         }
@@ -353,6 +356,35 @@ fn locate_in_scalar(pos: Pos, raw: Option<&str>, value: &str, offset: usize) -> 
     None
 }
 
+/// Map a `${...}` reference at `offset` in a scalar's value to its line and column in the file
+/// when the scalar is not written verbatim (escapes in a quoted string, a folded block): the
+/// reference's own text is written as it is, so find the same occurrence of it in the source.
+/// `None` when the reference is not found as often in the source as in the value.
+fn locate_reference(pos: Pos, raw: Option<&str>, value: &str, offset: usize) -> Option<(u32, u32)> {
+    let raw = raw?;
+    let rest = value.get(offset..)?;
+    if !rest.starts_with("${") {
+        return None;
+    }
+    let line = rest.split('\n').next()?;
+    let reference = line.get(..=line.find('}')?)?;
+    let nth = value.get(..offset)?.matches(reference).count();
+    if raw.matches(reference).count() != value.matches(reference).count() {
+        return None;
+    }
+    let (at, _) = raw.match_indices(reference).nth(nth)?;
+    let before = raw.get(..at)?;
+    let chars = |s: &str| u32::try_from(s.chars().count()).ok();
+    match before.rfind('\n') {
+        None => Some((pos.line, pos.col.checked_add(chars(before)?)?)),
+        Some(nl) => {
+            let lines = u32::try_from(before.matches('\n').count()).ok()?;
+            let col = chars(before.get(nl + 1..)?)?.checked_add(1)?;
+            Some((pos.line.checked_add(lines)?, col))
+        }
+    }
+}
+
 /// Look up a key in a mapping.
 pub(crate) fn get<'n>(entries: &'n [(Key, Node)], name: &str) -> Option<&'n Node> {
     entries.iter().find(|(k, _)| k.name == name).map(|(_, v)| v)
@@ -397,6 +429,34 @@ mod tests {
         // An escape changes the text: point at the scalar instead.
         assert_eq!(
             locate_in_scalar(pos(3, 10), Some("\"\\t${x}\""), "\t${x}", 1),
+            None
+        );
+    }
+
+    #[test]
+    fn locates_references_in_escaped_and_folded_scalars() {
+        // "A\tB ${x}" at 5:15: the value has a tab where the source has `\t`.
+        let value = "A\tB ${x}";
+        assert_eq!(
+            locate_reference(pos(5, 15), Some("\"A\\tB ${x}\""), value, 4),
+            Some((5, 21))
+        );
+        // 'it''s ${x} ${x}': the second reference.
+        let value = "it's ${x} ${x}";
+        assert_eq!(
+            locate_reference(pos(6, 15), Some("'it''s ${x} ${x}'"), value, 10),
+            Some((6, 27))
+        );
+        // A folded block starting at 12:11; the reference is on its second line.
+        let value = "folded text ${x}";
+        assert_eq!(
+            locate_reference(pos(12, 11), Some("folded\n          text ${x}"), value, 12),
+            Some((13, 16))
+        );
+        // Not a reference, or not found as written: point at the scalar.
+        assert_eq!(locate_reference(pos(1, 1), Some("\"a\""), "a", 0), None);
+        assert_eq!(
+            locate_reference(pos(1, 1), Some("\"\\x24{x}\""), "${x}", 0),
             None
         );
     }

@@ -382,6 +382,16 @@ fn load_plan(
             push(vars.values.get(var));
         }
     }
+    // A problem found above may quote a value (`invalid port `...``); a secret one is `***`
+    // there too, as in every other output.
+    let redactor = crate::redact::Redactor::new(&secret_values);
+    if !redactor.is_empty() {
+        for d in &mut cx.diags {
+            d.message = redactor.redact(&d.message);
+            d.help = d.help.as_deref().map(|h| redactor.redact(h));
+            d.source_line = d.source_line.as_deref().map(|l| redactor.redact(l));
+        }
+    }
     Some(Plan {
         path: cx.path.to_path_buf(),
         source: Arc::from(cx.source),

@@ -320,8 +320,9 @@ fn load_plan(
         plan_target: &plan_target,
     };
     let mut scenario_names = BTreeSet::new();
+    let mut scenario_deps = Vec::new();
     let scenarios = match get(entries, "scenarios") {
-        Some(node) => load_scenarios(cx, node, &loaded, &mut scenario_names),
+        Some(node) => load_scenarios(cx, node, &loaded, &mut scenario_names, &mut scenario_deps),
         None => {
             cx.error_at(
                 1,
@@ -380,6 +381,11 @@ fn load_plan(
     for (var, from) in &vars.deps {
         if from.iter().any(|f| secret_names.contains(f)) {
             push(vars.values.get(var));
+        }
+    }
+    for (from, value) in &scenario_deps {
+        if from.iter().any(|f| secret_names.contains(f)) {
+            push(Some(value));
         }
     }
     Some(Plan {
@@ -445,11 +451,15 @@ impl Secrets<'_> {
     }
 }
 
+/// What the variables of a scenario's `vars:` were made from, and their values.
+type ScenarioDeps = Vec<(BTreeSet<String>, String)>;
+
 fn load_scenarios(
     cx: &mut Cx<'_>,
     node: &Node,
     plan: &ScenarioContext<'_>,
     var_names: &mut BTreeSet<String>,
+    deps: &mut ScenarioDeps,
 ) -> Vec<Scenario> {
     let Some(items) = cx.list(node, "`scenarios`") else {
         return Vec::new();
@@ -464,7 +474,7 @@ fn load_scenarios(
     let mut seen: BTreeMap<String, u32> = BTreeMap::new();
     let mut out = Vec::new();
     for item in items {
-        let Some(scenario) = load_scenario(cx, item, plan, var_names) else {
+        let Some(scenario) = load_scenario(cx, item, plan, var_names, deps) else {
             continue;
         };
         out.push(scenario);
@@ -501,6 +511,7 @@ fn load_scenario(
     node: &Node,
     plan: &ScenarioContext<'_>,
     var_names: &mut BTreeSet<String>,
+    deps: &mut ScenarioDeps,
 ) -> Option<Scenario> {
     let entries = cx.map(node, "a scenario")?;
     cx.check_keys(entries, SCENARIO_KEYS, "in a scenario");
@@ -534,6 +545,12 @@ fn load_scenario(
         .filter(|(k, _)| own.contains(*k) && !plan.cli.contains_key(*k))
         .map(|(k, v)| (k.clone(), v.clone()))
         .collect();
+    // A scenario variable made from a secret is as secret as one of the plan's.
+    for (name, value) in &scenario_vars {
+        if let Some(from) = vars.deps.get(name) {
+            deps.push((from.clone(), value.clone()));
+        }
+    }
     let mut resolver = Resolver::new(&vars.values);
     resolver.names.extend(vars.broken.iter().cloned());
     let target = match get(entries, "target") {

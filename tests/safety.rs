@@ -89,3 +89,56 @@ scenarios:
     let blob = b64(format!("\0{USER}\0{PW}").as_bytes());
     assert!(!all.contains(&blob), "the AUTH PLAIN blob leaked:\n{all}");
 }
+
+#[test]
+fn extreme_durations_on_the_command_line_do_not_panic() {
+    use std::io::Read as _;
+
+    let r = run(smtp_plan(&[
+        "probe",
+        "127.0.0.1:9",
+        "--timeout",
+        "18446744073709551615",
+    ]));
+    assert!(!r.stderr.contains("panicked"), "{}", r.stderr);
+    r.assert_code(2);
+
+    let mut child = std::process::Command::new(BIN)
+        .args([
+            "serve",
+            "--listen",
+            "127.0.0.1:0",
+            "--tls-listen",
+            "127.0.0.1:0",
+            "--reply-delay",
+            "999999999999999999m",
+        ])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let started = std::time::Instant::now();
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break Some(status);
+        }
+        if started.elapsed() > std::time::Duration::from_secs(10) {
+            break None;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    };
+    let Some(status) = status else {
+        let _ = child.kill();
+        let _ = child.wait();
+        panic!("serve accepted a reply delay of 999999999999999999m");
+    };
+    let mut stderr = String::new();
+    child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut stderr)
+        .unwrap();
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert_eq!(status.code(), Some(2), "{stderr}");
+}

@@ -168,6 +168,10 @@ fn options(a: &ProbeArgs) -> anyhow::Result<ProbeOptions> {
     if a.timeout == 0 {
         bail!("--timeout must be at least 1 second");
     }
+    // A day, as in plans; it also keeps deadline arithmetic far from overflow.
+    if a.timeout > MAX_TIMEOUT_SECS {
+        bail!("--timeout must be at most {MAX_TIMEOUT_SECS} seconds (a day)");
+    }
     let login = match (&a.user, &a.password_env) {
         (Some(user), Some(var)) => {
             if !valid_env_name(var) {
@@ -206,6 +210,9 @@ fn options(a: &ProbeArgs) -> anyhow::Result<ProbeOptions> {
         rcpt: a.rcpt.clone(),
     })
 }
+
+/// The longest `--timeout`, in seconds.
+const MAX_TIMEOUT_SECS: u64 = 24 * 60 * 60;
 
 /// Probe, write the plan, say where it went. Exit 1 when the server could not be probed.
 pub fn cmd_probe(a: ProbeArgs) -> anyhow::Result<Exit> {

@@ -91,6 +91,79 @@ scenarios:
 }
 
 #[test]
+fn probe_never_sends_a_password_without_tls() {
+    // --tls none with --user: refused before any connection.
+    let r = run(smtp_plan(&[
+        "probe",
+        "127.0.0.1:9",
+        "--tls",
+        "none",
+        "--user",
+        USER,
+        "--password-env",
+        "SAFETY_PW",
+    ])
+    .env("SAFETY_PW", PW));
+    r.assert_code(2);
+    assert!(r.stderr.contains("without TLS"), "{}", r.stderr);
+
+    // --tls auto against a server without STARTTLS: the probe stops before AUTH.
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    let (tx, rx) = std::sync::mpsc::channel::<String>();
+    std::thread::spawn(move || {
+        for stream in listener.incoming().take(8) {
+            let Ok(mut s) = stream else { break };
+            let tx = tx.clone();
+            std::thread::spawn(move || {
+                s.set_read_timeout(Some(std::time::Duration::from_secs(10)))
+                    .unwrap();
+                write(&mut s, "220 fake ESMTP\r\n");
+                loop {
+                    let line = read_line(&mut s);
+                    if line.is_empty() {
+                        break;
+                    }
+                    let _ = tx.send(line.clone());
+                    let upper = line.to_ascii_uppercase();
+                    if upper.starts_with("EHLO") {
+                        write(
+                            &mut s,
+                            "250-fake\r\n250-AUTH PLAIN LOGIN\r\n250 8BITMIME\r\n",
+                        );
+                    } else if upper.starts_with("QUIT") {
+                        write(&mut s, "221 bye\r\n");
+                        break;
+                    } else {
+                        write(&mut s, "250 2.0.0 ok\r\n");
+                    }
+                }
+            });
+        }
+    });
+    let r = run(smtp_plan(&[
+        "probe",
+        &addr.to_string(),
+        "--user",
+        USER,
+        "--password-env",
+        "SAFETY_PW",
+    ])
+    .env("SAFETY_PW", PW));
+    std::thread::sleep(std::time::Duration::from_millis(200));
+    let seen: Vec<String> = rx.try_iter().collect();
+    assert!(
+        !seen
+            .iter()
+            .any(|l| l.to_ascii_uppercase().starts_with("AUTH")),
+        "the probe sent AUTH in plaintext: {seen:?}\n{}",
+        r.stderr
+    );
+    r.assert_code(1);
+    assert!(r.stderr.contains("without TLS"), "{}", r.stderr);
+}
+
+#[test]
 fn extreme_durations_on_the_command_line_do_not_panic() {
     use std::io::Read as _;
 

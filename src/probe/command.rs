@@ -157,6 +157,11 @@ fn options(a: &ProbeArgs) -> anyhow::Result<ProbeOptions> {
         TlsArg::Starttls => ProbeTls::StartTls,
         TlsArg::Implicit => ProbeTls::Implicit,
     };
+    if tls == ProbeTls::None && a.user.is_some() {
+        bail!(
+            "--user with --tls none: refusing to send the password over a connection without TLS; use --tls auto, starttls or implicit"
+        );
+    }
     let port = target
         .port
         .unwrap_or(if tls == ProbeTls::Implicit { 465 } else { 25 });

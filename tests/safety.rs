@@ -91,6 +91,34 @@ scenarios:
 }
 
 #[test]
+fn a_failing_step_does_not_show_a_literal_password_on_its_line() {
+    let server = Serve::start(&["--user", &format!("{USER}:{PW}")]);
+    let dir = tempfile::tempdir().unwrap();
+    let text = format!(
+        "target: {{host: 127.0.0.1, port: {}, timeout: 5s}}
+scenarios:
+  - name: literal password
+    steps:
+      - expect: 220
+      - ehlo: me
+      - auth: {{mechanism: PLAIN, username: {USER}, password: 'Wr0ng-Literal-pw'}}
+        allow_plaintext: true
+",
+        server.smtp.port()
+    );
+    let path = plan(dir.path(), "literal.yaml", &text);
+    let r = run_all(&path, dir.path(), &[]);
+    r.assert_code(1);
+    let all = outputs(&r, dir.path());
+    assert!(all.contains("expected code 235, got 535"), "{all}");
+    assert!(all.contains("password: '***'"), "{all}");
+    assert!(
+        !all.contains("Wr0ng-Literal-pw"),
+        "the password leaked:\n{all}"
+    );
+}
+
+#[test]
 fn probe_never_sends_a_password_without_tls() {
     // --tls none with --user: refused before any connection.
     let r = run(smtp_plan(&[

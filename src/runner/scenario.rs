@@ -213,6 +213,13 @@ impl Run<'_> {
     ) -> Failure {
         let r = &self.transcript.redactor;
         let path = origin.map_or(&self.plan.path, |o| &o.path);
+        let source = origin.map_or(&*self.plan.source, |o| &*o.source);
+        let source_line = span
+            .line
+            .checked_sub(1)
+            .and_then(|i| usize::try_from(i).ok())
+            .and_then(|i| source.lines().nth(i))
+            .map(|l| r.redact(l));
         Failure {
             step,
             keyword,
@@ -221,6 +228,7 @@ impl Run<'_> {
             origin: origin.cloned(),
             reason: r.redact(&reason),
             details: details.iter().map(|d| r.redact(d)).collect(),
+            source_line,
         }
     }
 

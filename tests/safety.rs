@@ -119,6 +119,40 @@ scenarios:
 }
 
 #[test]
+fn load_diagnostics_do_not_quote_secrets() {
+    let dir = tempfile::tempdir().unwrap();
+    // A secret variable used where its value is quoted back (an invalid port), a literal
+    // AUTH password on a line with a mistake, and a secret value on a line with a mistake.
+    let text = format!(
+        "target: {{host: 127.0.0.1, port: '${{password}}'}}
+vars:
+  password: '{PW}'
+secrets: [password]
+scenarios:
+  - name: x
+    steps:
+      - expect: 220
+      - auth: {{mechanism: PLAIN, username: u, password: Liter4l-Pw, allow_plaintxt: true}}
+      - send: 'PASS {PW} ${{nope}}'
+"
+    );
+    let path = plan(dir.path(), "broken.yaml", &text);
+    for cmd in ["check", "run", "doc"] {
+        let r = run(smtp_plan(&[cmd, path.to_str().unwrap()]));
+        r.assert_code(2);
+        let all = format!("{}{}", r.stdout, r.stderr);
+        assert!(all.contains("invalid port"), "{all}");
+        assert!(all.contains("unknown key `allow_plaintxt`"), "{all}");
+        assert!(all.contains("undefined variable `nope`"), "{all}");
+        assert!(!all.contains(PW), "{cmd}: the secret leaked:\n{all}");
+        assert!(
+            !all.contains("Liter4l-Pw"),
+            "{cmd}: the password leaked:\n{all}"
+        );
+    }
+}
+
+#[test]
 fn probe_never_sends_a_password_without_tls() {
     // --tls none with --user: refused before any connection.
     let r = run(smtp_plan(&[

@@ -247,7 +247,8 @@ fn load_file_str(
     let result = match plan {
         Some(plan) if cx.diags.is_empty() => Ok(plan),
         _ => {
-            let mut diags = cx.diags;
+            let mut diags = std::mem::take(&mut cx.diags);
+            super::context::redact_diagnostics(&mut diags, &cx);
             diags.sort_by(|a, b| {
                 (a.path != path, &a.path, a.line, a.col).cmp(&(
                     b.path != path,
@@ -388,6 +389,7 @@ fn load_plan(
             push(Some(value));
         }
     }
+    cx.secrets.extend(secret_values.iter().cloned());
     Some(Plan {
         path: cx.path.to_path_buf(),
         source: Arc::from(cx.source),

@@ -277,3 +277,42 @@ fn extreme_durations_on_the_command_line_do_not_panic() {
     assert!(!stderr.contains("panicked"), "{stderr}");
     assert_eq!(status.code(), Some(2), "{stderr}");
 }
+
+#[test]
+fn a_secret_in_a_mime_message_is_not_shown_encoded() {
+    let server = Serve::start(&["--allow-anonymous"]);
+    let dir = tempfile::tempdir().unwrap();
+    // Non-ASCII text makes the Subject RFC 2047 base64 and the body quoted-printable, which
+    // would carry the secret in a form that masking by value does not find.
+    let text = format!(
+        "target: {{host: 127.0.0.1, port: {}, timeout: 5s}}
+vars:
+  password: 'S3cret=pw'
+secrets: [password]
+scenarios:
+  - name: mime
+    steps:
+      - expect: 220
+      - ehlo: me
+      - mail_from: a@example.test
+      - rcpt_to: b@example.test
+      - data:
+          headers: {{Subject: 'Grüße ${{password}}', From: a@example.test}}
+          body: 'Hallo ${{password}} — Grüße'
+        expect: 599
+",
+        server.smtp.port()
+    );
+    let path = plan(dir.path(), "mime.yaml", &text);
+    let r = run_all(&path, dir.path(), &[]);
+    r.assert_code(1);
+    let all = outputs(&r, dir.path());
+    assert!(all.contains("C: DATA"), "{all}");
+    for form in [
+        "S3cret=pw".to_owned(),
+        "S3cret=3Dpw".to_owned(),
+        b64("Grüße S3cret=pw".as_bytes()),
+    ] {
+        assert!(!all.contains(&form), "{form} leaked:\n{all}");
+    }
+}

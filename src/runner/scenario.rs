@@ -540,10 +540,11 @@ impl Run<'_> {
         }
     }
 
-    /// The text of a `data` step's message.
-    fn message(&mut self, spec: &DataSpec) -> Result<String, StepErr> {
+    /// The text of a `data` step's message, and whether it carries a secret in an encoded form
+    /// (RFC 2047, quoted-printable) that masking by value cannot find in the wire text.
+    fn message(&mut self, spec: &DataSpec) -> Result<(String, bool), StepErr> {
         match spec {
-            DataSpec::Text(text) => self.render(text),
+            DataSpec::Text(text) => Ok((self.render(text)?, false)),
             DataSpec::Mime(mime) => {
                 let headers = mime
                     .headers
@@ -563,14 +564,21 @@ impl Run<'_> {
                         content: &a.content,
                     })
                     .collect();
+                let r = &self.transcript.redactor;
+                let secret = headers
+                    .iter()
+                    .map(|(_, v)| v)
+                    .chain([&body])
+                    .any(|t| r.redact(t) != *t);
                 let var = |name: &str| self.vars.get(name).cloned().unwrap_or_default();
-                Ok(build_message(
+                let text = build_message(
                     &headers,
                     &body,
                     &attachments,
                     &var("now"),
                     &var("message_id"),
-                ))
+                );
+                Ok((text, secret))
             }
         }
     }
@@ -621,14 +629,21 @@ impl Run<'_> {
                 self.command(&Command::Rcpt { to, params }).await?
             }
             Action::Data(spec) => {
-                let text = self.message(spec)?;
+                let (text, secret) = self.message(spec)?;
                 let first = self.command(&Command::Data).await?;
                 if !first.code.is_intermediate() {
                     // DATA itself was refused: that reply is the one to check.
                     first
                 } else {
                     let wire = encode_data(&text);
-                    self.transcript.data(&wire);
+                    if secret {
+                        let lines = wire.split(|&b| b == b'\n').count().saturating_sub(1);
+                        self.transcript.info(&format!(
+                            "the message ({lines} lines) is not shown: MIME encoding would show a secret unmasked"
+                        ));
+                    } else {
+                        self.transcript.data(&wire);
+                    }
                     let timeout = self.timeout();
                     let res = self.conn()?.send(&wire, timeout).await;
                     res.map_err(|e| self.transport_err(e))?;

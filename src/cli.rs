@@ -235,7 +235,10 @@ fn parse_duration_arg(text: &str) -> Result<std::time::Duration, String> {
     match unit {
         "ms" => Ok(std::time::Duration::from_millis(n)),
         "s" => Ok(std::time::Duration::from_secs(n)),
-        "m" => Ok(std::time::Duration::from_secs(n * 60)),
+        "m" => n
+            .checked_mul(60)
+            .map(std::time::Duration::from_secs)
+            .ok_or_else(|| format!("{text:?} is too long")),
         _ => Err(format!("expected a duration like 50ms or 2s, got {text:?}")),
     }
 }

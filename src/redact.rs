@@ -81,6 +81,18 @@ impl Redactor {
         self.needles.is_empty()
     }
 
+    /// Like [`redact`](Self::redact), but each masked character becomes one `*`, so that
+    /// columns after it stay where they were (a diagnostic's caret).
+    pub fn redact_keep_width(&self, text: &str) -> String {
+        let mut out = text.to_owned();
+        for needle in &self.needles {
+            if out.contains(needle.as_str()) {
+                out = out.replace(needle.as_str(), &"*".repeat(needle.chars().count()));
+            }
+        }
+        out
+    }
+
     pub fn redact(&self, text: &str) -> String {
         let mut out = text.to_owned();
         for needle in &self.needles {
@@ -112,6 +124,12 @@ mod tests {
         let mut r = Redactor::new(["abc"]);
         r.add_exact("xxabcxx".into());
         assert_eq!(r.redact("1 xxabcxx 2 abc"), "1 *** 2 ***");
+    }
+
+    #[test]
+    fn keep_width_masks_each_character() {
+        let r = Redactor::new(["pässwd"]);
+        assert_eq!(r.redact_keep_width("a: pässwd, b"), "a: ******, b");
     }
 
     #[test]

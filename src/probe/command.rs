@@ -157,6 +157,11 @@ fn options(a: &ProbeArgs) -> anyhow::Result<ProbeOptions> {
         TlsArg::Starttls => ProbeTls::StartTls,
         TlsArg::Implicit => ProbeTls::Implicit,
     };
+    if tls == ProbeTls::None && a.user.is_some() {
+        bail!(
+            "--user with --tls none: refusing to send the password over a connection without TLS; use --tls auto, starttls or implicit"
+        );
+    }
     let port = target
         .port
         .unwrap_or(if tls == ProbeTls::Implicit { 465 } else { 25 });
@@ -167,6 +172,10 @@ fn options(a: &ProbeArgs) -> anyhow::Result<ProbeOptions> {
     };
     if a.timeout == 0 {
         bail!("--timeout must be at least 1 second");
+    }
+    // A day, as in plans; it also keeps deadline arithmetic far from overflow.
+    if a.timeout > MAX_TIMEOUT_SECS {
+        bail!("--timeout must be at most {MAX_TIMEOUT_SECS} seconds (a day)");
     }
     let login = match (&a.user, &a.password_env) {
         (Some(user), Some(var)) => {
@@ -206,6 +215,9 @@ fn options(a: &ProbeArgs) -> anyhow::Result<ProbeOptions> {
         rcpt: a.rcpt.clone(),
     })
 }
+
+/// The longest `--timeout`, in seconds.
+const MAX_TIMEOUT_SECS: u64 = 24 * 60 * 60;
 
 /// Probe, write the plan, say where it went. Exit 1 when the server could not be probed.
 pub fn cmd_probe(a: ProbeArgs) -> anyhow::Result<Exit> {

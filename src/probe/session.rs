@@ -113,6 +113,11 @@ pub enum ProbeError {
     },
     #[error("the server does not offer STARTTLS (EHLO lists: {listed}); use --tls auto or none")]
     NoStartTls { listed: String },
+    /// `--user` against a server without TLS: the password would travel in plaintext.
+    #[error(
+        "the server does not offer STARTTLS: refusing to send the password of --user over a connection without TLS (no AUTH was sent); probe without --user, or with --tls implicit on an implicit-TLS port"
+    )]
+    PlaintextAuth,
 }
 
 struct Session {
@@ -408,6 +413,10 @@ pub async fn probe(o: &ProbeOptions) -> Result<Observation, ProbeError> {
     // 4. AUTH with the given login, then mail as that user.
     let mut mechanism = None;
     if let Some(login) = &o.login {
+        // Credentials never go over a connection without TLS (as in `auth` steps).
+        if !use_starttls && o.tls != ProbeTls::Implicit {
+            return Err(ProbeError::PlaintextAuth);
+        }
         let mech = login.mechanism.unwrap_or_else(|| {
             if secure_caps.has_param("AUTH", "PLAIN") || !secure_caps.has_param("AUTH", "LOGIN") {
                 Mechanism::Plain

@@ -54,12 +54,7 @@ pub fn render_scenario(plan: &Plan, result: &ScenarioResult, verbose: bool, colo
             paint(dim, &format!("--> {}", f.step_label()), color)
         );
         if f.span.line > 0
-            && let Some(src) = f
-                .origin
-                .as_ref()
-                .map_or(&*plan.source, |o| &*o.source)
-                .lines()
-                .nth((f.span.line - 1) as usize)
+            && let Some(src) = &f.source_line
         {
             let num = f.span.line.to_string();
             let pad = " ".repeat(num.len());

@@ -78,6 +78,8 @@ pub struct Failure {
     pub reason: String,
     /// Further lines: expected, got, the reply, the last reply before a drop.
     pub details: Vec<String>,
+    /// The plan's line at `span` (redacted: it may hold a literal password), when known.
+    pub source_line: Option<String>,
 }
 
 impl Failure {

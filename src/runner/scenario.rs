@@ -217,6 +217,13 @@ impl Run<'_> {
     ) -> Failure {
         let r = &self.transcript.redactor;
         let path = origin.map_or(&self.plan.path, |o| &o.path);
+        let source = origin.map_or(&*self.plan.source, |o| &*o.source);
+        let source_line = span
+            .line
+            .checked_sub(1)
+            .and_then(|i| usize::try_from(i).ok())
+            .and_then(|i| source.lines().nth(i))
+            .map(|l| r.redact(l));
         Failure {
             step,
             keyword,
@@ -225,6 +232,7 @@ impl Run<'_> {
             origin: origin.cloned(),
             reason: r.redact(&reason),
             details: details.iter().map(|d| r.redact(d)).collect(),
+            source_line,
         }
     }
 
@@ -537,10 +545,11 @@ impl Run<'_> {
         }
     }
 
-    /// The text of a `data` step's message.
-    fn message(&mut self, spec: &DataSpec) -> Result<String, StepErr> {
+    /// The text of a `data` step's message, and whether it carries a secret in an encoded form
+    /// (RFC 2047, quoted-printable) that masking by value cannot find in the wire text.
+    fn message(&mut self, spec: &DataSpec) -> Result<(String, bool), StepErr> {
         match spec {
-            DataSpec::Text(text) => self.render(text),
+            DataSpec::Text(text) => Ok((self.render(text)?, false)),
             DataSpec::Mime(mime) => {
                 let headers = mime
                     .headers
@@ -560,14 +569,21 @@ impl Run<'_> {
                         content: &a.content,
                     })
                     .collect();
+                let r = &self.transcript.redactor;
+                let secret = headers
+                    .iter()
+                    .map(|(_, v)| v)
+                    .chain([&body])
+                    .any(|t| r.redact(t) != *t);
                 let var = |name: &str| self.vars.get(name).cloned().unwrap_or_default();
-                Ok(build_message(
+                let text = build_message(
                     &headers,
                     &body,
                     &attachments,
                     &var("now"),
                     &var("message_id"),
-                ))
+                );
+                Ok((text, secret))
             }
         }
     }
@@ -618,7 +634,7 @@ impl Run<'_> {
                 self.command(&Command::Rcpt { to, params }).await?
             }
             Action::Data(spec) => {
-                let text = self.message(spec)?;
+                let (text, secret) = self.message(spec)?;
                 let first = self.command(&Command::Data).await?;
                 if first.code.is_positive() {
                     // The contract's "354 then 250": a 2xx to DATA means no message was taken,
@@ -639,7 +655,14 @@ impl Run<'_> {
                     first
                 } else {
                     let wire = encode_data(&text);
-                    self.transcript.data(&wire);
+                    if secret {
+                        let lines = wire.split(|&b| b == b'\n').count().saturating_sub(1);
+                        self.transcript.info(&format!(
+                            "the message ({lines} lines) is not shown: MIME encoding would show a secret unmasked"
+                        ));
+                    } else {
+                        self.transcript.data(&wire);
+                    }
                     let timeout = self.timeout();
                     let res = self.conn()?.send(&wire, timeout).await;
                     res.map_err(|e| self.transport_err(e))?;

@@ -18,6 +18,12 @@ pub(crate) struct Cx<'a> {
     pub source: &'a str,
     pub env: EnvLookup<'a>,
     pub diags: Vec<Diagnostic>,
+    /// Values of secret variables, which no diagnostic may show; applied by
+    /// [`redact_diagnostics`] once the plan is read.
+    pub secrets: Vec<String>,
+    /// Passwords and tokens written literally in `auth` steps, masked in quoted source lines
+    /// (messages never quote them).
+    pub literal_secrets: Vec<String>,
 }
 
 /// Which `${name}` references may appear in a template, and how to help when one is unknown.
@@ -36,6 +42,8 @@ impl<'a> Cx<'a> {
             source,
             env,
             diags: Vec::new(),
+            secrets: Vec::new(),
+            literal_secrets: Vec::new(),
         }
     }
 
@@ -382,6 +390,25 @@ fn locate_reference(pos: Pos, raw: Option<&str>, value: &str, offset: usize) -> 
             let col = chars(before.get(nl + 1..)?)?.checked_add(1)?;
             Some((pos.line.checked_add(lines)?, col))
         }
+    }
+}
+
+/// Mask secret values in the diagnostics: those of `cx.secrets` as `***` in messages and help;
+/// those and `cx.literal_secrets` in the quoted source line with one `*` per character, so
+/// that the caret still points at the right column.
+pub(crate) fn redact_diagnostics(diags: &mut [Diagnostic], cx: &Cx<'_>) {
+    let everywhere = crate::redact::Redactor::new(&cx.secrets);
+    let in_source = crate::redact::Redactor::new(cx.secrets.iter().chain(&cx.literal_secrets));
+    if in_source.is_empty() {
+        return;
+    }
+    for d in diags {
+        d.message = everywhere.redact(&d.message);
+        d.help = d.help.as_deref().map(|h| everywhere.redact(h));
+        d.source_line = d
+            .source_line
+            .as_deref()
+            .map(|l| in_source.redact_keep_width(l));
     }
 }
 

@@ -247,7 +247,8 @@ fn load_file_str(
     let result = match plan {
         Some(plan) if cx.diags.is_empty() => Ok(plan),
         _ => {
-            let mut diags = cx.diags;
+            let mut diags = std::mem::take(&mut cx.diags);
+            super::context::redact_diagnostics(&mut diags, &cx);
             diags.sort_by(|a, b| {
                 (a.path != path, &a.path, a.line, a.col).cmp(&(
                     b.path != path,
@@ -320,8 +321,9 @@ fn load_plan(
         plan_target: &plan_target,
     };
     let mut scenario_names = BTreeSet::new();
+    let mut scenario_deps = Vec::new();
     let scenarios = match get(entries, "scenarios") {
-        Some(node) => load_scenarios(cx, node, &loaded, &mut scenario_names),
+        Some(node) => load_scenarios(cx, node, &loaded, &mut scenario_names, &mut scenario_deps),
         None => {
             cx.error_at(
                 1,
@@ -382,16 +384,12 @@ fn load_plan(
             push(vars.values.get(var));
         }
     }
-    // A problem found above may quote a value (`invalid port `...``); a secret one is `***`
-    // there too, as in every other output.
-    let redactor = crate::redact::Redactor::new(&secret_values);
-    if !redactor.is_empty() {
-        for d in &mut cx.diags {
-            d.message = redactor.redact(&d.message);
-            d.help = d.help.as_deref().map(|h| redactor.redact(h));
-            d.source_line = d.source_line.as_deref().map(|l| redactor.redact(l));
+    for (from, value) in &scenario_deps {
+        if from.iter().any(|f| secret_names.contains(f)) {
+            push(Some(value));
         }
     }
+    cx.secrets.extend(secret_values.iter().cloned());
     Some(Plan {
         path: cx.path.to_path_buf(),
         source: Arc::from(cx.source),
@@ -455,11 +453,15 @@ impl Secrets<'_> {
     }
 }
 
+/// What the variables of a scenario's `vars:` were made from, and their values.
+type ScenarioDeps = Vec<(BTreeSet<String>, String)>;
+
 fn load_scenarios(
     cx: &mut Cx<'_>,
     node: &Node,
     plan: &ScenarioContext<'_>,
     var_names: &mut BTreeSet<String>,
+    deps: &mut ScenarioDeps,
 ) -> Vec<Scenario> {
     let Some(items) = cx.list(node, "`scenarios`") else {
         return Vec::new();
@@ -474,7 +476,7 @@ fn load_scenarios(
     let mut seen: BTreeMap<String, u32> = BTreeMap::new();
     let mut out = Vec::new();
     for item in items {
-        let Some(scenario) = load_scenario(cx, item, plan, var_names) else {
+        let Some(scenario) = load_scenario(cx, item, plan, var_names, deps) else {
             continue;
         };
         out.push(scenario);
@@ -511,6 +513,7 @@ fn load_scenario(
     node: &Node,
     plan: &ScenarioContext<'_>,
     var_names: &mut BTreeSet<String>,
+    deps: &mut ScenarioDeps,
 ) -> Option<Scenario> {
     let entries = cx.map(node, "a scenario")?;
     cx.check_keys(entries, SCENARIO_KEYS, "in a scenario");
@@ -544,6 +547,12 @@ fn load_scenario(
         .filter(|(k, _)| own.contains(*k) && !plan.cli.contains_key(*k))
         .map(|(k, v)| (k.clone(), v.clone()))
         .collect();
+    // A scenario variable made from a secret is as secret as one of the plan's.
+    for (name, value) in &scenario_vars {
+        if let Some(from) = vars.deps.get(name) {
+            deps.push((from.clone(), value.clone()));
+        }
+    }
     let mut resolver = Resolver::new(&vars.values);
     resolver.names.extend(vars.broken.iter().cloned());
     let target = match get(entries, "target") {

@@ -79,6 +79,8 @@ pub(crate) fn with_cx<R>(
             let mut sub = Cx::new(&origin.path, &origin.source, main.env);
             let r = f(&mut sub);
             main.diags.append(&mut sub.diags);
+            main.secrets.append(&mut sub.secrets);
+            main.literal_secrets.append(&mut sub.literal_secrets);
             r
         }
         None => f(main),

@@ -487,6 +487,14 @@ impl StepLoader<'_, '_> {
             return None;
         };
         let before = cx.diags.len();
+        // A password or token written literally is secret: no diagnostic may quote it.
+        for name in ["password", "token"] {
+            if let Some(text) = get(entries, name).and_then(|n| n.scalar_text(cx.source))
+                && !text.contains('$')
+            {
+                cx.literal_secrets.push(text);
+            }
+        }
         cx.check_keys(entries, AUTH_KEYS, "in `auth`");
         let field = |cx: &mut Cx<'_>, name: &str| {
             let node = get(entries, name);

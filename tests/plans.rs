@@ -301,6 +301,20 @@ fn a_failing_step_of_an_included_group_points_into_its_file() {
     let xml = std::fs::read_to_string(&junit).unwrap();
     assert!(xml.contains(&at), "{xml}");
     assert_valid_junit(&junit);
+    // a GitHub annotation lands on the group's line in the included file, not in the plan
+    let r = run(
+        smtp_plan(&["run", path.to_str().unwrap(), "--target", &target])
+            .env("GITHUB_ACTIONS", "true"),
+    );
+    let want = format!(
+        "::error file={},line=4,col=7,",
+        dir.path().join("lib/common.yaml").display()
+    );
+    assert!(
+        r.stdout.lines().any(|l| l.starts_with(&want)),
+        "{}",
+        r.stdout
+    );
 }
 
 #[test]

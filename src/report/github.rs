@@ -31,7 +31,14 @@ pub fn render_github_annotations(suites: &[SuiteResult]) -> String {
             let _ = writeln!(
                 out,
                 "::error file={},line={},col={},title={}::{}",
-                escape_property(&suite.path.display().to_string()),
+                // a step of a group from an included file points into that file
+                escape_property(
+                    &f.origin
+                        .as_ref()
+                        .map_or(&suite.path, |o| &o.path)
+                        .display()
+                        .to_string()
+                ),
                 f.span.line.max(1),
                 f.span.col.max(1),
                 escape_property(&format!("{} › {}: {}", suite.name, sc.name, f.step_label())),

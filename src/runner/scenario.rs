@@ -135,33 +135,29 @@ pub async fn run_scenario(
             let end = run.step(step).await;
             result.duration = step_started.elapsed();
             result.lines = first_line..run.transcript.lines.len();
-            match end {
-                StepEnd::Pass => result.status = StepStatus::Passed,
-                StepEnd::Fail(reason, details) => {
-                    result.status = StepStatus::Failed;
-                    outcome = Outcome::Failed(run.failure(
-                        index + 1,
-                        step.action.keyword(),
-                        step.span,
-                        step.origin.as_ref(),
-                        reason,
-                        details,
-                    ));
-                    break;
+            let (status, reason, details) = match end {
+                StepEnd::Pass => {
+                    result.status = StepStatus::Passed;
+                    continue;
                 }
-                StepEnd::Error(reason, details) => {
-                    result.status = StepStatus::Errored;
-                    outcome = Outcome::Errored(run.failure(
-                        index + 1,
-                        step.action.keyword(),
-                        step.span,
-                        step.origin.as_ref(),
-                        reason,
-                        details,
-                    ));
-                    break;
-                }
-            }
+                StepEnd::Fail(reason, details) => (StepStatus::Failed, reason, details),
+                StepEnd::Error(reason, details) => (StepStatus::Errored, reason, details),
+            };
+            result.status = status;
+            let failure = run.failure(
+                index + 1,
+                step.action.keyword(),
+                step.span,
+                step.origin.as_ref(),
+                reason,
+                details,
+            );
+            outcome = if status == StepStatus::Errored {
+                Outcome::Errored(failure)
+            } else {
+                Outcome::Failed(failure)
+            };
+            break;
         }
     }
     let not_run = steps

@@ -14,24 +14,8 @@ use std::sync::{Arc, Mutex};
 
 use common::*;
 
-/// Run a one-scenario plan against `fake`; returns the run and the JUnit report.
 fn against(fake: &Fake, steps: &str) -> (Run, String) {
-    let dir = tempfile::tempdir().unwrap();
-    let text = format!(
-        "name: contract\ntarget: {{host: 127.0.0.1, port: {}, timeout: 400ms}}\nscenarios:\n  - name: talk\n    steps:\n{steps}",
-        fake.addr.port()
-    );
-    let path = plan(dir.path(), "contract.yaml", &text);
-    let junit = dir.path().join("contract.xml");
-    let r = run(smtp_plan(&[
-        "run",
-        path.to_str().unwrap(),
-        "--junit",
-        junit.to_str().unwrap(),
-        "-v",
-    ]));
-    assert_valid_junit(&junit);
-    (r, std::fs::read_to_string(&junit).unwrap())
+    run_against(fake, "contract", steps)
 }
 
 /// A server that greets, answers `DATA` with `data_reply`, and records every line it gets.

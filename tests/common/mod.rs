@@ -247,3 +247,33 @@ pub fn run_plan(plan: &str, args: &[&str]) -> Run {
     all.extend_from_slice(args);
     run(smtp_plan(&all))
 }
+
+/// Run a one-scenario plan (suite `suite`, scenario `talk`, 400 ms reply timeout) with `steps`
+/// against `fake`, verbosely, with a JUnit report; checks that the run neither hung nor
+/// panicked and that the report validates. Returns the run and the report.
+pub fn run_against(fake: &Fake, suite: &str, steps: &str) -> (Run, String) {
+    let dir = tempfile::tempdir().unwrap();
+    let text = format!(
+        "name: {suite}\ntarget: {{host: 127.0.0.1, port: {}, timeout: 400ms}}\nscenarios:\n  - name: talk\n    steps:\n{steps}",
+        fake.addr.port()
+    );
+    let path = plan(dir.path(), &format!("{suite}.yaml"), &text);
+    let junit = dir.path().join(format!("{suite}.xml"));
+    let started = std::time::Instant::now();
+    let r = run(smtp_plan(&[
+        "run",
+        path.to_str().unwrap(),
+        "--junit",
+        junit.to_str().unwrap(),
+        "-v",
+    ]));
+    assert!(
+        started.elapsed() < Duration::from_secs(20),
+        "the run took {:?}",
+        started.elapsed()
+    );
+    assert!(!r.stderr.contains("panicked"), "{}", r.stderr);
+    assert_valid_junit(&junit);
+    let xml = std::fs::read_to_string(&junit).unwrap();
+    (r, xml)
+}

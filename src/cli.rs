@@ -223,24 +223,15 @@ pub struct ServeArgs {
     pub reply_delay: Option<std::time::Duration>,
 }
 
-/// `500ms`, `2s`, `1m` on the command line.
+/// A duration on the command line, written as in plans: `500ms`, `2s`, `1.5s`, `1m`, `1h`.
 fn parse_duration_arg(text: &str) -> Result<std::time::Duration, String> {
-    let (num, unit) = text.split_at(
-        text.find(|c: char| !c.is_ascii_digit())
-            .unwrap_or(text.len()),
-    );
-    let n: u64 = num
-        .parse()
-        .map_err(|_| format!("expected a duration like 50ms or 2s, got {text:?}"))?;
-    match unit {
-        "ms" => Ok(std::time::Duration::from_millis(n)),
-        "s" => Ok(std::time::Duration::from_secs(n)),
-        "m" => n
-            .checked_mul(60)
-            .map(std::time::Duration::from_secs)
-            .ok_or_else(|| format!("{text:?} is too long")),
-        _ => Err(format!("expected a duration like 50ms or 2s, got {text:?}")),
-    }
+    use crate::scenario::DurationError;
+    crate::scenario::parse_duration(text).map_err(|e| match e {
+        DurationError::TooLong => format!("{text:?} is too long"),
+        DurationError::NoUnit | DurationError::Invalid => {
+            format!("expected a duration like 50ms or 2s, got {text:?}")
+        }
+    })
 }
 
 /// Print to stdout; a closed pipe (`smtp-plan run ... | head`) is not an error worth a panic.
@@ -691,5 +682,33 @@ mod tests {
         assert_eq!(v.get("a").unwrap(), "2");
         assert_eq!(v.get("b").unwrap(), "x=y");
         assert!(parse_vars(&["nope".into()]).is_err());
+    }
+
+    #[test]
+    fn duration_flags_read_like_plan_durations() {
+        assert_eq!(
+            parse_duration_arg("50ms"),
+            Ok(std::time::Duration::from_millis(50))
+        );
+        assert_eq!(
+            parse_duration_arg("2s"),
+            Ok(std::time::Duration::from_secs(2))
+        );
+        assert_eq!(
+            parse_duration_arg("1m"),
+            Ok(std::time::Duration::from_secs(60))
+        );
+        assert_eq!(
+            parse_duration_arg("1.5s"),
+            Ok(std::time::Duration::from_millis(1500))
+        );
+        assert_eq!(
+            parse_duration_arg("50"),
+            Err("expected a duration like 50ms or 2s, got \"50\"".to_owned())
+        );
+        assert_eq!(
+            parse_duration_arg("999999999999999999m"),
+            Err("\"999999999999999999m\" is too long".to_owned())
+        );
     }
 }

@@ -21,6 +21,7 @@ mod tls_expect;
 mod vars;
 
 pub use diagnostic::{Diagnostic, Diagnostics};
+pub(crate) use duration::{DurationError, parse_duration};
 pub(crate) use load::find_plan_files;
 pub use load::{LoadOptions, load_plan_str, load_plans, load_plans_with_env};
 pub use model::*;

@@ -108,6 +108,11 @@ impl Reply {
             }
         })
     }
+
+    /// The wire lines (see [`wire_lines`](Self::wire_lines)) as one string of text, joined by `sep`.
+    pub fn wire_text(&self, sep: &str) -> String {
+        self.wire_lines().collect::<Vec<_>>().join(sep)
+    }
 }
 
 impl fmt::Display for Reply {

@@ -206,7 +206,7 @@ impl Run<'_> {
             reason,
             vec![format!(
                 "the server answered the cancel with: {}",
-                reply.wire_lines().collect::<Vec<_>>().join(" / ")
+                reply.wire_text(" / ")
             )],
         )))
     }
@@ -306,10 +306,7 @@ impl Run<'_> {
                     format!(
                         "{mech}: the server accepted the login without sending its signature (server-final message), so it did not prove it knows the password"
                     ),
-                    vec![format!(
-                        "got:      {}",
-                        reply.wire_lines().collect::<Vec<_>>().join(" / ")
-                    )],
+                    vec![format!("got:      {}", reply.wire_text(" / "))],
                 )));
             }
             return Ok(AuthEnd::Reply(reply));

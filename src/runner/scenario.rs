@@ -194,6 +194,11 @@ fn not_run(scenario: &Scenario) -> Vec<StepResult> {
         .collect()
 }
 
+/// The `got:` detail of a failure: the reply, its lines aligned under the first.
+fn got_detail(reply: &Reply) -> String {
+    format!("got:      {}", reply.wire_text("\n          "))
+}
+
 /// `Err` of the helpers below: a reason and detail lines.
 pub(super) type StepErr = (String, Vec<String>);
 
@@ -250,10 +255,7 @@ impl Run<'_> {
     /// The last reply, as a detail line for errors.
     fn last_reply_detail(&self) -> Vec<String> {
         match &self.last_reply {
-            Some(r) => vec![format!(
-                "last reply: {}",
-                r.wire_lines().collect::<Vec<_>>().join(" / ")
-            )],
+            Some(r) => vec![format!("last reply: {}", r.wire_text(" / "))],
             None => vec!["no reply had been received".to_owned()],
         }
     }
@@ -471,10 +473,7 @@ impl Run<'_> {
         let reason = mismatches.first().map_or_else(String::new, |m| m.0.clone());
         let mut details: Vec<String> = mismatches.iter().skip(1).map(|m| m.0.clone()).collect();
         details.push(format!("expected: {}", describe_expect(expect)));
-        details.push(format!(
-            "got:      {}",
-            reply.wire_lines().collect::<Vec<_>>().join("\n          ")
-        ));
+        details.push(got_detail(reply));
         if let Some((want, got)) = tls_detail {
             details.push(format!("expected TLS: {want}"));
             details.push(format!("got TLS:      {got}"));
@@ -640,10 +639,7 @@ impl Run<'_> {
                             "expected 354 to DATA, got {}: the message was not sent",
                             first.code.value()
                         ),
-                        vec![format!(
-                            "got:      {}",
-                            first.wire_lines().collect::<Vec<_>>().join("\n          ")
-                        )],
+                        vec![got_detail(&first)],
                     ));
                 }
                 if !first.code.is_intermediate() {
@@ -723,10 +719,7 @@ impl Run<'_> {
                 .info("the server did not advertise STARTTLS; not sending it");
             let mut details = Vec::new();
             if let Some(r) = &self.last_reply {
-                details.push(format!(
-                    "EHLO reply: {}",
-                    r.wire_lines().collect::<Vec<_>>().join(" / ")
-                ));
+                details.push(format!("EHLO reply: {}", r.wire_text(" / ")));
             }
             details.push(
                 "to accept a server without TLS, write `starttls: {required: false}`".to_owned(),

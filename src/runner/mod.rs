@@ -6,6 +6,7 @@ mod check;
 mod result;
 mod scenario;
 mod schedule;
+mod starttls;
 mod tls_check;
 mod transcript;
 

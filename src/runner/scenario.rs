@@ -5,20 +5,19 @@ use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use super::auth::AuthEnd;
-use super::check::{Mismatch, check_reply, describe_expect};
+use super::check::{check_reply, describe_expect};
 use super::result::{Failure, Outcome, ScenarioResult, StepResult, StepStatus};
-use super::tls_check::{check_tls, describe_tls, describe_tls_expect, tls_vars};
 use super::transcript::Transcript;
 use crate::protocol::{
     Capabilities, Command, Limits, MimeAttachment, Reply, build_message, encode_data,
 };
 use crate::redact::Redactor;
 use crate::scenario::{
-    Action, ConnectSpec, DataSpec, Envelope, Expect, Origin, Plan, Scenario, Span, Step, TLS_VARS,
-    Target, TlsMode, TlsOverride,
+    Action, ConnectSpec, DataSpec, Envelope, Expect, Origin, Plan, Scenario, Span, Step, Target,
+    TlsMode, TlsOverride,
 };
 use crate::template::Template;
-use crate::transport::{ClientCert, Connection, TlsInfo, TlsParams, TlsVersion, TransportError};
+use crate::transport::{ClientCert, Connection, TlsVersion, TransportError};
 
 /// Command-line settings that apply to every scenario.
 #[derive(Debug, Clone, Default)]
@@ -58,17 +57,17 @@ pub(super) enum StepEnd {
 
 pub(super) struct Run<'a> {
     plan: &'a Plan,
-    scenario: &'a Scenario,
-    options: &'a RunOptions,
+    pub(super) scenario: &'a Scenario,
+    pub(super) options: &'a RunOptions,
     pub(super) conn: Option<Connection>,
     /// Host name of the open connection (for SNI and the name check).
     pub(super) host: String,
-    vars: BTreeMap<String, String>,
+    pub(super) vars: BTreeMap<String, String>,
     pub(super) transcript: Transcript,
-    last_reply: Option<Reply>,
+    pub(super) last_reply: Option<Reply>,
     pub(super) capabilities: Option<Capabilities>,
     /// Why the connection is gone, for a step that needs it.
-    closed_after: Option<String>,
+    pub(super) closed_after: Option<String>,
     /// The connection QUIT was sent on, kept for an `expect_close` that checks the server
     /// closes it; no other step uses it.
     after_quit: Option<Connection>,
@@ -203,7 +202,7 @@ fn got_detail(reply: &Reply) -> String {
 pub(super) type StepErr = (String, Vec<String>);
 
 impl Run<'_> {
-    fn timeout(&self) -> Duration {
+    pub(super) fn timeout(&self) -> Duration {
         self.step_timeout.unwrap_or(self.scenario.target.timeout)
     }
 
@@ -277,64 +276,6 @@ impl Run<'_> {
         }
         self.transcript.info(&format!("error: {e}"));
         (e.to_string(), details)
-    }
-
-    /// The TLS settings of one handshake: the step's keys over the target's; the command line's
-    /// CA files are trusted as well, its `--insecure` wins, its client certificate is the
-    /// fallback, and the higher minimum version applies.
-    fn tls_params(&self, over: &TlsOverride) -> TlsParams {
-        let t = &self.scenario.target.tls_options;
-        let mut ca_files = self.options.ca_files.clone();
-        ca_files.extend(over.ca_file.clone().or_else(|| t.ca_file.clone()));
-        let pair = |cert: &Option<PathBuf>, key: &Option<PathBuf>| {
-            cert.clone()
-                .zip(key.clone())
-                .map(|(cert, key)| ClientCert { cert, key })
-        };
-        TlsParams {
-            server_name: over
-                .server_name
-                .clone()
-                .or_else(|| t.server_name.clone())
-                .unwrap_or_else(|| self.host.clone()),
-            ca_files,
-            insecure: self.options.insecure || over.insecure.unwrap_or(t.insecure),
-            client_cert: pair(&over.client_cert, &over.client_key)
-                .or_else(|| pair(&t.client_cert, &t.client_key))
-                .or_else(|| self.options.client_cert.clone()),
-            min_version: over
-                .min_version
-                .or(t.min_version)
-                .max(self.options.min_version),
-        }
-    }
-
-    /// Set (or, with `None`, reset to "no TLS") the `${tls.*}` variables.
-    fn set_tls_vars(&mut self, info: Option<&TlsInfo>) {
-        self.vars.extend(tls_vars(info));
-    }
-
-    fn clear_tls_vars(&mut self) {
-        for name in TLS_VARS {
-            self.vars.remove(*name);
-        }
-    }
-
-    fn note_tls(&mut self, info: &TlsInfo) {
-        self.transcript.info(&format!(
-            "TLS established: {} {}",
-            info.version, info.cipher
-        ));
-        if let Some(c) = &info.cert {
-            self.transcript.info(&format!(
-                "certificate: {}; names: {}; issued by {}; valid until {} ({} days left)",
-                c.subject,
-                c.names.join(", "),
-                c.issuer,
-                c.not_after,
-                c.days_left
-            ));
-        }
     }
 
     async fn connect(&mut self, spec: &ConnectSpec) -> Result<(), StepErr> {
@@ -437,7 +378,12 @@ impl Run<'_> {
         self.check_parts(reply, expect, true)
     }
 
-    fn check_parts(&mut self, reply: &Reply, expect: &Expect, with_tls: bool) -> StepEnd {
+    pub(super) fn check_parts(
+        &mut self,
+        reply: &Reply,
+        expect: &Expect,
+        with_tls: bool,
+    ) -> StepEnd {
         let contains = match expect.contains.as_ref().map(|t| self.render(t)).transpose() {
             Ok(c) => c,
             Err((reason, d)) => return StepEnd::Error(reason, d),
@@ -456,16 +402,14 @@ impl Run<'_> {
         };
         let mut tls_detail = None;
         if with_tls && let Some(want) = &expect.tls {
-            let names = match self.render_names(want) {
-                Ok(n) => n,
+            match self.tls_mismatches(want) {
+                Ok(None) => {}
+                Ok(Some(m)) => {
+                    mismatches.extend(m.bad);
+                    tls_detail = Some((m.want, m.got));
+                }
                 Err((reason, d)) => return StepEnd::Error(reason, d),
-            };
-            let info = self.conn.as_ref().and_then(Connection::tls_info);
-            let bad = check_tls(info, want, &names, crate::transport::date::unix_now());
-            if !bad.is_empty() {
-                tls_detail = Some((describe_tls_expect(want, &names), describe_tls(info)));
             }
-            mismatches.extend(bad);
         }
         if mismatches.is_empty() {
             return StepEnd::Pass;
@@ -479,33 +423,6 @@ impl Run<'_> {
             details.push(format!("got TLS:      {got}"));
         }
         StepEnd::Fail(reason, details)
-    }
-
-    fn render_names(&mut self, want: &crate::scenario::TlsExpect) -> Result<Vec<String>, StepErr> {
-        want.names_include.iter().map(|t| self.render(t)).collect()
-    }
-
-    /// The `tls:` part of a `starttls` step's expectation, after the handshake.
-    fn check_session(&mut self, expect: &Expect) -> StepEnd {
-        let Some(want) = &expect.tls else {
-            return StepEnd::Pass;
-        };
-        let names = match self.render_names(want) {
-            Ok(n) => n,
-            Err((reason, d)) => return StepEnd::Error(reason, d),
-        };
-        let info = self.conn.as_ref().and_then(Connection::tls_info);
-        let bad: Vec<Mismatch> = check_tls(info, want, &names, crate::transport::date::unix_now());
-        let Some(first) = bad.first() else {
-            return StepEnd::Pass;
-        };
-        let mut details: Vec<String> = bad.iter().skip(1).map(|m| m.0.clone()).collect();
-        details.push(format!(
-            "expected TLS: {}",
-            describe_tls_expect(want, &names)
-        ));
-        details.push(format!("got TLS:      {}", describe_tls(info)));
-        StepEnd::Fail(first.0.clone(), details)
     }
 
     /// Play a step; with `retry:`, play it again (after the interval) while it fails.
@@ -700,80 +617,6 @@ impl Run<'_> {
             .map(|p| self.render(p))
             .collect::<Result<Vec<_>, _>>()?;
         Ok((address, params))
-    }
-
-    async fn starttls(&mut self, over: &TlsOverride, step: &Step) -> Result<StepEnd, StepErr> {
-        let expect = &step.expect;
-        let required = over.is_required();
-        // A plan that expects the refusal (`expect: 454`) sends STARTTLS whatever EHLO said.
-        let expects_success = !step.expect_given
-            || expect.codes.is_empty()
-            || expect.codes.iter().any(|c| c.matches(220));
-        let advertised = self.capabilities.as_ref().map(|c| c.has("STARTTLS"));
-        if advertised == Some(false) && expects_success {
-            if !required {
-                self.tls_not_used("the server did not advertise STARTTLS");
-                return Ok(StepEnd::Pass);
-            }
-            self.transcript
-                .info("the server did not advertise STARTTLS; not sending it");
-            let mut details = Vec::new();
-            if let Some(r) = &self.last_reply {
-                details.push(format!("EHLO reply: {}", r.wire_text(" / ")));
-            }
-            details.push(
-                "to accept a server without TLS, write `starttls: {required: false}`".to_owned(),
-            );
-            return Ok(StepEnd::Fail(
-                "the server did not advertise STARTTLS in its EHLO reply; smtp-plan never goes on in plaintext (a STARTTLS downgrade?)".to_owned(),
-                details,
-            ));
-        }
-        let reply = self.command(&Command::StartTls).await?;
-        if !required && reply.code.value() != 220 {
-            self.tls_not_used(&format!(
-                "the server refused STARTTLS ({})",
-                reply.code.value()
-            ));
-            return Ok(StepEnd::Pass);
-        }
-        let end = self.check_parts(&reply, expect, false);
-        if !matches!(end, StepEnd::Pass) || reply.code.value() != 220 {
-            // A refused STARTTLS never continues in plaintext as if it had worked; a plan that
-            // expects the refusal (e.g. 454) passes here with no handshake.
-            return Ok(end);
-        }
-        let params = self.tls_params(over);
-        let timeout = self.timeout();
-        let name = params.server_name.clone();
-        let res = self.conn()?.start_tls(&params, timeout).await;
-        match res {
-            Ok(info) => {
-                self.note_tls(&info);
-                self.set_tls_vars(Some(&info));
-                // Capabilities change after TLS; the server forgets the EHLO.
-                self.capabilities = None;
-                Ok(self.check_session(expect))
-            }
-            Err(e) => {
-                self.conn = None;
-                self.closed_after = Some("the TLS handshake failed".to_owned());
-                self.transcript.info(&format!("error: {e}"));
-                let mut details = vec![format!("name checked: {name}")];
-                if params.insecure {
-                    details.push("certificate verification was off (insecure)".to_owned());
-                }
-                Ok(StepEnd::Error(e.to_string(), details))
-            }
-        }
-    }
-
-    /// `starttls: {required: false}` met a server without STARTTLS: say so, go on in plaintext.
-    fn tls_not_used(&mut self, why: &str) {
-        self.transcript.info(&format!(
-            "TLS not used: {why} (required: false); going on in plaintext"
-        ));
-        self.set_tls_vars(None);
     }
 
     async fn expect_close(&mut self) -> Result<StepEnd, StepErr> {

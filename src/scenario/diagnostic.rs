@@ -20,6 +20,25 @@ pub struct Diagnostic {
     pub source_line: Option<String>,
 }
 
+impl Diagnostic {
+    /// A problem with a whole file (missing, unreadable, too large): no line, no caret.
+    pub(crate) fn without_position(
+        path: &std::path::Path,
+        message: String,
+        help: Option<String>,
+    ) -> Self {
+        Self {
+            path: path.to_path_buf(),
+            line: 0,
+            col: 0,
+            width: 1,
+            message,
+            help,
+            source_line: None,
+        }
+    }
+}
+
 /// Every problem found while loading, in file order.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Diagnostics(pub Vec<Diagnostic>);

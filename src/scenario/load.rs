@@ -127,15 +127,7 @@ pub fn load_plan_str(path: &Path, text: &str, options: &LoadOptions) -> Result<P
 }
 
 fn file_problem(path: &Path, message: String) -> Diagnostic {
-    Diagnostic {
-        path: path.to_path_buf(),
-        line: 0,
-        col: 0,
-        width: 1,
-        message,
-        help: None,
-        source_line: None,
-    }
+    Diagnostic::without_position(path, message, None)
 }
 
 /// `path` itself if it is a file; every *.yaml / *.yml below it (sorted) if a directory.

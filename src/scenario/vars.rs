@@ -148,7 +148,7 @@ pub(crate) fn command_line_vars(
     }
     for (name, value) in &options.vars {
         if BUILTIN_VARS.contains(&name.as_str()) {
-            problems.push(no_position(
+            problems.push(Diagnostic::without_position(
                 Path::new("--var"),
                 format!("`--var {name}=..`: `{name}` is a built-in variable"),
                 Some(format!(
@@ -162,18 +162,6 @@ pub(crate) fn command_line_vars(
         Ok(vars)
     } else {
         Err(problems)
-    }
-}
-
-fn no_position(path: &Path, message: String, help: Option<String>) -> Diagnostic {
-    Diagnostic {
-        path: path.to_path_buf(),
-        line: 0,
-        col: 0,
-        width: 1,
-        message,
-        help,
-        source_line: None,
     }
 }
 
@@ -239,7 +227,7 @@ fn load_vars_file(
 pub(crate) fn read_text(path: &Path, what: &str) -> Result<String, Diagnostic> {
     let bytes = read_bytes(path, what, MAX_FILE_BYTES)?;
     String::from_utf8(bytes).map_err(|_| {
-        no_position(
+        Diagnostic::without_position(
             path,
             format!("{what} `{}` is not valid UTF-8", path.display()),
             None,
@@ -254,18 +242,18 @@ pub(crate) fn read_bytes(path: &Path, what: &str, max: usize) -> Result<Vec<u8>,
             std::io::ErrorKind::NotFound => format!("{what} `{}` does not exist", path.display()),
             _ => format!("cannot read {what} `{}`: {e}", path.display()),
         };
-        no_position(path, message, None)
+        Diagnostic::without_position(path, message, None)
     };
     let meta = std::fs::metadata(path).map_err(cannot)?;
     if meta.is_dir() {
-        return Err(no_position(
+        return Err(Diagnostic::without_position(
             path,
             format!("{what} `{}` is a directory", path.display()),
             None,
         ));
     }
     if meta.len() > max as u64 {
-        return Err(no_position(
+        return Err(Diagnostic::without_position(
             path,
             format!(
                 "{what} `{}` is too large ({} bytes; at most {max})",

@@ -96,9 +96,7 @@ impl Sasl<'_> {
             Mechanism::CramMd5 => {
                 let nonce = random_bytes(8).ok()?;
                 let n = u64::from_le_bytes(nonce.try_into().ok()?);
-                let secs = std::time::SystemTime::now()
-                    .duration_since(std::time::UNIX_EPOCH)
-                    .map_or(0, |d| d.as_secs());
+                let secs = crate::transport::date::unix_now();
                 let challenge = format!("<{n}.{secs}@{}>", self.hostname);
                 let text = b64_encode(challenge.as_bytes());
                 (Exchange::CramMd5 { challenge }, SaslStep::Challenge(text))

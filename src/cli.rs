@@ -286,7 +286,7 @@ fn load(paths: &[PathBuf], options: &PlanOptions) -> Result<Vec<Plan>, Exit> {
 fn cmd_schema() -> anyhow::Result<Exit> {
     let schema = crate::scenario::plan_schema().map_err(anyhow::Error::msg)?;
     let text = serde_json::to_string_pretty(&schema).context("could not write the schema")?;
-    println!("{text}");
+    say(&format!("{text}\n"));
     Ok(Exit::Passed)
 }
 
@@ -634,20 +634,19 @@ fn cmd_serve(args: ServeArgs) -> anyhow::Result<Exit> {
             std::fs::write(path, server.ca_pem())
                 .with_context(|| format!("could not write {}", path.display()))?;
         }
-        println!(
-            "smtp-plan serve: SMTP with STARTTLS on {}",
+        say(&format!(
+            "smtp-plan serve: SMTP with STARTTLS on {}\n",
             server.smtp_addr()
-        );
+        ));
         if let Some(a) = server.smtps_addr() {
-            println!("smtp-plan serve: implicit TLS on {a}");
+            say(&format!("smtp-plan serve: implicit TLS on {a}\n"));
         }
         if let Some(path) = &args.write_ca {
-            println!(
-                "smtp-plan serve: CA certificate written to {}",
+            say(&format!(
+                "smtp-plan serve: CA certificate written to {}\n",
                 path.display()
-            );
+            ));
         }
-        let _ = std::io::stdout().flush();
         tokio::signal::ctrl_c()
             .await
             .context("waiting for Ctrl-C")?;

@@ -316,3 +316,19 @@ scenarios:
         assert!(!all.contains(&form), "{form} leaked:\n{all}");
     }
 }
+
+#[test]
+fn a_closed_stdout_is_not_a_panic() {
+    // `smtp-plan schema | head -c 10`: the reader is gone before smtp-plan writes.
+    let (reader, writer) = std::io::pipe().unwrap();
+    drop(reader);
+    let out = std::process::Command::new(BIN)
+        .arg("schema")
+        .stdout(writer)
+        .stderr(std::process::Stdio::piped())
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+}

@@ -446,10 +446,10 @@ fn cmd_list(paths: &[PathBuf], vars: &[String], select: &SelectArgs) -> anyhow::
     Ok(Exit::Passed)
 }
 
-fn cmd_run(args: RunArgs) -> anyhow::Result<Exit> {
-    let load_opts = load_options(&args.vars, &args.vars_files, &args.secrets)?;
-    let selection = args.select.selection()?;
-    let mut options = RunOptions {
+/// The connection flags of `run`, checked: `--target`, `--ca-file`, `--insecure`,
+/// `--client-cert` / `--client-key`, `--tls-min-version`.
+fn run_options(args: &RunArgs) -> anyhow::Result<RunOptions> {
+    let options = RunOptions {
         target: args.target.as_deref().map(parse_target).transpose()?,
         ca_files: args.ca_file.iter().cloned().collect(),
         insecure: args.insecure,
@@ -476,6 +476,41 @@ fn cmd_run(args: RunArgs) -> anyhow::Result<Exit> {
             bail!("{flag} {}: no such file", p.display());
         }
     }
+    Ok(options)
+}
+
+/// Write the reports `run` was asked for; false if one could not be written (said on stderr).
+fn write_reports(args: &RunArgs, suites: &[crate::runner::SuiteResult]) -> bool {
+    let mut ok = true;
+    let mut write_failed = |what: &str, path: &std::path::Path, e: std::io::Error| {
+        eprintln!("error: could not write the {what} {}: {e}", path.display());
+        ok = false;
+    };
+    if let Some(path) = &args.junit {
+        let opts = crate::report::JunitOptions {
+            per_step: args.junit_steps,
+        };
+        if let Err(e) = crate::report::write_junit(path, suites, opts) {
+            write_failed("JUnit report", path, e);
+        }
+    }
+    if let Some(path) = &args.json
+        && let Err(e) = crate::report::write_atomic(path, &crate::report::render_json(suites))
+    {
+        write_failed("JSON report", path, e);
+    }
+    if let Some(dir) = &args.transcript_dir
+        && let Err(e) = crate::report::write_transcripts(dir, suites)
+    {
+        write_failed("transcripts in", dir, e);
+    }
+    ok
+}
+
+fn cmd_run(args: RunArgs) -> anyhow::Result<Exit> {
+    let load_opts = load_options(&args.vars, &args.vars_files, &args.secrets)?;
+    let selection = args.select.selection()?;
+    let mut options = run_options(&args)?;
     let serve_users = parse_users(&args.serve_user, "--serve-user")?;
     let plans = match load(&args.paths, &load_opts) {
         Ok(p) => selection.apply(p),
@@ -544,33 +579,12 @@ fn cmd_run(args: RunArgs) -> anyhow::Result<Exit> {
         let any_failed = suites
             .iter()
             .any(|s| s.scenarios.iter().any(|r| r.failed()));
-        let mut exit = if any_failed {
+        let written = write_reports(&args, &suites);
+        let exit = if any_failed || !written {
             Exit::Failed
         } else {
             Exit::Passed
         };
-        let mut write_failed = |what: &str, path: &std::path::Path, e: std::io::Error| {
-            eprintln!("error: could not write the {what} {}: {e}", path.display());
-            exit = Exit::Failed;
-        };
-        if let Some(path) = &args.junit {
-            let opts = crate::report::JunitOptions {
-                per_step: args.junit_steps,
-            };
-            if let Err(e) = crate::report::write_junit(path, &suites, opts) {
-                write_failed("JUnit report", path, e);
-            }
-        }
-        if let Some(path) = &args.json
-            && let Err(e) = crate::report::write_atomic(path, &crate::report::render_json(&suites))
-        {
-            write_failed("JSON report", path, e);
-        }
-        if let Some(dir) = &args.transcript_dir
-            && let Err(e) = crate::report::write_transcripts(dir, &suites)
-        {
-            write_failed("transcripts in", dir, e);
-        }
         if std::env::var("GITHUB_ACTIONS").is_ok_and(|v| v == "true") {
             say(&crate::report::render_github_annotations(&suites));
         }

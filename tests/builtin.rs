@@ -195,3 +195,20 @@ fn implicit_tls_and_verbose_transcript() {
     ]));
     r.assert_code(0);
 }
+
+#[test]
+fn a_report_that_cannot_be_written_fails_the_run() {
+    let serve = Serve::start(&["--user", &format!("user1@contoso.com:{PASSWORD}")]);
+    // a path under a regular file cannot be created
+    let file = serve.dir.path().join("file");
+    std::fs::write(&file, "").unwrap();
+    let junit = file.join("r.xml");
+    let r = exchange(&serve, &["--junit", junit.to_str().unwrap()]);
+    r.assert_code(1);
+    assert_eq!(r.last_line(), "3 passed, 0 failed");
+    assert!(
+        r.stderr.contains("error: could not write the JUnit report"),
+        "{}",
+        r.stderr
+    );
+}

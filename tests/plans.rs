@@ -349,3 +349,35 @@ fn vars_files_on_the_command_line() {
         r.stderr
     );
 }
+
+#[test]
+fn lhlo_and_vrfy_send_their_commands() {
+    use std::net::TcpStream;
+    use std::sync::{Arc, Mutex};
+
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let log = Arc::clone(&seen);
+    let fake = Fake::start(move |mut s: TcpStream| {
+        write(&mut s, "220 lmtp.test LMTP\r\n");
+        for reply in [
+            "250-lmtp.test\r\n250-PIPELINING\r\n250 ENHANCEDSTATUSCODES\r\n",
+            "252 2.1.5 Cannot VRFY user\r\n",
+            "221 2.0.0 Bye\r\n",
+        ] {
+            log.lock().unwrap().push(read_line(&mut s));
+            write(&mut s, reply);
+        }
+    });
+    let (r, _) = run_against(
+        &fake,
+        "lmtp",
+        "      - expect: 220\n      - lhlo: client.test\n        expect: {capabilities: [PIPELINING]}\n      - vrfy: user1\n        expect: {code: 252, enhanced: 2.1.5}\n      - quit\n",
+    );
+    r.assert_code(0);
+    assert_eq!(
+        *seen.lock().unwrap(),
+        ["LHLO client.test", "VRFY user1", "QUIT"],
+        "{}",
+        r.stdout
+    );
+}

@@ -500,6 +500,41 @@ impl Run<'_> {
         }
     }
 
+    /// The `data` step: DATA, then the message once the server said 354. `Ok(Err(end))` is a
+    /// step that ended without a final reply to check.
+    async fn data(&mut self, spec: &DataSpec) -> Result<Result<Reply, StepEnd>, StepErr> {
+        let (text, secret) = self.message(spec)?;
+        let first = self.command(&Command::Data).await?;
+        if first.code.is_positive() {
+            // The contract's "354 then 250": a 2xx to DATA means no message was taken,
+            // whatever `expect` says about the final reply.
+            return Ok(Err(StepEnd::Fail(
+                format!(
+                    "expected 354 to DATA, got {}: the message was not sent",
+                    first.code.value()
+                ),
+                vec![got_detail(&first)],
+            )));
+        }
+        if !first.code.is_intermediate() {
+            // DATA itself was refused: that reply is the one to check.
+            return Ok(Ok(first));
+        }
+        let wire = encode_data(&text);
+        if secret {
+            let lines = wire.split(|&b| b == b'\n').count().saturating_sub(1);
+            self.transcript.info(&format!(
+                "the message ({lines} lines) is not shown: MIME encoding would show a secret unmasked"
+            ));
+        } else {
+            self.transcript.data(&wire);
+        }
+        let timeout = self.timeout();
+        let res = self.conn()?.send(&wire, timeout).await;
+        res.map_err(|e| self.transport_err(e))?;
+        Ok(Ok(self.read().await?))
+    }
+
     async fn play(&mut self, step: &Step) -> Result<StepEnd, StepErr> {
         let expect = &step.expect;
         let reply = match &step.action {
@@ -545,39 +580,10 @@ impl Run<'_> {
                 let (to, params) = self.envelope(env)?;
                 self.command(&Command::Rcpt { to, params }).await?
             }
-            Action::Data(spec) => {
-                let (text, secret) = self.message(spec)?;
-                let first = self.command(&Command::Data).await?;
-                if first.code.is_positive() {
-                    // The contract's "354 then 250": a 2xx to DATA means no message was taken,
-                    // whatever `expect` says about the final reply.
-                    return Ok(StepEnd::Fail(
-                        format!(
-                            "expected 354 to DATA, got {}: the message was not sent",
-                            first.code.value()
-                        ),
-                        vec![got_detail(&first)],
-                    ));
-                }
-                if !first.code.is_intermediate() {
-                    // DATA itself was refused: that reply is the one to check.
-                    first
-                } else {
-                    let wire = encode_data(&text);
-                    if secret {
-                        let lines = wire.split(|&b| b == b'\n').count().saturating_sub(1);
-                        self.transcript.info(&format!(
-                            "the message ({lines} lines) is not shown: MIME encoding would show a secret unmasked"
-                        ));
-                    } else {
-                        self.transcript.data(&wire);
-                    }
-                    let timeout = self.timeout();
-                    let res = self.conn()?.send(&wire, timeout).await;
-                    res.map_err(|e| self.transport_err(e))?;
-                    self.read().await?
-                }
-            }
+            Action::Data(spec) => match self.data(spec).await? {
+                Ok(reply) => reply,
+                Err(end) => return Ok(end),
+            },
             Action::Rset => self.command(&Command::Rset).await?,
             Action::Noop => self.command(&Command::Noop).await?,
             Action::Quit => {

@@ -49,14 +49,8 @@ pub enum Cmd {
         /// Plan files, or directories searched for *.yaml / *.yml.
         #[arg(required = true)]
         paths: Vec<PathBuf>,
-        /// Set a variable (repeatable; beats `vars:` in files).
-        #[arg(long = "var", value_name = "NAME=VALUE")]
-        vars: Vec<String>,
         #[command(flatten)]
-        secrets: SecretArgs,
-        /// Read variables from a YAML mapping (repeatable; beats `vars:`, loses to --var).
-        #[arg(long = "vars-file", value_name = "FILE")]
-        vars_files: Vec<PathBuf>,
+        vars: VarArgs,
     },
     /// Print the JSON Schema of the plan format (schemas/smtp-plan.schema.json).
     Schema,
@@ -67,9 +61,8 @@ pub enum Cmd {
         /// Plan files, or directories searched for *.yaml / *.yml.
         #[arg(required = true)]
         paths: Vec<PathBuf>,
-        /// Set a variable (repeatable; beats `vars:` in files).
-        #[arg(long = "var", value_name = "NAME=VALUE")]
-        vars: Vec<String>,
+        #[command(flatten)]
+        vars: VarArgs,
         #[command(flatten)]
         select: SelectArgs,
     },
@@ -87,14 +80,8 @@ pub struct RunArgs {
     /// Write a JUnit XML report here.
     #[arg(long, value_name = "FILE")]
     pub junit: Option<PathBuf>,
-    /// Set a variable (repeatable; beats `vars:` in files).
-    #[arg(long = "var", value_name = "NAME=VALUE")]
-    pub vars: Vec<String>,
     #[command(flatten)]
-    pub secrets: SecretArgs,
-    /// Read variables from a YAML mapping (repeatable; beats `vars:`, loses to --var).
-    #[arg(long = "vars-file", value_name = "FILE")]
-    pub vars_files: Vec<PathBuf>,
+    pub vars: VarArgs,
     /// Connect every scenario here instead of its target.
     #[arg(long, value_name = "HOST[:PORT]")]
     pub target: Option<String>,
@@ -245,12 +232,7 @@ fn say(text: &str) {
 pub fn main_entry() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
-        Cmd::Check {
-            paths,
-            vars,
-            secrets,
-            vars_files,
-        } => cmd_check(&paths, &vars, &vars_files, &secrets),
+        Cmd::Check { paths, vars } => cmd_check(&paths, &vars),
         Cmd::Schema => cmd_schema(),
         Cmd::Run(args) => cmd_run(args),
         Cmd::Serve(args) => cmd_serve(args),
@@ -290,15 +272,25 @@ fn cmd_schema() -> anyhow::Result<Exit> {
     Ok(Exit::Passed)
 }
 
-/// `--var`, `--secrets-file` and `--secret` as load options: the file first, then `--var`, then
-/// `--secret` (a later value for the same name wins).
-fn load_options(
-    vars: &[String],
-    vars_files: &[PathBuf],
-    secrets: &SecretArgs,
-) -> anyhow::Result<PlanOptions> {
+/// The variables a command line gives plans (`run`, `check`, `list`).
+#[derive(Debug, Args)]
+pub struct VarArgs {
+    /// Set a variable (repeatable; beats `vars:` in files).
+    #[arg(long = "var", value_name = "NAME=VALUE")]
+    pub vars: Vec<String>,
+    #[command(flatten)]
+    pub secrets: SecretArgs,
+    /// Read variables from a YAML mapping (repeatable; beats `vars:`, loses to --var).
+    #[arg(long = "vars-file", value_name = "FILE")]
+    pub vars_files: Vec<PathBuf>,
+}
+
+/// `--vars-file`, `--var`, `--secrets-file` and `--secret` as load options: the secrets file
+/// first, then `--var`, then `--secret` (a later value for the same name wins).
+fn load_options(args: &VarArgs) -> anyhow::Result<PlanOptions> {
+    let (vars, secrets) = (&args.vars, &args.secrets);
     let mut options = PlanOptions {
-        vars_files: vars_files.to_vec(),
+        vars_files: args.vars_files.clone(),
         ..PlanOptions::default()
     };
     if let Some(path) = &secrets.secrets_file {
@@ -320,13 +312,8 @@ fn load_options(
     Ok(options)
 }
 
-fn cmd_check(
-    paths: &[PathBuf],
-    vars: &[String],
-    vars_files: &[PathBuf],
-    secrets: &SecretArgs,
-) -> anyhow::Result<Exit> {
-    let plans = match load(paths, &load_options(vars, vars_files, secrets)?) {
+fn cmd_check(paths: &[PathBuf], vars: &VarArgs) -> anyhow::Result<Exit> {
+    let plans = match load(paths, &load_options(vars)?) {
         Ok(p) => p,
         Err(exit) => return Ok(exit),
     };
@@ -410,13 +397,9 @@ fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
         .context("could not start the async runtime")
 }
 
-fn cmd_list(paths: &[PathBuf], vars: &[String], select: &SelectArgs) -> anyhow::Result<Exit> {
+fn cmd_list(paths: &[PathBuf], vars: &VarArgs, select: &SelectArgs) -> anyhow::Result<Exit> {
     let selection = select.selection()?;
-    let options = PlanOptions {
-        vars: parse_vars(vars)?,
-        ..PlanOptions::default()
-    };
-    let plans = match load(paths, &options) {
+    let plans = match load(paths, &load_options(vars)?) {
         Ok(p) => selection.apply(p),
         Err(exit) => return Ok(exit),
     };
@@ -508,7 +491,7 @@ fn write_reports(args: &RunArgs, suites: &[crate::runner::SuiteResult]) -> bool 
 }
 
 fn cmd_run(args: RunArgs) -> anyhow::Result<Exit> {
-    let load_opts = load_options(&args.vars, &args.vars_files, &args.secrets)?;
+    let load_opts = load_options(&args.vars)?;
     let selection = args.select.selection()?;
     let mut options = run_options(&args)?;
     let serve_users = parse_users(&args.serve_user, "--serve-user")?;

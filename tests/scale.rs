@@ -291,3 +291,26 @@ fn json_transcripts_annotations_and_per_step_junit() {
             .contains("C: NOOP ***")
     );
 }
+
+#[test]
+fn list_takes_the_same_variables_as_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = plan(
+        dir.path(),
+        "needs.yaml",
+        "name: needs\nvars:\n  pw: ${env:SMTP_PLAN_TEST_UNSET_PW}\n  host: ${env:SMTP_PLAN_TEST_UNSET_HOST}\nsecrets: [pw]\nscenarios:\n  - name: one\n    steps: [quit]\n",
+    );
+    let vars = plan(dir.path(), "vars.yml", "host: mx.example.test\n");
+    let p = path.to_str().unwrap();
+    run(smtp_plan(&["list", p])).assert_code(2);
+    let r = run(smtp_plan(&[
+        "list",
+        p,
+        "--secret",
+        "pw=x",
+        "--vars-file",
+        vars.to_str().unwrap(),
+    ]));
+    r.assert_code(0);
+    assert!(r.stdout.contains("  one"), "{}", r.stdout);
+}

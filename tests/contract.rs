@@ -145,13 +145,16 @@ fn a_command_after_quit_still_needs_a_connect() {
         write(&mut s, "221 bye\r\n");
         let _ = read_line(&mut s);
     });
-    let (r, _) = against(&fake, "      - expect: 220\n      - quit\n      - noop\n");
+    let (r, xml) = against(&fake, "      - expect: 220\n      - quit\n      - noop\n");
     r.assert_code(1);
     assert!(
         r.stdout.contains("no open connection (closed after QUIT)"),
         "{}",
         r.stdout
     );
+    // The transcript shows what was sent: NOOP never was.
+    assert!(xml.contains("C: QUIT"), "{xml}");
+    assert!(!xml.contains("C: NOOP"), "{xml}");
 }
 
 /// Variables: "An undefined variable is an error found before any connection is made, at its

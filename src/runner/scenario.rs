@@ -346,6 +346,8 @@ impl Run<'_> {
     }
 
     async fn send_raw(&mut self, wire: &str) -> Result<(), StepErr> {
+        // No connection: nothing is sent, so the transcript shows no `C:` line.
+        self.conn()?;
         self.transcript.client(wire);
         let timeout = self.timeout();
         let res = self.conn()?.send(wire.as_bytes(), timeout).await;

@@ -495,7 +495,24 @@ impl StepLoader<'_, '_> {
                 cx.literal_secrets.push(text);
             }
         }
-        cx.check_keys(entries, AUTH_KEYS, "in `auth`");
+        for (k, _) in entries {
+            let name = k.name.as_str();
+            if AUTH_KEYS.contains(&name) {
+                continue;
+            }
+            if [ALLOW_PLAINTEXT, "expect", "timeout"].contains(&name) {
+                // A step key written inside the mapping: say where it goes.
+                cx.error_key(
+                    k,
+                    format!("`{name}` belongs to the step, not inside `auth`"),
+                    Some(format!(
+                        "write it on its own line beside `auth:` (`- auth: {{..}}`, then `  {name}: ..`)"
+                    )),
+                );
+            } else {
+                cx.unknown_key(k, AUTH_KEYS, "in `auth`");
+            }
+        }
         let field = |cx: &mut Cx<'_>, name: &str| {
             let node = get(entries, name);
             if node.is_none() {

@@ -7,6 +7,7 @@ mod error;
 pub(crate) mod lines;
 pub(crate) mod stream;
 mod tls;
+mod tls_config;
 
 pub use connection::Connection;
 pub use error::{TransportError, human as human_duration};

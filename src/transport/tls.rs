@@ -1,16 +1,8 @@
 use std::path::PathBuf;
-use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
-use rustls::client::WebPkiServerVerifier;
-use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
-use rustls::crypto::CryptoProvider;
-use rustls::pki_types::pem::PemObject;
-use rustls::pki_types::{CertificateDer, PrivateKeyDer, ServerName, UnixTime};
-use rustls::{
-    AlertDescription, CertificateError, ClientConfig, DigitallySignedStruct, PeerIncompatible,
-    RootCertStore, SignatureScheme,
-};
+use rustls::pki_types::ServerName;
+use rustls::{AlertDescription, CertificateError, PeerIncompatible};
 use tokio::net::TcpStream;
 use tokio_rustls::TlsConnector;
 use tokio_rustls::client::TlsStream;
@@ -44,7 +36,7 @@ pub struct ClientCert {
 }
 
 /// A protocol version smtp-plan can speak.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum TlsVersion {
     V1_2,
     V1_3,
@@ -150,193 +142,6 @@ fn ip_from_bytes(b: &[u8]) -> Option<std::net::IpAddr> {
     <[u8; 16]>::try_from(b).ok().map(std::net::IpAddr::from)
 }
 
-fn provider() -> Arc<CryptoProvider> {
-    Arc::new(rustls::crypto::ring::default_provider())
-}
-
-/// The system trust store, loaded once per process. Unreadable entries are skipped.
-fn native_roots() -> &'static [CertificateDer<'static>] {
-    static ROOTS: OnceLock<Vec<CertificateDer<'static>>> = OnceLock::new();
-    ROOTS.get_or_init(|| rustls_native_certs::load_native_certs().certs)
-}
-
-fn load_ca_file(path: &std::path::Path) -> Result<Vec<CertificateDer<'static>>, TransportError> {
-    let fail = |reason: String| TransportError::CaFile {
-        path: path.to_path_buf(),
-        reason,
-    };
-    let bytes = std::fs::read(path).map_err(|e| fail(e.to_string()))?;
-    let certs = CertificateDer::pem_slice_iter(&bytes)
-        .collect::<Result<Vec<_>, _>>()
-        .map_err(|e| fail(format!("not a valid PEM file ({e})")))?;
-    if certs.is_empty() {
-        return Err(fail("no PEM certificate found in it".to_owned()));
-    }
-    Ok(certs)
-}
-
-fn load_client_cert(
-    cc: &ClientCert,
-) -> Result<(Vec<CertificateDer<'static>>, PrivateKeyDer<'static>), TransportError> {
-    let fail = |path: &std::path::Path, reason: String| TransportError::ClientCert {
-        path: path.to_path_buf(),
-        reason,
-    };
-    let bytes = std::fs::read(&cc.cert).map_err(|e| fail(&cc.cert, e.to_string()))?;
-    let chain = CertificateDer::pem_slice_iter(&bytes)
-        .collect::<Result<Vec<_>, _>>()
-        .map_err(|e| fail(&cc.cert, format!("not a valid PEM file ({e})")))?;
-    if chain.is_empty() {
-        return Err(fail(&cc.cert, "no PEM certificate found in it".to_owned()));
-    }
-    let bytes = std::fs::read(&cc.key).map_err(|e| fail(&cc.key, e.to_string()))?;
-    let key = PrivateKeyDer::from_pem_slice(&bytes).map_err(|e| {
-        fail(
-            &cc.key,
-            format!("no usable PEM private key (PKCS#8, PKCS#1 or SEC1) in it ({e})"),
-        )
-    })?;
-    Ok((chain, key))
-}
-
-/// Checks the chain with webpki (unless `insecure`) and remembers the end-entity certificate,
-/// so that a failure can say what the server showed.
-#[derive(Debug)]
-struct RecordingVerifier {
-    /// `None` when insecure, or when there is no trust anchor at all.
-    webpki: Option<Arc<WebPkiServerVerifier>>,
-    insecure: bool,
-    provider: Arc<CryptoProvider>,
-    seen: Mutex<Option<CertificateDer<'static>>>,
-}
-
-impl RecordingVerifier {
-    fn seen(&self) -> Option<CertInfo> {
-        let seen = self.seen.lock().unwrap_or_else(|e| e.into_inner());
-        seen.as_ref().and_then(|der| CertInfo::parse(der))
-    }
-}
-
-impl ServerCertVerifier for RecordingVerifier {
-    fn verify_server_cert(
-        &self,
-        end_entity: &CertificateDer<'_>,
-        intermediates: &[CertificateDer<'_>],
-        server_name: &ServerName<'_>,
-        ocsp_response: &[u8],
-        now: UnixTime,
-    ) -> Result<ServerCertVerified, rustls::Error> {
-        *self.seen.lock().unwrap_or_else(|e| e.into_inner()) =
-            Some(end_entity.clone().into_owned());
-        if self.insecure {
-            return Ok(ServerCertVerified::assertion());
-        }
-        match &self.webpki {
-            Some(v) => {
-                v.verify_server_cert(end_entity, intermediates, server_name, ocsp_response, now)
-            }
-            None => Err(rustls::Error::InvalidCertificate(
-                CertificateError::UnknownIssuer,
-            )),
-        }
-    }
-
-    fn verify_tls12_signature(
-        &self,
-        message: &[u8],
-        cert: &CertificateDer<'_>,
-        dss: &DigitallySignedStruct,
-    ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        rustls::crypto::verify_tls12_signature(
-            message,
-            cert,
-            dss,
-            &self.provider.signature_verification_algorithms,
-        )
-    }
-
-    fn verify_tls13_signature(
-        &self,
-        message: &[u8],
-        cert: &CertificateDer<'_>,
-        dss: &DigitallySignedStruct,
-    ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        rustls::crypto::verify_tls13_signature(
-            message,
-            cert,
-            dss,
-            &self.provider.signature_verification_algorithms,
-        )
-    }
-
-    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
-        self.provider
-            .signature_verification_algorithms
-            .supported_schemes()
-    }
-}
-
-fn client_config(
-    params: &TlsParams,
-) -> Result<(ClientConfig, Arc<RecordingVerifier>), TransportError> {
-    let provider = provider();
-    let webpki = if params.insecure {
-        None
-    } else {
-        let mut roots = RootCertStore::empty();
-        roots.add_parsable_certificates(native_roots().iter().cloned());
-        for path in &params.ca_files {
-            let certs = load_ca_file(path)?;
-            let (_, rejected) = roots.add_parsable_certificates(certs);
-            if rejected > 0 {
-                return Err(TransportError::CaFile {
-                    path: path.clone(),
-                    reason: format!(
-                        "{rejected} certificate(s) in it could not be used as trust anchors"
-                    ),
-                });
-            }
-        }
-        if roots.is_empty() {
-            None
-        } else {
-            Some(
-                WebPkiServerVerifier::builder_with_provider(Arc::new(roots), provider.clone())
-                    .build()
-                    .map_err(|e| TransportError::Tls(format!("cannot set up verification: {e}")))?,
-            )
-        }
-    };
-    let verifier = Arc::new(RecordingVerifier {
-        webpki,
-        insecure: params.insecure,
-        provider: provider.clone(),
-        seen: Mutex::new(None),
-    });
-    let versions: &[&'static rustls::SupportedProtocolVersion] = match params.min_version {
-        Some(TlsVersion::V1_3) => &[&rustls::version::TLS13],
-        Some(TlsVersion::V1_2) | None => rustls::DEFAULT_VERSIONS,
-    };
-    let builder = ClientConfig::builder_with_provider(provider)
-        .with_protocol_versions(versions)
-        .map_err(|e| TransportError::Tls(e.to_string()))?
-        .dangerous()
-        .with_custom_certificate_verifier(verifier.clone());
-    let config = match &params.client_cert {
-        None => builder.with_no_client_auth(),
-        Some(cc) => {
-            let (chain, key) = load_client_cert(cc)?;
-            builder
-                .with_client_auth_cert(chain, key)
-                .map_err(|e| TransportError::ClientCert {
-                    path: cc.key.clone(),
-                    reason: format!("the key does not fit the certificate or is unusable ({e})"),
-                })?
-        }
-    };
-    Ok((config, verifier))
-}
-
 /// The TLS client handshake over `tcp`, with `params.server_name` (else `host`) as SNI and
 /// the name to verify. Errors are worded for a mail administrator.
 pub(crate) async fn handshake(
@@ -345,7 +150,7 @@ pub(crate) async fn handshake(
     host: &str,
     timeout: Duration,
 ) -> Result<(TlsStream<TcpStream>, TlsInfo), TransportError> {
-    let (config, verifier) = client_config(params)?;
+    let (config, verifier) = super::tls_config::client_config(params)?;
     let name = if params.server_name.is_empty() {
         host
     } else {
@@ -354,7 +159,7 @@ pub(crate) async fn handshake(
     let name = name.trim_start_matches('[').trim_end_matches(']');
     let server_name = ServerName::try_from(name.to_owned())
         .map_err(|_| TransportError::Tls(format!("{name:?} is not a valid server name")))?;
-    let connector = TlsConnector::from(Arc::new(config));
+    let connector = TlsConnector::from(config);
     let stream = match tokio::time::timeout(timeout, connector.connect(server_name, tcp)).await {
         Err(_) => {
             return Err(TransportError::Tls(format!(

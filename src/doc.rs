@@ -424,6 +424,9 @@ fn envelope(verb: &str, address: &Template, params: &[Template]) -> String {
 fn data_text(spec: &crate::scenario::DataSpec) -> String {
     match spec {
         crate::scenario::DataSpec::Text(t) => tpl(t),
+        crate::scenario::DataSpec::File(f) => {
+            crate::scenario::preview_message_file(f, 64 * 1024, &tpl)
+        }
         crate::scenario::DataSpec::Mime(m) => {
             let mut text: String = m
                 .headers

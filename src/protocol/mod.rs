@@ -11,7 +11,7 @@ mod sasl;
 
 pub use capability::{Capabilities, Capability};
 pub use command::{Command, CommandError, parse_command};
-pub use data::{DataDecoder, encode_data};
+pub use data::{DataDecoder, DataEncoder, encode_data};
 pub use enhanced::EnhancedCode;
 pub use mime::{MimeAttachment, build_message};
 pub use reply::{Limits, Reply, ReplyCode, ReplyError, ReplyParser};

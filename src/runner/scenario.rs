@@ -8,13 +8,11 @@ use super::auth::AuthEnd;
 use super::check::{check_reply, describe_expect};
 use super::result::{Failure, Outcome, ScenarioResult, StepResult, StepStatus};
 use super::transcript::Transcript;
-use crate::protocol::{
-    Capabilities, Command, Limits, MimeAttachment, Reply, build_message, encode_data,
-};
+use crate::protocol::{Capabilities, Command, Limits, Reply};
 use crate::redact::Redactor;
 use crate::scenario::{
-    Action, ConnectSpec, DataSpec, Envelope, Expect, Origin, Plan, Scenario, Span, Step, Target,
-    TlsMode, TlsOverride,
+    Action, ConnectSpec, Envelope, Expect, Origin, Plan, Scenario, Span, Step, Target, TlsMode,
+    TlsOverride,
 };
 use crate::template::Template;
 use crate::transport::{ClientCert, Connection, TlsVersion, TransportError};
@@ -194,7 +192,7 @@ fn not_run(scenario: &Scenario) -> Vec<StepResult> {
 }
 
 /// The `got:` detail of a failure: the reply, its lines aligned under the first.
-fn got_detail(reply: &Reply) -> String {
+pub(super) fn got_detail(reply: &Reply) -> String {
     format!("got:      {}", reply.wire_text("\n          "))
 }
 
@@ -239,6 +237,9 @@ impl Run<'_> {
     /// Render a template; the output of a function applied to a secret (`${base64(password)}`)
     /// becomes a secret too, in every output.
     pub(super) fn render(&mut self, t: &Template) -> Result<String, StepErr> {
+        for (name, _) in t.vars() {
+            super::builtins::fill(&mut self.vars, name);
+        }
         let (out, applied) = t
             .render_traced(&self.vars)
             .map_err(|e| (e.to_string(), Vec::new()))?;
@@ -259,7 +260,7 @@ impl Run<'_> {
         }
     }
 
-    fn transport_err(&mut self, e: TransportError) -> StepErr {
+    pub(super) fn transport_err(&mut self, e: TransportError) -> StepErr {
         let mut details = Vec::new();
         match &e {
             TransportError::Timeout { partial, .. } | TransportError::Closed { partial }
@@ -354,7 +355,7 @@ impl Run<'_> {
         res.map_err(|e| self.transport_err(e))
     }
 
-    async fn read(&mut self) -> Result<Reply, StepErr> {
+    pub(super) async fn read(&mut self) -> Result<Reply, StepErr> {
         let timeout = self.timeout();
         let res = self.conn()?.read_reply(timeout).await;
         match res {
@@ -432,7 +433,7 @@ impl Run<'_> {
         self.step_timeout = step.timeout;
         let mut attempt = 0u32;
         loop {
-            super::builtins::set_step_builtins(&mut self.vars);
+            super::builtins::new_step(&mut self.vars);
             let end = match self.play(step).await {
                 Ok(end) => end,
                 Err((reason, details)) => StepEnd::Error(reason, details),
@@ -459,82 +460,10 @@ impl Run<'_> {
         }
     }
 
-    /// The text of a `data` step's message, and whether it carries a secret in an encoded form
-    /// (RFC 2047, quoted-printable) that masking by value cannot find in the wire text.
-    fn message(&mut self, spec: &DataSpec) -> Result<(String, bool), StepErr> {
-        match spec {
-            DataSpec::Text(text) => Ok((self.render(text)?, false)),
-            DataSpec::Mime(mime) => {
-                let headers = mime
-                    .headers
-                    .iter()
-                    .map(|(name, value)| Ok((name.clone(), self.render(value)?)))
-                    .collect::<Result<Vec<_>, StepErr>>()?;
-                let body = match &mime.body {
-                    Some(b) => self.render(b)?,
-                    None => String::new(),
-                };
-                let attachments: Vec<MimeAttachment<'_>> = mime
-                    .attachments
-                    .iter()
-                    .map(|a| MimeAttachment {
-                        name: &a.name,
-                        content_type: &a.content_type,
-                        content: &a.content,
-                    })
-                    .collect();
-                let r = &self.transcript.redactor;
-                let secret = headers
-                    .iter()
-                    .map(|(_, v)| v)
-                    .chain([&body])
-                    .any(|t| r.redact(t) != *t);
-                let var = |name: &str| self.vars.get(name).cloned().unwrap_or_default();
-                let text = build_message(
-                    &headers,
-                    &body,
-                    &attachments,
-                    &var("now"),
-                    &var("message_id"),
-                );
-                Ok((text, secret))
-            }
-        }
-    }
-
-    /// The `data` step: DATA, then the message once the server said 354. `Ok(Err(end))` is a
-    /// step that ended without a final reply to check.
-    async fn data(&mut self, spec: &DataSpec) -> Result<Result<Reply, StepEnd>, StepErr> {
-        let (text, secret) = self.message(spec)?;
-        let first = self.command(&Command::Data).await?;
-        if first.code.is_positive() {
-            // The contract's "354 then 250": a 2xx to DATA means no message was taken,
-            // whatever `expect` says about the final reply.
-            return Ok(Err(StepEnd::Fail(
-                format!(
-                    "expected 354 to DATA, got {}: the message was not sent",
-                    first.code.value()
-                ),
-                vec![got_detail(&first)],
-            )));
-        }
-        if !first.code.is_intermediate() {
-            // DATA itself was refused: that reply is the one to check.
-            return Ok(Ok(first));
-        }
-        let wire = encode_data(&text);
-        if secret {
-            let lines = wire.split(|&b| b == b'\n').count().saturating_sub(1);
-            self.transcript.info(&format!(
-                "the message ({lines} lines) is not shown: MIME encoding would show a secret unmasked"
-            ));
-        } else {
-            self.transcript.data(&wire);
-        }
-        let timeout = self.timeout();
-        let res = self.conn()?.send(&wire, timeout).await;
-        res.map_err(|e| self.transport_err(e))?;
-        Ok(Ok(self.read().await?))
+    /// A computed built-in variable (`now`, `message_id`) for this step.
+    pub(super) fn builtin(&mut self, name: &str) -> String {
+        super::builtins::fill(&mut self.vars, name);
+        self.vars.get(name).cloned().unwrap_or_default()
     }
 
     async fn play(&mut self, step: &Step) -> Result<StepEnd, StepErr> {

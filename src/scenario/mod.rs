@@ -8,6 +8,7 @@ mod load;
 #[cfg(test)]
 mod load_tests;
 mod message;
+mod message_file;
 mod model;
 mod node;
 mod reuse;
@@ -24,6 +25,7 @@ pub use diagnostic::{Diagnostic, Diagnostics};
 pub(crate) use duration::{DurationError, parse_duration};
 pub(crate) use load::find_plan_files;
 pub use load::{LoadOptions, load_plan_str, load_plans, load_plans_with_env};
+pub use message_file::{open_message_file, preview_message_file};
 pub use model::*;
 pub use schema::plan_schema;
 pub use tls_expect::TLS_VARS;

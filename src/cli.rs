@@ -397,6 +397,22 @@ fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
         .context("could not start the async runtime")
 }
 
+/// The runtime of `run`: with `--jobs` above 1 on a machine with several cores, one worker
+/// thread per core (at most one per job), so that TLS handshakes and message encoding of
+/// scenarios running at once use the cores; otherwise one thread (no thread start-up cost).
+fn run_runtime(jobs: usize) -> anyhow::Result<tokio::runtime::Runtime> {
+    let cores = std::thread::available_parallelism().map_or(1, usize::from);
+    let threads = jobs.min(cores);
+    if threads <= 1 {
+        return runtime();
+    }
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(threads)
+        .enable_all()
+        .build()
+        .context("could not start the async runtime")
+}
+
 fn cmd_list(paths: &[PathBuf], vars: &VarArgs, select: &SelectArgs) -> anyhow::Result<Exit> {
     let selection = select.selection()?;
     let plans = match load(paths, &load_options(vars)?) {
@@ -514,7 +530,7 @@ fn cmd_run(args: RunArgs) -> anyhow::Result<Exit> {
         repeat: usize::from(args.repeat),
     };
     let total: usize = plans.iter().map(|p| p.scenarios.len()).sum::<usize>() * schedule.repeat;
-    let rt = runtime()?;
+    let rt = run_runtime(schedule.jobs)?;
     rt.block_on(async move {
         let served = if args.serve {
             let (server, ca) = start_serve(serve_users).await?;

@@ -478,6 +478,25 @@ fn codes_words(codes: &[CodePattern]) -> String {
 /// An expectation in words: "the server must answer 235 with enhanced status `2.7.0`; the
 /// reply must contain `Authentication successful`".
 pub fn expect_words(e: &Expect) -> String {
+    if !e.fails.is_empty() {
+        let items: Vec<String> = e.fails.iter().map(|f| f.describe().to_owned()).collect();
+        return format!(
+            "the step must fail: smtp-plan expects {}; the connection is then closed",
+            or_list(&items)
+        );
+    }
+    if !e.per_recipient.is_empty() {
+        let each: Vec<String> = e
+            .per_recipient
+            .iter()
+            .enumerate()
+            .map(|(i, r)| format!("recipient {}: {}", i + 1, expect_words(r)))
+            .collect();
+        return format!(
+            "one reply per accepted recipient (LMTP), in order: {}",
+            each.join("; ")
+        );
+    }
     let mut server = Vec::new();
     if !e.codes.is_empty() {
         let mut answer = format!("answer {}", codes_words(&e.codes));

@@ -247,7 +247,7 @@ pub fn cmd_probe(a: ProbeArgs) -> anyhow::Result<Exit> {
             if matches!(
                 &e,
                 super::ProbeError::Transport {
-                    source: crate::transport::TransportError::Tls(_),
+                    source: crate::transport::TransportError::Tls { .. },
                     ..
                 }
             ) && o.ca_file.is_none()

@@ -1,6 +1,7 @@
 //! The `auth` step: every SASL mechanism driven from the client side, `mechanism: auto`, the
 //! refusal to send credentials without TLS, and redaction of every wire form of a secret.
 
+use super::failure::{FailureKind, StepFailure};
 use super::scenario::{Run, StepEnd, StepErr};
 use crate::protocol::{
     Command, Mechanism, Reply, SaslError, ScramClient, ScramHash, b64_decode, b64_encode,
@@ -8,7 +9,7 @@ use crate::protocol::{
     parse_ntlm_challenge, plain_response, xoauth2_response,
 };
 use crate::redact::Secret;
-use crate::scenario::{AuthMechanism, AuthSpec, Credential};
+use crate::scenario::{AuthMechanism, AuthSpec, Credential, Step};
 
 /// How an `auth` step ended: a final reply to check against the expectation, or a failure
 /// found on the client side (no TLS, a wrong SCRAM server signature, a malformed challenge).
@@ -35,7 +36,8 @@ impl Run<'_> {
         let reason =
             format!("refusing to send {what} over a connection without TLS: nothing was sent");
         self.transcript.info(&reason);
-        StepEnd::Fail(
+        StepFailure::new(
+            FailureKind::NotSent,
             reason,
             vec![
                 "add a `starttls` step (and EHLO again) before it, or connect with `tls: implicit`"
@@ -44,9 +46,29 @@ impl Run<'_> {
                     .to_owned(),
             ],
         )
+        .into()
     }
 
-    pub(super) async fn auth(
+    /// The `auth` step: the whole exchange; its final reply to check, or how it ended. A 334
+    /// after the mechanism's last message is a challenge after the exchange was complete:
+    /// the exchange is cancelled and the step fails (unless the plan expects a 334).
+    pub(super) async fn auth(&mut self, spec: &AuthSpec, step: &Step) -> Result<AuthEnd, StepErr> {
+        let end = self.auth_exchange(spec, step.allow_plaintext).await?;
+        match end {
+            AuthEnd::Reply(reply)
+                if is_challenge(&reply) && !step.expect.codes.iter().any(|c| c.matches(334)) =>
+            {
+                self.cancel(&SaslError(
+                    "the server sent an unexpected SASL challenge after the exchange was complete"
+                        .to_owned(),
+                ))
+                .await
+            }
+            other => Ok(other),
+        }
+    }
+
+    async fn auth_exchange(
         &mut self,
         spec: &AuthSpec,
         allow_plaintext: bool,
@@ -112,10 +134,12 @@ impl Run<'_> {
     /// EHLO advertised and that fits the credential (token or password).
     fn choose(&mut self, credential: &Credential) -> Result<Mechanism, StepEnd> {
         let Some(caps) = &self.capabilities else {
-            return Err(StepEnd::Fail(
-                "`mechanism: auto` needs the server's capabilities, but no EHLO was answered on this connection (since its last STARTTLS)".to_owned(),
+            return Err(StepFailure::new(
+                FailureKind::NotSent,
+                "`mechanism: auto` needs the server's capabilities, but no EHLO was answered on this connection (since its last STARTTLS)",
                 vec!["add an `ehlo` step before `auth`".to_owned()],
-            ));
+            )
+            .into());
         };
         let offered: Vec<String> = caps
             .params("AUTH")
@@ -144,12 +168,14 @@ impl Run<'_> {
                 } else {
                     "a password"
                 };
-                Err(StepEnd::Fail(
+                Err(StepFailure::new(
+                    FailureKind::NotSent,
                     format!(
                         "`mechanism: auto` found no mechanism for {kind} among those the server offers: {shown}"
                     ),
                     Vec::new(),
-                ))
+                )
+                .into())
             }
         }
     }
@@ -202,13 +228,16 @@ impl Run<'_> {
         let reason = why.to_string();
         self.transcript.info(&format!("cancelling AUTH: {reason}"));
         let reply = self.command(&Command::Raw("*".to_owned())).await?;
-        Ok(AuthEnd::End(StepEnd::Fail(
-            reason,
-            vec![format!(
-                "the server answered the cancel with: {}",
-                reply.wire_text(" / ")
-            )],
-        )))
+        Ok(AuthEnd::End(
+            StepFailure::expectation(
+                reason,
+                vec![format!(
+                    "the server answered the cancel with: {}",
+                    reply.wire_text(" / ")
+                )],
+            )
+            .into(),
+        ))
     }
 
     /// A 334 challenge's bytes; shown in the transcript when it is text.
@@ -276,8 +305,8 @@ impl Run<'_> {
         login: &Login,
         initial: bool,
     ) -> Result<AuthEnd, StepErr> {
-        let mut client =
-            ScramClient::new(hash, &login.user).map_err(|e| (e.to_string(), Vec::new()))?;
+        let mut client = ScramClient::new(hash, &login.user)
+            .map_err(|e| StepFailure::expectation(e.to_string(), Vec::new()))?;
         let first = b64_encode(client.client_first().as_bytes());
         let reply = self.start(mech, first, false, initial).await?;
         if !is_challenge(&reply) {
@@ -302,12 +331,15 @@ impl Run<'_> {
             if reply.code.is_positive() {
                 // Success without the server-final message: the server never proved that it
                 // knows the password.
-                return Ok(AuthEnd::End(StepEnd::Fail(
-                    format!(
-                        "{mech}: the server accepted the login without sending its signature (server-final message), so it did not prove it knows the password"
-                    ),
-                    vec![format!("got:      {}", reply.wire_text(" / "))],
-                )));
+                return Ok(AuthEnd::End(
+                    StepFailure::expectation(
+                        format!(
+                            "{mech}: the server accepted the login without sending its signature (server-final message), so it did not prove it knows the password"
+                        ),
+                        vec![format!("got:      {}", reply.wire_text(" / "))],
+                    )
+                    .into(),
+                ));
             }
             return Ok(AuthEnd::Reply(reply));
         }

@@ -3,6 +3,10 @@
 mod auth;
 mod builtins;
 mod check;
+mod data;
+mod expected;
+mod failure;
+mod io;
 mod result;
 mod scenario;
 mod schedule;
@@ -11,6 +15,7 @@ mod tls_check;
 mod transcript;
 
 pub use check::{Mismatch, check_reply, describe_expect};
+pub use failure::FailureKind;
 pub use result::{Failure, Outcome, ScenarioResult, StepResult, StepStatus, SuiteResult};
 pub use scenario::{RunOptions, TargetOverride, run_scenario};
 pub use schedule::{Partition, Schedule, Selection, run_plans};

@@ -4,6 +4,7 @@ mod context;
 mod diagnostic;
 mod duration;
 mod expect;
+mod fails;
 mod load;
 #[cfg(test)]
 mod load_tests;

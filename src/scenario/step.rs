@@ -6,6 +6,7 @@ use std::str::FromStr as _;
 use super::context::{Cx, VarScope, get, list_names};
 use super::diagnostic::did_you_mean;
 use super::expect::{EXPECT_KEYS, LoadedExpect, default_expect, load_expect};
+use super::fails::{check_fails_fit, is_fails_map};
 use super::message::load_data_map;
 use super::model::{
     Action, AuthMechanism, AuthSpec, ConnectSpec, Credential, DataSpec, Envelope, Span, Step,
@@ -55,6 +56,7 @@ pub(crate) const STARTTLS_KEYS: &[&str] = &[
     "client_cert",
     "client_key",
     "min_version",
+    "pin_sha256",
     "required",
 ];
 pub(crate) const AUTH_KEYS: &[&str] = &[
@@ -239,9 +241,9 @@ impl StepLoader<'_, '_> {
         let mut loaded_expect = None;
         let mut captures = Vec::new();
         if let Some((key, value)) = expect_entry {
-            if let Some((action_key, _)) =
-                action_entry.filter(|(k, _)| NO_REPLY.contains(&k.name.as_str()))
-            {
+            if let Some((action_key, _)) = action_entry.filter(|(k, _)| {
+                NO_REPLY.contains(&k.name.as_str()) && !(k.name == "connect" && is_fails_map(value))
+            }) {
                 cx.error_key(
                     key,
                     format!(
@@ -308,10 +310,26 @@ impl StepLoader<'_, '_> {
                 captures,
             };
         }
+        if let (Some(action), Some(expect), Some((key, _))) =
+            (&action, &loaded_expect, expect_entry)
+        {
+            check_fails_fit(cx, key, action, expect);
+            if cx.diags.len() != before {
+                return LoadedStep {
+                    step: None,
+                    captures,
+                };
+            }
+        }
         let step = action.map(|action| {
             let expect_given = loaded_expect.is_some();
+            let mut expect = loaded_expect.unwrap_or_else(|| default_expect(&action));
+            // The step's default code stays in force unless the expectation names one.
+            if expect.codes.is_empty() {
+                expect.codes = default_expect(&action).codes;
+            }
             Step {
-                expect: loaded_expect.unwrap_or_else(|| default_expect(&action)),
+                expect,
                 action,
                 expect_given,
                 span,
@@ -373,7 +391,7 @@ impl StepLoader<'_, '_> {
                     cx.error(
                         value,
                         format!(
-                            "`starttls` takes nothing or a mapping {{expect, required, ca_file, insecure, server_name, client_cert, client_key, min_version}}, found {}",
+                            "`starttls` takes nothing or a mapping {{expect, required, ca_file, insecure, server_name, client_cert, client_key, min_version, pin_sha256}}, found {}",
                             value.kind()
                         ),
                         None,

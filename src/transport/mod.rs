@@ -7,10 +7,14 @@ mod error;
 pub(crate) mod lines;
 pub(crate) mod stream;
 mod tls;
+mod tls_failure;
+mod verify;
 
+pub use connection::CloseSeen;
 pub use connection::Connection;
-pub use error::{TransportError, human as human_duration};
-pub use tls::{CertInfo, ClientCert, TlsInfo, TlsParams, TlsVersion};
+pub use error::{ConnectFailure, TransportError, human as human_duration};
+pub use tls::{CertInfo, ClientCert, TlsInfo, TlsParams, TlsVersion, fingerprint, normalize_pin};
+pub use tls_failure::TlsFailure;
 
 #[cfg(test)]
 mod tests;

@@ -5,6 +5,7 @@ mod github;
 mod json;
 mod junit;
 mod outputs;
+mod owned_dir;
 mod transcripts;
 
 pub use console::{render_scenario, render_summary};

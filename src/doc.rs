@@ -9,6 +9,8 @@ use std::collections::{BTreeSet, HashMap};
 use std::fmt::Write as _;
 use std::path::PathBuf;
 
+mod extensions;
+
 use crate::redact::Redactor;
 use crate::scenario::{
     Action, CodePattern, ConnectSpec, Expect, LoadOptions, Plan, Scenario, Target, TlsMode,
@@ -289,11 +291,11 @@ fn render_steps(out: &mut String, scenario: &Scenario, redactor: &Redactor) {
             }
             Action::MailFrom(e) => format!(
                 "Send {}: {expect}.",
-                code(&envelope("MAIL FROM", &e.address, &e.params))
+                code(&extensions::envelope("MAIL FROM", e))
             ),
             Action::RcptTo(e) => format!(
                 "Send {}: {expect}.",
-                code(&envelope("RCPT TO", &e.address, &e.params))
+                code(&extensions::envelope("RCPT TO", e))
             ),
             Action::Data(_) => format!(
                 "Send the message below with {}: after the server's go-ahead (354), {expect}.",
@@ -306,6 +308,11 @@ fn render_steps(out: &mut String, scenario: &Scenario, redactor: &Redactor) {
             Action::Sleep(d) => format!("Wait {}.", crate::transport::human_duration(*d)),
             Action::ExpectClose => "The server must close the connection.".to_owned(),
             Action::Connect(spec) => connect_words(spec, &scenario.target),
+            Action::Etrn(_)
+            | Action::Expn(_)
+            | Action::Help(_)
+            | Action::EhloFallback(_)
+            | Action::RcptToMany(_) => extensions::step_words(step, &expect).unwrap_or_default(),
         };
         fresh_connection = matches!(step.action, Action::Connect(_));
         let _ = writeln!(out, "{n}. {}", redactor.redact(&line));
@@ -369,15 +376,6 @@ fn connect_words(spec: &ConnectSpec, target: &Target) -> String {
         TlsMode::Implicit => " with implicit TLS",
     };
     format!("Open a new connection to {}{tls}.", code(&shown))
-}
-
-fn envelope(verb: &str, address: &Template, params: &[Template]) -> String {
-    let mut s = format!("{verb}:<{}>", tpl(address));
-    for p in params {
-        s.push(' ');
-        s.push_str(&tpl(p));
-    }
-    s
 }
 
 /// The message of a `data` step as the plan writes it: the text, or a structured message's

@@ -3,6 +3,7 @@
 mod auth;
 mod builtins;
 mod check;
+mod extensions;
 mod result;
 mod scenario;
 mod schedule;

@@ -9,7 +9,7 @@ use crate::scenario::{DataSpec, Expect};
 impl Run<'_> {
     /// The text of a `data` step's message, and whether it carries a secret in an encoded form
     /// (RFC 2047, quoted-printable) that masking by value cannot find in the wire text.
-    fn message(&mut self, spec: &DataSpec) -> Result<(String, bool), StepErr> {
+    pub(super) fn message(&mut self, spec: &DataSpec) -> Result<(String, bool), StepErr> {
         match spec {
             DataSpec::Text(text) => Ok((self.render(text)?, false)),
             DataSpec::Mime(mime) => {
@@ -57,7 +57,10 @@ impl Run<'_> {
         spec: &DataSpec,
         expect: &Expect,
     ) -> Result<StepEnd, StepErr> {
-        let (text, secret) = self.message(spec)?;
+        let (text, secret) = match self.prepared.take() {
+            Some((index, text, secret)) if index == self.step_index => (text, secret),
+            _ => self.message(spec)?,
+        };
         let first = self.command(&Command::Data).await?;
         if first.code.is_positive() {
             // The contract's "354 then 250": a 2xx to DATA means no message was taken,

@@ -4,7 +4,7 @@
 use super::failure::{FailureKind, StepFailure};
 use super::scenario::{Run, StepEnd, StepErr};
 use crate::protocol::{Command, Reply};
-use crate::scenario::{ConnectSpec, Envelope, Target, TlsMode, TlsOverride};
+use crate::scenario::{ConnectSpec, Target, TlsMode, TlsOverride};
 use crate::transport::{CloseSeen, Connection, TransportError};
 
 /// At most this much of what the server sent unasked is shown.
@@ -240,16 +240,6 @@ impl Run<'_> {
     pub(super) async fn command(&mut self, cmd: &Command) -> Result<Reply, StepErr> {
         self.send_raw(&cmd.to_string()).await?;
         self.read().await
-    }
-
-    pub(super) fn envelope(&mut self, env: &Envelope) -> Result<(String, Vec<String>), StepErr> {
-        let address = self.render(&env.address)?;
-        let params = env
-            .params
-            .iter()
-            .map(|p| self.render(p))
-            .collect::<Result<Vec<_>, _>>()?;
-        Ok((address, params))
     }
 
     pub(super) async fn expect_close(&mut self) -> Result<StepEnd, StepErr> {

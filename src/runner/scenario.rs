@@ -8,6 +8,7 @@ use super::auth::AuthEnd;
 use super::check::{check_reply, describe_expect};
 use super::failure::{FailureKind, StepFailure};
 use super::result::{Failure, Outcome, ScenarioResult, StepResult, StepStatus};
+use super::target::TargetOverride;
 use super::transcript::Transcript;
 use crate::protocol::{Capabilities, Command, Limits, Reply};
 use crate::redact::Redactor;
@@ -30,16 +31,6 @@ pub struct RunOptions {
     /// `--tls-min-version`: the higher of this and the plan's `min_version` applies.
     pub min_version: Option<TlsVersion>,
     pub limits: Limits,
-}
-
-/// Where every connection goes instead of the plan's target.
-#[derive(Debug, Clone, Default)]
-pub struct TargetOverride {
-    pub host: String,
-    /// None keeps the plan's port.
-    pub port: Option<u16>,
-    /// For connections with `tls: implicit`; None = `port`.
-    pub tls_port: Option<u16>,
 }
 
 /// How one step ended.
@@ -79,6 +70,11 @@ pub(super) struct Run<'a> {
     captures: Vec<(String, String)>,
     /// The running step's own `timeout:`, if it has one.
     step_timeout: Option<Duration>,
+    /// The running step's index in the scenario.
+    pub(super) step_index: usize,
+    /// A message rendered ahead of its `data` step (for `size: message`): the step's index,
+    /// the text and whether it carries an encoded secret.
+    pub(super) prepared: Option<(usize, String, bool)>,
     /// Commands are being pipelined on purpose (a pipelined group): replies to earlier
     /// commands may be waiting when a command is sent, so the check for unsolicited bytes
     /// before each write is off. Nothing sets it yet; a pipelined group will.
@@ -127,6 +123,8 @@ pub async fn run_scenario(
         after_quit: None,
         captures: Vec::new(),
         step_timeout: None,
+        step_index: 0,
+        prepared: None,
         pipelining: false,
         said_insecure: false,
         lmtp_recipients: None,
@@ -145,6 +143,7 @@ pub async fn run_scenario(
     let mut last_played = None;
     if outcome.failure().is_none() {
         for (index, (step, result)) in scenario.steps.iter().zip(steps.iter_mut()).enumerate() {
+            run.step_index = index;
             let step_started = Instant::now();
             let first_line = run.transcript.lines.len();
             let end = run.step(step).await;
@@ -410,14 +409,20 @@ impl Run<'_> {
                 AuthEnd::End(end) => return Ok(end),
             },
             Action::MailFrom(env) => {
-                let (from, params) = self.envelope(env)?;
+                let (from, params) = match self.envelope_with(env, step.send_anyway)? {
+                    Ok(x) => x,
+                    Err(end) => return Ok(end),
+                };
                 if let Some(r) = self.lmtp_recipients.as_mut() {
                     r.clear();
                 }
                 self.command(&Command::Mail { from, params }).await?
             }
             Action::RcptTo(env) => {
-                let (to, params) = self.envelope(env)?;
+                let (to, params) = match self.envelope_with(env, step.send_anyway)? {
+                    Ok(x) => x,
+                    Err(end) => return Ok(end),
+                };
                 let reply = self
                     .command(&Command::Rcpt {
                         to: to.clone(),
@@ -430,6 +435,26 @@ impl Run<'_> {
                     r.push(to);
                 }
                 reply
+            }
+            Action::RcptToMany(list) => return self.recipients(list, step).await,
+            Action::EhloFallback(name) => {
+                self.lmtp_recipients = None;
+                self.ehlo_fallback(name).await?
+            }
+            Action::Etrn(domain) => {
+                if let Some(end) = self.require_advertised(&["ETRN"], "ETRN", step.send_anyway) {
+                    return Ok(end);
+                }
+                let domain = self.render(domain)?;
+                self.command(&Command::Etrn(domain)).await?
+            }
+            Action::Expn(list) => {
+                let list = self.render(list)?;
+                self.command(&Command::Expn(list)).await?
+            }
+            Action::Help(topic) => {
+                let topic = topic.as_ref().map(|t| self.render(t)).transpose()?;
+                self.command(&Command::Help(topic)).await?
             }
             Action::Data(spec) => return self.data(spec, expect).await,
             Action::Rset => {

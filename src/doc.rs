@@ -307,6 +307,9 @@ fn render_steps(out: &mut String, scenario: &Scenario, redactor: &Redactor) {
             Action::Vrfy(t) => format!("Send {}: {expect}.", code(&format!("VRFY {}", tpl(t)))),
             Action::Sleep(d) => format!("Wait {}.", crate::transport::human_duration(*d)),
             Action::ExpectClose => "The server must close the connection.".to_owned(),
+            Action::Connect(spec) if !step.expect.fails.is_empty() => {
+                connect_fails_words(spec, &scenario.target, &expect)
+            }
             Action::Connect(spec) => connect_words(spec, &scenario.target),
             Action::Etrn(_)
             | Action::Expn(_)
@@ -340,6 +343,10 @@ fn starttls_words(
 ) -> String {
     let handshake =
         step.expect.codes.is_empty() || step.expect.codes.iter().any(|c| c.matches(220));
+    if !step.expect.fails.is_empty() {
+        // `expect` already says the step must fail, and how.
+        return format!("Start TLS with {}: {expect}.", code("STARTTLS"));
+    }
     if !handshake {
         return format!(
             "Send {}: the server must refuse it: {expect}.",
@@ -376,6 +383,12 @@ fn connect_words(spec: &ConnectSpec, target: &Target) -> String {
         TlsMode::Implicit => " with implicit TLS",
     };
     format!("Open a new connection to {}{tls}.", code(&shown))
+}
+
+/// A `connect` step with `expect: {fails: ...}`.
+fn connect_fails_words(spec: &ConnectSpec, target: &Target, expect: &str) -> String {
+    let open = connect_words(spec, target);
+    format!("{}: {expect}.", open.trim_end_matches('.'))
 }
 
 /// The message of a `data` step as the plan writes it: the text, or a structured message's

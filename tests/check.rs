@@ -147,7 +147,11 @@ fn starting_plans_check_clean_and_name_what_to_set() {
             .take_while(|l| l.starts_with('#'))
             .collect::<Vec<_>>()
             .join("\n");
-        assert!(header.contains("# Set:"), "{}: no `Set:` in its header", file.display());
+        assert!(
+            header.contains("# Set:"),
+            "{}: no `Set:` in its header",
+            file.display()
+        );
         for part in text.split("${env:").skip(1) {
             let name: String = part
                 .chars()

@@ -18,7 +18,7 @@ use crate::scenario::{
     TlsOverride,
 };
 use crate::template::Template;
-use crate::transport::{ClientCert, Connection, TlsVersion, TransportError};
+use crate::transport::{ClientCert, Connection, TlsInfo, TlsVersion, TransportError};
 
 /// Command-line settings that apply to every scenario.
 #[derive(Debug, Clone, Default)]
@@ -71,6 +71,8 @@ pub(super) struct Run<'a> {
     /// A message rendered ahead of its `data` step (for `size: message`): the step's index,
     /// the text and whether it carries an encoded secret.
     pub(super) prepared: Option<(usize, String, bool)>,
+    /// Every TLS session established so far, in order (for the reports' TLS facts).
+    pub(super) tls_seen: Vec<TlsInfo>,
 }
 
 pub async fn run_scenario(
@@ -88,6 +90,7 @@ pub async fn run_scenario(
             steps: not_run(scenario),
             transcript: Vec::new(),
             captures: Vec::new(),
+            tls: Vec::new(),
         };
     }
     let mut run = Run {
@@ -111,6 +114,7 @@ pub async fn run_scenario(
         step_timeout: None,
         step_index: 0,
         prepared: None,
+        tls_seen: Vec::new(),
     };
     super::builtins::set_scenario_builtins(&mut run.vars, &plan.name, &scenario.name);
     let mut steps = not_run(scenario);
@@ -174,6 +178,7 @@ pub async fn run_scenario(
         steps,
         transcript: run.transcript.lines,
         captures: run.captures,
+        tls: run.tls_seen,
     }
 }
 

@@ -238,6 +238,7 @@ pub async fn run_plans(
                 steps: Vec::new(),
                 transcript: Vec::new(),
                 captures: Vec::new(),
+                tls: Vec::new(),
             };
             if repeat > 1 {
                 result.name = format!("{} (run {}/{repeat})", result.name, job.run);

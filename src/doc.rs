@@ -163,7 +163,7 @@ fn count(n: usize, what: &str) -> String {
 }
 
 fn render_plan(out: &mut String, plan: &Plan, slugs: &mut Slugs) {
-    let redactor = Redactor::new(&plan.secret_values);
+    let redactor = Redactor::of_secrets(&plan.secret_values);
     let _ = writeln!(out, "## {}\n", md(&plan.name));
     let _ = writeln!(
         out,
@@ -194,7 +194,8 @@ fn render_plan(out: &mut String, plan: &Plan, slugs: &mut Slugs) {
             .vars
             .iter()
             .map(|(name, value)| {
-                let secret = !value.is_empty() && plan.secret_values.contains(value);
+                let secret =
+                    !value.is_empty() && plan.secret_values.iter().any(|s| s.expose() == value);
                 if secret {
                     format!("{} — secret, never shown", code(name))
                 } else {

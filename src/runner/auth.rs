@@ -53,6 +53,17 @@ impl Run<'_> {
     ) -> Result<AuthEnd, StepErr> {
         let user = self.render(&spec.username)?;
         let secret = Secret::new(self.render(spec.credential.template())?);
+        if !secret.expose().is_empty()
+            && let Err(why) = crate::redact::check_secret_length(secret.expose())
+        {
+            // Known only now (a captured value): too short to be masked safely.
+            let what = if spec.credential.is_token() {
+                "token"
+            } else {
+                "password"
+            };
+            return Err((format!("the {what} {why}: nothing was sent"), Vec::new()));
+        }
         // The password or token is secret whether or not the plan lists it, in every form.
         self.transcript.redactor.add_secret(secret.expose());
         let mech = match spec.mechanism {

@@ -106,7 +106,7 @@ pub async fn run_scenario(
             .chain(&scenario.vars)
             .map(|(k, v)| (k.clone(), v.clone()))
             .collect(),
-        transcript: Transcript::new(Redactor::new(&plan.secret_values)),
+        transcript: Transcript::new(Redactor::of_secrets(&plan.secret_values)),
         last_reply: None,
         capabilities: None,
         closed_after: None,
@@ -251,6 +251,27 @@ impl Run<'_> {
         Ok(out)
     }
 
+    /// Render a template that goes into a command line. A CR or LF inside a variable's value
+    /// would split the command in two: that is an error naming the variable, never its value.
+    pub(super) fn render_line(&mut self, t: &Template) -> Result<String, StepErr> {
+        if let Some(name) = t.line_break_in(&self.vars) {
+            return Err((
+                format!(
+                    "`${{{name}}}` holds a line break (CR or LF), which would end the command early and send the rest as another: nothing was sent"
+                ),
+                vec!["its value is not shown: it may be a secret".to_owned()],
+            ));
+        }
+        self.render(t)
+    }
+
+    /// `Some` failure when `text` holds a secret (in any form) and would go over a connection
+    /// without TLS, unless the step says `allow_plaintext: true`.
+    fn plaintext_guard(&mut self, step: &Step, text: &str, what: &str) -> Option<StepEnd> {
+        (!step.allow_plaintext && self.plaintext() && self.transcript.redactor.finds_secret(text))
+            .then(|| self.refuse_plaintext(what))
+    }
+
     /// The last reply, as a detail line for errors.
     fn last_reply_detail(&self) -> Vec<String> {
         match &self.last_reply {
@@ -359,9 +380,7 @@ impl Run<'_> {
         let res = self.conn()?.read_reply(timeout).await;
         match res {
             Ok(reply) => {
-                for line in reply.wire_lines() {
-                    self.transcript.push(super::Dir::Server, &line);
-                }
+                self.transcript.server_reply(reply.wire_lines().collect());
                 self.last_reply = Some(reply.clone());
                 Ok(reply)
             }
@@ -393,6 +412,10 @@ impl Run<'_> {
         let mut mismatches = match check_reply(reply, expect, contains.as_deref()) {
             Ok(captured) => {
                 for (name, value) in captured {
+                    // A capture later used as a password or token is secret from here on.
+                    if self.plan.secret_names.contains(&name) {
+                        self.transcript.redactor.add_secret(&value);
+                    }
                     self.transcript.info(&format!("captured {name} = {value}"));
                     let shown = self.transcript.redactor.redact(&value);
                     self.captures.push((name.clone(), shown));
@@ -504,8 +527,16 @@ impl Run<'_> {
 
     /// The `data` step: DATA, then the message once the server said 354. `Ok(Err(end))` is a
     /// step that ended without a final reply to check.
-    async fn data(&mut self, spec: &DataSpec) -> Result<Result<Reply, StepEnd>, StepErr> {
+    async fn data(
+        &mut self,
+        spec: &DataSpec,
+        step: &Step,
+    ) -> Result<Result<Reply, StepEnd>, StepErr> {
         let (text, secret) = self.message(spec)?;
+        let holds_secret = secret || self.transcript.redactor.finds_secret(&text);
+        if holds_secret && !step.allow_plaintext && self.plaintext() {
+            return Ok(Err(self.refuse_plaintext("a message that holds a secret")));
+        }
         let first = self.command(&Command::Data).await?;
         if first.code.is_positive() {
             // The contract's "354 then 250": a 2xx to DATA means no message was taken,
@@ -542,17 +573,19 @@ impl Run<'_> {
         let reply = match &step.action {
             Action::Read => self.read().await?,
             Action::Send(line) => {
-                let line = self.render(line)?;
-                if self.transcript.redactor.redact(&line) != line
-                    && self.plaintext()
-                    && !step.allow_plaintext
-                {
-                    return Ok(self.refuse_plaintext("a line that holds a secret"));
+                let line = self.render_line(line)?;
+                if let Some(end) = self.plaintext_guard(step, &line, "a line that holds a secret") {
+                    return Ok(end);
                 }
                 self.command(&Command::Raw(line)).await?
             }
             Action::Ehlo(name) | Action::Lhlo(name) => {
-                let name = self.render(name)?;
+                let name = self.render_line(name)?;
+                if let Some(end) =
+                    self.plaintext_guard(step, &name, "a host name that holds a secret")
+                {
+                    return Ok(end);
+                }
                 let cmd = if matches!(step.action, Action::Lhlo(_)) {
                     Command::Lhlo(name)
                 } else {
@@ -566,7 +599,12 @@ impl Run<'_> {
                 reply
             }
             Action::Helo(name) => {
-                let name = self.render(name)?;
+                let name = self.render_line(name)?;
+                if let Some(end) =
+                    self.plaintext_guard(step, &name, "a host name that holds a secret")
+                {
+                    return Ok(end);
+                }
                 self.command(&Command::Helo(name)).await?
             }
             Action::StartTls(over) => return self.starttls(over, step).await,
@@ -576,13 +614,29 @@ impl Run<'_> {
             },
             Action::MailFrom(env) => {
                 let (from, params) = self.envelope(env)?;
-                self.command(&Command::Mail { from, params }).await?
+                let cmd = Command::Mail { from, params };
+                if let Some(end) = self.plaintext_guard(
+                    step,
+                    &cmd.to_string(),
+                    "an address or parameter that holds a secret",
+                ) {
+                    return Ok(end);
+                }
+                self.command(&cmd).await?
             }
             Action::RcptTo(env) => {
                 let (to, params) = self.envelope(env)?;
-                self.command(&Command::Rcpt { to, params }).await?
+                let cmd = Command::Rcpt { to, params };
+                if let Some(end) = self.plaintext_guard(
+                    step,
+                    &cmd.to_string(),
+                    "an address or parameter that holds a secret",
+                ) {
+                    return Ok(end);
+                }
+                self.command(&cmd).await?
             }
-            Action::Data(spec) => match self.data(spec).await? {
+            Action::Data(spec) => match self.data(spec, step).await? {
                 Ok(reply) => reply,
                 Err(end) => return Ok(end),
             },
@@ -595,7 +649,12 @@ impl Run<'_> {
                 reply
             }
             Action::Vrfy(x) => {
-                let x = self.render(x)?;
+                let x = self.render_line(x)?;
+                if let Some(end) =
+                    self.plaintext_guard(step, &x, "a VRFY argument that holds a secret")
+                {
+                    return Ok(end);
+                }
                 self.command(&Command::Vrfy(x)).await?
             }
             Action::Sleep(d) => {
@@ -618,11 +677,11 @@ impl Run<'_> {
     }
 
     fn envelope(&mut self, env: &Envelope) -> Result<(String, Vec<String>), StepErr> {
-        let address = self.render(&env.address)?;
+        let address = self.render_line(&env.address)?;
         let params = env
             .params
             .iter()
-            .map(|p| self.render(p))
+            .map(|p| self.render_line(p))
             .collect::<Result<Vec<_>, _>>()?;
         Ok((address, params))
     }

@@ -173,7 +173,7 @@ fn default_expectations() {
       - send: 'XFOO'
       - helo: a
       - lhlo: a
-      - auth: {mechanism: plain, username: u, password: p}
+      - auth: {mechanism: plain, username: u, password: p4ssw0rd}
       - mail_from: ''
       - rcpt_to: b@c
       - data: x
@@ -341,13 +341,13 @@ scenarios:
     steps: [quit]
 ";
     let mut options = LoadOptions::default();
-    options.vars.insert("token".into(), "t0k".into());
+    options.vars.insert("token".into(), "t0k-t0k".into());
     options.vars.insert("host".into(), "cli.example".into());
     let plan = load_with(text, &options).unwrap();
     assert_eq!(plan.vars["addr"], "postmaster@cli.example");
     assert_eq!(plan.vars["n"], "42");
     assert_eq!(plan.vars["flag"], "yes");
-    assert_eq!(plan.secret_values, ["t0k"]);
+    assert_eq!(plan.secret_values, ["t0k-t0k"]);
     let a = &plan.scenarios[0].target;
     assert_eq!(a.host, "cli.example");
     assert_eq!(a.port, 587);
@@ -372,8 +372,11 @@ scenarios:
 fn a_cli_var_spares_the_file_value() {
     let text = "vars:\n  pw: ${env:UNSET}\nsecrets: [pw]\nscenarios: [{name: x, steps: [quit]}]\n";
     let mut options = LoadOptions::default();
-    options.vars.insert("pw".into(), "given".into());
-    assert_eq!(load_with(text, &options).unwrap().secret_values, ["given"]);
+    options.vars.insert("pw".into(), "given-pw".into());
+    assert_eq!(
+        load_with(text, &options).unwrap().secret_values,
+        ["given-pw"]
+    );
     assert_eq!(
         problems(text),
         ["2:7 environment variable `UNSET` is not set (give a default with `${env:UNSET:-...}`)"]
@@ -491,7 +494,7 @@ fn value_problems() {
 fn plan_level_problems() {
     let text = "name: p
 vars:
-  user: bob
+  user: bobby1
   addr: ${usr}@x
   early: ${late}
   late: 1
@@ -618,7 +621,11 @@ fn vars_may_be_added_only_by_the_command_line() {
     let text =
         with_steps("      - auth: {mechanism: login, username: '${login}', password: '${pw}'}\n");
     let options = LoadOptions {
-        vars: BTreeMap::from([("login".into(), "l".into()), ("pw".into(), "p".into())]),
+        vars: BTreeMap::from([
+            ("login".into(), "l".into()),
+            ("pw".into(), "p4ssw0rd".into()),
+        ])
+        .into(),
         ..LoadOptions::default()
     };
     assert!(load_with(&text, &options).is_ok());

@@ -201,7 +201,7 @@ fn value_schema(place: &str, key: &str) -> Option<Value> {
             "type": "boolean"
         }),
         ("step", "allow_plaintext") => json!({
-            "description": "On `auth` and `send`: let credentials go over a connection without TLS (negative tests).",
+            "description": "On `auth`, `send`, `ehlo`, `helo`, `lhlo`, `mail_from`, `rcpt_to`, `vrfy` and `data`: let a secret (credentials, or a secret variable in the command or message) go over a connection without TLS (negative tests).",
             "type": "boolean"
         }),
         ("expect_map", "tls") => refer("tls_expect"),

@@ -67,7 +67,17 @@ pub(crate) const AUTH_KEYS: &[&str] = &[
 /// A step-level key beside the action (not an action itself).
 pub(crate) const ALLOW_PLAINTEXT: &str = "allow_plaintext";
 /// The steps `allow_plaintext` applies to.
-pub(crate) const PLAINTEXT_STEPS: &[&str] = &["auth", "send"];
+pub(crate) const PLAINTEXT_STEPS: &[&str] = &[
+    "auth",
+    "send",
+    "ehlo",
+    "helo",
+    "lhlo",
+    "mail_from",
+    "rcpt_to",
+    "vrfy",
+    "data",
+];
 pub(crate) const ENVELOPE_KEYS: &[&str] = &["address", "params"];
 
 /// Every key a step mapping may have: one action, `expect`, the step options (`retry`,
@@ -274,10 +284,10 @@ impl StepLoader<'_, '_> {
                     cx.error_key(
                         key,
                         format!(
-                            "`{ALLOW_PLAINTEXT}` applies to `auth` and `send` steps only{}",
+                            "`{ALLOW_PLAINTEXT}` applies to the steps that send text of the plan (`auth`, `send`, `ehlo`, `helo`, `lhlo`, `mail_from`, `rcpt_to`, `vrfy`, `data`) only{}",
                             action_name.map_or_else(String::new, |a| format!(", not `{a}`"))
                         ),
-                        Some("it lets credentials go over a connection without TLS".into()),
+                        Some("it lets a secret go over a connection without TLS".into()),
                     );
                     false
                 } else {
@@ -487,12 +497,17 @@ impl StepLoader<'_, '_> {
             return None;
         };
         let before = cx.diags.len();
-        // A password or token written literally is secret: no diagnostic may quote it.
+        // A password or token is secret: no diagnostic may quote it, whether it is written
+        // literally or partly (`P@$$w0rd`, `pre-${pw}`), or is a broken template.
         for name in ["password", "token"] {
-            if let Some(text) = get(entries, name).and_then(|n| n.scalar_text(cx.source))
-                && !text.contains('$')
-            {
-                cx.literal_secrets.push(text);
+            if let Some(node) = get(entries, name) {
+                cx.secret_spot(node);
+                if let Some(text) = node.scalar_text(cx.source)
+                    && !super::context::is_pure_reference(&text)
+                    && crate::redact::check_secret_length(&text).is_ok()
+                {
+                    cx.literal_secrets.push(text);
+                }
             }
         }
         for (k, _) in entries {

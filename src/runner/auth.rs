@@ -32,10 +32,16 @@ impl Run<'_> {
 
     /// The failure of a step that would put credentials on an unencrypted connection.
     pub(super) fn refuse_plaintext(&mut self, what: &str) -> StepEnd {
+        let (reason, details) = self.plaintext_refusal(what);
+        StepEnd::Fail(reason, details)
+    }
+
+    /// The reason and details of [`Run::refuse_plaintext`], noted in the transcript.
+    pub(super) fn plaintext_refusal(&mut self, what: &str) -> StepErr {
         let reason =
             format!("refusing to send {what} over a connection without TLS: nothing was sent");
         self.transcript.info(&reason);
-        StepEnd::Fail(
+        (
             reason,
             vec![
                 "add a `starttls` step (and EHLO again) before it, or connect with `tls: implicit`"

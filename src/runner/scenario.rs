@@ -7,14 +7,15 @@ use std::time::{Duration, Instant};
 use super::auth::AuthEnd;
 use super::check::{check_reply, describe_expect};
 use super::result::{Failure, Outcome, ScenarioResult, StepResult, StepStatus};
+use super::target::TargetOverride;
 use super::transcript::Transcript;
 use crate::protocol::{
     Capabilities, Command, Limits, MimeAttachment, Reply, build_message, encode_data,
 };
 use crate::redact::Redactor;
 use crate::scenario::{
-    Action, ConnectSpec, DataSpec, Envelope, Expect, Origin, Plan, Scenario, Span, Step, Target,
-    TlsMode, TlsOverride,
+    Action, ConnectSpec, DataSpec, Expect, Origin, Plan, Scenario, Span, Step, Target, TlsMode,
+    TlsOverride,
 };
 use crate::template::Template;
 use crate::transport::{ClientCert, Connection, TlsVersion, TransportError};
@@ -34,16 +35,6 @@ pub struct RunOptions {
     /// `--tls-min-version`: the higher of this and the plan's `min_version` applies.
     pub min_version: Option<TlsVersion>,
     pub limits: Limits,
-}
-
-/// Where every connection goes instead of the plan's target.
-#[derive(Debug, Clone, Default)]
-pub struct TargetOverride {
-    pub host: String,
-    /// None keeps the plan's port.
-    pub port: Option<u16>,
-    /// For connections with `tls: implicit`; None = `port`.
-    pub tls_port: Option<u16>,
 }
 
 /// How one step ended.
@@ -75,6 +66,15 @@ pub(super) struct Run<'a> {
     captures: Vec<(String, String)>,
     /// The running step's own `timeout:`, if it has one.
     step_timeout: Option<Duration>,
+    /// The running step's `allow_plaintext: true`.
+    allow_plaintext: bool,
+    /// The running step was refused by the plaintext guard (a failure, not an error).
+    refused: bool,
+    /// The running step's index in the scenario.
+    pub(super) step_index: usize,
+    /// A message rendered ahead of its `data` step (for `size: message`): the step's index,
+    /// the text and whether it carries an encoded secret.
+    pub(super) prepared: Option<(usize, String, bool)>,
 }
 
 pub async fn run_scenario(
@@ -113,6 +113,10 @@ pub async fn run_scenario(
         after_quit: None,
         captures: Vec::new(),
         step_timeout: None,
+        allow_plaintext: false,
+        refused: false,
+        step_index: 0,
+        prepared: None,
     };
     super::builtins::set_scenario_builtins(&mut run.vars, &plan.name, &scenario.name);
     let mut steps = not_run(scenario);
@@ -131,6 +135,7 @@ pub async fn run_scenario(
         for (index, (step, result)) in scenario.steps.iter().zip(steps.iter_mut()).enumerate() {
             let step_started = Instant::now();
             let first_line = run.transcript.lines.len();
+            run.step_index = index;
             let end = run.step(step).await;
             result.duration = step_started.elapsed();
             result.lines = first_line..run.transcript.lines.len();
@@ -369,6 +374,13 @@ impl Run<'_> {
     async fn send_raw(&mut self, wire: &str) -> Result<(), StepErr> {
         // No connection: nothing is sent, so the transcript shows no `C:` line.
         self.conn()?;
+        // Whatever the command, a secret in it never goes out without TLS unless the step
+        // says `allow_plaintext: true`.
+        if !self.allow_plaintext && self.plaintext() && self.transcript.redactor.finds_secret(wire)
+        {
+            self.refused = true;
+            return Err(self.plaintext_refusal("a command that holds a secret"));
+        }
         self.transcript.client(wire);
         let timeout = self.timeout();
         let res = self.conn()?.send(wire.as_bytes(), timeout).await;
@@ -456,8 +468,11 @@ impl Run<'_> {
         let mut attempt = 0u32;
         loop {
             super::builtins::set_step_builtins(&mut self.vars);
+            self.allow_plaintext = step.allow_plaintext;
+            self.refused = false;
             let end = match self.play(step).await {
                 Ok(end) => end,
+                Err((reason, details)) if self.refused => StepEnd::Fail(reason, details),
                 Err((reason, details)) => StepEnd::Error(reason, details),
             };
             // An expectation that did not hold is retried; so is a `connect` that could not
@@ -484,7 +499,7 @@ impl Run<'_> {
 
     /// The text of a `data` step's message, and whether it carries a secret in an encoded form
     /// (RFC 2047, quoted-printable) that masking by value cannot find in the wire text.
-    fn message(&mut self, spec: &DataSpec) -> Result<(String, bool), StepErr> {
+    pub(super) fn message(&mut self, spec: &DataSpec) -> Result<(String, bool), StepErr> {
         match spec {
             DataSpec::Text(text) => Ok((self.render(text)?, false)),
             DataSpec::Mime(mime) => {
@@ -527,14 +542,14 @@ impl Run<'_> {
 
     /// The `data` step: DATA, then the message once the server said 354. `Ok(Err(end))` is a
     /// step that ended without a final reply to check.
-    async fn data(
-        &mut self,
-        spec: &DataSpec,
-        step: &Step,
-    ) -> Result<Result<Reply, StepEnd>, StepErr> {
-        let (text, secret) = self.message(spec)?;
+    async fn data(&mut self, spec: &DataSpec) -> Result<Result<Reply, StepEnd>, StepErr> {
+        let (text, secret) = match self.prepared.take() {
+            Some((index, text, secret)) if index == self.step_index => (text, secret),
+            _ => self.message(spec)?,
+        };
+        // A message holding a secret is refused before DATA is sent, as a command would be.
         let holds_secret = secret || self.transcript.redactor.finds_secret(&text);
-        if holds_secret && !step.allow_plaintext && self.plaintext() {
+        if holds_secret && !self.allow_plaintext && self.plaintext() {
             return Ok(Err(self.refuse_plaintext("a message that holds a secret")));
         }
         let first = self.command(&Command::Data).await?;
@@ -613,30 +628,37 @@ impl Run<'_> {
                 AuthEnd::End(end) => return Ok(end),
             },
             Action::MailFrom(env) => {
-                let (from, params) = self.envelope(env)?;
-                let cmd = Command::Mail { from, params };
-                if let Some(end) = self.plaintext_guard(
-                    step,
-                    &cmd.to_string(),
-                    "an address or parameter that holds a secret",
-                ) {
-                    return Ok(end);
-                }
-                self.command(&cmd).await?
+                let (from, params) = match self.envelope_with(env, step.send_anyway)? {
+                    Ok(x) => x,
+                    Err(end) => return Ok(end),
+                };
+                self.command(&Command::Mail { from, params }).await?
             }
             Action::RcptTo(env) => {
-                let (to, params) = self.envelope(env)?;
-                let cmd = Command::Rcpt { to, params };
-                if let Some(end) = self.plaintext_guard(
-                    step,
-                    &cmd.to_string(),
-                    "an address or parameter that holds a secret",
-                ) {
+                let (to, params) = match self.envelope_with(env, step.send_anyway)? {
+                    Ok(x) => x,
+                    Err(end) => return Ok(end),
+                };
+                self.command(&Command::Rcpt { to, params }).await?
+            }
+            Action::RcptToMany(list) => return self.recipients(list, step).await,
+            Action::EhloFallback(name) => self.ehlo_fallback(name).await?,
+            Action::Etrn(domain) => {
+                if let Some(end) = self.require_advertised(&["ETRN"], "ETRN", step.send_anyway) {
                     return Ok(end);
                 }
-                self.command(&cmd).await?
+                let domain = self.render_line(domain)?;
+                self.command(&Command::Etrn(domain)).await?
             }
-            Action::Data(spec) => match self.data(spec, step).await? {
+            Action::Expn(list) => {
+                let list = self.render_line(list)?;
+                self.command(&Command::Expn(list)).await?
+            }
+            Action::Help(topic) => {
+                let topic = topic.as_ref().map(|t| self.render_line(t)).transpose()?;
+                self.command(&Command::Help(topic)).await?
+            }
+            Action::Data(spec) => match self.data(spec).await? {
                 Ok(reply) => reply,
                 Err(end) => return Ok(end),
             },
@@ -674,16 +696,6 @@ impl Run<'_> {
             }
         };
         Ok(self.check(&reply, expect))
-    }
-
-    fn envelope(&mut self, env: &Envelope) -> Result<(String, Vec<String>), StepErr> {
-        let address = self.render_line(&env.address)?;
-        let params = env
-            .params
-            .iter()
-            .map(|p| self.render_line(p))
-            .collect::<Result<Vec<_>, _>>()?;
-        Ok((address, params))
     }
 
     async fn expect_close(&mut self) -> Result<StepEnd, StepErr> {

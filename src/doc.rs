@@ -313,11 +313,12 @@ fn render_steps(out: &mut String, scenario: &Scenario, redactor: &Redactor) {
             | Action::Expn(_)
             | Action::Help(_)
             | Action::EhloFallback(_)
-            | Action::RcptToMany(_) => extensions::step_words(step, &expect).unwrap_or_default(),
+            | Action::RcptToMany(_)
+            | Action::Pipeline(_) => extensions::step_words(step, &expect).unwrap_or_default(),
         };
         fresh_connection = matches!(step.action, Action::Connect(_));
         let _ = writeln!(out, "{n}. {}", redactor.redact(&line));
-        if let Action::Data(spec) = &step.action {
+        if let Some(spec) = extensions::message_of(&step.action) {
             let body = redactor.redact(&data_text(spec));
             let fence = if body.contains("```") { "~~~~" } else { "```" };
             let _ = writeln!(out, "\n   {fence}");

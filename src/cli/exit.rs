@@ -22,8 +22,9 @@ impl From<Exit> for ExitCode {
 /// Why a command did not end well, for `main` to print.
 #[derive(Debug)]
 pub enum Problem {
-    /// The plans did not load (exit 2): their diagnostics, rustc style.
-    Plan(Diagnostics),
+    /// The plans did not load (exit 2): their diagnostics, rustc style, then any errors met
+    /// while reporting them (a JUnit file that could not be written).
+    Plan(Diagnostics, Vec<anyhow::Error>),
     /// Errors printed as `error: ...` each, then `help: ...` lines, then exit with `exit`.
     Errors {
         exit: Exit,
@@ -45,7 +46,7 @@ impl Problem {
     /// The status `main` exits with.
     pub fn exit(&self) -> Exit {
         match self {
-            Self::Plan(_) => Exit::Usage,
+            Self::Plan(..) => Exit::Usage,
             Self::Errors { exit, .. } => *exit,
         }
     }
@@ -53,7 +54,13 @@ impl Problem {
     /// The text printed on stderr.
     pub fn render(&self, color: bool) -> String {
         match self {
-            Self::Plan(diags) => diags.render(color),
+            Self::Plan(diags, errors) => {
+                let mut out = diags.render(color);
+                for e in errors {
+                    out.push_str(&format!("error: {e:#}\n"));
+                }
+                out
+            }
             Self::Errors { errors, help, .. } => {
                 let mut out = String::new();
                 for e in errors {
@@ -81,7 +88,7 @@ impl From<anyhow::Error> for Problem {
 
 impl From<Diagnostics> for Problem {
     fn from(d: Diagnostics) -> Self {
-        Self::Plan(d)
+        Self::Plan(d, Vec::new())
     }
 }
 

@@ -67,6 +67,10 @@ pub struct RunArgs {
     /// JUnit: one test case per step instead of per scenario.
     #[arg(long, requires = "junit")]
     pub junit_steps: bool,
+    /// JUnit: valid against the plain junit-10.xsd (no `file` / `line` attributes, no
+    /// `testsuites@skipped`), for consumers that validate.
+    #[arg(long, requires = "junit")]
+    pub junit_strict: bool,
     /// Write a JSON report with every step, request, reply, timing and capture (redacted).
     #[arg(long, value_name = "FILE")]
     pub json: Option<PathBuf>,
@@ -124,6 +128,7 @@ impl RunConfig {
                 junit: args.junit,
                 junit_options: JunitOptions {
                     per_step: args.junit_steps,
+                    strict: args.junit_strict,
                 },
                 json: args.json,
                 transcript_dir: args.transcript_dir,
@@ -175,6 +180,20 @@ pub fn cmd_run(args: RunArgs) -> Outcome {
     run(RunConfig::from_args(args)?)
 }
 
+fn in_github_actions() -> bool {
+    std::env::var("GITHUB_ACTIONS").is_ok_and(|v| v == "true")
+}
+
+/// The plans did not load (exit 2): CI still gets a JUnit report and an annotation per
+/// problem, so a broken plan does not read as "no test results".
+fn plan_error(reports: &ReportConfig, diags: crate::scenario::Diagnostics) -> Problem {
+    if in_github_actions() {
+        say(&crate::report::render_github_load_annotations(&diags));
+    }
+    let write_errors = reports.write_load_errors(&diags);
+    Problem::Plan(diags, write_errors)
+}
+
 pub fn run(config: RunConfig) -> Outcome {
     let RunConfig {
         paths,
@@ -186,7 +205,11 @@ pub fn run(config: RunConfig) -> Outcome {
         console,
         reports,
     } = config;
-    let plans = selection.apply(load(&paths, &load_options)?);
+    let plans = match load(&paths, &load_options) {
+        Ok(plans) => selection.apply(plans),
+        Err(Problem::Plan(diags, _)) => return Err(plan_error(&reports, diags)),
+        Err(other) => return Err(other),
+    };
     if plans.is_empty() {
         if selection.partition.is_some() {
             // an empty shard is normal when there are more shards than scenarios
@@ -251,7 +274,7 @@ pub fn run(config: RunConfig) -> Outcome {
         .iter()
         .any(|s| s.scenarios.iter().any(|r| r.failed()));
     let write_errors = reports.write(&suites);
-    if std::env::var("GITHUB_ACTIONS").is_ok_and(|v| v == "true") {
+    if in_github_actions() {
         say(&crate::report::render_github_annotations(&suites));
     }
     say(&format!("{}\n", crate::report::render_summary(&suites)));

@@ -4,6 +4,7 @@ use std::path::PathBuf;
 
 use super::JunitOptions;
 use crate::runner::SuiteResult;
+use crate::scenario::Diagnostics;
 
 /// Which reports to write, and where (checked command-line options).
 #[derive(Debug, Clone, Default)]
@@ -42,6 +43,21 @@ impl ReportConfig {
             && let Err(e) = super::write_transcripts(dir, suites)
         {
             failed("transcripts in", dir, e);
+        }
+        errors
+    }
+
+    /// The plans did not load: the JUnit report still says so (one errored test case per
+    /// broken file). The other reports have nothing to hold and are not written.
+    pub fn write_load_errors(&self, diags: &Diagnostics) -> Vec<anyhow::Error> {
+        let mut errors = Vec::new();
+        if let Some(path) = &self.junit
+            && let Err(e) = super::write_junit_load_errors(path, diags, self.junit_options)
+        {
+            errors.push(anyhow::anyhow!(
+                "could not write the JUnit report {}: {e}",
+                path.display()
+            ));
         }
         errors
     }

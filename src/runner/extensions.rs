@@ -105,13 +105,18 @@ impl Run<'_> {
     /// now and kept, so that the `data` step sends exactly what was counted.
     fn next_message_size(&mut self) -> Result<usize, StepErr> {
         let scenario = self.scenario;
+        // The next `data` step, or the `data` of a pipelined group (this step's included).
         let next = scenario
             .steps
             .iter()
             .enumerate()
-            .skip(self.step_index + 1)
+            .skip(self.step_index)
             .find_map(|(i, s)| match &s.action {
-                Action::Data(spec) => Some((i, spec)),
+                Action::Data(spec) if i > self.step_index => Some((i, spec)),
+                Action::Pipeline(items) => items.iter().find_map(|item| match &item.action {
+                    Action::Data(spec) => Some((i, spec)),
+                    _ => None,
+                }),
                 _ => None,
             });
         let Some((index, spec)) = next else {

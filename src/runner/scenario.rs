@@ -371,7 +371,7 @@ impl Run<'_> {
         })
     }
 
-    async fn send_raw(&mut self, wire: &str) -> Result<(), StepErr> {
+    pub(super) async fn send_raw(&mut self, wire: &str) -> Result<(), StepErr> {
         // No connection: nothing is sent, so the transcript shows no `C:` line.
         self.conn()?;
         // Whatever the command, a secret in it never goes out without TLS unless the step
@@ -387,7 +387,7 @@ impl Run<'_> {
         res.map_err(|e| self.transport_err(e))
     }
 
-    async fn read(&mut self) -> Result<Reply, StepErr> {
+    pub(super) async fn read(&mut self) -> Result<Reply, StepErr> {
         let timeout = self.timeout();
         let res = self.conn()?.read_reply(timeout).await;
         match res {
@@ -568,7 +568,16 @@ impl Run<'_> {
             // DATA itself was refused: that reply is the one to check.
             return Ok(Ok(first));
         }
-        let wire = encode_data(&text);
+        Ok(Ok(self.send_message(&text, secret).await?))
+    }
+
+    /// The message after a 354, dot-stuffed, then its final reply.
+    pub(super) async fn send_message(
+        &mut self,
+        text: &str,
+        secret: bool,
+    ) -> Result<Reply, StepErr> {
+        let wire = encode_data(text);
         if secret {
             let lines = wire.split(|&b| b == b'\n').count().saturating_sub(1);
             self.transcript.info(&format!(
@@ -580,7 +589,7 @@ impl Run<'_> {
         let timeout = self.timeout();
         let res = self.conn()?.send(&wire, timeout).await;
         res.map_err(|e| self.transport_err(e))?;
-        Ok(Ok(self.read().await?))
+        self.read().await
     }
 
     async fn play(&mut self, step: &Step) -> Result<StepEnd, StepErr> {
@@ -642,6 +651,7 @@ impl Run<'_> {
                 self.command(&Command::Rcpt { to, params }).await?
             }
             Action::RcptToMany(list) => return self.recipients(list, step).await,
+            Action::Pipeline(items) => return self.pipeline(items, step).await,
             Action::EhloFallback(name) => self.ehlo_fallback(name).await?,
             Action::Etrn(domain) => {
                 if let Some(end) = self.require_advertised(&["ETRN"], "ETRN", step.send_anyway) {

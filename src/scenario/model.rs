@@ -233,6 +233,9 @@ pub enum Action {
     /// `ehlo: {name: NAME, helo_fallback: true}`: EHLO, and HELO when EHLO gets a 5xx, as
     /// clients do (extension).
     EhloFallback(Template),
+    /// `pipeline: [..]` (RFC 2920): MAIL / RCPT / RSET / NOOP and, last, DATA sent in one
+    /// write; each reply checked in order against its own step's expectation (extension).
+    Pipeline(Vec<Step>),
     Sleep(Duration),
     ExpectClose,
     /// `connect` / `connect: {host, port, tls}` — open a fresh connection; missing keys come
@@ -262,6 +265,7 @@ impl Action {
             Action::Expn(_) => "expn",
             Action::Help(_) => "help",
             Action::EhloFallback(_) => "ehlo",
+            Action::Pipeline(_) => "pipeline",
             Action::Sleep(_) => "sleep",
             Action::ExpectClose => "expect_close",
             Action::Connect(_) => "connect",

@@ -257,6 +257,10 @@ fn value_schema(place: &str, key: &str) -> Option<Value> {
             "description": "HELP, or HELP TOPIC; expects 211 or 214.",
             "type": ["null", "string", "number", "boolean"]
         }),
+        ("step", "pipeline") => json!({
+            "description": "PIPELINING (RFC 2920): mail_from, rcpt_to, rset, noop and, last, data steps sent in one write; each reply checked in order against its own `expect`.",
+            "type": "array", "minItems": 1, "items": refer("step")
+        }),
         ("step", "send_anyway") => json!({
             "description": "Send a command or ESMTP parameter even though the last EHLO did not advertise its extension (otherwise the step fails before sending).",
             "type": "boolean"

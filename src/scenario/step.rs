@@ -37,6 +37,7 @@ pub(crate) const ACTIONS: &[&str] = &[
     "etrn",
     "expn",
     "help",
+    "pipeline",
 ];
 
 /// Steps that may be written as a bare string.
@@ -90,7 +91,7 @@ pub(crate) const EHLO_KEYS: &[&str] = &["name", "helo_fallback"];
 /// A step-level key: send a command or parameter the server did not advertise.
 pub(crate) const SEND_ANYWAY: &str = "send_anyway";
 /// The steps that check the server advertised what they use, so `send_anyway` applies.
-pub(crate) const ADVERTISED_STEPS: &[&str] = &["mail_from", "rcpt_to", "etrn"];
+pub(crate) const ADVERTISED_STEPS: &[&str] = &["mail_from", "rcpt_to", "etrn", "pipeline"];
 
 /// Every key a step mapping may have: one action, `expect`, the step options (`retry`,
 /// `timeout`), or `use` alone (expanded by `reuse`).
@@ -333,6 +334,18 @@ impl StepLoader<'_, '_> {
             }
         };
         let action = match action_entry {
+            Some((key, value)) if key.name == "pipeline" => {
+                if let Some((ekey, _)) = expect_entry {
+                    cx.error_key(
+                        ekey,
+                        "a pipelined group has no reply of its own",
+                        Some("put `expect` on each of its commands".into()),
+                    );
+                }
+                let (action, names) = self.load_pipeline(cx, key, value, scope);
+                captures.extend(names);
+                action
+            }
             Some((key, value)) => self.load_action(cx, key, value, scope),
             None if expect_entry.is_some() => Some(Action::Read),
             None => {

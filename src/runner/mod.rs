@@ -4,6 +4,7 @@ mod auth;
 mod builtins;
 mod check;
 mod extensions;
+mod pipeline;
 mod result;
 mod scenario;
 mod schedule;

@@ -126,7 +126,7 @@ fn count(n: usize, what: &str) -> String {
 }
 
 fn render_plan(out: &mut String, plan: &Plan, slugs: &mut Slugs) {
-    let redactor = Redactor::new(&plan.secret_values);
+    let redactor = Redactor::of_secrets(&plan.secret_values);
     let _ = writeln!(out, "## {}\n", md(&plan.name));
     let _ = writeln!(
         out,
@@ -157,7 +157,8 @@ fn render_plan(out: &mut String, plan: &Plan, slugs: &mut Slugs) {
             .vars
             .iter()
             .map(|(name, value)| {
-                let secret = !value.is_empty() && plan.secret_values.contains(value);
+                let secret =
+                    !value.is_empty() && plan.secret_values.iter().any(|s| s.expose() == value);
                 if secret {
                     format!("{} — secret, never shown", code(name))
                 } else {
@@ -315,11 +316,12 @@ fn render_steps(out: &mut String, scenario: &Scenario, redactor: &Redactor) {
             | Action::Expn(_)
             | Action::Help(_)
             | Action::EhloFallback(_)
-            | Action::RcptToMany(_) => extensions::step_words(step, &expect).unwrap_or_default(),
+            | Action::RcptToMany(_)
+            | Action::Pipeline(_) => extensions::step_words(step, &expect).unwrap_or_default(),
         };
         fresh_connection = matches!(step.action, Action::Connect(_));
         let _ = writeln!(out, "{n}. {}", redactor.redact(&line));
-        if let Action::Data(spec) = &step.action {
+        if let Some(spec) = extensions::message_of(&step.action) {
             let body = redactor.redact(&data_text(spec));
             let fence = if body.contains("```") { "~~~~" } else { "```" };
             let _ = writeln!(out, "\n   {fence}");

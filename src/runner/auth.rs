@@ -33,6 +33,11 @@ impl Run<'_> {
 
     /// The failure of a step that would put credentials on an unencrypted connection.
     pub(super) fn refuse_plaintext(&mut self, what: &str) -> StepEnd {
+        self.plaintext_refusal(what).into()
+    }
+
+    /// The failure of [`Run::refuse_plaintext`], noted in the transcript.
+    pub(super) fn plaintext_refusal(&mut self, what: &str) -> StepFailure {
         let reason =
             format!("refusing to send {what} over a connection without TLS: nothing was sent");
         self.transcript.info(&reason);
@@ -46,7 +51,6 @@ impl Run<'_> {
                     .to_owned(),
             ],
         )
-        .into()
     }
 
     /// The `auth` step: the whole exchange; its final reply to check, or how it ended. A 334
@@ -75,6 +79,21 @@ impl Run<'_> {
     ) -> Result<AuthEnd, StepErr> {
         let user = self.render(&spec.username)?;
         let secret = Secret::new(self.render(spec.credential.template())?);
+        if !secret.expose().is_empty()
+            && let Err(why) = crate::redact::check_secret_length(secret.expose())
+        {
+            // Known only now (a captured value): too short to be masked safely.
+            let what = if spec.credential.is_token() {
+                "token"
+            } else {
+                "password"
+            };
+            return Err(StepFailure::new(
+                FailureKind::NotSent,
+                format!("the {what} {why}: nothing was sent"),
+                Vec::new(),
+            ));
+        }
         // The password or token is secret whether or not the plan lists it, in every form.
         self.transcript.redactor.add_secret(secret.expose());
         let mech = match spec.mechanism {

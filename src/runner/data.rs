@@ -3,7 +3,7 @@
 
 use super::failure::StepFailure;
 use super::scenario::{Run, StepEnd, StepErr, got_detail};
-use crate::protocol::{Command, MimeAttachment, build_message, encode_data};
+use crate::protocol::{Command, MimeAttachment, Reply, build_message, encode_data};
 use crate::scenario::{DataSpec, Expect};
 
 impl Run<'_> {
@@ -61,6 +61,11 @@ impl Run<'_> {
             Some((index, text, secret)) if index == self.step_index => (text, secret),
             _ => self.message(spec)?,
         };
+        // A message holding a secret is refused before DATA is sent, as a command would be.
+        let holds_secret = secret || self.transcript.redactor.finds_secret(&text);
+        if holds_secret && !self.allow_plaintext && self.plaintext() {
+            return Ok(self.refuse_plaintext("a message that holds a secret"));
+        }
         let first = self.command(&Command::Data).await?;
         if first.code.is_positive() {
             // The contract's "354 then 250": a 2xx to DATA means no message was taken,
@@ -78,7 +83,34 @@ impl Run<'_> {
             // DATA itself was refused: that reply is the one to check.
             return Ok(self.check_parts(&first, expect, true));
         }
-        let wire = encode_data(&text);
+        // LMTP: the transaction's recipients, and a fresh transaction after it.
+        let recipients = self.lmtp_recipients.as_mut().map(std::mem::take);
+        match recipients {
+            Some(recipients) if !recipients.is_empty() => {
+                self.write_message(&text, secret).await?;
+                self.lmtp_replies(&recipients, expect).await
+            }
+            _ => {
+                let reply = self.send_message(&text, secret).await?;
+                Ok(self.check_parts(&reply, expect, true))
+            }
+        }
+    }
+
+    /// The message after a 354, dot-stuffed, then its final reply.
+    pub(super) async fn send_message(
+        &mut self,
+        text: &str,
+        secret: bool,
+    ) -> Result<Reply, StepErr> {
+        self.write_message(text, secret).await?;
+        self.read().await
+    }
+
+    /// The message after a 354, dot-stuffed and shown (unless it holds a secret in a form
+    /// masking cannot find).
+    async fn write_message(&mut self, text: &str, secret: bool) -> Result<(), StepErr> {
+        let wire = encode_data(text);
         if secret {
             let lines = wire.split(|&b| b == b'\n').count().saturating_sub(1);
             self.transcript.info(&format!(
@@ -88,18 +120,7 @@ impl Run<'_> {
             self.transcript.data(&wire);
         }
         // An unsolicited line after 354 would be read as the reply to the message.
-        self.send_bytes(&wire, "the message", false).await?;
-        // LMTP: the transaction's recipients, and a fresh transaction after it.
-        let recipients = self.lmtp_recipients.as_mut().map(std::mem::take);
-        match recipients {
-            Some(recipients) if !recipients.is_empty() => {
-                self.lmtp_replies(&recipients, expect).await
-            }
-            _ => {
-                let reply = self.read().await?;
-                Ok(self.check_parts(&reply, expect, true))
-            }
-        }
+        self.send_bytes(&wire, "the message", false).await
     }
 
     /// LMTP: one reply per accepted recipient, in RCPT order. Every reply is read before any

@@ -204,6 +204,18 @@ impl Run<'_> {
     ) -> Result<(), StepErr> {
         // No connection: nothing is sent, so the transcript shows no `C:` line.
         self.conn()?;
+        // Whatever the command, a secret in it never goes out without TLS unless the step
+        // says `allow_plaintext: true`.
+        if show
+            && !self.allow_plaintext
+            && self.plaintext()
+            && self
+                .transcript
+                .redactor
+                .finds_secret(&String::from_utf8_lossy(bytes))
+        {
+            return Err(self.plaintext_refusal("a command that holds a secret"));
+        }
         if !self.pipelining {
             let stray = self.conn()?.unsolicited();
             if !stray.is_empty() {
@@ -227,9 +239,7 @@ impl Run<'_> {
         let res = self.conn()?.read_reply(timeout).await;
         match res {
             Ok(reply) => {
-                for line in reply.wire_lines() {
-                    self.transcript.push(super::Dir::Server, &line);
-                }
+                self.transcript.server_reply(reply.wire_lines().collect());
                 self.last_reply = Some(reply.clone());
                 Ok(reply)
             }

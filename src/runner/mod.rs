@@ -8,6 +8,7 @@ mod expected;
 mod extensions;
 mod failure;
 mod io;
+mod pipeline;
 mod result;
 mod scenario;
 mod schedule;

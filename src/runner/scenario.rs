@@ -14,7 +14,7 @@ use crate::protocol::{Capabilities, Command, Limits, Reply};
 use crate::redact::Redactor;
 use crate::scenario::{Action, ConnectSpec, Expect, Origin, Plan, Scenario, Span, Step};
 use crate::template::Template;
-use crate::transport::{ClientCert, Connection, TlsVersion};
+use crate::transport::{ClientCert, Connection, TlsInfo, TlsVersion};
 
 /// Command-line settings that apply to every scenario.
 #[derive(Debug, Clone, Default)]
@@ -70,6 +70,8 @@ pub(super) struct Run<'a> {
     captures: Vec<(String, String)>,
     /// The running step's own `timeout:`, if it has one.
     step_timeout: Option<Duration>,
+    /// The running step's `allow_plaintext: true`.
+    pub(super) allow_plaintext: bool,
     /// The running step's index in the scenario.
     pub(super) step_index: usize,
     /// A message rendered ahead of its `data` step (for `size: message`): the step's index,
@@ -85,6 +87,8 @@ pub(super) struct Run<'a> {
     /// In an LMTP session (after LHLO): the recipients accepted in this transaction, each of
     /// which gets its own reply after the message. `None` in an SMTP session.
     pub(super) lmtp_recipients: Option<Vec<String>>,
+    /// Every TLS session established so far, in order (for the reports' TLS facts).
+    pub(super) tls_seen: Vec<TlsInfo>,
 }
 
 pub async fn run_scenario(
@@ -102,6 +106,7 @@ pub async fn run_scenario(
             steps: not_run(scenario),
             transcript: Vec::new(),
             captures: Vec::new(),
+            tls: Vec::new(),
         };
     }
     let mut run = Run {
@@ -116,18 +121,20 @@ pub async fn run_scenario(
             .chain(&scenario.vars)
             .map(|(k, v)| (k.clone(), v.clone()))
             .collect(),
-        transcript: Transcript::new(Redactor::new(&plan.secret_values)),
+        transcript: Transcript::new(Redactor::of_secrets(&plan.secret_values)),
         last_reply: None,
         capabilities: None,
         closed_after: None,
         after_quit: None,
         captures: Vec::new(),
         step_timeout: None,
+        allow_plaintext: false,
         step_index: 0,
         prepared: None,
         pipelining: false,
         said_insecure: false,
         lmtp_recipients: None,
+        tls_seen: Vec::new(),
     };
     super::builtins::set_scenario_builtins(&mut run.vars, &plan.name, &scenario.name);
     let mut steps = not_run(scenario);
@@ -204,6 +211,7 @@ pub async fn run_scenario(
         steps,
         transcript: run.transcript.lines,
         captures: run.captures,
+        tls: run.tls_seen,
     }
 }
 
@@ -283,6 +291,28 @@ impl Run<'_> {
         Ok(out)
     }
 
+    /// Render a template that goes into a command line. A CR or LF inside a variable's value
+    /// would split the command in two: that is an error naming the variable, never its value.
+    pub(super) fn render_line(&mut self, t: &Template) -> Result<String, StepErr> {
+        if let Some(name) = t.line_break_in(&self.vars) {
+            return Err(StepFailure::new(
+                FailureKind::Plan,
+                format!(
+                    "`${{{name}}}` holds a line break (CR or LF), which would end the command early and send the rest as another: nothing was sent"
+                ),
+                vec!["its value is not shown: it may be a secret".to_owned()],
+            ));
+        }
+        self.render(t)
+    }
+
+    /// `Some` failure when `text` holds a secret (in any form) and would go over a connection
+    /// without TLS, unless the step says `allow_plaintext: true`.
+    fn plaintext_guard(&mut self, step: &Step, text: &str, what: &str) -> Option<StepEnd> {
+        (!step.allow_plaintext && self.plaintext() && self.transcript.redactor.finds_secret(text))
+            .then(|| self.refuse_plaintext(what))
+    }
+
     /// Check `reply` against the step's expectation, including its `tls:` part against the
     /// connection as it is now; store captures.
     fn check(&mut self, reply: &Reply, expect: &Expect) -> StepEnd {
@@ -302,6 +332,10 @@ impl Run<'_> {
         let mut mismatches = match check_reply(reply, expect, contains.as_deref()) {
             Ok(captured) => {
                 for (name, value) in captured {
+                    // A capture later used as a password or token is secret from here on.
+                    if self.plan.secret_names.contains(&name) {
+                        self.transcript.redactor.add_secret(&value);
+                    }
                     self.transcript.info(&format!("captured {name} = {value}"));
                     let shown = self.transcript.redactor.redact(&value);
                     self.captures.push((name.clone(), shown));
@@ -342,6 +376,7 @@ impl Run<'_> {
         let mut attempt = 0u32;
         loop {
             super::builtins::set_step_builtins(&mut self.vars);
+            self.allow_plaintext = step.allow_plaintext;
             let end = match self.play(step).await {
                 Ok(end) => end,
                 Err(f) => StepEnd::Fail(f),
@@ -373,17 +408,19 @@ impl Run<'_> {
         let reply = match &step.action {
             Action::Read => self.read().await?,
             Action::Send(line) => {
-                let line = self.render(line)?;
-                if self.transcript.redactor.redact(&line) != line
-                    && self.plaintext()
-                    && !step.allow_plaintext
-                {
-                    return Ok(self.refuse_plaintext("a line that holds a secret"));
+                let line = self.render_line(line)?;
+                if let Some(end) = self.plaintext_guard(step, &line, "a line that holds a secret") {
+                    return Ok(end);
                 }
                 self.command(&Command::Raw(line)).await?
             }
             Action::Ehlo(name) | Action::Lhlo(name) => {
-                let name = self.render(name)?;
+                let name = self.render_line(name)?;
+                if let Some(end) =
+                    self.plaintext_guard(step, &name, "a host name that holds a secret")
+                {
+                    return Ok(end);
+                }
                 let lhlo = matches!(step.action, Action::Lhlo(_));
                 let cmd = if lhlo {
                     Command::Lhlo(name)
@@ -399,7 +436,12 @@ impl Run<'_> {
                 reply
             }
             Action::Helo(name) => {
-                let name = self.render(name)?;
+                let name = self.render_line(name)?;
+                if let Some(end) =
+                    self.plaintext_guard(step, &name, "a host name that holds a secret")
+                {
+                    return Ok(end);
+                }
                 self.lmtp_recipients = None;
                 self.command(&Command::Helo(name)).await?
             }
@@ -437,6 +479,7 @@ impl Run<'_> {
                 reply
             }
             Action::RcptToMany(list) => return self.recipients(list, step).await,
+            Action::Pipeline(items) => return self.pipeline(items, step).await,
             Action::EhloFallback(name) => {
                 self.lmtp_recipients = None;
                 self.ehlo_fallback(name).await?
@@ -445,15 +488,15 @@ impl Run<'_> {
                 if let Some(end) = self.require_advertised(&["ETRN"], "ETRN", step.send_anyway) {
                     return Ok(end);
                 }
-                let domain = self.render(domain)?;
+                let domain = self.render_line(domain)?;
                 self.command(&Command::Etrn(domain)).await?
             }
             Action::Expn(list) => {
-                let list = self.render(list)?;
+                let list = self.render_line(list)?;
                 self.command(&Command::Expn(list)).await?
             }
             Action::Help(topic) => {
-                let topic = topic.as_ref().map(|t| self.render(t)).transpose()?;
+                let topic = topic.as_ref().map(|t| self.render_line(t)).transpose()?;
                 self.command(&Command::Help(topic)).await?
             }
             Action::Data(spec) => return self.data(spec, expect).await,
@@ -474,7 +517,12 @@ impl Run<'_> {
                 reply
             }
             Action::Vrfy(x) => {
-                let x = self.render(x)?;
+                let x = self.render_line(x)?;
+                if let Some(end) =
+                    self.plaintext_guard(step, &x, "a VRFY argument that holds a secret")
+                {
+                    return Ok(end);
+                }
                 self.command(&Command::Vrfy(x)).await?
             }
             Action::Sleep(d) => {

@@ -167,6 +167,7 @@ fn lost(plan: &Plan, sc: &Scenario, why: String) -> ScenarioResult {
         steps: Vec::new(),
         transcript: Vec::new(),
         captures: Vec::new(),
+        tls: Vec::new(),
     }
 }
 
@@ -329,6 +330,7 @@ pub(super) async fn run_plans_with(
                 steps: Vec::new(),
                 transcript: Vec::new(),
                 captures: Vec::new(),
+                tls: Vec::new(),
             };
             if repeat > 1 {
                 result.name = format!("{} (run {}/{repeat})", result.name, job.run);
@@ -402,6 +404,7 @@ mod tests {
                     steps: Vec::new(),
                     transcript: Vec::new(),
                     captures: Vec::new(),
+                    tls: Vec::new(),
                 }),
             }
         })

@@ -80,6 +80,7 @@ impl Run<'_> {
     /// Say what the handshake negotiated; with `insecure`, say (once per scenario) that the
     /// certificate went unverified.
     pub(super) fn note_tls(&mut self, info: &TlsInfo, insecure: bool) {
+        self.tls_seen.push(info.clone());
         self.transcript.info(&format!(
             "TLS established: {} {}",
             info.version, info.cipher

@@ -12,6 +12,7 @@ mod load_tests;
 mod message;
 mod model;
 mod node;
+mod pipeline;
 mod reuse;
 #[cfg(test)]
 mod reuse_tests;

@@ -4,6 +4,7 @@ mod context;
 mod diagnostic;
 mod duration;
 mod expect;
+mod files;
 mod load;
 #[cfg(test)]
 mod load_tests;
@@ -14,6 +15,7 @@ mod reuse;
 #[cfg(test)]
 mod reuse_tests;
 mod schema;
+mod secret_vars;
 mod step;
 mod step_options;
 mod target;

@@ -7,53 +7,14 @@
 
 use std::collections::{BTreeSet, HashMap};
 use std::fmt::Write as _;
-use std::io::Write as _;
 use std::path::PathBuf;
 
-use anyhow::Context as _;
-use clap::Args;
-
-use crate::cli::Exit;
 use crate::redact::Redactor;
 use crate::scenario::{
     Action, CodePattern, ConnectSpec, Expect, LoadOptions, Plan, Scenario, Target, TlsMode,
     TlsOverride, load_plans_with_env,
 };
 use crate::template::{Part, Template};
-
-#[derive(Debug, Args)]
-pub struct DocArgs {
-    /// Plan files, or directories searched for *.yaml / *.yml.
-    #[arg(required = true)]
-    pub paths: Vec<PathBuf>,
-    /// Write the page here instead of to stdout.
-    #[arg(short, long, value_name = "FILE")]
-    pub output: Option<PathBuf>,
-}
-
-pub fn cmd_doc(args: &DocArgs) -> anyhow::Result<Exit> {
-    let plans = match load_for_doc(&args.paths) {
-        Ok(p) => p,
-        Err(diags) => {
-            let mut err = anstream::stderr();
-            let _ = write!(err, "{}", diags.render(true));
-            return Ok(Exit::Usage);
-        }
-    };
-    let shown: Vec<String> = args.paths.iter().map(|p| p.display().to_string()).collect();
-    let page = render_markdown(&plans, &format!("smtp-plan doc {}", shown.join(" ")));
-    match &args.output {
-        Some(path) => std::fs::write(path, &page)
-            .with_context(|| format!("could not write {}", path.display()))?,
-        None => {
-            let mut out = std::io::stdout();
-            out.write_all(page.as_bytes())
-                .and_then(|()| out.flush())
-                .context("could not write to stdout")?;
-        }
-    }
-    Ok(Exit::Passed)
-}
 
 /// Load plans with an environment of their own: names used somewhere without a default read
 /// as `${env:NAME}`; every other name is unset (so its default applies).

@@ -7,6 +7,7 @@ use std::time::{Duration, Instant};
 use super::auth::AuthEnd;
 use super::check::{check_reply, describe_expect};
 use super::result::{Failure, Outcome, ScenarioResult, StepResult, StepStatus};
+use super::target::TargetOverride;
 use super::transcript::Transcript;
 use crate::protocol::{
     Capabilities, Command, Limits, MimeAttachment, Reply, build_message, encode_data,
@@ -34,16 +35,6 @@ pub struct RunOptions {
     /// `--tls-min-version`: the higher of this and the plan's `min_version` applies.
     pub min_version: Option<TlsVersion>,
     pub limits: Limits,
-}
-
-/// Where every connection goes instead of the plan's target.
-#[derive(Debug, Clone, Default)]
-pub struct TargetOverride {
-    pub host: String,
-    /// None keeps the plan's port.
-    pub port: Option<u16>,
-    /// For connections with `tls: implicit`; None = `port`.
-    pub tls_port: Option<u16>,
 }
 
 /// How one step ended.

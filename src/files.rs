@@ -47,9 +47,9 @@ impl From<std::io::Error> for FileError {
 /// `8 MiB`, `1 KiB`, `300 bytes`.
 pub fn bytes_in_words(n: u64) -> String {
     const MIB: u64 = 1024 * 1024;
-    if n >= MIB && n % MIB == 0 {
+    if n >= MIB && n.is_multiple_of(MIB) {
         format!("{} MiB", n / MIB)
-    } else if n >= 1024 && n % 1024 == 0 {
+    } else if n >= 1024 && n.is_multiple_of(1024) {
         format!("{} KiB", n / 1024)
     } else {
         format!("{n} bytes")
@@ -93,7 +93,11 @@ fn kind_name(kind: &std::fs::FileType) -> &'static str {
             return "socket";
         }
     }
-    if kind.is_dir() { "directory" } else { "special file" }
+    if kind.is_dir() {
+        "directory"
+    } else {
+        "special file"
+    }
 }
 
 /// Read a checked handle to its end, failing as soon as it holds more than `max` bytes.
@@ -203,7 +207,10 @@ mod tests {
         let f = dir.path().join("f");
         std::fs::write(&f, b"hello").unwrap();
         assert_eq!(read_file(&f, 5).unwrap(), b"hello");
-        assert!(matches!(read_file(&f, 4), Err(FileError::TooLarge { max: 4 })));
+        assert!(matches!(
+            read_file(&f, 4),
+            Err(FileError::TooLarge { max: 4 })
+        ));
         assert!(matches!(
             read_file(&dir.path().join("nope"), 4),
             Err(FileError::NotFound)

@@ -7,8 +7,8 @@ use std::time::Duration;
 
 use super::diagnostic::{Diagnostic, did_you_mean};
 use super::duration::{DurationError, parse_duration};
-use super::node::{Key, Node, Pos, Value};
 use super::files::FileAccess;
+use super::node::{Key, Node, Pos, Value};
 use crate::template::Template;
 
 /// Looks up an environment variable (`None` = unset).
@@ -39,12 +39,7 @@ pub(crate) struct VarScope<'a> {
 }
 
 impl<'a> Cx<'a> {
-    pub fn new(
-        path: &'a Path,
-        source: &'a str,
-        env: EnvLookup<'a>,
-        files: &'a FileAccess,
-    ) -> Self {
+    pub fn new(path: &'a Path, source: &'a str, env: EnvLookup<'a>, files: &'a FileAccess) -> Self {
         Self {
             path,
             source,

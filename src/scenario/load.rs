@@ -10,13 +10,13 @@ use super::diagnostic::{Diagnostic, did_you_mean};
 use super::files::FileAccess;
 use super::model::BUILTIN_VARS;
 use super::node::{Node, Value, parse_yaml};
-use crate::files::{FileRoot, MAX_PLAN_BYTES};
 use super::reuse::{Library, StepsLoader, load_groups, load_includes, with_cx};
 use super::secret_vars::{check_empty_secrets, secret_env_hints, secret_help};
 use super::step::StepLoader;
 use super::target::{PartialTarget, Resolver};
 use super::vars::{Vars, command_line_vars, load_vars};
 use super::{Diagnostics, Plan, Scenario, Span};
+use crate::files::{FileRoot, MAX_PLAN_BYTES};
 
 /// What the command line adds to loading.
 #[derive(Debug, Clone, Default)]
@@ -202,7 +202,9 @@ fn read_plan_file(path: &Path) -> Result<String, Diagnostic> {
 /// A plan that is not UTF-8: where the first bad byte is, as line and column.
 fn invalid_utf8(path: &Path, e: &std::string::FromUtf8Error) -> Diagnostic {
     let bytes = e.as_bytes();
-    let valid = bytes.get(..e.utf8_error().valid_up_to()).unwrap_or_default();
+    let valid = bytes
+        .get(..e.utf8_error().valid_up_to())
+        .unwrap_or_default();
     let line_start = valid.iter().rposition(|b| *b == b'\n').map_or(0, |i| i + 1);
     let line = valid.iter().filter(|b| **b == b'\n').count() + 1;
     let before = String::from_utf8_lossy(valid.get(line_start..).unwrap_or_default());

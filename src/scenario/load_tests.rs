@@ -121,10 +121,7 @@ fn the_contract_example_loads() {
     assert_eq!(t.port, 25);
     assert_eq!(t.tls, TlsMode::None);
     assert_eq!(t.timeout, Duration::from_secs(10));
-    assert_eq!(
-        t.tls_options.ca_file,
-        Some(in_base("certs/ca.pem"))
-    );
+    assert_eq!(t.tls_options.ca_file, Some(in_base("certs/ca.pem")));
     assert!(!t.tls_options.insecure);
 
     let s = &first.steps;
@@ -382,10 +379,7 @@ scenarios:
     assert_eq!(a.port, 587);
     assert_eq!(a.timeout, Duration::from_millis(1500));
     assert!(a.tls_options.insecure);
-    assert_eq!(
-        a.tls_options.ca_file,
-        Some(in_base("certs/../ca.pem"))
-    );
+    assert_eq!(a.tls_options.ca_file, Some(in_base("certs/../ca.pem")));
     let b = &plan.scenarios[1].target;
     assert_eq!(b.port, 2525);
     assert_eq!(b.tls_options.ca_file, None);
@@ -405,7 +399,9 @@ fn a_cli_var_spares_the_file_value() {
     assert_eq!(load_with(text, &options).unwrap().secret_values, ["given"]);
     assert_eq!(
         problems(text),
-        ["2:7 environment variable `UNSET` is not set | `pw` is a secret: set the environment variable, or pass it with `--secret pw=VALUE` or in a `--secrets-file` (a default written in the plan would not be secret)"],
+        [
+            "2:7 environment variable `UNSET` is not set | `pw` is a secret: set the environment variable, or pass it with `--secret pw=VALUE` or in a `--secrets-file` (a default written in the plan would not be secret)"
+        ],
         "a secret's help points at --secret, not at a default"
     );
 }
@@ -711,7 +707,10 @@ fn an_empty_secret_from_the_command_line_is_a_problem_without_position() {
     options.secrets.insert("pw".into());
     let d = load_with("scenarios: [{name: s, steps: [quit]}]", &options).unwrap_err();
     assert_eq!(d.len(), 1);
-    assert_eq!((d[0].line, d[0].message.as_str()), (0, "secret `pw` is empty"));
+    assert_eq!(
+        (d[0].line, d[0].message.as_str()),
+        (0, "secret `pw` is empty")
+    );
     assert!(d[0].help.as_ref().unwrap().contains("--secret pw=VALUE"));
     // A value makes it load.
     options.vars.insert("pw".into(), "s3cret!".into());

@@ -8,16 +8,16 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
 use std::sync::Arc;
 
+use super::context::is_yaml_path;
 use super::context::{Cx, VarScope, get};
 use super::diagnostic::did_you_mean;
 use super::expect::valid_var_name;
+use super::files::relative_to;
 use super::model::{Origin, Step, Target, TlsMode};
 use super::node::{Key, Node, Value, parse_yaml};
 use super::step::StepLoader;
 use super::target::{PartialTarget, Resolver};
 use super::tls_expect::TlsState;
-use super::context::is_yaml_path;
-use super::files::relative_to;
 use super::vars::{Vars, load_vars};
 use crate::files::MAX_PLAN_BYTES;
 

@@ -234,7 +234,8 @@ impl<'v> Resolver<'v> {
         cx: &mut Cx<'_>,
         entries: &[(Key, Node)],
     ) -> (Option<PathBuf>, Option<PathBuf>) {
-        let cert = get(entries, "client_cert").and_then(|n| self.pem_path(cx, n, PemKind::ClientCert));
+        let cert =
+            get(entries, "client_cert").and_then(|n| self.pem_path(cx, n, PemKind::ClientCert));
         let key = get(entries, "client_key").and_then(|n| self.pem_path(cx, n, PemKind::ClientKey));
         let alone = |name: &str, other: &str| {
             entries

@@ -6,8 +6,8 @@ use std::path::Path;
 
 use super::context::{Cx, EnvLookup, VarScope};
 use super::diagnostic::Diagnostic;
-use super::files::NO_FILES;
 use super::expect::valid_var_name;
+use super::files::NO_FILES;
 use super::load::LoadOptions;
 use super::model::BUILTIN_VARS;
 use super::node::{Key, Value, parse_yaml};

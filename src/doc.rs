@@ -9,6 +9,8 @@ use std::collections::{BTreeSet, HashMap};
 use std::fmt::Write as _;
 use std::path::PathBuf;
 
+mod extensions;
+
 use crate::redact::Redactor;
 use crate::scenario::{
     Action, CodePattern, ConnectSpec, Expect, LoadOptions, Plan, Scenario, Target, TlsMode,
@@ -37,9 +39,10 @@ pub fn load_for_doc(paths: &[PathBuf]) -> Result<Vec<Plan>, crate::scenario::Dia
             .contains(name)
             .then(|| format!("${{env:{name}}}"))
     };
-    // `doc` describes plans without running them: the TLS files they name need not exist here.
+    // `doc` describes plans without running them: the TLS files they name need not exist
+    // here, and a secret may be empty.
     let options = LoadOptions {
-        skip_tls_file_checks: true,
+        describe_only: true,
         ..LoadOptions::default()
     };
     load_plans_with_env(paths, &options, &env)
@@ -130,7 +133,7 @@ fn count(n: usize, what: &str) -> String {
 }
 
 fn render_plan(out: &mut String, plan: &Plan, slugs: &mut Slugs) {
-    let redactor = Redactor::new(&plan.secret_values);
+    let redactor = Redactor::of_secrets(&plan.secret_values);
     let _ = writeln!(out, "## {}\n", md(&plan.name));
     let _ = writeln!(
         out,
@@ -161,7 +164,8 @@ fn render_plan(out: &mut String, plan: &Plan, slugs: &mut Slugs) {
             .vars
             .iter()
             .map(|(name, value)| {
-                let secret = !value.is_empty() && plan.secret_values.contains(value);
+                let secret =
+                    !value.is_empty() && plan.secret_values.iter().any(|s| s.expose() == value);
                 if secret {
                     format!("{} — secret, never shown", code(name))
                 } else {
@@ -295,11 +299,11 @@ fn render_steps(out: &mut String, scenario: &Scenario, redactor: &Redactor) {
             }
             Action::MailFrom(e) => format!(
                 "Send {}: {expect}.",
-                code(&envelope("MAIL FROM", &e.address, &e.params))
+                code(&extensions::envelope("MAIL FROM", e))
             ),
             Action::RcptTo(e) => format!(
                 "Send {}: {expect}.",
-                code(&envelope("RCPT TO", &e.address, &e.params))
+                code(&extensions::envelope("RCPT TO", e))
             ),
             Action::Data(_) => format!(
                 "Send the message below with {}: after the server's go-ahead (354), {expect}.",
@@ -312,10 +316,16 @@ fn render_steps(out: &mut String, scenario: &Scenario, redactor: &Redactor) {
             Action::Sleep(d) => format!("Wait {}.", crate::transport::human_duration(*d)),
             Action::ExpectClose => "The server must close the connection.".to_owned(),
             Action::Connect(spec) => connect_words(spec, &scenario.target),
+            Action::Etrn(_)
+            | Action::Expn(_)
+            | Action::Help(_)
+            | Action::EhloFallback(_)
+            | Action::RcptToMany(_)
+            | Action::Pipeline(_) => extensions::step_words(step, &expect).unwrap_or_default(),
         };
         fresh_connection = matches!(step.action, Action::Connect(_));
         let _ = writeln!(out, "{n}. {}", redactor.redact(&line));
-        if let Action::Data(spec) = &step.action {
+        if let Some(spec) = extensions::message_of(&step.action) {
             let body = redactor.redact(&data_text(spec));
             let fence = if body.contains("```") { "~~~~" } else { "```" };
             let _ = writeln!(out, "\n   {fence}");
@@ -375,15 +385,6 @@ fn connect_words(spec: &ConnectSpec, target: &Target) -> String {
         TlsMode::Implicit => " with implicit TLS",
     };
     format!("Open a new connection to {}{tls}.", code(&shown))
-}
-
-fn envelope(verb: &str, address: &Template, params: &[Template]) -> String {
-    let mut s = format!("{verb}:<{}>", tpl(address));
-    for p in params {
-        s.push(' ');
-        s.push_str(&tpl(p));
-    }
-    s
 }
 
 /// The message of a `data` step as the plan writes it: the text, or a structured message's

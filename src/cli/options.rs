@@ -108,7 +108,7 @@ impl SelectArgs {
 
 /// Load plans; their diagnostics are the problem when they do not load.
 pub fn load(paths: &[PathBuf], options: &LoadOptions) -> Result<Vec<Plan>, Problem> {
-    load_plans(paths, options).map_err(Problem::Plan)
+    load_plans(paths, options).map_err(Problem::from)
 }
 
 /// `NAME=VALUE` pairs, in order (a later one wins).

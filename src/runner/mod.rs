@@ -3,6 +3,8 @@
 mod auth;
 mod builtins;
 mod check;
+mod extensions;
+mod pipeline;
 mod result;
 mod scenario;
 mod schedule;

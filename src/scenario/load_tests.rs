@@ -199,7 +199,7 @@ fn default_expectations() {
       - send: 'XFOO'
       - helo: a
       - lhlo: a
-      - auth: {mechanism: plain, username: u, password: p}
+      - auth: {mechanism: plain, username: u, password: p4ssw0rd}
       - mail_from: ''
       - rcpt_to: b@c
       - data: x
@@ -367,13 +367,13 @@ scenarios:
     steps: [quit]
 ";
     let mut options = LoadOptions::default();
-    options.vars.insert("token".into(), "t0k".into());
+    options.vars.insert("token".into(), "t0k-t0k".into());
     options.vars.insert("host".into(), "cli.example".into());
     let plan = load_with(text, &options).unwrap();
     assert_eq!(plan.vars["addr"], "postmaster@cli.example");
     assert_eq!(plan.vars["n"], "42");
     assert_eq!(plan.vars["flag"], "yes");
-    assert_eq!(plan.secret_values, ["t0k"]);
+    assert_eq!(plan.secret_values, ["t0k-t0k"]);
     let a = &plan.scenarios[0].target;
     assert_eq!(a.host, "cli.example");
     assert_eq!(a.port, 587);
@@ -395,8 +395,11 @@ scenarios:
 fn a_cli_var_spares_the_file_value() {
     let text = "vars:\n  pw: ${env:UNSET}\nsecrets: [pw]\nscenarios: [{name: x, steps: [quit]}]\n";
     let mut options = LoadOptions::default();
-    options.vars.insert("pw".into(), "given".into());
-    assert_eq!(load_with(text, &options).unwrap().secret_values, ["given"]);
+    options.vars.insert("pw".into(), "given-pw".into());
+    assert_eq!(
+        load_with(text, &options).unwrap().secret_values,
+        ["given-pw"]
+    );
     assert_eq!(
         problems(text),
         [
@@ -453,7 +456,7 @@ fn step_problems_point_at_the_key() {
             "14:9 `sleep` reads no reply, so it cannot have `expect` | read a reply with a separate `- expect: ...` step",
             "15:15 step `quit` takes no value | write `- quit`",
             "16:9 step `ehlo` needs a value | write `- ehlo: client.example.com`",
-            "17:9 unknown step `bogus` | steps are `send`, `ehlo`, `helo`, `lhlo`, `starttls`, `auth`, `mail_from`, `rcpt_to`, `data`, `rset`, `noop`, `quit`, `vrfy`, `sleep`, `expect_close`, `connect`, `expect`, `use`",
+            "17:9 unknown step `bogus` | steps are `send`, `ehlo`, `helo`, `lhlo`, `starttls`, `auth`, `mail_from`, `rcpt_to`, `data`, `rset`, `noop`, `quit`, `vrfy`, `sleep`, `expect_close`, `connect`, `etrn`, `expn`, `help`, `pipeline`, `expect`, `use`",
         ]
     );
 }
@@ -473,7 +476,7 @@ fn two_actions_and_double_expect() {
         [
             "7:9 two actions in one step: `ehlo` and `mail_from` | give each action its own list item (`- ...`)",
             "9:9 `expect` is given twice for `starttls` | keep either the one inside `starttls:` or this one",
-            "10:9 a step needs an action | steps are `send`, `ehlo`, `helo`, `lhlo`, `starttls`, `auth`, `mail_from`, `rcpt_to`, `data`, `rset`, `noop`, `quit`, `vrfy`, `sleep`, `expect_close`, `connect`, `expect`, `use`",
+            "10:9 a step needs an action | steps are `send`, `ehlo`, `helo`, `lhlo`, `starttls`, `auth`, `mail_from`, `rcpt_to`, `data`, `rset`, `noop`, `quit`, `vrfy`, `sleep`, `expect_close`, `connect`, `etrn`, `expn`, `help`, `pipeline`, `expect`, `use`",
         ]
     );
 }
@@ -517,7 +520,7 @@ fn value_problems() {
 fn plan_level_problems() {
     let text = "name: p
 vars:
-  user: bob
+  user: bobby1
   addr: ${usr}@x
   early: ${late}
   late: 1
@@ -644,7 +647,11 @@ fn vars_may_be_added_only_by_the_command_line() {
     let text =
         with_steps("      - auth: {mechanism: login, username: '${login}', password: '${pw}'}\n");
     let options = LoadOptions {
-        vars: BTreeMap::from([("login".into(), "l".into()), ("pw".into(), "p".into())]),
+        vars: BTreeMap::from([
+            ("login".into(), "l".into()),
+            ("pw".into(), "p4ssw0rd".into()),
+        ])
+        .into(),
         ..LoadOptions::default()
     };
     assert!(load_with(&text, &options).is_ok());

@@ -3,6 +3,7 @@
 mod context;
 mod diagnostic;
 mod duration;
+mod envelope;
 mod expect;
 mod files;
 mod load;
@@ -11,6 +12,7 @@ mod load_tests;
 mod message;
 mod model;
 mod node;
+mod pipeline;
 mod reuse;
 #[cfg(test)]
 mod reuse_tests;

@@ -81,9 +81,7 @@ pub(crate) fn with_cx<R>(
         Some(origin) => {
             let mut sub = Cx::new(&origin.path, &origin.source, main.env, main.files);
             let r = f(&mut sub);
-            main.diags.append(&mut sub.diags);
-            main.secrets.append(&mut sub.secrets);
-            main.literal_secrets.append(&mut sub.literal_secrets);
+            main.absorb(&mut sub);
             r
         }
         None => f(main),
@@ -189,7 +187,7 @@ pub(crate) fn load_includes(
             }
             Err(e) => fcx.error_at(e.line, e.col, 1, e.message, None),
         }
-        cx.diags.append(&mut fcx.diags);
+        cx.absorb(&mut fcx);
     }
 }
 

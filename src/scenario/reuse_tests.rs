@@ -119,7 +119,7 @@ fn scenario_vars_override_and_use_plan_vars_and_env() {
         panic!()
     };
     let mut vars = plan.vars.clone();
-    vars.extend(s.vars.clone());
+    vars.extend(s.vars.0.clone());
     assert_eq!(render(&e.address, &vars), "alice@mx.example");
 }
 
@@ -152,7 +152,7 @@ fn vars_files_beat_plan_vars_and_lose_to_var() {
         ("b.yaml", "host: h2\n"),
     ]);
     let options = LoadOptions {
-        vars: BTreeMap::from([("n".into(), "from-var".into())]),
+        vars: BTreeMap::from([("n".into(), "from-var".into())]).into(),
         vars_files: vec![d.path("a.yaml"), d.path("b.yaml")],
         ..LoadOptions::default()
     };
@@ -212,7 +212,7 @@ fn builtins_are_defined_in_steps_only_and_cannot_be_shadowed() {
         ]
     );
     let options = LoadOptions {
-        vars: BTreeMap::from([("plan.name".into(), "x".into())]),
+        vars: BTreeMap::from([("plan.name".into(), "x".into())]).into(),
         ..LoadOptions::default()
     };
     let p = d.problems_with(&one_scenario("", "      - noop\n"), &options);

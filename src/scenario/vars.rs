@@ -9,14 +9,14 @@ use super::diagnostic::Diagnostic;
 use super::expect::valid_var_name;
 use super::files::NO_FILES;
 use super::load::LoadOptions;
-use super::model::BUILTIN_VARS;
+use super::model::{BUILTIN_VARS, VarValues};
 use super::node::{Key, Value, parse_yaml};
 
 /// Variables resolved so far, and the names whose value had a problem (already reported; they
 /// still count as defined, so their uses are not reported again).
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Vars {
-    pub values: BTreeMap<String, String>,
+    pub values: VarValues,
     pub broken: BTreeSet<String>,
     /// For each variable, every variable its value was made from (directly or not): a
     /// variable made from a secret is secret too.
@@ -114,6 +114,9 @@ pub(crate) fn load_vars(
             captures: false,
         };
         let what = format!("variable `{}`", key.name);
+        if let Some(spot) = cx.spot(value) {
+            cx.var_spots.push((key.name.clone(), spot));
+        }
         if let Some(t) = cx.template_in(value, &what, &scope) {
             let mut from = BTreeSet::new();
             for (name, _) in t.vars() {

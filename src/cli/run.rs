@@ -4,7 +4,6 @@ use std::io::{IsTerminal as _, Write as _};
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use anyhow::bail;
 use clap::Args;
 
 use super::options::{SelectArgs, VarArgs, load, parse_tls_version, parse_users};
@@ -178,19 +177,25 @@ fn run_options(args: &RunArgs) -> anyhow::Result<RunOptions> {
         min_version: args.tls_min_version,
         ..RunOptions::default()
     };
-    if let Some(ca) = &args.ca_file
-        && !ca.is_file()
-    {
-        bail!("--ca-file {}: no such file", ca.display());
-    }
-    for (flag, path) in [
-        ("--client-cert", &args.client_cert),
-        ("--client-key", &args.client_key),
+    // Read and parse now, like the files a plan names: a wrong one stops the run before it
+    // connects anywhere.
+    let pem = |flag: &str, path: &std::path::Path, key: bool| -> anyhow::Result<()> {
+        let bytes = crate::files::read_file(path, crate::files::MAX_PEM_BYTES)
+            .map_err(|e| anyhow::anyhow!("{flag} {} {e}", path.display()))?;
+        let parsed = if key {
+            crate::transport::parse_pem_private_key(&bytes).map(drop)
+        } else {
+            crate::transport::parse_pem_certificates(&bytes).map(drop)
+        };
+        parsed.map_err(|e| anyhow::anyhow!("{flag} {} is not usable: {e}", path.display()))
+    };
+    for (flag, path, key) in [
+        ("--ca-file", &args.ca_file, false),
+        ("--client-cert", &args.client_cert, false),
+        ("--client-key", &args.client_key, true),
     ] {
-        if let Some(p) = path
-            && !p.is_file()
-        {
-            bail!("{flag} {}: no such file", p.display());
+        if let Some(p) = path {
+            pem(flag, p, key)?;
         }
     }
     Ok(options)

@@ -5,6 +5,7 @@ mod diagnostic;
 mod duration;
 mod envelope;
 mod expect;
+mod files;
 mod load;
 #[cfg(test)]
 mod load_tests;
@@ -16,6 +17,7 @@ mod reuse;
 #[cfg(test)]
 mod reuse_tests;
 mod schema;
+mod secret_vars;
 mod step;
 mod step_options;
 mod target;

@@ -24,7 +24,8 @@ pub fn load_for_doc(paths: &[PathBuf]) -> Result<Vec<Plan>, crate::scenario::Dia
     let mut no_default = BTreeSet::new();
     for path in paths {
         for file in crate::scenario::find_plan_files(path).unwrap_or_default() {
-            if let Ok(text) = std::fs::read_to_string(&file) {
+            let bytes = crate::files::read_file(&file, crate::files::MAX_PLAN_BYTES);
+            if let Ok(Ok(text)) = bytes.map(String::from_utf8) {
                 for r in env_refs(&text) {
                     if r.default.is_none() {
                         no_default.insert(r.name);
@@ -38,7 +39,13 @@ pub fn load_for_doc(paths: &[PathBuf]) -> Result<Vec<Plan>, crate::scenario::Dia
             .contains(name)
             .then(|| format!("${{env:{name}}}"))
     };
-    load_plans_with_env(paths, &LoadOptions::default(), &env)
+    // `doc` describes plans without running them: the TLS files they name need not exist
+    // here, and a secret may be empty.
+    let options = LoadOptions {
+        describe_only: true,
+        ..LoadOptions::default()
+    };
+    load_plans_with_env(paths, &options, &env)
 }
 
 /// A `${env:NAME}` or `${env:NAME:-default}` in a plan's text.

@@ -14,13 +14,49 @@ use common::*;
 
 #[test]
 fn shipped_plans_check_clean() {
-    // every shipped plan takes its password from the environment or --var
-    let r = run(
-        smtp_plan(&["check", "scenarios/", "--var", "password=placeholder"])
-            .env_remove("SMTP_PLAN_POSTFIX_PASSWORD"),
-    );
+    // Every shipped plan takes its password from the environment or --var; the TLS files of
+    // the Postfix plans (made by tests/servers/up.sh) are checked at load, so they are given
+    // here, under the repository as the file root.
+    let pki = repo().join("target/shipped-check-pki");
+    std::fs::create_dir_all(&pki).unwrap();
+    let ck = rcgen::generate_simple_self_signed(vec!["check.test".to_owned()]).unwrap();
+    std::fs::write(pki.join("ca.pem"), ck.cert.pem()).unwrap();
+    std::fs::write(pki.join("client.key"), ck.signing_key.serialize_pem()).unwrap();
+    let r = run(smtp_plan(&[
+        "check",
+        "scenarios/",
+        "--var",
+        "password=not-the-password",
+        "--var",
+        "token=not-the-token",
+        "--file-root",
+        ".",
+    ])
+    .env_remove("SMTP_PLAN_POSTFIX_PASSWORD")
+    .env("SMTP_PLAN_POSTFIX_CA", pki.join("ca.pem"))
+    .env("SMTP_PLAN_POSTFIX_CLIENT_CERT", pki.join("ca.pem"))
+    .env("SMTP_PLAN_POSTFIX_CLIENT_KEY", pki.join("client.key")));
     r.assert_code(0);
     assert!(r.stdout.starts_with("ok: "), "{}", r.stdout);
+    // Without the root, the client certificate outside scenarios/ is refused, naming it.
+    let r = run(smtp_plan(&[
+        "check",
+        "scenarios/postfix/tls.yaml",
+        "--var",
+        "password=pw-1234",
+    ])
+    .env("SMTP_PLAN_POSTFIX_CA", pki.join("ca.pem"))
+    .env("SMTP_PLAN_POSTFIX_CLIENT_CERT", pki.join("ca.pem"))
+    .env("SMTP_PLAN_POSTFIX_CLIENT_KEY", pki.join("client.key")));
+    r.assert_code(2);
+    assert!(
+        r.stderr.contains(&format!(
+            "client_cert `{}` is outside the file root `scenarios/postfix`",
+            pki.join("ca.pem").display()
+        )),
+        "{}",
+        r.stderr
+    );
 }
 
 #[test]
@@ -140,6 +176,13 @@ fn starting_plans_check_clean_and_name_what_to_set() {
         for (name, _) in std::env::vars() {
             if text.contains(&format!("${{env:{name}")) {
                 cmd.env_remove(name);
+            }
+        }
+        // A secret must not be empty: those with an empty default (`${env:NAME:-}`) are set.
+        for part in text.split("${env:").skip(1) {
+            let end = part.find([':', '}']).unwrap_or(part.len());
+            if part[end..].starts_with(":-}") {
+                cmd.env(&part[..end], "a-placeholder-secret");
             }
         }
         let r = run(cmd);

@@ -4,7 +4,6 @@ use std::io::{IsTerminal as _, Write as _};
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use anyhow::bail;
 use clap::Args;
 
 use super::options::{SelectArgs, VarArgs, load, parse_tls_version, parse_users};
@@ -77,6 +76,10 @@ pub struct RunArgs {
     /// Write one redacted transcript per scenario under DIR/<suite>/<scenario>.txt.
     #[arg(long, value_name = "DIR")]
     pub transcript_dir: Option<PathBuf>,
+    /// Write a self-contained HTML report, DIR/index.html (index, filter, transcripts,
+    /// latency timeline, TLS facts; redacted).
+    #[arg(long, value_name = "DIR")]
+    pub html: Option<PathBuf>,
     /// Print only failures and the summary line.
     #[arg(short, long, conflicts_with = "verbose")]
     pub quiet: bool,
@@ -147,6 +150,7 @@ impl RunConfig {
                 json: args.json,
                 transcript_dir: args.transcript_dir,
                 metrics: args.metrics,
+                html: args.html,
             },
         })
     }
@@ -173,19 +177,25 @@ fn run_options(args: &RunArgs) -> anyhow::Result<RunOptions> {
         min_version: args.tls_min_version,
         ..RunOptions::default()
     };
-    if let Some(ca) = &args.ca_file
-        && !ca.is_file()
-    {
-        bail!("--ca-file {}: no such file", ca.display());
-    }
-    for (flag, path) in [
-        ("--client-cert", &args.client_cert),
-        ("--client-key", &args.client_key),
+    // Read and parse now, like the files a plan names: a wrong one stops the run before it
+    // connects anywhere.
+    let pem = |flag: &str, path: &std::path::Path, key: bool| -> anyhow::Result<()> {
+        let bytes = crate::files::read_file(path, crate::files::MAX_PEM_BYTES)
+            .map_err(|e| anyhow::anyhow!("{flag} {} {e}", path.display()))?;
+        let parsed = if key {
+            crate::transport::parse_pem_private_key(&bytes).map(drop)
+        } else {
+            crate::transport::parse_pem_certificates(&bytes).map(drop)
+        };
+        parsed.map_err(|e| anyhow::anyhow!("{flag} {} is not usable: {e}", path.display()))
+    };
+    for (flag, path, key) in [
+        ("--ca-file", &args.ca_file, false),
+        ("--client-cert", &args.client_cert, false),
+        ("--client-key", &args.client_key, true),
     ] {
-        if let Some(p) = path
-            && !p.is_file()
-        {
-            bail!("{flag} {}: no such file", p.display());
+        if let Some(p) = path {
+            pem(flag, p, key)?;
         }
     }
     Ok(options)

@@ -6,6 +6,7 @@ mod duration;
 mod envelope;
 mod expect;
 mod fails;
+mod files;
 mod load;
 #[cfg(test)]
 mod load_tests;
@@ -17,6 +18,7 @@ mod reuse;
 #[cfg(test)]
 mod reuse_tests;
 mod schema;
+mod secret_vars;
 mod step;
 mod step_options;
 mod target;

@@ -13,7 +13,10 @@ mod verify;
 pub use connection::CloseSeen;
 pub use connection::Connection;
 pub use error::{ConnectFailure, TransportError, human as human_duration};
-pub use tls::{CertInfo, ClientCert, TlsInfo, TlsParams, TlsVersion, fingerprint, normalize_pin};
+pub use tls::{
+    CertInfo, ClientCert, TlsInfo, TlsParams, TlsVersion, fingerprint, normalize_pin,
+    parse_pem_certificates, parse_pem_private_key,
+};
 pub use tls_failure::TlsFailure;
 
 #[cfg(test)]

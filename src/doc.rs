@@ -7,13 +7,10 @@
 
 use std::collections::{BTreeSet, HashMap};
 use std::fmt::Write as _;
-use std::io::Write as _;
 use std::path::PathBuf;
 
-use anyhow::Context as _;
-use clap::Args;
+mod extensions;
 
-use crate::cli::Exit;
 use crate::redact::Redactor;
 use crate::scenario::{
     Action, CodePattern, ConnectSpec, Expect, LoadOptions, Plan, Scenario, Target, TlsMode,
@@ -21,47 +18,14 @@ use crate::scenario::{
 };
 use crate::template::{Part, Template};
 
-#[derive(Debug, Args)]
-pub struct DocArgs {
-    /// Plan files, or directories searched for *.yaml / *.yml.
-    #[arg(required = true)]
-    pub paths: Vec<PathBuf>,
-    /// Write the page here instead of to stdout.
-    #[arg(short, long, value_name = "FILE")]
-    pub output: Option<PathBuf>,
-}
-
-pub fn cmd_doc(args: &DocArgs) -> anyhow::Result<Exit> {
-    let plans = match load_for_doc(&args.paths) {
-        Ok(p) => p,
-        Err(diags) => {
-            let mut err = anstream::stderr();
-            let _ = write!(err, "{}", diags.render(true));
-            return Ok(Exit::Usage);
-        }
-    };
-    let shown: Vec<String> = args.paths.iter().map(|p| p.display().to_string()).collect();
-    let page = render_markdown(&plans, &format!("smtp-plan doc {}", shown.join(" ")));
-    match &args.output {
-        Some(path) => std::fs::write(path, &page)
-            .with_context(|| format!("could not write {}", path.display()))?,
-        None => {
-            let mut out = std::io::stdout();
-            out.write_all(page.as_bytes())
-                .and_then(|()| out.flush())
-                .context("could not write to stdout")?;
-        }
-    }
-    Ok(Exit::Passed)
-}
-
 /// Load plans with an environment of their own: names used somewhere without a default read
 /// as `${env:NAME}`; every other name is unset (so its default applies).
 pub fn load_for_doc(paths: &[PathBuf]) -> Result<Vec<Plan>, crate::scenario::Diagnostics> {
     let mut no_default = BTreeSet::new();
     for path in paths {
         for file in crate::scenario::find_plan_files(path).unwrap_or_default() {
-            if let Ok(text) = std::fs::read_to_string(&file) {
+            let bytes = crate::files::read_file(&file, crate::files::MAX_PLAN_BYTES);
+            if let Ok(Ok(text)) = bytes.map(String::from_utf8) {
                 for r in env_refs(&text) {
                     if r.default.is_none() {
                         no_default.insert(r.name);
@@ -75,7 +39,13 @@ pub fn load_for_doc(paths: &[PathBuf]) -> Result<Vec<Plan>, crate::scenario::Dia
             .contains(name)
             .then(|| format!("${{env:{name}}}"))
     };
-    load_plans_with_env(paths, &LoadOptions::default(), &env)
+    // `doc` describes plans without running them: the TLS files they name need not exist
+    // here, and a secret may be empty.
+    let options = LoadOptions {
+        describe_only: true,
+        ..LoadOptions::default()
+    };
+    load_plans_with_env(paths, &options, &env)
 }
 
 /// A `${env:NAME}` or `${env:NAME:-default}` in a plan's text.
@@ -163,7 +133,7 @@ fn count(n: usize, what: &str) -> String {
 }
 
 fn render_plan(out: &mut String, plan: &Plan, slugs: &mut Slugs) {
-    let redactor = Redactor::new(&plan.secret_values);
+    let redactor = Redactor::of_secrets(&plan.secret_values);
     let _ = writeln!(out, "## {}\n", md(&plan.name));
     let _ = writeln!(
         out,
@@ -194,7 +164,8 @@ fn render_plan(out: &mut String, plan: &Plan, slugs: &mut Slugs) {
             .vars
             .iter()
             .map(|(name, value)| {
-                let secret = !value.is_empty() && plan.secret_values.contains(value);
+                let secret =
+                    !value.is_empty() && plan.secret_values.iter().any(|s| s.expose() == value);
                 if secret {
                     format!("{} — secret, never shown", code(name))
                 } else {
@@ -328,11 +299,11 @@ fn render_steps(out: &mut String, scenario: &Scenario, redactor: &Redactor) {
             }
             Action::MailFrom(e) => format!(
                 "Send {}: {expect}.",
-                code(&envelope("MAIL FROM", &e.address, &e.params))
+                code(&extensions::envelope("MAIL FROM", e))
             ),
             Action::RcptTo(e) => format!(
                 "Send {}: {expect}.",
-                code(&envelope("RCPT TO", &e.address, &e.params))
+                code(&extensions::envelope("RCPT TO", e))
             ),
             Action::Data(_) => format!(
                 "Send the message below with {}: after the server's go-ahead (354), {expect}.",
@@ -344,11 +315,20 @@ fn render_steps(out: &mut String, scenario: &Scenario, redactor: &Redactor) {
             Action::Vrfy(t) => format!("Send {}: {expect}.", code(&format!("VRFY {}", tpl(t)))),
             Action::Sleep(d) => format!("Wait {}.", crate::transport::human_duration(*d)),
             Action::ExpectClose => "The server must close the connection.".to_owned(),
+            Action::Connect(spec) if !step.expect.fails.is_empty() => {
+                connect_fails_words(spec, &scenario.target, &expect)
+            }
             Action::Connect(spec) => connect_words(spec, &scenario.target),
+            Action::Etrn(_)
+            | Action::Expn(_)
+            | Action::Help(_)
+            | Action::EhloFallback(_)
+            | Action::RcptToMany(_)
+            | Action::Pipeline(_) => extensions::step_words(step, &expect).unwrap_or_default(),
         };
         fresh_connection = matches!(step.action, Action::Connect(_));
         let _ = writeln!(out, "{n}. {}", redactor.redact(&line));
-        if let Action::Data(spec) = &step.action {
+        if let Some(spec) = extensions::message_of(&step.action) {
             let body = redactor.redact(&data_text(spec));
             let fence = if body.contains("```") { "~~~~" } else { "```" };
             let _ = writeln!(out, "\n   {fence}");
@@ -372,6 +352,10 @@ fn starttls_words(
 ) -> String {
     let handshake =
         step.expect.codes.is_empty() || step.expect.codes.iter().any(|c| c.matches(220));
+    if !step.expect.fails.is_empty() {
+        // `expect` already says the step must fail, and how.
+        return format!("Start TLS with {}: {expect}.", code("STARTTLS"));
+    }
     if !handshake {
         return format!(
             "Send {}: the server must refuse it: {expect}.",
@@ -410,13 +394,10 @@ fn connect_words(spec: &ConnectSpec, target: &Target) -> String {
     format!("Open a new connection to {}{tls}.", code(&shown))
 }
 
-fn envelope(verb: &str, address: &Template, params: &[Template]) -> String {
-    let mut s = format!("{verb}:<{}>", tpl(address));
-    for p in params {
-        s.push(' ');
-        s.push_str(&tpl(p));
-    }
-    s
+/// A `connect` step with `expect: {fails: ...}`.
+fn connect_fails_words(spec: &ConnectSpec, target: &Target, expect: &str) -> String {
+    let open = connect_words(spec, target);
+    format!("{}: {expect}.", open.trim_end_matches('.'))
 }
 
 /// The message of a `data` step as the plan writes it: the text, or a structured message's
@@ -481,6 +462,25 @@ fn codes_words(codes: &[CodePattern]) -> String {
 /// An expectation in words: "the server must answer 235 with enhanced status `2.7.0`; the
 /// reply must contain `Authentication successful`".
 pub fn expect_words(e: &Expect) -> String {
+    if !e.fails.is_empty() {
+        let items: Vec<String> = e.fails.iter().map(|f| f.describe().to_owned()).collect();
+        return format!(
+            "the step must fail: smtp-plan expects {}; the connection is then closed",
+            or_list(&items)
+        );
+    }
+    if !e.per_recipient.is_empty() {
+        let each: Vec<String> = e
+            .per_recipient
+            .iter()
+            .enumerate()
+            .map(|(i, r)| format!("recipient {}: {}", i + 1, expect_words(r)))
+            .collect();
+        return format!(
+            "one reply per accepted recipient (LMTP), in order: {}",
+            each.join("; ")
+        );
+    }
     let mut server = Vec::new();
     if !e.codes.is_empty() {
         let mut answer = format!("answer {}", codes_words(&e.codes));

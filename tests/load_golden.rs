@@ -9,7 +9,11 @@
     clippy::panic
 )]
 
+mod common;
+
 use std::path::{Path, PathBuf};
+
+use common::diff;
 
 use smtp_plan::scenario::{LoadOptions, load_plans};
 
@@ -25,39 +29,26 @@ fn render(path: &Path) -> String {
     }
 }
 
-/// A line diff (longest common subsequence): ` ` same, `-` expected only, `+` actual only.
-fn diff(expected: &str, actual: &str) -> String {
-    let a: Vec<&str> = expected.lines().collect();
-    let b: Vec<&str> = actual.lines().collect();
-    let mut lcs = vec![vec![0usize; b.len() + 1]; a.len() + 1];
-    for i in (0..a.len()).rev() {
-        for j in (0..b.len()).rev() {
-            lcs[i][j] = if a[i] == b[j] {
-                lcs[i + 1][j + 1] + 1
-            } else {
-                lcs[i + 1][j].max(lcs[i][j + 1])
-            };
-        }
+/// The PEM files the cases name (`pki/...`), generated at run time: a CA certificate and a
+/// client certificate with its key.
+fn write_pki() {
+    let dir = Path::new(CASES).join("pki");
+    std::fs::create_dir_all(&dir).unwrap();
+    let ck = rcgen::generate_simple_self_signed(vec!["golden.test".to_owned()]).unwrap();
+    let (cert, key) = (ck.cert.pem(), ck.signing_key.serialize_pem());
+    for (name, text) in [
+        ("ca.pem", &cert),
+        ("other-ca.pem", &cert),
+        ("client.pem", &cert),
+        ("client.key", &key),
+    ] {
+        std::fs::write(dir.join(name), text).unwrap();
     }
-    let (mut i, mut j, mut out) = (0, 0, String::new());
-    while i < a.len() || j < b.len() {
-        if i < a.len() && j < b.len() && a[i] == b[j] {
-            out.push_str(&format!("  {}\n", a[i]));
-            i += 1;
-            j += 1;
-        } else if j < b.len() && (i == a.len() || lcs[i][j + 1] >= lcs[i + 1][j]) {
-            out.push_str(&format!("+ {}\n", b[j]));
-            j += 1;
-        } else {
-            out.push_str(&format!("- {}\n", a[i]));
-            i += 1;
-        }
-    }
-    out
 }
 
 #[test]
 fn check_cases_render_as_expected() {
+    write_pki();
     let update = std::env::var_os("UPDATE_GOLDEN").is_some_and(|v| v == "1");
     let mut cases: Vec<PathBuf> = std::fs::read_dir(CASES)
         .expect("tests/cases/check exists")

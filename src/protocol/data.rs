@@ -13,6 +13,8 @@ pub fn encode_data(text: &str) -> Vec<u8> {
 /// pieces included. Scans with `memchr`, copying whole runs between line ends.
 #[derive(Debug, Clone, Copy)]
 pub struct DataEncoder {
+    /// Dot-stuffing (DATA); off for BDAT chunks, which carry the message as it is.
+    stuff: bool,
     at_line_start: bool,
     /// The last piece ended with CR (already sent as CRLF): an LF that starts the next piece
     /// belongs to it.
@@ -28,8 +30,17 @@ impl Default for DataEncoder {
 impl DataEncoder {
     pub fn new() -> Self {
         Self {
+            stuff: true,
             at_line_start: true,
             after_cr: false,
+        }
+    }
+
+    /// Line ends normalised, no dot-stuffing (the message as BDAT sends it and SIZE counts it).
+    pub fn without_dot_stuffing() -> Self {
+        Self {
+            stuff: false,
+            ..Self::new()
         }
     }
 
@@ -44,7 +55,7 @@ impl DataEncoder {
             input = rest;
         }
         while !input.is_empty() {
-            if self.at_line_start && input.first() == Some(&b'.') {
+            if self.stuff && self.at_line_start && input.first() == Some(&b'.') {
                 out.push(b'.');
             }
             let Some(end) = memchr::memchr2(b'\r', b'\n', input) else {
@@ -68,13 +79,32 @@ impl DataEncoder {
         }
     }
 
-    /// The end of the message: a CRLF if the last line had none, then `.` CRLF.
-    pub fn finish(self, out: &mut Vec<u8>) {
+    /// A CRLF if the last line had none.
+    pub fn end_line(&mut self, out: &mut Vec<u8>) {
         if !self.at_line_start {
             out.extend_from_slice(b"\r\n");
+            self.at_line_start = true;
         }
-        out.extend_from_slice(b".\r\n");
     }
+
+    /// The end of the message: a CRLF if the last line had none, then `.` CRLF (with
+    /// dot-stuffing; without, only the CRLF).
+    pub fn finish(mut self, out: &mut Vec<u8>) {
+        self.end_line(out);
+        if self.stuff {
+            out.extend_from_slice(b".\r\n");
+        }
+    }
+}
+
+/// The message as it travels in BDAT chunks (and as SIZE counts it): line ends normalised to
+/// CRLF like [`encode_data`], a final CRLF added if missing; no dot-stuffing, no terminator.
+pub fn normalize_crlf(text: &str) -> Vec<u8> {
+    let mut out = Vec::with_capacity(text.len() + text.len() / 32 + 2);
+    let mut encoder = DataEncoder::without_dot_stuffing();
+    encoder.push(text.as_bytes(), &mut out);
+    encoder.finish(&mut out);
+    out
 }
 
 /// The server side of DATA: feed it lines (CRLF removed); it un-stuffs them and says when the
@@ -134,6 +164,13 @@ mod tests {
         assert_eq!(encode_data("a\rb\r\n"), b"a\r\nb\r\n.\r\n");
         assert_eq!(encode_data(""), b".\r\n");
         assert_eq!(encode_data(".\n"), b"..\r\n.\r\n");
+    }
+
+    #[test]
+    fn normalises_without_stuffing() {
+        assert_eq!(normalize_crlf("a\n.b\rc\r\nd"), b"a\r\n.b\r\nc\r\nd\r\n");
+        assert_eq!(normalize_crlf(""), b"");
+        assert_eq!(normalize_crlf("x\n"), b"x\r\n");
     }
 
     #[test]

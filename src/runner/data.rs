@@ -1,35 +1,125 @@
-//! The `data` step: DATA, then the message once the server said 354. A message file is streamed
-//! from disk through dot-stuffing to the socket in bounded chunks, so memory does not grow with
-//! the message; the transcript keeps its first lines and counts the rest while they pass.
+//! The `data` step: DATA, the message once the server said 354, and the final reply — or, in
+//! an LMTP session (after LHLO), one final reply per accepted recipient (RFC 2033 §4.2).
+//!
+//! A message file is streamed from disk through dot-stuffing to the socket in bounded chunks,
+//! so memory does not grow with the message; the transcript keeps its first lines and counts
+//! the rest while they pass.
 
 use std::io::{Read, Seek, SeekFrom};
 use std::sync::Arc;
 
+use super::failure::{FailureKind, StepFailure};
 use super::scenario::{Run, StepEnd, StepErr, got_detail};
+use super::transcript::DataLines;
 use crate::protocol::{Command, DataEncoder, MimeAttachment, Reply, build_message};
-use crate::scenario::{DataSpec, FilePart, MessageFile};
+use crate::redact::Redactor;
+use crate::scenario::{DataSpec, Expect, FilePart, MessageFile};
 
 /// How many bytes are read from a message file, and written to the server, at a time.
 const CHUNK: usize = 64 * 1024;
 
-/// A message ready to send: text built in memory, or a file and the rendered text of its
-/// references.
-enum Body {
-    /// The text, and whether it carries a secret in an encoded form (RFC 2047,
+/// A message ready to send.
+#[derive(Debug)]
+pub(super) enum Message {
+    /// Built in memory; `secret`: it carries a secret in an encoded form (RFC 2047,
     /// quoted-printable) that masking by value cannot find in the wire text.
-    Text(String, bool),
-    File(Arc<MessageFile>, Vec<Piece>),
+    Text { text: String, secret: bool },
+    /// A message file, with the rendered text of its references.
+    File {
+        file: Arc<MessageFile>,
+        pieces: Vec<Piece>,
+    },
 }
 
-enum Piece {
+#[derive(Debug)]
+pub(super) enum Piece {
     Bytes(std::ops::Range<u64>),
     Text(String),
 }
 
+impl Message {
+    /// Feed the message to `sink` in pieces of at most [`CHUNK`] bytes, reading a file as it
+    /// goes (`file` is its open handle).
+    fn for_each_piece(
+        &self,
+        file: Option<&mut std::fs::File>,
+        sink: &mut dyn FnMut(&[u8]) -> std::io::Result<()>,
+    ) -> std::io::Result<()> {
+        let mut reader = PieceReader::new(self, file);
+        let mut piece = Vec::with_capacity(CHUNK);
+        while reader.next_piece(&mut piece)? {
+            sink(&piece)?;
+            piece.clear();
+        }
+        Ok(())
+    }
+
+    /// Whether the message holds a secret in any form (a file is searched in overlapping
+    /// windows, so that a secret on a window edge is found).
+    fn holds_secret(&self, redactor: &Redactor) -> Result<bool, std::io::Error> {
+        match self {
+            Message::Text { text, secret } => Ok(*secret || redactor.finds_secret(text)),
+            Message::File { file, pieces } => {
+                if redactor.is_empty() {
+                    return Ok(false);
+                }
+                if pieces.iter().any(|p| match p {
+                    Piece::Text(t) => redactor.finds_secret(t),
+                    Piece::Bytes(_) => false,
+                }) {
+                    return Ok(true);
+                }
+                const WINDOW: usize = 1024 * 1024;
+                const OVERLAP: usize = 64 * 1024;
+                let mut handle = open_unchanged(file)?;
+                let mut window: Vec<u8> = Vec::with_capacity(WINDOW + CHUNK);
+                let mut found = false;
+                self.for_each_piece(Some(&mut handle), &mut |piece| {
+                    window.extend_from_slice(piece);
+                    if window.len() >= WINDOW {
+                        found |= redactor.finds_secret(&String::from_utf8_lossy(&window));
+                        let keep = window.len() - OVERLAP;
+                        window.drain(..keep);
+                    }
+                    Ok(())
+                })?;
+                Ok(found || redactor.finds_secret(&String::from_utf8_lossy(&window)))
+            }
+        }
+    }
+}
+
+fn changed() -> std::io::Error {
+    std::io::Error::other("it changed since the plan was loaded")
+}
+
+/// The file, if it is still the one scanned at load time (same size and modification time).
+fn open_unchanged(message: &MessageFile) -> std::io::Result<std::fs::File> {
+    let file = crate::scenario::open_message_file(&message.canonical)?;
+    let meta = file.metadata()?;
+    if meta.len() != message.len || meta.modified().ok() != message.modified {
+        return Err(changed());
+    }
+    Ok(file)
+}
+
+fn read_some(file: &mut std::fs::File, buf: &mut [u8]) -> std::io::Result<usize> {
+    loop {
+        match file.read(buf) {
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            other => return other,
+        }
+    }
+}
+
 impl Run<'_> {
-    fn message(&mut self, spec: &DataSpec) -> Result<Body, StepErr> {
+    /// A `data` step's message: built (MIME) or rendered (text, a file's references) now.
+    pub(super) fn message(&mut self, spec: &DataSpec) -> Result<Message, StepErr> {
         match spec {
-            DataSpec::Text(text) => Ok(Body::Text(self.render(text)?, false)),
+            DataSpec::Text(text) => Ok(Message::Text {
+                text: self.render(text)?,
+                secret: false,
+            }),
             DataSpec::File(file) => {
                 let pieces = file
                     .parts
@@ -39,7 +129,10 @@ impl Run<'_> {
                         FilePart::Template(t, _) => self.render(t).map(Piece::Text),
                     })
                     .collect::<Result<Vec<_>, StepErr>>()?;
-                Ok(Body::File(Arc::clone(file), pieces))
+                Ok(Message::File {
+                    file: Arc::clone(file),
+                    pieces,
+                })
             }
             DataSpec::Mime(mime) => {
                 let headers = mime
@@ -66,182 +159,279 @@ impl Run<'_> {
                     .map(|(_, v)| v)
                     .chain([&body])
                     .any(|t| r.redact(t) != *t);
-                let text = build_message(
-                    &headers,
-                    &body,
-                    &attachments,
-                    &self.builtin("now"),
-                    &self.builtin("message_id"),
-                );
-                Ok(Body::Text(text, secret))
+                let (now, id) = (self.builtin("now"), self.builtin("message_id"));
+                let text = build_message(&headers, &body, &attachments, &now, &id);
+                Ok(Message::Text { text, secret })
             }
         }
     }
 
-    /// The `data` step. `Ok(Err(end))` is a step that ended without a final reply to check.
+    /// The size of `message` as BDAT sends it and SIZE counts it (CRLF line ends, no
+    /// dot-stuffing); a file is read through once to count.
+    pub(super) fn message_size(&mut self, message: &Message) -> Result<u64, StepErr> {
+        let mut file = match message {
+            Message::File { file, .. } => {
+                Some(open_unchanged(file).map_err(|e| self.file_failure(file, &e))?)
+            }
+            Message::Text { .. } => None,
+        };
+        let mut encoder = DataEncoder::without_dot_stuffing();
+        let mut out = Vec::with_capacity(CHUNK + CHUNK / 8);
+        let mut size = 0u64;
+        let counted = message.for_each_piece(file.as_mut(), &mut |piece| {
+            encoder.push(piece, &mut out);
+            size += out.len() as u64;
+            out.clear();
+            Ok(())
+        });
+        if let (Err(e), Message::File { file, .. }) = (counted, message) {
+            return Err(self.file_failure(file, &e));
+        }
+        encoder.finish(&mut out);
+        Ok(size + out.len() as u64)
+    }
+
+    fn file_failure(&mut self, file: &MessageFile, e: &std::io::Error) -> StepFailure {
+        let why = match e.kind() {
+            std::io::ErrorKind::NotFound => "no longer exists".to_owned(),
+            std::io::ErrorKind::Other => e.to_string(),
+            _ => format!("cannot be read: {e}"),
+        };
+        let reason = format!("the message file `{}` {why}", file.path.display());
+        self.transcript.info(&format!("error: {reason}"));
+        StepFailure::new(FailureKind::Io, reason, Vec::new())
+    }
+
+    /// DATA, then the message once the server said 354, then the final reply (or replies)
+    /// checked against `expect`.
     pub(super) async fn data(
         &mut self,
         spec: &DataSpec,
-    ) -> Result<Result<Reply, StepEnd>, StepErr> {
-        let body = self.message(spec)?;
-        let file = match &body {
-            // Opened before DATA: a file that is gone fails the step with nothing sent.
-            Body::File(f, _) => Some(open_unchanged(f)?),
-            Body::Text(..) => None,
+        expect: &Expect,
+    ) -> Result<StepEnd, StepErr> {
+        let message = match self.prepared.take() {
+            Some((index, message)) if index == self.step_index => message,
+            _ => self.message(spec)?,
         };
+        // A message holding a secret is refused before DATA is sent, as a command would be.
+        if !self.allow_plaintext && self.plaintext() {
+            let holds = message.holds_secret(&self.transcript.redactor);
+            match (holds, &message) {
+                (Ok(true), _) => return Ok(self.refuse_plaintext("a message that holds a secret")),
+                (Err(e), Message::File { file, .. }) => {
+                    return Err(self.file_failure(file, &e));
+                }
+                _ => {}
+            }
+        }
+        if let Message::File { file, .. } = &message {
+            // Checked before DATA: a file that is gone or changed fails with nothing sent.
+            open_unchanged(file).map_err(|e| self.file_failure(file, &e))?;
+        }
         let first = self.command(&Command::Data).await?;
         if first.code.is_positive() {
             // The contract's "354 then 250": a 2xx to DATA means no message was taken,
             // whatever `expect` says about the final reply.
-            return Ok(Err(StepEnd::Fail(
+            return Ok(StepFailure::expectation(
                 format!(
                     "expected 354 to DATA, got {}: the message was not sent",
                     first.code.value()
                 ),
                 vec![got_detail(&first)],
-            )));
+            )
+            .into());
         }
         if !first.code.is_intermediate() {
             // DATA itself was refused: that reply is the one to check.
-            return Ok(Ok(first));
+            return Ok(self.check_parts(&first, expect, true));
         }
-        let mut sink = Sink::new(self.timeout());
-        match (body, file) {
-            (Body::Text(text, secret), _) => {
-                sink.hide = secret;
-                let mut encoder = DataEncoder::new();
-                for piece in text.as_bytes().chunks(CHUNK) {
-                    encoder.push(piece, &mut sink.out);
-                    self.flush(&mut sink, false).await?;
-                }
-                encoder.finish(&mut sink.out);
+        // LMTP: the transaction's recipients, and a fresh transaction after it.
+        let recipients = self.lmtp_recipients.as_mut().map(std::mem::take);
+        match recipients {
+            Some(recipients) if !recipients.is_empty() => {
+                self.write_message(&message).await?;
+                self.lmtp_replies(&recipients, expect).await
             }
-            (Body::File(message, pieces), Some(mut file)) => {
-                let mut encoder = DataEncoder::new();
-                let mut chunk = vec![0u8; CHUNK];
-                for piece in pieces {
-                    match piece {
-                        Piece::Text(text) => encoder.push(text.as_bytes(), &mut sink.out),
-                        Piece::Bytes(range) => {
-                            let mut left = range.end - range.start;
-                            file.seek(SeekFrom::Start(range.start))
-                                .map_err(|e| self.file_err(&message, &e))?;
-                            while left > 0 {
-                                let want = usize::try_from(left).unwrap_or(CHUNK).min(CHUNK);
-                                let buf = chunk.get_mut(..want).unwrap_or_default();
-                                let n = read_some(&mut file, buf)
-                                    .map_err(|e| self.file_err(&message, &e))?;
-                                if n == 0 {
-                                    return Err(self.changed(&message));
-                                }
-                                encoder.push(buf.get(..n).unwrap_or_default(), &mut sink.out);
-                                left -= n as u64;
-                                self.flush(&mut sink, false).await?;
-                            }
-                        }
-                    }
-                }
-                encoder.finish(&mut sink.out);
+            _ => {
+                let reply = self.send_message(&message).await?;
+                Ok(self.check_parts(&reply, expect, true))
             }
-            (Body::File(message, _), None) => return Err(self.changed(&message)),
-        }
-        self.flush(&mut sink, true).await?;
-        sink.show(self);
-        Ok(Ok(self.read().await?))
-    }
-
-    /// Write what the sink holds once it is a chunk (or `all` of it), recording the lines.
-    async fn flush(&mut self, sink: &mut Sink, all: bool) -> Result<(), StepErr> {
-        if sink.out.is_empty() || (!all && sink.out.len() < CHUNK) {
-            return Ok(());
-        }
-        sink.lines.feed(&sink.out);
-        let res = self.conn()?.send(&sink.out, sink.timeout).await;
-        sink.out.clear();
-        res.map_err(|e| self.transport_err(e))
-    }
-
-    fn file_err(&mut self, message: &MessageFile, e: &std::io::Error) -> StepErr {
-        let reason = format!(
-            "cannot read the message file `{}`: {e}",
-            message.path.display()
-        );
-        self.transcript.info(&format!("error: {reason}"));
-        (reason, Vec::new())
-    }
-
-    fn changed(&mut self, message: &MessageFile) -> StepErr {
-        let reason = format!(
-            "the message file `{}` changed since the plan was loaded",
-            message.path.display()
-        );
-        self.transcript.info(&format!("error: {reason}"));
-        (
-            reason,
-            vec!["load the plan again (run it again)".to_owned()],
-        )
-    }
-}
-
-/// The file, if it is still the one scanned at load time (same size and modification time).
-fn open_unchanged(message: &MessageFile) -> Result<std::fs::File, StepErr> {
-    let fail = |why: String| {
-        (
-            format!("the message file `{}` {why}", message.path.display()),
-            Vec::new(),
-        )
-    };
-    let file = crate::scenario::open_message_file(&message.path).map_err(|e| {
-        fail(match e.kind() {
-            std::io::ErrorKind::NotFound => "no longer exists".to_owned(),
-            _ => format!("cannot be read: {e}"),
-        })
-    })?;
-    let meta = file
-        .metadata()
-        .map_err(|e| fail(format!("cannot be read: {e}")))?;
-    if meta.len() != message.len || meta.modified().ok() != message.modified {
-        return Err(fail("changed since the plan was loaded".to_owned()));
-    }
-    Ok(file)
-}
-
-fn read_some(file: &mut std::fs::File, buf: &mut [u8]) -> std::io::Result<usize> {
-    loop {
-        match file.read(buf) {
-            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
-            other => return other,
-        }
-    }
-}
-
-/// The wire bytes waiting to be written, and the transcript's view of them.
-struct Sink {
-    out: Vec<u8>,
-    lines: super::transcript::DataLines,
-    timeout: std::time::Duration,
-    /// Show only the line count (the message would show a secret unmasked).
-    hide: bool,
-}
-
-impl Sink {
-    fn new(timeout: std::time::Duration) -> Self {
-        Self {
-            out: Vec::with_capacity(CHUNK + CHUNK / 8),
-            lines: super::transcript::DataLines::default(),
-            timeout,
-            hide: false,
         }
     }
 
-    fn show(self, run: &mut Run<'_>) {
-        if self.hide {
-            let count = self.lines.count();
-            run.transcript.info(&format!(
+    /// The message after a 354, dot-stuffed, then its final reply.
+    pub(super) async fn send_message(&mut self, message: &Message) -> Result<Reply, StepErr> {
+        self.write_message(message).await?;
+        self.read().await
+    }
+
+    /// The message after a 354: dot-stuffed and written in chunks, a file read as it goes;
+    /// shown (unless it holds a secret in a form masking cannot find) as its first lines.
+    async fn write_message(&mut self, message: &Message) -> Result<(), StepErr> {
+        let mut file = match message {
+            Message::File { file, .. } => {
+                Some(open_unchanged(file).map_err(|e| self.file_failure(file, &e))?)
+            }
+            Message::Text { .. } => None,
+        };
+        let mut encoder = DataEncoder::new();
+        let mut lines = DataLines::default();
+        let mut out: Vec<u8> = Vec::with_capacity(CHUNK + CHUNK / 8);
+        let mut first = true;
+        // Reading is synchronous and bounded (one chunk); writing awaits between chunks.
+        let mut pending: Vec<u8> = Vec::new();
+        let mut reader = PieceReader::new(message, file.as_mut());
+        loop {
+            let more = reader.next_piece(&mut pending).map_err(|e| match message {
+                Message::File { file, .. } => self.file_failure(file, &e),
+                Message::Text { .. } => StepFailure::new(FailureKind::Io, e.to_string(), vec![]),
+            })?;
+            if more {
+                encoder.push(&pending, &mut out);
+                pending.clear();
+            } else {
+                encoder.finish(&mut out);
+            }
+            if out.len() >= CHUNK || (!more && !out.is_empty()) {
+                lines.feed(&out);
+                if first {
+                    // An unsolicited line after 354 would be read as the reply to the message.
+                    self.send_bytes(&out, "the message", false).await?;
+                    first = false;
+                } else {
+                    let timeout = self.timeout();
+                    let res = self.conn()?.send(&out, timeout).await;
+                    res.map_err(|e| self.transport_err(e))?;
+                }
+                out.clear();
+            }
+            if !more {
+                break;
+            }
+        }
+        if matches!(message, Message::Text { secret: true, .. }) {
+            let count = lines.count();
+            self.transcript.info(&format!(
                 "the message ({count} lines) is not shown: MIME encoding would show a secret unmasked"
             ));
         } else {
-            self.lines.record(&mut run.transcript);
+            lines.record(&mut self.transcript);
+        }
+        Ok(())
+    }
+
+    /// LMTP: one reply per accepted recipient, in RCPT order. Every reply is read before any
+    /// is checked, so that the conversation stays in step whatever they say.
+    async fn lmtp_replies(
+        &mut self,
+        recipients: &[String],
+        expect: &Expect,
+    ) -> Result<StepEnd, StepErr> {
+        let n = recipients.len();
+        self.transcript.info(&format!(
+            "LMTP: reading one reply per accepted recipient ({n})"
+        ));
+        if !expect.per_recipient.is_empty() && expect.per_recipient.len() != n {
+            // Still read the replies, so that a later QUIT gets its own.
+            for _ in 0..n {
+                self.read().await?;
+            }
+            return Ok(StepFailure::expectation(
+                format!(
+                    "`per_recipient` lists {} expectation(s), but {n} recipient(s) were accepted",
+                    expect.per_recipient.len()
+                ),
+                recipients
+                    .iter()
+                    .map(|r| format!("recipient: {r}"))
+                    .collect(),
+            )
+            .into());
+        }
+        let mut replies = Vec::with_capacity(n);
+        for _ in 0..n {
+            replies.push(self.read().await?);
+        }
+        for (i, (reply, rcpt)) in replies.iter().zip(recipients).enumerate() {
+            let want = expect.per_recipient.get(i).unwrap_or(expect);
+            if let StepEnd::Fail(mut f) = self.check_parts(reply, want, true) {
+                f.reason = format!("recipient {} of {n} ({rcpt}): {}", i + 1, f.reason);
+                return Ok(f.into());
+            }
+        }
+        Ok(StepEnd::Pass)
+    }
+}
+
+/// The pieces of a message one at a time (a file read a chunk at a time), so that the writer
+/// can await between them.
+struct PieceReader<'a> {
+    message: &'a Message,
+    file: Option<&'a mut std::fs::File>,
+    /// Index of the current piece, and how far into it (bytes).
+    piece: usize,
+    offset: u64,
+}
+
+impl<'a> PieceReader<'a> {
+    fn new(message: &'a Message, file: Option<&'a mut std::fs::File>) -> Self {
+        Self {
+            message,
+            file,
+            piece: 0,
+            offset: 0,
+        }
+    }
+
+    /// Put the next piece (at most [`CHUNK`] bytes) into `out`; `false` at the end.
+    fn next_piece(&mut self, out: &mut Vec<u8>) -> std::io::Result<bool> {
+        match self.message {
+            Message::Text { text, .. } => {
+                let start = usize::try_from(self.offset).unwrap_or(usize::MAX);
+                let Some(rest) = text.as_bytes().get(start..).filter(|r| !r.is_empty()) else {
+                    return Ok(false);
+                };
+                let piece = rest.get(..CHUNK.min(rest.len())).unwrap_or(rest);
+                out.extend_from_slice(piece);
+                self.offset += piece.len() as u64;
+                Ok(true)
+            }
+            Message::File { pieces, .. } => loop {
+                let Some(piece) = pieces.get(self.piece) else {
+                    return Ok(false);
+                };
+                match piece {
+                    Piece::Text(text) => {
+                        out.extend_from_slice(text.as_bytes());
+                        self.piece += 1;
+                        return Ok(true);
+                    }
+                    Piece::Bytes(range) => {
+                        let left = range.end - range.start - self.offset;
+                        if left == 0 {
+                            self.piece += 1;
+                            self.offset = 0;
+                            continue;
+                        }
+                        let Some(file) = self.file.as_deref_mut() else {
+                            return Err(changed());
+                        };
+                        if self.offset == 0 {
+                            file.seek(SeekFrom::Start(range.start))?;
+                        }
+                        let want = usize::try_from(left).unwrap_or(CHUNK).min(CHUNK);
+                        let at = out.len();
+                        out.resize(at + want, 0);
+                        let n = read_some(file, out.get_mut(at..).unwrap_or_default())?;
+                        out.truncate(at + n);
+                        if n == 0 {
+                            return Err(changed());
+                        }
+                        self.offset += n as u64;
+                        return Ok(true);
+                    }
+                }
+            },
         }
     }
 }

@@ -57,6 +57,17 @@ impl Transcript {
         self.lines.push(TranscriptLine { dir, text });
     }
 
+    /// The lines of one reply, redacted together: a secret the server split across two lines
+    /// is masked in both.
+    pub fn server_reply(&mut self, lines: Vec<String>) {
+        for text in self.redactor.redact_lines(&lines, 4) {
+            self.lines.push(TranscriptLine {
+                dir: Dir::Server,
+                text,
+            });
+        }
+    }
+
     pub fn client(&mut self, wire: &str) {
         for line in wire_lines(wire) {
             self.push(Dir::Client, line);
@@ -118,10 +129,15 @@ impl DataLines {
         self.kept.len() + self.more
     }
 
-    /// Into the transcript: the kept lines, and how many more were not shown.
+    /// Into the transcript: the kept lines, and how many more were not shown. They are
+    /// redacted together, so that a secret holding a line break is masked in both halves.
     pub fn record(self, transcript: &mut Transcript) {
-        for line in &self.kept {
-            transcript.push(Dir::Client, line);
+        let text = transcript.redactor.redact(&self.kept.join("\r\n"));
+        for line in text.split("\r\n").take(self.kept.len()) {
+            transcript.lines.push(TranscriptLine {
+                dir: Dir::Client,
+                text: line.to_owned(),
+            });
         }
         if self.more > 0 {
             transcript.info(&format!("... {} more message lines not shown", self.more));

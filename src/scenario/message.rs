@@ -7,12 +7,10 @@ use std::sync::Arc;
 use super::context::{Cx, VarScope, get};
 use super::model::{Attachment, DataSpec, MimeSpec};
 use super::node::{Key, Node};
-use super::vars::{read_bytes, relative_to};
+use crate::files::MAX_MESSAGE_BYTES;
 
 pub(crate) const DATA_KEYS: &[&str] = &["file", "raw", "headers", "body", "attachments"];
 pub(crate) const ATTACHMENT_KEYS: &[&str] = &["file", "content_type", "name"];
-/// An attachment may have at most this many bytes (a message file has no limit: it is streamed).
-pub(crate) const MAX_MESSAGE_BYTES: usize = 32 * 1024 * 1024;
 
 /// `data: {file: F, raw: B}` or `data: {headers: {..}, body: .., attachments: [..]}`.
 pub(crate) fn load_data_map(
@@ -38,13 +36,7 @@ pub(crate) fn load_data_map(
             Some(n) => cx.bool(n, "`raw`")?,
             None => false,
         };
-        let text = cx.text(file, "the message file")?;
-        if text.trim().is_empty() {
-            cx.error(file, "the message file is empty", None);
-            return None;
-        }
-        let path = relative_to(cx.path, &text);
-        let message = super::message_file::load_message_file(cx, file, &path, raw, scope)?;
+        let message = super::message_file::load_message_file(cx, file, raw, scope)?;
         return ok.then_some(DataSpec::File(message));
     }
     if let Some((raw_key, _)) = entries.iter().find(|(k, _)| k.name == "raw") {
@@ -103,28 +95,11 @@ fn valid_header_name(name: &str) -> bool {
     !name.is_empty() && name.bytes().all(|b| b.is_ascii_graphic() && b != b':')
 }
 
-/// A file's bytes (relative to the file being loaded), problems at `node`.
+/// A file's bytes (relative to the file being loaded, under the file root), problems at `node`.
 fn read_file(cx: &mut Cx<'_>, node: &Node, what: &str) -> Option<(std::path::PathBuf, Vec<u8>)> {
     let text = cx.text(node, what)?;
-    if text.trim().is_empty() {
-        cx.error(node, format!("{what} is empty"), None);
-        return None;
-    }
-    let path = relative_to(cx.path, &text);
-    match read_bytes(&path, what, MAX_MESSAGE_BYTES) {
-        Ok(bytes) => Some((path, bytes)),
-        Err(d) => {
-            cx.error(
-                node,
-                d.message,
-                Some(format!(
-                    "a relative path is relative to the directory of `{}`",
-                    cx.path.display()
-                )),
-            );
-            None
-        }
-    }
+    let file = cx.read_named_file(node, &text, what, MAX_MESSAGE_BYTES)?;
+    Some((file.path, file.bytes))
 }
 
 fn load_attachment(cx: &mut Cx<'_>, node: &Node) -> Option<Attachment> {

@@ -21,19 +21,14 @@ const MAX_REFERENCE: usize = 4096;
 /// The most characters of a source line a diagnostic shows.
 const MAX_SHOWN_LINE: usize = 300;
 
-/// Open a message file for reading (at load time and when the step runs): the one place this
-/// happens, so that every opening gets the same checks.
+/// Open a message file again when the step runs (the path checked against the file root at
+/// load time, as canonical): a regular file, opened without blocking.
 pub fn open_message_file(path: &Path) -> std::io::Result<File> {
-    let file = File::open(path)?;
-    let meta = file.metadata()?;
-    if meta.is_file() {
-        Ok(file)
-    } else {
-        Err(std::io::Error::new(
-            std::io::ErrorKind::InvalidInput,
-            "not a regular file",
-        ))
-    }
+    crate::files::open_regular(path).map_err(|e| match e {
+        crate::files::FileError::Io(e) => e,
+        crate::files::FileError::NotFound => std::io::ErrorKind::NotFound.into(),
+        other => std::io::Error::other(other.to_string()),
+    })
 }
 
 /// A problem found while scanning, at a byte offset of the file.
@@ -56,22 +51,25 @@ enum ScanFailure {
     At(Vec<ScanError>),
 }
 
-/// Scan `path` (a literal when `raw`), or reuse an earlier scan of the same unchanged file.
+/// Scan the opened `file` (a literal when `raw`), or reuse an earlier scan of the same
+/// unchanged file.
 fn scan_cached(
     path: &Path,
+    canonical: &Path,
+    file: File,
     raw: bool,
     env: &dyn Fn(&str) -> Option<String>,
 ) -> Result<Arc<MessageFile>, ScanFailure> {
     type Key = (PathBuf, bool);
     static CACHE: OnceLock<Mutex<HashMap<Key, Scanned>>> = OnceLock::new();
     let cache = CACHE.get_or_init(|| Mutex::new(HashMap::new()));
-    let key = (path.to_path_buf(), raw);
-    let file = open_message_file(path).map_err(|e| ScanFailure::File(io_words(&e)))?;
+    let key = (canonical.to_path_buf(), raw);
     let meta = file
         .metadata()
         .map_err(|e| ScanFailure::File(io_words(&e)))?;
     let stamp = (meta.len(), meta.modified().ok());
     if let Some(hit) = cache.lock().unwrap_or_else(|e| e.into_inner()).get(&key)
+        && hit.file.path == path
         && (hit.file.len, hit.file.modified) == stamp
         && hit.env_seen.iter().all(|(name, value)| env(name) == *value)
     {
@@ -86,6 +84,7 @@ fn scan_cached(
     let parts = scan(file, raw, &recording)?;
     let scanned = Arc::new(MessageFile {
         path: path.to_path_buf(),
+        canonical: canonical.to_path_buf(),
         len: stamp.0,
         modified: stamp.1,
         parts,
@@ -307,7 +306,7 @@ pub fn preview_message_file(
     show: &dyn Fn(&Template) -> String,
 ) -> String {
     use std::io::{Seek, SeekFrom};
-    let Ok(mut handle) = open_message_file(&file.path) else {
+    let Ok(mut handle) = open_message_file(&file.canonical) else {
         return format!("[message file {}]", file.path.display());
     };
     let mut out = Vec::new();
@@ -336,17 +335,18 @@ fn literal_help() -> String {
     "write `$${` for a literal `${`, or send the file as it is with `raw: true`".into()
 }
 
-/// The message file at `path` for a step: its references checked against `scope`; problems
-/// point into the file (line, column and the line itself), or at `node` for the file as a
-/// whole.
+/// The message file named at `node` for a step: opened under the file root, scanned, its
+/// references checked against `scope`; problems point into the file (line, column and the
+/// line itself), or at `node` for the file as a whole.
 pub(crate) fn load_message_file(
     cx: &mut Cx<'_>,
     node: &super::node::Node,
-    path: &Path,
     raw: bool,
     scope: &VarScope<'_>,
 ) -> Option<Arc<MessageFile>> {
-    let mut problems = match scan_cached(path, raw, cx.env) {
+    let text = cx.text(node, "the message file")?;
+    let (path, canonical, file) = cx.open_named_file(node, &text, "the message file")?;
+    let mut problems = match scan_cached(&path, &canonical, file, raw, cx.env) {
         Ok(file) => {
             let unknown = unknown_references(&file, scope);
             if unknown.is_empty() {
@@ -355,17 +355,10 @@ pub(crate) fn load_message_file(
             unknown
         }
         Err(ScanFailure::File(why)) => {
-            let help = if why.contains("UTF-8") {
-                Some(
-                    "encode binary parts (base64) in the file, or attach them with `attachments`"
-                        .into(),
-                )
-            } else {
-                Some(format!(
-                    "a relative path is relative to the directory of `{}`",
-                    cx.path.display()
-                ))
-            };
+            let help = why.contains("UTF-8").then(|| {
+                "encode binary parts (base64) in the file, or attach them with `attachments`"
+                    .to_owned()
+            });
             cx.error(
                 node,
                 format!("the message file `{}` {why}", path.display()),
@@ -376,10 +369,10 @@ pub(crate) fn load_message_file(
         Err(ScanFailure::At(errors)) => errors,
     };
     problems.sort_by_key(|p| p.offset);
-    let places = locate(path, problems.iter().map(|p| p.offset));
+    let places = locate(&canonical, problems.iter().map(|p| p.offset));
     for (p, place) in problems.into_iter().zip(places) {
         cx.diags.push(Diagnostic {
-            path: path.to_path_buf(),
+            path: path.clone(),
             line: place.line,
             col: place.col,
             width: place.width,

@@ -3,7 +3,10 @@
 mod context;
 mod diagnostic;
 mod duration;
+mod envelope;
 mod expect;
+mod fails;
+mod files;
 mod load;
 #[cfg(test)]
 mod load_tests;
@@ -11,10 +14,12 @@ mod message;
 mod message_file;
 mod model;
 mod node;
+mod pipeline;
 mod reuse;
 #[cfg(test)]
 mod reuse_tests;
 mod schema;
+mod secret_vars;
 mod step;
 mod step_options;
 mod target;

@@ -1,7 +1,7 @@
 //! The validated plan model. Built by the loader from YAML; read by the runner.
 //! Everything here is plain data: no I/O, no YAML types.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
@@ -9,6 +9,7 @@ use std::time::Duration;
 use regex::Regex;
 
 use crate::protocol::Mechanism;
+use crate::redact::Secret;
 use crate::template::Template;
 pub use crate::transport::TlsVersion;
 
@@ -19,7 +20,44 @@ pub struct Span {
     pub col: u32,
 }
 
-/// One loaded plan file = one JUnit test suite.
+/// Variable values by name. `Debug` shows the names only: a value may be a secret.
+#[derive(Clone, Default, PartialEq, Eq)]
+pub struct VarValues(pub BTreeMap<String, String>);
+
+impl std::fmt::Debug for VarValues {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_set().entries(self.0.keys()).finish()
+    }
+}
+
+impl std::ops::Deref for VarValues {
+    type Target = BTreeMap<String, String>;
+    fn deref(&self) -> &Self::Target {
+        &self.0
+    }
+}
+
+impl std::ops::DerefMut for VarValues {
+    fn deref_mut(&mut self) -> &mut Self::Target {
+        &mut self.0
+    }
+}
+
+impl From<BTreeMap<String, String>> for VarValues {
+    fn from(map: BTreeMap<String, String>) -> Self {
+        Self(map)
+    }
+}
+
+impl<'a> IntoIterator for &'a VarValues {
+    type Item = (&'a String, &'a String);
+    type IntoIter = std::collections::btree_map::Iter<'a, String, String>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.0.iter()
+    }
+}
+
+/// One loaded plan file = one JUnit test suite. Its `Debug` shows no variable value.
 #[derive(Debug, Clone)]
 pub struct Plan {
     /// The path as the user gave it (or as found under a directory they gave).
@@ -30,10 +68,15 @@ pub struct Plan {
     pub name: String,
     /// Resolved plan variables: `vars:` with `${env:..}` and `${var}` references
     /// substituted, then overridden by `--var`.
-    pub vars: BTreeMap<String, String>,
-    /// The resolved VALUES of every variable named in `secrets:` (and of every `--var` whose
-    /// name is listed there). Empty values are left out. The runner redacts these.
-    pub secret_values: Vec<String>,
+    pub vars: VarValues,
+    /// Every secret value known at load: of the variables named in `secrets:`, `--secret`
+    /// and `--secrets-file`, of every variable an `auth` step takes its password or token
+    /// from, of every variable made from one of those, and every password and token an `auth`
+    /// step has before it runs. Empty values are left out. Redacted in every output.
+    pub secret_values: Vec<Secret>,
+    /// The names whose values are secret, captures included: a value captured under one of
+    /// these names is masked from its capture on.
+    pub secret_names: BTreeSet<String>,
     pub scenarios: Vec<Scenario>,
 }
 
@@ -45,7 +88,7 @@ pub struct Scenario {
     pub target: Target,
     pub steps: Vec<Step>,
     /// The scenario's own `vars:`, resolved; they override the plan's variables (extension).
-    pub vars: BTreeMap<String, String>,
+    pub vars: VarValues,
     /// `skip: REASON`: reported as skipped (never as passed), not run.
     pub skip: Option<String>,
     /// Where `- name:` of this scenario starts.
@@ -87,6 +130,9 @@ pub struct TlsOptions {
     pub client_key: Option<PathBuf>,
     /// The oldest TLS version to accept.
     pub min_version: Option<TlsVersion>,
+    /// `pin_sha256`: the server certificate must have one of these SHA-256 fingerprints
+    /// (normalised, see `transport::normalize_pin`), and is then trusted as it is.
+    pub pin_sha256: Vec<String>,
 }
 
 /// One step: what to do, what the reply must look like, and where it was written.
@@ -99,7 +145,7 @@ pub struct Step {
     pub expect_given: bool,
     /// Where the step's list item starts (the `-`'s first key).
     pub span: Span,
-    /// `allow_plaintext: true` (on `auth` and `send` steps): credentials may go over a
+    /// `allow_plaintext: true` (on every step that sends something): a secret may go over a
     /// connection without TLS. Otherwise such a step fails before anything is sent.
     pub allow_plaintext: bool,
     /// The file `span` points into when it is not the plan file: a step of a group defined
@@ -109,6 +155,9 @@ pub struct Step {
     pub retry: Option<Retry>,
     /// `timeout:` (extension): the reply timeout for this step instead of the target's.
     pub timeout: Option<Duration>,
+    /// `send_anyway: true` (extension): send a command or parameter whose extension the last
+    /// EHLO did not advertise (otherwise the step fails before sending it).
+    pub send_anyway: bool,
 }
 
 /// A file other than the plan file that a step was written in.
@@ -145,7 +194,10 @@ pub enum DataSpec {
 /// A message file as scanned at load time: where its `${..}` references are, not its text.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MessageFile {
+    /// As the plan names it (resolved against the plan's directory), for messages.
     pub path: PathBuf,
+    /// Checked under the file root at load time; opened again from here when the step runs.
+    pub canonical: PathBuf,
     /// Its size and modification time when scanned: the runner refuses to send it if they
     /// changed (the references would be at other places).
     pub len: u64,
@@ -195,11 +247,24 @@ pub enum Action {
     Auth(AuthSpec),
     MailFrom(Envelope),
     RcptTo(Envelope),
+    /// `rcpt_to: [a, b, {address, expect}]`: one RCPT TO per recipient, each reply checked
+    /// against the recipient's own `expect` or else the step's (extension).
+    RcptToMany(Vec<Recipient>),
     Data(DataSpec),
     Rset,
     Noop,
     Quit,
     Vrfy(Template),
+    /// `etrn: DOMAIN` (RFC 1985), `expn: LIST`, `help` / `help: TOPIC` (extensions).
+    Etrn(Template),
+    Expn(Template),
+    Help(Option<Template>),
+    /// `ehlo: {name: NAME, helo_fallback: true}`: EHLO, and HELO when EHLO gets a 5xx, as
+    /// clients do (extension).
+    EhloFallback(Template),
+    /// `pipeline: [..]` (RFC 2920): MAIL / RCPT / RSET / NOOP and, last, DATA sent in one
+    /// write; each reply checked in order against its own step's expectation (extension).
+    Pipeline(Vec<Step>),
     Sleep(Duration),
     ExpectClose,
     /// `connect` / `connect: {host, port, tls}` — open a fresh connection; missing keys come
@@ -219,12 +284,17 @@ impl Action {
             Action::StartTls(_) => "starttls",
             Action::Auth(_) => "auth",
             Action::MailFrom(_) => "mail_from",
-            Action::RcptTo(_) => "rcpt_to",
+            Action::RcptTo(_) | Action::RcptToMany(_) => "rcpt_to",
             Action::Data(_) => "data",
             Action::Rset => "rset",
             Action::Noop => "noop",
             Action::Quit => "quit",
             Action::Vrfy(_) => "vrfy",
+            Action::Etrn(_) => "etrn",
+            Action::Expn(_) => "expn",
+            Action::Help(_) => "help",
+            Action::EhloFallback(_) => "ehlo",
+            Action::Pipeline(_) => "pipeline",
             Action::Sleep(_) => "sleep",
             Action::ExpectClose => "expect_close",
             Action::Connect(_) => "connect",
@@ -240,6 +310,8 @@ pub struct TlsOverride {
     pub client_cert: Option<PathBuf>,
     pub client_key: Option<PathBuf>,
     pub min_version: Option<TlsVersion>,
+    /// `pin_sha256` (normalised); empty = the target's.
+    pub pin_sha256: Vec<String>,
     /// `required: false`: a server that does not advertise or refuses STARTTLS is accepted and
     /// the scenario goes on in plaintext. `None` = required.
     pub required: Option<bool>,
@@ -302,6 +374,46 @@ impl Credential {
 pub struct Envelope {
     pub address: Template,
     pub params: Vec<Template>,
+    /// The first-class ESMTP parameters (`size`, `body`, `smtputf8`, `ret`, `envid`,
+    /// `notify`, `orcpt`; extension), sent before the raw `params`.
+    pub esmtp: Vec<EsmtpParam>,
+}
+
+/// One ESMTP parameter of MAIL FROM or RCPT TO, and the EHLO keywords it needs.
+#[derive(Debug, Clone)]
+pub struct EsmtpParam {
+    /// `SIZE`, `BODY`, `SMTPUTF8`, `RET`, `ENVID`, `NOTIFY`, `ORCPT`.
+    pub keyword: &'static str,
+    pub value: ParamValue,
+    /// The extensions the last EHLO must have listed (all of them), e.g. `["DSN"]`.
+    pub needs: &'static [&'static str],
+}
+
+#[derive(Debug, Clone)]
+pub enum ParamValue {
+    /// A keyword alone (`SMTPUTF8`).
+    None,
+    /// A fixed value (`BODY=8BITMIME`, `NOTIFY=SUCCESS,FAILURE`).
+    Fixed(String),
+    /// A value from the plan, xtext-encoded (RFC 3461) when sent (`ENVID`, `ORCPT`'s address).
+    Xtext {
+        prefix: &'static str,
+        value: Template,
+    },
+    /// A number from the plan (`SIZE=12345`).
+    Number(Template),
+    /// `size: message`: the size in bytes of the message of the scenario's next `data` or
+    /// `bdat` step, as it will be sent.
+    MessageSize,
+}
+
+/// One recipient of `rcpt_to: [..]`.
+#[derive(Debug, Clone)]
+pub struct Recipient {
+    pub envelope: Envelope,
+    /// Its own `expect:`; None = the step's.
+    pub expect: Option<Expect>,
+    pub span: Span,
 }
 
 /// Every given part must hold. An empty `codes` means any reply code.
@@ -319,6 +431,99 @@ pub struct Expect {
     /// `tls: {...}`: what the connection's TLS session must look like (after `starttls`, or on a
     /// TLS connection).
     pub tls: Option<TlsExpect>,
+    /// `fails: KIND` or `fails: [KIND, ...]` (extension): the step must fail this way (any of
+    /// these); it then passes, and the connection is closed. Excludes every other key.
+    pub fails: Vec<ExpectedFailure>,
+    /// `per_recipient: [E, ...]` (extension, `data` in an LMTP session): the expectation of
+    /// each accepted recipient's reply, in RCPT order; the other keys then do not apply to
+    /// them.
+    pub per_recipient: Vec<Expect>,
+}
+
+/// A failure a plan expects (`expect: {fails: ...}`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ExpectedFailure {
+    /// Any TLS handshake or certificate failure.
+    Tls,
+    /// The certificate's issuer is not trusted (self-signed included).
+    Untrusted,
+    /// The certificate is self-signed and not trusted.
+    SelfSigned,
+    /// The certificate has expired.
+    Expired,
+    /// The certificate is not valid yet.
+    NotYetValid,
+    /// The certificate does not hold the name checked.
+    WrongName,
+    /// No TLS protocol version in common.
+    ProtocolVersion,
+    /// No cipher suite in common.
+    NoSharedCipher,
+    /// Connecting is refused.
+    Refused,
+    /// No reply (or no connection) within the timeout.
+    Timeout,
+    /// The server closes the connection (in order or by a reset).
+    Closed,
+    /// The server resets the connection (TCP RST).
+    Reset,
+}
+
+impl ExpectedFailure {
+    pub const ALL: [ExpectedFailure; 12] = [
+        Self::Tls,
+        Self::Untrusted,
+        Self::SelfSigned,
+        Self::Expired,
+        Self::NotYetValid,
+        Self::WrongName,
+        Self::ProtocolVersion,
+        Self::NoSharedCipher,
+        Self::Refused,
+        Self::Timeout,
+        Self::Closed,
+        Self::Reset,
+    ];
+
+    /// The word a plan writes.
+    pub fn word(self) -> &'static str {
+        match self {
+            Self::Tls => "tls",
+            Self::Untrusted => "untrusted",
+            Self::SelfSigned => "self_signed",
+            Self::Expired => "expired",
+            Self::NotYetValid => "not_yet_valid",
+            Self::WrongName => "wrong_name",
+            Self::ProtocolVersion => "protocol_version",
+            Self::NoSharedCipher => "no_shared_cipher",
+            Self::Refused => "refused",
+            Self::Timeout => "timeout",
+            Self::Closed => "closed",
+            Self::Reset => "reset",
+        }
+    }
+
+    pub fn parse(word: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|f| f.word() == word)
+    }
+
+    /// In words, for messages: "the certificate to be expired".
+    pub fn describe(self) -> &'static str {
+        match self {
+            Self::Tls => "the TLS handshake to fail",
+            Self::Untrusted => "the certificate to be rejected as not trusted",
+            Self::SelfSigned => "the certificate to be rejected as self-signed",
+            Self::Expired => "the certificate to be rejected as expired",
+            Self::NotYetValid => "the certificate to be rejected as not valid yet",
+            Self::WrongName => "the certificate to be rejected for the wrong name",
+            Self::ProtocolVersion => "the TLS handshake to fail for want of a common version",
+            Self::NoSharedCipher => "the TLS handshake to fail for want of a common cipher suite",
+            Self::Refused => "the connection to be refused",
+            Self::Timeout => "no reply within the timeout",
+            Self::Closed => "the server to close the connection",
+            Self::Reset => "the server to reset the connection",
+        }
+    }
 }
 
 /// `expect: {tls: {version, cipher, cert: {names_include, subject_matches, issuer_matches,

@@ -5,11 +5,12 @@ use std::str::FromStr as _;
 
 use super::context::{Cx, VarScope, get, list_names};
 use super::diagnostic::did_you_mean;
+use super::envelope::{load_envelope, load_recipients};
 use super::expect::{EXPECT_KEYS, LoadedExpect, default_expect, load_expect};
+use super::fails::{check_fails_fit, is_fails_map};
 use super::message::load_data_map;
 use super::model::{
-    Action, AuthMechanism, AuthSpec, ConnectSpec, Credential, DataSpec, Envelope, Span, Step,
-    TlsOverride,
+    Action, AuthMechanism, AuthSpec, ConnectSpec, Credential, DataSpec, Span, Step, TlsOverride,
 };
 use super::node::{Key, Node, Value};
 use super::step_options::{STEP_OPTIONS, load_step_options};
@@ -34,6 +35,10 @@ pub(crate) const ACTIONS: &[&str] = &[
     "sleep",
     "expect_close",
     "connect",
+    "etrn",
+    "expn",
+    "help",
+    "pipeline",
 ];
 
 /// Steps that may be written as a bare string.
@@ -44,6 +49,7 @@ pub(crate) const BARE: &[&str] = &[
     "starttls",
     "expect_close",
     "connect",
+    "help",
 ];
 /// Steps that read no reply, so `expect` makes no sense on them.
 pub(crate) const NO_REPLY: &[&str] = &["sleep", "expect_close", "connect"];
@@ -55,6 +61,7 @@ pub(crate) const STARTTLS_KEYS: &[&str] = &[
     "client_cert",
     "client_key",
     "min_version",
+    "pin_sha256",
     "required",
 ];
 pub(crate) const AUTH_KEYS: &[&str] = &[
@@ -67,8 +74,26 @@ pub(crate) const AUTH_KEYS: &[&str] = &[
 /// A step-level key beside the action (not an action itself).
 pub(crate) const ALLOW_PLAINTEXT: &str = "allow_plaintext";
 /// The steps `allow_plaintext` applies to.
-pub(crate) const PLAINTEXT_STEPS: &[&str] = &["auth", "send"];
-pub(crate) const ENVELOPE_KEYS: &[&str] = &["address", "params"];
+pub(crate) const PLAINTEXT_STEPS: &[&str] = &[
+    "auth",
+    "send",
+    "ehlo",
+    "helo",
+    "lhlo",
+    "mail_from",
+    "rcpt_to",
+    "vrfy",
+    "data",
+    "etrn",
+    "expn",
+    "help",
+];
+/// `ehlo: {..}` (extension): the name, and HELO when EHLO is refused.
+pub(crate) const EHLO_KEYS: &[&str] = &["name", "helo_fallback"];
+/// A step-level key: send a command or parameter the server did not advertise.
+pub(crate) const SEND_ANYWAY: &str = "send_anyway";
+/// The steps that check the server advertised what they use, so `send_anyway` applies.
+pub(crate) const ADVERTISED_STEPS: &[&str] = &["mail_from", "rcpt_to", "etrn", "pipeline"];
 
 /// Every key a step mapping may have: one action, `expect`, the step options (`retry`,
 /// `timeout`), or `use` alone (expanded by `reuse`).
@@ -78,7 +103,7 @@ pub(crate) fn step_keys() -> Vec<&'static str> {
         .copied()
         .chain(["expect"])
         .chain(STEP_OPTIONS.iter().copied())
-        .chain([ALLOW_PLAINTEXT, "use"])
+        .chain([ALLOW_PLAINTEXT, SEND_ANYWAY, "use"])
         .collect()
 }
 
@@ -118,6 +143,7 @@ impl StepLoader<'_, '_> {
                     origin: None,
                     retry: None,
                     timeout: None,
+                    send_anyway: false,
                 });
                 LoadedStep {
                     step,
@@ -183,6 +209,7 @@ impl StepLoader<'_, '_> {
         let mut action_entry: Option<&(Key, Node)> = None;
         let mut expect_entry: Option<&(Key, Node)> = None;
         let mut plaintext_entry: Option<&(Key, Node)> = None;
+        let mut anyway_entry: Option<&(Key, Node)> = None;
         let mut option_entries: Vec<&(Key, Node)> = Vec::new();
         for entry in entries {
             let key = &entry.0;
@@ -190,6 +217,8 @@ impl StepLoader<'_, '_> {
                 expect_entry = Some(entry);
             } else if key.name == ALLOW_PLAINTEXT {
                 plaintext_entry = Some(entry);
+            } else if key.name == SEND_ANYWAY {
+                anyway_entry = Some(entry);
             } else if STEP_OPTIONS.contains(&key.name.as_str()) {
                 option_entries.push(entry);
             } else if ACTIONS.contains(&key.name.as_str()) {
@@ -239,9 +268,9 @@ impl StepLoader<'_, '_> {
         let mut loaded_expect = None;
         let mut captures = Vec::new();
         if let Some((key, value)) = expect_entry {
-            if let Some((action_key, _)) =
-                action_entry.filter(|(k, _)| NO_REPLY.contains(&k.name.as_str()))
-            {
+            if let Some((action_key, _)) = action_entry.filter(|(k, _)| {
+                NO_REPLY.contains(&k.name.as_str()) && !(k.name == "connect" && is_fails_map(value))
+            }) {
                 cx.error_key(
                     key,
                     format!(
@@ -274,10 +303,10 @@ impl StepLoader<'_, '_> {
                     cx.error_key(
                         key,
                         format!(
-                            "`{ALLOW_PLAINTEXT}` applies to `auth` and `send` steps only{}",
+                            "`{ALLOW_PLAINTEXT}` applies to the steps that send text of the plan (`auth`, `send`, `ehlo`, `helo`, `lhlo`, `mail_from`, `rcpt_to`, `vrfy`, `data`, `etrn`, `expn`, `help`) only{}",
                             action_name.map_or_else(String::new, |a| format!(", not `{a}`"))
                         ),
-                        Some("it lets credentials go over a connection without TLS".into()),
+                        Some("it lets a secret go over a connection without TLS".into()),
                     );
                     false
                 } else {
@@ -286,7 +315,39 @@ impl StepLoader<'_, '_> {
                 }
             }
         };
+        let send_anyway = match anyway_entry {
+            None => false,
+            Some((key, value)) => {
+                let action_name = action_entry.map(|(k, _)| k.name.as_str());
+                if action_name.is_some_and(|a| !ADVERTISED_STEPS.contains(&a)) {
+                    cx.error_key(
+                        key,
+                        format!(
+                            "`{SEND_ANYWAY}` applies to {} steps only{}",
+                            list_names(ADVERTISED_STEPS),
+                            action_name.map_or_else(String::new, |a| format!(", not `{a}`"))
+                        ),
+                        Some("they check that the last EHLO advertised what they use".into()),
+                    );
+                    false
+                } else {
+                    cx.bool(value, &format!("`{SEND_ANYWAY}`")).unwrap_or(false)
+                }
+            }
+        };
         let action = match action_entry {
+            Some((key, value)) if key.name == "pipeline" => {
+                if let Some((ekey, _)) = expect_entry {
+                    cx.error_key(
+                        ekey,
+                        "a pipelined group has no reply of its own",
+                        Some("put `expect` on each of its commands".into()),
+                    );
+                }
+                let (action, names) = self.load_pipeline(cx, key, value, scope);
+                captures.extend(names);
+                action
+            }
             Some((key, value)) => self.load_action(cx, key, value, scope),
             None if expect_entry.is_some() => Some(Action::Read),
             None => {
@@ -308,10 +369,26 @@ impl StepLoader<'_, '_> {
                 captures,
             };
         }
+        if let (Some(action), Some(expect), Some((key, _))) =
+            (&action, &loaded_expect, expect_entry)
+        {
+            check_fails_fit(cx, key, action, expect);
+            if cx.diags.len() != before {
+                return LoadedStep {
+                    step: None,
+                    captures,
+                };
+            }
+        }
         let step = action.map(|action| {
             let expect_given = loaded_expect.is_some();
+            let mut expect = loaded_expect.unwrap_or_else(|| default_expect(&action));
+            // The step's default code stays in force unless the expectation names one.
+            if expect.codes.is_empty() {
+                expect.codes = default_expect(&action).codes;
+            }
             Step {
-                expect: loaded_expect.unwrap_or_else(|| default_expect(&action)),
+                expect,
                 action,
                 expect_given,
                 span,
@@ -319,6 +396,7 @@ impl StepLoader<'_, '_> {
                 origin: None,
                 retry,
                 timeout,
+                send_anyway,
             }
         });
         LoadedStep { step, captures }
@@ -345,7 +423,16 @@ impl StepLoader<'_, '_> {
         };
         match name {
             "send" => template(cx).map(Action::Send),
-            "ehlo" => template(cx).map(Action::Ehlo),
+            "ehlo" => match &value.value {
+                Value::Map(entries) => load_ehlo_map(cx, key, entries, scope),
+                _ => template(cx).map(Action::Ehlo),
+            },
+            "etrn" => template(cx).map(Action::Etrn),
+            "expn" => template(cx).map(Action::Expn),
+            "help" => match &value.value {
+                Value::Null => Some(Action::Help(None)),
+                _ => template(cx).map(|t| Action::Help(Some(t))),
+            },
             "helo" => template(cx).map(Action::Helo),
             "lhlo" => template(cx).map(Action::Lhlo),
             "vrfy" => template(cx).map(Action::Vrfy),
@@ -353,8 +440,12 @@ impl StepLoader<'_, '_> {
                 Value::Map(entries) => load_data_map(cx, key, entries, scope).map(Action::Data),
                 _ => template(cx).map(|t| Action::Data(DataSpec::Text(t))),
             },
+            "rcpt_to" if matches!(value.value, Value::Seq(_)) => match &value.value {
+                Value::Seq(items) => load_recipients(cx, key, items, scope).map(Action::RcptToMany),
+                _ => None,
+            },
             "mail_from" | "rcpt_to" => {
-                let envelope = self.load_envelope(cx, key, value, scope)?;
+                let envelope = load_envelope(cx, key, value, scope)?;
                 Some(if name == "mail_from" {
                     Action::MailFrom(envelope)
                 } else {
@@ -373,7 +464,7 @@ impl StepLoader<'_, '_> {
                     cx.error(
                         value,
                         format!(
-                            "`starttls` takes nothing or a mapping {{expect, required, ca_file, insecure, server_name, client_cert, client_key, min_version}}, found {}",
+                            "`starttls` takes nothing or a mapping {{expect, required, ca_file, insecure, server_name, client_cert, client_key, min_version, pin_sha256}}, found {}",
                             value.kind()
                         ),
                         None,
@@ -410,64 +501,6 @@ impl StepLoader<'_, '_> {
         }
     }
 
-    fn load_envelope(
-        &self,
-        cx: &mut Cx<'_>,
-        key: &Key,
-        value: &Node,
-        scope: &VarScope<'_>,
-    ) -> Option<Envelope> {
-        let what = format!("`{}`", key.name);
-        let (address_node, params) = match &value.value {
-            Value::Null => {
-                let help = if key.name == "mail_from" {
-                    "write an address, or `\"\"` for the null sender `<>`"
-                } else {
-                    "write an address, like `user@example.com`"
-                };
-                cx.error_key(key, format!("{what} needs an address"), Some(help.into()));
-                return None;
-            }
-            Value::Map(entries) => {
-                cx.check_keys(entries, ENVELOPE_KEYS, &format!("in {what}"));
-                let Some(address) = get(entries, "address") else {
-                    cx.error_key(key, format!("{what} needs `address`"), None);
-                    return None;
-                };
-                let mut params = Vec::new();
-                if let Some(list) = get(entries, "params").and_then(|n| cx.list(n, "`params`")) {
-                    for item in list {
-                        if let Some(t) = cx.template_in(item, "a parameter", scope) {
-                            params.push(t);
-                        }
-                    }
-                }
-                (address, params)
-            }
-            _ => (value, Vec::new()),
-        };
-        let address = cx.template_in(address_node, &what, scope)?;
-        let written = address_node.scalar_text(cx.source).unwrap_or_default();
-        if written.starts_with('<') && written.ends_with('>') {
-            cx.error(
-                address_node,
-                "write the address without `<` `>`",
-                Some(format!(
-                    "smtp-plan adds them: `{} {}` is sent as `{}:{written}`",
-                    key.name,
-                    written.trim_start_matches('<').trim_end_matches('>'),
-                    if key.name == "mail_from" {
-                        "MAIL FROM"
-                    } else {
-                        "RCPT TO"
-                    }
-                )),
-            );
-            return None;
-        }
-        Some(Envelope { address, params })
-    }
-
     fn load_auth(
         &self,
         cx: &mut Cx<'_>,
@@ -487,12 +520,17 @@ impl StepLoader<'_, '_> {
             return None;
         };
         let before = cx.diags.len();
-        // A password or token written literally is secret: no diagnostic may quote it.
+        // A password or token is secret: no diagnostic may quote it, whether it is written
+        // literally or partly (`P@$$w0rd`, `pre-${pw}`), or is a broken template.
         for name in ["password", "token"] {
-            if let Some(text) = get(entries, name).and_then(|n| n.scalar_text(cx.source))
-                && !text.contains('$')
-            {
-                cx.literal_secrets.push(text);
+            if let Some(node) = get(entries, name) {
+                cx.secret_spot(node);
+                if let Some(text) = node.scalar_text(cx.source)
+                    && !super::context::is_pure_reference(&text)
+                    && crate::redact::check_secret_length(&text).is_ok()
+                {
+                    cx.literal_secrets.push(text);
+                }
             }
         }
         for (k, _) in entries {
@@ -629,14 +667,44 @@ fn bare_action(name: &str) -> Option<Action> {
         "starttls" => Action::StartTls(TlsOverride::default()),
         "expect_close" => Action::ExpectClose,
         "connect" => Action::Connect(ConnectSpec::default()),
+        "help" => Action::Help(None),
         _ => return None,
+    })
+}
+
+/// `ehlo: {name: NAME, helo_fallback: true}`.
+fn load_ehlo_map(
+    cx: &mut Cx<'_>,
+    key: &Key,
+    entries: &[(Key, Node)],
+    scope: &VarScope<'_>,
+) -> Option<Action> {
+    cx.check_keys(entries, EHLO_KEYS, "in `ehlo`");
+    let Some(name) = get(entries, "name") else {
+        cx.error_key(
+            key,
+            "`ehlo` needs `name`",
+            Some("write `ehlo: {name: client.example.com, helo_fallback: true}`".into()),
+        );
+        return None;
+    };
+    let name = cx.template_in(name, "`name`", scope)?;
+    let fallback = match get(entries, "helo_fallback") {
+        Some(n) => cx.bool(n, "`helo_fallback`")?,
+        None => false,
+    };
+    Some(if fallback {
+        Action::EhloFallback(name)
+    } else {
+        Action::Ehlo(name)
     })
 }
 
 fn value_help(name: &str) -> String {
     let example = match name {
         "ehlo" | "helo" | "lhlo" => "client.example.com",
-        "mail_from" | "rcpt_to" | "vrfy" => "user@example.com",
+        "mail_from" | "rcpt_to" | "vrfy" | "expn" => "user@example.com",
+        "etrn" => "example.com",
         "send" => "\"NOOP\"",
         "data" => {
             return "write `- data: |` with the message on the following lines, indented".into();

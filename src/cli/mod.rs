@@ -1,0 +1,159 @@
+//! The command line: clap options -> a checked configuration -> run. One file per command;
+//! `main` only calls [`main_entry`], the one place that prints a command's errors.
+
+mod check;
+mod doc;
+mod exit;
+mod list;
+mod options;
+mod probe;
+mod run;
+mod schema;
+mod serve;
+mod shell;
+
+use std::io::Write as _;
+use std::process::ExitCode;
+
+use anyhow::Context as _;
+use clap::{Parser, Subcommand, ValueEnum};
+
+pub use check::CheckArgs;
+pub use doc::DocArgs;
+pub use exit::{Exit, Outcome, Problem};
+pub use list::ListArgs;
+pub use options::{SecretArgs, SelectArgs, VarArgs};
+pub use probe::{ProbeArgs, TlsArg};
+pub use run::{Console, RunArgs, RunConfig};
+pub use serve::ServeArgs;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "smtp-plan",
+    version,
+    about = "Turn SMTP conversations into regression tests"
+)]
+pub struct Cli {
+    /// When to colour output: auto (a terminal, unless NO_COLOR is set), always, never.
+    #[arg(
+        long,
+        value_enum,
+        global = true,
+        default_value = "auto",
+        value_name = "WHEN"
+    )]
+    pub color: Color,
+    #[command(subcommand)]
+    pub command: Cmd,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Color {
+    Auto,
+    Always,
+    Never,
+}
+
+impl From<Color> for anstream::ColorChoice {
+    fn from(c: Color) -> Self {
+        match c {
+            Color::Auto => Self::Auto,
+            Color::Always => Self::Always,
+            Color::Never => Self::Never,
+        }
+    }
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Cmd {
+    /// Run plans against their servers and report.
+    Run(RunArgs),
+    /// Load and validate plans only; no network.
+    Check(CheckArgs),
+    /// Print the JSON Schema of the plan format (schemas/smtp-plan.schema.json).
+    Schema,
+    /// Run the built-in reference SMTP server on loopback (Exchange-like replies).
+    Serve(ServeArgs),
+    /// List suites, scenarios and tags (after --tag / --filter / --partition); no network.
+    List(ListArgs),
+    /// Talk to a server and write a plan that asserts what it does today.
+    Probe(ProbeArgs),
+    /// Render plans as a Markdown page a mail admin can read.
+    Doc(DocArgs),
+    /// Print shell completions (bash, zsh, fish, elvish, powershell) to stdout.
+    Completions(shell::CompletionsArgs),
+    /// Print the man page (roff) to stdout: `smtp-plan man > smtp-plan.1`.
+    Man(shell::ManArgs),
+}
+
+/// Parse the command line, run, print the problem if any, and map to an exit status.
+pub fn main_entry() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        // A Nagios check must say UNKNOWN (3), not clap's usual 2, for a wrong command line.
+        Err(e) if e.use_stderr() && std::env::args().any(|a| a == "--nagios") => {
+            let first = e.to_string();
+            let first = first.lines().next().unwrap_or_default();
+            say(&crate::report::render_nagios_unknown(
+                first.trim_start_matches("error: "),
+            ));
+            return Exit::Nagios(crate::report::NagiosStatus::Unknown).into();
+        }
+        Err(e) => e.exit(),
+    };
+    anstream::ColorChoice::from(cli.color).write_global();
+    let outcome = match cli.command {
+        Cmd::Check(args) => check::cmd_check(&args),
+        Cmd::Schema => schema::cmd_schema(),
+        Cmd::Run(args) => run::cmd_run(args),
+        Cmd::Serve(args) => serve::cmd_serve(args),
+        Cmd::List(args) => list::cmd_list(&args),
+        Cmd::Probe(args) => probe::cmd_probe(args),
+        Cmd::Doc(args) => doc::cmd_doc(&args),
+        Cmd::Completions(args) => shell::cmd_completions(&args),
+        Cmd::Man(args) => shell::cmd_man(&args),
+    };
+    match outcome {
+        Ok(exit) => exit.into(),
+        Err(problem) => {
+            let mut err = anstream::stderr();
+            let _ = write!(err, "{}", problem.render(true));
+            let _ = err.flush();
+            problem.exit().into()
+        }
+    }
+}
+
+/// Print to stdout; a closed pipe (`smtp-plan run ... | head`) is not an error worth a panic.
+fn say(text: &str) {
+    say_bytes(text.as_bytes());
+}
+
+fn say_bytes(bytes: &[u8]) {
+    let mut out = std::io::stdout().lock();
+    let _ = out.write_all(bytes);
+    let _ = out.flush();
+}
+
+fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .context("could not start the async runtime")
+}
+
+/// The runtime of `run`: with `--jobs` above 1 on a machine with several cores, one worker
+/// thread per core (at most one per job), so that TLS handshakes and message encoding of
+/// scenarios running at once use the cores; otherwise one thread (no thread start-up cost).
+fn run_runtime(jobs: usize) -> anyhow::Result<tokio::runtime::Runtime> {
+    let cores = std::thread::available_parallelism().map_or(1, usize::from);
+    let threads = jobs.min(cores);
+    if threads <= 1 {
+        return runtime();
+    }
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(threads)
+        .enable_all()
+        .build()
+        .context("could not start the async runtime")
+}

@@ -18,8 +18,8 @@ use crate::template::{Part, Template};
 const CHUNK: usize = 64 * 1024;
 /// A `${..}` longer than this is taken as unclosed.
 const MAX_REFERENCE: usize = 4096;
-/// The most characters of a source line a diagnostic shows.
-const MAX_SHOWN_LINE: usize = 300;
+/// The most bytes of a line kept to find a column in it.
+const MAX_KEPT_LINE: usize = 1200;
 
 /// Open a message file again when the step runs (the path checked against the file root at
 /// load time, as canonical): a regular file, opened without blocking.
@@ -378,7 +378,8 @@ pub(crate) fn load_message_file(
             width: place.width,
             message: p.message,
             help: p.help,
-            source_line: place.source_line,
+            // Never the line itself: a message file is not YAML, and may hold anything.
+            source_line: None,
         });
     }
     None
@@ -419,14 +420,13 @@ fn unknown_references(file: &MessageFile, scope: &VarScope<'_>) -> Vec<ScanError
     out
 }
 
-/// Where a byte offset is: 1-based line and character column, the caret's width (up to the
-/// `}` on that line) and the line itself (shortened when long).
+/// Where a byte offset is: 1-based line and character column, and the caret's width (up to
+/// the `}` on that line).
 #[derive(Debug, Default, PartialEq, Eq)]
 struct Place {
     line: u32,
     col: u32,
     width: u32,
-    source_line: Option<String>,
 }
 
 /// The places of `offsets` (ascending) in the file, in one more pass over it.
@@ -445,7 +445,7 @@ fn locate(path: &Path, offsets: impl Iterator<Item = u64>) -> Vec<Place> {
     // Offsets on the current line waiting for its end (to show the whole line).
     let mut waiting: Vec<u64> = Vec::new();
     let mut chunk = vec![0u8; CHUNK];
-    let keep = MAX_SHOWN_LINE * 4 + MAX_REFERENCE;
+    let keep = MAX_KEPT_LINE + MAX_REFERENCE;
     let mut finish_line = |current: &[u8], line: u32, line_start: u64, waiting: &mut Vec<u64>| {
         let text = String::from_utf8_lossy(current);
         let text = text.strip_suffix('\r').unwrap_or(&text);
@@ -458,12 +458,10 @@ fn locate(path: &Path, offsets: impl Iterator<Item = u64>) -> Vec<Place> {
                 .find('}')
                 .and_then(|e| after.get(..=e))
                 .map_or(2, |s| s.chars().count());
-            let shown: String = text.chars().take(MAX_SHOWN_LINE).collect();
             places.push(Place {
                 line,
                 col: u32::try_from(col).unwrap_or(u32::MAX),
                 width: u32::try_from(width).unwrap_or(u32::MAX),
-                source_line: Some(shown),
             });
         }
     };

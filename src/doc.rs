@@ -21,6 +21,8 @@ use crate::scenario::{
 };
 use crate::template::{Part, Template};
 
+mod mailbox_words;
+
 #[derive(Debug, Args)]
 pub struct DocArgs {
     /// Plan files, or directories searched for *.yaml / *.yml.
@@ -345,6 +347,7 @@ fn render_steps(out: &mut String, scenario: &Scenario, redactor: &Redactor) {
             Action::Sleep(d) => format!("Wait {}.", crate::transport::human_duration(*d)),
             Action::ExpectClose => "The server must close the connection.".to_owned(),
             Action::Connect(spec) => connect_words(spec, &scenario.target),
+            Action::Mailbox(m) => mailbox_words::mailbox_words(m, &scenario.target),
         };
         fresh_connection = matches!(step.action, Action::Connect(_));
         let _ = writeln!(out, "{n}. {}", redactor.redact(&line));

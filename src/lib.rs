@@ -4,6 +4,7 @@
 
 pub mod cli;
 pub mod doc;
+pub mod mailbox;
 pub mod probe;
 pub mod protocol;
 pub mod redact;

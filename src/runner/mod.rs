@@ -3,6 +3,8 @@
 mod auth;
 mod builtins;
 mod check;
+mod mailbox;
+mod mailbox_check;
 mod result;
 mod scenario;
 mod schedule;

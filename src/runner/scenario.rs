@@ -72,7 +72,12 @@ pub(super) struct Run<'a> {
     /// closes it; no other step uses it.
     after_quit: Option<Connection>,
     /// Variables captured so far (values redacted), in order.
-    captures: Vec<(String, String)>,
+    pub(super) captures: Vec<(String, String)>,
+    /// Whether a later `mailbox` step looks for the sent message (`data` then records, and if
+    /// need be adds, its Message-ID).
+    pub(super) wants_message_id: bool,
+    /// The Message-ID of the last message a `data` step sent, when `wants_message_id`.
+    pub(super) sent_message_id: Option<String>,
     /// The running step's own `timeout:`, if it has one.
     step_timeout: Option<Duration>,
 }
@@ -112,6 +117,8 @@ pub async fn run_scenario(
         closed_after: None,
         after_quit: None,
         captures: Vec::new(),
+        wants_message_id: super::mailbox::wants_message_id(scenario),
+        sent_message_id: None,
         step_timeout: None,
     };
     super::builtins::set_scenario_builtins(&mut run.vars, &plan.name, &scenario.name);
@@ -505,7 +512,10 @@ impl Run<'_> {
     /// The `data` step: DATA, then the message once the server said 354. `Ok(Err(end))` is a
     /// step that ended without a final reply to check.
     async fn data(&mut self, spec: &DataSpec) -> Result<Result<Reply, StepEnd>, StepErr> {
-        let (text, secret) = self.message(spec)?;
+        let (mut text, secret) = self.message(spec)?;
+        if self.wants_message_id {
+            text = self.record_message_id(text);
+        }
         let first = self.command(&Command::Data).await?;
         if first.code.is_positive() {
             // The contract's "354 then 250": a 2xx to DATA means no message was taken,
@@ -607,6 +617,7 @@ impl Run<'_> {
                 return Ok(StepEnd::Pass);
             }
             Action::ExpectClose => return self.expect_close().await,
+            Action::Mailbox(spec) => return self.mailbox(spec, step.allow_plaintext).await,
             Action::Connect(spec) => {
                 return Ok(match self.connect(spec).await {
                     Ok(()) => StepEnd::Pass,

@@ -124,7 +124,8 @@ pub(crate) fn default_expect(action: &Action) -> Expect {
         | Action::Vrfy(_)
         | Action::Sleep(_)
         | Action::ExpectClose
-        | Action::Connect(_) => Vec::new(),
+        | Action::Connect(_)
+        | Action::Mailbox(_) => Vec::new(),
     };
     Expect {
         codes,

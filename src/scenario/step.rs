@@ -34,6 +34,7 @@ pub(crate) const ACTIONS: &[&str] = &[
     "sleep",
     "expect_close",
     "connect",
+    "mailbox",
 ];
 
 /// Steps that may be written as a bare string.
@@ -67,7 +68,7 @@ pub(crate) const AUTH_KEYS: &[&str] = &[
 /// A step-level key beside the action (not an action itself).
 pub(crate) const ALLOW_PLAINTEXT: &str = "allow_plaintext";
 /// The steps `allow_plaintext` applies to.
-pub(crate) const PLAINTEXT_STEPS: &[&str] = &["auth", "send"];
+pub(crate) const PLAINTEXT_STEPS: &[&str] = &["auth", "send", "mailbox"];
 pub(crate) const ENVELOPE_KEYS: &[&str] = &["address", "params"];
 
 /// Every key a step mapping may have: one action, `expect`, the step options (`retry`,
@@ -238,7 +239,9 @@ impl StepLoader<'_, '_> {
         let expect_entry = inner_expect.or(expect_entry);
         let mut loaded_expect = None;
         let mut captures = Vec::new();
-        if let Some((key, value)) = expect_entry {
+        // A `mailbox` step's `expect:` checks the delivered message: its own loader reads it.
+        let is_mailbox = action_entry.is_some_and(|(k, _)| k.name == "mailbox");
+        if let Some((key, value)) = expect_entry.filter(|_| !is_mailbox) {
             if let Some((action_key, _)) =
                 action_entry.filter(|(k, _)| NO_REPLY.contains(&k.name.as_str()))
             {
@@ -274,7 +277,7 @@ impl StepLoader<'_, '_> {
                     cx.error_key(
                         key,
                         format!(
-                            "`{ALLOW_PLAINTEXT}` applies to `auth` and `send` steps only{}",
+                            "`{ALLOW_PLAINTEXT}` applies to `auth`, `send` and `mailbox` steps only{}",
                             action_name.map_or_else(String::new, |a| format!(", not `{a}`"))
                         ),
                         Some("it lets credentials go over a connection without TLS".into()),
@@ -287,6 +290,18 @@ impl StepLoader<'_, '_> {
             }
         };
         let action = match action_entry {
+            Some((key, value)) if is_mailbox => {
+                let loaded = super::mailbox::load_mailbox(
+                    cx,
+                    self.resolver,
+                    key,
+                    value,
+                    expect_entry,
+                    scope,
+                );
+                captures = loaded.captures;
+                loaded.action
+            }
             Some((key, value)) => self.load_action(cx, key, value, scope),
             None if expect_entry.is_some() => Some(Action::Read),
             None => {
@@ -643,6 +658,7 @@ fn value_help(name: &str) -> String {
         }
         "sleep" => "1s",
         "auth" => "{mechanism: PLAIN, username: .., password: ..}",
+        "mailbox" => "{maildir: DIR, within: 10s}",
         "expect" => "250",
         _ => "...",
     };

@@ -10,6 +10,7 @@ mod tls;
 
 pub use connection::Connection;
 pub use error::{TransportError, human as human_duration};
+pub(crate) use tls::handshake;
 pub use tls::{CertInfo, ClientCert, TlsInfo, TlsParams, TlsVersion};
 
 #[cfg(test)]

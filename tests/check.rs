@@ -15,8 +15,16 @@ use common::*;
 #[test]
 fn shipped_plans_check_clean() {
     // every shipped plan takes its password from the environment or --var
-    let r = run(smtp_plan(&["check", "scenarios/", "--var", "password=x"])
-        .env_remove("SMTP_PLAN_POSTFIX_PASSWORD"));
+    let r = run(smtp_plan(&[
+        "check",
+        "scenarios/",
+        "--var",
+        "password=x",
+        "--var",
+        "rcpt_password=x",
+    ])
+    .env_remove("SMTP_PLAN_POSTFIX_PASSWORD")
+    .env_remove("SMTP_PLAN_POSTFIX_PASSWORD2"));
     r.assert_code(0);
     assert!(r.stdout.starts_with("ok: "), "{}", r.stdout);
 }

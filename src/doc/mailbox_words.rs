@@ -20,15 +20,14 @@ pub(super) fn mailbox_words(m: &MailboxSpec, target: &Target) -> String {
     };
     let place = match &m.source {
         MailboxSource::Maildir(dir) => {
-            format!("the Maildir {}", code(&dir.display().to_string()))
+            format!(
+                "the Maildir {}",
+                code(&super::normalize(dir).display().to_string())
+            )
         }
         MailboxSource::Imap(imap) => {
             let host = imap.host.clone().unwrap_or_else(|| target.host.clone());
-            let tls = match imap.tls {
-                ImapTls::Implicit => "implicit TLS",
-                ImapTls::StartTls => "STARTTLS",
-                ImapTls::None => "no TLS",
-            };
+            let tls = imap.tls.describe();
             let o = &target.tls_options;
             let insecure = imap.tls_options.insecure.unwrap_or(o.insecure);
             let name = imap.tls_options.server_name.clone().unwrap_or(host.clone());

@@ -60,10 +60,25 @@ where
     })
 }
 
+/// The server's text out of async-imap's debug-formatted NO/BAD (`.. info: Some("TEXT")` or
+/// `.. information: Some("TEXT") }`).
+fn server_text(t: &str) -> String {
+    match t.split_once("Some(\"") {
+        Some((_, rest)) => rest
+            .rsplit_once("\")")
+            .map_or(rest, |(inner, _)| inner)
+            .replace("\\\"", "\"")
+            .replace("\\\\", "\\"),
+        None => t.trim().to_owned(),
+    }
+}
+
 fn imap_err(e: async_imap::error::Error) -> MailboxError {
     MailboxError::Imap(match e {
-        async_imap::error::Error::No(t) => format!("the server answered NO: {}", t.trim()),
-        async_imap::error::Error::Bad(t) => format!("the server answered BAD: {}", t.trim()),
+        async_imap::error::Error::No(t) => format!("the server answered NO: {}", server_text(&t)),
+        async_imap::error::Error::Bad(t) => {
+            format!("the server answered BAD: {}", server_text(&t))
+        }
         async_imap::error::Error::ConnectionLost => "the server closed the connection".to_owned(),
         async_imap::error::Error::Io(io) => io.to_string(),
         other => other.to_string(),
@@ -221,12 +236,15 @@ impl ImapBox {
                 "the Message-ID {message_id:?} cannot be searched for over IMAP (not printable ASCII)"
             ))
         })?;
-        let name = quoted(folder)
-            .ok_or_else(|| MailboxError::Imap(format!("invalid folder name {folder:?}")))?;
+        if quoted(folder).is_none() {
+            return Err(MailboxError::Imap(format!(
+                "invalid folder name {folder:?}"
+            )));
+        }
         self.budget.set(SMALL_ANSWER);
         let session = &mut self.session;
         timed(t, &format!("EXAMINE {folder}"), async {
-            session.examine(&name).await.map(|_| ()).map_err(imap_err)
+            session.examine(folder).await.map(|_| ()).map_err(imap_err)
         })
         .await?;
         self.budget.set(SMALL_ANSWER);
@@ -311,5 +329,36 @@ impl ImapBox {
     pub async fn logout(mut self) {
         self.budget.set(SMALL_ANSWER);
         let _ = tokio::time::timeout(self.timeout, self.session.logout()).await;
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_servers_words_are_taken_out_of_async_imaps_debug_text() {
+        assert_eq!(
+            server_text(
+                r#"outcome: Outcome { code: None, information: Some("Mailbox doesn't exist: \"Junk\" (0.001 secs).") }"#
+            ),
+            r#"Mailbox doesn't exist: "Junk" (0.001 secs)."#
+        );
+        assert_eq!(
+            server_text(
+                r#"code: None, info: Some("[AUTHENTICATIONFAILED] Authentication failed.")"#
+            ),
+            "[AUTHENTICATIONFAILED] Authentication failed."
+        );
+        assert_eq!(server_text(" plain "), "plain");
+    }
+
+    #[test]
+    fn quoted_strings_escape_and_refuse_line_breaks() {
+        assert_eq!(quoted("<a\"b@c>").unwrap(), r#""<a\"b@c>""#);
+        assert_eq!(quoted("a\\b").unwrap(), r#""a\\b""#);
+        assert!(quoted("a\r\nb").is_none());
+        assert!(quoted("grüße").is_none());
     }
 }

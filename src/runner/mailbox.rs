@@ -295,8 +295,8 @@ impl Run<'_> {
         let mut params = self.tls_params(&over);
         params.client_cert = None;
         self.transcript.info(&format!(
-            "IMAP: connecting to {shown} ({} TLS) as {username}",
-            imap.tls.name()
+            "IMAP: connecting to {shown} ({}) as {username}",
+            imap.tls.describe()
         ));
         let login = ImapLogin {
             host: &host,

@@ -69,11 +69,12 @@ pub enum ImapTls {
 }
 
 impl ImapTls {
-    pub fn name(self) -> &'static str {
+    /// In words: `implicit TLS`, `STARTTLS`, `no TLS`.
+    pub fn describe(self) -> &'static str {
         match self {
-            ImapTls::Implicit => "implicit",
-            ImapTls::StartTls => "starttls",
-            ImapTls::None => "none",
+            ImapTls::Implicit => "implicit TLS",
+            ImapTls::StartTls => "STARTTLS",
+            ImapTls::None => "no TLS",
         }
     }
 }

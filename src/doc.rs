@@ -7,13 +7,10 @@
 
 use std::collections::{BTreeSet, HashMap};
 use std::fmt::Write as _;
-use std::io::Write as _;
 use std::path::PathBuf;
 
-use anyhow::Context as _;
-use clap::Args;
+mod extensions;
 
-use crate::cli::Exit;
 use crate::redact::Redactor;
 use crate::scenario::{
     Action, CodePattern, ConnectSpec, Expect, LoadOptions, Plan, Scenario, Target, TlsMode,
@@ -22,40 +19,6 @@ use crate::scenario::{
 use crate::template::{Part, Template};
 
 mod mailbox_words;
-
-#[derive(Debug, Args)]
-pub struct DocArgs {
-    /// Plan files, or directories searched for *.yaml / *.yml.
-    #[arg(required = true)]
-    pub paths: Vec<PathBuf>,
-    /// Write the page here instead of to stdout.
-    #[arg(short, long, value_name = "FILE")]
-    pub output: Option<PathBuf>,
-}
-
-pub fn cmd_doc(args: &DocArgs) -> anyhow::Result<Exit> {
-    let plans = match load_for_doc(&args.paths) {
-        Ok(p) => p,
-        Err(diags) => {
-            let mut err = anstream::stderr();
-            let _ = write!(err, "{}", diags.render(true));
-            return Ok(Exit::Usage);
-        }
-    };
-    let shown: Vec<String> = args.paths.iter().map(|p| p.display().to_string()).collect();
-    let page = render_markdown(&plans, &format!("smtp-plan doc {}", shown.join(" ")));
-    match &args.output {
-        Some(path) => std::fs::write(path, &page)
-            .with_context(|| format!("could not write {}", path.display()))?,
-        None => {
-            let mut out = std::io::stdout();
-            out.write_all(page.as_bytes())
-                .and_then(|()| out.flush())
-                .context("could not write to stdout")?;
-        }
-    }
-    Ok(Exit::Passed)
-}
 
 /// Load plans with an environment of their own: names used somewhere without a default read
 /// as `${env:NAME}`; every other name is unset (so its default applies).
@@ -330,11 +293,11 @@ fn render_steps(out: &mut String, scenario: &Scenario, redactor: &Redactor) {
             }
             Action::MailFrom(e) => format!(
                 "Send {}: {expect}.",
-                code(&envelope("MAIL FROM", &e.address, &e.params))
+                code(&extensions::envelope("MAIL FROM", e))
             ),
             Action::RcptTo(e) => format!(
                 "Send {}: {expect}.",
-                code(&envelope("RCPT TO", &e.address, &e.params))
+                code(&extensions::envelope("RCPT TO", e))
             ),
             Action::Data(_) => format!(
                 "Send the message below with {}: after the server's go-ahead (354), {expect}.",
@@ -348,6 +311,11 @@ fn render_steps(out: &mut String, scenario: &Scenario, redactor: &Redactor) {
             Action::ExpectClose => "The server must close the connection.".to_owned(),
             Action::Connect(spec) => connect_words(spec, &scenario.target),
             Action::Mailbox(m) => mailbox_words::mailbox_words(m, &scenario.target),
+            Action::Etrn(_)
+            | Action::Expn(_)
+            | Action::Help(_)
+            | Action::EhloFallback(_)
+            | Action::RcptToMany(_) => extensions::step_words(step, &expect).unwrap_or_default(),
         };
         fresh_connection = matches!(step.action, Action::Connect(_));
         let _ = writeln!(out, "{n}. {}", redactor.redact(&line));
@@ -411,15 +379,6 @@ fn connect_words(spec: &ConnectSpec, target: &Target) -> String {
         TlsMode::Implicit => " with implicit TLS",
     };
     format!("Open a new connection to {}{tls}.", code(&shown))
-}
-
-fn envelope(verb: &str, address: &Template, params: &[Template]) -> String {
-    let mut s = format!("{verb}:<{}>", tpl(address));
-    for p in params {
-        s.push(' ');
-        s.push_str(&tpl(p));
-    }
-    s
 }
 
 /// The message of a `data` step as the plan writes it: the text, or a structured message's

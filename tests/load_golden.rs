@@ -9,7 +9,11 @@
     clippy::panic
 )]
 
+mod common;
+
 use std::path::{Path, PathBuf};
+
+use common::diff;
 
 use smtp_plan::scenario::{LoadOptions, load_plans};
 
@@ -23,37 +27,6 @@ fn render(path: &Path) -> String {
             .collect(),
         Err(diagnostics) => diagnostics.render(false),
     }
-}
-
-/// A line diff (longest common subsequence): ` ` same, `-` expected only, `+` actual only.
-fn diff(expected: &str, actual: &str) -> String {
-    let a: Vec<&str> = expected.lines().collect();
-    let b: Vec<&str> = actual.lines().collect();
-    let mut lcs = vec![vec![0usize; b.len() + 1]; a.len() + 1];
-    for i in (0..a.len()).rev() {
-        for j in (0..b.len()).rev() {
-            lcs[i][j] = if a[i] == b[j] {
-                lcs[i + 1][j + 1] + 1
-            } else {
-                lcs[i + 1][j].max(lcs[i][j + 1])
-            };
-        }
-    }
-    let (mut i, mut j, mut out) = (0, 0, String::new());
-    while i < a.len() || j < b.len() {
-        if i < a.len() && j < b.len() && a[i] == b[j] {
-            out.push_str(&format!("  {}\n", a[i]));
-            i += 1;
-            j += 1;
-        } else if j < b.len() && (i == a.len() || lcs[i][j + 1] >= lcs[i + 1][j]) {
-            out.push_str(&format!("+ {}\n", b[j]));
-            j += 1;
-        } else {
-            out.push_str(&format!("- {}\n", a[i]));
-            i += 1;
-        }
-    }
-    out
 }
 
 #[test]

@@ -220,6 +220,27 @@ fn usage_errors_exit_2() {
 }
 
 #[test]
+fn a_plan_that_cannot_be_written_after_probing_exits_1() {
+    let server = Serve::start(&[]);
+    let dir = tempfile::tempdir().unwrap();
+    // The output's parent is a file: the server is probed, then the plan cannot be written.
+    let blocker = dir.path().join("not-a-dir");
+    std::fs::write(&blocker, "x").unwrap();
+    let out = blocker.join("plan.yaml");
+    let r = run(smtp_plan(&[
+        "probe",
+        &server.smtp.to_string(),
+        "--insecure",
+        "--no-mail",
+        "-o",
+        out.to_str().unwrap(),
+    ]));
+    r.assert_code(1);
+    assert!(r.stderr.contains("error: could not write"), "{}", r.stderr);
+    assert!(!out.exists());
+}
+
+#[test]
 fn a_closed_port_is_a_failure() {
     let port = std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()

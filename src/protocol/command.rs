@@ -26,6 +26,10 @@ pub enum Command {
     Noop,
     Quit,
     Vrfy(String),
+    /// `ETRN domain` (RFC 1985).
+    Etrn(String),
+    Expn(String),
+    Help(Option<String>),
     /// A line sent verbatim (`send:`), also a SASL response line.
     Raw(String),
 }
@@ -53,9 +57,26 @@ impl fmt::Display for Command {
             Command::Noop => f.write_str("NOOP\r\n"),
             Command::Quit => f.write_str("QUIT\r\n"),
             Command::Vrfy(x) => write!(f, "VRFY {x}\r\n"),
+            Command::Etrn(x) => write!(f, "ETRN {x}\r\n"),
+            Command::Expn(x) => write!(f, "EXPN {x}\r\n"),
+            Command::Help(None) => f.write_str("HELP\r\n"),
+            Command::Help(Some(x)) => write!(f, "HELP {x}\r\n"),
             Command::Raw(line) => write!(f, "{line}\r\n"),
         }
     }
+}
+
+/// RFC 3461 xtext: `+`, `=` and every byte outside `!`..`~` become `+XX`.
+pub fn xtext(value: &str) -> String {
+    let mut out = String::with_capacity(value.len());
+    for b in value.bytes() {
+        if (b'!'..=b'~').contains(&b) && b != b'+' && b != b'=' {
+            out.push(char::from(b));
+        } else {
+            out.push_str(&format!("+{b:02X}"));
+        }
+    }
+    out
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -150,6 +171,13 @@ fn parse_path(rest: &str, prefix: &str) -> Result<(String, Vec<String>), Command
 #[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn xtext_encodes_plus_equals_and_non_printables() {
+        assert_eq!(xtext("a+b=c d"), "a+2Bb+3Dc+20d");
+        assert_eq!(xtext("user@example.com"), "user@example.com");
+        assert_eq!(xtext("é"), "+C3+A9");
+    }
 
     #[test]
     fn wire_forms() {

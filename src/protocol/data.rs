@@ -33,6 +33,37 @@ pub fn encode_data(text: &str) -> Vec<u8> {
     out
 }
 
+/// The message as it travels in BDAT chunks (and as SIZE counts it): line ends normalised to
+/// CRLF like [`encode_data`], a final CRLF added if missing; no dot-stuffing, no terminator.
+pub fn normalize_crlf(text: &str) -> Vec<u8> {
+    let mut out = Vec::with_capacity(text.len() + text.len() / 32 + 2);
+    let mut chars = text.bytes().peekable();
+    let mut at_line_start = true;
+    while let Some(b) = chars.next() {
+        match b {
+            b'\r' => {
+                if chars.peek() == Some(&b'\n') {
+                    chars.next();
+                }
+                out.extend_from_slice(b"\r\n");
+                at_line_start = true;
+            }
+            b'\n' => {
+                out.extend_from_slice(b"\r\n");
+                at_line_start = true;
+            }
+            _ => {
+                out.push(b);
+                at_line_start = false;
+            }
+        }
+    }
+    if !at_line_start {
+        out.extend_from_slice(b"\r\n");
+    }
+    out
+}
+
 /// The server side of DATA: feed it lines (CRLF removed); it un-stuffs them and says when the
 /// terminating `.` arrived. Bounded by `max_bytes`.
 #[derive(Debug)]
@@ -90,6 +121,13 @@ mod tests {
         assert_eq!(encode_data("a\rb\r\n"), b"a\r\nb\r\n.\r\n");
         assert_eq!(encode_data(""), b".\r\n");
         assert_eq!(encode_data(".\n"), b"..\r\n.\r\n");
+    }
+
+    #[test]
+    fn normalises_without_stuffing() {
+        assert_eq!(normalize_crlf("a\n.b\rc\r\nd"), b"a\r\n.b\r\nc\r\nd\r\n");
+        assert_eq!(normalize_crlf(""), b"");
+        assert_eq!(normalize_crlf("x\n"), b"x\r\n");
     }
 
     #[test]

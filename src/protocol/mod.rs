@@ -10,8 +10,8 @@ mod reply;
 mod sasl;
 
 pub use capability::{Capabilities, Capability};
-pub use command::{Command, CommandError, parse_command};
-pub use data::{DataDecoder, encode_data};
+pub use command::{Command, CommandError, parse_command, xtext};
+pub use data::{DataDecoder, encode_data, normalize_crlf};
 pub use enhanced::EnhancedCode;
 pub use mime::{MimeAttachment, build_message};
 pub use reply::{Limits, Reply, ReplyCode, ReplyError, ReplyParser};

@@ -4,12 +4,14 @@ mod console;
 mod github;
 mod json;
 mod junit;
+mod outputs;
 mod transcripts;
 
 pub use console::{render_scenario, render_summary};
 pub use github::render_github_annotations;
 pub use json::render_json;
 pub use junit::{JunitOptions, render_junit, write_junit};
+pub use outputs::ReportConfig;
 pub use transcripts::{slug, write_transcripts};
 
 /// Write `text` to `path` atomically (a temporary file beside it, then a rename), creating the

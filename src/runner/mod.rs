@@ -3,18 +3,21 @@
 mod auth;
 mod builtins;
 mod check;
+mod extensions;
 mod mailbox;
 mod mailbox_check;
 mod result;
 mod scenario;
 mod schedule;
 mod starttls;
+mod target;
 mod tls_check;
 mod transcript;
 
 pub use check::{Mismatch, check_reply, describe_expect};
 pub use result::{Failure, Outcome, ScenarioResult, StepResult, StepStatus, SuiteResult};
-pub use scenario::{RunOptions, TargetOverride, run_scenario};
+pub use scenario::{RunOptions, run_scenario};
 pub use schedule::{Partition, Schedule, Selection, run_plans};
+pub use target::TargetOverride;
 pub use tls_check::{check_tls, describe_tls, describe_tls_expect, tls_vars};
 pub use transcript::{Dir, Transcript, TranscriptLine};

@@ -7,14 +7,15 @@ use std::time::{Duration, Instant};
 use super::auth::AuthEnd;
 use super::check::{check_reply, describe_expect};
 use super::result::{Failure, Outcome, ScenarioResult, StepResult, StepStatus};
+use super::target::TargetOverride;
 use super::transcript::Transcript;
 use crate::protocol::{
     Capabilities, Command, Limits, MimeAttachment, Reply, build_message, encode_data,
 };
 use crate::redact::Redactor;
 use crate::scenario::{
-    Action, ConnectSpec, DataSpec, Envelope, Expect, Origin, Plan, Scenario, Span, Step, Target,
-    TlsMode, TlsOverride,
+    Action, ConnectSpec, DataSpec, Expect, Origin, Plan, Scenario, Span, Step, Target, TlsMode,
+    TlsOverride,
 };
 use crate::template::Template;
 use crate::transport::{ClientCert, Connection, TlsVersion, TransportError};
@@ -34,16 +35,6 @@ pub struct RunOptions {
     /// `--tls-min-version`: the higher of this and the plan's `min_version` applies.
     pub min_version: Option<TlsVersion>,
     pub limits: Limits,
-}
-
-/// Where every connection goes instead of the plan's target.
-#[derive(Debug, Clone, Default)]
-pub struct TargetOverride {
-    pub host: String,
-    /// None keeps the plan's port.
-    pub port: Option<u16>,
-    /// For connections with `tls: implicit`; None = `port`.
-    pub tls_port: Option<u16>,
 }
 
 /// How one step ended.
@@ -80,6 +71,11 @@ pub(super) struct Run<'a> {
     pub(super) sent_message_id: Option<String>,
     /// The running step's own `timeout:`, if it has one.
     step_timeout: Option<Duration>,
+    /// The running step's index in the scenario.
+    pub(super) step_index: usize,
+    /// A message rendered ahead of its `data` step (for `size: message`): the step's index,
+    /// the text and whether it carries an encoded secret.
+    pub(super) prepared: Option<(usize, String, bool)>,
 }
 
 pub async fn run_scenario(
@@ -120,6 +116,8 @@ pub async fn run_scenario(
         wants_message_id: super::mailbox::wants_message_id(scenario),
         sent_message_id: None,
         step_timeout: None,
+        step_index: 0,
+        prepared: None,
     };
     super::builtins::set_scenario_builtins(&mut run.vars, &plan.name, &scenario.name);
     let mut steps = not_run(scenario);
@@ -138,6 +136,7 @@ pub async fn run_scenario(
         for (index, (step, result)) in scenario.steps.iter().zip(steps.iter_mut()).enumerate() {
             let step_started = Instant::now();
             let first_line = run.transcript.lines.len();
+            run.step_index = index;
             let end = run.step(step).await;
             result.duration = step_started.elapsed();
             result.lines = first_line..run.transcript.lines.len();
@@ -468,7 +467,7 @@ impl Run<'_> {
 
     /// The text of a `data` step's message, and whether it carries a secret in an encoded form
     /// (RFC 2047, quoted-printable) that masking by value cannot find in the wire text.
-    fn message(&mut self, spec: &DataSpec) -> Result<(String, bool), StepErr> {
+    pub(super) fn message(&mut self, spec: &DataSpec) -> Result<(String, bool), StepErr> {
         match spec {
             DataSpec::Text(text) => Ok((self.render(text)?, false)),
             DataSpec::Mime(mime) => {
@@ -512,7 +511,10 @@ impl Run<'_> {
     /// The `data` step: DATA, then the message once the server said 354. `Ok(Err(end))` is a
     /// step that ended without a final reply to check.
     async fn data(&mut self, spec: &DataSpec) -> Result<Result<Reply, StepEnd>, StepErr> {
-        let (mut text, secret) = self.message(spec)?;
+        let (mut text, secret) = match self.prepared.take() {
+            Some((index, text, secret)) if index == self.step_index => (text, secret),
+            _ => self.message(spec)?,
+        };
         if self.wants_message_id {
             text = self.record_message_id(text);
         }
@@ -585,12 +587,35 @@ impl Run<'_> {
                 AuthEnd::End(end) => return Ok(end),
             },
             Action::MailFrom(env) => {
-                let (from, params) = self.envelope(env)?;
+                let (from, params) = match self.envelope_with(env, step.send_anyway)? {
+                    Ok(x) => x,
+                    Err(end) => return Ok(end),
+                };
                 self.command(&Command::Mail { from, params }).await?
             }
             Action::RcptTo(env) => {
-                let (to, params) = self.envelope(env)?;
+                let (to, params) = match self.envelope_with(env, step.send_anyway)? {
+                    Ok(x) => x,
+                    Err(end) => return Ok(end),
+                };
                 self.command(&Command::Rcpt { to, params }).await?
+            }
+            Action::RcptToMany(list) => return self.recipients(list, step).await,
+            Action::EhloFallback(name) => self.ehlo_fallback(name).await?,
+            Action::Etrn(domain) => {
+                if let Some(end) = self.require_advertised(&["ETRN"], "ETRN", step.send_anyway) {
+                    return Ok(end);
+                }
+                let domain = self.render(domain)?;
+                self.command(&Command::Etrn(domain)).await?
+            }
+            Action::Expn(list) => {
+                let list = self.render(list)?;
+                self.command(&Command::Expn(list)).await?
+            }
+            Action::Help(topic) => {
+                let topic = topic.as_ref().map(|t| self.render(t)).transpose()?;
+                self.command(&Command::Help(topic)).await?
             }
             Action::Data(spec) => match self.data(spec).await? {
                 Ok(reply) => reply,
@@ -626,16 +651,6 @@ impl Run<'_> {
             }
         };
         Ok(self.check(&reply, expect))
-    }
-
-    fn envelope(&mut self, env: &Envelope) -> Result<(String, Vec<String>), StepErr> {
-        let address = self.render(&env.address)?;
-        let params = env
-            .params
-            .iter()
-            .map(|p| self.render(p))
-            .collect::<Result<Vec<_>, _>>()?;
-        Ok((address, params))
     }
 
     async fn expect_close(&mut self) -> Result<StepEnd, StepErr> {

@@ -107,6 +107,7 @@ pub(crate) fn load_expect(cx: &mut Cx<'_>, node: &Node, scope: &VarScope<'_>) ->
 pub(crate) fn default_expect(action: &Action) -> Expect {
     let codes = match action {
         Action::Ehlo(_)
+        | Action::EhloFallback(_)
         | Action::Helo(_)
         | Action::Lhlo(_)
         | Action::MailFrom(_)
@@ -115,13 +116,21 @@ pub(crate) fn default_expect(action: &Action) -> Expect {
         | Action::Noop => vec![CodePattern::exact(250)],
         Action::StartTls(_) => vec![CodePattern::exact(220)],
         Action::Auth(_) => vec![CodePattern::exact(235)],
-        Action::RcptTo(_) => vec![CodePattern::exact(250), CodePattern::exact(251)],
+        Action::RcptTo(_) | Action::RcptToMany(_) => {
+            vec![CodePattern::exact(250), CodePattern::exact(251)]
+        }
+        // RFC 1985: 250 queuing started, 251 nothing queued, 252/253 pending messages.
+        Action::Etrn(_) => vec![CodePattern {
+            digits: [Some(2), Some(5), None],
+        }],
+        Action::Help(_) => vec![CodePattern::exact(211), CodePattern::exact(214)],
         Action::Quit => vec![CodePattern::exact(221)],
         // Any reply (send, vrfy), or no reply at all (sleep, expect_close, connect);
         // `Read` always has an explicit expectation.
         Action::Read
         | Action::Send(_)
         | Action::Vrfy(_)
+        | Action::Expn(_)
         | Action::Sleep(_)
         | Action::ExpectClose
         | Action::Connect(_)

@@ -3,6 +3,7 @@
 mod context;
 mod diagnostic;
 mod duration;
+mod envelope;
 mod expect;
 mod load;
 #[cfg(test)]

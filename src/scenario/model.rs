@@ -109,6 +109,9 @@ pub struct Step {
     pub retry: Option<Retry>,
     /// `timeout:` (extension): the reply timeout for this step instead of the target's.
     pub timeout: Option<Duration>,
+    /// `send_anyway: true` (extension): send a command or parameter whose extension the last
+    /// EHLO did not advertise (otherwise the step fails before sending it).
+    pub send_anyway: bool,
 }
 
 /// A file other than the plan file that a step was written in.
@@ -172,11 +175,21 @@ pub enum Action {
     Auth(AuthSpec),
     MailFrom(Envelope),
     RcptTo(Envelope),
+    /// `rcpt_to: [a, b, {address, expect}]`: one RCPT TO per recipient, each reply checked
+    /// against the recipient's own `expect` or else the step's (extension).
+    RcptToMany(Vec<Recipient>),
     Data(DataSpec),
     Rset,
     Noop,
     Quit,
     Vrfy(Template),
+    /// `etrn: DOMAIN` (RFC 1985), `expn: LIST`, `help` / `help: TOPIC` (extensions).
+    Etrn(Template),
+    Expn(Template),
+    Help(Option<Template>),
+    /// `ehlo: {name: NAME, helo_fallback: true}`: EHLO, and HELO when EHLO gets a 5xx, as
+    /// clients do (extension).
+    EhloFallback(Template),
     Sleep(Duration),
     ExpectClose,
     /// `connect` / `connect: {host, port, tls}` — open a fresh connection; missing keys come
@@ -199,12 +212,16 @@ impl Action {
             Action::StartTls(_) => "starttls",
             Action::Auth(_) => "auth",
             Action::MailFrom(_) => "mail_from",
-            Action::RcptTo(_) => "rcpt_to",
+            Action::RcptTo(_) | Action::RcptToMany(_) => "rcpt_to",
             Action::Data(_) => "data",
             Action::Rset => "rset",
             Action::Noop => "noop",
             Action::Quit => "quit",
             Action::Vrfy(_) => "vrfy",
+            Action::Etrn(_) => "etrn",
+            Action::Expn(_) => "expn",
+            Action::Help(_) => "help",
+            Action::EhloFallback(_) => "ehlo",
             Action::Sleep(_) => "sleep",
             Action::ExpectClose => "expect_close",
             Action::Connect(_) => "connect",
@@ -283,6 +300,46 @@ impl Credential {
 pub struct Envelope {
     pub address: Template,
     pub params: Vec<Template>,
+    /// The first-class ESMTP parameters (`size`, `body`, `smtputf8`, `ret`, `envid`,
+    /// `notify`, `orcpt`; extension), sent before the raw `params`.
+    pub esmtp: Vec<EsmtpParam>,
+}
+
+/// One ESMTP parameter of MAIL FROM or RCPT TO, and the EHLO keywords it needs.
+#[derive(Debug, Clone)]
+pub struct EsmtpParam {
+    /// `SIZE`, `BODY`, `SMTPUTF8`, `RET`, `ENVID`, `NOTIFY`, `ORCPT`.
+    pub keyword: &'static str,
+    pub value: ParamValue,
+    /// The extensions the last EHLO must have listed (all of them), e.g. `["DSN"]`.
+    pub needs: &'static [&'static str],
+}
+
+#[derive(Debug, Clone)]
+pub enum ParamValue {
+    /// A keyword alone (`SMTPUTF8`).
+    None,
+    /// A fixed value (`BODY=8BITMIME`, `NOTIFY=SUCCESS,FAILURE`).
+    Fixed(String),
+    /// A value from the plan, xtext-encoded (RFC 3461) when sent (`ENVID`, `ORCPT`'s address).
+    Xtext {
+        prefix: &'static str,
+        value: Template,
+    },
+    /// A number from the plan (`SIZE=12345`).
+    Number(Template),
+    /// `size: message`: the size in bytes of the message of the scenario's next `data` or
+    /// `bdat` step, as it will be sent.
+    MessageSize,
+}
+
+/// One recipient of `rcpt_to: [..]`.
+#[derive(Debug, Clone)]
+pub struct Recipient {
+    pub envelope: Envelope,
+    /// Its own `expect:`; None = the step's.
+    pub expect: Option<Expect>,
+    pub span: Span,
 }
 
 /// Every given part must hold. An empty `codes` means any reply code.

@@ -9,6 +9,7 @@
 
 use serde_json::{Map, Value, json};
 
+use super::envelope::{ENVELOPE_KEYS, RECIPIENT_KEYS};
 use super::expect::EXPECT_KEYS;
 use super::load::{PLAN_KEYS, SCENARIO_KEYS};
 use super::mailbox::{IMAP_KEYS, MAILBOX_KEYS};
@@ -16,7 +17,7 @@ use super::mailbox_expect::{
     BODY_EXPECT_KEYS, COUNT_KEYS, HEADER_EXPECT_KEYS, MAILBOX_ATTACHMENT_KEYS, MAILBOX_EXPECT_KEYS,
 };
 use super::message::{ATTACHMENT_KEYS, DATA_KEYS};
-use super::step::{AUTH_KEYS, BARE, ENVELOPE_KEYS, STARTTLS_KEYS, step_keys};
+use super::step::{AUTH_KEYS, BARE, EHLO_KEYS, STARTTLS_KEYS, step_keys};
 use super::step_options::{MAX_RETRIES, RETRY_KEYS};
 use super::target::{CONNECT_KEYS, TARGET_KEYS};
 use super::tls_expect::{CERT_EXPECT_KEYS, TLS_EXPECT_KEYS};
@@ -92,6 +93,18 @@ fn mappings() -> Vec<(
             ENVELOPE_KEYS.to_vec(),
             &["address"],
             "An envelope address with ESMTP parameters.",
+        ),
+        (
+            "recipient",
+            RECIPIENT_KEYS.to_vec(),
+            &["address"],
+            "One recipient of `rcpt_to: [..]`, with its own `expect` (default: the step's).",
+        ),
+        (
+            "ehlo",
+            EHLO_KEYS.to_vec(),
+            &["name"],
+            "EHLO with options: `helo_fallback: true` sends HELO when EHLO gets a 5xx.",
         ),
         (
             "data",
@@ -272,17 +285,71 @@ fn value_schema(place: &str, key: &str) -> Option<Value> {
         ("step", "send") => string(
             "A raw line, sent with CRLF; any reply is accepted unless `expect` says otherwise.",
         ),
-        ("step", "ehlo" | "helo" | "lhlo") => string("The client name; expects 250."),
+        ("step", "ehlo") => json!({
+            "description": "The client name, or {name, helo_fallback}; expects 250.",
+            "anyOf": [{"type": ["string", "number", "boolean"]}, refer("ehlo")]
+        }),
+        ("ehlo", "name") => string("The client name."),
+        ("ehlo", "helo_fallback") => json!({
+            "description": "When EHLO gets a 5xx, send HELO with the same name (as clients do); the transcript says so.",
+            "type": "boolean"
+        }),
+        ("step", "helo" | "lhlo") => string("The client name; expects 250."),
+        ("step", "etrn") => string(
+            "ETRN (RFC 1985) for this domain or #queue; expects 25x; ETRN must be advertised.",
+        ),
+        ("step", "expn") => string("EXPN argument (a mailing list); any reply."),
+        ("step", "help") => json!({
+            "description": "HELP, or HELP TOPIC; expects 211 or 214.",
+            "type": ["null", "string", "number", "boolean"]
+        }),
+        ("step", "send_anyway") => json!({
+            "description": "Send a command or ESMTP parameter even though the last EHLO did not advertise its extension (otherwise the step fails before sending).",
+            "type": "boolean"
+        }),
         ("step", "vrfy") => string("VRFY argument; any reply."),
         ("step", "starttls") => json!({
             "description": "STARTTLS, expect 220, TLS handshake, verify.",
             "anyOf": [{"type": "null"}, refer("starttls")]
         }),
         ("step", "auth") => refer("auth"),
-        ("step", "mail_from" | "rcpt_to") => json!({
+        ("step", "mail_from") => json!({
             "description": "An address without angle brackets (\"\" = the null sender).",
             "anyOf": [{"type": ["string", "number", "boolean"]}, refer("envelope")]
         }),
+        ("step", "rcpt_to") => json!({
+            "description": "An address without angle brackets, or a list of recipients (one RCPT TO each).",
+            "anyOf": [
+                {"type": ["string", "number", "boolean"]},
+                refer("envelope"),
+                {"type": "array", "minItems": 1, "items": {"anyOf": [{"type": ["string", "number", "boolean"]}, refer("recipient")]}}
+            ]
+        }),
+        ("envelope" | "recipient", "size") => json!({
+            "description": "SIZE= (RFC 1870): a number of bytes, or `message` for the size of the next `data` step's message.",
+            "anyOf": [{"type": "integer", "minimum": 0}, {"const": "message"}, refer("template")]
+        }),
+        ("envelope", "body") => json!({
+            "description": "BODY= (RFC 6152 / RFC 3030); 8BITMIME needs 8BITMIME advertised, BINARYMIME needs BINARYMIME and CHUNKING.",
+            "enum": ["7BIT", "8BITMIME", "BINARYMIME", "7bit", "8bitmime", "binarymime"]
+        }),
+        ("envelope", "smtputf8") => json!({
+            "description": "SMTPUTF8 (RFC 6531); needs SMTPUTF8 advertised.",
+            "type": "boolean"
+        }),
+        ("envelope", "ret") => json!({
+            "description": "RET= (RFC 3461 DSN): FULL or HDRS.",
+            "enum": ["FULL", "HDRS", "full", "hdrs"]
+        }),
+        ("envelope", "envid") => string("ENVID= (RFC 3461 DSN), xtext-encoded for you."),
+        ("envelope" | "recipient", "notify") => json!({
+            "description": "NOTIFY= (RFC 3461 DSN): NEVER, or any of SUCCESS, FAILURE, DELAY.",
+            "anyOf": [{"type": "string"}, {"type": "array", "minItems": 1, "items": {"enum": ["NEVER", "SUCCESS", "FAILURE", "DELAY", "never", "success", "failure", "delay"]}}]
+        }),
+        ("envelope" | "recipient", "orcpt") => {
+            string("ORCPT=rfc822;ADDRESS (RFC 3461 DSN), xtext-encoded for you.")
+        }
+        ("recipient", "expect") => refer("expect"),
         ("step", "data") => json!({
             "description": "The message: text (CRLF line ends and dot-stuffing done for you), a file, or headers + body + attachments.",
             "anyOf": [{"type": "string"}, refer("data")]
@@ -314,8 +381,8 @@ fn value_schema(place: &str, key: &str) -> Option<Value> {
             "description": "PLAIN: send the credentials with AUTH (true, the default) or after an empty 334 (false).",
             "type": "boolean"
         }),
-        ("envelope", "address") => string("Without angle brackets."),
-        ("envelope", "params") => {
+        ("envelope" | "recipient", "address") => string("Without angle brackets."),
+        ("envelope" | "recipient", "params") => {
             json!({"type": "array", "items": {"type": ["string", "number", "boolean"]}})
         }
         ("data", "file") => string(

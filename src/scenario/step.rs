@@ -5,11 +5,11 @@ use std::str::FromStr as _;
 
 use super::context::{Cx, VarScope, get, list_names};
 use super::diagnostic::did_you_mean;
+use super::envelope::{load_envelope, load_recipients};
 use super::expect::{EXPECT_KEYS, LoadedExpect, default_expect, load_expect};
 use super::message::load_data_map;
 use super::model::{
-    Action, AuthMechanism, AuthSpec, ConnectSpec, Credential, DataSpec, Envelope, Span, Step,
-    TlsOverride,
+    Action, AuthMechanism, AuthSpec, ConnectSpec, Credential, DataSpec, Span, Step, TlsOverride,
 };
 use super::node::{Key, Node, Value};
 use super::step_options::{STEP_OPTIONS, load_step_options};
@@ -35,6 +35,9 @@ pub(crate) const ACTIONS: &[&str] = &[
     "expect_close",
     "connect",
     "mailbox",
+    "etrn",
+    "expn",
+    "help",
 ];
 
 /// Steps that may be written as a bare string.
@@ -45,6 +48,7 @@ pub(crate) const BARE: &[&str] = &[
     "starttls",
     "expect_close",
     "connect",
+    "help",
 ];
 /// Steps that read no reply, so `expect` makes no sense on them.
 pub(crate) const NO_REPLY: &[&str] = &["sleep", "expect_close", "connect"];
@@ -69,7 +73,12 @@ pub(crate) const AUTH_KEYS: &[&str] = &[
 pub(crate) const ALLOW_PLAINTEXT: &str = "allow_plaintext";
 /// The steps `allow_plaintext` applies to.
 pub(crate) const PLAINTEXT_STEPS: &[&str] = &["auth", "send", "mailbox"];
-pub(crate) const ENVELOPE_KEYS: &[&str] = &["address", "params"];
+/// `ehlo: {..}` (extension): the name, and HELO when EHLO is refused.
+pub(crate) const EHLO_KEYS: &[&str] = &["name", "helo_fallback"];
+/// A step-level key: send a command or parameter the server did not advertise.
+pub(crate) const SEND_ANYWAY: &str = "send_anyway";
+/// The steps that check the server advertised what they use, so `send_anyway` applies.
+pub(crate) const ADVERTISED_STEPS: &[&str] = &["mail_from", "rcpt_to", "etrn"];
 
 /// Every key a step mapping may have: one action, `expect`, the step options (`retry`,
 /// `timeout`), or `use` alone (expanded by `reuse`).
@@ -79,7 +88,7 @@ pub(crate) fn step_keys() -> Vec<&'static str> {
         .copied()
         .chain(["expect"])
         .chain(STEP_OPTIONS.iter().copied())
-        .chain([ALLOW_PLAINTEXT, "use"])
+        .chain([ALLOW_PLAINTEXT, SEND_ANYWAY, "use"])
         .collect()
 }
 
@@ -119,6 +128,7 @@ impl StepLoader<'_, '_> {
                     origin: None,
                     retry: None,
                     timeout: None,
+                    send_anyway: false,
                 });
                 LoadedStep {
                     step,
@@ -184,6 +194,7 @@ impl StepLoader<'_, '_> {
         let mut action_entry: Option<&(Key, Node)> = None;
         let mut expect_entry: Option<&(Key, Node)> = None;
         let mut plaintext_entry: Option<&(Key, Node)> = None;
+        let mut anyway_entry: Option<&(Key, Node)> = None;
         let mut option_entries: Vec<&(Key, Node)> = Vec::new();
         for entry in entries {
             let key = &entry.0;
@@ -191,6 +202,8 @@ impl StepLoader<'_, '_> {
                 expect_entry = Some(entry);
             } else if key.name == ALLOW_PLAINTEXT {
                 plaintext_entry = Some(entry);
+            } else if key.name == SEND_ANYWAY {
+                anyway_entry = Some(entry);
             } else if STEP_OPTIONS.contains(&key.name.as_str()) {
                 option_entries.push(entry);
             } else if ACTIONS.contains(&key.name.as_str()) {
@@ -289,6 +302,26 @@ impl StepLoader<'_, '_> {
                 }
             }
         };
+        let send_anyway = match anyway_entry {
+            None => false,
+            Some((key, value)) => {
+                let action_name = action_entry.map(|(k, _)| k.name.as_str());
+                if action_name.is_some_and(|a| !ADVERTISED_STEPS.contains(&a)) {
+                    cx.error_key(
+                        key,
+                        format!(
+                            "`{SEND_ANYWAY}` applies to {} steps only{}",
+                            list_names(ADVERTISED_STEPS),
+                            action_name.map_or_else(String::new, |a| format!(", not `{a}`"))
+                        ),
+                        Some("they check that the last EHLO advertised what they use".into()),
+                    );
+                    false
+                } else {
+                    cx.bool(value, &format!("`{SEND_ANYWAY}`")).unwrap_or(false)
+                }
+            }
+        };
         let action = match action_entry {
             Some((key, value)) if is_mailbox => {
                 let loaded = super::mailbox::load_mailbox(
@@ -334,6 +367,7 @@ impl StepLoader<'_, '_> {
                 origin: None,
                 retry,
                 timeout,
+                send_anyway,
             }
         });
         LoadedStep { step, captures }
@@ -360,7 +394,16 @@ impl StepLoader<'_, '_> {
         };
         match name {
             "send" => template(cx).map(Action::Send),
-            "ehlo" => template(cx).map(Action::Ehlo),
+            "ehlo" => match &value.value {
+                Value::Map(entries) => load_ehlo_map(cx, key, entries, scope),
+                _ => template(cx).map(Action::Ehlo),
+            },
+            "etrn" => template(cx).map(Action::Etrn),
+            "expn" => template(cx).map(Action::Expn),
+            "help" => match &value.value {
+                Value::Null => Some(Action::Help(None)),
+                _ => template(cx).map(|t| Action::Help(Some(t))),
+            },
             "helo" => template(cx).map(Action::Helo),
             "lhlo" => template(cx).map(Action::Lhlo),
             "vrfy" => template(cx).map(Action::Vrfy),
@@ -368,8 +411,12 @@ impl StepLoader<'_, '_> {
                 Value::Map(entries) => load_data_map(cx, key, entries, scope).map(Action::Data),
                 _ => template(cx).map(|t| Action::Data(DataSpec::Text(t))),
             },
+            "rcpt_to" if matches!(value.value, Value::Seq(_)) => match &value.value {
+                Value::Seq(items) => load_recipients(cx, key, items, scope).map(Action::RcptToMany),
+                _ => None,
+            },
             "mail_from" | "rcpt_to" => {
-                let envelope = self.load_envelope(cx, key, value, scope)?;
+                let envelope = load_envelope(cx, key, value, scope)?;
                 Some(if name == "mail_from" {
                     Action::MailFrom(envelope)
                 } else {
@@ -423,64 +470,6 @@ impl StepLoader<'_, '_> {
                 bare_action(name)
             }
         }
-    }
-
-    fn load_envelope(
-        &self,
-        cx: &mut Cx<'_>,
-        key: &Key,
-        value: &Node,
-        scope: &VarScope<'_>,
-    ) -> Option<Envelope> {
-        let what = format!("`{}`", key.name);
-        let (address_node, params) = match &value.value {
-            Value::Null => {
-                let help = if key.name == "mail_from" {
-                    "write an address, or `\"\"` for the null sender `<>`"
-                } else {
-                    "write an address, like `user@example.com`"
-                };
-                cx.error_key(key, format!("{what} needs an address"), Some(help.into()));
-                return None;
-            }
-            Value::Map(entries) => {
-                cx.check_keys(entries, ENVELOPE_KEYS, &format!("in {what}"));
-                let Some(address) = get(entries, "address") else {
-                    cx.error_key(key, format!("{what} needs `address`"), None);
-                    return None;
-                };
-                let mut params = Vec::new();
-                if let Some(list) = get(entries, "params").and_then(|n| cx.list(n, "`params`")) {
-                    for item in list {
-                        if let Some(t) = cx.template_in(item, "a parameter", scope) {
-                            params.push(t);
-                        }
-                    }
-                }
-                (address, params)
-            }
-            _ => (value, Vec::new()),
-        };
-        let address = cx.template_in(address_node, &what, scope)?;
-        let written = address_node.scalar_text(cx.source).unwrap_or_default();
-        if written.starts_with('<') && written.ends_with('>') {
-            cx.error(
-                address_node,
-                "write the address without `<` `>`",
-                Some(format!(
-                    "smtp-plan adds them: `{} {}` is sent as `{}:{written}`",
-                    key.name,
-                    written.trim_start_matches('<').trim_end_matches('>'),
-                    if key.name == "mail_from" {
-                        "MAIL FROM"
-                    } else {
-                        "RCPT TO"
-                    }
-                )),
-            );
-            return None;
-        }
-        Some(Envelope { address, params })
     }
 
     fn load_auth(
@@ -644,14 +633,44 @@ fn bare_action(name: &str) -> Option<Action> {
         "starttls" => Action::StartTls(TlsOverride::default()),
         "expect_close" => Action::ExpectClose,
         "connect" => Action::Connect(ConnectSpec::default()),
+        "help" => Action::Help(None),
         _ => return None,
+    })
+}
+
+/// `ehlo: {name: NAME, helo_fallback: true}`.
+fn load_ehlo_map(
+    cx: &mut Cx<'_>,
+    key: &Key,
+    entries: &[(Key, Node)],
+    scope: &VarScope<'_>,
+) -> Option<Action> {
+    cx.check_keys(entries, EHLO_KEYS, "in `ehlo`");
+    let Some(name) = get(entries, "name") else {
+        cx.error_key(
+            key,
+            "`ehlo` needs `name`",
+            Some("write `ehlo: {name: client.example.com, helo_fallback: true}`".into()),
+        );
+        return None;
+    };
+    let name = cx.template_in(name, "`name`", scope)?;
+    let fallback = match get(entries, "helo_fallback") {
+        Some(n) => cx.bool(n, "`helo_fallback`")?,
+        None => false,
+    };
+    Some(if fallback {
+        Action::EhloFallback(name)
+    } else {
+        Action::Ehlo(name)
     })
 }
 
 fn value_help(name: &str) -> String {
     let example = match name {
         "ehlo" | "helo" | "lhlo" => "client.example.com",
-        "mail_from" | "rcpt_to" | "vrfy" => "user@example.com",
+        "mail_from" | "rcpt_to" | "vrfy" | "expn" => "user@example.com",
+        "etrn" => "example.com",
         "send" => "\"NOOP\"",
         "data" => {
             return "write `- data: |` with the message on the following lines, indented".into();

@@ -157,7 +157,11 @@ impl<'a> Session<'a> {
                     &format!("{hostname} Hello [{}]", self.peer_ip),
                 )
             }
-            Command::Lhlo(_) | Command::Raw(_) => {
+            Command::Lhlo(_)
+            | Command::Raw(_)
+            | Command::Etrn(_)
+            | Command::Expn(_)
+            | Command::Help(_) => {
                 return Err(reply(ReplyCode::SYNTAX_ERROR, "5.3.3 Unrecognized command"));
             }
             Command::StartTls => {

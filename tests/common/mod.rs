@@ -194,19 +194,61 @@ pub fn plan(dir: &Path, name: &str, text: &str) -> PathBuf {
 /// Validate a JUnit file against the Jenkins junit-10 schema (with the attributes quick-junit
 /// adds); panics with xmllint's message if it is not valid.
 pub fn assert_valid_junit(path: &Path) {
+    if let Err(e) = check_junit(path) {
+        panic!("{e}");
+    }
+}
+
+/// [`assert_valid_junit`] as a result, for tests that collect problems.
+pub fn check_junit(path: &Path) -> Result<(), String> {
     let xsd = repo().join("tests/junit/junit-10-smtpplan.xsd");
     let out = Command::new("xmllint")
         .args(["--noout", "--schema"])
         .arg(&xsd)
         .arg(path)
         .output()
-        .expect("xmllint is installed (scripts/test installs libxml2-utils)");
-    assert!(
-        out.status.success(),
+        .map_err(|e| {
+            format!("xmllint could not run ({e}): scripts/test installs it (libxml2-utils)")
+        })?;
+    if out.status.success() {
+        return Ok(());
+    }
+    Err(format!(
         "JUnit report does not validate:\n{}\n{}",
         String::from_utf8_lossy(&out.stderr),
         std::fs::read_to_string(path).unwrap_or_default()
-    );
+    ))
+}
+
+/// A line diff (longest common subsequence): ` ` same, `-` expected only, `+` actual only.
+pub fn diff(expected: &str, actual: &str) -> String {
+    let a: Vec<&str> = expected.lines().collect();
+    let b: Vec<&str> = actual.lines().collect();
+    let mut lcs = vec![vec![0usize; b.len() + 1]; a.len() + 1];
+    for i in (0..a.len()).rev() {
+        for j in (0..b.len()).rev() {
+            lcs[i][j] = if a[i] == b[j] {
+                lcs[i + 1][j + 1] + 1
+            } else {
+                lcs[i + 1][j].max(lcs[i][j + 1])
+            };
+        }
+    }
+    let (mut i, mut j, mut out) = (0, 0, String::new());
+    while i < a.len() || j < b.len() {
+        if i < a.len() && j < b.len() && a[i] == b[j] {
+            out.push_str(&format!("  {}\n", a[i]));
+            i += 1;
+            j += 1;
+        } else if j < b.len() && (i == a.len() || lcs[i][j + 1] >= lcs[i + 1][j]) {
+            out.push_str(&format!("+ {}\n", b[j]));
+            j += 1;
+        } else {
+            out.push_str(&format!("- {}\n", a[i]));
+            i += 1;
+        }
+    }
+    out
 }
 
 /// The real Postfix + Dovecot that `scripts/test` starts (tests/servers/up.sh), read from the

@@ -7,8 +7,8 @@ use std::time::Duration;
 use anyhow::{Context as _, bail};
 use clap::{Args, ValueEnum};
 
-use super::{Login, PlanMeta, ProbeOptions, ProbeTls, probe, render_plan};
-use crate::cli::Exit;
+use super::{Exit, Outcome, Problem, runtime};
+use crate::probe::{Login, PlanMeta, ProbeError, ProbeOptions, ProbeTls, probe, render_plan};
 use crate::protocol::Mechanism;
 use crate::redact::Secret;
 
@@ -145,12 +145,7 @@ fn command_line(a: &ProbeArgs) -> String {
 }
 
 fn options(a: &ProbeArgs) -> anyhow::Result<ProbeOptions> {
-    let target = crate::cli::parse_target(&a.server).map_err(|_| {
-        anyhow::anyhow!(
-            "{:?}: expected HOST or HOST:PORT (IPv6 as [::1]:25)",
-            a.server
-        )
-    })?;
+    let target = crate::runner::TargetOverride::parse(&a.server).map_err(anyhow::Error::msg)?;
     let tls = match a.tls {
         TlsArg::Auto => ProbeTls::Auto,
         TlsArg::None => ProbeTls::None,
@@ -219,8 +214,9 @@ fn options(a: &ProbeArgs) -> anyhow::Result<ProbeOptions> {
 /// The longest `--timeout`, in seconds.
 const MAX_TIMEOUT_SECS: u64 = 24 * 60 * 60;
 
-/// Probe, write the plan, say where it went. Exit 1 when the server could not be probed.
-pub fn cmd_probe(a: ProbeArgs) -> anyhow::Result<Exit> {
+/// Probe, write the plan, say where it went. Exit 1 when the server could not be probed or
+/// the plan could not be written after it was.
+pub fn cmd_probe(a: ProbeArgs) -> Outcome {
     let o = options(&a)?;
     let shown = if o.host.contains(':') {
         format!("[{}]:{}", o.host, o.port)
@@ -235,49 +231,50 @@ pub fn cmd_probe(a: ProbeArgs) -> anyhow::Result<Exit> {
         schema: a.schema.clone(),
         command: command_line(&a),
     };
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .context("could not start the async runtime")?;
-    let observed = match rt.block_on(probe(&o)) {
+    let observed = match runtime()?.block_on(probe(&o)) {
         Ok(obs) => obs,
         Err(e) => {
-            let mut err = anstream::stderr();
-            let _ = writeln!(err, "error: probing {shown}: {e}");
-            if matches!(
+            let tls_failed = matches!(
                 &e,
-                super::ProbeError::Transport {
+                ProbeError::Transport {
                     source: crate::transport::TransportError::Tls(_),
                     ..
                 }
-            ) && o.ca_file.is_none()
-                && !o.insecure
-            {
-                let _ = writeln!(
-                    err,
-                    "help: trust the server's CA with --ca-file FILE, or skip verification with --insecure"
-                );
-            }
-            return Ok(Exit::Failed);
+            );
+            let help = if tls_failed && o.ca_file.is_none() && !o.insecure {
+                vec![
+                    "trust the server's CA with --ca-file FILE, or skip verification with --insecure"
+                        .to_owned(),
+                ]
+            } else {
+                Vec::new()
+            };
+            return Err(Problem::Errors {
+                exit: Exit::Failed,
+                errors: vec![anyhow::anyhow!("probing {shown}: {e}")],
+                help,
+            });
         }
     };
     let text = render_plan(&o, &observed, &meta);
     let scenarios = observed.conversations.len();
-    match &a.output {
-        Some(path) => {
-            std::fs::write(path, &text)
-                .with_context(|| format!("could not write {}", path.display()))?;
-            eprintln!(
-                "smtp-plan probe: {scenarios} scenario(s) from {shown} written to {}",
-                path.display()
-            );
-        }
+    let written = match &a.output {
+        Some(path) => std::fs::write(path, &text)
+            .with_context(|| format!("could not write {}", path.display()))
+            .map(|()| {
+                eprintln!(
+                    "smtp-plan probe: {scenarios} scenario(s) from {shown} written to {}",
+                    path.display()
+                );
+            }),
         None => {
             let mut out = std::io::stdout();
             out.write_all(text.as_bytes())
                 .and_then(|()| out.flush())
-                .context("could not write the plan to stdout")?;
+                .context("could not write the plan to stdout")
         }
-    }
+    };
+    // The server was talked to: a plan that cannot be written is a failed run, not a usage error.
+    written.map_err(|e| Problem::after_run(vec![e]))?;
     Ok(Exit::Passed)
 }

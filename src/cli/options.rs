@@ -1,0 +1,193 @@
+//! Options shared by several commands (variables, secrets, selection) and the value parsers
+//! of flags, each turned into the checked value the lower layers take.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+use anyhow::bail;
+use clap::Args;
+
+use crate::runner::{Partition, Selection};
+use crate::scenario::{LoadOptions, Plan, load_plans};
+use crate::transport::TlsVersion;
+
+use super::Problem;
+
+/// The variables a command line gives plans (`run`, `check`, `list`).
+#[derive(Debug, Args)]
+pub struct VarArgs {
+    /// Set a variable (repeatable; beats `vars:` in files).
+    #[arg(long = "var", value_name = "NAME=VALUE")]
+    pub vars: Vec<String>,
+    #[command(flatten)]
+    pub secrets: SecretArgs,
+    /// Read variables from a YAML mapping (repeatable; beats `vars:`, loses to --var).
+    #[arg(long = "vars-file", value_name = "FILE")]
+    pub vars_files: Vec<PathBuf>,
+}
+
+/// Variables whose values are secret in every plan.
+#[derive(Debug, Args)]
+pub struct SecretArgs {
+    /// Set a secret variable: like --var, and its value is never printed (repeatable).
+    #[arg(long = "secret", value_name = "NAME=VALUE")]
+    pub secrets: Vec<String>,
+    /// Read secret variables from a file of `NAME=VALUE` lines (`#` comments, blank lines).
+    #[arg(long, value_name = "FILE")]
+    pub secrets_file: Option<PathBuf>,
+}
+
+impl VarArgs {
+    /// `--vars-file`, `--var`, `--secrets-file` and `--secret` as load options: the secrets
+    /// file first, then `--var`, then `--secret` (a later value for the same name wins).
+    pub fn load_options(&self) -> anyhow::Result<LoadOptions> {
+        let mut options = LoadOptions {
+            vars_files: self.vars_files.clone(),
+            ..LoadOptions::default()
+        };
+        if let Some(path) = &self.secrets.secrets_file {
+            for (name, value) in crate::secrets_file::load_secrets_file(path)? {
+                options.secrets.insert(name.clone());
+                options.vars.insert(name, value);
+            }
+        }
+        options.vars.extend(parse_vars(&self.vars)?);
+        for item in &self.secrets.secrets {
+            let Some((name, value)) = item.split_once('=').filter(|(n, _)| !n.is_empty()) else {
+                bail!(
+                    "--secret: expected NAME=VALUE (the argument is not shown: it may hold a secret)"
+                );
+            };
+            options.secrets.insert(name.to_owned());
+            options.vars.insert(name.to_owned(), value.to_owned());
+        }
+        Ok(options)
+    }
+}
+
+/// Which scenarios to run (shared by `run` and `list`).
+#[derive(Debug, Args)]
+pub struct SelectArgs {
+    /// Run only scenarios with this tag (repeatable: any of them).
+    #[arg(long = "tag", value_name = "TAG")]
+    pub tags: Vec<String>,
+    /// Leave out scenarios with this tag (repeatable).
+    #[arg(long = "skip-tag", value_name = "TAG")]
+    pub skip_tags: Vec<String>,
+    /// Run only scenarios whose "suite › scenario" name contains TEXT (case-insensitive;
+    /// repeatable: any of them).
+    #[arg(long = "filter", value_name = "TEXT")]
+    pub filters: Vec<String>,
+    /// Run only shard K of N: `hash:K/N` (stable as plans change; the default kind) or
+    /// `count:K/N` (round robin).
+    #[arg(long, value_name = "[hash:|count:]K/N")]
+    pub partition: Option<String>,
+}
+
+impl SelectArgs {
+    pub fn selection(&self) -> anyhow::Result<Selection> {
+        Ok(Selection {
+            tags: self.tags.clone(),
+            skip_tags: self.skip_tags.clone(),
+            filters: self.filters.clone(),
+            partition: self
+                .partition
+                .as_deref()
+                .map(Partition::parse)
+                .transpose()
+                .map_err(|e| anyhow::anyhow!("--partition: {e}"))?,
+        })
+    }
+}
+
+/// Load plans; their diagnostics are the problem when they do not load.
+pub fn load(paths: &[PathBuf], options: &LoadOptions) -> Result<Vec<Plan>, Problem> {
+    load_plans(paths, options).map_err(Problem::Plan)
+}
+
+/// `NAME=VALUE` pairs, in order (a later one wins).
+pub fn parse_vars(items: &[String]) -> anyhow::Result<BTreeMap<String, String>> {
+    let mut vars = BTreeMap::new();
+    for item in items {
+        let Some((name, value)) = item.split_once('=') else {
+            bail!("--var {item:?}: expected NAME=VALUE");
+        };
+        if name.is_empty() {
+            bail!("--var {item:?}: the name is empty");
+        }
+        vars.insert(name.to_owned(), value.to_owned());
+    }
+    Ok(vars)
+}
+
+/// A duration on the command line, written as in plans: `500ms`, `2s`, `1.5s`, `1m`, `1h`.
+pub fn parse_duration_arg(text: &str) -> Result<std::time::Duration, String> {
+    use crate::scenario::DurationError;
+    crate::scenario::parse_duration(text).map_err(|e| match e {
+        DurationError::TooLong => format!("{text:?} is too long"),
+        DurationError::NoUnit | DurationError::Invalid => {
+            format!("expected a duration like 50ms or 2s, got {text:?}")
+        }
+    })
+}
+
+pub fn parse_tls_version(text: &str) -> Result<TlsVersion, String> {
+    TlsVersion::parse(text).ok_or_else(|| {
+        format!("{text:?}: expected 1.2 or 1.3 (smtp-plan cannot speak TLS 1.0 or 1.1)")
+    })
+}
+
+/// `USER:PASSWORD` items of `flag`.
+pub fn parse_users(items: &[String], flag: &str) -> anyhow::Result<Vec<(String, String)>> {
+    items
+        .iter()
+        .map(|u| {
+            u.split_once(':')
+                .filter(|(name, _)| !name.is_empty())
+                .map(|(n, p)| (n.to_owned(), p.to_owned()))
+                .ok_or_else(|| anyhow::anyhow!("{flag}: expected USER:PASSWORD"))
+        })
+        .collect()
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn vars() {
+        let v = parse_vars(&["a=1".into(), "b=x=y".into(), "a=2".into()]).unwrap();
+        assert_eq!(v.get("a").unwrap(), "2");
+        assert_eq!(v.get("b").unwrap(), "x=y");
+        assert!(parse_vars(&["nope".into()]).is_err());
+    }
+
+    #[test]
+    fn duration_flags_read_like_plan_durations() {
+        assert_eq!(
+            parse_duration_arg("50ms"),
+            Ok(std::time::Duration::from_millis(50))
+        );
+        assert_eq!(
+            parse_duration_arg("2s"),
+            Ok(std::time::Duration::from_secs(2))
+        );
+        assert_eq!(
+            parse_duration_arg("1m"),
+            Ok(std::time::Duration::from_secs(60))
+        );
+        assert_eq!(
+            parse_duration_arg("1.5s"),
+            Ok(std::time::Duration::from_millis(1500))
+        );
+        assert_eq!(
+            parse_duration_arg("50"),
+            Err("expected a duration like 50ms or 2s, got \"50\"".to_owned())
+        );
+        assert_eq!(
+            parse_duration_arg("999999999999999999m"),
+            Err("\"999999999999999999m\" is too long".to_owned())
+        );
+    }
+}

@@ -1,0 +1,266 @@
+//! `smtp-plan run`: options -> [`RunConfig`] (checked once) -> run -> reports.
+
+use std::io::{IsTerminal as _, Write as _};
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use anyhow::bail;
+use clap::Args;
+
+use super::options::{SelectArgs, VarArgs, load, parse_tls_version, parse_users};
+use super::{Exit, Outcome, Problem, runtime, say};
+use crate::report::{JunitOptions, ReportConfig};
+use crate::runner::{RunOptions, Schedule, Selection, TargetOverride, run_plans};
+use crate::scenario::LoadOptions;
+use crate::transport::{ClientCert, TlsVersion};
+
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// Plan files, or directories searched for *.yaml / *.yml.
+    #[arg(required = true)]
+    pub paths: Vec<PathBuf>,
+    /// Write a JUnit XML report here.
+    #[arg(long, value_name = "FILE")]
+    pub junit: Option<PathBuf>,
+    #[command(flatten)]
+    pub vars: VarArgs,
+    /// Connect every scenario here instead of its target.
+    #[arg(long, value_name = "HOST[:PORT]")]
+    pub target: Option<String>,
+    /// Trust this CA (PEM) in addition to the system roots.
+    #[arg(long, value_name = "FILE")]
+    pub ca_file: Option<PathBuf>,
+    /// Do not verify server certificates.
+    #[arg(long)]
+    pub insecure: bool,
+    /// Present this client certificate (PEM) when a plan names none.
+    #[arg(long, value_name = "FILE", requires = "client_key")]
+    pub client_cert: Option<PathBuf>,
+    /// The private key (PEM) of --client-cert.
+    #[arg(long, value_name = "FILE", requires = "client_cert")]
+    pub client_key: Option<PathBuf>,
+    /// The oldest TLS version to accept: 1.2 or 1.3 (the higher of this and a plan's
+    /// `min_version` applies).
+    #[arg(long, value_name = "VERSION", value_parser = parse_tls_version)]
+    pub tls_min_version: Option<TlsVersion>,
+    /// Print each conversation (secrets redacted).
+    #[arg(short, long)]
+    pub verbose: bool,
+    /// Start the built-in server on 127.0.0.1 for this run and point every scenario at it
+    /// (its generated CA is trusted).
+    #[arg(long, conflicts_with = "target")]
+    pub serve: bool,
+    /// A login the built-in server of --serve accepts (repeatable).
+    #[arg(long, value_name = "USER:PASSWORD", requires = "serve")]
+    pub serve_user: Vec<String>,
+    #[command(flatten)]
+    pub select: SelectArgs,
+    /// Run up to N scenarios at once (output and reports keep plan order).
+    #[arg(short, long, value_name = "N", default_value_t = 1, value_parser = clap::value_parser!(u16).range(1..=1024))]
+    pub jobs: u16,
+    /// Start no new scenario after the first failure (the rest are reported as skipped).
+    #[arg(long)]
+    pub fail_fast: bool,
+    /// Run every selected scenario N times (each run is its own test case).
+    #[arg(long, value_name = "N", default_value_t = 1, value_parser = clap::value_parser!(u16).range(1..=10000))]
+    pub repeat: u16,
+    /// JUnit: one test case per step instead of per scenario.
+    #[arg(long, requires = "junit")]
+    pub junit_steps: bool,
+    /// Write a JSON report with every step, request, reply, timing and capture (redacted).
+    #[arg(long, value_name = "FILE")]
+    pub json: Option<PathBuf>,
+    /// Write one redacted transcript per scenario under DIR/<suite>/<scenario>.txt.
+    #[arg(long, value_name = "DIR")]
+    pub transcript_dir: Option<PathBuf>,
+    /// Print only failures and the summary line.
+    #[arg(short, long, conflicts_with = "verbose")]
+    pub quiet: bool,
+}
+
+/// What `run` prints while it runs.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Console {
+    pub verbose: bool,
+    pub quiet: bool,
+}
+
+/// `run`'s command line, checked: everything the run needs and nothing it must parse again.
+#[derive(Debug)]
+pub struct RunConfig {
+    pub paths: Vec<PathBuf>,
+    pub load: LoadOptions,
+    pub selection: Selection,
+    pub options: RunOptions,
+    /// `--serve`: the logins of the built-in server this run starts.
+    pub serve: Option<Vec<(String, String)>>,
+    pub schedule: Schedule,
+    pub console: Console,
+    pub reports: ReportConfig,
+}
+
+impl RunConfig {
+    pub fn from_args(args: RunArgs) -> anyhow::Result<Self> {
+        let load = args.vars.load_options()?;
+        let selection = args.select.selection()?;
+        let options = run_options(&args)?;
+        let serve_users = parse_users(&args.serve_user, "--serve-user")?;
+        Ok(Self {
+            paths: args.paths,
+            load,
+            selection,
+            options,
+            serve: args.serve.then_some(serve_users),
+            schedule: Schedule {
+                jobs: usize::from(args.jobs),
+                fail_fast: args.fail_fast,
+                repeat: usize::from(args.repeat),
+            },
+            console: Console {
+                verbose: args.verbose,
+                quiet: args.quiet,
+            },
+            reports: ReportConfig {
+                junit: args.junit,
+                junit_options: JunitOptions {
+                    per_step: args.junit_steps,
+                },
+                json: args.json,
+                transcript_dir: args.transcript_dir,
+            },
+        })
+    }
+}
+
+/// The connection flags of `run`, checked: `--target`, `--ca-file`, `--insecure`,
+/// `--client-cert` / `--client-key`, `--tls-min-version`.
+fn run_options(args: &RunArgs) -> anyhow::Result<RunOptions> {
+    let target = args
+        .target
+        .as_deref()
+        .map(TargetOverride::parse)
+        .transpose()
+        .map_err(|e| anyhow::anyhow!("--target {e}"))?;
+    let options = RunOptions {
+        target,
+        ca_files: args.ca_file.iter().cloned().collect(),
+        insecure: args.insecure,
+        client_cert: args
+            .client_cert
+            .clone()
+            .zip(args.client_key.clone())
+            .map(|(cert, key)| ClientCert { cert, key }),
+        min_version: args.tls_min_version,
+        ..RunOptions::default()
+    };
+    if let Some(ca) = &args.ca_file
+        && !ca.is_file()
+    {
+        bail!("--ca-file {}: no such file", ca.display());
+    }
+    for (flag, path) in [
+        ("--client-cert", &args.client_cert),
+        ("--client-key", &args.client_key),
+    ] {
+        if let Some(p) = path
+            && !p.is_file()
+        {
+            bail!("{flag} {}: no such file", p.display());
+        }
+    }
+    Ok(options)
+}
+
+pub fn cmd_run(args: RunArgs) -> Outcome {
+    run(RunConfig::from_args(args)?)
+}
+
+pub fn run(config: RunConfig) -> Outcome {
+    let RunConfig {
+        paths,
+        load: load_options,
+        selection,
+        mut options,
+        serve,
+        schedule,
+        console,
+        reports,
+    } = config;
+    let plans = selection.apply(load(&paths, &load_options)?);
+    if plans.is_empty() {
+        if selection.partition.is_some() {
+            // an empty shard is normal when there are more shards than scenarios
+            eprintln!("note: no scenario falls into this partition");
+        } else {
+            return Err(anyhow::anyhow!(
+                "no scenario matches the selection (--tag / --skip-tag / --filter)"
+            )
+            .into());
+        }
+    }
+    let total: usize = plans.iter().map(|p| p.scenarios.len()).sum::<usize>() * schedule.repeat;
+    let rt = runtime()?;
+    let suites = rt.block_on(async move {
+        let served = match serve {
+            Some(users) => {
+                let (server, ca) = super::serve::start_for_run(users).await?;
+                options.target = Some(TargetOverride {
+                    host: server.smtp_addr().ip().to_string(),
+                    port: Some(server.smtp_addr().port()),
+                    tls_port: server.smtps_addr().map(|a| a.port()),
+                });
+                options.ca_files.push(ca.path().to_path_buf());
+                Some((server, ca))
+            }
+            None => None,
+        };
+        let Console { verbose, quiet } = console;
+        let progress = !quiet && total > 1 && std::io::stderr().is_terminal();
+        let mut done = 0usize;
+        let suites = run_plans(
+            Arc::new(plans),
+            Arc::new(options),
+            schedule,
+            &mut |plan, result| {
+                done += 1;
+                if progress {
+                    let _ = write!(std::io::stderr(), "\r\x1b[K");
+                }
+                if !quiet || result.failed() {
+                    let mut out = anstream::stdout();
+                    let _ = write!(
+                        out,
+                        "{}",
+                        crate::report::render_scenario(plan, result, verbose, true)
+                    );
+                    let _ = out.flush();
+                }
+                if progress && done < total {
+                    let _ = write!(std::io::stderr(), "[{done}/{total}] running...");
+                    let _ = std::io::stderr().flush();
+                }
+            },
+        )
+        .await;
+        if let Some((server, _ca)) = served {
+            server.shutdown().await;
+        }
+        anyhow::Ok(suites)
+    })?;
+    let any_failed = suites
+        .iter()
+        .any(|s| s.scenarios.iter().any(|r| r.failed()));
+    let write_errors = reports.write(&suites);
+    if std::env::var("GITHUB_ACTIONS").is_ok_and(|v| v == "true") {
+        say(&crate::report::render_github_annotations(&suites));
+    }
+    say(&format!("{}\n", crate::report::render_summary(&suites)));
+    if !write_errors.is_empty() {
+        return Err(Problem::after_run(write_errors));
+    }
+    Ok(if any_failed {
+        Exit::Failed
+    } else {
+        Exit::Passed
+    })
+}

@@ -1,0 +1,67 @@
+//! `doc` wording for the SMTP extension steps (ETRN, EXPN, HELP, several recipients, the
+//! first-class ESMTP parameters, HELO fallback).
+
+use super::{code, expect_words, tpl};
+use crate::scenario::{Action, Envelope, EsmtpParam, ParamValue, Step};
+
+/// The sentence for an extension step; None for the other steps.
+pub(super) fn step_words(step: &Step, expect: &str) -> Option<String> {
+    Some(match &step.action {
+        Action::Etrn(t) => format!("Send {}: {expect}.", code(&format!("ETRN {}", tpl(t)))),
+        Action::Expn(t) => format!("Send {}: {expect}.", code(&format!("EXPN {}", tpl(t)))),
+        Action::Help(None) => format!("Send {}: {expect}.", code("HELP")),
+        Action::Help(Some(t)) => format!("Send {}: {expect}.", code(&format!("HELP {}", tpl(t)))),
+        Action::EhloFallback(t) => format!(
+            "Say {} (and {} if the server refuses EHLO with 5xx): {expect}.",
+            code(&format!("EHLO {}", tpl(t))),
+            code(&format!("HELO {}", tpl(t)))
+        ),
+        Action::RcptToMany(list) => {
+            let items: Vec<String> = list
+                .iter()
+                .map(|r| {
+                    let own = r
+                        .expect
+                        .as_ref()
+                        .map(|e| format!(" ({})", expect_words(e)))
+                        .unwrap_or_default();
+                    format!("{}{own}", code(&envelope("RCPT TO", &r.envelope)))
+                })
+                .collect();
+            let who = if list.iter().any(|r| r.expect.is_some()) {
+                "the others"
+            } else {
+                "each"
+            };
+            format!(
+                "Send one RCPT TO per recipient: {}; {who}: {expect}.",
+                items.join(", ")
+            )
+        }
+        _ => return None,
+    })
+}
+
+/// `MAIL FROM:<addr> SIZE=<size of the message> params`, as the plan writes it.
+pub(super) fn envelope(verb: &str, e: &Envelope) -> String {
+    let mut s = format!("{verb}:<{}>", tpl(&e.address));
+    for p in &e.esmtp {
+        s.push(' ');
+        s.push_str(&param_words(p));
+    }
+    for p in &e.params {
+        s.push(' ');
+        s.push_str(&tpl(p));
+    }
+    s
+}
+
+fn param_words(p: &EsmtpParam) -> String {
+    match &p.value {
+        ParamValue::None => p.keyword.to_owned(),
+        ParamValue::Fixed(v) => format!("{}={v}", p.keyword),
+        ParamValue::Number(t) => format!("{}={}", p.keyword, tpl(t)),
+        ParamValue::Xtext { prefix, value } => format!("{}={prefix}{}", p.keyword, tpl(value)),
+        ParamValue::MessageSize => format!("{}=<the size of the message>", p.keyword),
+    }
+}

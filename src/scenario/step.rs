@@ -34,10 +34,10 @@ pub(crate) const ACTIONS: &[&str] = &[
     "sleep",
     "expect_close",
     "connect",
-    "mailbox",
     "etrn",
     "expn",
     "help",
+    "mailbox",
 ];
 
 /// Steps that may be written as a bare string.

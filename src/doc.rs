@@ -26,7 +26,8 @@ pub fn load_for_doc(paths: &[PathBuf]) -> Result<Vec<Plan>, crate::scenario::Dia
     let mut no_default = BTreeSet::new();
     for path in paths {
         for file in crate::scenario::find_plan_files(path).unwrap_or_default() {
-            if let Ok(text) = std::fs::read_to_string(&file) {
+            let bytes = crate::files::read_file(&file, crate::files::MAX_PLAN_BYTES);
+            if let Ok(Ok(text)) = bytes.map(String::from_utf8) {
                 for r in env_refs(&text) {
                     if r.default.is_none() {
                         no_default.insert(r.name);
@@ -40,7 +41,13 @@ pub fn load_for_doc(paths: &[PathBuf]) -> Result<Vec<Plan>, crate::scenario::Dia
             .contains(name)
             .then(|| format!("${{env:{name}}}"))
     };
-    load_plans_with_env(paths, &LoadOptions::default(), &env)
+    // `doc` describes plans without running them: the TLS files they name need not exist
+    // here, and a secret may be empty.
+    let options = LoadOptions {
+        describe_only: true,
+        ..LoadOptions::default()
+    };
+    load_plans_with_env(paths, &options, &env)
 }
 
 /// A `${env:NAME}` or `${env:NAME:-default}` in a plan's text.
@@ -128,7 +135,7 @@ fn count(n: usize, what: &str) -> String {
 }
 
 fn render_plan(out: &mut String, plan: &Plan, slugs: &mut Slugs) {
-    let redactor = Redactor::new(&plan.secret_values);
+    let redactor = Redactor::of_secrets(&plan.secret_values);
     let _ = writeln!(out, "## {}\n", md(&plan.name));
     let _ = writeln!(
         out,
@@ -159,7 +166,8 @@ fn render_plan(out: &mut String, plan: &Plan, slugs: &mut Slugs) {
             .vars
             .iter()
             .map(|(name, value)| {
-                let secret = !value.is_empty() && plan.secret_values.contains(value);
+                let secret =
+                    !value.is_empty() && plan.secret_values.iter().any(|s| s.expose() == value);
                 if secret {
                     format!("{} — secret, never shown", code(name))
                 } else {
@@ -315,11 +323,12 @@ fn render_steps(out: &mut String, scenario: &Scenario, redactor: &Redactor) {
             | Action::Expn(_)
             | Action::Help(_)
             | Action::EhloFallback(_)
-            | Action::RcptToMany(_) => extensions::step_words(step, &expect).unwrap_or_default(),
+            | Action::RcptToMany(_)
+            | Action::Pipeline(_) => extensions::step_words(step, &expect).unwrap_or_default(),
         };
         fresh_connection = matches!(step.action, Action::Connect(_));
         let _ = writeln!(out, "{n}. {}", redactor.redact(&line));
-        if let Action::Data(spec) = &step.action {
+        if let Some(spec) = extensions::message_of(&step.action) {
             let body = redactor.redact(&data_text(spec));
             let fence = if body.contains("```") { "~~~~" } else { "```" };
             let _ = writeln!(out, "\n   {fence}");

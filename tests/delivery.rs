@@ -29,6 +29,8 @@ fn the_delivery_plan_passes_over_imap_and_maildir_and_shows_it_in_every_report()
             "--json",
             json.to_str().unwrap(),
             "-v",
+            "--file-root",
+            ".",
         ],
     );
     r.assert_code(0);
@@ -87,7 +89,8 @@ fn the_delivery_plan_passes_over_imap_and_maildir_and_shows_it_in_every_report()
 
 /// `text` as delivery.yaml in a temporary directory, with the attachment it sends beside it.
 fn copy_of_plan(text: &str) -> tempfile::TempDir {
-    let dir = tempfile::tempdir().unwrap();
+    // Under the repository (the file root of these runs), like the Maildirs the plan reads.
+    let dir = tempfile::tempdir_in(repo().join("target")).unwrap();
     std::fs::create_dir(dir.path().join("messages")).unwrap();
     std::fs::copy(
         repo().join("scenarios/postfix/messages/report.csv"),
@@ -106,7 +109,10 @@ fn broken(from: &str, to: &str, want: &[&str]) -> Run {
     let changed = text.replacen(from, to, 1);
     assert_ne!(text, changed, "{from:?} is not in the plan");
     let dir = copy_of_plan(&changed);
-    let r = run_plan(dir.path().join("delivery.yaml").to_str().unwrap(), &[]);
+    let r = run_plan(
+        dir.path().join("delivery.yaml").to_str().unwrap(),
+        &["--file-root", "."],
+    );
     r.assert_code(1);
     for w in want {
         assert!(r.stdout.contains(w), "missing {w:?} in:\n{}", r.stdout);
@@ -236,12 +242,32 @@ fn plaintext_imap_login_works_when_the_step_allows_it() {
     let dir = copy_of_plan(&changed);
     let r = run_plan(
         dir.path().join("delivery.yaml").to_str().unwrap(),
-        &["--filter", "with a Message-ID added", "-v"],
+        &[
+            "--filter",
+            "with a Message-ID added",
+            "-v",
+            "--file-root",
+            ".",
+        ],
     );
     r.assert_code(0);
     assert!(
         r.stdout.contains("(no TLS) as bob@example.test"),
         "{}",
         r.stdout
+    );
+}
+
+#[test]
+#[ignore = "needs the real Postfix + Dovecot: run scripts/test"]
+fn a_maildir_outside_the_file_root_is_a_load_error() {
+    let _pf = postfix();
+    // Without `--file-root .`, the root is scenarios/postfix: the Maildir under .run is outside.
+    let r = run_plan(PLAN, &[]);
+    r.assert_code(2);
+    assert!(
+        r.stderr.contains("the Maildir `") && r.stderr.contains("is outside the file root"),
+        "{}",
+        r.stderr
     );
 }

@@ -46,7 +46,7 @@ fn extensions_plan_passes_and_both_recipients_get_the_8bit_message() {
         &["--junit", junit.to_str().unwrap(), "-v"],
     );
     r.assert_code(0);
-    assert_eq!(r.last_line(), "4 passed, 0 failed");
+    assert_eq!(r.last_line(), "5 passed, 0 failed");
     assert_valid_junit(&junit);
     let mail = r
         .stdout
@@ -76,6 +76,53 @@ fn extensions_plan_passes_and_both_recipients_get_the_8bit_message() {
         assert!(message.contains("An 8-bit body: naïve café."), "{message}");
         assert!(message.contains("grüße"), "{message}");
     }
+}
+
+#[test]
+#[ignore = "needs the real Postfix + Dovecot: run scripts/test"]
+fn a_pipelined_group_delivers_and_postfix_answers_in_order() {
+    let pf = postfix();
+    let r = run_plan(
+        "scenarios/postfix/extensions.yaml",
+        &["-v", "--filter", "PIPELINING"],
+    );
+    r.assert_code(0);
+    assert!(
+        r.stdout.contains("* pipelining 5 commands in one write"),
+        "{}",
+        r.stdout
+    );
+    let marker = r
+        .stdout
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("C: X-Smtp-Plan: pipelined "))
+        .expect("the header was sent")
+        .to_owned();
+    for user in ["alice", "bob"] {
+        let message = delivered(&pf.maildir.join(user), &marker);
+        assert!(
+            message.contains("Sent in one write with its envelope."),
+            "{message}"
+        );
+    }
+    // Expecting the refused recipient to be accepted fails on that command of the group.
+    let text = std::fs::read_to_string(repo().join("scenarios/postfix/extensions.yaml")).unwrap();
+    let broken = text.replace(
+        "            expect: {code: 550, enhanced: 5.1.1}\n          - rcpt_to: '${user2}'",
+        "            expect: 250\n          - rcpt_to: '${user2}'",
+    );
+    assert_ne!(text, broken);
+    let dir = tempfile::tempdir().unwrap();
+    let path = plan(dir.path(), "broken.yaml", &broken);
+    let r = run_plan(path.to_str().unwrap(), &["--filter", "PIPELINING"]);
+    r.assert_code(1);
+    assert!(
+        r.stdout.contains(
+            "pipelined command 3 of 5 (RCPT TO:<nobody@example.test>): expected code 250, got 550"
+        ),
+        "{}",
+        r.stdout
+    );
 }
 
 #[test]

@@ -10,12 +10,13 @@ mod probe;
 mod run;
 mod schema;
 mod serve;
+mod shell;
 
 use std::io::Write as _;
 use std::process::ExitCode;
 
 use anyhow::Context as _;
-use clap::{Parser, Subcommand};
+use clap::{Parser, Subcommand, ValueEnum};
 
 pub use check::CheckArgs;
 pub use doc::DocArgs;
@@ -33,8 +34,34 @@ pub use serve::ServeArgs;
     about = "Turn SMTP conversations into regression tests"
 )]
 pub struct Cli {
+    /// When to colour output: auto (a terminal, unless NO_COLOR is set), always, never.
+    #[arg(
+        long,
+        value_enum,
+        global = true,
+        default_value = "auto",
+        value_name = "WHEN"
+    )]
+    pub color: Color,
     #[command(subcommand)]
     pub command: Cmd,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Color {
+    Auto,
+    Always,
+    Never,
+}
+
+impl From<Color> for anstream::ColorChoice {
+    fn from(c: Color) -> Self {
+        match c {
+            Color::Auto => Self::Auto,
+            Color::Always => Self::Always,
+            Color::Never => Self::Never,
+        }
+    }
 }
 
 #[derive(Debug, Subcommand)]
@@ -53,11 +80,28 @@ pub enum Cmd {
     Probe(ProbeArgs),
     /// Render plans as a Markdown page a mail admin can read.
     Doc(DocArgs),
+    /// Print shell completions (bash, zsh, fish, elvish, powershell) to stdout.
+    Completions(shell::CompletionsArgs),
+    /// Print the man page (roff) to stdout: `smtp-plan man > smtp-plan.1`.
+    Man(shell::ManArgs),
 }
 
 /// Parse the command line, run, print the problem if any, and map to an exit status.
 pub fn main_entry() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        // A Nagios check must say UNKNOWN (3), not clap's usual 2, for a wrong command line.
+        Err(e) if e.use_stderr() && std::env::args().any(|a| a == "--nagios") => {
+            let first = e.to_string();
+            let first = first.lines().next().unwrap_or_default();
+            say(&crate::report::render_nagios_unknown(
+                first.trim_start_matches("error: "),
+            ));
+            return Exit::Nagios(crate::report::NagiosStatus::Unknown).into();
+        }
+        Err(e) => e.exit(),
+    };
+    anstream::ColorChoice::from(cli.color).write_global();
     let outcome = match cli.command {
         Cmd::Check(args) => check::cmd_check(&args),
         Cmd::Schema => schema::cmd_schema(),
@@ -66,6 +110,8 @@ pub fn main_entry() -> ExitCode {
         Cmd::List(args) => list::cmd_list(&args),
         Cmd::Probe(args) => probe::cmd_probe(args),
         Cmd::Doc(args) => doc::cmd_doc(&args),
+        Cmd::Completions(args) => shell::cmd_completions(&args),
+        Cmd::Man(args) => shell::cmd_man(&args),
     };
     match outcome {
         Ok(exit) => exit.into(),
@@ -80,8 +126,12 @@ pub fn main_entry() -> ExitCode {
 
 /// Print to stdout; a closed pipe (`smtp-plan run ... | head`) is not an error worth a panic.
 fn say(text: &str) {
+    say_bytes(text.as_bytes());
+}
+
+fn say_bytes(bytes: &[u8]) {
     let mut out = std::io::stdout().lock();
-    let _ = out.write_all(text.as_bytes());
+    let _ = out.write_all(bytes);
     let _ = out.flush();
 }
 

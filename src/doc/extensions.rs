@@ -2,7 +2,7 @@
 //! first-class ESMTP parameters, HELO fallback).
 
 use super::{code, expect_words, tpl};
-use crate::scenario::{Action, Envelope, EsmtpParam, ParamValue, Step};
+use crate::scenario::{Action, DataSpec, Envelope, EsmtpParam, ParamValue, Step};
 
 /// The sentence for an extension step; None for the other steps.
 pub(super) fn step_words(step: &Step, expect: &str) -> Option<String> {
@@ -38,8 +38,41 @@ pub(super) fn step_words(step: &Step, expect: &str) -> Option<String> {
                 items.join(", ")
             )
         }
+        Action::Pipeline(items) => {
+            let parts: Vec<String> = items
+                .iter()
+                .map(|item| {
+                    let e = expect_words(&item.expect);
+                    let what = match &item.action {
+                        Action::MailFrom(e) => code(&envelope("MAIL FROM", e)),
+                        Action::RcptTo(e) => code(&envelope("RCPT TO", e)),
+                        Action::RcptToMany(list) => list
+                            .iter()
+                            .map(|r| code(&envelope("RCPT TO", &r.envelope)))
+                            .collect::<Vec<_>>()
+                            .join(", "),
+                        Action::Data(_) => format!("{} with the message below", code("DATA")),
+                        other => code(&other.keyword().to_ascii_uppercase()),
+                    };
+                    format!("{what} ({e})")
+                })
+                .collect();
+            format!(
+                "Pipeline (RFC 2920) in one write, each reply checked in order: {}.",
+                parts.join("; ")
+            )
+        }
         _ => return None,
     })
+}
+
+/// The message a step sends: its own (`data`), or that of a pipelined group's DATA.
+pub(super) fn message_of(action: &Action) -> Option<&DataSpec> {
+    match action {
+        Action::Data(spec) => Some(spec),
+        Action::Pipeline(items) => items.iter().find_map(|i| message_of(&i.action)),
+        _ => None,
+    }
 }
 
 /// `MAIL FROM:<addr> SIZE=<size of the message> params`, as the plan writes it.

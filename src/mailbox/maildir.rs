@@ -68,7 +68,9 @@ impl Maildir {
             .map_err(|e| io_err(&self.root, &e))?
         {
             let name = entry.file_name().to_string_lossy().into_owned();
+            let is_dir = entry.file_type().await.is_ok_and(|t| t.is_dir());
             if let Some(folder) = name.strip_prefix('.')
+                && is_dir
                 && !folder.is_empty()
                 && folder != "."
                 && is_maildir(&entry.path()).await
@@ -118,6 +120,15 @@ impl Maildir {
                     continue;
                 }
                 let file = entry.path();
+                // Regular files only: a link (which could lead out of the Maildir), a FIFO
+                // (whose open would block) or a device is never opened.
+                let regular = tokio::fs::symlink_metadata(&file)
+                    .await
+                    .is_ok_and(|m| m.file_type().is_file());
+                if !regular {
+                    self.seen.insert(unique);
+                    continue;
+                }
                 let Some(head) = read_head(&file).await? else {
                     continue; // moved (new/ -> cur/) or removed meanwhile: seen next time
                 };

@@ -4,6 +4,7 @@
 use std::fmt::Write as _;
 
 use crate::runner::{Outcome, SuiteResult};
+use crate::scenario::Diagnostics;
 
 /// Workflow commands escape `%`, CR and LF in messages, and also `:` and `,` in properties.
 fn escape_data(s: &str) -> String {
@@ -45,6 +46,28 @@ pub fn render_github_annotations(suites: &[SuiteResult]) -> String {
                 escape_data(&message),
             );
         }
+    }
+    out
+}
+
+/// One `::error` per problem of a plan that did not load (the messages are already redacted).
+pub fn render_github_load_annotations(diags: &Diagnostics) -> String {
+    let mut out = String::new();
+    for d in &diags.0 {
+        let mut message = d.message.clone();
+        if let Some(help) = &d.help {
+            message.push_str("\nhelp: ");
+            message.push_str(help);
+        }
+        let _ = writeln!(
+            out,
+            "::error file={},line={},col={},title={}::{}",
+            escape_property(&d.path.display().to_string()),
+            d.line.max(1),
+            d.col.max(1),
+            escape_property("smtp-plan: the plan does not load"),
+            escape_data(&message),
+        );
     }
     out
 }

@@ -35,7 +35,26 @@ struct Scenario<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
     failure: Option<Failure<'a>>,
     captures: Vec<Capture<'a>>,
+    /// Every TLS session established, in order.
+    tls: Vec<Tls<'a>>,
     steps: Vec<Step<'a>>,
+}
+
+#[derive(Serialize)]
+struct Tls<'a> {
+    version: &'a str,
+    cipher: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    certificate: Option<Cert<'a>>,
+}
+
+#[derive(Serialize)]
+struct Cert<'a> {
+    subject: &'a str,
+    names: &'a [String],
+    issuer: &'a str,
+    not_after: &'a str,
+    days_left: i64,
 }
 
 #[derive(Serialize)]
@@ -104,6 +123,21 @@ fn scenario(sc: &ScenarioResult) -> Scenario<'_> {
             .captures
             .iter()
             .map(|(name, value)| Capture { name, value })
+            .collect(),
+        tls: sc
+            .tls
+            .iter()
+            .map(|t| Tls {
+                version: &t.version,
+                cipher: &t.cipher,
+                certificate: t.cert.as_ref().map(|c| Cert {
+                    subject: &c.subject,
+                    names: &c.names,
+                    issuer: &c.issuer,
+                    not_after: &c.not_after,
+                    days_left: c.days_left,
+                }),
+            })
             .collect(),
         steps: sc
             .steps

@@ -2,6 +2,11 @@
 //! testcase per scenario (or per step with `--junit-steps`); `<failure>` for an expectation,
 //! `<error>` for a scenario that could not run, `<skipped>` for `skip:`; `<system-out>` holds
 //! the redacted transcript.
+//!
+//! The default adds `testcase@file` and `testcase@line` (GitLab reads `file`; GitHub's JUnit
+//! actions such as mikepenz/action-junit-report and dorny/test-reporter read `file` and `line`
+//! to annotate the plan's line). `strict` leaves out what the plain junit-10.xsd rejects
+//! (`testcase@file`, `testcase@line`, `testsuites@skipped`); the location stays in the message.
 
 use std::io;
 use std::path::Path;
@@ -9,11 +14,35 @@ use std::path::Path;
 use quick_junit::{NonSuccessKind, Report, TestCase, TestCaseStatus, TestSuite};
 
 use crate::runner::{Failure, Outcome, ScenarioResult, StepStatus, SuiteResult, TranscriptLine};
+use crate::scenario::Diagnostics;
 
 #[derive(Debug, Clone, Copy, Default)]
 pub struct JunitOptions {
     /// One test case per step instead of per scenario.
     pub per_step: bool,
+    /// Valid against the plain junit-10.xsd: no `file` / `line` attributes, no
+    /// `testsuites@skipped`.
+    pub strict: bool,
+}
+
+/// `testcase@file` and `testcase@line`, unless strict.
+fn set_location(tc: &mut TestCase, file: &str, line: Option<u32>, options: JunitOptions) {
+    if options.strict {
+        return;
+    }
+    tc.extra.insert("file".into(), file.into());
+    if let Some(line) = line.filter(|l| *l > 0) {
+        tc.extra.insert("line".into(), line.to_string().into());
+    }
+}
+
+/// The file a failure points into: the plan, or the included file its step came from.
+fn failure_file(suite: &SuiteResult, f: &Failure) -> String {
+    f.origin
+        .as_ref()
+        .map_or(&suite.path, |o| &o.path)
+        .display()
+        .to_string()
 }
 
 fn non_success(kind: NonSuccessKind, f: &Failure) -> TestCaseStatus {
@@ -55,27 +84,35 @@ fn set_out(tc: &mut TestCase, lines: &[TranscriptLine]) {
     }
 }
 
-fn scenario_case(suite: &SuiteResult, sc: &ScenarioResult) -> TestCase {
+fn scenario_case(suite: &SuiteResult, sc: &ScenarioResult, options: JunitOptions) -> TestCase {
     let mut tc = TestCase::new(sc.name.as_str(), status(&sc.outcome));
     tc.set_classname(suite.name.as_str()).set_time(sc.duration);
-    tc.extra
-        .insert("file".into(), suite.path.display().to_string().into());
+    match sc.outcome.failure() {
+        Some(f) => set_location(&mut tc, &failure_file(suite, f), Some(f.span.line), options),
+        None => set_location(&mut tc, &suite.path.display().to_string(), None, options),
+    }
     set_out(&mut tc, &sc.transcript);
     tc
 }
 
-fn step_cases(suite: &SuiteResult, sc: &ScenarioResult) -> Vec<TestCase> {
+fn step_cases(suite: &SuiteResult, sc: &ScenarioResult, options: JunitOptions) -> Vec<TestCase> {
     let class = format!("{} › {}", suite.name, sc.name);
     let file = suite.path.display().to_string();
-    let case = |name: String, status: TestCaseStatus, time, lines: &[TranscriptLine]| {
+    let case = |name: String, status: TestCaseStatus, time, lines: &[TranscriptLine], line| {
         let mut tc = TestCase::new(name, status);
         tc.set_classname(class.as_str()).set_time(time);
-        tc.extra.insert("file".into(), file.as_str().into());
+        set_location(&mut tc, &file, line, options);
         set_out(&mut tc, lines);
         tc
     };
     if let Outcome::Skipped(_) = sc.outcome {
-        return vec![case(sc.name.clone(), status(&sc.outcome), sc.duration, &[])];
+        return vec![case(
+            sc.name.clone(),
+            status(&sc.outcome),
+            sc.duration,
+            &[],
+            None,
+        )];
     }
     let mut cases = Vec::with_capacity(sc.steps.len() + 1);
     let failure = sc.outcome.failure();
@@ -86,6 +123,7 @@ fn step_cases(suite: &SuiteResult, sc: &ScenarioResult) -> Vec<TestCase> {
             status(&sc.outcome),
             sc.duration,
             &sc.transcript,
+            failure.map(|f| f.span.line),
         ));
     }
     for (i, st) in sc.steps.iter().enumerate() {
@@ -100,7 +138,7 @@ fn step_cases(suite: &SuiteResult, sc: &ScenarioResult) -> Vec<TestCase> {
             }
             (StepStatus::NotRun, _) => skipped("not run: an earlier step failed"),
         };
-        cases.push(case(name, status, st.duration, lines));
+        cases.push(case(name, status, st.duration, lines, Some(st.span.line)));
     }
     cases
 }
@@ -115,14 +153,96 @@ pub fn render_junit(
         ts.set_time(suite.duration);
         for sc in &suite.scenarios {
             if options.per_step {
-                ts.add_test_cases(step_cases(suite, sc));
+                ts.add_test_cases(step_cases(suite, sc, options));
             } else {
-                ts.add_test_case(scenario_case(suite, sc));
+                ts.add_test_case(scenario_case(suite, sc, options));
             }
         }
         report.add_test_suite(ts);
     }
-    report.to_string()
+    finish(&report, options)
+}
+
+/// A plan error (nothing ran): one test suite per broken file holding one errored test case
+/// whose message is the first problem at `file:line:col` and whose body lists them all. The
+/// diagnostics are already redacted (a secret's value never reaches them).
+pub fn render_junit_load_errors(
+    diags: &Diagnostics,
+    options: JunitOptions,
+) -> Result<String, quick_junit::SerializeError> {
+    let mut report = Report::new("smtp-plan");
+    let mut files: Vec<&Path> = Vec::new();
+    for d in &diags.0 {
+        if !files.contains(&d.path.as_path()) {
+            files.push(&d.path);
+        }
+    }
+    for file in files {
+        let mine: Vec<_> = diags.0.iter().filter(|d| d.path == file).cloned().collect();
+        let Some(first) = mine.first() else {
+            continue;
+        };
+        let shown = file.display().to_string();
+        let mut st = TestCaseStatus::non_success(NonSuccessKind::Error);
+        let at = if first.line > 0 {
+            format!("{shown}:{}:{}", first.line, first.col)
+        } else {
+            shown.clone()
+        };
+        st.set_message(format!("{at}: {}", first.message))
+            .set_type("plan error")
+            .set_description(Diagnostics(mine.clone()).render(false));
+        let mut tc = TestCase::new("load the plan", st);
+        tc.set_classname(shown.as_str());
+        set_location(&mut tc, &shown, Some(first.line), options);
+        let mut ts = TestSuite::new(shown.as_str());
+        ts.add_test_case(tc);
+        report.add_test_suite(ts);
+    }
+    finish(&report, options)
+}
+
+/// Serialise; strict drops `testsuites@skipped`, which quick-junit always writes and the plain
+/// junit-10.xsd does not allow.
+fn finish(report: &Report, options: JunitOptions) -> Result<String, quick_junit::SerializeError> {
+    let xml = report.to_string()?;
+    if !options.strict {
+        return Ok(xml);
+    }
+    let Some(start) = xml.find("<testsuites") else {
+        return Ok(xml);
+    };
+    let end = xml
+        .get(start..)
+        .and_then(|t| t.find('>'))
+        .map_or(xml.len(), |e| start + e);
+    let (head, rest) = xml.split_at(end);
+    let head = match head.get(start..).and_then(|t| t.find(" skipped=\"")) {
+        Some(at) => {
+            let attr_start = start + at;
+            let value_end = head
+                .get(attr_start + 10..)
+                .and_then(|t| t.find('"'))
+                .map_or(head.len(), |e| attr_start + 10 + e + 1);
+            format!(
+                "{}{}",
+                head.get(..attr_start).unwrap_or_default(),
+                head.get(value_end..).unwrap_or_default()
+            )
+        }
+        None => head.to_owned(),
+    };
+    Ok(format!("{head}{rest}"))
+}
+
+/// Write the load-error report atomically.
+pub fn write_junit_load_errors(
+    path: &Path,
+    diags: &Diagnostics,
+    options: JunitOptions,
+) -> io::Result<()> {
+    let xml = render_junit_load_errors(diags, options).map_err(io::Error::other)?;
+    super::write_atomic(path, &xml)
 }
 
 /// Write the report atomically.

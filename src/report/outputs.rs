@@ -4,6 +4,7 @@ use std::path::PathBuf;
 
 use super::JunitOptions;
 use crate::runner::SuiteResult;
+use crate::scenario::Diagnostics;
 
 /// Which reports to write, and where (checked command-line options).
 #[derive(Debug, Clone, Default)]
@@ -15,6 +16,14 @@ pub struct ReportConfig {
     pub json: Option<PathBuf>,
     /// `--transcript-dir DIR`.
     pub transcript_dir: Option<PathBuf>,
+    /// `--metrics FILE`: OpenMetrics text for node_exporter's textfile collector.
+    pub metrics: Option<PathBuf>,
+}
+
+fn now_unix() -> f64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0.0, |d| d.as_secs_f64())
 }
 
 impl ReportConfig {
@@ -42,6 +51,36 @@ impl ReportConfig {
             && let Err(e) = super::write_transcripts(dir, suites)
         {
             failed("transcripts in", dir, e);
+        }
+        if let Some(path) = &self.metrics
+            && let Err(e) = super::write_metrics(path, &super::render_metrics(suites, now_unix()))
+        {
+            failed("metrics", path, e);
+        }
+        errors
+    }
+
+    /// The plans did not load: the JUnit report still says so (one errored test case per
+    /// broken file), and the metrics say `smtp_plan_plans_loaded 0`. The other reports have
+    /// nothing to hold and are not written.
+    pub fn write_load_errors(&self, diags: &Diagnostics) -> Vec<anyhow::Error> {
+        let mut errors = Vec::new();
+        if let Some(path) = &self.junit
+            && let Err(e) = super::write_junit_load_errors(path, diags, self.junit_options)
+        {
+            errors.push(anyhow::anyhow!(
+                "could not write the JUnit report {}: {e}",
+                path.display()
+            ));
+        }
+        if let Some(path) = &self.metrics
+            && let Err(e) =
+                super::write_metrics(path, &super::render_metrics_load_error(diags, now_unix()))
+        {
+            errors.push(anyhow::anyhow!(
+                "could not write the metrics {}: {e}",
+                path.display()
+            ));
         }
         errors
     }

@@ -1,5 +1,6 @@
 //! `--transcript-dir DIR`: one redacted transcript file per scenario,
-//! `DIR/<suite>/<scenario>.txt` (names made file-safe, numbered when they clash).
+//! `DIR/<suite>/<scenario>.txt` (names made file-safe, numbered when they clash). DIR holds
+//! only this run's files (see [`super::owned_dir`]).
 
 use std::collections::BTreeSet;
 use std::fmt::Write as _;
@@ -27,6 +28,7 @@ pub fn slug(name: &str) -> String {
 }
 
 pub fn write_transcripts(dir: &Path, suites: &[SuiteResult]) -> io::Result<()> {
+    super::owned_dir::prepare(dir)?;
     let mut used_suites = BTreeSet::new();
     for suite in suites {
         let suite_dir = dir.join(unique(&mut used_suites, slug(&suite.name)));

@@ -32,10 +32,16 @@ impl Run<'_> {
 
     /// The failure of a step that would put credentials on an unencrypted connection.
     pub(super) fn refuse_plaintext(&mut self, what: &str) -> StepEnd {
+        let (reason, details) = self.plaintext_refusal(what);
+        StepEnd::Fail(reason, details)
+    }
+
+    /// The reason and details of [`Run::refuse_plaintext`], noted in the transcript.
+    pub(super) fn plaintext_refusal(&mut self, what: &str) -> StepErr {
         let reason =
             format!("refusing to send {what} over a connection without TLS: nothing was sent");
         self.transcript.info(&reason);
-        StepEnd::Fail(
+        (
             reason,
             vec![
                 "add a `starttls` step (and EHLO again) before it, or connect with `tls: implicit`"
@@ -53,6 +59,17 @@ impl Run<'_> {
     ) -> Result<AuthEnd, StepErr> {
         let user = self.render(&spec.username)?;
         let secret = Secret::new(self.render(spec.credential.template())?);
+        if !secret.expose().is_empty()
+            && let Err(why) = crate::redact::check_secret_length(secret.expose())
+        {
+            // Known only now (a captured value): too short to be masked safely.
+            let what = if spec.credential.is_token() {
+                "token"
+            } else {
+                "password"
+            };
+            return Err((format!("the {what} {why}: nothing was sent"), Vec::new()));
+        }
         // The password or token is secret whether or not the plan lists it, in every form.
         self.transcript.redactor.add_secret(secret.expose());
         let mech = match spec.mechanism {

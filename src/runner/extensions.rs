@@ -64,14 +64,14 @@ impl Run<'_> {
         env: &Envelope,
         send_anyway: bool,
     ) -> Result<Result<(String, Vec<String>), StepEnd>, StepErr> {
-        let address = self.render(&env.address)?;
+        let address = self.render_line(&env.address)?;
         let mut params = Vec::with_capacity(env.esmtp.len() + env.params.len());
         for p in &env.esmtp {
             let value = match &p.value {
                 ParamValue::None => None,
                 ParamValue::Fixed(v) => Some(v.clone()),
                 ParamValue::Number(t) => {
-                    let v = self.render(t)?;
+                    let v = self.render_line(t)?;
                     if v.is_empty() || !v.bytes().all(|b| b.is_ascii_digit()) {
                         return Err((
                             format!("{} must be a number of bytes, got {v:?}", p.keyword),
@@ -81,7 +81,7 @@ impl Run<'_> {
                     Some(v)
                 }
                 ParamValue::Xtext { prefix, value } => {
-                    let v = self.render(value)?;
+                    let v = self.render_line(value)?;
                     Some(format!("{prefix}{}", xtext(&v)))
                 }
                 ParamValue::MessageSize => Some(self.next_message_size()?.to_string()),
@@ -96,7 +96,7 @@ impl Run<'_> {
             params.push(param);
         }
         for p in &env.params {
-            params.push(self.render(p)?);
+            params.push(self.render_line(p)?);
         }
         Ok(Ok((address, params)))
     }
@@ -105,13 +105,18 @@ impl Run<'_> {
     /// now and kept, so that the `data` step sends exactly what was counted.
     fn next_message_size(&mut self) -> Result<usize, StepErr> {
         let scenario = self.scenario;
+        // The next `data` step, or the `data` of a pipelined group (this step's included).
         let next = scenario
             .steps
             .iter()
             .enumerate()
-            .skip(self.step_index + 1)
+            .skip(self.step_index)
             .find_map(|(i, s)| match &s.action {
-                Action::Data(spec) => Some((i, spec)),
+                Action::Data(spec) if i > self.step_index => Some((i, spec)),
+                Action::Pipeline(items) => items.iter().find_map(|item| match &item.action {
+                    Action::Data(spec) => Some((i, spec)),
+                    _ => None,
+                }),
                 _ => None,
             });
         let Some((index, spec)) = next else {
@@ -161,7 +166,7 @@ impl Run<'_> {
 
     /// `ehlo: {name, helo_fallback: true}`: EHLO; on a 5xx, HELO like a client would.
     pub(super) async fn ehlo_fallback(&mut self, name: &Template) -> Result<Reply, StepErr> {
-        let name = self.render(name)?;
+        let name = self.render_line(name)?;
         let reply = self.command(&Command::Ehlo(name.clone())).await?;
         if reply.code.is_positive() {
             self.capabilities = Some(Capabilities::parse(&reply));

@@ -6,6 +6,7 @@ mod check;
 mod extensions;
 mod mailbox;
 mod mailbox_check;
+mod pipeline;
 mod result;
 mod scenario;
 mod schedule;

@@ -4,6 +4,7 @@ use std::time::Duration;
 
 use super::TranscriptLine;
 use crate::scenario::{Origin, Span};
+use crate::transport::TlsInfo;
 
 /// One plan file's results (one JUnit test suite).
 #[derive(Debug, Clone)]
@@ -25,6 +26,9 @@ pub struct ScenarioResult {
     pub transcript: Vec<TranscriptLine>,
     /// `capture:` results in order (values redacted).
     pub captures: Vec<(String, String)>,
+    /// Every TLS session the scenario established (STARTTLS or implicit), in order: version,
+    /// cipher and the server certificate's names, issuer and days left.
+    pub tls: Vec<TlsInfo>,
 }
 
 impl ScenarioResult {

@@ -18,7 +18,7 @@ use crate::scenario::{
     TlsOverride,
 };
 use crate::template::Template;
-use crate::transport::{ClientCert, Connection, TlsVersion, TransportError};
+use crate::transport::{ClientCert, Connection, TlsInfo, TlsVersion, TransportError};
 
 /// Command-line settings that apply to every scenario.
 #[derive(Debug, Clone, Default)]
@@ -71,11 +71,17 @@ pub(super) struct Run<'a> {
     pub(super) sent_message_id: Option<String>,
     /// The running step's own `timeout:`, if it has one.
     step_timeout: Option<Duration>,
+    /// The running step's `allow_plaintext: true`.
+    allow_plaintext: bool,
+    /// The running step was refused by the plaintext guard (a failure, not an error).
+    refused: bool,
     /// The running step's index in the scenario.
     pub(super) step_index: usize,
     /// A message rendered ahead of its `data` step (for `size: message`): the step's index,
     /// the text and whether it carries an encoded secret.
     pub(super) prepared: Option<(usize, String, bool)>,
+    /// Every TLS session established so far, in order (for the reports' TLS facts).
+    pub(super) tls_seen: Vec<TlsInfo>,
 }
 
 pub async fn run_scenario(
@@ -93,6 +99,7 @@ pub async fn run_scenario(
             steps: not_run(scenario),
             transcript: Vec::new(),
             captures: Vec::new(),
+            tls: Vec::new(),
         };
     }
     let mut run = Run {
@@ -107,7 +114,7 @@ pub async fn run_scenario(
             .chain(&scenario.vars)
             .map(|(k, v)| (k.clone(), v.clone()))
             .collect(),
-        transcript: Transcript::new(Redactor::new(&plan.secret_values)),
+        transcript: Transcript::new(Redactor::of_secrets(&plan.secret_values)),
         last_reply: None,
         capabilities: None,
         closed_after: None,
@@ -116,8 +123,11 @@ pub async fn run_scenario(
         wants_message_id: super::mailbox::wants_message_id(scenario),
         sent_message_id: None,
         step_timeout: None,
+        allow_plaintext: false,
+        refused: false,
         step_index: 0,
         prepared: None,
+        tls_seen: Vec::new(),
     };
     super::builtins::set_scenario_builtins(&mut run.vars, &plan.name, &scenario.name);
     let mut steps = not_run(scenario);
@@ -181,6 +191,7 @@ pub async fn run_scenario(
         steps,
         transcript: run.transcript.lines,
         captures: run.captures,
+        tls: run.tls_seen,
     }
 }
 
@@ -255,6 +266,27 @@ impl Run<'_> {
             }
         }
         Ok(out)
+    }
+
+    /// Render a template that goes into a command line. A CR or LF inside a variable's value
+    /// would split the command in two: that is an error naming the variable, never its value.
+    pub(super) fn render_line(&mut self, t: &Template) -> Result<String, StepErr> {
+        if let Some(name) = t.line_break_in(&self.vars) {
+            return Err((
+                format!(
+                    "`${{{name}}}` holds a line break (CR or LF), which would end the command early and send the rest as another: nothing was sent"
+                ),
+                vec!["its value is not shown: it may be a secret".to_owned()],
+            ));
+        }
+        self.render(t)
+    }
+
+    /// `Some` failure when `text` holds a secret (in any form) and would go over a connection
+    /// without TLS, unless the step says `allow_plaintext: true`.
+    fn plaintext_guard(&mut self, step: &Step, text: &str, what: &str) -> Option<StepEnd> {
+        (!step.allow_plaintext && self.plaintext() && self.transcript.redactor.finds_secret(text))
+            .then(|| self.refuse_plaintext(what))
     }
 
     /// The last reply, as a detail line for errors.
@@ -351,23 +383,28 @@ impl Run<'_> {
         })
     }
 
-    async fn send_raw(&mut self, wire: &str) -> Result<(), StepErr> {
+    pub(super) async fn send_raw(&mut self, wire: &str) -> Result<(), StepErr> {
         // No connection: nothing is sent, so the transcript shows no `C:` line.
         self.conn()?;
+        // Whatever the command, a secret in it never goes out without TLS unless the step
+        // says `allow_plaintext: true`.
+        if !self.allow_plaintext && self.plaintext() && self.transcript.redactor.finds_secret(wire)
+        {
+            self.refused = true;
+            return Err(self.plaintext_refusal("a command that holds a secret"));
+        }
         self.transcript.client(wire);
         let timeout = self.timeout();
         let res = self.conn()?.send(wire.as_bytes(), timeout).await;
         res.map_err(|e| self.transport_err(e))
     }
 
-    async fn read(&mut self) -> Result<Reply, StepErr> {
+    pub(super) async fn read(&mut self) -> Result<Reply, StepErr> {
         let timeout = self.timeout();
         let res = self.conn()?.read_reply(timeout).await;
         match res {
             Ok(reply) => {
-                for line in reply.wire_lines() {
-                    self.transcript.push(super::Dir::Server, &line);
-                }
+                self.transcript.server_reply(reply.wire_lines().collect());
                 self.last_reply = Some(reply.clone());
                 Ok(reply)
             }
@@ -399,6 +436,10 @@ impl Run<'_> {
         let mut mismatches = match check_reply(reply, expect, contains.as_deref()) {
             Ok(captured) => {
                 for (name, value) in captured {
+                    // A capture later used as a password or token is secret from here on.
+                    if self.plan.secret_names.contains(&name) {
+                        self.transcript.redactor.add_secret(&value);
+                    }
                     self.transcript.info(&format!("captured {name} = {value}"));
                     let shown = self.transcript.redactor.redact(&value);
                     self.captures.push((name.clone(), shown));
@@ -439,8 +480,11 @@ impl Run<'_> {
         let mut attempt = 0u32;
         loop {
             super::builtins::set_step_builtins(&mut self.vars);
+            self.allow_plaintext = step.allow_plaintext;
+            self.refused = false;
             let end = match self.play(step).await {
                 Ok(end) => end,
+                Err((reason, details)) if self.refused => StepEnd::Fail(reason, details),
                 Err((reason, details)) => StepEnd::Error(reason, details),
             };
             // An expectation that did not hold is retried; so is a `connect` that could not
@@ -518,6 +562,11 @@ impl Run<'_> {
         if self.wants_message_id {
             text = self.record_message_id(text);
         }
+        // A message holding a secret is refused before DATA is sent, as a command would be.
+        let holds_secret = secret || self.transcript.redactor.finds_secret(&text);
+        if holds_secret && !self.allow_plaintext && self.plaintext() {
+            return Ok(Err(self.refuse_plaintext("a message that holds a secret")));
+        }
         let first = self.command(&Command::Data).await?;
         if first.code.is_positive() {
             // The contract's "354 then 250": a 2xx to DATA means no message was taken,
@@ -534,7 +583,16 @@ impl Run<'_> {
             // DATA itself was refused: that reply is the one to check.
             return Ok(Ok(first));
         }
-        let wire = encode_data(&text);
+        Ok(Ok(self.send_message(&text, secret).await?))
+    }
+
+    /// The message after a 354, dot-stuffed, then its final reply.
+    pub(super) async fn send_message(
+        &mut self,
+        text: &str,
+        secret: bool,
+    ) -> Result<Reply, StepErr> {
+        let wire = encode_data(text);
         if secret {
             let lines = wire.split(|&b| b == b'\n').count().saturating_sub(1);
             self.transcript.info(&format!(
@@ -546,7 +604,7 @@ impl Run<'_> {
         let timeout = self.timeout();
         let res = self.conn()?.send(&wire, timeout).await;
         res.map_err(|e| self.transport_err(e))?;
-        Ok(Ok(self.read().await?))
+        self.read().await
     }
 
     async fn play(&mut self, step: &Step) -> Result<StepEnd, StepErr> {
@@ -554,17 +612,19 @@ impl Run<'_> {
         let reply = match &step.action {
             Action::Read => self.read().await?,
             Action::Send(line) => {
-                let line = self.render(line)?;
-                if self.transcript.redactor.redact(&line) != line
-                    && self.plaintext()
-                    && !step.allow_plaintext
-                {
-                    return Ok(self.refuse_plaintext("a line that holds a secret"));
+                let line = self.render_line(line)?;
+                if let Some(end) = self.plaintext_guard(step, &line, "a line that holds a secret") {
+                    return Ok(end);
                 }
                 self.command(&Command::Raw(line)).await?
             }
             Action::Ehlo(name) | Action::Lhlo(name) => {
-                let name = self.render(name)?;
+                let name = self.render_line(name)?;
+                if let Some(end) =
+                    self.plaintext_guard(step, &name, "a host name that holds a secret")
+                {
+                    return Ok(end);
+                }
                 let cmd = if matches!(step.action, Action::Lhlo(_)) {
                     Command::Lhlo(name)
                 } else {
@@ -578,7 +638,12 @@ impl Run<'_> {
                 reply
             }
             Action::Helo(name) => {
-                let name = self.render(name)?;
+                let name = self.render_line(name)?;
+                if let Some(end) =
+                    self.plaintext_guard(step, &name, "a host name that holds a secret")
+                {
+                    return Ok(end);
+                }
                 self.command(&Command::Helo(name)).await?
             }
             Action::StartTls(over) => return self.starttls(over, step).await,
@@ -601,20 +666,21 @@ impl Run<'_> {
                 self.command(&Command::Rcpt { to, params }).await?
             }
             Action::RcptToMany(list) => return self.recipients(list, step).await,
+            Action::Pipeline(items) => return self.pipeline(items, step).await,
             Action::EhloFallback(name) => self.ehlo_fallback(name).await?,
             Action::Etrn(domain) => {
                 if let Some(end) = self.require_advertised(&["ETRN"], "ETRN", step.send_anyway) {
                     return Ok(end);
                 }
-                let domain = self.render(domain)?;
+                let domain = self.render_line(domain)?;
                 self.command(&Command::Etrn(domain)).await?
             }
             Action::Expn(list) => {
-                let list = self.render(list)?;
+                let list = self.render_line(list)?;
                 self.command(&Command::Expn(list)).await?
             }
             Action::Help(topic) => {
-                let topic = topic.as_ref().map(|t| self.render(t)).transpose()?;
+                let topic = topic.as_ref().map(|t| self.render_line(t)).transpose()?;
                 self.command(&Command::Help(topic)).await?
             }
             Action::Data(spec) => match self.data(spec).await? {
@@ -630,7 +696,12 @@ impl Run<'_> {
                 reply
             }
             Action::Vrfy(x) => {
-                let x = self.render(x)?;
+                let x = self.render_line(x)?;
+                if let Some(end) =
+                    self.plaintext_guard(step, &x, "a VRFY argument that holds a secret")
+                {
+                    return Ok(end);
+                }
                 self.command(&Command::Vrfy(x)).await?
             }
             Action::Sleep(d) => {

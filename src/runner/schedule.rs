@@ -18,7 +18,7 @@ pub struct Selection {
     /// Leave out scenarios with any of these tags.
     pub skip_tags: Vec<String>,
     /// Run only scenarios whose `suite › scenario` name contains one of these
-    /// (case-insensitive; empty: no constraint).
+    /// (case-insensitive, `>` also stands for `›`; empty: no constraint).
     pub filters: Vec<String>,
     pub partition: Option<Partition>,
 }
@@ -77,7 +77,17 @@ fn fnv1a(parts: &[&str]) -> u64 {
 impl Selection {
     /// The plans with only the selected scenarios; plans left with none are dropped.
     pub fn apply(&self, plans: Vec<Plan>) -> Vec<Plan> {
-        let filters: Vec<String> = self.filters.iter().map(|f| f.to_lowercase()).collect();
+        // `>` may stand for `›` (easier to type): a filter matches as written or with each `>`
+        // read as `›`, so a scenario name holding `>` still matches its own text.
+        let filters: Vec<String> = self
+            .filters
+            .iter()
+            .flat_map(|f| {
+                let f = f.to_lowercase();
+                let typed = f.contains('>').then(|| f.replace('>', "›"));
+                std::iter::once(f).chain(typed)
+            })
+            .collect();
         let mut counter = 0u64;
         plans
             .into_iter()
@@ -228,6 +238,7 @@ pub async fn run_plans(
                 steps: Vec::new(),
                 transcript: Vec::new(),
                 captures: Vec::new(),
+                tls: Vec::new(),
             };
             if repeat > 1 {
                 result.name = format!("{} (run {}/{repeat})", result.name, job.run);

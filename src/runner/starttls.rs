@@ -62,6 +62,7 @@ impl Run<'_> {
     }
 
     pub(super) fn note_tls(&mut self, info: &TlsInfo) {
+        self.tls_seen.push(info.clone());
         self.transcript.info(&format!(
             "TLS established: {} {}",
             info.version, info.cipher

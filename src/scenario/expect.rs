@@ -131,6 +131,7 @@ pub(crate) fn default_expect(action: &Action) -> Expect {
         | Action::Send(_)
         | Action::Vrfy(_)
         | Action::Expn(_)
+        | Action::Pipeline(_)
         | Action::Sleep(_)
         | Action::ExpectClose
         | Action::Connect(_)

@@ -1,14 +1,17 @@
 //! Loading `- mailbox: {imap | maildir, message_id, folders, within, poll}` and its `expect:`
 //! (extension): where the delivered message is read, and how long to wait for it.
 
+use std::path::PathBuf;
 use std::time::Duration;
 
 use super::context::{Cx, VarScope, get};
+use super::files::relative_to;
 use super::mailbox_expect::load_mailbox_expect;
 use super::mailbox_model::{ImapSpec, ImapTls, MailboxExpect, MailboxSource, MailboxSpec};
 use super::model::{Action, TlsOverride};
 use super::node::{Key, Node, Value};
 use super::target::Resolver;
+use crate::files::FileError;
 
 pub(crate) const MAILBOX_KEYS: &[&str] =
     &["imap", "maildir", "message_id", "folders", "within", "poll"];
@@ -85,9 +88,7 @@ pub(crate) fn load_mailbox(
             None
         }
         (Some(imap), None) => load_imap(cx, resolver, imap, scope).map(MailboxSource::Imap),
-        (None, Some(dir)) => resolver
-            .path(cx, dir, "`maildir`")
-            .map(MailboxSource::Maildir),
+        (None, Some(dir)) => load_maildir(cx, resolver, dir).map(MailboxSource::Maildir),
         (None, None) => {
             cx.error_key(
                 key,
@@ -128,6 +129,39 @@ pub(crate) fn load_mailbox(
         }))
     });
     LoadedMailbox { action, captures }
+}
+
+/// `maildir: DIR`, relative to the file that names it; it must lie under the file root like
+/// every file a plan reads (it may not exist yet: servers create it on first delivery).
+fn load_maildir(cx: &mut Cx<'_>, resolver: &Resolver<'_>, node: &Node) -> Option<PathBuf> {
+    let text = resolver.text(cx, node, "`maildir`")?;
+    if text.trim().is_empty() {
+        cx.error(node, "`maildir` is empty", None);
+        return None;
+    }
+    let path = relative_to(cx.path, &text);
+    if !cx.files.check_tls_files {
+        // `doc` describes plans without running them (and so without the TLS files).
+        return Some(path);
+    }
+    let checked = match &cx.files.root {
+        Some(root) => root.check(&path),
+        None => Err(FileError::OutsideRoot {
+            root: PathBuf::from("(unreadable)"),
+        }),
+    };
+    match checked {
+        Ok(real) => Some(real),
+        Err(FileError::NotFound) => Some(path),
+        Err(e) => {
+            cx.error(
+                node,
+                format!("the Maildir `{text}` {e}"),
+                Some("a plan reads files only under its file root (the directory of the plan named on the command line); widen it with `--file-root DIR`".into()),
+            );
+            None
+        }
+    }
 }
 
 fn positive(cx: &mut Cx<'_>, node: Option<&Node>, what: &str) -> Option<Duration> {

@@ -5,6 +5,7 @@ mod diagnostic;
 mod duration;
 mod envelope;
 mod expect;
+mod files;
 mod load;
 #[cfg(test)]
 mod load_tests;
@@ -14,10 +15,12 @@ mod mailbox_model;
 mod message;
 mod model;
 mod node;
+mod pipeline;
 mod reuse;
 #[cfg(test)]
 mod reuse_tests;
 mod schema;
+mod secret_vars;
 mod step;
 mod step_options;
 mod target;

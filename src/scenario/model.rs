@@ -1,7 +1,7 @@
 //! The validated plan model. Built by the loader from YAML; read by the runner.
 //! Everything here is plain data: no I/O, no YAML types.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
@@ -9,6 +9,7 @@ use std::time::Duration;
 use regex::Regex;
 
 use crate::protocol::Mechanism;
+use crate::redact::Secret;
 use crate::template::Template;
 pub use crate::transport::TlsVersion;
 
@@ -19,7 +20,44 @@ pub struct Span {
     pub col: u32,
 }
 
-/// One loaded plan file = one JUnit test suite.
+/// Variable values by name. `Debug` shows the names only: a value may be a secret.
+#[derive(Clone, Default, PartialEq, Eq)]
+pub struct VarValues(pub BTreeMap<String, String>);
+
+impl std::fmt::Debug for VarValues {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_set().entries(self.0.keys()).finish()
+    }
+}
+
+impl std::ops::Deref for VarValues {
+    type Target = BTreeMap<String, String>;
+    fn deref(&self) -> &Self::Target {
+        &self.0
+    }
+}
+
+impl std::ops::DerefMut for VarValues {
+    fn deref_mut(&mut self) -> &mut Self::Target {
+        &mut self.0
+    }
+}
+
+impl From<BTreeMap<String, String>> for VarValues {
+    fn from(map: BTreeMap<String, String>) -> Self {
+        Self(map)
+    }
+}
+
+impl<'a> IntoIterator for &'a VarValues {
+    type Item = (&'a String, &'a String);
+    type IntoIter = std::collections::btree_map::Iter<'a, String, String>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.0.iter()
+    }
+}
+
+/// One loaded plan file = one JUnit test suite. Its `Debug` shows no variable value.
 #[derive(Debug, Clone)]
 pub struct Plan {
     /// The path as the user gave it (or as found under a directory they gave).
@@ -30,10 +68,15 @@ pub struct Plan {
     pub name: String,
     /// Resolved plan variables: `vars:` with `${env:..}` and `${var}` references
     /// substituted, then overridden by `--var`.
-    pub vars: BTreeMap<String, String>,
-    /// The resolved VALUES of every variable named in `secrets:` (and of every `--var` whose
-    /// name is listed there). Empty values are left out. The runner redacts these.
-    pub secret_values: Vec<String>,
+    pub vars: VarValues,
+    /// Every secret value known at load: of the variables named in `secrets:`, `--secret`
+    /// and `--secrets-file`, of every variable an `auth` step takes its password or token
+    /// from, of every variable made from one of those, and every password and token an `auth`
+    /// step has before it runs. Empty values are left out. Redacted in every output.
+    pub secret_values: Vec<Secret>,
+    /// The names whose values are secret, captures included: a value captured under one of
+    /// these names is masked from its capture on.
+    pub secret_names: BTreeSet<String>,
     pub scenarios: Vec<Scenario>,
 }
 
@@ -45,7 +88,7 @@ pub struct Scenario {
     pub target: Target,
     pub steps: Vec<Step>,
     /// The scenario's own `vars:`, resolved; they override the plan's variables (extension).
-    pub vars: BTreeMap<String, String>,
+    pub vars: VarValues,
     /// `skip: REASON`: reported as skipped (never as passed), not run.
     pub skip: Option<String>,
     /// Where `- name:` of this scenario starts.
@@ -99,7 +142,7 @@ pub struct Step {
     pub expect_given: bool,
     /// Where the step's list item starts (the `-`'s first key).
     pub span: Span,
-    /// `allow_plaintext: true` (on `auth` and `send` steps): credentials may go over a
+    /// `allow_plaintext: true` (on every step that sends something): a secret may go over a
     /// connection without TLS. Otherwise such a step fails before anything is sent.
     pub allow_plaintext: bool,
     /// The file `span` points into when it is not the plan file: a step of a group defined
@@ -190,6 +233,9 @@ pub enum Action {
     /// `ehlo: {name: NAME, helo_fallback: true}`: EHLO, and HELO when EHLO gets a 5xx, as
     /// clients do (extension).
     EhloFallback(Template),
+    /// `pipeline: [..]` (RFC 2920): MAIL / RCPT / RSET / NOOP and, last, DATA sent in one
+    /// write; each reply checked in order against its own step's expectation (extension).
+    Pipeline(Vec<Step>),
     Sleep(Duration),
     ExpectClose,
     /// `connect` / `connect: {host, port, tls}` — open a fresh connection; missing keys come
@@ -222,6 +268,7 @@ impl Action {
             Action::Expn(_) => "expn",
             Action::Help(_) => "help",
             Action::EhloFallback(_) => "ehlo",
+            Action::Pipeline(_) => "pipeline",
             Action::Sleep(_) => "sleep",
             Action::ExpectClose => "expect_close",
             Action::Connect(_) => "connect",

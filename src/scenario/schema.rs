@@ -260,7 +260,7 @@ fn value_schema(place: &str, key: &str) -> Option<Value> {
             "type": "boolean"
         }),
         ("step", "allow_plaintext") => json!({
-            "description": "On `auth`, `send` and `mailbox`: let credentials go over a connection without TLS (negative tests).",
+            "description": "On `auth`, `send`, `ehlo`, `helo`, `lhlo`, `mail_from`, `rcpt_to`, `vrfy`, `data`, `etrn`, `expn`, `help` and `mailbox`: let a secret (credentials, or a secret variable in the command or message, or the IMAP password) go over a connection without TLS (negative tests).",
             "type": "boolean"
         }),
         ("expect_map", "tls") => refer("tls_expect"),
@@ -302,6 +302,10 @@ fn value_schema(place: &str, key: &str) -> Option<Value> {
         ("step", "help") => json!({
             "description": "HELP, or HELP TOPIC; expects 211 or 214.",
             "type": ["null", "string", "number", "boolean"]
+        }),
+        ("step", "pipeline") => json!({
+            "description": "PIPELINING (RFC 2920): mail_from, rcpt_to, rset, noop and, last, data steps sent in one write; each reply checked in order against its own `expect`.",
+            "type": "array", "minItems": 1, "items": refer("step")
         }),
         ("step", "send_anyway") => json!({
             "description": "Send a command or ESMTP parameter even though the last EHLO did not advertise its extension (otherwise the step fails before sending).",

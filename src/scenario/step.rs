@@ -37,6 +37,7 @@ pub(crate) const ACTIONS: &[&str] = &[
     "etrn",
     "expn",
     "help",
+    "pipeline",
     "mailbox",
 ];
 
@@ -72,13 +73,27 @@ pub(crate) const AUTH_KEYS: &[&str] = &[
 /// A step-level key beside the action (not an action itself).
 pub(crate) const ALLOW_PLAINTEXT: &str = "allow_plaintext";
 /// The steps `allow_plaintext` applies to.
-pub(crate) const PLAINTEXT_STEPS: &[&str] = &["auth", "send", "mailbox"];
+pub(crate) const PLAINTEXT_STEPS: &[&str] = &[
+    "auth",
+    "send",
+    "ehlo",
+    "helo",
+    "lhlo",
+    "mail_from",
+    "rcpt_to",
+    "vrfy",
+    "data",
+    "etrn",
+    "expn",
+    "help",
+    "mailbox",
+];
 /// `ehlo: {..}` (extension): the name, and HELO when EHLO is refused.
 pub(crate) const EHLO_KEYS: &[&str] = &["name", "helo_fallback"];
 /// A step-level key: send a command or parameter the server did not advertise.
 pub(crate) const SEND_ANYWAY: &str = "send_anyway";
 /// The steps that check the server advertised what they use, so `send_anyway` applies.
-pub(crate) const ADVERTISED_STEPS: &[&str] = &["mail_from", "rcpt_to", "etrn"];
+pub(crate) const ADVERTISED_STEPS: &[&str] = &["mail_from", "rcpt_to", "etrn", "pipeline"];
 
 /// Every key a step mapping may have: one action, `expect`, the step options (`retry`,
 /// `timeout`), or `use` alone (expanded by `reuse`).
@@ -290,10 +305,10 @@ impl StepLoader<'_, '_> {
                     cx.error_key(
                         key,
                         format!(
-                            "`{ALLOW_PLAINTEXT}` applies to `auth`, `send` and `mailbox` steps only{}",
+                            "`{ALLOW_PLAINTEXT}` applies to the steps that send text of the plan (`auth`, `send`, `ehlo`, `helo`, `lhlo`, `mail_from`, `rcpt_to`, `vrfy`, `data`, `etrn`, `expn`, `help`, `mailbox`) only{}",
                             action_name.map_or_else(String::new, |a| format!(", not `{a}`"))
                         ),
-                        Some("it lets credentials go over a connection without TLS".into()),
+                        Some("it lets a secret go over a connection without TLS".into()),
                     );
                     false
                 } else {
@@ -334,6 +349,18 @@ impl StepLoader<'_, '_> {
                 );
                 captures = loaded.captures;
                 loaded.action
+            }
+            Some((key, value)) if key.name == "pipeline" => {
+                if let Some((ekey, _)) = expect_entry {
+                    cx.error_key(
+                        ekey,
+                        "a pipelined group has no reply of its own",
+                        Some("put `expect` on each of its commands".into()),
+                    );
+                }
+                let (action, names) = self.load_pipeline(cx, key, value, scope);
+                captures.extend(names);
+                action
             }
             Some((key, value)) => self.load_action(cx, key, value, scope),
             None if expect_entry.is_some() => Some(Action::Read),
@@ -491,12 +518,17 @@ impl StepLoader<'_, '_> {
             return None;
         };
         let before = cx.diags.len();
-        // A password or token written literally is secret: no diagnostic may quote it.
+        // A password or token is secret: no diagnostic may quote it, whether it is written
+        // literally or partly (`P@$$w0rd`, `pre-${pw}`), or is a broken template.
         for name in ["password", "token"] {
-            if let Some(text) = get(entries, name).and_then(|n| n.scalar_text(cx.source))
-                && !text.contains('$')
-            {
-                cx.literal_secrets.push(text);
+            if let Some(node) = get(entries, name) {
+                cx.secret_spot(node);
+                if let Some(text) = node.scalar_text(cx.source)
+                    && !super::context::is_pure_reference(&text)
+                    && crate::redact::check_secret_length(&text).is_ok()
+                {
+                    cx.literal_secrets.push(text);
+                }
             }
         }
         for (k, _) in entries {

@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use super::context::{Cx, VarScope, get};
 use super::diagnostic::did_you_mean;
+use super::files::{PemKind, relative_to};
 use super::model::{ConnectSpec, Target, TlsMode, TlsOptions, TlsOverride, TlsVersion};
 use super::node::{Key, Node, Value};
 
@@ -176,21 +177,17 @@ impl<'v> Resolver<'v> {
         Some(duration)
     }
 
-    /// A path, relative to the plan file's directory unless absolute.
-    pub fn path(&self, cx: &mut Cx<'_>, node: &Node, what: &str) -> Option<PathBuf> {
-        let text = self.text(cx, node, what)?;
+    /// A PEM file's path, relative to the plan file's directory unless absolute, checked now
+    /// (under the file root, readable, holding what `kind` needs).
+    pub fn pem_path(&self, cx: &mut Cx<'_>, node: &Node, kind: PemKind) -> Option<PathBuf> {
+        let text = self.text(cx, node, kind.key())?;
         if text.trim().is_empty() {
-            cx.error(node, format!("{what} is empty"), None);
+            cx.error(node, format!("{} is empty", kind.key()), None);
             return None;
         }
-        let path = PathBuf::from(text);
-        if path.is_absolute() {
-            return Some(path);
-        }
-        Some(match cx.path.parent() {
-            Some(dir) => dir.join(path),
-            None => path,
-        })
+        let path = relative_to(cx.path, &text);
+        cx.check_pem_file(node, &path, kind);
+        Some(path)
     }
 
     pub fn bool(&self, cx: &mut Cx<'_>, node: &Node, what: &str) -> Option<bool> {
@@ -223,7 +220,7 @@ impl<'v> Resolver<'v> {
         out.port = field("port").and_then(|n| self.port(cx, n));
         out.tls = field("tls").and_then(|n| self.tls(cx, n));
         out.timeout = field("timeout").and_then(|n| self.timeout(cx, n));
-        out.ca_file = field("ca_file").and_then(|n| self.path(cx, n, "`ca_file`"));
+        out.ca_file = field("ca_file").and_then(|n| self.pem_path(cx, n, PemKind::Ca));
         out.insecure = field("insecure").and_then(|n| self.bool(cx, n, "`insecure`"));
         out.server_name = field("server_name").and_then(|n| self.text(cx, n, "`server_name`"));
         (out.client_cert, out.client_key) = self.client_pair(cx, entries);
@@ -237,8 +234,9 @@ impl<'v> Resolver<'v> {
         cx: &mut Cx<'_>,
         entries: &[(Key, Node)],
     ) -> (Option<PathBuf>, Option<PathBuf>) {
-        let cert = get(entries, "client_cert").and_then(|n| self.path(cx, n, "`client_cert`"));
-        let key = get(entries, "client_key").and_then(|n| self.path(cx, n, "`client_key`"));
+        let cert =
+            get(entries, "client_cert").and_then(|n| self.pem_path(cx, n, PemKind::ClientCert));
+        let key = get(entries, "client_key").and_then(|n| self.pem_path(cx, n, PemKind::ClientKey));
         let alone = |name: &str, other: &str| {
             entries
                 .iter()
@@ -304,7 +302,7 @@ impl<'v> Resolver<'v> {
         let field = |name: &str| get(entries, name);
         let (client_cert, client_key) = self.client_pair(cx, entries);
         TlsOverride {
-            ca_file: field("ca_file").and_then(|n| self.path(cx, n, "`ca_file`")),
+            ca_file: field("ca_file").and_then(|n| self.pem_path(cx, n, PemKind::Ca)),
             insecure: field("insecure").and_then(|n| self.bool(cx, n, "`insecure`")),
             server_name: field("server_name").and_then(|n| self.text(cx, n, "`server_name`")),
             client_cert,

@@ -11,7 +11,10 @@ mod tls;
 pub use connection::Connection;
 pub use error::{TransportError, human as human_duration};
 pub(crate) use tls::handshake;
-pub use tls::{CertInfo, ClientCert, TlsInfo, TlsParams, TlsVersion};
+pub use tls::{
+    CertInfo, ClientCert, TlsInfo, TlsParams, TlsVersion, parse_pem_certificates,
+    parse_pem_private_key,
+};
 
 #[cfg(test)]
 mod tests;

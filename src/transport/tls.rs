@@ -160,19 +160,34 @@ fn native_roots() -> &'static [CertificateDer<'static>] {
     ROOTS.get_or_init(|| rustls_native_certs::load_native_certs().certs)
 }
 
+/// The certificates of a PEM file (`ca_file`, `client_cert`): at least one.
+pub fn parse_pem_certificates(bytes: &[u8]) -> Result<Vec<CertificateDer<'static>>, String> {
+    let certs = CertificateDer::pem_slice_iter(bytes)
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| format!("not a valid PEM file ({e})"))?;
+    if certs.is_empty() {
+        return Err("no PEM certificate found in it".to_owned());
+    }
+    Ok(certs)
+}
+
+/// The private key of a PEM file (`client_key`).
+pub fn parse_pem_private_key(bytes: &[u8]) -> Result<PrivateKeyDer<'static>, String> {
+    PrivateKeyDer::from_pem_slice(bytes)
+        .map_err(|e| format!("no usable PEM private key (PKCS#8, PKCS#1 or SEC1) in it ({e})"))
+}
+
+/// A PEM file's bytes, read through the bounded reader.
+fn read_pem(path: &std::path::Path) -> Result<Vec<u8>, String> {
+    crate::files::read_file(path, crate::files::MAX_PEM_BYTES).map_err(|e| e.to_string())
+}
+
 fn load_ca_file(path: &std::path::Path) -> Result<Vec<CertificateDer<'static>>, TransportError> {
     let fail = |reason: String| TransportError::CaFile {
         path: path.to_path_buf(),
         reason,
     };
-    let bytes = std::fs::read(path).map_err(|e| fail(e.to_string()))?;
-    let certs = CertificateDer::pem_slice_iter(&bytes)
-        .collect::<Result<Vec<_>, _>>()
-        .map_err(|e| fail(format!("not a valid PEM file ({e})")))?;
-    if certs.is_empty() {
-        return Err(fail("no PEM certificate found in it".to_owned()));
-    }
-    Ok(certs)
+    parse_pem_certificates(&read_pem(path).map_err(fail)?).map_err(fail)
 }
 
 fn load_client_cert(
@@ -182,20 +197,12 @@ fn load_client_cert(
         path: path.to_path_buf(),
         reason,
     };
-    let bytes = std::fs::read(&cc.cert).map_err(|e| fail(&cc.cert, e.to_string()))?;
-    let chain = CertificateDer::pem_slice_iter(&bytes)
-        .collect::<Result<Vec<_>, _>>()
-        .map_err(|e| fail(&cc.cert, format!("not a valid PEM file ({e})")))?;
-    if chain.is_empty() {
-        return Err(fail(&cc.cert, "no PEM certificate found in it".to_owned()));
-    }
-    let bytes = std::fs::read(&cc.key).map_err(|e| fail(&cc.key, e.to_string()))?;
-    let key = PrivateKeyDer::from_pem_slice(&bytes).map_err(|e| {
-        fail(
-            &cc.key,
-            format!("no usable PEM private key (PKCS#8, PKCS#1 or SEC1) in it ({e})"),
-        )
-    })?;
+    let chain = read_pem(&cc.cert)
+        .and_then(|b| parse_pem_certificates(&b))
+        .map_err(|e| fail(&cc.cert, e))?;
+    let key = read_pem(&cc.key)
+        .and_then(|b| parse_pem_private_key(&b))
+        .map_err(|e| fail(&cc.key, e))?;
     Ok((chain, key))
 }
 

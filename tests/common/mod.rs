@@ -201,7 +201,12 @@ pub fn assert_valid_junit(path: &Path) {
 
 /// [`assert_valid_junit`] as a result, for tests that collect problems.
 pub fn check_junit(path: &Path) -> Result<(), String> {
-    let xsd = repo().join("tests/junit/junit-10-smtpplan.xsd");
+    check_junit_against(path, "junit-10-smtpplan.xsd")
+}
+
+/// Validate against `tests/junit/XSD` (e.g. the plain `junit-10.xsd` for `--junit-strict`).
+pub fn check_junit_against(path: &Path, xsd: &str) -> Result<(), String> {
+    let xsd = repo().join("tests/junit").join(xsd);
     let out = Command::new("xmllint")
         .args(["--noout", "--schema"])
         .arg(&xsd)

@@ -112,12 +112,21 @@ impl ImapBox {
                 return Err(MailboxError::Connect {
                     addr,
                     reason: format!("timed out after {}", human_duration(t)),
+                    refused: false,
+                    timed_out: true,
                 });
             }
             Ok(Err(e)) => {
+                let refused = e.kind() == std::io::ErrorKind::ConnectionRefused;
                 return Err(MailboxError::Connect {
                     addr,
-                    reason: e.to_string(),
+                    reason: if refused {
+                        "connection refused".to_owned()
+                    } else {
+                        e.to_string()
+                    },
+                    refused,
+                    timed_out: false,
                 });
             }
             Ok(Ok(s)) => s,
@@ -129,7 +138,7 @@ impl ImapBox {
         let stream = if login.tls == ImapTls::Implicit {
             let (tls, i) = crate::transport::handshake(tcp, &login.params, host, t)
                 .await
-                .map_err(|e| MailboxError::Tls(e.to_string()))?;
+                .map_err(MailboxError::Tls)?;
             info = Some(i);
             Stream::Tls(Box::new(tls))
         } else {
@@ -175,7 +184,7 @@ impl ImapBox {
             };
             let (tls, i) = crate::transport::handshake(tcp, &login.params, host, t)
                 .await
-                .map_err(|e| MailboxError::Tls(e.to_string()))?;
+                .map_err(MailboxError::Tls)?;
             info = Some(i);
             client = Client::new(Bounded::new(Stream::Tls(Box::new(tls)), budget.clone()));
         }

@@ -5,6 +5,7 @@
 use std::time::{Duration, Instant};
 
 use super::builtins::uuid_v4;
+use super::failure::{FailureKind, StepFailure};
 use super::mailbox_check::{CheckedMessage, check_delivered};
 use super::scenario::{Run, StepEnd, StepErr};
 use crate::mailbox::{
@@ -61,8 +62,22 @@ fn seconds(d: Duration) -> String {
     format!("{:.2}s", d.as_secs_f64())
 }
 
+/// A mailbox that could not be read: the step could not run on (JUnit `<error>`).
 fn mailbox_err(e: &MailboxError) -> StepEnd {
-    StepEnd::Error(e.to_string(), Vec::new())
+    let kind = match e {
+        MailboxError::Connect { refused: true, .. } => FailureKind::Refused,
+        MailboxError::Connect {
+            timed_out: true, ..
+        }
+        | MailboxError::Timeout { .. } => FailureKind::Timeout,
+        MailboxError::Connect { .. } => FailureKind::Connect,
+        MailboxError::Tls(t) => FailureKind::of(t),
+        MailboxError::TooBig { .. } => FailureKind::Protocol,
+        MailboxError::Imap(_) | MailboxError::Login { .. } | MailboxError::Io { .. } => {
+            FailureKind::Io
+        }
+    };
+    StepFailure::new(kind, e.to_string(), Vec::new()).into()
 }
 
 impl Run<'_> {
@@ -100,10 +115,12 @@ impl Run<'_> {
             None => match &self.sent_message_id {
                 Some(id) => id.clone(),
                 None => {
-                    return Ok(StepEnd::Error(
-                        "no message was sent before this step (its `data` step did not run), so there is no Message-ID to look for".to_owned(),
+                    return Ok(StepFailure::new(
+                        FailureKind::Plan,
+                        "no message was sent before this step (its `data` step did not run), so there is no Message-ID to look for",
                         Vec::new(),
-                    ));
+                    )
+                    .into());
                 }
             },
         };
@@ -197,13 +214,14 @@ impl Run<'_> {
             if let Some(dir) = missing_maildir {
                 details.push(format!("the Maildir {dir} does not exist (yet)"));
             }
-            return Ok(StepEnd::Fail(
+            return Ok(StepFailure::expectation(
                 format!(
                     "the message did not arrive within {}",
                     human_duration(spec.within)
                 ),
                 details,
-            ));
+            )
+            .into());
         };
         let delivered = parse_delivered(&found.raw);
         self.transcript.info(&format!(
@@ -221,14 +239,15 @@ impl Run<'_> {
         }
         self.show_delivered(&found.raw, &delivered);
         if !spec.expect.arrives {
-            return Ok(StepEnd::Fail(
+            return Ok(StepFailure::expectation(
                 format!(
                     "the message arrived in {} after {}, but it must not arrive",
                     found.folder,
                     seconds(elapsed)
                 ),
                 vec![format!("Message-ID: {id}")],
-            ));
+            )
+            .into());
         }
         let checked = {
             let mut render = |t: &crate::template::Template| self.render(t);
@@ -253,7 +272,7 @@ impl Run<'_> {
             "got:      Message-ID {id} in {} ({} bytes, {})",
             found.folder, delivered.size, delivered.structure
         ));
-        Ok(StepEnd::Fail(reason, all))
+        Ok(StepFailure::expectation(reason, all).into())
     }
 
     /// Log in to the IMAP account; `Ok(Err(end))` when the step ends before that.
@@ -278,10 +297,12 @@ impl Run<'_> {
         if imap.tls == ImapTls::None && !allow_plaintext {
             let reason = "refusing to send the IMAP password over a connection without TLS (`tls: none`): nothing was sent".to_owned();
             self.transcript.info(&reason);
-            return Ok(Err(StepEnd::Fail(
+            return Ok(Err(StepFailure::new(
+                FailureKind::NotSent,
                 reason,
                 vec!["use `tls: starttls` or `implicit`, or allow it for a test with `allow_plaintext: true`".to_owned()],
-            )));
+            )
+            .into()));
         }
         let over = TlsOverride {
             server_name: Some(
@@ -294,6 +315,7 @@ impl Run<'_> {
         };
         let mut params = self.tls_params(&over);
         params.client_cert = None;
+        let insecure = params.insecure;
         self.transcript.info(&format!(
             "IMAP: connecting to {shown} ({}) as {username}",
             imap.tls.describe()
@@ -310,7 +332,7 @@ impl Run<'_> {
         match ImapBox::open(login).await {
             Ok((session, info)) => {
                 if let Some(info) = info {
-                    self.note_tls(&info);
+                    self.note_tls(&info, insecure);
                 }
                 self.transcript.info("IMAP: logged in");
                 Ok(Ok((

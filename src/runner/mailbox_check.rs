@@ -204,6 +204,7 @@ fn captured(re: &Regex, text: &str) -> Option<String> {
 mod tests {
     use super::*;
     use crate::mailbox::parse_delivered;
+    use crate::runner::failure::StepFailure;
     use crate::scenario::{AttachmentExpect, CountRange, HeaderExpect};
 
     const MESSAGE: &str = "Return-Path: <alice@example.test>\r\nDelivered-To: bob@example.test\r\nReceived: from client by mail (Postfix) with ESMTPSA id ABC123\r\nX-Spam-Status: No, score=-1.2\r\nMessage-ID: <m1@smtp-plan>\r\nSubject: Quarterly report\r\nMIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=\"b\"\r\n\r\n--b\r\nContent-Type: text/plain\r\n\r\nThe figures are attached.\r\n--b\r\nContent-Type: text/csv; name=\"report.csv\"\r\nContent-Disposition: attachment; filename=\"report.csv\"\r\n\r\nq,r\r\n--b--\r\n";
@@ -234,7 +235,10 @@ mod tests {
     fn check(folder: &str, expect: &MailboxExpect) -> CheckedMessage {
         let d = parse_delivered(MESSAGE.as_bytes());
         let vars = std::collections::BTreeMap::new();
-        let mut render = |t: &Template| t.render(&vars).map_err(|e| (e.to_string(), Vec::new()));
+        let mut render = |t: &Template| {
+            t.render(&vars)
+                .map_err(|e| StepFailure::expectation(e.to_string(), Vec::new()))
+        };
         check_delivered(&d, folder, expect, &mut render).unwrap()
     }
 

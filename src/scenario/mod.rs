@@ -5,6 +5,7 @@ mod diagnostic;
 mod duration;
 mod envelope;
 mod expect;
+mod fails;
 mod files;
 mod load;
 #[cfg(test)]

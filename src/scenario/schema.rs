@@ -255,6 +255,14 @@ fn value_schema(place: &str, key: &str) -> Option<Value> {
             "description": "The oldest TLS version to accept: \"1.2\" or \"1.3\".",
             "anyOf": [{"enum": ["1.2", "1.3", 1.2, 1.3]}, refer("template")]
         }),
+        ("target" | "starttls", "pin_sha256") => json!({
+            "description": "Trust exactly the certificate with this SHA-256 fingerprint (64 hex digits, `:` between pairs allowed), or one of a list, whoever issued it; its name and dates are still checked.",
+            "anyOf": [
+                {"type": "string", "pattern": "^\\s*([0-9A-Fa-f]{2}:?){31}[0-9A-Fa-f]{2}\\s*$"},
+                {"type": "array", "minItems": 1, "items": {"type": "string", "pattern": "^\\s*([0-9A-Fa-f]{2}:?){31}[0-9A-Fa-f]{2}\\s*$"}},
+                refer("template")
+            ]
+        }),
         ("starttls", "required") => json!({
             "description": "false: a server without STARTTLS passes, and the scenario goes on in plaintext.",
             "type": "boolean"
@@ -428,6 +436,17 @@ fn value_schema(place: &str, key: &str) -> Option<Value> {
             "propertyNames": refer("name"),
             "additionalProperties": {"type": ["string", "number", "boolean"]}
         }),
+        ("expect_map", "fails") => json!({
+            "description": "The step must fail this way (or one of a list of ways): the TLS handshake (`tls`, or by cause: `untrusted`, `self_signed`, `expired`, `not_yet_valid`, `wrong_name`, `protocol_version`, `no_shared_cipher`; on `starttls` and `connect`), the connection (`refused`, on `connect`), `timeout`, `closed` (or reset) or `reset`. It then passes and the connection is closed. Stands alone in `expect`.",
+            "anyOf": [
+                refer("expected_failure"),
+                {"type": "array", "minItems": 1, "items": refer("expected_failure")}
+            ]
+        }),
+        ("expect_map", "per_recipient") => json!({
+            "description": "On `data` in an LMTP session: the expectation of each accepted recipient's reply, in RCPT order (default code 250).",
+            "type": "array", "minItems": 1, "items": refer("expect")
+        }),
         ("retry", "count") => json!({"type": "integer", "minimum": 1, "maximum": MAX_RETRIES}),
         ("step", "mailbox") => refer("mailbox"),
         ("mailbox", "imap") => refer("imap"),
@@ -580,6 +599,9 @@ pub fn plan_schema() -> Result<Value, String> {
         "expect": {
             "description": "A reply expectation; on a `mailbox` step, what must hold of the delivered message.",
             "anyOf": [refer("codes"), refer("expect_map"), refer("mailbox_expect")]
+        },
+        "expected_failure": {
+            "enum": crate::scenario::ExpectedFailure::ALL.iter().map(|f| f.word()).collect::<Vec<_>>()
         },
         "step": {
             "anyOf": [

@@ -7,6 +7,7 @@ use super::context::{Cx, VarScope, get, list_names};
 use super::diagnostic::did_you_mean;
 use super::envelope::{load_envelope, load_recipients};
 use super::expect::{EXPECT_KEYS, LoadedExpect, default_expect, load_expect};
+use super::fails::{check_fails_fit, is_fails_map};
 use super::message::load_data_map;
 use super::model::{
     Action, AuthMechanism, AuthSpec, ConnectSpec, Credential, DataSpec, Span, Step, TlsOverride,
@@ -61,6 +62,7 @@ pub(crate) const STARTTLS_KEYS: &[&str] = &[
     "client_cert",
     "client_key",
     "min_version",
+    "pin_sha256",
     "required",
 ];
 pub(crate) const AUTH_KEYS: &[&str] = &[
@@ -270,9 +272,9 @@ impl StepLoader<'_, '_> {
         // A `mailbox` step's `expect:` checks the delivered message: its own loader reads it.
         let is_mailbox = action_entry.is_some_and(|(k, _)| k.name == "mailbox");
         if let Some((key, value)) = expect_entry.filter(|_| !is_mailbox) {
-            if let Some((action_key, _)) =
-                action_entry.filter(|(k, _)| NO_REPLY.contains(&k.name.as_str()))
-            {
+            if let Some((action_key, _)) = action_entry.filter(|(k, _)| {
+                NO_REPLY.contains(&k.name.as_str()) && !(k.name == "connect" && is_fails_map(value))
+            }) {
                 cx.error_key(
                     key,
                     format!(
@@ -383,10 +385,26 @@ impl StepLoader<'_, '_> {
                 captures,
             };
         }
+        if let (Some(action), Some(expect), Some((key, _))) =
+            (&action, &loaded_expect, expect_entry)
+        {
+            check_fails_fit(cx, key, action, expect);
+            if cx.diags.len() != before {
+                return LoadedStep {
+                    step: None,
+                    captures,
+                };
+            }
+        }
         let step = action.map(|action| {
             let expect_given = loaded_expect.is_some();
+            let mut expect = loaded_expect.unwrap_or_else(|| default_expect(&action));
+            // The step's default code stays in force unless the expectation names one.
+            if expect.codes.is_empty() {
+                expect.codes = default_expect(&action).codes;
+            }
             Step {
-                expect: loaded_expect.unwrap_or_else(|| default_expect(&action)),
+                expect,
                 action,
                 expect_given,
                 span,
@@ -462,7 +480,7 @@ impl StepLoader<'_, '_> {
                     cx.error(
                         value,
                         format!(
-                            "`starttls` takes nothing or a mapping {{expect, required, ca_file, insecure, server_name, client_cert, client_key, min_version}}, found {}",
+                            "`starttls` takes nothing or a mapping {{expect, required, ca_file, insecure, server_name, client_cert, client_key, min_version, pin_sha256}}, found {}",
                             value.kind()
                         ),
                         None,

@@ -7,7 +7,7 @@
 # config/queue/data directories, the Dovecot config and runtime directories,
 # the Maildirs and the logs. The system's /etc/postfix and /etc/dovecot are
 # only read (Postfix's meta files), never changed, and no system service is
-# started. Ports are SMTP_PLAN_PORT_BASE (default 20000) + 25/465/587/26..29
+# started. Ports are SMTP_PLAN_PORT_BASE (default 20000) + 25/465/587/26..30
 # (Postfix) and 143/993 (Dovecot IMAP), so runs with different bases coexist.
 #
 # On success it writes RUNDIR/env (source it) and prints it. On failure it
@@ -52,10 +52,11 @@ PORT_EXPIRED=$((BASE + 26))     # like smtp, but an expired certificate
 PORT_WRONGNAME=$((BASE + 27))   # like smtp, certificate for wrong.example.test
 PORT_SELFSIGNED=$((BASE + 28))  # like smtp, self-signed certificate
 PORT_CLIENTCERT=$((BASE + 29))  # STARTTLS required, client certificate required
+PORT_SELFSIGNED_CA=$((BASE + 30)) # like smtp, self-signed the usual way (marked as a CA)
 PORT_IMAP=$((BASE + 143))       # Dovecot IMAP, STARTTLS (plaintext login allowed too)
 PORT_IMAPS=$((BASE + 993))      # Dovecot IMAP, implicit TLS
 ALL_PORTS=("$PORT_SMTP" "$PORT_SMTPS" "$PORT_SUBMISSION" "$PORT_EXPIRED"
-           "$PORT_WRONGNAME" "$PORT_SELFSIGNED" "$PORT_CLIENTCERT"
+           "$PORT_WRONGNAME" "$PORT_SELFSIGNED" "$PORT_CLIENTCERT" "$PORT_SELFSIGNED_CA"
            "$PORT_IMAP" "$PORT_IMAPS")
 
 USER1=alice@example.test  PASS1='Al1ce-S3cret!pw'
@@ -219,6 +220,16 @@ newkey selfsigned
 openssl req -x509 -new -config "$CERTS/openssl.cnf" -extensions server_localhost \
     -key "$CERTS/selfsigned.key" -subj "/CN=localhost" -days 825 -out "$CERTS/selfsigned.pem"
 
+# Self-signed the way most admins make one: `openssl req -x509` with OpenSSL's own defaults,
+# which mark it as a CA (basicConstraints CA:TRUE).
+newkey selfsignedca
+openssl req -x509 -new -key "$CERTS/selfsignedca.key" -subj "/CN=localhost" \
+    -addext "subjectAltName=DNS:localhost,IP:127.0.0.1" -days 825 \
+    -out "$CERTS/selfsignedca.pem" 2>/dev/null
+openssl x509 -in "$CERTS/selfsignedca.pem" -noout -text | grep -q "CA:TRUE" \
+    || die "openssl req -x509 did not mark selfsignedca.pem as a CA"
+SELFSIGNED_CA_SHA256=$(openssl x509 -in "$CERTS/selfsignedca.pem" -noout -fingerprint -sha256 | sed 's/^.*=//')
+
 # Keys: readable by root only (Postfix reads them before dropping privileges).
 chmod 0600 "$CERTS"/*.key
 chmod 0644 "$CERTS"/*.pem
@@ -348,6 +359,10 @@ $HOST:$PORT_SELFSIGNED inet n - n - - smtpd
   -o syslog_name=postfix/selfsigned-$PORT_SELFSIGNED
   -o smtpd_tls_cert_file=$CERTS/selfsigned.pem
   -o smtpd_tls_key_file=$CERTS/selfsigned.key
+$HOST:$PORT_SELFSIGNED_CA inet n - n - - smtpd
+  -o syslog_name=postfix/selfsignedca-$PORT_SELFSIGNED_CA
+  -o smtpd_tls_cert_file=$CERTS/selfsignedca.pem
+  -o smtpd_tls_key_file=$CERTS/selfsignedca.key
 $HOST:$PORT_CLIENTCERT inet n - n - - smtpd
   -o syslog_name=postfix/clientcert-$PORT_CLIENTCERT
   -o smtpd_tls_security_level=encrypt
@@ -607,6 +622,7 @@ export SMTP_PLAN_POSTFIX_EXPIRED_PORT=$(q "$PORT_EXPIRED")
 export SMTP_PLAN_POSTFIX_WRONGNAME_PORT=$(q "$PORT_WRONGNAME")
 export SMTP_PLAN_POSTFIX_SELFSIGNED_PORT=$(q "$PORT_SELFSIGNED")
 export SMTP_PLAN_POSTFIX_CLIENTCERT_PORT=$(q "$PORT_CLIENTCERT")
+export SMTP_PLAN_POSTFIX_SELFSIGNED_CA_PORT=$(q "$PORT_SELFSIGNED_CA")
 export SMTP_PLAN_POSTFIX_IMAP_PORT=$(q "$PORT_IMAP")
 export SMTP_PLAN_POSTFIX_IMAPS_PORT=$(q "$PORT_IMAPS")
 export SMTP_PLAN_POSTFIX_JUNK_RCPT='junk@example.test'
@@ -616,6 +632,8 @@ export SMTP_PLAN_POSTFIX_SERVER_CERT=$(q "$CERTS/server.pem")
 export SMTP_PLAN_POSTFIX_EXPIRED_CERT=$(q "$CERTS/expired.pem")
 export SMTP_PLAN_POSTFIX_WRONGNAME_CERT=$(q "$CERTS/wrongname.pem")
 export SMTP_PLAN_POSTFIX_SELFSIGNED_CERT=$(q "$CERTS/selfsigned.pem")
+export SMTP_PLAN_POSTFIX_SELFSIGNED_CA_CERT=$(q "$CERTS/selfsignedca.pem")
+export SMTP_PLAN_POSTFIX_SELFSIGNED_CA_SHA256=$(q "$SELFSIGNED_CA_SHA256")
 export SMTP_PLAN_POSTFIX_CLIENT_CERT=$(q "$CERTS/client.pem")
 export SMTP_PLAN_POSTFIX_CLIENT_KEY=$(q "$CERTS/client.key")
 export SMTP_PLAN_POSTFIX_MAILDIR=$(q "$MAILDIR")

@@ -18,6 +18,8 @@ use crate::scenario::{
 };
 use crate::template::{Part, Template};
 
+mod mailbox_words;
+
 /// Load plans with an environment of their own: names used somewhere without a default read
 /// as `${env:NAME}`; every other name is unset (so its default applies).
 pub fn load_for_doc(paths: &[PathBuf]) -> Result<Vec<Plan>, crate::scenario::Diagnostics> {
@@ -319,6 +321,7 @@ fn render_steps(out: &mut String, scenario: &Scenario, redactor: &Redactor) {
                 connect_fails_words(spec, &scenario.target, &expect)
             }
             Action::Connect(spec) => connect_words(spec, &scenario.target),
+            Action::Mailbox(m) => mailbox_words::mailbox_words(m, &scenario.target),
             Action::Etrn(_)
             | Action::Expn(_)
             | Action::Help(_)

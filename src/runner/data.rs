@@ -114,7 +114,47 @@ fn read_some(file: &mut std::fs::File, buf: &mut [u8]) -> std::io::Result<usize>
 
 impl Run<'_> {
     /// A `data` step's message: built (MIME) or rendered (text, a file's references) now.
+    /// When a `mailbox` step looks for it later, its Message-ID is recorded (and added).
     pub(super) fn message(&mut self, spec: &DataSpec) -> Result<Message, StepErr> {
+        let message = self.build_message(spec)?;
+        if !self.wants_message_id {
+            return Ok(message);
+        }
+        let mut message = match message {
+            Message::Text { text, secret } => {
+                return Ok(Message::Text {
+                    text: self.record_message_id(text),
+                    secret,
+                });
+            }
+            file => file,
+        };
+        // A file: its header section is at the start, in the first chunk (or most of it).
+        let head = self.message_head(&message)?;
+        let with = self.record_message_id(head.clone());
+        if let Some(added) = with.strip_suffix(head.as_str())
+            && !added.is_empty()
+            && let Message::File { pieces, .. } = &mut message
+        {
+            pieces.insert(0, Piece::Text(added.to_owned()));
+        }
+        Ok(message)
+    }
+
+    /// The first chunk of a message file, as text.
+    fn message_head(&mut self, message: &Message) -> Result<String, StepErr> {
+        let Message::File { file, .. } = message else {
+            return Ok(String::new());
+        };
+        let mut head = Vec::new();
+        let read = open_unchanged(file).and_then(|mut handle| {
+            PieceReader::new(message, Some(&mut handle)).next_piece(&mut head)
+        });
+        read.map_err(|e| self.file_failure(file, &e))?;
+        Ok(String::from_utf8_lossy(&head).into_owned())
+    }
+
+    fn build_message(&mut self, spec: &DataSpec) -> Result<Message, StepErr> {
         match spec {
             DataSpec::Text(text) => Ok(Message::Text {
                 text: self.render(text)?,

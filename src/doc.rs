@@ -313,7 +313,8 @@ fn render_steps(out: &mut String, scenario: &Scenario, redactor: &Redactor) {
             | Action::Help(_)
             | Action::EhloFallback(_)
             | Action::RcptToMany(_)
-            | Action::Pipeline(_) => extensions::step_words(step, &expect).unwrap_or_default(),
+            | Action::Pipeline(_)
+            | Action::Bdat(_) => extensions::step_words(step, &expect).unwrap_or_default(),
         };
         fresh_connection = matches!(step.action, Action::Connect(_));
         let _ = writeln!(out, "{n}. {}", redactor.redact(&line));

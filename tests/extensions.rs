@@ -237,7 +237,7 @@ fn size_message_without_a_data_step_is_an_error() {
     r.assert_code(1);
     assert!(
         r.stdout
-            .contains("`size: message` needs a `data` step later in the scenario"),
+            .contains("`size: message` needs a `data` or `bdat` step later in the scenario"),
         "{}",
         r.stdout
     );

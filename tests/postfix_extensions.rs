@@ -46,7 +46,7 @@ fn extensions_plan_passes_and_both_recipients_get_the_8bit_message() {
         &["--junit", junit.to_str().unwrap(), "-v"],
     );
     r.assert_code(0);
-    assert_eq!(r.last_line(), "5 passed, 0 failed");
+    assert_eq!(r.last_line(), "6 passed, 0 failed");
     assert_valid_junit(&junit);
     let mail = r
         .stdout
@@ -145,4 +145,82 @@ fn a_recipient_postfix_refuses_fails_the_step_when_the_plan_expects_it_accepted(
         "{}",
         r.stdout
     );
+}
+
+#[test]
+#[ignore = "needs the real Postfix + Dovecot: run scripts/test"]
+fn bdat_chunks_arrive_as_one_message_with_the_counts_postfix_reports() {
+    let pf = postfix();
+    let r = run_plan(
+        "scenarios/postfix/extensions.yaml",
+        &["-v", "--filter", "CHUNKING"],
+    );
+    r.assert_code(0);
+    // smtp-plan counted the bytes; Postfix counts them too, chunk by chunk and in total.
+    let size = r
+        .stdout
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("* the message is "))
+        .and_then(|l| l.split(' ').next())
+        .expect("the message size was noted")
+        .to_owned();
+    assert!(
+        r.stdout.contains(&format!(
+            "C: MAIL FROM:<alice@example.test> SIZE={size} BODY=8BITMIME"
+        )),
+        "{}",
+        r.stdout
+    );
+    assert_eq!(
+        r.stdout.matches("S: 250 2.0.0 Ok: 40 bytes").count(),
+        size.parse::<usize>().unwrap() / 40,
+        "{}",
+        r.stdout
+    );
+    assert!(
+        r.stdout
+            .contains(&format!("S: 250 2.0.0 Ok: {size} bytes queued as")),
+        "{}",
+        r.stdout
+    );
+    // This run's message: Postfix's Received header names the queue id it gave.
+    let queue_id = r
+        .stdout
+        .lines()
+        .find_map(|l| l.split_once(" bytes queued as "))
+        .map(|(_, id)| id.trim().to_owned())
+        .expect("a queue id");
+    let message = delivered(&pf.maildir.join("bob"), &format!("id {queue_id}"));
+    assert!(
+        message.contains("Subject: smtp-plan chunking check"),
+        "{message}"
+    );
+    assert!(
+        message.contains("\n.this line starts with a dot, which BDAT does not stuff\n"),
+        "{message}"
+    );
+}
+
+#[test]
+#[ignore = "needs the real Postfix + Dovecot: run scripts/test"]
+fn binarymime_is_refused_before_sending_since_postfix_does_not_advertise_it() {
+    let _pf = postfix();
+    let dir = tempfile::tempdir().unwrap();
+    let text = "target: {host: '${env:SMTP_PLAN_POSTFIX_HOST}', port: '${env:SMTP_PLAN_POSTFIX_SMTP_PORT}'}\nscenarios:\n  - name: binarymime\n    steps:\n      - expect: 220\n      - ehlo: client.test\n        expect: {capabilities: [CHUNKING], lacks: [BINARYMIME]}\n      - mail_from: {address: alice@example.test, body: BINARYMIME}\n";
+    let path = plan(dir.path(), "binarymime.yaml", text);
+    let r = run_plan(path.to_str().unwrap(), &["-v"]);
+    r.assert_code(1);
+    assert!(
+        r.stdout.contains(
+            "the server did not advertise BINARYMIME in its EHLO reply, which BODY=BINARYMIME needs: nothing was sent"
+        ),
+        "{}",
+        r.stdout
+    );
+    assert!(!r.stdout.contains("C: MAIL"), "{}", r.stdout);
+    // Sent anyway, Postfix itself refuses it.
+    let anyway = text.replace("body: BINARYMIME}\n", "body: BINARYMIME}\n        send_anyway: true\n        expect: {code: 555, enhanced: 5.5.4, contains: BINARYMIME}\n");
+    let path = plan(dir.path(), "anyway.yaml", &anyway);
+    let r = run_plan(path.to_str().unwrap(), &["-v"]);
+    r.assert_code(0);
 }

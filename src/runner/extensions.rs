@@ -113,6 +113,7 @@ impl Run<'_> {
             .skip(self.step_index)
             .find_map(|(i, s)| match &s.action {
                 Action::Data(spec) if i > self.step_index => Some((i, spec)),
+                Action::Bdat(b) if i > self.step_index => Some((i, &b.message)),
                 Action::Pipeline(items) => items.iter().find_map(|item| match &item.action {
                     Action::Data(spec) => Some((i, spec)),
                     _ => None,
@@ -121,7 +122,7 @@ impl Run<'_> {
             });
         let Some((index, spec)) = next else {
             return Err((
-                "`size: message` needs a `data` step later in the scenario".to_owned(),
+                "`size: message` needs a `data` or `bdat` step later in the scenario".to_owned(),
                 Vec::new(),
             ));
         };

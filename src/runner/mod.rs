@@ -1,6 +1,7 @@
 //! Executes plans: scenario -> steps -> results (plain data, reported afterwards).
 
 mod auth;
+mod bdat;
 mod builtins;
 mod check;
 mod extensions;

@@ -258,7 +258,7 @@ impl Run<'_> {
         }
     }
 
-    fn transport_err(&mut self, e: TransportError) -> StepErr {
+    pub(super) fn transport_err(&mut self, e: TransportError) -> StepErr {
         let mut details = Vec::new();
         match &e {
             TransportError::Timeout { partial, .. } | TransportError::Closed { partial }
@@ -601,6 +601,7 @@ impl Run<'_> {
             }
             Action::RcptToMany(list) => return self.recipients(list, step).await,
             Action::Pipeline(items) => return self.pipeline(items, step).await,
+            Action::Bdat(spec) => return self.bdat(spec, step).await,
             Action::EhloFallback(name) => self.ehlo_fallback(name).await?,
             Action::Etrn(domain) => {
                 if let Some(end) = self.require_advertised(&["ETRN"], "ETRN", step.send_anyway) {

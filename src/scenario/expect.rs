@@ -112,6 +112,7 @@ pub(crate) fn default_expect(action: &Action) -> Expect {
         | Action::Lhlo(_)
         | Action::MailFrom(_)
         | Action::Data(_)
+        | Action::Bdat(_)
         | Action::Rset
         | Action::Noop => vec![CodePattern::exact(250)],
         Action::StartTls(_) => vec![CodePattern::exact(220)],

@@ -1,5 +1,6 @@
 //! The plan model, YAML loading with positions, and diagnostics.
 
+mod bdat;
 mod context;
 mod diagnostic;
 mod duration;
@@ -22,6 +23,7 @@ mod target;
 mod tls_expect;
 mod vars;
 
+pub use bdat::AUTO_CHUNK;
 pub use diagnostic::{Diagnostic, Diagnostics};
 pub(crate) use duration::{DurationError, parse_duration};
 pub(crate) use load::find_plan_files;

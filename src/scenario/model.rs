@@ -193,6 +193,9 @@ pub enum Action {
     /// `pipeline: [..]` (RFC 2920): MAIL / RCPT / RSET / NOOP and, last, DATA sent in one
     /// write; each reply checked in order against its own step's expectation (extension).
     Pipeline(Vec<Step>),
+    /// `bdat: MESSAGE` (RFC 3030 CHUNKING): the message in BDAT chunks, LAST on the final one
+    /// (extension).
+    Bdat(BdatSpec),
     Sleep(Duration),
     ExpectClose,
     /// `connect` / `connect: {host, port, tls}` — open a fresh connection; missing keys come
@@ -223,6 +226,7 @@ impl Action {
             Action::Help(_) => "help",
             Action::EhloFallback(_) => "ehlo",
             Action::Pipeline(_) => "pipeline",
+            Action::Bdat(_) => "bdat",
             Action::Sleep(_) => "sleep",
             Action::ExpectClose => "expect_close",
             Action::Connect(_) => "connect",
@@ -331,6 +335,24 @@ pub enum ParamValue {
     /// `size: message`: the size in bytes of the message of the scenario's next `data` or
     /// `bdat` step, as it will be sent.
     MessageSize,
+}
+
+/// The message of a `bdat` step and how to cut it.
+#[derive(Debug, Clone)]
+pub struct BdatSpec {
+    pub message: DataSpec,
+    pub chunking: Chunking,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Chunking {
+    /// 64 KiB chunks (one `BDAT n LAST` for most messages).
+    Auto,
+    /// `chunk_size: N`: chunks of N bytes, the last one shorter.
+    Size(usize),
+    /// `chunks: [a, b, ..]`: these sizes in order; what is left of the message is one more
+    /// chunk (an empty `BDAT 0 LAST` when nothing is).
+    Sizes(Vec<usize>),
 }
 
 /// One recipient of `rcpt_to: [..]`.

@@ -261,6 +261,18 @@ fn value_schema(place: &str, key: &str) -> Option<Value> {
             "description": "PIPELINING (RFC 2920): mail_from, rcpt_to, rset, noop and, last, data steps sent in one write; each reply checked in order against its own `expect`.",
             "type": "array", "minItems": 1, "items": refer("step")
         }),
+        ("step", "bdat") => json!({
+            "description": "CHUNKING (RFC 3030): the message (as for `data`) in BDAT chunks, LAST on the final one; `expect` applies to the final reply, or to a refused chunk.",
+            "anyOf": [{"type": "string"}, refer("data")]
+        }),
+        ("step", "chunk_size") => json!({
+            "description": "On `bdat`: cut the message into chunks of this many bytes (default 65536).",
+            "type": "integer", "minimum": 1
+        }),
+        ("step", "chunks") => json!({
+            "description": "On `bdat`: the sizes of the first chunks, in bytes; the rest of the message is the last chunk.",
+            "type": "array", "minItems": 1, "items": {"type": "integer", "minimum": 0}
+        }),
         ("step", "send_anyway") => json!({
             "description": "Send a command or ESMTP parameter even though the last EHLO did not advertise its extension (otherwise the step fails before sending).",
             "type": "boolean"

@@ -41,6 +41,7 @@ impl Run<'_> {
             wire.extend_from_slice(chunk);
             let timeout = self.timeout();
             let res = self.conn()?.send(&wire, timeout).await;
+            self.sent_at = Some(std::time::Instant::now());
             res.map_err(|e| self.transport_err(e))?;
             let what = format!("chunk {} of {total} ({shown})", i + 1);
             let reply = self

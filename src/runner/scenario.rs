@@ -71,6 +71,10 @@ pub(super) struct Run<'a> {
     /// A message rendered ahead of its `data` step (for `size: message`): the step's index,
     /// the text and whether it carries an encoded secret.
     pub(super) prepared: Option<(usize, String, bool)>,
+    /// When the last bytes were written (or the connection opened): replies are timed from it.
+    pub(super) sent_at: Option<Instant>,
+    /// The latency of the last reply read during the running step.
+    pub(super) step_latency: Option<Duration>,
 }
 
 pub async fn run_scenario(
@@ -111,6 +115,8 @@ pub async fn run_scenario(
         step_timeout: None,
         step_index: 0,
         prepared: None,
+        sent_at: None,
+        step_latency: None,
     };
     super::builtins::set_scenario_builtins(&mut run.vars, &plan.name, &scenario.name);
     let mut steps = not_run(scenario);
@@ -132,6 +138,7 @@ pub async fn run_scenario(
             run.step_index = index;
             let end = run.step(step).await;
             result.duration = step_started.elapsed();
+            result.latency = run.step_latency.take();
             result.lines = first_line..run.transcript.lines.len();
             let (status, reason, details) = match end {
                 StepEnd::Pass => {
@@ -187,6 +194,7 @@ fn not_run(scenario: &Scenario) -> Vec<StepResult> {
             span: s.span,
             status: StepStatus::NotRun,
             duration: Duration::ZERO,
+            latency: None,
             lines: 0..0,
         })
         .collect()
@@ -315,6 +323,7 @@ impl Run<'_> {
         .await
         {
             Ok((conn, info)) => {
+                self.sent_at = Some(Instant::now());
                 self.conn = Some(conn);
                 self.closed_after = None;
                 self.clear_tls_vars();
@@ -350,6 +359,7 @@ impl Run<'_> {
         self.transcript.client(wire);
         let timeout = self.timeout();
         let res = self.conn()?.send(wire.as_bytes(), timeout).await;
+        self.sent_at = Some(Instant::now());
         res.map_err(|e| self.transport_err(e))
     }
 
@@ -358,6 +368,7 @@ impl Run<'_> {
         let res = self.conn()?.read_reply(timeout).await;
         match res {
             Ok(reply) => {
+                self.step_latency = self.sent_at.map(|t| t.elapsed());
                 for line in reply.wire_lines() {
                     self.transcript.push(super::Dir::Server, &line);
                 }
@@ -401,6 +412,15 @@ impl Run<'_> {
             }
             Err(mismatches) => mismatches,
         };
+        if let (Some(within), Some(latency)) = (expect.within, self.step_latency)
+            && latency > within
+        {
+            mismatches.push(super::check::Mismatch(format!(
+                "the reply came after {}, expected within {}",
+                crate::transport::human_duration(latency),
+                crate::transport::human_duration(within)
+            )));
+        }
         let mut tls_detail = None;
         if with_tls && let Some(want) = &expect.tls {
             match self.tls_mismatches(want) {
@@ -544,6 +564,7 @@ impl Run<'_> {
         }
         let timeout = self.timeout();
         let res = self.conn()?.send(&wire, timeout).await;
+        self.sent_at = Some(Instant::now());
         res.map_err(|e| self.transport_err(e))?;
         self.read().await
     }

@@ -17,6 +17,7 @@ pub(crate) const EXPECT_KEYS: &[&str] = &[
     "lacks",
     "capture",
     "tls",
+    "within",
 ];
 
 /// An `expect:` as loaded: the expectation (None if it had problems, all reported) and the
@@ -92,6 +93,12 @@ pub(crate) fn load_expect(cx: &mut Cx<'_>, node: &Node, scope: &VarScope<'_>) ->
             if let Some(re) = load_regex(cx, pattern, "a `capture` pattern") {
                 expect.capture.push((name.name.clone(), re));
             }
+        }
+    }
+    if let Some(n) = get(entries, "within") {
+        expect.within = cx.duration(n, "`within`");
+        if expect.within.is_some_and(|d| d.is_zero()) {
+            cx.error(n, "`within` must be more than zero", None);
         }
     }
     if let Some((key, n)) = entries.iter().find(|(k, _)| k.name == "tls") {

@@ -379,6 +379,9 @@ pub struct Expect {
     /// `tls: {...}`: what the connection's TLS session must look like (after `starttls`, or on a
     /// TLS connection).
     pub tls: Option<TlsExpect>,
+    /// `within: 500ms` (extension): the reply must have come this soon after the command was
+    /// sent (or the connection opened, for a greeting).
+    pub within: Option<Duration>,
 }
 
 /// `expect: {tls: {version, cipher, cert: {names_include, subject_matches, issuer_matches,

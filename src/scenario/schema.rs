@@ -218,6 +218,10 @@ fn value_schema(place: &str, key: &str) -> Option<Value> {
             "type": "boolean"
         }),
         ("expect_map", "tls") => refer("tls_expect"),
+        ("expect_map", "within") => json!({
+            "description": "The reply must come this soon after the command was sent (a FAIL when later; no reply at all is the timeout ERROR).",
+            "$ref": "#/$defs/duration"
+        }),
         ("tls_expect", "version") => json!({
             "description": "The negotiated version must be one of these: TLSv1.2, TLSv1.3.",
             "anyOf": [{"type": "string"}, {"type": "array", "minItems": 1, "items": {"type": "string"}}]

@@ -314,7 +314,9 @@ fn render_steps(out: &mut String, scenario: &Scenario, redactor: &Redactor) {
             | Action::EhloFallback(_)
             | Action::RcptToMany(_)
             | Action::Pipeline(_)
-            | Action::Bdat(_) => extensions::step_words(step, &expect).unwrap_or_default(),
+            | Action::Bdat(_)
+            | Action::Xclient(_)
+            | Action::Xforward(_) => extensions::step_words(step, &expect).unwrap_or_default(),
         };
         fresh_connection = matches!(step.action, Action::Connect(_));
         let _ = writeln!(out, "{n}. {}", redactor.redact(&line));

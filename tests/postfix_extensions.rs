@@ -224,3 +224,80 @@ fn binarymime_is_refused_before_sending_since_postfix_does_not_advertise_it() {
     let r = run_plan(path.to_str().unwrap(), &["-v"]);
     r.assert_code(0);
 }
+
+/// Postfix log lines that mention `needle`, waiting (bounded) for them to be written.
+fn log_lines_with(needle: &str) -> Vec<String> {
+    let log = std::env::var("SMTP_PLAN_POSTFIX_LOG").expect("SMTP_PLAN_POSTFIX_LOG");
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let text = std::fs::read_to_string(&log).unwrap_or_default();
+        let found: Vec<String> = text
+            .lines()
+            .filter(|l| l.contains(needle))
+            .map(str::to_owned)
+            .collect();
+        if !found.is_empty() {
+            return found;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "no line with {needle:?} in {log}"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+#[test]
+#[ignore = "needs the real Postfix + Dovecot: run scripts/test"]
+fn xclient_and_xforward_claims_reach_postfix() {
+    let _pf = postfix();
+    let r = run_plan("scenarios/postfix/xclient.yaml", &["-v"]);
+    r.assert_code(0);
+    assert_eq!(r.last_line(), "2 passed, 0 failed");
+    assert!(
+        r.stdout.contains(
+            "* XCLIENT accepted: that was the server's new greeting; its EHLO reply is needed again"
+        ),
+        "{}",
+        r.stdout
+    );
+    // Postfix logged the forwarded client under this run's queue id.
+    let id = r
+        .stdout
+        .lines()
+        .find_map(|l| l.split_once("* captured queue_id = "))
+        .map(|(_, id)| id.trim().to_owned())
+        .expect("a queue id");
+    let lines = log_lines_with(&format!("{id}: client="));
+    assert!(
+        lines[0].contains("orig_client=origin.example.test[127.0.0.10]"),
+        "{lines:?}"
+    );
+}
+
+#[test]
+#[ignore = "needs the real Postfix + Dovecot: run scripts/test"]
+fn xclient_where_postfix_does_not_offer_it_fails_before_sending() {
+    let _pf = postfix();
+    let dir = tempfile::tempdir().unwrap();
+    // The plain smtp port does not authorize XCLIENT, so does not advertise it.
+    let text = "target: {host: '${env:SMTP_PLAN_POSTFIX_HOST}', port: '${env:SMTP_PLAN_POSTFIX_SMTP_PORT}'}\nscenarios:\n  - name: xclient\n    steps:\n      - expect: 220\n      - ehlo: client.test\n      - xclient: {addr: 127.0.0.9}\n";
+    let path = plan(dir.path(), "xclient.yaml", text);
+    let r = run_plan(path.to_str().unwrap(), &["-v"]);
+    r.assert_code(1);
+    assert!(
+        r.stdout.contains(
+            "the server did not advertise XCLIENT in its EHLO reply, which XCLIENT needs: nothing was sent"
+        ),
+        "{}",
+        r.stdout
+    );
+    // Sent anyway, Postfix refuses it.
+    let anyway = text.replace(
+        "      - xclient: {addr: 127.0.0.9}\n",
+        "      - xclient: {addr: 127.0.0.9}\n        send_anyway: true\n        expect: {code: 550, enhanced: 5.7.0}\n",
+    );
+    let path = plan(dir.path(), "anyway.yaml", &anyway);
+    let r = run_plan(path.to_str().unwrap(), &["-v"]);
+    r.assert_code(0);
+}

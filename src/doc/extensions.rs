@@ -80,6 +80,14 @@ pub(super) fn step_words(step: &Step, expect: &str) -> Option<String> {
                 code("LAST")
             )
         }
+        Action::Xclient(attrs) | Action::Xforward(attrs) => {
+            let verb = step.action.keyword().to_ascii_uppercase();
+            let line: String = attrs
+                .iter()
+                .map(|a| format!(" {}={}", a.name, tpl(&a.value)))
+                .collect();
+            format!("Send {}: {expect}.", code(&format!("{verb}{line}")))
+        }
         _ => return None,
     })
 }

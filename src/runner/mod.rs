@@ -13,6 +13,7 @@ mod starttls;
 mod target;
 mod tls_check;
 mod transcript;
+mod xclient;
 
 pub use check::{Mismatch, check_reply, describe_expect};
 pub use result::{Failure, Outcome, ScenarioResult, StepResult, StepStatus, SuiteResult};

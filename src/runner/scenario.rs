@@ -623,6 +623,8 @@ impl Run<'_> {
             Action::RcptToMany(list) => return self.recipients(list, step).await,
             Action::Pipeline(items) => return self.pipeline(items, step).await,
             Action::Bdat(spec) => return self.bdat(spec, step).await,
+            Action::Xclient(attrs) => return self.xattrs("XCLIENT", attrs, step).await,
+            Action::Xforward(attrs) => return self.xattrs("XFORWARD", attrs, step).await,
             Action::EhloFallback(name) => self.ehlo_fallback(name).await?,
             Action::Etrn(domain) => {
                 if let Some(end) = self.require_advertised(&["ETRN"], "ETRN", step.send_anyway) {

@@ -122,7 +122,8 @@ pub(crate) fn default_expect(action: &Action) -> Expect {
         | Action::Bdat(_)
         | Action::Rset
         | Action::Noop => vec![CodePattern::exact(250)],
-        Action::StartTls(_) => vec![CodePattern::exact(220)],
+        Action::StartTls(_) | Action::Xclient(_) => vec![CodePattern::exact(220)],
+        Action::Xforward(_) => vec![CodePattern::exact(250)],
         Action::Auth(_) => vec![CodePattern::exact(235)],
         Action::RcptTo(_) | Action::RcptToMany(_) => {
             vec![CodePattern::exact(250), CodePattern::exact(251)]

@@ -22,6 +22,7 @@ mod step_options;
 mod target;
 mod tls_expect;
 mod vars;
+mod xclient;
 
 pub use bdat::AUTO_CHUNK;
 pub use diagnostic::{Diagnostic, Diagnostics};

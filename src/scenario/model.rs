@@ -196,6 +196,12 @@ pub enum Action {
     /// `bdat: MESSAGE` (RFC 3030 CHUNKING): the message in BDAT chunks, LAST on the final one
     /// (extension).
     Bdat(BdatSpec),
+    /// `xclient: {addr, name, ..}` (Postfix XCLIENT): claim another client; the reply is the
+    /// server's new greeting (extension).
+    Xclient(Vec<XAttr>),
+    /// `xforward: {addr, name, ..}` (Postfix XFORWARD): the original client of a forwarded
+    /// message (extension).
+    Xforward(Vec<XAttr>),
     Sleep(Duration),
     ExpectClose,
     /// `connect` / `connect: {host, port, tls}` — open a fresh connection; missing keys come
@@ -227,6 +233,8 @@ impl Action {
             Action::EhloFallback(_) => "ehlo",
             Action::Pipeline(_) => "pipeline",
             Action::Bdat(_) => "bdat",
+            Action::Xclient(_) => "xclient",
+            Action::Xforward(_) => "xforward",
             Action::Sleep(_) => "sleep",
             Action::ExpectClose => "expect_close",
             Action::Connect(_) => "connect",
@@ -335,6 +343,14 @@ pub enum ParamValue {
     /// `size: message`: the size in bytes of the message of the scenario's next `data` or
     /// `bdat` step, as it will be sent.
     MessageSize,
+}
+
+/// One XCLIENT / XFORWARD attribute: its wire name (`ADDR`) and value (xtext-encoded when
+/// sent).
+#[derive(Debug, Clone)]
+pub struct XAttr {
+    pub name: String,
+    pub value: Template,
 }
 
 /// The message of a `bdat` step and how to cut it.

@@ -17,6 +17,7 @@ use super::step::{AUTH_KEYS, BARE, EHLO_KEYS, STARTTLS_KEYS, step_keys};
 use super::step_options::{MAX_RETRIES, RETRY_KEYS};
 use super::target::{CONNECT_KEYS, TARGET_KEYS};
 use super::tls_expect::{CERT_EXPECT_KEYS, TLS_EXPECT_KEYS};
+use super::xclient::{XCLIENT_KEYS, XFORWARD_KEYS};
 
 /// The schema's `$id`.
 pub const SCHEMA_ID: &str = "urn:smtp-plan:schema:plan";
@@ -101,6 +102,18 @@ fn mappings() -> Vec<(
             EHLO_KEYS.to_vec(),
             &["name"],
             "EHLO with options: `helo_fallback: true` sends HELO when EHLO gets a 5xx.",
+        ),
+        (
+            "xclient",
+            XCLIENT_KEYS.to_vec(),
+            &[],
+            "XCLIENT attributes (Postfix): the client to claim; values are xtext-encoded for you.",
+        ),
+        (
+            "xforward",
+            XFORWARD_KEYS.to_vec(),
+            &[],
+            "XFORWARD attributes (Postfix): the original client of a forwarded message.",
         ),
         (
             "data",
@@ -277,6 +290,26 @@ fn value_schema(place: &str, key: &str) -> Option<Value> {
             "description": "On `bdat`: the sizes of the first chunks, in bytes; the rest of the message is the last chunk.",
             "type": "array", "minItems": 1, "items": {"type": "integer", "minimum": 0}
         }),
+        ("step", "xclient") => json!({
+            "description": "XCLIENT (Postfix): claim another client; expects 220, the server's new greeting (say EHLO again). XCLIENT and each attribute must be advertised.",
+            "allOf": [refer("xclient"), {"minProperties": 1}]
+        }),
+        ("step", "xforward") => json!({
+            "description": "XFORWARD (Postfix): the original client of a forwarded message; expects 250. XFORWARD and each attribute must be advertised.",
+            "allOf": [refer("xforward"), {"minProperties": 1}]
+        }),
+        ("xclient" | "xforward", "name" | "reverse_name" | "helo" | "login" | "ident") => {
+            string("A name, or [UNAVAILABLE] / [TEMPUNAVAIL].")
+        }
+        ("xclient" | "xforward", "addr" | "destaddr") => {
+            string("An IP address (IPv6 as IPV6:...), or [UNAVAILABLE].")
+        }
+        ("xclient" | "xforward", "port" | "destport") => json!({
+            "description": "A TCP port number.",
+            "type": ["integer", "string"]
+        }),
+        ("xclient" | "xforward", "proto") => string("SMTP or ESMTP."),
+        ("xforward", "source") => string("LOCAL or REMOTE."),
         ("step", "send_anyway") => json!({
             "description": "Send a command or ESMTP parameter even though the last EHLO did not advertise its extension (otherwise the step fails before sending).",
             "type": "boolean"

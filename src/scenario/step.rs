@@ -40,6 +40,8 @@ pub(crate) const ACTIONS: &[&str] = &[
     "help",
     "pipeline",
     "bdat",
+    "xclient",
+    "xforward",
 ];
 
 /// Steps that may be written as a bare string.
@@ -80,7 +82,15 @@ pub(crate) const EHLO_KEYS: &[&str] = &["name", "helo_fallback"];
 /// A step-level key: send a command or parameter the server did not advertise.
 pub(crate) const SEND_ANYWAY: &str = "send_anyway";
 /// The steps that check the server advertised what they use, so `send_anyway` applies.
-pub(crate) const ADVERTISED_STEPS: &[&str] = &["mail_from", "rcpt_to", "etrn", "pipeline", "bdat"];
+pub(crate) const ADVERTISED_STEPS: &[&str] = &[
+    "mail_from",
+    "rcpt_to",
+    "etrn",
+    "pipeline",
+    "bdat",
+    "xclient",
+    "xforward",
+];
 
 /// Every key a step mapping may have: one action, `expect`, the step options (`retry`,
 /// `timeout`), or `use` alone (expanded by `reuse`).
@@ -409,6 +419,7 @@ impl StepLoader<'_, '_> {
                 _ => template(cx).map(Action::Ehlo),
             },
             "etrn" => template(cx).map(Action::Etrn),
+            "xclient" | "xforward" => super::xclient::load_xattrs(cx, key, value, scope),
             "expn" => template(cx).map(Action::Expn),
             "help" => match &value.value {
                 Value::Null => Some(Action::Help(None)),

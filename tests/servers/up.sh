@@ -7,7 +7,7 @@
 # config/queue/data directories, the Dovecot config and runtime directories,
 # the Maildirs and the logs. The system's /etc/postfix and /etc/dovecot are
 # only read (Postfix's meta files), never changed, and no system service is
-# started. Ports are SMTP_PLAN_PORT_BASE (default 20000) + 25/465/587/26..29,
+# started. Ports are SMTP_PLAN_PORT_BASE (default 20000) + 25/465/587/26..29/31/32,
 # so runs with different bases can coexist.
 #
 # On success it writes RUNDIR/env (source it) and prints it. On failure it
@@ -51,8 +51,13 @@ PORT_EXPIRED=$((BASE + 26))     # like smtp, but an expired certificate
 PORT_WRONGNAME=$((BASE + 27))   # like smtp, certificate for wrong.example.test
 PORT_SELFSIGNED=$((BASE + 28))  # like smtp, self-signed certificate
 PORT_CLIENTCERT=$((BASE + 29))  # STARTTLS required, client certificate required
+PORT_XCLIENT=$((BASE + 31))     # like smtp, XCLIENT and XFORWARD allowed from loopback
+PORT_PROXY=$((BASE + 32))       # like smtp behind a load balancer: PROXY protocol v1/v2 first
 ALL_PORTS=("$PORT_SMTP" "$PORT_SMTPS" "$PORT_SUBMISSION" "$PORT_EXPIRED"
-           "$PORT_WRONGNAME" "$PORT_SELFSIGNED" "$PORT_CLIENTCERT")
+           "$PORT_WRONGNAME" "$PORT_SELFSIGNED" "$PORT_CLIENTCERT" "$PORT_XCLIENT")
+# Checked for being free, but not probed for a greeting: the PROXY port greets only after
+# a PROXY header (smtp-plan's tests check it).
+EXTRA_PORTS=("$PORT_PROXY")
 
 USER1=alice@example.test  PASS1='Al1ce-S3cret!pw'
 USER2=bob@example.test    PASS2='B0b-S3cret!pw'
@@ -96,7 +101,7 @@ for u in postfix dovecot nobody; do
 done
 
 # Refuse to start on ports that something else already listens on.
-for port in "${ALL_PORTS[@]}"; do
+for port in "${ALL_PORTS[@]}" "${EXTRA_PORTS[@]}"; do
     if (exec 3<>"/dev/tcp/$HOST/$port") 2>/dev/null; then
         die "port $HOST:$port is already in use (set SMTP_PLAN_PORT_BASE to another base)"
     fi
@@ -339,6 +344,14 @@ $HOST:$PORT_CLIENTCERT inet n - n - - smtpd
   -o smtpd_tls_ask_ccert=yes
   -o smtpd_tls_req_ccert=yes
   -o smtpd_tls_CAfile=$CERTS/ca.pem
+$HOST:$PORT_XCLIENT inet n - n - - smtpd
+  -o syslog_name=postfix/xclient-$PORT_XCLIENT
+  -o smtpd_authorized_xclient_hosts=127.0.0.0/8
+  -o smtpd_authorized_xforward_hosts=127.0.0.0/8
+$HOST:$PORT_PROXY inet n - n - - smtpd
+  -o syslog_name=postfix/proxy-$PORT_PROXY
+  -o smtpd_upstream_proxy_protocol=haproxy
+  -o smtpd_upstream_proxy_timeout=5s
 cleanup   unix  n       -       n       -       0       cleanup
 qmgr      unix  n       -       n       300     1       qmgr
 tlsmgr    unix  -       -       n       1000?   1       tlsmgr
@@ -567,6 +580,8 @@ export SMTP_PLAN_POSTFIX_EXPIRED_PORT=$(q "$PORT_EXPIRED")
 export SMTP_PLAN_POSTFIX_WRONGNAME_PORT=$(q "$PORT_WRONGNAME")
 export SMTP_PLAN_POSTFIX_SELFSIGNED_PORT=$(q "$PORT_SELFSIGNED")
 export SMTP_PLAN_POSTFIX_CLIENTCERT_PORT=$(q "$PORT_CLIENTCERT")
+export SMTP_PLAN_POSTFIX_XCLIENT_PORT=$(q "$PORT_XCLIENT")
+export SMTP_PLAN_POSTFIX_PROXY_PORT=$(q "$PORT_PROXY")
 export SMTP_PLAN_POSTFIX_CA=$(q "$CERTS/ca.pem")
 export SMTP_PLAN_POSTFIX_SERVER_CERT=$(q "$CERTS/server.pem")
 export SMTP_PLAN_POSTFIX_EXPIRED_CERT=$(q "$CERTS/expired.pem")

@@ -301,3 +301,68 @@ fn xclient_where_postfix_does_not_offer_it_fails_before_sending() {
     let r = run_plan(path.to_str().unwrap(), &["-v"]);
     r.assert_code(0);
 }
+
+/// A loopback address no earlier run used: Postfix's log shows it only for this run.
+fn fresh_loopback(n: u32) -> String {
+    let id = std::process::id();
+    format!(
+        "127.{}.{}.{}",
+        10 + (id >> 16) % 200,
+        (id >> 8) % 256,
+        (id % 200) + n
+    )
+}
+
+#[test]
+#[ignore = "needs the real Postfix + Dovecot: run scripts/test"]
+fn postfix_sees_the_clients_the_proxy_headers_claim_and_the_bound_address() {
+    let _pf = postfix();
+    let (v1, v2, local) = (fresh_loopback(1), fresh_loopback(2), fresh_loopback(3));
+    let r = run_plan(
+        "scenarios/postfix/proxy.yaml",
+        &[
+            "-v",
+            "--var",
+            &format!("client_v1={v1}"),
+            "--var",
+            &format!("client_v2={v2}"),
+            "--var",
+            &format!("local={local}"),
+        ],
+    );
+    r.assert_code(0);
+    assert_eq!(r.last_line(), "3 passed, 0 failed");
+    assert!(
+        r.stdout.contains(&format!(
+            "* PROXY protocol v2 header first: TCP4 {v2}:4001 -> 127.0.0.1:"
+        )),
+        "{}",
+        r.stdout
+    );
+    let proxy_port = std::env::var("SMTP_PLAN_POSTFIX_PROXY_PORT").unwrap();
+    let smtp_port = std::env::var("SMTP_PLAN_POSTFIX_SMTP_PORT").unwrap();
+    for (addr, port) in [(&v1, &proxy_port), (&v2, &proxy_port), (&local, &smtp_port)] {
+        let lines = log_lines_with(&format!("connect from unknown[{addr}]"));
+        assert!(lines[0].contains(&format!("-{port}/smtpd")), "{lines:?}");
+    }
+    // --bind does the same for a plan that names no local address.
+    let cli = fresh_loopback(4);
+    let dir = tempfile::tempdir().unwrap();
+    let text = "target: {host: '${env:SMTP_PLAN_POSTFIX_HOST}', port: '${env:SMTP_PLAN_POSTFIX_SMTP_PORT}'}\nscenarios:\n  - name: bound\n    steps:\n      - expect: 220\n      - quit\n";
+    let path = plan(dir.path(), "bound.yaml", text);
+    run_plan(path.to_str().unwrap(), &["--bind", &cli]).assert_code(0);
+    log_lines_with(&format!("connect from unknown[{cli}]"));
+}
+
+#[test]
+#[ignore = "needs the real Postfix + Dovecot: run scripts/test"]
+fn without_the_proxy_header_postfix_never_greets() {
+    let _pf = postfix();
+    let dir = tempfile::tempdir().unwrap();
+    let text = "target: {host: '${env:SMTP_PLAN_POSTFIX_HOST}', port: '${env:SMTP_PLAN_POSTFIX_PROXY_PORT}', timeout: 1s}\nscenarios:\n  - name: no header\n    steps:\n      - expect: 220\n";
+    let path = plan(dir.path(), "noproxy.yaml", text);
+    let r = run_plan(path.to_str().unwrap(), &[]);
+    r.assert_code(1);
+    assert!(r.stdout.contains("ERROR"), "{}", r.stdout);
+    assert!(r.stdout.contains("no reply within 1s"), "{}", r.stdout);
+}

@@ -4,6 +4,7 @@ mod auth;
 mod bdat;
 mod builtins;
 mod check;
+mod connect_options;
 mod extensions;
 mod pipeline;
 mod result;

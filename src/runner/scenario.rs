@@ -34,6 +34,8 @@ pub struct RunOptions {
     pub client_cert: Option<ClientCert>,
     /// `--tls-min-version`: the higher of this and the plan's `min_version` applies.
     pub min_version: Option<TlsVersion>,
+    /// `--bind`: the local address to connect from where a plan names none.
+    pub bind: Option<std::net::IpAddr>,
     pub limits: Limits,
 }
 
@@ -312,13 +314,24 @@ impl Run<'_> {
         } else {
             ""
         };
-        self.transcript.info(&format!("connecting to {shown}{how}"));
-        match Connection::connect(
+        let (connect_options, notes) =
+            super::connect_options::connect_options(spec, target, self.options.bind);
+        let from = match connect_options.bind {
+            Some(ip) => format!(" from {ip}"),
+            None => String::new(),
+        };
+        self.transcript
+            .info(&format!("connecting to {shown}{how}{from}"));
+        for note in notes {
+            self.transcript.info(&note);
+        }
+        match Connection::connect_with(
             &host,
             port,
             self.timeout(),
             params.as_ref(),
             self.options.limits,
+            &connect_options,
         )
         .await
         {

@@ -299,7 +299,8 @@ fn step_forms() {
         &ConnectSpec {
             host: Some("::1".into()),
             port: Some(2525),
-            tls: Some(TlsMode::Implicit)
+            tls: Some(TlsMode::Implicit),
+            ..ConnectSpec::default()
         }
     );
     let Action::StartTls(tls) = &s[1].action else {

@@ -13,6 +13,7 @@ mod message;
 mod model;
 mod node;
 mod pipeline;
+mod proxy;
 mod reuse;
 #[cfg(test)]
 mod reuse_tests;

@@ -70,6 +70,19 @@ pub struct Target {
     /// Per-reply timeout. Default 10s.
     pub timeout: Duration,
     pub tls_options: TlsOptions,
+    /// `proxy:` (extension): a PROXY protocol header sent first on every connection.
+    pub proxy: Option<ProxyHeader>,
+    /// `bind:` (extension): the local address to connect from.
+    pub bind: Option<std::net::IpAddr>,
+}
+
+/// `proxy: {version, source, destination}`: what a load balancer in front of the server would
+/// claim about the connection.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ProxyHeader {
+    pub version: u8,
+    pub source: std::net::SocketAddr,
+    pub destination: std::net::SocketAddr,
 }
 
 /// TLS trust settings; on the target and overridable on the `starttls` step.
@@ -267,6 +280,10 @@ pub struct ConnectSpec {
     pub host: Option<String>,
     pub port: Option<u16>,
     pub tls: Option<TlsMode>,
+    /// `proxy:` for this connection instead of the target's.
+    pub proxy: Option<ProxyHeader>,
+    /// `bind:` for this connection instead of the target's.
+    pub bind: Option<std::net::IpAddr>,
 }
 
 #[derive(Debug, Clone)]

@@ -13,6 +13,7 @@ use super::envelope::{ENVELOPE_KEYS, RECIPIENT_KEYS};
 use super::expect::EXPECT_KEYS;
 use super::load::{PLAN_KEYS, SCENARIO_KEYS};
 use super::message::{ATTACHMENT_KEYS, DATA_KEYS};
+use super::proxy::PROXY_KEYS;
 use super::step::{AUTH_KEYS, BARE, EHLO_KEYS, STARTTLS_KEYS, step_keys};
 use super::step_options::{MAX_RETRIES, RETRY_KEYS};
 use super::target::{CONNECT_KEYS, TARGET_KEYS};
@@ -54,6 +55,12 @@ fn mappings() -> Vec<(
             CONNECT_KEYS.to_vec(),
             &[],
             "Where to open the new connection; missing keys come from the scenario's target.",
+        ),
+        (
+            "proxy",
+            PROXY_KEYS.to_vec(),
+            &["version", "source", "destination"],
+            "A PROXY protocol header sent before anything else on each connection, as a load balancer would.",
         ),
         (
             "step",
@@ -222,6 +229,17 @@ fn value_schema(place: &str, key: &str) -> Option<Value> {
             "description": "The oldest TLS version to accept: \"1.2\" or \"1.3\".",
             "anyOf": [{"enum": ["1.2", "1.3", 1.2, 1.3]}, refer("template")]
         }),
+        ("target" | "connect", "proxy") => refer("proxy"),
+        ("target" | "connect", "bind") => {
+            string("The local IP address to connect from, e.g. 127.0.0.2.")
+        }
+        ("proxy", "version") => json!({
+            "description": "1 (the text header) or 2 (the binary one).",
+            "enum": [1, 2, "1", "2"]
+        }),
+        ("proxy", "source" | "destination") => {
+            string("IP:PORT the header claims, e.g. 127.0.0.5:4000 or [::1]:25.")
+        }
         ("starttls", "required") => json!({
             "description": "false: a server without STARTTLS passes, and the scenario goes on in plaintext.",
             "type": "boolean"

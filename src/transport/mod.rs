@@ -8,7 +8,7 @@ pub(crate) mod lines;
 pub(crate) mod stream;
 mod tls;
 
-pub use connection::Connection;
+pub use connection::{ConnectOptions, Connection};
 pub use error::{TransportError, human as human_duration};
 pub use tls::{CertInfo, ClientCert, TlsInfo, TlsParams, TlsVersion};
 

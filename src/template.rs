@@ -217,6 +217,28 @@ impl Template {
         })
     }
 
+    /// The first `${..}` whose value holds a CR or LF, as written (`x`, `base64_decode(c)`):
+    /// in a command line it would end the command early and start another.
+    pub fn line_break_in(&self, vars: &BTreeMap<String, String>) -> Option<String> {
+        let breaks = |v: &str| v.contains(['\r', '\n']);
+        self.parts.iter().find_map(|p| match p {
+            Part::Lit(_) => None,
+            Part::Var { name, .. } => vars
+                .get(name)
+                .is_some_and(|v| breaks(v))
+                .then(|| name.clone()),
+            Part::Func { func, args, .. } => {
+                let values: Vec<&str> = args
+                    .iter()
+                    .map(|a| vars.get(a).map_or("", String::as_str))
+                    .collect();
+                func.apply(&values)
+                    .is_ok_and(|v| breaks(&v))
+                    .then(|| format!("{}({})", func.name(), args.join(", ")))
+            }
+        })
+    }
+
     /// Substitute every `${name}` from `vars` and apply every function.
     pub fn render(&self, vars: &BTreeMap<String, String>) -> Result<String, RenderError> {
         self.render_traced(vars).map(|(out, _)| out)

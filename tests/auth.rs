@@ -74,7 +74,7 @@ fn every_mechanism_logs_in_to_the_builtin_server_and_a_wrong_secret_is_refused()
             r.stdout
         );
         let bad = format!(
-            "      - auth: {{mechanism: {mech}, username: '${{user}}', {key}: wrong}}\n        expect: {{code: 535, enhanced: 5.7.3}}\n"
+            "      - auth: {{mechanism: {mech}, username: '${{user}}', {key}: wrong-secret}}\n        expect: {{code: 535, enhanced: 5.7.3}}\n"
         );
         let r = run_against(&serve, &tls_plan(&bad));
         r.assert_code(0);

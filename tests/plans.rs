@@ -46,7 +46,7 @@ fn the_shipped_reuse_plan_delivers_file_and_mime_messages() {
     let mail = tempfile::tempdir().unwrap();
     let serve = Serve::start(&[
         "--user",
-        "user1@contoso.com:pw",
+        "user1@contoso.com:reuse-pw",
         "--maildir",
         mail.path().to_str().unwrap(),
     ]);
@@ -59,7 +59,7 @@ fn the_shipped_reuse_plan_delivers_file_and_mime_messages() {
         "--ca-file",
         serve.ca.to_str().unwrap(),
     ])
-    .env("SMTP_PASSWORD", "pw"));
+    .env("SMTP_PASSWORD", "reuse-pw"));
     r.assert_code(0);
     assert_eq!(
         r.last_line(),

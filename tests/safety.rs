@@ -299,6 +299,7 @@ scenarios:
       - data:
           headers: {{Subject: 'Grüße ${{password}}', From: a@example.test}}
           body: 'Hallo ${{password}} — Grüße'
+        allow_plaintext: true
         expect: 599
 ",
         server.smtp.port()

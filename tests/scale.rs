@@ -307,7 +307,7 @@ fn list_takes_the_same_variables_as_run() {
         "list",
         p,
         "--secret",
-        "pw=x",
+        "pw=placeholder",
         "--vars-file",
         vars.to_str().unwrap(),
     ]));

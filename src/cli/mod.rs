@@ -67,7 +67,7 @@ impl From<Color> for anstream::ColorChoice {
 #[derive(Debug, Subcommand)]
 pub enum Cmd {
     /// Run plans against their servers and report.
-    Run(RunArgs),
+    Run(Box<RunArgs>),
     /// Load and validate plans only; no network.
     Check(CheckArgs),
     /// Print the JSON Schema of the plan format (schemas/smtp-plan.schema.json).
@@ -88,12 +88,24 @@ pub enum Cmd {
 
 /// Parse the command line, run, print the problem if any, and map to an exit status.
 pub fn main_entry() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        // A Nagios check must say UNKNOWN (3), not clap's usual 2, for a wrong command line.
+        Err(e) if e.use_stderr() && std::env::args().any(|a| a == "--nagios") => {
+            let first = e.to_string();
+            let first = first.lines().next().unwrap_or_default();
+            say(&crate::report::render_nagios_unknown(
+                first.trim_start_matches("error: "),
+            ));
+            return Exit::Nagios(crate::report::NagiosStatus::Unknown).into();
+        }
+        Err(e) => e.exit(),
+    };
     anstream::ColorChoice::from(cli.color).write_global();
     let outcome = match cli.command {
         Cmd::Check(args) => check::cmd_check(&args),
         Cmd::Schema => schema::cmd_schema(),
-        Cmd::Run(args) => run::cmd_run(args),
+        Cmd::Run(args) => run::cmd_run(*args),
         Cmd::Serve(args) => serve::cmd_serve(args),
         Cmd::List(args) => list::cmd_list(&args),
         Cmd::Probe(args) => probe::cmd_probe(args),

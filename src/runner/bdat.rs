@@ -1,5 +1,6 @@
 //! `bdat:` (RFC 3030): the message in BDAT chunks, each chunk's reply read before the next.
 
+use super::failure::{FailureKind, StepFailure};
 use super::scenario::{Run, StepEnd, StepErr};
 use crate::protocol::{Command, normalize_crlf};
 use crate::scenario::{AUTO_CHUNK, BdatSpec, Chunking, Step};
@@ -14,7 +15,8 @@ impl Run<'_> {
             _ => self.message(&spec.message)?,
         };
         let bytes = normalize_crlf(&text);
-        let sizes = chunk_sizes(bytes.len(), &spec.chunking).map_err(|e| (e, Vec::new()))?;
+        let sizes = chunk_sizes(bytes.len(), &spec.chunking)
+            .map_err(|e| StepFailure::new(FailureKind::Plan, e, Vec::new()))?;
         let total = sizes.len();
         self.transcript.info(&format!(
             "the message is {} bytes, sent in {total} BDAT chunk{}",
@@ -39,15 +41,13 @@ impl Run<'_> {
             }
             let mut wire = command.to_string().into_bytes();
             wire.extend_from_slice(chunk);
-            let timeout = self.timeout();
-            let res = self.conn()?.send(&wire, timeout).await;
-            self.sent_at = Some(std::time::Instant::now());
-            res.map_err(|e| self.transport_err(e))?;
+            // One write per chunk; the check for unsolicited bytes runs before it.
+            self.send_bytes(&wire, &format!("`{shown}`"), false).await?;
             let what = format!("chunk {} of {total} ({shown})", i + 1);
-            let reply = self
-                .read()
-                .await
-                .map_err(|(reason, d)| (format!("{what}: {reason}"), d))?;
+            let reply = self.read().await.map_err(|mut f| {
+                f.reason = format!("{what}: {}", f.reason);
+                f
+            })?;
             if !last && reply.code.is_positive() {
                 continue;
             }
@@ -61,8 +61,10 @@ impl Run<'_> {
             }
             return Ok(match self.check_parts(&reply, &step.expect, true) {
                 StepEnd::Pass => StepEnd::Pass,
-                StepEnd::Fail(r, d) => StepEnd::Fail(format!("{what}: {r}"), d),
-                StepEnd::Error(r, d) => StepEnd::Error(format!("{what}: {r}"), d),
+                StepEnd::Fail(mut f) => {
+                    f.reason = format!("{what}: {}", f.reason);
+                    StepEnd::Fail(f)
+                }
             });
         }
         Ok(StepEnd::Pass)

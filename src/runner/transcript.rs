@@ -57,6 +57,17 @@ impl Transcript {
         self.lines.push(TranscriptLine { dir, text });
     }
 
+    /// The lines of one reply, redacted together: a secret the server split across two lines
+    /// is masked in both.
+    pub fn server_reply(&mut self, lines: Vec<String>) {
+        for text in self.redactor.redact_lines(&lines, 4) {
+            self.lines.push(TranscriptLine {
+                dir: Dir::Server,
+                text,
+            });
+        }
+    }
+
     pub fn client(&mut self, wire: &str) {
         for line in wire_lines(wire) {
             self.push(Dir::Client, line);
@@ -67,12 +78,16 @@ impl Transcript {
         self.push(Dir::Info, text);
     }
 
-    /// The DATA payload as sent (dot-stuffed), bounded.
+    /// The DATA payload as sent (dot-stuffed), bounded. It is redacted whole before it is
+    /// split into lines, so that a secret holding a line break is masked in both halves.
     pub fn data(&mut self, wire: &[u8]) {
-        let text = String::from_utf8_lossy(wire);
+        let text = self.redactor.redact(&String::from_utf8_lossy(wire));
         let mut lines = wire_lines(&text);
         for line in lines.by_ref().take(MAX_DATA_LINES) {
-            self.push(Dir::Client, line);
+            self.lines.push(TranscriptLine {
+                dir: Dir::Client,
+                text: line.to_owned(),
+            });
         }
         let rest = lines.count();
         if rest > 0 {

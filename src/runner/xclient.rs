@@ -1,6 +1,7 @@
 //! `xclient:` / `xforward:` (Postfix): the extension and every attribute must have been
 //! advertised; after XCLIENT the reply is the server's new greeting, so EHLO is needed again.
 
+use super::failure::{FailureKind, StepFailure};
 use super::scenario::{Run, StepEnd, StepErr};
 use crate::protocol::{Command, xtext};
 use crate::scenario::{Step, XAttr};
@@ -35,16 +36,17 @@ impl Run<'_> {
                     self.transcript
                         .info(&format!("{what}; sending it anyway (send_anyway)"));
                 } else {
-                    return Ok(StepEnd::Fail(
+                    return Ok(StepEnd::Fail(StepFailure::new(
+                        FailureKind::NotSent,
                         format!("{what}: nothing was sent"),
                         vec!["add `send_anyway: true` to the step to send it anyway".to_owned()],
-                    ));
+                    )));
                 }
             }
         }
         let mut line = verb.to_owned();
         for a in attrs {
-            let value = self.render(&a.value)?;
+            let value = self.render_line(&a.value)?;
             line.push_str(&format!(" {}={}", a.name, xtext(&value)));
         }
         let reply = self.command(&Command::Raw(line)).await?;

@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use super::diagnostic::{Diagnostic, did_you_mean};
 use super::duration::{DurationError, parse_duration};
+use super::files::FileAccess;
 use super::node::{Key, Node, Pos, Value};
 use crate::template::Template;
 
@@ -17,6 +18,8 @@ pub(crate) struct Cx<'a> {
     pub path: &'a Path,
     pub source: &'a str,
     pub env: EnvLookup<'a>,
+    /// Where the files the plan names must lie, and which are checked.
+    pub files: &'a FileAccess,
     pub diags: Vec<Diagnostic>,
     /// Values of secret variables, which no diagnostic may show; applied by
     /// [`redact_diagnostics`] once the plan is read.
@@ -24,6 +27,38 @@ pub(crate) struct Cx<'a> {
     /// Passwords and tokens written literally in `auth` steps, masked in quoted source lines
     /// (messages never quote them).
     pub literal_secrets: Vec<String>,
+    /// Where secret values are written (an `auth` password or token, the value of a secret
+    /// variable): a problem found inside one is reported without its message, which could
+    /// quote part of the value.
+    pub secret_spots: Vec<Spot>,
+    /// Where each variable's value is written, by name: those that turn out secret become
+    /// `secret_spots` once the plan's secret names are known.
+    pub var_spots: Vec<(String, Spot)>,
+}
+
+/// Where a scalar is written: its file, first and last line, first column, and raw text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Spot {
+    pub path: std::path::PathBuf,
+    pub line: u32,
+    pub col: u32,
+    pub last_line: u32,
+    pub raw: String,
+}
+
+impl Spot {
+    fn holds(&self, d: &Diagnostic) -> bool {
+        if d.path != self.path || !(self.line..=self.last_line).contains(&d.line) {
+            return false;
+        }
+        let width = u32::try_from(self.raw.chars().count()).unwrap_or(u32::MAX);
+        let end = self.col.saturating_add(width);
+        match (d.line == self.line, d.line == self.last_line) {
+            (true, true) => (self.col..end).contains(&d.col),
+            (true, false) => d.col >= self.col,
+            _ => true,
+        }
+    }
 }
 
 /// Which `${name}` references may appear in a template, and how to help when one is unknown.
@@ -36,18 +71,55 @@ pub(crate) struct VarScope<'a> {
 }
 
 impl<'a> Cx<'a> {
-    pub fn new(path: &'a Path, source: &'a str, env: EnvLookup<'a>) -> Self {
+    pub fn new(path: &'a Path, source: &'a str, env: EnvLookup<'a>, files: &'a FileAccess) -> Self {
         Self {
             path,
             source,
             env,
+            files,
             diags: Vec::new(),
             secrets: Vec::new(),
             literal_secrets: Vec::new(),
+            secret_spots: Vec::new(),
+            var_spots: Vec::new(),
         }
     }
 
+    /// Take over what loading another file (an include) found.
+    pub fn absorb(&mut self, sub: &mut Cx<'_>) {
+        self.diags.append(&mut sub.diags);
+        self.secrets.append(&mut sub.secrets);
+        self.literal_secrets.append(&mut sub.literal_secrets);
+        self.secret_spots.append(&mut sub.secret_spots);
+        self.var_spots.append(&mut sub.var_spots);
+    }
+
+    /// Where `node` is written, when it is a scalar with a known text.
+    pub fn spot(&self, node: &Node) -> Option<Spot> {
+        let raw = node.pos.raw(self.source)?.to_owned();
+        let lines = u32::try_from(raw.matches('\n').count()).ok()?;
+        Some(Spot {
+            path: self.path.to_path_buf(),
+            line: node.pos.line,
+            col: node.pos.col,
+            last_line: node.pos.line.checked_add(lines)?,
+            raw,
+        })
+    }
+
+    /// Mark `node` as the text of a secret value (see [`Cx::secret_spots`]).
+    pub fn secret_spot(&mut self, node: &Node) {
+        if let Some(spot) = self.spot(node) {
+            self.secret_spots.push(spot);
+        }
+    }
+
+    /// The line to quote under a problem. Only YAML files are quoted: a problem in a file that
+    /// is not (a message file, or whatever a path pointed at) never shows its contents.
     fn source_line(&self, line: u32) -> Option<String> {
+        if !is_yaml_path(self.path) {
+            return None;
+        }
         let index = usize::try_from(line.checked_sub(1)?).ok()?;
         self.source
             .lines()
@@ -397,19 +469,79 @@ fn locate_reference(pos: Pos, raw: Option<&str>, value: &str, offset: usize) -> 
 /// those and `cx.literal_secrets` in the quoted source line with one `*` per character, so
 /// that the caret still points at the right column.
 pub(crate) fn redact_diagnostics(diags: &mut [Diagnostic], cx: &Cx<'_>) {
-    let everywhere = crate::redact::Redactor::new(&cx.secrets);
-    let in_source = crate::redact::Redactor::new(cx.secrets.iter().chain(&cx.literal_secrets));
-    if in_source.is_empty() {
-        return;
-    }
+    let long = |v: &&String| crate::redact::check_secret_length(v).is_ok();
+    let everywhere = crate::redact::Redactor::new(cx.secrets.iter().filter(long));
+    let in_source =
+        crate::redact::Redactor::new(cx.secrets.iter().chain(&cx.literal_secrets).filter(long));
     for d in diags {
         d.message = everywhere.redact(&d.message);
         d.help = d.help.as_deref().map(|h| everywhere.redact(h));
-        d.source_line = d
-            .source_line
-            .as_deref()
-            .map(|l| in_source.redact_keep_width(l));
+        d.source_line = d.source_line.as_deref().map(|l| {
+            let l = mask_spots(l, d, &cx.secret_spots);
+            in_source.redact_keep_width(&l)
+        });
     }
+}
+
+/// Whether `path` names a YAML file (`.yaml` or `.yml`).
+pub(crate) fn is_yaml_path(path: &Path) -> bool {
+    path.extension()
+        .and_then(|e| e.to_str())
+        .is_some_and(|e| e == "yaml" || e == "yml")
+}
+
+/// A problem found inside a secret value (a broken template) is reported without its
+/// message, which could quote part of the value. Call once every problem is in.
+pub(crate) fn hide_problems_in_secret_spots(cx: &mut Cx<'_>) {
+    // A value that is one `${name}` (or `${env:NAME}`) reference holds no literal to quote.
+    let spots: Vec<&Spot> = cx
+        .secret_spots
+        .iter()
+        .filter(|s| !is_pure_reference(s.raw.trim_matches(['\'', '"'])))
+        .collect();
+    for d in &mut cx.diags {
+        if spots.iter().any(|s| s.holds(d)) {
+            d.message = "this secret value is not a valid template (the problem is not shown: it could quote the value)".to_owned();
+            d.help = Some(
+                "a literal `$` followed by `{` is written `$${`; `${name}` must name a defined variable"
+                    .to_owned(),
+            );
+        }
+    }
+}
+
+/// `line` (the source line of `d`) with the secret values written on it replaced by one `*`
+/// per character, quotes kept; a value that is only a `${name}` reference is shown.
+fn mask_spots(line: &str, d: &Diagnostic, spots: &[Spot]) -> String {
+    let mut chars: Vec<char> = line.chars().collect();
+    for spot in spots {
+        if spot.path != d.path || spot.line != d.line || spot.last_line != spot.line {
+            continue;
+        }
+        let inner = spot.raw.trim_matches(['\'', '"']);
+        if is_pure_reference(inner) {
+            continue;
+        }
+        let start = usize::try_from(spot.col).unwrap_or(1).saturating_sub(1);
+        let n = spot.raw.chars().count();
+        let quoted = spot.raw.starts_with(['\'', '"']);
+        let (from, to) = if quoted && n >= 2 {
+            (start + 1, start + n - 1)
+        } else {
+            (start, start + n)
+        };
+        for c in chars.iter_mut().take(to).skip(from) {
+            *c = '*';
+        }
+    }
+    chars.into_iter().collect()
+}
+
+/// Whether `text` is one `${name}` and nothing else.
+pub(crate) fn is_pure_reference(text: &str) -> bool {
+    text.strip_prefix("${")
+        .and_then(|t| t.strip_suffix('}'))
+        .is_some_and(|inner| !inner.contains(['$', '{', '}']))
 }
 
 /// Look up a key in a mapping.

@@ -5,27 +5,38 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use super::context::{Cx, EnvLookup, get};
+use super::context::{Cx, EnvLookup, get, is_yaml_path};
 use super::diagnostic::{Diagnostic, did_you_mean};
+use super::files::FileAccess;
 use super::model::BUILTIN_VARS;
-use super::node::{MAX_FILE_BYTES, Node, Value, parse_yaml};
+use super::node::{Node, Value, parse_yaml};
 use super::reuse::{Library, StepsLoader, load_groups, load_includes, with_cx};
+use super::secret_vars::{check_empty_secrets, secret_env_hints, secret_help};
 use super::step::StepLoader;
 use super::target::{PartialTarget, Resolver};
 use super::vars::{Vars, command_line_vars, load_vars};
-use super::{Diagnostics, Plan, Scenario, Span};
+use super::{Action, Diagnostics, Plan, Scenario, Span, VarValues};
+use crate::files::{FileRoot, MAX_PLAN_BYTES};
+use crate::redact::Secret;
 
 /// What the command line adds to loading.
 #[derive(Debug, Clone, Default)]
 pub struct LoadOptions {
-    /// `--var NAME=VALUE`, in order; they beat `vars:` in files and `--vars-file`.
-    pub vars: BTreeMap<String, String>,
+    /// `--var NAME=VALUE` (and the values of `--secret` and `--secrets-file`); they beat
+    /// `vars:` in files and `--vars-file`. `Debug` shows the names only.
+    pub vars: VarValues,
     /// `--vars-file FILE`s (YAML mappings of names to values), in order; a later one wins.
     /// They beat `vars:` in files.
     pub vars_files: Vec<PathBuf>,
     /// Names whose values are secret in every plan (`--secret`, `--secrets-file`), whether or
     /// not a plan lists them in `secrets:`. Their values are in `vars`.
     pub secrets: BTreeSet<String>,
+    /// `--file-root DIR`: the files a plan names must lie under it. Without it, the root is
+    /// the directory of the plan (or the directory) named on the command line.
+    pub file_root: Option<PathBuf>,
+    /// Load to describe, not to run (`doc`): the `ca_file`, `client_cert` and `client_key` a
+    /// plan names are not read, and an empty secret is no problem.
+    pub describe_only: bool,
 }
 
 pub(crate) const PLAN_KEYS: &[&str] = &[
@@ -62,14 +73,17 @@ pub fn load_plans_with_env(
         Ok(vars) => vars,
         Err(d) => {
             problems.extend(d);
-            options.vars.clone()
+            options.vars.0.clone()
         }
     };
-    let options = LoadOptions {
-        vars: cli,
+    let mut options = LoadOptions {
+        vars: VarValues(cli),
         vars_files: Vec::new(),
         secrets: options.secrets.clone(),
+        file_root: options.file_root.clone(),
+        describe_only: options.describe_only,
     };
+    let given_root = options.file_root.clone();
     // (file, found by a directory search, its result, the files it includes)
     let mut loaded = Vec::new();
     for path in paths {
@@ -81,6 +95,11 @@ pub fn load_plans_with_env(
             }
         };
         let searched = path.is_dir();
+        options.file_root = Some(match &given_root {
+            Some(root) => root.clone(),
+            None if searched => path.clone(),
+            None => path.parent().map(Path::to_path_buf).unwrap_or_default(),
+        });
         for file in files {
             match read_plan_file(&file) {
                 Ok(text) => {
@@ -169,35 +188,43 @@ fn walk(dir: &Path, depth: usize, out: &mut Vec<PathBuf>) -> std::io::Result<()>
         }
         if kind.is_dir() {
             walk(&path, depth + 1, out)?;
-        } else if is_yaml(&path) && path.is_file() {
+        } else if is_yaml_path(&path) && path.is_file() {
             out.push(path);
         }
     }
     Ok(())
 }
 
-fn is_yaml(path: &Path) -> bool {
-    path.extension()
-        .and_then(|e| e.to_str())
-        .is_some_and(|e| e == "yaml" || e == "yml")
+fn read_plan_file(path: &Path) -> Result<String, Diagnostic> {
+    let bytes = crate::files::read_file(path, MAX_PLAN_BYTES)
+        .map_err(|e| file_problem(path, format!("the plan `{}` {e}", path.display())))?;
+    String::from_utf8(bytes).map_err(|e| invalid_utf8(path, &e))
 }
 
-fn read_plan_file(path: &Path) -> Result<String, Diagnostic> {
-    let cannot =
-        |e: std::io::Error| file_problem(path, format!("cannot read `{}`: {e}", path.display()));
-    let size = std::fs::metadata(path).map_err(cannot)?.len();
-    if size > MAX_FILE_BYTES as u64 {
-        return Err(file_problem(
-            path,
-            format!(
-                "`{}` is too large ({size} bytes; a plan may have at most {MAX_FILE_BYTES} bytes)",
-                path.display()
-            ),
-        ));
+/// A plan that is not UTF-8: where the first bad byte is, as line and column.
+fn invalid_utf8(path: &Path, e: &std::string::FromUtf8Error) -> Diagnostic {
+    let bytes = e.as_bytes();
+    let valid = bytes
+        .get(..e.utf8_error().valid_up_to())
+        .unwrap_or_default();
+    let line_start = valid.iter().rposition(|b| *b == b'\n').map_or(0, |i| i + 1);
+    let line = valid.iter().filter(|b| **b == b'\n').count() + 1;
+    let before = String::from_utf8_lossy(valid.get(line_start..).unwrap_or_default());
+    let col = before.chars().count() + 1;
+    let rest = bytes.get(line_start..).unwrap_or_default();
+    let end = rest.iter().position(|b| *b == b'\n').unwrap_or(rest.len());
+    let source_line = String::from_utf8_lossy(rest.get(..end).unwrap_or_default())
+        .trim_end_matches('\r')
+        .to_owned();
+    Diagnostic {
+        path: path.to_path_buf(),
+        line: u32::try_from(line).unwrap_or(u32::MAX),
+        col: u32::try_from(col).unwrap_or(u32::MAX),
+        width: 1,
+        message: format!("`{}` is not valid UTF-8", path.display()),
+        help: Some("a plan is UTF-8 text; the invalid byte is shown as \u{FFFD}".into()),
+        source_line: Some(source_line),
     }
-    let bytes = std::fs::read(path).map_err(cannot)?;
-    String::from_utf8(bytes)
-        .map_err(|_| file_problem(path, format!("`{}` is not valid UTF-8", path.display())))
 }
 
 /// Load one plan from its text. `path` names it in diagnostics and is the base for relative
@@ -219,12 +246,27 @@ fn load_file_str(
     options: &LoadOptions,
     env: EnvLookup<'_>,
 ) -> (Result<Plan, Vec<Diagnostic>>, Vec<PathBuf>) {
-    let mut cx = Cx::new(path, text, env);
+    let root_dir = options
+        .file_root
+        .clone()
+        .unwrap_or_else(|| path.parent().map(Path::to_path_buf).unwrap_or_default());
+    let root = FileRoot::new(&root_dir);
+    let files = FileAccess {
+        root: root.as_ref().ok().cloned(),
+        check_tls_files: !options.describe_only,
+    };
+    let mut cx = Cx::new(path, text, env, &files);
+    if let (Err(e), Some(given)) = (&root, &options.file_root) {
+        cx.diags.push(file_problem(
+            given,
+            format!("the file root `{}` cannot be used: {e}", given.display()),
+        ));
+    }
     let cli = match command_line_vars(options, env) {
         Ok(vars) => vars,
         Err(d) => {
             cx.diags.extend(d);
-            options.vars.clone()
+            options.vars.0.clone()
         }
     };
     let mut included = Vec::new();
@@ -332,7 +374,7 @@ fn load_plan(
     for (k, v) in vars
         .values
         .iter()
-        .chain(scenarios.iter().flat_map(|s| &s.vars))
+        .chain(scenarios.iter().flat_map(|s| s.vars.iter()))
     {
         values_of.entry(k.clone()).or_default().push(v.clone());
     }
@@ -342,54 +384,189 @@ fn load_plan(
         values_of: &values_of,
         defined: &defined,
     };
-    let mut secret_values = Vec::new();
     // `--secret` / `--secrets-file` names are secret whatever the plan says.
     let mut secret_names: BTreeSet<String> = cli_secrets.clone();
     if let Some(items) = get(entries, "secrets").and_then(|n| cx.list(n, "`secrets`")) {
         for item in items {
-            secret_names.extend(secrets.check(cx, item, &mut secret_values));
+            secret_names.extend(secrets.check(cx, item));
         }
     }
     for (file, item) in &lib.secrets {
-        let name = with_cx(cx, &lib.files, Some(*file), |fcx| {
-            secrets.check(fcx, item, &mut secret_values)
-        });
+        let name = with_cx(cx, &lib.files, Some(*file), |fcx| secrets.check(fcx, item));
         secret_names.extend(name);
     }
-    // The values of those names, and of every variable made from one of them
-    // (`auth_line: "AUTH PLAIN ${base64_plain(user, password)}"` is as secret as `password`).
-    let mut push = |value: Option<&String>| {
-        if let Some(v) = value
-            && !v.is_empty()
-            && !secret_values.contains(v)
-        {
-            secret_values.push(v.clone());
-        }
-    };
-    for name in cli_secrets {
-        for found in values_of.get(name).into_iter().flatten() {
-            push(Some(found));
-        }
+    // Every variable (or capture) an `auth` step takes its password or token from is secret
+    // in the whole plan, from its definition (or capture) on.
+    secret_names.extend(credential_names(&scenarios));
+    if cx.files.check_tls_files {
+        check_empty_secrets(cx, entries, &secret_names, &values_of);
     }
-    for (var, from) in &vars.deps {
-        if from.iter().any(|f| secret_names.contains(f)) {
-            push(vars.values.get(var));
-        }
-    }
-    for (from, value) in &scenario_deps {
-        if from.iter().any(|f| secret_names.contains(f)) {
-            push(Some(value));
-        }
-    }
+    secret_env_hints(cx, entries, &secret_names);
+    // Where the secret variables' values are written: problems there are not quoted.
+    let spots: Vec<_> = cx
+        .var_spots
+        .iter()
+        .filter(|(name, _)| secret_names.contains(name))
+        .map(|(_, spot)| spot.clone())
+        .collect();
+    cx.secret_spots.extend(spots);
+    super::context::hide_problems_in_secret_spots(cx);
+    let mut secret_values = secret_values_of(cx, &secret_names, &values_of, &vars, &scenario_deps);
+    literal_credentials(cx, &scenarios, &vars.values, &mut secret_values);
     cx.secrets.extend(secret_values.iter().cloned());
+    // Names, tags and skip reasons are shown everywhere: a secret in them is masked at once.
+    let redactor = crate::redact::Redactor::new(&secret_values);
+    let mut scenarios = scenarios;
+    if !redactor.is_empty() {
+        for sc in &mut scenarios {
+            sc.name = redactor.redact(&sc.name);
+            for tag in &mut sc.tags {
+                *tag = redactor.redact(tag);
+            }
+            sc.skip = sc.skip.as_deref().map(|r| redactor.redact(r));
+        }
+    }
     Some(Plan {
         path: cx.path.to_path_buf(),
         source: Arc::from(cx.source),
-        name: name?,
+        name: redactor.redact(&name?),
         vars: vars.values,
-        secret_values,
+        secret_values: secret_values.into_iter().map(Secret::new).collect(),
+        secret_names,
         scenarios,
     })
+}
+
+/// The names `auth` steps take their passwords and tokens from.
+fn credential_names(scenarios: &[Scenario]) -> BTreeSet<String> {
+    let mut names = BTreeSet::new();
+    for step in scenarios.iter().flat_map(|s| &s.steps) {
+        if let Action::Auth(spec) = &step.action {
+            names.extend(spec.credential.template().vars().map(|(n, _)| n.to_owned()));
+        }
+    }
+    names
+}
+
+/// The values of the secret names, and of every variable made from one of them
+/// (`auth_line: "AUTH PLAIN ${base64_plain(user, password)}"` is as secret as `password`).
+/// A value too short to be masked safely is a problem, reported where it is written.
+fn secret_values_of(
+    cx: &mut Cx<'_>,
+    secret_names: &BTreeSet<String>,
+    values_of: &BTreeMap<String, Vec<String>>,
+    vars: &Vars,
+    scenario_deps: &ScenarioDeps,
+) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    let mut push = |value: &String| {
+        // Too short a value is reported below, and masking it would mangle that report.
+        let long = crate::redact::check_secret_length(value).is_ok();
+        if long && !out.contains(value) {
+            out.push(value.clone());
+        }
+    };
+    for name in secret_names {
+        for value in values_of.get(name).into_iter().flatten() {
+            push(value);
+        }
+    }
+    for (var, from) in &vars.deps {
+        if from.iter().any(|f| secret_names.contains(f))
+            && let Some(v) = vars.values.get(var)
+        {
+            push(v);
+        }
+    }
+    for (from, value) in scenario_deps {
+        if from.iter().any(|f| secret_names.contains(f)) {
+            push(value);
+        }
+    }
+    // Too short a secret: reported where its value is written (or by name).
+    let mut reported = BTreeSet::new();
+    for name in secret_names {
+        for value in values_of.get(name).into_iter().flatten() {
+            let Err(why) = crate::redact::check_secret_length(value) else {
+                continue;
+            };
+            if value.is_empty() || !reported.insert(name.clone()) {
+                continue;
+            }
+            let message = format!("the value of secret `{name}` {why}");
+            let help = Some(format!(
+                "give `{name}` a longer value; for a wrong-password test use a wrong value of {} or more characters",
+                crate::redact::MIN_SECRET_CHARS
+            ));
+            let spot = cx
+                .var_spots
+                .iter()
+                .find(|(n, _)| n == name)
+                .map(|(_, s)| s.clone());
+            match spot {
+                Some(s) if s.path == cx.path => cx.error_at(s.line, s.col, 1, message, help),
+                Some(s) => {
+                    let mut d = Diagnostic::without_position(&s.path, message, help);
+                    (d.line, d.col) = (s.line, s.col);
+                    cx.diags.push(d);
+                }
+                None => cx
+                    .diags
+                    .push(Diagnostic::without_position(cx.path, message, help)),
+            }
+        }
+    }
+    out
+}
+
+/// The password or token of every `auth` step that can be rendered before the scenario runs
+/// (written literally, or made only from variables): secret from the start, in every output.
+fn literal_credentials(
+    cx: &mut Cx<'_>,
+    scenarios: &[Scenario],
+    plan_vars: &VarValues,
+    out: &mut Vec<String>,
+) {
+    for sc in scenarios {
+        let mut vars = plan_vars.0.clone();
+        vars.extend(sc.vars.iter().map(|(k, v)| (k.clone(), v.clone())));
+        for step in &sc.steps {
+            let Action::Auth(spec) = &step.action else {
+                continue;
+            };
+            let Ok(value) = spec.credential.template().render(&vars) else {
+                continue;
+            };
+            if value.is_empty() || out.contains(&value) {
+                continue;
+            }
+            let literal = spec.credential.template().vars().next().is_none();
+            if let Err(why) = crate::redact::check_secret_length(&value) {
+                if !literal {
+                    // Reported at the variable it comes from.
+                    continue;
+                }
+                let what = if spec.credential.is_token() {
+                    "token"
+                } else {
+                    "password"
+                };
+                let message = format!("this `auth` step's {what} {why}");
+                let help = Some(format!(
+                    "for a wrong-{what} test use a wrong value of {} or more characters",
+                    crate::redact::MIN_SECRET_CHARS
+                ));
+                match &step.origin {
+                    None => cx.error_at(step.span.line, step.span.col, 1, message, help),
+                    Some(o) => cx
+                        .diags
+                        .push(Diagnostic::without_position(&o.path, message, help)),
+                }
+                continue;
+            }
+            out.push(value);
+        }
+    }
 }
 
 fn scenarios_help() -> String {
@@ -413,35 +590,25 @@ struct Secrets<'a> {
 }
 
 impl Secrets<'_> {
-    /// One item of `secrets:`: it must name a variable; its non-empty values go to `values`.
-    /// Returns the name when it is one.
-    fn check(&self, cx: &mut Cx<'_>, item: &Node, values: &mut Vec<String>) -> Option<String> {
+    /// One item of `secrets:`: it must name a variable. Returns the name when it is one.
+    fn check(&self, cx: &mut Cx<'_>, item: &Node) -> Option<String> {
         let name = cx.text(item, "a secret's name")?;
-        match self.values_of.get(&name) {
-            Some(found) => {
-                for value in found {
-                    if !value.is_empty() && !values.contains(value) {
-                        values.push(value.clone());
-                    }
-                }
-                Some(name)
-            }
-            None if self.defined.contains(&name) => Some(name),
-            None => {
-                let help = match did_you_mean(&name, self.values_of.keys().map(String::as_str)) {
-                    Some(close) => format!("did you mean `{close}`?"),
-                    None => format!(
-                        "define `{name}` under `vars:` or pass `--var {name}=VALUE`; a misspelled secret would be printed in clear"
-                    ),
-                };
-                cx.error(
-                    item,
-                    format!("secret `{name}` is not a variable"),
-                    Some(help),
-                );
-                None
-            }
+        if self.values_of.contains_key(&name) || self.defined.contains(&name) {
+            return Some(name);
         }
+        let help = match did_you_mean(&name, self.values_of.keys().map(String::as_str)) {
+            Some(close) => format!("did you mean `{close}`?"),
+            None => format!(
+                "{}, or define `{name}` under `vars:`; a misspelled secret would be printed in clear",
+                secret_help(&name)
+            ),
+        };
+        cx.error(
+            item,
+            format!("secret `{name}` is not a variable"),
+            Some(help),
+        );
+        None
     }
 }
 
@@ -581,7 +748,7 @@ fn load_scenario(
         tags,
         target,
         steps,
-        vars: scenario_vars,
+        vars: VarValues(scenario_vars),
         skip,
         span: Span {
             line: node.pos.line,

@@ -1,7 +1,7 @@
 //! The validated plan model. Built by the loader from YAML; read by the runner.
 //! Everything here is plain data: no I/O, no YAML types.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
@@ -9,6 +9,7 @@ use std::time::Duration;
 use regex::Regex;
 
 use crate::protocol::Mechanism;
+use crate::redact::Secret;
 use crate::template::Template;
 pub use crate::transport::TlsVersion;
 
@@ -19,7 +20,44 @@ pub struct Span {
     pub col: u32,
 }
 
-/// One loaded plan file = one JUnit test suite.
+/// Variable values by name. `Debug` shows the names only: a value may be a secret.
+#[derive(Clone, Default, PartialEq, Eq)]
+pub struct VarValues(pub BTreeMap<String, String>);
+
+impl std::fmt::Debug for VarValues {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_set().entries(self.0.keys()).finish()
+    }
+}
+
+impl std::ops::Deref for VarValues {
+    type Target = BTreeMap<String, String>;
+    fn deref(&self) -> &Self::Target {
+        &self.0
+    }
+}
+
+impl std::ops::DerefMut for VarValues {
+    fn deref_mut(&mut self) -> &mut Self::Target {
+        &mut self.0
+    }
+}
+
+impl From<BTreeMap<String, String>> for VarValues {
+    fn from(map: BTreeMap<String, String>) -> Self {
+        Self(map)
+    }
+}
+
+impl<'a> IntoIterator for &'a VarValues {
+    type Item = (&'a String, &'a String);
+    type IntoIter = std::collections::btree_map::Iter<'a, String, String>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.0.iter()
+    }
+}
+
+/// One loaded plan file = one JUnit test suite. Its `Debug` shows no variable value.
 #[derive(Debug, Clone)]
 pub struct Plan {
     /// The path as the user gave it (or as found under a directory they gave).
@@ -30,10 +68,15 @@ pub struct Plan {
     pub name: String,
     /// Resolved plan variables: `vars:` with `${env:..}` and `${var}` references
     /// substituted, then overridden by `--var`.
-    pub vars: BTreeMap<String, String>,
-    /// The resolved VALUES of every variable named in `secrets:` (and of every `--var` whose
-    /// name is listed there). Empty values are left out. The runner redacts these.
-    pub secret_values: Vec<String>,
+    pub vars: VarValues,
+    /// Every secret value known at load: of the variables named in `secrets:`, `--secret`
+    /// and `--secrets-file`, of every variable an `auth` step takes its password or token
+    /// from, of every variable made from one of those, and every password and token an `auth`
+    /// step has before it runs. Empty values are left out. Redacted in every output.
+    pub secret_values: Vec<Secret>,
+    /// The names whose values are secret, captures included: a value captured under one of
+    /// these names is masked from its capture on.
+    pub secret_names: BTreeSet<String>,
     pub scenarios: Vec<Scenario>,
 }
 
@@ -45,7 +88,7 @@ pub struct Scenario {
     pub target: Target,
     pub steps: Vec<Step>,
     /// The scenario's own `vars:`, resolved; they override the plan's variables (extension).
-    pub vars: BTreeMap<String, String>,
+    pub vars: VarValues,
     /// `skip: REASON`: reported as skipped (never as passed), not run.
     pub skip: Option<String>,
     /// Where `- name:` of this scenario starts.
@@ -100,6 +143,9 @@ pub struct TlsOptions {
     pub client_key: Option<PathBuf>,
     /// The oldest TLS version to accept.
     pub min_version: Option<TlsVersion>,
+    /// `pin_sha256`: the server certificate must have one of these SHA-256 fingerprints
+    /// (normalised, see `transport::normalize_pin`), and is then trusted as it is.
+    pub pin_sha256: Vec<String>,
 }
 
 /// One step: what to do, what the reply must look like, and where it was written.
@@ -112,7 +158,7 @@ pub struct Step {
     pub expect_given: bool,
     /// Where the step's list item starts (the `-`'s first key).
     pub span: Span,
-    /// `allow_plaintext: true` (on `auth` and `send` steps): credentials may go over a
+    /// `allow_plaintext: true` (on every step that sends something): a secret may go over a
     /// connection without TLS. Otherwise such a step fails before anything is sent.
     pub allow_plaintext: bool,
     /// The file `span` points into when it is not the plan file: a step of a group defined
@@ -220,6 +266,9 @@ pub enum Action {
     /// `connect` / `connect: {host, port, tls}` — open a fresh connection; missing keys come
     /// from the scenario's target.
     Connect(ConnectSpec),
+    /// `mailbox: {imap | maildir, ..}` — wait for the sent message to be delivered, check it
+    /// (extension; see `mailbox_model`).
+    Mailbox(Box<super::mailbox_model::MailboxSpec>),
 }
 
 impl Action {
@@ -251,6 +300,7 @@ impl Action {
             Action::Sleep(_) => "sleep",
             Action::ExpectClose => "expect_close",
             Action::Connect(_) => "connect",
+            Action::Mailbox(_) => "mailbox",
         }
     }
 }
@@ -263,6 +313,8 @@ pub struct TlsOverride {
     pub client_cert: Option<PathBuf>,
     pub client_key: Option<PathBuf>,
     pub min_version: Option<TlsVersion>,
+    /// `pin_sha256` (normalised); empty = the target's.
+    pub pin_sha256: Vec<String>,
     /// `required: false`: a server that does not advertise or refuses STARTTLS is accepted and
     /// the scenario goes on in plaintext. `None` = required.
     pub required: Option<bool>,
@@ -415,6 +467,99 @@ pub struct Expect {
     /// `within: 500ms` (extension): the reply must have come this soon after the command was
     /// sent (or the connection opened, for a greeting).
     pub within: Option<Duration>,
+    /// `fails: KIND` or `fails: [KIND, ...]` (extension): the step must fail this way (any of
+    /// these); it then passes, and the connection is closed. Excludes every other key.
+    pub fails: Vec<ExpectedFailure>,
+    /// `per_recipient: [E, ...]` (extension, `data` in an LMTP session): the expectation of
+    /// each accepted recipient's reply, in RCPT order; the other keys then do not apply to
+    /// them.
+    pub per_recipient: Vec<Expect>,
+}
+
+/// A failure a plan expects (`expect: {fails: ...}`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ExpectedFailure {
+    /// Any TLS handshake or certificate failure.
+    Tls,
+    /// The certificate's issuer is not trusted (self-signed included).
+    Untrusted,
+    /// The certificate is self-signed and not trusted.
+    SelfSigned,
+    /// The certificate has expired.
+    Expired,
+    /// The certificate is not valid yet.
+    NotYetValid,
+    /// The certificate does not hold the name checked.
+    WrongName,
+    /// No TLS protocol version in common.
+    ProtocolVersion,
+    /// No cipher suite in common.
+    NoSharedCipher,
+    /// Connecting is refused.
+    Refused,
+    /// No reply (or no connection) within the timeout.
+    Timeout,
+    /// The server closes the connection (in order or by a reset).
+    Closed,
+    /// The server resets the connection (TCP RST).
+    Reset,
+}
+
+impl ExpectedFailure {
+    pub const ALL: [ExpectedFailure; 12] = [
+        Self::Tls,
+        Self::Untrusted,
+        Self::SelfSigned,
+        Self::Expired,
+        Self::NotYetValid,
+        Self::WrongName,
+        Self::ProtocolVersion,
+        Self::NoSharedCipher,
+        Self::Refused,
+        Self::Timeout,
+        Self::Closed,
+        Self::Reset,
+    ];
+
+    /// The word a plan writes.
+    pub fn word(self) -> &'static str {
+        match self {
+            Self::Tls => "tls",
+            Self::Untrusted => "untrusted",
+            Self::SelfSigned => "self_signed",
+            Self::Expired => "expired",
+            Self::NotYetValid => "not_yet_valid",
+            Self::WrongName => "wrong_name",
+            Self::ProtocolVersion => "protocol_version",
+            Self::NoSharedCipher => "no_shared_cipher",
+            Self::Refused => "refused",
+            Self::Timeout => "timeout",
+            Self::Closed => "closed",
+            Self::Reset => "reset",
+        }
+    }
+
+    pub fn parse(word: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|f| f.word() == word)
+    }
+
+    /// In words, for messages: "the certificate to be expired".
+    pub fn describe(self) -> &'static str {
+        match self {
+            Self::Tls => "the TLS handshake to fail",
+            Self::Untrusted => "the certificate to be rejected as not trusted",
+            Self::SelfSigned => "the certificate to be rejected as self-signed",
+            Self::Expired => "the certificate to be rejected as expired",
+            Self::NotYetValid => "the certificate to be rejected as not valid yet",
+            Self::WrongName => "the certificate to be rejected for the wrong name",
+            Self::ProtocolVersion => "the TLS handshake to fail for want of a common version",
+            Self::NoSharedCipher => "the TLS handshake to fail for want of a common cipher suite",
+            Self::Refused => "the connection to be refused",
+            Self::Timeout => "no reply within the timeout",
+            Self::Closed => "the server to close the connection",
+            Self::Reset => "the server to reset the connection",
+        }
+    }
 }
 
 /// `expect: {tls: {version, cipher, cert: {names_include, subject_matches, issuer_matches,

@@ -20,6 +20,14 @@ fn env(name: &str) -> Option<String> {
     (name == "HOST").then(|| "mx.example".to_owned())
 }
 
+/// A self-signed certificate (PEM), for the `ca_file`s the loader checks.
+pub(super) fn test_cert_pem() -> String {
+    rcgen::generate_simple_self_signed(vec!["load.test".to_owned()])
+        .unwrap()
+        .cert
+        .pem()
+}
+
 /// A directory with files; `plan.yaml` is loaded from it.
 struct Dir(tempfile::TempDir);
 
@@ -111,7 +119,7 @@ fn scenario_vars_override_and_use_plan_vars_and_env() {
         panic!()
     };
     let mut vars = plan.vars.clone();
-    vars.extend(s.vars.clone());
+    vars.extend(s.vars.0.clone());
     assert_eq!(render(&e.address, &vars), "alice@mx.example");
 }
 
@@ -144,7 +152,7 @@ fn vars_files_beat_plan_vars_and_lose_to_var() {
         ("b.yaml", "host: h2\n"),
     ]);
     let options = LoadOptions {
-        vars: BTreeMap::from([("n".into(), "from-var".into())]),
+        vars: BTreeMap::from([("n".into(), "from-var".into())]).into(),
         vars_files: vec![d.path("a.yaml"), d.path("b.yaml")],
         ..LoadOptions::default()
     };
@@ -204,7 +212,7 @@ fn builtins_are_defined_in_steps_only_and_cannot_be_shadowed() {
         ]
     );
     let options = LoadOptions {
-        vars: BTreeMap::from([("plan.name".into(), "x".into())]),
+        vars: BTreeMap::from([("plan.name".into(), "x".into())]).into(),
         ..LoadOptions::default()
     };
     let p = d.problems_with(&one_scenario("", "      - noop\n"), &options);
@@ -358,6 +366,7 @@ fn includes_bring_vars_target_groups_and_secrets() {
             "include: [deeper.yaml]\nvars:\n  user: alice\n  pw: s3cret\nsecrets: [pw]\ntarget: {host: '${host}', port: 2525, ca_file: ca.pem}\ngroups:\n  greet:\n    - expect: 220\n    - ehlo: ${user}\n",
         ),
         ("lib/deeper.yaml", "vars: {host: mx.test}\n"),
+        ("lib/ca.pem", &test_cert_pem()),
     ]);
     let plan = d.load(
         "include: [lib/common.yaml]\nvars: {user: bob}\ntarget: {port: 25}\nscenarios:\n  - name: s\n    steps:\n      - use: greet\n      - quit\n",

@@ -8,6 +8,7 @@ use super::context::{Cx, VarScope, get, list_names};
 use super::diagnostic::did_you_mean;
 use super::envelope::{load_envelope, load_recipients};
 use super::expect::{EXPECT_KEYS, LoadedExpect, default_expect, load_expect};
+use super::fails::{check_fails_fit, is_fails_map};
 use super::message::load_data_map;
 use super::model::{
     Action, AuthMechanism, AuthSpec, ConnectSpec, Credential, DataSpec, Span, Step, TlsOverride,
@@ -39,6 +40,7 @@ pub(crate) const ACTIONS: &[&str] = &[
     "expn",
     "help",
     "pipeline",
+    "mailbox",
     "bdat",
     "xclient",
     "xforward",
@@ -64,6 +66,7 @@ pub(crate) const STARTTLS_KEYS: &[&str] = &[
     "client_cert",
     "client_key",
     "min_version",
+    "pin_sha256",
     "required",
 ];
 pub(crate) const AUTH_KEYS: &[&str] = &[
@@ -76,7 +79,21 @@ pub(crate) const AUTH_KEYS: &[&str] = &[
 /// A step-level key beside the action (not an action itself).
 pub(crate) const ALLOW_PLAINTEXT: &str = "allow_plaintext";
 /// The steps `allow_plaintext` applies to.
-pub(crate) const PLAINTEXT_STEPS: &[&str] = &["auth", "send"];
+pub(crate) const PLAINTEXT_STEPS: &[&str] = &[
+    "auth",
+    "send",
+    "ehlo",
+    "helo",
+    "lhlo",
+    "mail_from",
+    "rcpt_to",
+    "vrfy",
+    "data",
+    "etrn",
+    "expn",
+    "help",
+    "mailbox",
+];
 /// `ehlo: {..}` (extension): the name, and HELO when EHLO is refused.
 pub(crate) const EHLO_KEYS: &[&str] = &["name", "helo_fallback"];
 /// A step-level key: send a command or parameter the server did not advertise.
@@ -273,10 +290,12 @@ impl StepLoader<'_, '_> {
         let expect_entry = inner_expect.or(expect_entry);
         let mut loaded_expect = None;
         let mut captures = Vec::new();
-        if let Some((key, value)) = expect_entry {
-            if let Some((action_key, _)) =
-                action_entry.filter(|(k, _)| NO_REPLY.contains(&k.name.as_str()))
-            {
+        // A `mailbox` step's `expect:` checks the delivered message: its own loader reads it.
+        let is_mailbox = action_entry.is_some_and(|(k, _)| k.name == "mailbox");
+        if let Some((key, value)) = expect_entry.filter(|_| !is_mailbox) {
+            if let Some((action_key, _)) = action_entry.filter(|(k, _)| {
+                NO_REPLY.contains(&k.name.as_str()) && !(k.name == "connect" && is_fails_map(value))
+            }) {
                 cx.error_key(
                     key,
                     format!(
@@ -309,10 +328,10 @@ impl StepLoader<'_, '_> {
                     cx.error_key(
                         key,
                         format!(
-                            "`{ALLOW_PLAINTEXT}` applies to `auth` and `send` steps only{}",
+                            "`{ALLOW_PLAINTEXT}` applies to the steps that send text of the plan (`auth`, `send`, `ehlo`, `helo`, `lhlo`, `mail_from`, `rcpt_to`, `vrfy`, `data`, `etrn`, `expn`, `help`, `mailbox`) only{}",
                             action_name.map_or_else(String::new, |a| format!(", not `{a}`"))
                         ),
-                        Some("it lets credentials go over a connection without TLS".into()),
+                        Some("it lets a secret go over a connection without TLS".into()),
                     );
                     false
                 } else {
@@ -342,6 +361,18 @@ impl StepLoader<'_, '_> {
             }
         };
         let action = match action_entry {
+            Some((key, value)) if is_mailbox => {
+                let loaded = super::mailbox::load_mailbox(
+                    cx,
+                    self.resolver,
+                    key,
+                    value,
+                    expect_entry,
+                    scope,
+                );
+                captures = loaded.captures;
+                loaded.action
+            }
             Some((key, value)) if key.name == "pipeline" => {
                 if let Some((ekey, _)) = expect_entry {
                     cx.error_key(
@@ -376,10 +407,26 @@ impl StepLoader<'_, '_> {
                 captures,
             };
         }
+        if let (Some(action), Some(expect), Some((key, _))) =
+            (&action, &loaded_expect, expect_entry)
+        {
+            check_fails_fit(cx, key, action, expect);
+            if cx.diags.len() != before {
+                return LoadedStep {
+                    step: None,
+                    captures,
+                };
+            }
+        }
         let step = action.map(|action| {
             let expect_given = loaded_expect.is_some();
+            let mut expect = loaded_expect.unwrap_or_else(|| default_expect(&action));
+            // The step's default code stays in force unless the expectation names one.
+            if expect.codes.is_empty() {
+                expect.codes = default_expect(&action).codes;
+            }
             Step {
-                expect: loaded_expect.unwrap_or_else(|| default_expect(&action)),
+                expect,
                 action,
                 expect_given,
                 span,
@@ -456,7 +503,7 @@ impl StepLoader<'_, '_> {
                     cx.error(
                         value,
                         format!(
-                            "`starttls` takes nothing or a mapping {{expect, required, ca_file, insecure, server_name, client_cert, client_key, min_version}}, found {}",
+                            "`starttls` takes nothing or a mapping {{expect, required, ca_file, insecure, server_name, client_cert, client_key, min_version, pin_sha256}}, found {}",
                             value.kind()
                         ),
                         None,
@@ -512,12 +559,17 @@ impl StepLoader<'_, '_> {
             return None;
         };
         let before = cx.diags.len();
-        // A password or token written literally is secret: no diagnostic may quote it.
+        // A password or token is secret: no diagnostic may quote it, whether it is written
+        // literally or partly (`P@$$w0rd`, `pre-${pw}`), or is a broken template.
         for name in ["password", "token"] {
-            if let Some(text) = get(entries, name).and_then(|n| n.scalar_text(cx.source))
-                && !text.contains('$')
-            {
-                cx.literal_secrets.push(text);
+            if let Some(node) = get(entries, name) {
+                cx.secret_spot(node);
+                if let Some(text) = node.scalar_text(cx.source)
+                    && !super::context::is_pure_reference(&text)
+                    && crate::redact::check_secret_length(&text).is_ok()
+                {
+                    cx.literal_secrets.push(text);
+                }
             }
         }
         for (k, _) in entries {
@@ -698,6 +750,7 @@ fn value_help(name: &str) -> String {
         }
         "sleep" => "1s",
         "auth" => "{mechanism: PLAIN, username: .., password: ..}",
+        "mailbox" => "{maildir: DIR, within: 10s}",
         "expect" => "250",
         _ => "...",
     };

@@ -9,7 +9,16 @@ use crate::scenario::{DataSpec, Expect};
 impl Run<'_> {
     /// The text of a `data` step's message, and whether it carries a secret in an encoded form
     /// (RFC 2047, quoted-printable) that masking by value cannot find in the wire text.
+    /// When a `mailbox` step looks for it later, its Message-ID is recorded (and added).
     pub(super) fn message(&mut self, spec: &DataSpec) -> Result<(String, bool), StepErr> {
+        let (text, secret) = self.build_message(spec)?;
+        if self.wants_message_id {
+            return Ok((self.record_message_id(text), secret));
+        }
+        Ok((text, secret))
+    }
+
+    fn build_message(&mut self, spec: &DataSpec) -> Result<(String, bool), StepErr> {
         match spec {
             DataSpec::Text(text) => Ok((self.render(text)?, false)),
             DataSpec::Mime(mime) => {

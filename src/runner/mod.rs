@@ -8,6 +8,8 @@ mod expected;
 mod extensions;
 mod failure;
 mod io;
+mod mailbox;
+mod mailbox_check;
 mod pipeline;
 mod result;
 mod scenario;

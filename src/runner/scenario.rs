@@ -67,7 +67,12 @@ pub(super) struct Run<'a> {
     /// closes it; no other step uses it.
     pub(super) after_quit: Option<Connection>,
     /// Variables captured so far (values redacted), in order.
-    captures: Vec<(String, String)>,
+    pub(super) captures: Vec<(String, String)>,
+    /// Whether a later `mailbox` step looks for the sent message (`data` then records, and if
+    /// need be adds, its Message-ID).
+    pub(super) wants_message_id: bool,
+    /// The Message-ID of the last message a `data` step sent, when `wants_message_id`.
+    pub(super) sent_message_id: Option<String>,
     /// The running step's own `timeout:`, if it has one.
     step_timeout: Option<Duration>,
     /// The running step's `allow_plaintext: true`.
@@ -127,6 +132,8 @@ pub async fn run_scenario(
         closed_after: None,
         after_quit: None,
         captures: Vec::new(),
+        wants_message_id: super::mailbox::wants_message_id(scenario),
+        sent_message_id: None,
         step_timeout: None,
         allow_plaintext: false,
         step_index: 0,
@@ -534,6 +541,7 @@ impl Run<'_> {
                 return Ok(StepEnd::Pass);
             }
             Action::ExpectClose => return self.expect_close().await,
+            Action::Mailbox(spec) => return self.mailbox(spec, step.allow_plaintext).await,
             Action::Connect(spec) => {
                 return Ok(match self.connect(spec).await {
                     Ok(()) => StepEnd::Pass,

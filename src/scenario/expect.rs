@@ -164,7 +164,8 @@ pub(crate) fn default_expect(action: &Action) -> Expect {
         | Action::Pipeline(_)
         | Action::Sleep(_)
         | Action::ExpectClose
-        | Action::Connect(_) => Vec::new(),
+        | Action::Connect(_)
+        | Action::Mailbox(_) => Vec::new(),
     };
     Expect {
         codes,

@@ -485,7 +485,7 @@ fn step_problems_point_at_the_key() {
             "14:9 `sleep` reads no reply, so it cannot have `expect` | read a reply with a separate `- expect: ...` step",
             "15:15 step `quit` takes no value | write `- quit`",
             "16:9 step `ehlo` needs a value | write `- ehlo: client.example.com`",
-            "17:9 unknown step `bogus` | steps are `send`, `ehlo`, `helo`, `lhlo`, `starttls`, `auth`, `mail_from`, `rcpt_to`, `data`, `rset`, `noop`, `quit`, `vrfy`, `sleep`, `expect_close`, `connect`, `etrn`, `expn`, `help`, `pipeline`, `expect`, `use`",
+            "17:9 unknown step `bogus` | steps are `send`, `ehlo`, `helo`, `lhlo`, `starttls`, `auth`, `mail_from`, `rcpt_to`, `data`, `rset`, `noop`, `quit`, `vrfy`, `sleep`, `expect_close`, `connect`, `etrn`, `expn`, `help`, `pipeline`, `mailbox`, `expect`, `use`",
         ]
     );
 }
@@ -505,7 +505,7 @@ fn two_actions_and_double_expect() {
         [
             "7:9 two actions in one step: `ehlo` and `mail_from` | give each action its own list item (`- ...`)",
             "9:9 `expect` is given twice for `starttls` | keep either the one inside `starttls:` or this one",
-            "10:9 a step needs an action | steps are `send`, `ehlo`, `helo`, `lhlo`, `starttls`, `auth`, `mail_from`, `rcpt_to`, `data`, `rset`, `noop`, `quit`, `vrfy`, `sleep`, `expect_close`, `connect`, `etrn`, `expn`, `help`, `pipeline`, `expect`, `use`",
+            "10:9 a step needs an action | steps are `send`, `ehlo`, `helo`, `lhlo`, `starttls`, `auth`, `mail_from`, `rcpt_to`, `data`, `rset`, `noop`, `quit`, `vrfy`, `sleep`, `expect_close`, `connect`, `etrn`, `expn`, `help`, `pipeline`, `mailbox`, `expect`, `use`",
         ]
     );
 }

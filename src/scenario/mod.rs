@@ -10,6 +10,9 @@ mod files;
 mod load;
 #[cfg(test)]
 mod load_tests;
+mod mailbox;
+mod mailbox_expect;
+mod mailbox_model;
 mod message;
 mod model;
 mod node;
@@ -29,6 +32,7 @@ pub use diagnostic::{Diagnostic, Diagnostics};
 pub(crate) use duration::{DurationError, parse_duration};
 pub(crate) use load::find_plan_files;
 pub use load::{LoadOptions, load_plan_str, load_plans, load_plans_with_env};
+pub use mailbox_model::*;
 pub use model::*;
 pub use schema::plan_schema;
 pub use tls_expect::TLS_VARS;

@@ -244,6 +244,9 @@ pub enum Action {
     /// `connect` / `connect: {host, port, tls}` — open a fresh connection; missing keys come
     /// from the scenario's target.
     Connect(ConnectSpec),
+    /// `mailbox: {imap | maildir, ..}` — wait for the sent message to be delivered, check it
+    /// (extension; see `mailbox_model`).
+    Mailbox(Box<super::mailbox_model::MailboxSpec>),
 }
 
 impl Action {
@@ -272,6 +275,7 @@ impl Action {
             Action::Sleep(_) => "sleep",
             Action::ExpectClose => "expect_close",
             Action::Connect(_) => "connect",
+            Action::Mailbox(_) => "mailbox",
         }
     }
 }

@@ -39,6 +39,7 @@ pub(crate) const ACTIONS: &[&str] = &[
     "expn",
     "help",
     "pipeline",
+    "mailbox",
 ];
 
 /// Steps that may be written as a bare string.
@@ -87,6 +88,7 @@ pub(crate) const PLAINTEXT_STEPS: &[&str] = &[
     "etrn",
     "expn",
     "help",
+    "mailbox",
 ];
 /// `ehlo: {..}` (extension): the name, and HELO when EHLO is refused.
 pub(crate) const EHLO_KEYS: &[&str] = &["name", "helo_fallback"];
@@ -267,7 +269,9 @@ impl StepLoader<'_, '_> {
         let expect_entry = inner_expect.or(expect_entry);
         let mut loaded_expect = None;
         let mut captures = Vec::new();
-        if let Some((key, value)) = expect_entry {
+        // A `mailbox` step's `expect:` checks the delivered message: its own loader reads it.
+        let is_mailbox = action_entry.is_some_and(|(k, _)| k.name == "mailbox");
+        if let Some((key, value)) = expect_entry.filter(|_| !is_mailbox) {
             if let Some((action_key, _)) = action_entry.filter(|(k, _)| {
                 NO_REPLY.contains(&k.name.as_str()) && !(k.name == "connect" && is_fails_map(value))
             }) {
@@ -303,7 +307,7 @@ impl StepLoader<'_, '_> {
                     cx.error_key(
                         key,
                         format!(
-                            "`{ALLOW_PLAINTEXT}` applies to the steps that send text of the plan (`auth`, `send`, `ehlo`, `helo`, `lhlo`, `mail_from`, `rcpt_to`, `vrfy`, `data`, `etrn`, `expn`, `help`) only{}",
+                            "`{ALLOW_PLAINTEXT}` applies to the steps that send text of the plan (`auth`, `send`, `ehlo`, `helo`, `lhlo`, `mail_from`, `rcpt_to`, `vrfy`, `data`, `etrn`, `expn`, `help`, `mailbox`) only{}",
                             action_name.map_or_else(String::new, |a| format!(", not `{a}`"))
                         ),
                         Some("it lets a secret go over a connection without TLS".into()),
@@ -336,6 +340,18 @@ impl StepLoader<'_, '_> {
             }
         };
         let action = match action_entry {
+            Some((key, value)) if is_mailbox => {
+                let loaded = super::mailbox::load_mailbox(
+                    cx,
+                    self.resolver,
+                    key,
+                    value,
+                    expect_entry,
+                    scope,
+                );
+                captures = loaded.captures;
+                loaded.action
+            }
             Some((key, value)) if key.name == "pipeline" => {
                 if let Some((ekey, _)) = expect_entry {
                     cx.error_key(
@@ -711,6 +727,7 @@ fn value_help(name: &str) -> String {
         }
         "sleep" => "1s",
         "auth" => "{mechanism: PLAIN, username: .., password: ..}",
+        "mailbox" => "{maildir: DIR, within: 10s}",
         "expect" => "250",
         _ => "...",
     };

@@ -13,6 +13,7 @@ mod verify;
 pub use connection::CloseSeen;
 pub use connection::Connection;
 pub use error::{ConnectFailure, TransportError, human as human_duration};
+pub(crate) use tls::handshake;
 pub use tls::{
     CertInfo, ClientCert, TlsInfo, TlsParams, TlsVersion, fingerprint, normalize_pin,
     parse_pem_certificates, parse_pem_private_key,

@@ -22,3 +22,5 @@ pub use tls_failure::TlsFailure;
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod unsolicited_tests;

@@ -67,7 +67,7 @@ impl From<Color> for anstream::ColorChoice {
 #[derive(Debug, Subcommand)]
 pub enum Cmd {
     /// Run plans against their servers and report.
-    Run(RunArgs),
+    Run(Box<RunArgs>),
     /// Load and validate plans only; no network.
     Check(CheckArgs),
     /// Print the JSON Schema of the plan format (schemas/smtp-plan.schema.json).
@@ -105,7 +105,7 @@ pub fn main_entry() -> ExitCode {
     let outcome = match cli.command {
         Cmd::Check(args) => check::cmd_check(&args),
         Cmd::Schema => schema::cmd_schema(),
-        Cmd::Run(args) => run::cmd_run(args),
+        Cmd::Run(args) => run::cmd_run(*args),
         Cmd::Serve(args) => serve::cmd_serve(args),
         Cmd::List(args) => list::cmd_list(&args),
         Cmd::Probe(args) => probe::cmd_probe(args),

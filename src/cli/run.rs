@@ -42,6 +42,9 @@ pub struct RunArgs {
     /// `min_version` applies).
     #[arg(long, value_name = "VERSION", value_parser = parse_tls_version)]
     pub tls_min_version: Option<TlsVersion>,
+    /// Connect from this local IP address where a plan names no `bind`.
+    #[arg(long, value_name = "IP")]
+    pub bind: Option<std::net::IpAddr>,
     /// Print each conversation (secrets redacted).
     #[arg(short, long)]
     pub verbose: bool,
@@ -175,6 +178,7 @@ fn run_options(args: &RunArgs) -> anyhow::Result<RunOptions> {
             .zip(args.client_key.clone())
             .map(|(cert, key)| ClientCert { cert, key }),
         min_version: args.tls_min_version,
+        bind: args.bind,
         ..RunOptions::default()
     };
     // Read and parse now, like the files a plan names: a wrong one stops the run before it

@@ -120,6 +120,7 @@ impl Run<'_> {
             .skip(self.step_index)
             .find_map(|(i, s)| match &s.action {
                 Action::Data(spec) if i > self.step_index => Some((i, spec)),
+                Action::Bdat(b) if i > self.step_index => Some((i, &b.message)),
                 Action::Pipeline(items) => items.iter().find_map(|item| match &item.action {
                     Action::Data(spec) => Some((i, spec)),
                     _ => None,
@@ -129,7 +130,7 @@ impl Run<'_> {
         let Some((index, spec)) = next else {
             return Err(StepFailure::new(
                 FailureKind::Plan,
-                "`size: message` needs a `data` step later in the scenario",
+                "`size: message` needs a `data` or `bdat` step later in the scenario",
                 Vec::new(),
             ));
         };

@@ -31,6 +31,8 @@ pub struct RunOptions {
     /// `--tls-min-version`: the higher of this and the plan's `min_version` applies.
     pub min_version: Option<TlsVersion>,
     pub limits: Limits,
+    /// `--bind`: the local address to connect from where a plan names none.
+    pub bind: Option<std::net::IpAddr>,
 }
 
 /// How one step ended.
@@ -84,8 +86,12 @@ pub(super) struct Run<'a> {
     pub(super) prepared: Option<(usize, super::data::Message)>,
     /// Commands are being pipelined on purpose (a pipelined group): replies to earlier
     /// commands may be waiting when a command is sent, so the check for unsolicited bytes
-    /// before each write is off. Nothing sets it yet; a pipelined group will.
+    /// before each write is off. The `pipeline` step sets it for its group.
     pub(super) pipelining: bool,
+    /// When the last bytes were written (or the connection opened): replies are timed from it.
+    pub(super) sent_at: Option<Instant>,
+    /// The latency of the last reply read during the running step.
+    pub(super) step_latency: Option<Duration>,
     /// The certificate went unverified (`insecure`) on some handshake, and the transcript
     /// has said so.
     pub(super) said_insecure: bool,
@@ -139,6 +145,8 @@ pub async fn run_scenario(
         step_index: 0,
         prepared: None,
         pipelining: false,
+        sent_at: None,
+        step_latency: None,
         said_insecure: false,
         lmtp_recipients: None,
         tls_seen: Vec::new(),
@@ -162,6 +170,7 @@ pub async fn run_scenario(
             let first_line = run.transcript.lines.len();
             let end = run.step(step).await;
             result.duration = step_started.elapsed();
+            result.latency = run.step_latency.take();
             result.lines = first_line..run.transcript.lines.len();
             last_played = Some(index);
             let failure = match end {
@@ -232,6 +241,7 @@ fn not_run(scenario: &Scenario) -> Vec<StepResult> {
             span: s.span,
             status: StepStatus::NotRun,
             duration: Duration::ZERO,
+            latency: None,
             lines: 0..0,
         })
         .collect()
@@ -361,6 +371,15 @@ impl Run<'_> {
             }
             Err(mismatches) => mismatches,
         };
+        if let (Some(within), Some(latency)) = (expect.within, self.step_latency)
+            && latency > within
+        {
+            mismatches.push(super::check::Mismatch(format!(
+                "the reply came after {}, expected within {}",
+                crate::transport::human_duration(latency),
+                crate::transport::human_duration(within)
+            )));
+        }
         let mut tls_detail = None;
         if with_tls && let Some(want) = &expect.tls {
             match self.tls_mismatches(want) {
@@ -495,7 +514,15 @@ impl Run<'_> {
                 reply
             }
             Action::RcptToMany(list) => return self.recipients(list, step).await,
-            Action::Pipeline(items) => return self.pipeline(items, step).await,
+            Action::Pipeline(items) => {
+                self.pipelining = true;
+                let end = self.pipeline(items, step).await;
+                self.pipelining = false;
+                return end;
+            }
+            Action::Bdat(spec) => return self.bdat(spec, step).await,
+            Action::Xclient(attrs) => return self.xattrs("XCLIENT", attrs, step).await,
+            Action::Xforward(attrs) => return self.xattrs("XFORWARD", attrs, step).await,
             Action::EhloFallback(name) => {
                 self.lmtp_recipients = None;
                 self.ehlo_fallback(name).await?

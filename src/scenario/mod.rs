@@ -1,5 +1,6 @@
 //! The plan model, YAML loading with positions, and diagnostics.
 
+mod bdat;
 mod context;
 mod diagnostic;
 mod duration;
@@ -18,6 +19,7 @@ mod message_file;
 mod model;
 mod node;
 mod pipeline;
+mod proxy;
 mod reuse;
 #[cfg(test)]
 mod reuse_tests;
@@ -28,7 +30,9 @@ mod step_options;
 mod target;
 mod tls_expect;
 mod vars;
+mod xclient;
 
+pub use bdat::AUTO_CHUNK;
 pub use diagnostic::{Diagnostic, Diagnostics};
 pub(crate) use duration::{DurationError, parse_duration};
 pub(crate) use load::find_plan_files;

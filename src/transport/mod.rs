@@ -12,7 +12,7 @@ mod tls_failure;
 mod verify;
 
 pub use connection::CloseSeen;
-pub use connection::Connection;
+pub use connection::{ConnectOptions, Connection};
 pub use error::{ConnectFailure, TransportError, human as human_duration};
 pub(crate) use tls::handshake;
 pub use tls::{
@@ -23,3 +23,5 @@ pub use tls_failure::TlsFailure;
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod unsolicited_tests;

@@ -131,7 +131,12 @@ impl DataLines {
 
     /// Into the transcript: the kept lines, and how many more were not shown. They are
     /// redacted together, so that a secret holding a line break is masked in both halves.
-    pub fn record(self, transcript: &mut Transcript) {
+    pub fn record(mut self, transcript: &mut Transcript) {
+        // A last line without its end (a BDAT chunk may stop anywhere) is shown too.
+        if !self.partial.is_empty() && self.kept.len() < MAX_DATA_LINES {
+            let line = String::from_utf8_lossy(&self.partial).into_owned();
+            self.kept.push(line);
+        }
         let text = transcript.redactor.redact(&self.kept.join("\r\n"));
         for line in text.split("\r\n").take(self.kept.len()) {
             transcript.lines.push(TranscriptLine {

@@ -9,8 +9,8 @@ SPEC is a list of groups: {"title": ..., "rounds": optional, "baseline": NAME,
 
 Each round runs every command of a group once, the order rotated each round, so that a slow
 moment of the machine hits every tool alike. Wall time is measured around the whole process
-(spawn to exit); peak RSS comes from wait4() (the largest resident set of the process and of
-the processes it waited for, e.g. the 20 swaks of a shell loop). A command that fails stops the
+(spawn to exit, including GNU time's own small fork); peak RSS comes from GNU time (for a shell
+loop, the largest of the processes it waited for, e.g. the 20 swaks). A command that fails stops the
 benchmark: a figure of a failed run means nothing.
 """
 import json
@@ -21,18 +21,23 @@ import sys
 import time
 
 
+RSS_FILE = "/tmp/measure-rss-%d" % os.getpid()
+
+
 def run_once(argv):
+    # Peak RSS through GNU time: a child forked from this Python process would count Python's
+    # own pages (the peak survives exec); `time` is small.
+    wrapped = ["/usr/bin/time", "-f", "%M", "-o", RSS_FILE] + argv
     started = time.perf_counter()
-    proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    err = proc.stderr.read()
-    _, status, usage = os.wait4(proc.pid, 0)
+    proc = subprocess.run(wrapped, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     took = time.perf_counter() - started
-    proc.returncode = os.waitstatus_to_exitcode(status)
     if proc.returncode != 0:
         sys.stderr.write(f"command failed ({proc.returncode}): {' '.join(argv)}\n")
-        sys.stderr.write(err.decode(errors="replace")[-3000:])
+        sys.stderr.write(proc.stderr.decode(errors="replace")[-3000:])
         sys.exit(1)
-    return took * 1000.0, usage.ru_maxrss / 1024.0
+    with open(RSS_FILE) as f:
+        kb = int(f.read().split()[-1])
+    return took * 1000.0, kb / 1024.0
 
 
 def step_ms(report, scenario, step):

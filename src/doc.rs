@@ -12,6 +12,7 @@ use std::path::PathBuf;
 mod extensions;
 
 use crate::redact::Redactor;
+use crate::protocol::HostPort;
 use crate::scenario::{
     Action, CodePattern, ConnectSpec, Expect, LoadOptions, Plan, Scenario, Target, TlsMode,
     TlsOverride, load_plans_with_env,
@@ -215,11 +216,7 @@ fn normalize(path: &std::path::Path) -> PathBuf {
 }
 
 fn describe_target(t: &Target) -> String {
-    let host = if t.host.contains(':') {
-        format!("[{}]:{}", t.host, t.port)
-    } else {
-        format!("{}:{}", t.host, t.port)
-    };
+    let host = HostPort::new(&t.host, t.port).to_string();
     let mut s = format!("{}, ", code(&host));
     s.push_str(match t.tls {
         TlsMode::None => "plain SMTP (TLS only through a `STARTTLS` step)",
@@ -375,11 +372,7 @@ fn starttls_words(
 fn connect_words(spec: &ConnectSpec, target: &Target) -> String {
     let host = spec.host.clone().unwrap_or_else(|| target.host.clone());
     let port = spec.port.unwrap_or(target.port);
-    let shown = if host.contains(':') {
-        format!("[{host}]:{port}")
-    } else {
-        format!("{host}:{port}")
-    };
+    let shown = HostPort::new(&host, port).to_string();
     let tls = match spec.tls.unwrap_or(target.tls) {
         TlsMode::None => "",
         TlsMode::Implicit => " with implicit TLS",

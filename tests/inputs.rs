@@ -257,3 +257,28 @@ fn tls_files_on_the_command_line_are_read_bounded_and_parsed() {
     );
     port.assert_untouched();
 }
+
+#[test]
+fn targets_that_are_not_hosts_are_usage_errors_with_the_fix() {
+    let dir = tempfile::tempdir().unwrap();
+    let ok = plan(dir.path(), "ok.yaml", "scenarios: [{name: s, steps: [quit]}]\n");
+    let ok_s = ok.to_str().unwrap();
+    refused(
+        &["run", ok_s, "--target", "http://x:25"],
+        "`http://x:25` is a URL, not a host; write `x` or `x:PORT`",
+    );
+    refused(
+        &["run", ok_s, "--target", "a b:25"],
+        "`a b` is not a host name: it contains a space",
+    );
+    refused(&["probe", "smtp://mx.example"], "is a URL, not a host");
+    let p = plan(
+        dir.path(),
+        "host.yaml",
+        "target: {host: '127.0.0.1:2525'}\nscenarios: [{name: s, steps: [quit]}]\n",
+    );
+    refused(
+        &["run", p.to_str().unwrap()],
+        "write `host: 127.0.0.1` and `port: 2525`",
+    );
+}

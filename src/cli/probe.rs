@@ -218,11 +218,7 @@ const MAX_TIMEOUT_SECS: u64 = 24 * 60 * 60;
 /// the plan could not be written after it was.
 pub fn cmd_probe(a: ProbeArgs) -> Outcome {
     let o = options(&a)?;
-    let shown = if o.host.contains(':') {
-        format!("[{}]:{}", o.host, o.port)
-    } else {
-        format!("{}:{}", o.host, o.port)
-    };
+    let shown = crate::protocol::HostPort::new(&o.host, o.port).to_string();
     let meta = PlanMeta {
         name: a
             .name

@@ -326,11 +326,7 @@ impl Run<'_> {
         }
         self.host = host.clone();
         let params = (tls == TlsMode::Implicit).then(|| self.tls_params(&TlsOverride::default()));
-        let shown = if host.contains(':') {
-            format!("[{host}]:{port}")
-        } else {
-            format!("{host}:{port}")
-        };
+        let shown = crate::protocol::HostPort::new(&host, port);
         let how = if params.is_some() {
             " with implicit TLS"
         } else {

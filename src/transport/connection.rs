@@ -60,12 +60,9 @@ impl Connection {
         tls: Option<&TlsParams>,
         limits: Limits,
     ) -> Result<(Self, Option<TlsInfo>), TransportError> {
-        let bare = host.trim_start_matches('[').trim_end_matches(']');
-        let addr_text = if bare.contains(':') {
-            format!("[{bare}]:{port}")
-        } else {
-            format!("{bare}:{port}")
-        };
+        let shown = crate::protocol::HostPort::new(host, port);
+        let bare = shown.bare_host();
+        let addr_text = shown.to_string();
         let fail = |reason: String| TransportError::Connect {
             addr: addr_text.clone(),
             reason,

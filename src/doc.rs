@@ -11,8 +11,8 @@ use std::path::PathBuf;
 
 mod extensions;
 
-use crate::redact::Redactor;
 use crate::protocol::HostPort;
+use crate::redact::Redactor;
 use crate::scenario::{
     Action, CodePattern, ConnectSpec, Expect, LoadOptions, Plan, Scenario, Target, TlsMode,
     TlsOverride, load_plans_with_env,
@@ -231,7 +231,7 @@ fn describe_target(t: &Target) -> String {
     let _ = write!(
         s,
         "; each reply within {}",
-        crate::transport::human_duration(t.timeout)
+        crate::duration::format_duration(t.timeout)
     );
     s
 }
@@ -310,7 +310,7 @@ fn render_steps(out: &mut String, scenario: &Scenario, redactor: &Redactor) {
             Action::Noop => format!("Send {}: {expect}.", code("NOOP")),
             Action::Quit => format!("Send {}: {expect}.", code("QUIT")),
             Action::Vrfy(t) => format!("Send {}: {expect}.", code(&format!("VRFY {}", tpl(t)))),
-            Action::Sleep(d) => format!("Wait {}.", crate::transport::human_duration(*d)),
+            Action::Sleep(d) => format!("Wait {}.", crate::duration::format_duration(*d)),
             Action::ExpectClose => "The server must close the connection.".to_owned(),
             Action::Connect(spec) => connect_words(spec, &scenario.target),
             Action::Etrn(_)

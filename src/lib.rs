@@ -4,6 +4,7 @@
 
 pub mod cli;
 pub mod doc;
+pub mod duration;
 pub mod files;
 pub mod probe;
 pub mod protocol;

@@ -261,7 +261,11 @@ fn tls_files_on_the_command_line_are_read_bounded_and_parsed() {
 #[test]
 fn targets_that_are_not_hosts_are_usage_errors_with_the_fix() {
     let dir = tempfile::tempdir().unwrap();
-    let ok = plan(dir.path(), "ok.yaml", "scenarios: [{name: s, steps: [quit]}]\n");
+    let ok = plan(
+        dir.path(),
+        "ok.yaml",
+        "scenarios: [{name: s, steps: [quit]}]\n",
+    );
     let ok_s = ok.to_str().unwrap();
     refused(
         &["run", ok_s, "--target", "http://x:25"],
@@ -280,5 +284,21 @@ fn targets_that_are_not_hosts_are_usage_errors_with_the_fix() {
     refused(
         &["run", p.to_str().unwrap()],
         "write `host: 127.0.0.1` and `port: 2525`",
+    );
+}
+
+#[test]
+fn flags_take_durations_as_plans_do() {
+    refused(
+        &["probe", "127.0.0.1:9", "--timeout", "10"],
+        "\"10\" needs a unit: did you mean `10s`?",
+    );
+    refused(
+        &["probe", "127.0.0.1:9", "--timeout", "2d"],
+        "\"2d\" is longer than 1d, the most allowed",
+    );
+    refused(
+        &["serve", "--reply-delay", "5"],
+        "\"5\" needs a unit: did you mean `5s`?",
     );
 }

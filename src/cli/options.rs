@@ -126,14 +126,16 @@ pub fn parse_vars(items: &[String]) -> anyhow::Result<BTreeMap<String, String>> 
     Ok(vars)
 }
 
-/// A duration on the command line, written as in plans: `500ms`, `2s`, `1.5s`, `1m`, `1h`.
+/// A duration on the command line, written as in plans: `500ms`, `2s`, `1.5s`, `1m`, `1h`,
+/// `1d` (at most a day).
 pub fn parse_duration_arg(text: &str) -> Result<std::time::Duration, String> {
-    use crate::scenario::DurationError;
-    crate::scenario::parse_duration(text).map_err(|e| match e {
-        DurationError::TooLong => format!("{text:?} is too long"),
-        DurationError::NoUnit | DurationError::Invalid => {
-            format!("expected a duration like 50ms or 2s, got {text:?}")
+    use crate::duration::{DURATION_HELP, DurationError};
+    crate::duration::parse_duration(text).map_err(|e| match e {
+        DurationError::TooLong { .. } => format!("{text:?} {e}"),
+        DurationError::NoUnit => {
+            format!("{text:?} needs a unit: did you mean `{}s`?", text.trim())
         }
+        DurationError::Invalid => format!("{text:?} {e}; {DURATION_HELP}"),
     })
 }
 
@@ -188,12 +190,16 @@ mod tests {
             Ok(std::time::Duration::from_millis(1500))
         );
         assert_eq!(
+            parse_duration_arg("1d"),
+            Ok(std::time::Duration::from_secs(86_400))
+        );
+        assert_eq!(
             parse_duration_arg("50"),
-            Err("expected a duration like 50ms or 2s, got \"50\"".to_owned())
+            Err("\"50\" needs a unit: did you mean `50s`?".to_owned())
         );
         assert_eq!(
             parse_duration_arg("999999999999999999m"),
-            Err("\"999999999999999999m\" is too long".to_owned())
+            Err("\"999999999999999999m\" is longer than 1d, the most allowed".to_owned())
         );
     }
 }

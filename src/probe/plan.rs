@@ -113,7 +113,7 @@ fn plan_yaml(o: &ProbeOptions, obs: &Observation, meta: &PlanMeta) -> Yaml {
     }
     target.push((
         "timeout".into(),
-        Yaml::Raw(crate::transport::human_duration(o.timeout)),
+        Yaml::Raw(crate::duration::format_duration(o.timeout)),
     ));
     if let Some(ca) = &o.ca_file {
         target.push((

@@ -75,7 +75,10 @@ pub fn parse_host(text: &str) -> Result<String, HostError> {
         let _ = scheme;
         return Err(HostError::Url {
             text: t.to_owned(),
-            host: host.trim_start_matches('[').trim_end_matches(']').to_owned(),
+            host: host
+                .trim_start_matches('[')
+                .trim_end_matches(']')
+                .to_owned(),
         });
     }
     if let Some(inner) = t.strip_prefix('[') {
@@ -249,7 +252,10 @@ mod tests {
         let e = parse_host("smtp://user@[::1]:25/").unwrap_err();
         assert!(e.plan_help().contains("`host: ::1`"), "{}", e.plan_help());
         let e = parse_host("a b").unwrap_err();
-        assert_eq!(e.to_string(), "`a b` is not a host name: it contains a space");
+        assert_eq!(
+            e.to_string(),
+            "`a b` is not a host name: it contains a space"
+        );
         let e = parse_host("a\tb").unwrap_err();
         assert_eq!(
             e.to_string(),
@@ -257,7 +263,10 @@ mod tests {
         );
         assert!(matches!(parse_host("x/y"), Err(HostError::BadChar { .. })));
         assert!(matches!(parse_host("u@x"), Err(HostError::BadChar { .. })));
-        assert!(matches!(parse_host("[nope]"), Err(HostError::BadIpv6 { .. })));
+        assert!(matches!(
+            parse_host("[nope]"),
+            Err(HostError::BadIpv6 { .. })
+        ));
         assert!(matches!(parse_host(""), Err(HostError::Empty)));
         assert!(matches!(
             parse_host(&"a".repeat(254)),
@@ -273,7 +282,15 @@ mod tests {
         assert_eq!(ok("[::1]"), ("::1".into(), None));
         assert_eq!(ok("::1"), ("::1".into(), None));
         assert_eq!(ok("mail.example"), ("mail.example".into(), None));
-        for bad in ["host:0", "host:x", ":25", "http://x:25", "a b:25", "[::1]x", "[x]:25"] {
+        for bad in [
+            "host:0",
+            "host:x",
+            ":25",
+            "http://x:25",
+            "a b:25",
+            "[::1]x",
+            "[x]:25",
+        ] {
             assert!(parse_host_port(bad).is_err(), "{bad}");
         }
         let e = parse_host_port("http://x:25").unwrap_err();
@@ -284,7 +301,10 @@ mod tests {
     fn shown_with_brackets_for_ipv6() {
         assert_eq!(HostPort::new("::1", 25).to_string(), "[::1]:25");
         assert_eq!(HostPort::new("[::1]", 25).to_string(), "[::1]:25");
-        assert_eq!(HostPort::new("mx.example", 587).to_string(), "mx.example:587");
+        assert_eq!(
+            HostPort::new("mx.example", 587).to_string(),
+            "mx.example:587"
+        );
         assert_eq!(HostPort::new("[::1]", 25).bare_host(), "::1");
     }
 }

@@ -489,7 +489,7 @@ impl Run<'_> {
                     self.transcript.info(&format!(
                         "retry {attempt}/{} in {}",
                         retry.count,
-                        crate::transport::human_duration(retry.interval)
+                        crate::duration::format_duration(retry.interval)
                     ));
                     tokio::time::sleep(retry.interval).await;
                 }
@@ -693,7 +693,7 @@ impl Run<'_> {
             Action::Sleep(d) => {
                 self.transcript.info(&format!(
                     "sleeping {}",
-                    crate::transport::human_duration(*d)
+                    crate::duration::format_duration(*d)
                 ));
                 tokio::time::sleep(*d).await;
                 return Ok(StepEnd::Pass);
@@ -733,7 +733,7 @@ impl Run<'_> {
             Err(TransportError::Timeout { after, .. }) => Ok(StepEnd::Fail(
                 format!(
                     "expected the server to close the connection, but it stayed open for {}",
-                    crate::transport::human_duration(after)
+                    crate::duration::format_duration(after)
                 ),
                 Vec::new(),
             )),

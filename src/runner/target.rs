@@ -48,6 +48,9 @@ mod tests {
             "\"http://x:25\": `http://x:25` is a URL, not a host; write `x` or `x:PORT`"
         );
         let e = TargetOverride::parse("a b:25").unwrap_err();
-        assert!(e.contains("`a b` is not a host name: it contains a space"), "{e}");
+        assert!(
+            e.contains("`a b` is not a host name: it contains a space"),
+            "{e}"
+        );
     }
 }

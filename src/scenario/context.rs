@@ -6,9 +6,9 @@ use std::path::Path;
 use std::time::Duration;
 
 use super::diagnostic::{Diagnostic, did_you_mean};
-use super::duration::{DurationError, parse_duration};
 use super::files::FileAccess;
 use super::node::{Key, Node, Pos, Value};
+use crate::duration::{DURATION_HELP, DurationError, parse_duration};
 use crate::template::Template;
 
 /// Looks up an environment variable (`None` = unset).
@@ -289,12 +289,12 @@ impl<'a> Cx<'a> {
                 self.error(
                     node,
                     format!("invalid duration `{text}` for {what}"),
-                    Some("write a number and a unit: `500ms`, `10s`, `1.5s`, `2m`, `1h`".into()),
+                    Some(DURATION_HELP.into()),
                 );
                 None
             }
-            Err(DurationError::TooLong) => {
-                self.error(node, format!("{what} `{text}` is too long"), None);
+            Err(e @ DurationError::TooLong { .. }) => {
+                self.error(node, format!("{what} `{text}` {e}"), None);
                 None
             }
         }

@@ -2,7 +2,6 @@
 
 mod context;
 mod diagnostic;
-mod duration;
 mod envelope;
 mod expect;
 mod files;
@@ -25,7 +24,6 @@ mod tls_expect;
 mod vars;
 
 pub use diagnostic::{Diagnostic, Diagnostics};
-pub(crate) use duration::{DurationError, parse_duration};
 pub(crate) use load::find_plan_files;
 pub use load::{LoadOptions, load_plan_str, load_plans, load_plans_with_env};
 pub use model::*;

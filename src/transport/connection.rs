@@ -8,10 +8,10 @@ use tokio::net::TcpStream;
 use tokio::time::{Instant, timeout_at};
 use tokio_rustls::client::TlsStream;
 
-use super::error::human;
 use super::lines::{LineReader, ReadLine};
 use super::stream::Stream;
 use super::{TlsInfo, TlsParams, TransportError, tls};
+use crate::duration::format_duration as human;
 use crate::protocol::{Limits, Reply, ReplyParser};
 
 /// One SMTP connection, plain or TLS, with a read buffer. Every read has a timeout and the

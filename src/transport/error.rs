@@ -7,7 +7,7 @@ use crate::protocol::ReplyError;
 pub enum TransportError {
     #[error("could not connect to {addr}: {reason}")]
     Connect { addr: String, reason: String },
-    #[error("no reply within {}", crate::transport::error::human(*.after))]
+    #[error("no reply within {}", crate::duration::format_duration(*.after))]
     Timeout {
         after: Duration,
         partial: Vec<String>,
@@ -38,16 +38,4 @@ pub enum TransportError {
     PlaintextAfterStarttls { bytes: usize },
     #[error("I/O error: {0}")]
     Io(#[from] std::io::Error),
-}
-
-/// `10s`, `500ms`, `2m`.
-pub fn human(d: Duration) -> String {
-    let ms = d.as_millis();
-    if ms.is_multiple_of(60_000) && ms > 0 {
-        format!("{}m", ms / 60_000)
-    } else if ms.is_multiple_of(1000) {
-        format!("{}s", ms / 1000)
-    } else {
-        format!("{ms}ms")
-    }
 }

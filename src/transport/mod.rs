@@ -9,7 +9,7 @@ pub(crate) mod stream;
 mod tls;
 
 pub use connection::Connection;
-pub use error::{TransportError, human as human_duration};
+pub use error::TransportError;
 pub use tls::{
     CertInfo, ClientCert, TlsInfo, TlsParams, TlsVersion, parse_pem_certificates,
     parse_pem_private_key,

@@ -17,7 +17,7 @@ use tokio_rustls::client::TlsStream;
 
 use super::TransportError;
 use super::date::{rfc3339, unix_now, ymd};
-use super::error::human;
+use crate::duration::format_duration as human;
 
 /// What the client needs for one TLS handshake.
 #[derive(Debug, Clone, Default)]

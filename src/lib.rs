@@ -14,5 +14,6 @@ pub mod runner;
 pub mod scenario;
 pub mod secrets_file;
 pub mod server;
+pub mod snippet;
 pub mod template;
 pub mod transport;

@@ -302,3 +302,32 @@ fn flags_take_durations_as_plans_do() {
         "\"5\" needs a unit: did you mean `5s`?",
     );
 }
+
+#[test]
+fn a_huge_line_gives_a_short_diagnostic() {
+    let dir = tempfile::tempdir().unwrap();
+    // A 1 MB one-line plan (5 MB behaves the same, but a debug build parses it slowly) with an
+    // unknown step in the middle of it.
+    let text = format!(
+        "scenarios: [{{name: x, steps: [quit, {}, ehol, {}]}}]\n",
+        "a".repeat(500_000),
+        "b".repeat(500_000)
+    );
+    let p = plan(dir.path(), "huge.yaml", &text);
+    let err = refused(&["check", p.to_str().unwrap()], "unknown step `aaaa");
+    assert!(err.len() < 4_000, "{} bytes of stderr", err.len());
+    assert!(
+        err.contains("unknown step `ehol`"),
+        "{}",
+        &err[..err.len().min(2000)]
+    );
+    // Too many nodes: the limit in words, not the parser's debug text.
+    let text = format!("a: [{}]\n", vec!["1"; 200_001].join(","));
+    let p = plan(dir.path(), "nodes.yaml", &text);
+    let err = refused(
+        &["check", p.to_str().unwrap()],
+        "the file has more than 200000 nodes",
+    );
+    assert!(!err.contains("Nodes {"), "{err}");
+    assert!(err.len() < 4_000, "{} bytes of stderr", err.len());
+}

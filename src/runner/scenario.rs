@@ -228,12 +228,7 @@ impl Run<'_> {
         let r = &self.transcript.redactor;
         let path = origin.map_or(&self.plan.path, |o| &o.path);
         let source = origin.map_or(&*self.plan.source, |o| &*o.source);
-        let source_line = span
-            .line
-            .checked_sub(1)
-            .and_then(|i| usize::try_from(i).ok())
-            .and_then(|i| source.lines().nth(i))
-            .map(|l| r.redact(l));
+        let source_line = crate::snippet::nth_line(source, span.line).map(|l| r.redact(l));
         Failure {
             step,
             keyword,

@@ -120,11 +120,7 @@ impl<'a> Cx<'a> {
         if !is_yaml_path(self.path) {
             return None;
         }
-        let index = usize::try_from(line.checked_sub(1)?).ok()?;
-        self.source
-            .lines()
-            .nth(index)
-            .map(|l| l.trim_end_matches('\r').to_owned())
+        crate::snippet::nth_line(self.source, line).map(str::to_owned)
     }
 
     /// Report a problem at a line and column, underlining `width` characters.
@@ -141,8 +137,8 @@ impl<'a> Cx<'a> {
             line,
             col,
             width: u32::try_from(width.max(1)).unwrap_or(1),
-            message: message.into(),
-            help,
+            message: crate::snippet::bound_message(&message.into()),
+            help: help.map(|h| crate::snippet::bound_message(&h)),
             source_line: self.source_line(line),
         });
     }

@@ -6,6 +6,7 @@ pub mod cli;
 pub mod doc;
 pub mod duration;
 pub mod files;
+pub mod mailbox;
 pub mod probe;
 pub mod protocol;
 pub mod redact;

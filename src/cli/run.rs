@@ -76,6 +76,10 @@ pub struct RunArgs {
     /// Write one redacted transcript per scenario under DIR/<suite>/<scenario>.txt.
     #[arg(long, value_name = "DIR")]
     pub transcript_dir: Option<PathBuf>,
+    /// Write a self-contained HTML report, DIR/index.html (index, filter, transcripts,
+    /// latency timeline, TLS facts; redacted).
+    #[arg(long, value_name = "DIR")]
+    pub html: Option<PathBuf>,
     /// Print only failures and the summary line.
     #[arg(short, long, conflicts_with = "verbose")]
     pub quiet: bool,
@@ -146,6 +150,7 @@ impl RunConfig {
                 json: args.json,
                 transcript_dir: args.transcript_dir,
                 metrics: args.metrics,
+                html: args.html,
             },
         })
     }

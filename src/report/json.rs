@@ -59,6 +59,13 @@ struct Cert<'a> {
 
 #[derive(Serialize)]
 struct Failure<'a> {
+    /// What kind of problem it was: expectation, unsolicited, not_sent, refused, connect,
+    /// timeout, closed, reset, protocol, tls, io, plan, lost.
+    kind: &'static str,
+    /// For `kind: tls`: untrusted, self_signed, expired, not_yet_valid, wrong_name,
+    /// protocol_version, no_shared_cipher, pin_mismatch, setup, handshake.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    tls_failure: Option<&'static str>,
     step: usize,
     keyword: &'a str,
     location: &'a str,
@@ -111,6 +118,8 @@ fn scenario(sc: &ScenarioResult) -> Scenario<'_> {
         duration_ms: ms(sc.duration),
         skip_reason,
         failure: failure.map(|f| Failure {
+            kind: f.kind.word(),
+            tls_failure: f.kind.tls().map(|t| t.word()),
             step: f.step,
             keyword: f.keyword,
             location: &f.location,

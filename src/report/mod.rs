@@ -2,6 +2,7 @@
 
 mod console;
 mod github;
+mod html;
 mod json;
 mod junit;
 mod metrics;
@@ -12,6 +13,7 @@ mod transcripts;
 
 pub use console::{render_scenario, render_summary};
 pub use github::{render_github_annotations, render_github_load_annotations};
+pub use html::{render_html, write_html};
 pub use json::render_json;
 pub use junit::{
     JunitOptions, render_junit, render_junit_load_errors, write_junit, write_junit_load_errors,

@@ -18,6 +18,8 @@ pub struct ReportConfig {
     pub transcript_dir: Option<PathBuf>,
     /// `--metrics FILE`: OpenMetrics text for node_exporter's textfile collector.
     pub metrics: Option<PathBuf>,
+    /// `--html DIR`: a self-contained page, `DIR/index.html`.
+    pub html: Option<PathBuf>,
 }
 
 fn now_unix() -> f64 {
@@ -51,6 +53,11 @@ impl ReportConfig {
             && let Err(e) = super::write_transcripts(dir, suites)
         {
             failed("transcripts in", dir, e);
+        }
+        if let Some(dir) = &self.html
+            && let Err(e) = super::write_html(dir, suites)
+        {
+            failed("HTML report in", dir, e);
         }
         if let Some(path) = &self.metrics
             && let Err(e) = super::write_metrics(path, &super::render_metrics(suites, now_unix()))

@@ -3,6 +3,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use super::TranscriptLine;
+use super::failure::FailureKind;
 use crate::scenario::{Origin, Span};
 use crate::transport::TlsInfo;
 
@@ -78,6 +79,8 @@ pub struct Failure {
     pub span: Span,
     /// The file `span` points into when it is not the plan file (a step of an included group).
     pub origin: Option<Arc<Origin>>,
+    /// What kind of problem it was (decides failure vs error).
+    pub kind: FailureKind,
     /// One line: what went wrong.
     pub reason: String,
     /// Further lines: expected, got, the reply, the last reply before a drop.

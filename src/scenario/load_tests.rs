@@ -297,11 +297,40 @@ fn every_expect_form() {
     assert_eq!(e.lacks[0].keyword, "CHUNKING");
     let names: Vec<&str> = e.capture.iter().map(|(n, _)| n.as_str()).collect();
     assert_eq!(names, ["id", "whole"]);
-    // A map without `code` accepts any code.
+    // A map without `code` on a reading step accepts any code...
     assert!(s[5].expect.codes.is_empty());
     assert_eq!(s[5].expect.enhanced.unwrap().to_string(), "5.7.139");
+    // ...but on a command the step's default code stays in force.
     assert!(s[6].expect_given);
-    assert!(s[6].expect.codes.is_empty());
+    assert_eq!(codes(6), ["250"]);
+}
+
+#[test]
+fn default_codes_stay_unless_a_code_is_named() {
+    let s = steps(
+        r#"      - starttls: {expect: {tls: {version: TLSv1.3}}}
+      - ehlo: x
+        expect: {lacks: [AUTH]}
+      - rcpt_to: a@b
+        expect: {matches: ok}
+      - mail_from: a@b
+        expect: {code: "5xx", matches: no}
+      - quit:
+        expect: {contains: bye}
+      - connect:
+        expect: {fails: refused}
+      - expect: {fails: timeout}
+"#,
+    );
+    let codes =
+        |i: usize| -> Vec<String> { s[i].expect.codes.iter().map(ToString::to_string).collect() };
+    assert_eq!(codes(0), ["220"]);
+    assert_eq!(codes(1), ["250"]);
+    assert_eq!(codes(2), ["250", "251"]);
+    assert_eq!(codes(3), ["5xx"]);
+    assert_eq!(codes(4), ["221"]);
+    assert_eq!(s[5].expect.fails, [ExpectedFailure::Refused]);
+    assert_eq!(s[6].expect.fails, [ExpectedFailure::Timeout]);
 }
 
 #[test]
@@ -456,7 +485,7 @@ fn step_problems_point_at_the_key() {
             "14:9 `sleep` reads no reply, so it cannot have `expect` | read a reply with a separate `- expect: ...` step",
             "15:15 step `quit` takes no value | write `- quit`",
             "16:9 step `ehlo` needs a value | write `- ehlo: client.example.com`",
-            "17:9 unknown step `bogus` | steps are `send`, `ehlo`, `helo`, `lhlo`, `starttls`, `auth`, `mail_from`, `rcpt_to`, `data`, `rset`, `noop`, `quit`, `vrfy`, `sleep`, `expect_close`, `connect`, `etrn`, `expn`, `help`, `pipeline`, `expect`, `use`",
+            "17:9 unknown step `bogus` | steps are `send`, `ehlo`, `helo`, `lhlo`, `starttls`, `auth`, `mail_from`, `rcpt_to`, `data`, `rset`, `noop`, `quit`, `vrfy`, `sleep`, `expect_close`, `connect`, `etrn`, `expn`, `help`, `pipeline`, `mailbox`, `expect`, `use`",
         ]
     );
 }
@@ -476,7 +505,7 @@ fn two_actions_and_double_expect() {
         [
             "7:9 two actions in one step: `ehlo` and `mail_from` | give each action its own list item (`- ...`)",
             "9:9 `expect` is given twice for `starttls` | keep either the one inside `starttls:` or this one",
-            "10:9 a step needs an action | steps are `send`, `ehlo`, `helo`, `lhlo`, `starttls`, `auth`, `mail_from`, `rcpt_to`, `data`, `rset`, `noop`, `quit`, `vrfy`, `sleep`, `expect_close`, `connect`, `etrn`, `expn`, `help`, `pipeline`, `expect`, `use`",
+            "10:9 a step needs an action | steps are `send`, `ehlo`, `helo`, `lhlo`, `starttls`, `auth`, `mail_from`, `rcpt_to`, `data`, `rset`, `noop`, `quit`, `vrfy`, `sleep`, `expect_close`, `connect`, `etrn`, `expn`, `help`, `pipeline`, `mailbox`, `expect`, `use`",
         ]
     );
 }
@@ -545,7 +574,7 @@ scenarios:
             "8:39 `timeout` must be more than zero",
             "8:49 invalid port `0` | a port is a number from 1 to 65535",
             "8:62 `insecure` must be `true` or `false`, found `maybe`",
-            "8:69 unknown key `bogus` in `target` | expected one of `host`, `port`, `tls`, `timeout`, `ca_file`, `insecure`, `server_name`, `client_cert`, `client_key`, `min_version`",
+            "8:69 unknown key `bogus` in `target` | expected one of `host`, `port`, `tls`, `timeout`, `ca_file`, `insecure`, `server_name`, `client_cert`, `client_key`, `min_version`, `pin_sha256`",
             "12:11 duplicate scenario name `a` | first used on line 10; scenario names must be unique in a file",
             "13:11 `tags` must be a list, found a string",
             "14:12 a scenario needs at least one step",

@@ -383,10 +383,15 @@ impl<'a, 'r, 'v> StepsLoader<'a, 'r, 'v> {
         };
         let loader = &self.loader;
         let tls = &self.tls;
+        let sent_before = self
+            .steps
+            .iter()
+            .any(|s| matches!(s.action, super::model::Action::Data(_)));
         let loaded = with_cx(main, &self.lib.files, file, |cx| {
             let loaded = loader.load(cx, item, &scope);
             if let Some(step) = &loaded.step {
                 tls.check_step(cx, step);
+                super::mailbox::check_sent_before(cx, step, sent_before);
             }
             loaded
         });

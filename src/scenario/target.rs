@@ -24,6 +24,7 @@ pub(crate) const TARGET_KEYS: &[&str] = &[
     "client_cert",
     "client_key",
     "min_version",
+    "pin_sha256",
 ];
 pub(crate) const CONNECT_KEYS: &[&str] = &["host", "port", "tls"];
 
@@ -44,6 +45,7 @@ pub(crate) struct PartialTarget {
     pub client_cert: Option<PathBuf>,
     pub client_key: Option<PathBuf>,
     pub min_version: Option<TlsVersion>,
+    pub pin_sha256: Option<Vec<String>>,
 }
 
 impl PartialTarget {
@@ -60,6 +62,7 @@ impl PartialTarget {
             client_cert: self.client_cert.or_else(|| base.client_cert.clone()),
             client_key: self.client_key.or_else(|| base.client_key.clone()),
             min_version: self.min_version.or(base.min_version),
+            pin_sha256: self.pin_sha256.or_else(|| base.pin_sha256.clone()),
         }
     }
 
@@ -76,6 +79,7 @@ impl PartialTarget {
                 client_cert: self.client_cert,
                 client_key: self.client_key,
                 min_version: self.min_version,
+                pin_sha256: self.pin_sha256.unwrap_or_default(),
             },
         }
     }
@@ -219,6 +223,31 @@ impl<'v> Resolver<'v> {
         out.server_name = field("server_name").and_then(|n| self.text(cx, n, "`server_name`"));
         (out.client_cert, out.client_key) = self.client_pair(cx, entries);
         out.min_version = field("min_version").and_then(|n| self.min_version(cx, n));
+        out.pin_sha256 = field("pin_sha256").map(|n| self.pins(cx, n));
+        out
+    }
+
+    /// `pin_sha256: FINGERPRINT` or a list of them: SHA-256 of the certificate, in hex, with
+    /// or without `:` between the pairs.
+    pub fn pins(&self, cx: &mut Cx<'_>, node: &Node) -> Vec<String> {
+        let items: Vec<&Node> = match &node.value {
+            Value::Seq(items) => items.iter().collect(),
+            _ => vec![node],
+        };
+        let mut out = Vec::new();
+        for item in items {
+            let Some(text) = self.text(cx, item, "`pin_sha256`") else {
+                continue;
+            };
+            match crate::transport::normalize_pin(&text) {
+                Some(pin) => out.push(pin),
+                None => cx.error(
+                    item,
+                    format!("`{text}` is not a SHA-256 fingerprint"),
+                    Some("write the 64 hex digits (pairs may be joined by `:`), as `openssl x509 -noout -fingerprint -sha256 -in cert.pem` prints them".into()),
+                ),
+            }
+        }
         out
     }
 
@@ -302,6 +331,9 @@ impl<'v> Resolver<'v> {
             client_cert,
             client_key,
             min_version: field("min_version").and_then(|n| self.min_version(cx, n)),
+            pin_sha256: field("pin_sha256")
+                .map(|n| self.pins(cx, n))
+                .unwrap_or_default(),
             required: field("required").and_then(|n| self.bool(cx, n, "`required`")),
         }
     }

@@ -7,13 +7,18 @@ mod error;
 pub(crate) mod lines;
 pub(crate) mod stream;
 mod tls;
+mod tls_failure;
+mod verify;
 
+pub use connection::CloseSeen;
 pub use connection::Connection;
-pub use error::TransportError;
+pub use error::{ConnectFailure, TransportError};
+pub(crate) use tls::handshake;
 pub use tls::{
-    CertInfo, ClientCert, TlsInfo, TlsParams, TlsVersion, parse_pem_certificates,
-    parse_pem_private_key,
+    CertInfo, ClientCert, TlsInfo, TlsParams, TlsVersion, fingerprint, normalize_pin,
+    parse_pem_certificates, parse_pem_private_key,
 };
+pub use tls_failure::TlsFailure;
 
 #[cfg(test)]
 mod tests;

@@ -427,6 +427,7 @@ impl Run<'_> {
                     // A capture later used as a password or token is secret from here on.
                     if self.plan.secret_names.contains(&name) {
                         self.transcript.redactor.add_secret(&value);
+                        self.transcript.redact_last_reply_again();
                     }
                     self.transcript.info(&format!("captured {name} = {value}"));
                     let shown = self.transcript.redactor.redact(&value);

@@ -18,13 +18,16 @@ use crate::scenario::{
 };
 use crate::template::{Part, Template};
 
+mod mailbox_words;
+
 /// Load plans with an environment of their own: names used somewhere without a default read
 /// as `${env:NAME}`; every other name is unset (so its default applies).
 pub fn load_for_doc(paths: &[PathBuf]) -> Result<Vec<Plan>, crate::scenario::Diagnostics> {
     let mut no_default = BTreeSet::new();
     for path in paths {
         for file in crate::scenario::find_plan_files(path).unwrap_or_default() {
-            if let Ok(text) = std::fs::read_to_string(&file) {
+            let bytes = crate::files::read_file(&file, crate::files::MAX_PLAN_BYTES);
+            if let Ok(Ok(text)) = bytes.map(String::from_utf8) {
                 for r in env_refs(&text) {
                     if r.default.is_none() {
                         no_default.insert(r.name);
@@ -38,7 +41,13 @@ pub fn load_for_doc(paths: &[PathBuf]) -> Result<Vec<Plan>, crate::scenario::Dia
             .contains(name)
             .then(|| format!("${{env:{name}}}"))
     };
-    load_plans_with_env(paths, &LoadOptions::default(), &env)
+    // `doc` describes plans without running them: the TLS files they name need not exist
+    // here, and a secret may be empty.
+    let options = LoadOptions {
+        describe_only: true,
+        ..LoadOptions::default()
+    };
+    load_plans_with_env(paths, &options, &env)
 }
 
 /// A `${env:NAME}` or `${env:NAME:-default}` in a plan's text.
@@ -308,7 +317,11 @@ fn render_steps(out: &mut String, scenario: &Scenario, redactor: &Redactor) {
             Action::Vrfy(t) => format!("Send {}: {expect}.", code(&format!("VRFY {}", tpl(t)))),
             Action::Sleep(d) => format!("Wait {}.", crate::transport::human_duration(*d)),
             Action::ExpectClose => "The server must close the connection.".to_owned(),
+            Action::Connect(spec) if !step.expect.fails.is_empty() => {
+                connect_fails_words(spec, &scenario.target, &expect)
+            }
             Action::Connect(spec) => connect_words(spec, &scenario.target),
+            Action::Mailbox(m) => mailbox_words::mailbox_words(m, &scenario.target),
             Action::Etrn(_)
             | Action::Expn(_)
             | Action::Help(_)
@@ -342,6 +355,10 @@ fn starttls_words(
 ) -> String {
     let handshake =
         step.expect.codes.is_empty() || step.expect.codes.iter().any(|c| c.matches(220));
+    if !step.expect.fails.is_empty() {
+        // `expect` already says the step must fail, and how.
+        return format!("Start TLS with {}: {expect}.", code("STARTTLS"));
+    }
     if !handshake {
         return format!(
             "Send {}: the server must refuse it: {expect}.",
@@ -378,6 +395,12 @@ fn connect_words(spec: &ConnectSpec, target: &Target) -> String {
         TlsMode::Implicit => " with implicit TLS",
     };
     format!("Open a new connection to {}{tls}.", code(&shown))
+}
+
+/// A `connect` step with `expect: {fails: ...}`.
+fn connect_fails_words(spec: &ConnectSpec, target: &Target, expect: &str) -> String {
+    let open = connect_words(spec, target);
+    format!("{}: {expect}.", open.trim_end_matches('.'))
 }
 
 /// The message of a `data` step as the plan writes it: the text, or a structured message's
@@ -439,6 +462,25 @@ fn codes_words(codes: &[CodePattern]) -> String {
 /// An expectation in words: "the server must answer 235 with enhanced status `2.7.0`; the
 /// reply must contain `Authentication successful`".
 pub fn expect_words(e: &Expect) -> String {
+    if !e.fails.is_empty() {
+        let items: Vec<String> = e.fails.iter().map(|f| f.describe().to_owned()).collect();
+        return format!(
+            "the step must fail: smtp-plan expects {}; the connection is then closed",
+            or_list(&items)
+        );
+    }
+    if !e.per_recipient.is_empty() {
+        let each: Vec<String> = e
+            .per_recipient
+            .iter()
+            .enumerate()
+            .map(|(i, r)| format!("recipient {}: {}", i + 1, expect_words(r)))
+            .collect();
+        return format!(
+            "one reply per accepted recipient (LMTP), in order: {}",
+            each.join("; ")
+        );
+    }
     let mut server = Vec::new();
     if !e.codes.is_empty() {
         let mut answer = format!("answer {}", codes_words(&e.codes));

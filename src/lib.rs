@@ -4,6 +4,8 @@
 
 pub mod cli;
 pub mod doc;
+pub mod files;
+pub mod mailbox;
 pub mod probe;
 pub mod protocol;
 pub mod redact;

@@ -7,18 +7,13 @@
 
 use std::path::{Path, PathBuf};
 
-/// The most a secrets file may hold.
-const MAX_BYTES: u64 = 1 << 20;
+use crate::files::{FileError, MAX_SECRETS_BYTES};
 
 #[derive(Debug, thiserror::Error)]
 pub enum SecretsFileError {
-    #[error("--secrets-file {}: {source}", .path.display())]
-    Read {
-        path: PathBuf,
-        source: std::io::Error,
-    },
-    #[error("--secrets-file {}: larger than {MAX_BYTES} bytes", .path.display())]
-    TooLarge { path: PathBuf },
+    /// Missing, not a regular file, too large (more than [`MAX_SECRETS_BYTES`]), unreadable.
+    #[error("--secrets-file {} {source}", .path.display())]
+    Read { path: PathBuf, source: FileError },
     #[error("--secrets-file {}: not valid UTF-8", .path.display())]
     NotUtf8 { path: PathBuf },
     #[error(
@@ -34,12 +29,7 @@ pub fn load_secrets_file(path: &Path) -> Result<Vec<(String, String)>, SecretsFi
         path: path.to_path_buf(),
         source,
     };
-    if std::fs::metadata(path).map_err(read)?.len() > MAX_BYTES {
-        return Err(SecretsFileError::TooLarge {
-            path: path.to_path_buf(),
-        });
-    }
-    let bytes = std::fs::read(path).map_err(read)?;
+    let bytes = crate::files::read_file(path, MAX_SECRETS_BYTES).map_err(read)?;
     let text = String::from_utf8(bytes).map_err(|_| SecretsFileError::NotUtf8 {
         path: path.to_path_buf(),
     })?;

@@ -14,13 +14,52 @@ use common::*;
 
 #[test]
 fn shipped_plans_check_clean() {
-    // every shipped plan takes its password from the environment or --var
-    let r = run(
-        smtp_plan(&["check", "scenarios/", "--var", "password=placeholder"])
-            .env_remove("SMTP_PLAN_POSTFIX_PASSWORD"),
-    );
+    // Every shipped plan takes its password from the environment or --var; the TLS files of
+    // the Postfix plans (made by tests/servers/up.sh) are checked at load, so they are given
+    // here, under the repository as the file root.
+    let pki = repo().join("target/shipped-check-pki");
+    std::fs::create_dir_all(&pki).unwrap();
+    let ck = rcgen::generate_simple_self_signed(vec!["check.test".to_owned()]).unwrap();
+    std::fs::write(pki.join("ca.pem"), ck.cert.pem()).unwrap();
+    std::fs::write(pki.join("client.key"), ck.signing_key.serialize_pem()).unwrap();
+    let r = run(smtp_plan(&[
+        "check",
+        "scenarios/",
+        "--var",
+        "password=not-the-password",
+        "--var",
+        "token=not-the-token",
+        "--var",
+        "rcpt_password=not-the-password",
+        "--file-root",
+        ".",
+    ])
+    .env_remove("SMTP_PLAN_POSTFIX_PASSWORD")
+    .env_remove("SMTP_PLAN_POSTFIX_PASSWORD2")
+    .env("SMTP_PLAN_POSTFIX_CA", pki.join("ca.pem"))
+    .env("SMTP_PLAN_POSTFIX_CLIENT_CERT", pki.join("ca.pem"))
+    .env("SMTP_PLAN_POSTFIX_CLIENT_KEY", pki.join("client.key")));
     r.assert_code(0);
     assert!(r.stdout.starts_with("ok: "), "{}", r.stdout);
+    // Without the root, the client certificate outside scenarios/ is refused, naming it.
+    let r = run(smtp_plan(&[
+        "check",
+        "scenarios/postfix/tls.yaml",
+        "--var",
+        "password=pw-1234",
+    ])
+    .env("SMTP_PLAN_POSTFIX_CA", pki.join("ca.pem"))
+    .env("SMTP_PLAN_POSTFIX_CLIENT_CERT", pki.join("ca.pem"))
+    .env("SMTP_PLAN_POSTFIX_CLIENT_KEY", pki.join("client.key")));
+    r.assert_code(2);
+    assert!(
+        r.stderr.contains(&format!(
+            "client_cert `{}` is outside the file root `scenarios/postfix`",
+            pki.join("ca.pem").display()
+        )),
+        "{}",
+        r.stderr
+    );
 }
 
 #[test]
@@ -108,4 +147,77 @@ fn usage_errors_exit_2() {
     let r = run(smtp_plan(&["check", "scenarios/exchange.yaml"]));
     r.assert_code(2);
     assert!(r.stderr.contains("SMTP_PASSWORD"), "{}", r.stderr);
+}
+
+/// The starting plans (scenarios/starting/) load with nothing set, and each says in its
+/// header every environment variable it reads. They are never run here: their default hosts
+/// are real providers, and the tests talk to loopback only.
+#[test]
+fn starting_plans_check_clean_and_name_what_to_set() {
+    let dir = repo().join("scenarios/starting");
+    let mut files: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    files.sort();
+    let names: Vec<String> = files
+        .iter()
+        .map(|f| f.file_name().unwrap().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(
+        names,
+        [
+            "dovecot-submission.yaml",
+            "exim.yaml",
+            "gmail-implicit-tls.yaml",
+            "microsoft365.yaml"
+        ]
+    );
+    for file in &files {
+        let text = std::fs::read_to_string(file).unwrap();
+        let mut cmd = smtp_plan(&["check", file.to_str().unwrap()]);
+        for (name, _) in std::env::vars() {
+            if text.contains(&format!("${{env:{name}")) {
+                cmd.env_remove(name);
+            }
+        }
+        // A secret must not be empty: those with an empty default (`${env:NAME:-}`) are set.
+        for part in text.split("${env:").skip(1) {
+            let end = part.find([':', '}']).unwrap_or(part.len());
+            if part[end..].starts_with(":-}") {
+                cmd.env(&part[..end], "a-placeholder-secret");
+            }
+        }
+        let r = run(cmd);
+        r.assert_code(0);
+        let header: String = text
+            .lines()
+            .take_while(|l| l.starts_with('#'))
+            .collect::<Vec<_>>()
+            .join("\n");
+        assert!(
+            header.contains("# Set:"),
+            "{}: no `Set:` in its header",
+            file.display()
+        );
+        for part in text.split("${env:").skip(1) {
+            let name: String = part
+                .chars()
+                .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+                .collect();
+            assert!(
+                header.contains(&name),
+                "{}: ${{env:{name}}} is not named in the header",
+                file.display()
+            );
+        }
+    }
+    let text = std::fs::read_to_string(dir.join("microsoft365.yaml")).unwrap();
+    for fact in ["smtp.office365.com", "587", "starttls", "LOGIN", "XOAUTH2"] {
+        assert!(text.contains(fact), "microsoft365.yaml: {fact}");
+    }
+    let text = std::fs::read_to_string(dir.join("gmail-implicit-tls.yaml")).unwrap();
+    for fact in ["465", "tls: implicit"] {
+        assert!(text.contains(fact), "gmail-implicit-tls.yaml: {fact}");
+    }
 }

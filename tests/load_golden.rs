@@ -29,8 +29,26 @@ fn render(path: &Path) -> String {
     }
 }
 
+/// The PEM files the cases name (`pki/...`), generated at run time: a CA certificate and a
+/// client certificate with its key.
+fn write_pki() {
+    let dir = Path::new(CASES).join("pki");
+    std::fs::create_dir_all(&dir).unwrap();
+    let ck = rcgen::generate_simple_self_signed(vec!["golden.test".to_owned()]).unwrap();
+    let (cert, key) = (ck.cert.pem(), ck.signing_key.serialize_pem());
+    for (name, text) in [
+        ("ca.pem", &cert),
+        ("other-ca.pem", &cert),
+        ("client.pem", &cert),
+        ("client.key", &key),
+    ] {
+        std::fs::write(dir.join(name), text).unwrap();
+    }
+}
+
 #[test]
 fn check_cases_render_as_expected() {
+    write_pki();
     let update = std::env::var_os("UPDATE_GOLDEN").is_some_and(|v| v == "1");
     let mut cases: Vec<PathBuf> = std::fs::read_dir(CASES)
         .expect("tests/cases/check exists")

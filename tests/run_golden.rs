@@ -1,7 +1,7 @@
 //! Golden run cases: every `tests/cases/run/<name>.yaml` is played by the real binary against a
 //! scripted server that follows `<name>.server`; the console output must equal `<name>.out`,
 //! the exit code `<name>.exit` and the JUnit report `<name>.junit.xml`, after volatile parts
-//! (durations, ports, temporary paths, days left) are normalised. The server must see exactly
+//! (durations, ports, temporary paths, days left, certificate fingerprints) are normalised. The server must see exactly
 //! the conversation its script describes. The format is in tests/cases/run/README.md.
 //!
 //! `UPDATE_GOLDEN=1 cargo test --test run_golden` rewrites the expected files;
@@ -53,6 +53,12 @@ fn normalise(text: &str, certs: &Certs, tmp: &Path) -> String {
     let mut text = text
         .replace(&tmp.display().to_string(), "TMP")
         .replace(&certs.dir().display().to_string(), "CERTS");
+    for kind in CertKind::ALL {
+        text = text.replace(
+            &certs.sha256_shown(kind),
+            &format!("SHA256({})", kind.word()),
+        );
+    }
     for (re, with) in rules {
         text = regex::Regex::new(re)
             .unwrap()
@@ -113,7 +119,9 @@ fn play(name: &str, certs: &Arc<Certs>) -> Result<Actual, String> {
         return Err(format!("{name}: smtp-plan panicked:\n{stderr}"));
     }
     served.map_err(|e| {
-        format!("{name}: the client did not follow {script_path}: {e}\n--- stdout\n{stdout}")
+        format!(
+            "{name}: the client did not follow {script_path}: {e}\n--- stdout\n{stdout}--- stderr\n{stderr}"
+        )
     })?;
     let mut out = stdout.into_owned();
     if !stderr.is_empty() {

@@ -413,6 +413,32 @@ fn min_version_1_3_against_a_tls_1_2_server_fails_with_the_reason() {
     );
 }
 
+#[test]
+#[ignore = "needs openssl s_server: run scripts/test"]
+fn a_server_with_only_cbc_suites_shares_no_cipher_and_says_which_are_offered() {
+    let server = SServer::start(&["-tls1_2", "-cipher", "AES128-SHA:AES256-SHA"]);
+    let dir = tempfile::tempdir().unwrap();
+    let text = format!(
+        "name: legacy\ntarget: {{host: 127.0.0.1, port: {}, tls: implicit, insecure: true, timeout: 3s}}\nscenarios:\n  - name: greet\n    steps:\n      - connect:\n        expect: {{fails: no_shared_cipher}}\n",
+        server.port
+    );
+    let path = plan(dir.path(), "cbc.yaml", &text);
+    let r = run(smtp_plan(&["run", path.to_str().unwrap(), "-v"]));
+    r.assert_code(0);
+    assert!(
+        r.stdout.contains(
+            "failed as expected (no_shared_cipher): TLS handshake failed: the server aborted the handshake with the alert HandshakeFailure: no cipher suite (or key exchange group) was shared; smtp-plan offers TLS13_AES_256_GCM_SHA384, "
+        ),
+        "{}",
+        r.stdout
+    );
+    assert!(
+        r.stdout.contains("TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256"),
+        "{}",
+        r.stdout
+    );
+}
+
 // ---- the real Postfix ports ------------------------------------------------------------------
 
 /// The block of output about one scenario: from its result line to the next one.
@@ -435,9 +461,10 @@ fn the_shipped_tls_plans_pass_against_postfix() {
     let _pf = postfix();
     let dir = tempfile::tempdir().unwrap();
     let junit = dir.path().join("tls.xml");
+    // Its client certificate lies in .run/servers/certs: the repository is the file root.
     let r = run_plan(
         "scenarios/postfix/tls.yaml",
-        &["-v", "--junit", junit.to_str().unwrap()],
+        &["-v", "--file-root", ".", "--junit", junit.to_str().unwrap()],
     );
     r.assert_code(0);
     assert_eq!(r.last_line(), "4 passed, 0 failed");
@@ -456,92 +483,115 @@ fn the_shipped_tls_plans_pass_against_postfix() {
 
 #[test]
 #[ignore = "needs the real Postfix + Dovecot: run scripts/test"]
-fn bad_certificates_fail_the_starttls_step_with_their_reason() {
+fn bad_certificates_are_rejected_each_for_its_reason() {
     let _pf = postfix();
     let dir = tempfile::tempdir().unwrap();
-    let junit = dir.path().join("bad.xml");
-    let r = run_plan(
-        "tests/plans/tls-must-fail.yaml",
-        &["--junit", junit.to_str().unwrap()],
+    let junit = dir.path().join("rejected.xml");
+    let plan = "scenarios/postfix/tls-rejected.yaml";
+    let r = run_plan(plan, &["-v", "--junit", junit.to_str().unwrap()]);
+    r.assert_code(0);
+    assert_eq!(r.last_line(), "8 passed, 0 failed");
+    let cases: &[(&str, &str)] = &[
+        (
+            "an expired certificate is rejected",
+            "failed as expected (expired): TLS handshake failed: certificate CN=localhost expired on 2021-01-01 (",
+        ),
+        (
+            "a certificate for another name is rejected",
+            "failed as expected (wrong_name): TLS handshake failed: certificate CN=wrong.example.test is not valid for \"127.0.0.1\"; it holds: wrong.example.test",
+        ),
+        (
+            "a self-signed certificate is rejected",
+            "failed as expected (self_signed): TLS handshake failed: self-signed certificate CN=localhost, not issued by a trusted CA; to trust exactly this certificate, give it as `ca_file` or write `pin_sha256: ",
+        ),
+        (
+            "a self-signed certificate made by openssl req -x509 (a CA) is rejected",
+            "self-signed certificate CN=localhost (marked as a CA), not issued by a trusted CA",
+        ),
+        (
+            "a good certificate from a CA that is not trusted is rejected",
+            "failed as expected (untrusted): TLS handshake failed: certificate CN=localhost is issued by O=smtp-plan, CN=smtp-plan Test CA, which is not trusted",
+        ),
+        (
+            "that certificate is trusted when pinned by its fingerprint",
+            "TLS established: TLSv1.3",
+        ),
+    ];
+    for (scenario, want) in cases {
+        let b = block(&r.stdout, scenario);
+        assert!(b.contains(want), "{scenario}: want {want:?} in:\n{b}");
+    }
+    // The fingerprint the failure shows is the one to pin.
+    let sha = std::env::var("SMTP_PLAN_POSTFIX_SELFSIGNED_CA_SHA256").unwrap();
+    assert!(
+        r.stdout.contains(&format!("`pin_sha256: {sha}`")),
+        "{}",
+        r.stdout
     );
+    assert_valid_junit(&junit);
+
+    // The assertions can fail: with verification off, no certificate is rejected, and each
+    // scenario that expects a rejection says it did not happen.
+    let r = run_plan(plan, &["--insecure", "-v"]);
     r.assert_code(1);
-    assert_eq!(r.last_line(), "0 passed, 7 failed");
-    let cases: &[(&str, &str, &[&str])] = &[
-        (
-            "expired certificate",
-            "ERROR",
-            &[
-                "step 4 (starttls)",
-                "certificate CN=localhost expired on 2021-01-01 (",
-                " days ago)",
-            ],
-        ),
-        (
-            "wrong-name certificate",
-            "ERROR",
-            &[
-                "step 4 (starttls)",
-                "certificate CN=wrong.example.test is not valid for \"127.0.0.1\"; it holds: wrong.example.test",
-                "name checked: 127.0.0.1",
-            ],
-        ),
-        (
-            "self-signed certificate",
-            "ERROR",
-            &[
-                "step 4 (starttls)",
-                "certificate CN=localhost is self-signed, which is not trusted (use ca_file or insecure)",
-            ],
-        ),
-        (
-            "a good certificate from a CA that is not trusted",
-            "ERROR",
-            &[
-                "step 3 (starttls)",
-                "certificate CN=localhost is issued by O=smtp-plan, CN=smtp-plan Test CA, which is not trusted (use ca_file or insecure)",
-            ],
-        ),
+    assert_eq!(r.last_line(), "3 passed, 5 failed");
+    assert!(
+        r.stdout
+            .contains("expected the certificate to be rejected as expired, but it did not happen"),
+        "{}",
+        r.stdout
+    );
+    assert!(
+        r.stdout
+            .contains("warning: the server certificate was NOT verified (insecure)"),
+        "{}",
+        r.stdout
+    );
+    // A wrong pin is refused.
+    let zero = "00".repeat(32);
+    let text = std::fs::read_to_string(repo().join(plan)).unwrap();
+    let pinned = text.replace("${selfsigned_ca_sha256}", &zero);
+    let path = common::plan(dir.path(), "pinned.yaml", &pinned);
+    let r = run(smtp_plan(&[
+        "run",
+        path.to_str().unwrap(),
+        "--filter",
+        "pinned",
+    ]));
+    r.assert_code(1);
+    assert!(
+        r.stdout.contains("which is not the pinned 00:00:"),
+        "{}",
+        r.stdout
+    );
+}
+
+#[test]
+#[ignore = "needs the real Postfix + Dovecot: run scripts/test"]
+fn tls_expectations_that_do_not_hold_against_postfix_fail() {
+    let _pf = postfix();
+    let r = run_plan("tests/plans/tls-must-fail.yaml", &[]);
+    r.assert_code(1);
+    assert_eq!(r.last_line(), "0 passed, 2 failed");
+    for (scenario, want) in [
         (
             "a certificate that expires within the bound",
-            "FAIL ",
-            &[
-                "step 3 (starttls)",
-                "certificate CN=localhost expires on 20",
-                "days left), less than the 3650 days required",
-            ],
+            "days left), less than the 3650 days required",
         ),
         (
             "the name the client uses is not in the certificate",
-            "FAIL ",
-            &[
-                "certificate CN=localhost does not hold the name mail.example.test; it holds: localhost, 127.0.0.1",
-            ],
+            "certificate CN=localhost does not hold the name mail.example.test; it holds: localhost, 127.0.0.1",
         ),
-        (
-            "the client-certificate port without a client certificate",
-            "FAIL ",
-            &[
-                "step 5 (ehlo)",
-                "421 4.7.1 mail.example.test Error: No client certificate presented",
-            ],
-        ),
-    ];
-    for (scenario, status, wants) in cases {
-        let b = block(&r.stdout, scenario);
-        let line_start = r.stdout.find(b).unwrap();
-        let head = &r.stdout[..line_start];
+    ] {
         assert!(
-            head.ends_with(&format!("{status} Postfix TLS must fail ")),
-            "{scenario}: want {status}:\n{}",
+            r.stdout
+                .contains(&format!("FAIL  Postfix TLS must fail › {scenario}")),
+            "{}",
             r.stdout
         );
-        for want in *wants {
-            assert!(b.contains(want), "{scenario}: want {want:?} in:\n{b}");
-        }
+        let b = block(&r.stdout, scenario);
+        assert!(b.contains(want), "{scenario}: want {want:?} in:\n{b}");
     }
-    assert_valid_junit(&junit);
-    let xml = std::fs::read_to_string(&junit).unwrap();
-    assert!(xml.contains("expired on 2021-01-01"), "{xml}");
 }
 
 #[test]

@@ -3,19 +3,27 @@
 
 use std::process::ExitCode;
 
+use crate::report::NagiosStatus;
 use crate::scenario::Diagnostics;
 
-/// Exit status: 0 all passed, 1 a scenario failed or could not run, 2 nothing was run.
+/// Exit status: 0 all passed, 1 a scenario failed or could not run, 2 nothing was run; with
+/// `--nagios` the plugin codes instead (0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Exit {
-    Passed = 0,
-    Failed = 1,
-    Usage = 2,
+    Passed,
+    Failed,
+    Usage,
+    Nagios(NagiosStatus),
 }
 
 impl From<Exit> for ExitCode {
     fn from(e: Exit) -> Self {
-        ExitCode::from(e as u8)
+        ExitCode::from(match e {
+            Exit::Passed => 0,
+            Exit::Failed => 1,
+            Exit::Usage => 2,
+            Exit::Nagios(status) => status as u8,
+        })
     }
 }
 
@@ -48,6 +56,26 @@ impl Problem {
         match self {
             Self::Plan(..) => Exit::Usage,
             Self::Errors { exit, .. } => *exit,
+        }
+    }
+
+    /// One line: the first problem (for a Nagios status line).
+    pub fn summary(&self) -> String {
+        match self {
+            Self::Plan(diags, _) => match diags.0.first() {
+                Some(d) if d.line > 0 => format!(
+                    "plan error: {}:{}:{}: {}",
+                    d.path.display(),
+                    d.line,
+                    d.col,
+                    d.message
+                ),
+                Some(d) => format!("plan error: {}: {}", d.path.display(), d.message),
+                None => "plan error".to_owned(),
+            },
+            Self::Errors { errors, .. } => errors
+                .first()
+                .map_or_else(|| "error".to_owned(), |e| format!("{e:#}")),
         }
     }
 

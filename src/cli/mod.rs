@@ -88,7 +88,19 @@ pub enum Cmd {
 
 /// Parse the command line, run, print the problem if any, and map to an exit status.
 pub fn main_entry() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        // A Nagios check must say UNKNOWN (3), not clap's usual 2, for a wrong command line.
+        Err(e) if e.use_stderr() && std::env::args().any(|a| a == "--nagios") => {
+            let first = e.to_string();
+            let first = first.lines().next().unwrap_or_default();
+            say(&crate::report::render_nagios_unknown(
+                first.trim_start_matches("error: "),
+            ));
+            return Exit::Nagios(crate::report::NagiosStatus::Unknown).into();
+        }
+        Err(e) => e.exit(),
+    };
     anstream::ColorChoice::from(cli.color).write_global();
     let outcome = match cli.command {
         Cmd::Check(args) => check::cmd_check(&args),

@@ -26,6 +26,11 @@ pub struct VarArgs {
     /// Read variables from a YAML mapping (repeatable; beats `vars:`, loses to --var).
     #[arg(long = "vars-file", value_name = "FILE")]
     pub vars_files: Vec<PathBuf>,
+    /// The directory the files a plan names (includes, message files, attachments, client
+    /// certificate and key) must lie under [default: the directory of each plan named, or the
+    /// directory named].
+    #[arg(long, value_name = "DIR")]
+    pub file_root: Option<PathBuf>,
 }
 
 /// Variables whose values are secret in every plan.
@@ -52,6 +57,7 @@ impl VarArgs {
     pub fn load_options(&self) -> anyhow::Result<LoadOptions> {
         let mut options = LoadOptions {
             vars_files: self.vars_files.clone(),
+            file_root: self.file_root.clone(),
             ..LoadOptions::default()
         };
         let env = |name: &str| std::env::var(name).ok();

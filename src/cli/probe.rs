@@ -237,7 +237,7 @@ pub fn cmd_probe(a: ProbeArgs) -> Outcome {
             let tls_failed = matches!(
                 &e,
                 ProbeError::Transport {
-                    source: crate::transport::TransportError::Tls(_),
+                    source: crate::transport::TransportError::Tls { .. },
                     ..
                 }
             );

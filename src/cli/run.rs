@@ -4,12 +4,11 @@ use std::io::{IsTerminal as _, Write as _};
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use anyhow::bail;
 use clap::Args;
 
 use super::options::{SelectArgs, VarArgs, load, parse_tls_version, parse_users};
 use super::{Exit, Outcome, Problem, runtime, say};
-use crate::report::{JunitOptions, ReportConfig};
+use crate::report::{JunitOptions, NagiosStatus, ReportConfig};
 use crate::runner::{RunOptions, Schedule, Selection, TargetOverride, run_plans};
 use crate::scenario::LoadOptions;
 use crate::transport::{ClientCert, TlsVersion};
@@ -81,16 +80,33 @@ pub struct RunArgs {
     /// Write one redacted transcript per scenario under DIR/<suite>/<scenario>.txt.
     #[arg(long, value_name = "DIR")]
     pub transcript_dir: Option<PathBuf>,
+    /// Write a self-contained HTML report, DIR/index.html (index, filter, transcripts,
+    /// latency timeline, TLS facts; redacted).
+    #[arg(long, value_name = "DIR")]
+    pub html: Option<PathBuf>,
     /// Print only failures and the summary line.
     #[arg(short, long, conflicts_with = "verbose")]
     pub quiet: bool,
+    /// Write OpenMetrics text (per scenario: up, duration, certificate days left) here,
+    /// atomically: point it into node_exporter's textfile directory as NAME.prom.
+    #[arg(long, value_name = "FILE")]
+    pub metrics: Option<PathBuf>,
+    /// Be a Nagios plugin: print one status line (and a line per failure) and exit 0 OK,
+    /// 1 WARNING (a certificate expires soon), 2 CRITICAL (a scenario failed), 3 UNKNOWN.
+    #[arg(long, conflicts_with_all = ["verbose", "quiet"])]
+    pub nagios: bool,
+    /// With --nagios: WARNING when a certificate has fewer days left than this.
+    #[arg(long, value_name = "DAYS", default_value_t = 14, requires = "nagios")]
+    pub nagios_cert_warn: i64,
 }
 
-/// What `run` prints while it runs.
+/// What `run` prints.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Console {
     pub verbose: bool,
     pub quiet: bool,
+    /// `--nagios`: only the plugin output, with a WARNING below this many certificate days.
+    pub nagios: Option<i64>,
 }
 
 /// `run`'s command line, checked: everything the run needs and nothing it must parse again.
@@ -132,6 +148,7 @@ impl RunConfig {
             console: Console {
                 verbose: args.verbose,
                 quiet: args.quiet,
+                nagios: args.nagios.then_some(args.nagios_cert_warn),
             },
             reports: ReportConfig {
                 junit: args.junit,
@@ -141,6 +158,8 @@ impl RunConfig {
                 },
                 json: args.json,
                 transcript_dir: args.transcript_dir,
+                metrics: args.metrics,
+                html: args.html,
             },
         })
     }
@@ -167,26 +186,43 @@ fn run_options(args: &RunArgs) -> anyhow::Result<RunOptions> {
         min_version: args.tls_min_version,
         ..RunOptions::default()
     };
-    if let Some(ca) = &args.ca_file
-        && !ca.is_file()
-    {
-        bail!("--ca-file {}: no such file", ca.display());
-    }
-    for (flag, path) in [
-        ("--client-cert", &args.client_cert),
-        ("--client-key", &args.client_key),
+    // Read and parse now, like the files a plan names: a wrong one stops the run before it
+    // connects anywhere.
+    let pem = |flag: &str, path: &std::path::Path, key: bool| -> anyhow::Result<()> {
+        let bytes = crate::files::read_file(path, crate::files::MAX_PEM_BYTES)
+            .map_err(|e| anyhow::anyhow!("{flag} {} {e}", path.display()))?;
+        let parsed = if key {
+            crate::transport::parse_pem_private_key(&bytes).map(drop)
+        } else {
+            crate::transport::parse_pem_certificates(&bytes).map(drop)
+        };
+        parsed.map_err(|e| anyhow::anyhow!("{flag} {} is not usable: {e}", path.display()))
+    };
+    for (flag, path, key) in [
+        ("--ca-file", &args.ca_file, false),
+        ("--client-cert", &args.client_cert, false),
+        ("--client-key", &args.client_key, true),
     ] {
-        if let Some(p) = path
-            && !p.is_file()
-        {
-            bail!("{flag} {}: no such file", p.display());
+        if let Some(p) = path {
+            pem(flag, p, key)?;
         }
     }
     Ok(options)
 }
 
 pub fn cmd_run(args: RunArgs) -> Outcome {
-    run(RunConfig::from_args(args)?)
+    let nagios = args.nagios;
+    let outcome = RunConfig::from_args(args)
+        .map_err(Problem::from)
+        .and_then(run);
+    match outcome {
+        // A Nagios plugin says UNKNOWN (3) when it could not check anything, never 2.
+        Err(problem) if nagios => {
+            say(&crate::report::render_nagios_unknown(&problem.summary()));
+            Ok(Exit::Nagios(NagiosStatus::Unknown))
+        }
+        other => other,
+    }
 }
 
 fn in_github_actions() -> bool {
@@ -195,8 +231,12 @@ fn in_github_actions() -> bool {
 
 /// The plans did not load (exit 2): CI still gets a JUnit report and an annotation per
 /// problem, so a broken plan does not read as "no test results".
-fn plan_error(reports: &ReportConfig, diags: crate::scenario::Diagnostics) -> Problem {
-    if in_github_actions() {
+fn plan_error(
+    reports: &ReportConfig,
+    console: Console,
+    diags: crate::scenario::Diagnostics,
+) -> Problem {
+    if in_github_actions() && console.nagios.is_none() {
         say(&crate::report::render_github_load_annotations(&diags));
     }
     let write_errors = reports.write_load_errors(&diags);
@@ -216,7 +256,7 @@ pub fn run(config: RunConfig) -> Outcome {
     } = config;
     let plans = match load(&paths, &load_options) {
         Ok(plans) => selection.apply(plans),
-        Err(Problem::Plan(diags, _)) => return Err(plan_error(&reports, diags)),
+        Err(Problem::Plan(diags, _)) => return Err(plan_error(&reports, console, diags)),
         Err(other) => return Err(other),
     };
     if plans.is_empty() {
@@ -246,7 +286,10 @@ pub fn run(config: RunConfig) -> Outcome {
             }
             None => None,
         };
-        let Console { verbose, quiet } = console;
+        let Console {
+            verbose, nagios, ..
+        } = console;
+        let quiet = console.quiet || nagios.is_some();
         let progress = !quiet && total > 1 && std::io::stderr().is_terminal();
         let mut done = 0usize;
         let suites = run_plans(
@@ -258,7 +301,7 @@ pub fn run(config: RunConfig) -> Outcome {
                 if progress {
                     let _ = write!(std::io::stderr(), "\r\x1b[K");
                 }
-                if !quiet || result.failed() {
+                if nagios.is_none() && (!quiet || result.failed()) {
                     let mut out = anstream::stdout();
                     let _ = write!(
                         out,
@@ -283,6 +326,14 @@ pub fn run(config: RunConfig) -> Outcome {
         .iter()
         .any(|s| s.scenarios.iter().any(|r| r.failed()));
     let write_errors = reports.write(&suites);
+    if let Some(warn_days) = console.nagios {
+        if !write_errors.is_empty() {
+            return Err(Problem::after_run(write_errors));
+        }
+        let (status, text) = crate::report::render_nagios(&suites, warn_days);
+        say(&text);
+        return Ok(Exit::Nagios(status));
+    }
     if in_github_actions() {
         say(&crate::report::render_github_annotations(&suites));
     }

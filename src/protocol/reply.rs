@@ -125,20 +125,27 @@ impl fmt::Display for Reply {
     }
 }
 
-/// Bounds on what a peer may send: the longest line and the most lines in one reply.
+/// Bounds on what a peer may send: the longest line, and the most lines and bytes in one
+/// reply. RFC 5321 sets no limit on the lines of a reply; the defaults take a 2,000-line EHLO
+/// reply of full 512-byte lines (about 1 MB) four times over, and stop a server that never ends
+/// its reply at 4 MiB.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Limits {
     /// Bytes in one line, without CRLF. RFC 5321 says 512 for replies; real servers send
     /// longer, so the default is generous.
     pub max_line: usize,
+    /// Lines in one reply.
     pub max_lines: usize,
+    /// Bytes in one reply, CRLFs included.
+    pub max_reply_bytes: usize,
 }
 
 impl Default for Limits {
     fn default() -> Self {
         Self {
             max_line: 8192,
-            max_lines: 1000,
+            max_lines: 10_000,
+            max_reply_bytes: 4 * 1024 * 1024,
         }
     }
 }
@@ -153,6 +160,8 @@ pub enum ReplyError {
     MixedCodes { first: u16, then: u16, line: String },
     #[error("reply has more than {max} lines")]
     TooManyLines { max: usize },
+    #[error("reply is longer than {max} bytes")]
+    TooLarge { max: usize },
 }
 
 /// Assembles a reply from lines (CRLF already removed), one at a time, so that a reader can
@@ -161,6 +170,8 @@ pub enum ReplyError {
 pub struct ReplyParser {
     code: Option<ReplyCode>,
     lines: Vec<String>,
+    /// Bytes of the reply so far, CRLFs included.
+    bytes: usize,
     limits: Limits,
 }
 
@@ -169,6 +180,7 @@ impl ReplyParser {
         Self {
             code: None,
             lines: Vec::new(),
+            bytes: 0,
             limits,
         }
     }
@@ -214,11 +226,18 @@ impl ReplyParser {
                 max: self.limits.max_lines,
             });
         }
+        self.bytes = self.bytes.saturating_add(line.len() + 2);
+        if self.bytes > self.limits.max_reply_bytes {
+            return Err(ReplyError::TooLarge {
+                max: self.limits.max_reply_bytes,
+            });
+        }
         self.code = Some(code);
         self.lines.push(text.to_owned());
         if last {
             let lines = std::mem::take(&mut self.lines);
             self.code = None;
+            self.bytes = 0;
             Ok(Some(Reply { code, lines }))
         } else {
             Ok(None)
@@ -322,6 +341,7 @@ mod tests {
         let mut p = ReplyParser::new(Limits {
             max_line: 100,
             max_lines: 3,
+            max_reply_bytes: 1000,
         });
         for _ in 0..3 {
             assert_eq!(p.push("250-x").unwrap(), None);
@@ -330,5 +350,33 @@ mod tests {
             p.push("250-x").unwrap_err(),
             ReplyError::TooManyLines { max: 3 }
         );
+    }
+
+    #[test]
+    fn bounded_reply_bytes() {
+        let mut p = ReplyParser::new(Limits {
+            max_line: 100,
+            max_lines: 100,
+            max_reply_bytes: 20,
+        });
+        assert_eq!(p.push("250-123456").unwrap(), None); // 12 bytes with CRLF
+        assert_eq!(
+            p.push("250-123456").unwrap_err(),
+            ReplyError::TooLarge { max: 20 }
+        );
+    }
+
+    #[test]
+    fn a_legal_2000_line_ehlo_reply_of_about_1_mb_is_taken() {
+        let mut p = ReplyParser::new(Limits::default());
+        let line = format!("250-{}", "X".repeat(508)); // 512 bytes, RFC 5321's maximum
+        for _ in 0..1999 {
+            assert_eq!(p.push(&line).unwrap(), None);
+        }
+        let reply = p
+            .push(&format!("250 {}", "X".repeat(508)))
+            .unwrap()
+            .unwrap();
+        assert_eq!(reply.lines.len(), 2000);
     }
 }

@@ -35,11 +35,37 @@ struct Scenario<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
     failure: Option<Failure<'a>>,
     captures: Vec<Capture<'a>>,
+    /// Every TLS session established, in order.
+    tls: Vec<Tls<'a>>,
     steps: Vec<Step<'a>>,
 }
 
 #[derive(Serialize)]
+struct Tls<'a> {
+    version: &'a str,
+    cipher: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    certificate: Option<Cert<'a>>,
+}
+
+#[derive(Serialize)]
+struct Cert<'a> {
+    subject: &'a str,
+    names: &'a [String],
+    issuer: &'a str,
+    not_after: &'a str,
+    days_left: i64,
+}
+
+#[derive(Serialize)]
 struct Failure<'a> {
+    /// What kind of problem it was: expectation, unsolicited, not_sent, refused, connect,
+    /// timeout, closed, reset, protocol, tls, io, plan, lost.
+    kind: &'static str,
+    /// For `kind: tls`: untrusted, self_signed, expired, not_yet_valid, wrong_name,
+    /// protocol_version, no_shared_cipher, pin_mismatch, setup, handshake.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    tls_failure: Option<&'static str>,
     step: usize,
     keyword: &'a str,
     location: &'a str,
@@ -92,6 +118,8 @@ fn scenario(sc: &ScenarioResult) -> Scenario<'_> {
         duration_ms: ms(sc.duration),
         skip_reason,
         failure: failure.map(|f| Failure {
+            kind: f.kind.word(),
+            tls_failure: f.kind.tls().map(|t| t.word()),
             step: f.step,
             keyword: f.keyword,
             location: &f.location,
@@ -104,6 +132,21 @@ fn scenario(sc: &ScenarioResult) -> Scenario<'_> {
             .captures
             .iter()
             .map(|(name, value)| Capture { name, value })
+            .collect(),
+        tls: sc
+            .tls
+            .iter()
+            .map(|t| Tls {
+                version: &t.version,
+                cipher: &t.cipher,
+                certificate: t.cert.as_ref().map(|c| Cert {
+                    subject: &c.subject,
+                    names: &c.names,
+                    issuer: &c.issuer,
+                    not_after: &c.not_after,
+                    days_left: c.days_left,
+                }),
+            })
             .collect(),
         steps: sc
             .steps

@@ -16,6 +16,16 @@ pub struct ReportConfig {
     pub json: Option<PathBuf>,
     /// `--transcript-dir DIR`.
     pub transcript_dir: Option<PathBuf>,
+    /// `--metrics FILE`: OpenMetrics text for node_exporter's textfile collector.
+    pub metrics: Option<PathBuf>,
+    /// `--html DIR`: a self-contained page, `DIR/index.html`.
+    pub html: Option<PathBuf>,
+}
+
+fn now_unix() -> f64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0.0, |d| d.as_secs_f64())
 }
 
 impl ReportConfig {
@@ -44,11 +54,22 @@ impl ReportConfig {
         {
             failed("transcripts in", dir, e);
         }
+        if let Some(dir) = &self.html
+            && let Err(e) = super::write_html(dir, suites)
+        {
+            failed("HTML report in", dir, e);
+        }
+        if let Some(path) = &self.metrics
+            && let Err(e) = super::write_metrics(path, &super::render_metrics(suites, now_unix()))
+        {
+            failed("metrics", path, e);
+        }
         errors
     }
 
     /// The plans did not load: the JUnit report still says so (one errored test case per
-    /// broken file). The other reports have nothing to hold and are not written.
+    /// broken file), and the metrics say `smtp_plan_plans_loaded 0`. The other reports have
+    /// nothing to hold and are not written.
     pub fn write_load_errors(&self, diags: &Diagnostics) -> Vec<anyhow::Error> {
         let mut errors = Vec::new();
         if let Some(path) = &self.junit
@@ -56,6 +77,15 @@ impl ReportConfig {
         {
             errors.push(anyhow::anyhow!(
                 "could not write the JUnit report {}: {e}",
+                path.display()
+            ));
+        }
+        if let Some(path) = &self.metrics
+            && let Err(e) =
+                super::write_metrics(path, &super::render_metrics_load_error(diags, now_unix()))
+        {
+            errors.push(anyhow::anyhow!(
+                "could not write the metrics {}: {e}",
                 path.display()
             ));
         }

@@ -1,6 +1,7 @@
 //! The `auth` step: every SASL mechanism driven from the client side, `mechanism: auto`, the
 //! refusal to send credentials without TLS, and redaction of every wire form of a secret.
 
+use super::failure::{FailureKind, StepFailure};
 use super::scenario::{Run, StepEnd, StepErr};
 use crate::protocol::{
     Command, Mechanism, Reply, SaslError, ScramClient, ScramHash, b64_decode, b64_encode,
@@ -8,7 +9,7 @@ use crate::protocol::{
     parse_ntlm_challenge, plain_response, xoauth2_response,
 };
 use crate::redact::Secret;
-use crate::scenario::{AuthMechanism, AuthSpec, Credential};
+use crate::scenario::{AuthMechanism, AuthSpec, Credential, Step};
 
 /// How an `auth` step ended: a final reply to check against the expectation, or a failure
 /// found on the client side (no TLS, a wrong SCRAM server signature, a malformed challenge).
@@ -32,16 +33,16 @@ impl Run<'_> {
 
     /// The failure of a step that would put credentials on an unencrypted connection.
     pub(super) fn refuse_plaintext(&mut self, what: &str) -> StepEnd {
-        let (reason, details) = self.plaintext_refusal(what);
-        StepEnd::Fail(reason, details)
+        self.plaintext_refusal(what).into()
     }
 
-    /// The reason and details of [`Run::refuse_plaintext`], noted in the transcript.
-    pub(super) fn plaintext_refusal(&mut self, what: &str) -> StepErr {
+    /// The failure of [`Run::refuse_plaintext`], noted in the transcript.
+    pub(super) fn plaintext_refusal(&mut self, what: &str) -> StepFailure {
         let reason =
             format!("refusing to send {what} over a connection without TLS: nothing was sent");
         self.transcript.info(&reason);
-        (
+        StepFailure::new(
+            FailureKind::NotSent,
             reason,
             vec![
                 "add a `starttls` step (and EHLO again) before it, or connect with `tls: implicit`"
@@ -52,7 +53,26 @@ impl Run<'_> {
         )
     }
 
-    pub(super) async fn auth(
+    /// The `auth` step: the whole exchange; its final reply to check, or how it ended. A 334
+    /// after the mechanism's last message is a challenge after the exchange was complete:
+    /// the exchange is cancelled and the step fails (unless the plan expects a 334).
+    pub(super) async fn auth(&mut self, spec: &AuthSpec, step: &Step) -> Result<AuthEnd, StepErr> {
+        let end = self.auth_exchange(spec, step.allow_plaintext).await?;
+        match end {
+            AuthEnd::Reply(reply)
+                if is_challenge(&reply) && !step.expect.codes.iter().any(|c| c.matches(334)) =>
+            {
+                self.cancel(&SaslError(
+                    "the server sent an unexpected SASL challenge after the exchange was complete"
+                        .to_owned(),
+                ))
+                .await
+            }
+            other => Ok(other),
+        }
+    }
+
+    async fn auth_exchange(
         &mut self,
         spec: &AuthSpec,
         allow_plaintext: bool,
@@ -68,7 +88,11 @@ impl Run<'_> {
             } else {
                 "password"
             };
-            return Err((format!("the {what} {why}: nothing was sent"), Vec::new()));
+            return Err(StepFailure::new(
+                FailureKind::NotSent,
+                format!("the {what} {why}: nothing was sent"),
+                Vec::new(),
+            ));
         }
         // The password or token is secret whether or not the plan lists it, in every form.
         self.transcript.redactor.add_secret(secret.expose());
@@ -129,10 +153,12 @@ impl Run<'_> {
     /// EHLO advertised and that fits the credential (token or password).
     fn choose(&mut self, credential: &Credential) -> Result<Mechanism, StepEnd> {
         let Some(caps) = &self.capabilities else {
-            return Err(StepEnd::Fail(
-                "`mechanism: auto` needs the server's capabilities, but no EHLO was answered on this connection (since its last STARTTLS)".to_owned(),
+            return Err(StepFailure::new(
+                FailureKind::NotSent,
+                "`mechanism: auto` needs the server's capabilities, but no EHLO was answered on this connection (since its last STARTTLS)",
                 vec!["add an `ehlo` step before `auth`".to_owned()],
-            ));
+            )
+            .into());
         };
         let offered: Vec<String> = caps
             .params("AUTH")
@@ -161,12 +187,14 @@ impl Run<'_> {
                 } else {
                     "a password"
                 };
-                Err(StepEnd::Fail(
+                Err(StepFailure::new(
+                    FailureKind::NotSent,
                     format!(
                         "`mechanism: auto` found no mechanism for {kind} among those the server offers: {shown}"
                     ),
                     Vec::new(),
-                ))
+                )
+                .into())
             }
         }
     }
@@ -219,13 +247,16 @@ impl Run<'_> {
         let reason = why.to_string();
         self.transcript.info(&format!("cancelling AUTH: {reason}"));
         let reply = self.command(&Command::Raw("*".to_owned())).await?;
-        Ok(AuthEnd::End(StepEnd::Fail(
-            reason,
-            vec![format!(
-                "the server answered the cancel with: {}",
-                reply.wire_text(" / ")
-            )],
-        )))
+        Ok(AuthEnd::End(
+            StepFailure::expectation(
+                reason,
+                vec![format!(
+                    "the server answered the cancel with: {}",
+                    reply.wire_text(" / ")
+                )],
+            )
+            .into(),
+        ))
     }
 
     /// A 334 challenge's bytes; shown in the transcript when it is text.
@@ -293,8 +324,8 @@ impl Run<'_> {
         login: &Login,
         initial: bool,
     ) -> Result<AuthEnd, StepErr> {
-        let mut client =
-            ScramClient::new(hash, &login.user).map_err(|e| (e.to_string(), Vec::new()))?;
+        let mut client = ScramClient::new(hash, &login.user)
+            .map_err(|e| StepFailure::expectation(e.to_string(), Vec::new()))?;
         let first = b64_encode(client.client_first().as_bytes());
         let reply = self.start(mech, first, false, initial).await?;
         if !is_challenge(&reply) {
@@ -319,12 +350,15 @@ impl Run<'_> {
             if reply.code.is_positive() {
                 // Success without the server-final message: the server never proved that it
                 // knows the password.
-                return Ok(AuthEnd::End(StepEnd::Fail(
-                    format!(
-                        "{mech}: the server accepted the login without sending its signature (server-final message), so it did not prove it knows the password"
-                    ),
-                    vec![format!("got:      {}", reply.wire_text(" / "))],
-                )));
+                return Ok(AuthEnd::End(
+                    StepFailure::expectation(
+                        format!(
+                            "{mech}: the server accepted the login without sending its signature (server-final message), so it did not prove it knows the password"
+                        ),
+                        vec![format!("got:      {}", reply.wire_text(" / "))],
+                    )
+                    .into(),
+                ));
             }
             return Ok(AuthEnd::Reply(reply));
         }

@@ -11,6 +11,10 @@ pub struct Mismatch(pub String);
 
 /// `code 250, enhanced 2.1.5, matching /Recipient OK/` — the expectation in words.
 pub fn describe_expect(expect: &Expect) -> String {
+    if !expect.fails.is_empty() {
+        let words: Vec<&str> = expect.fails.iter().map(|f| f.word()).collect();
+        return format!("the step to fail: {}", words.join(" or "));
+    }
     let mut parts = Vec::new();
     if !expect.codes.is_empty() {
         parts.push(format!("code {}", describe_codes(&expect.codes)));

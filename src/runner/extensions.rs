@@ -2,6 +2,7 @@
 //! fallback, the first-class ESMTP parameters of MAIL FROM / RCPT TO, and the check that the
 //! server advertised what a step uses.
 
+use super::failure::{FailureKind, StepFailure};
 use super::scenario::{Run, StepEnd, StepErr};
 use crate::protocol::{Capabilities, Command, Reply, normalize_crlf, xtext};
 use crate::scenario::{Action, Envelope, ParamValue, Recipient, Step};
@@ -31,15 +32,20 @@ impl Run<'_> {
             return None;
         }
         let Some(caps) = &self.capabilities else {
-            return Some(StepEnd::Fail(
-                format!(
-                    "{what} needs the {list} extension, but no EHLO reply is known on this connection: nothing was sent"
-                ),
-                vec!["say `ehlo` first, or add `send_anyway: true` to the step".to_owned()],
-            ));
+            return Some(
+                StepFailure::new(
+                    FailureKind::NotSent,
+                    format!(
+                        "{what} needs the {list} extension, but no EHLO reply is known on this connection: nothing was sent"
+                    ),
+                    vec!["say `ehlo` first, or add `send_anyway: true` to the step".to_owned()],
+                )
+                .into(),
+            );
         };
         let listed: Vec<&str> = caps.iter().map(|c| c.keyword.as_str()).collect();
-        Some(StepEnd::Fail(
+        Some(StepEnd::Fail(StepFailure::new(
+            FailureKind::NotSent,
             format!(
                 "the server did not advertise {list} in its EHLO reply, which {what} needs: nothing was sent"
             ),
@@ -54,7 +60,7 @@ impl Run<'_> {
                 ),
                 "add `send_anyway: true` to the step to send it anyway".to_owned(),
             ],
-        ))
+        )))
     }
 
     /// The address and the parameters of an envelope (first-class ones first, then `params`),
@@ -73,7 +79,8 @@ impl Run<'_> {
                 ParamValue::Number(t) => {
                     let v = self.render_line(t)?;
                     if v.is_empty() || !v.bytes().all(|b| b.is_ascii_digit()) {
-                        return Err((
+                        return Err(StepFailure::new(
+                            FailureKind::Plan,
                             format!("{} must be a number of bytes, got {v:?}", p.keyword),
                             Vec::new(),
                         ));
@@ -120,8 +127,9 @@ impl Run<'_> {
                 _ => None,
             });
         let Some((index, spec)) = next else {
-            return Err((
-                "`size: message` needs a `data` step later in the scenario".to_owned(),
+            return Err(StepFailure::new(
+                FailureKind::Plan,
+                "`size: message` needs a `data` step later in the scenario",
                 Vec::new(),
             ));
         };
@@ -154,7 +162,15 @@ impl Run<'_> {
                     params,
                 })
                 .await
-                .map_err(|(reason, d)| (label_text(&reason, i, total, &to), d))?;
+                .map_err(|mut f| {
+                    f.reason = label_text(&f.reason, i, total, &to);
+                    f
+                })?;
+            if reply.code.is_positive()
+                && let Some(r) = self.lmtp_recipients.as_mut()
+            {
+                r.push(to.clone());
+            }
             let expect = r.expect.as_ref().unwrap_or(&step.expect);
             match self.check_parts(&reply, expect, true) {
                 StepEnd::Pass => {}
@@ -199,7 +215,9 @@ fn label_text(reason: &str, i: usize, total: usize, to: &str) -> String {
 fn label(end: StepEnd, i: usize, total: usize, to: &str) -> StepEnd {
     match end {
         StepEnd::Pass => StepEnd::Pass,
-        StepEnd::Fail(r, d) => StepEnd::Fail(label_text(&r, i, total, to), d),
-        StepEnd::Error(r, d) => StepEnd::Error(label_text(&r, i, total, to), d),
+        StepEnd::Fail(mut f) => {
+            f.reason = label_text(&f.reason, i, total, to);
+            StepEnd::Fail(f)
+        }
     }
 }

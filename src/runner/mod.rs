@@ -3,7 +3,13 @@
 mod auth;
 mod builtins;
 mod check;
+mod data;
+mod expected;
 mod extensions;
+mod failure;
+mod io;
+mod mailbox;
+mod mailbox_check;
 mod pipeline;
 mod result;
 mod scenario;
@@ -14,6 +20,7 @@ mod tls_check;
 mod transcript;
 
 pub use check::{Mismatch, check_reply, describe_expect};
+pub use failure::FailureKind;
 pub use result::{Failure, Outcome, ScenarioResult, StepResult, StepStatus, SuiteResult};
 pub use scenario::{RunOptions, run_scenario};
 pub use schedule::{Partition, Schedule, Selection, run_plans};

@@ -1,6 +1,7 @@
 //! `pipeline:` (RFC 2920): the group's commands in one write, then each reply in order against
 //! its own expectation; DATA, when last, gets its message after the 354.
 
+use super::failure::{FailureKind, StepFailure};
 use super::scenario::{Run, StepEnd, StepErr};
 use crate::protocol::{Command, Reply};
 use crate::scenario::{Action, Expect, Step};
@@ -67,7 +68,8 @@ impl Run<'_> {
                     });
                 }
                 other => {
-                    return Err((
+                    return Err(StepFailure::new(
+                        FailureKind::Plan,
                         format!("`{}` cannot be pipelined", other.keyword()),
                         Vec::new(),
                     ));
@@ -87,13 +89,12 @@ impl Run<'_> {
             let what = format!("pipelined command {} of {total} ({shown})", i + 1);
             let reply = match self.read().await {
                 Ok(r) => r,
-                Err((reason, details)) => {
-                    return Ok(StepEnd::Error(
-                        format!(
-                            "the server answered {i} of the {total} pipelined commands; no reply to {shown}: {reason}"
-                        ),
-                        details,
-                    ));
+                Err(mut f) => {
+                    f.reason = format!(
+                        "the server answered {i} of the {total} pipelined commands; no reply to {shown}: {}",
+                        f.reason
+                    );
+                    return Ok(f.into());
                 }
             };
             let final_reply = match &q.message {
@@ -101,19 +102,21 @@ impl Run<'_> {
                     self.send_message(text, *secret).await?
                 }
                 Some(_) if reply.code.is_positive() => {
-                    return Ok(StepEnd::Fail(
+                    return Ok(StepFailure::expectation(
                         format!(
                             "{what}: expected 354 to DATA, got {}: the message was not sent",
                             reply.code.value()
                         ),
                         vec![format!("got:      {}", reply.wire_text("\n          "))],
-                    ));
+                    )
+                    .into());
                 }
                 _ => reply,
             };
             match self.check_parts(&final_reply, q.expect, true) {
                 StepEnd::Pass => {}
-                StepEnd::Fail(reason, mut details) => {
+                StepEnd::Fail(mut f) if f.kind == FailureKind::Expectation => {
+                    let details = &mut f.details;
                     if let Some(hint) = order_hint(&final_reply, &q.command, &queued) {
                         details.insert(0, hint);
                     }
@@ -124,10 +127,12 @@ impl Run<'_> {
                             if unread == 1 { "y was" } else { "ies were" }
                         ));
                     }
-                    return Ok(StepEnd::Fail(format!("{what}: {reason}"), details));
+                    f.reason = format!("{what}: {}", f.reason);
+                    return Ok(f.into());
                 }
-                StepEnd::Error(reason, details) => {
-                    return Ok(StepEnd::Error(format!("{what}: {reason}"), details));
+                StepEnd::Fail(mut f) => {
+                    f.reason = format!("{what}: {}", f.reason);
+                    return Ok(f.into());
                 }
             }
         }

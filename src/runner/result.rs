@@ -3,7 +3,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use super::TranscriptLine;
+use super::failure::FailureKind;
 use crate::scenario::{Origin, Span};
+use crate::transport::TlsInfo;
 
 /// One plan file's results (one JUnit test suite).
 #[derive(Debug, Clone)]
@@ -25,6 +27,9 @@ pub struct ScenarioResult {
     pub transcript: Vec<TranscriptLine>,
     /// `capture:` results in order (values redacted).
     pub captures: Vec<(String, String)>,
+    /// Every TLS session the scenario established (STARTTLS or implicit), in order: version,
+    /// cipher and the server certificate's names, issuer and days left.
+    pub tls: Vec<TlsInfo>,
 }
 
 impl ScenarioResult {
@@ -74,6 +79,8 @@ pub struct Failure {
     pub span: Span,
     /// The file `span` points into when it is not the plan file (a step of an included group).
     pub origin: Option<Arc<Origin>>,
+    /// What kind of problem it was (decides failure vs error).
+    pub kind: FailureKind,
     /// One line: what went wrong.
     pub reason: String,
     /// Further lines: expected, got, the reply, the last reply before a drop.

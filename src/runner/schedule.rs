@@ -6,9 +6,10 @@ use std::time::Duration;
 
 use tokio::task::JoinSet;
 
-use super::result::{Outcome, ScenarioResult, SuiteResult};
+use super::failure::FailureKind;
+use super::result::{Failure, Outcome, ScenarioResult, SuiteResult};
 use super::scenario::{RunOptions, run_scenario};
-use crate::scenario::Plan;
+use crate::scenario::{Plan, Scenario};
 
 /// `--tag`, `--skip-tag`, `--filter`, `--partition`.
 #[derive(Debug, Clone, Default)]
@@ -145,6 +146,45 @@ struct Job {
     run: usize,
 }
 
+/// The result of a scenario whose task panicked or was cancelled: an error with the reason,
+/// so that the run fails instead of counting the scenario as nothing.
+fn lost(plan: &Plan, sc: &Scenario, why: String) -> ScenarioResult {
+    ScenarioResult {
+        name: sc.name.clone(),
+        tags: sc.tags.clone(),
+        outcome: Outcome::Errored(Failure {
+            step: 0,
+            keyword: "scenario",
+            location: format!("{}:{}:{}", plan.path.display(), sc.span.line, sc.span.col),
+            span: sc.span,
+            origin: None,
+            kind: FailureKind::Lost,
+            reason: format!("the scenario was lost: {why} (a bug in smtp-plan; please report it)"),
+            details: Vec::new(),
+            source_line: None,
+        }),
+        duration: Duration::ZERO,
+        steps: Vec::new(),
+        transcript: Vec::new(),
+        captures: Vec::new(),
+        tls: Vec::new(),
+    }
+}
+
+/// Why a task ended without a result, in words.
+fn join_error_text(e: tokio::task::JoinError) -> String {
+    if e.is_cancelled() {
+        return "its task was cancelled".to_owned();
+    }
+    let panic = e.into_panic();
+    let message = panic
+        .downcast_ref::<&str>()
+        .map(|s| (*s).to_owned())
+        .or_else(|| panic.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "no message".to_owned());
+    format!("it panicked: {message}")
+}
+
 /// Run every scenario of every plan, up to `schedule.jobs` at once. `on_done` sees each result
 /// in plan order (a result that finishes early waits for those before it), so console output
 /// and reports are the same whatever the concurrency.
@@ -153,6 +193,38 @@ pub async fn run_plans(
     options: Arc<RunOptions>,
     schedule: Schedule,
     on_done: &mut dyn FnMut(&Plan, &ScenarioResult),
+) -> Vec<SuiteResult> {
+    run_plans_with(plans, options, schedule, on_done, play).await
+}
+
+/// What [`run_plans`] spawns for scenario `s` of plan `p` (tests put a failing one in).
+type Runner =
+    fn(
+        Arc<Vec<Plan>>,
+        usize,
+        usize,
+        Arc<RunOptions>,
+    ) -> std::pin::Pin<Box<dyn std::future::Future<Output = Option<ScenarioResult>> + Send>>;
+
+fn play(
+    plans: Arc<Vec<Plan>>,
+    p: usize,
+    s: usize,
+    options: Arc<RunOptions>,
+) -> std::pin::Pin<Box<dyn std::future::Future<Output = Option<ScenarioResult>> + Send>> {
+    Box::pin(async move {
+        let plan = plans.get(p)?;
+        let sc = plan.scenarios.get(s)?;
+        Some(run_scenario(plan, sc, &options).await)
+    })
+}
+
+pub(super) async fn run_plans_with(
+    plans: Arc<Vec<Plan>>,
+    options: Arc<RunOptions>,
+    schedule: Schedule,
+    on_done: &mut dyn FnMut(&Plan, &ScenarioResult),
+    runner: Runner,
 ) -> Vec<SuiteResult> {
     let repeat = schedule.repeat.max(1);
     let jobs: Vec<Job> = plans
@@ -170,6 +242,8 @@ pub async fn run_plans(
         .collect();
     let mut results: Vec<Option<ScenarioResult>> = vec![None; jobs.len()];
     let mut set = JoinSet::new();
+    // Which job each task runs: a task that panics returns no index of its own.
+    let mut task_jobs = std::collections::HashMap::new();
     let mut next_start = 0usize;
     let mut next_report = 0usize;
     let mut stop = false;
@@ -177,27 +251,45 @@ pub async fn run_plans(
     loop {
         while !stop && next_start < jobs.len() && set.len() < width {
             let index = next_start;
-            let job = jobs.get(index).copied();
             next_start += 1;
-            let (plans, options) = (Arc::clone(&plans), Arc::clone(&options));
-            set.spawn(async move {
-                let result = match job.and_then(|j| plans.get(j.plan).map(|p| (j, p))) {
-                    Some((job, plan)) => match plan.scenarios.get(job.scenario) {
-                        Some(sc) => Some(run_scenario(plan, sc, &options).await),
-                        None => None,
-                    },
-                    None => None,
-                };
-                (index, result)
-            });
+            let Some(job) = jobs.get(index).copied() else {
+                continue;
+            };
+            let task = runner(
+                Arc::clone(&plans),
+                job.plan,
+                job.scenario,
+                Arc::clone(&options),
+            );
+            let handle = set.spawn(task);
+            task_jobs.insert(handle.id(), index);
         }
-        let Some(joined) = set.join_next().await else {
+        let Some(joined) = set.join_next_with_id().await else {
             break;
         };
-        let (index, result) = match joined {
-            Ok((index, Some(result))) => (index, result),
-            // A task that panicked or vanished: nothing to record (cannot happen without a bug).
-            Ok((_, None)) | Err(_) => continue,
+        let (id, result) = match joined {
+            Ok((id, result)) => (
+                id,
+                result.ok_or_else(|| "it found no scenario to run".to_owned()),
+            ),
+            Err(e) => (e.id(), Err(join_error_text(e))),
+        };
+        let Some(index) = task_jobs.remove(&id) else {
+            continue;
+        };
+        // A lost scenario is an error with its reason, in its place; later results go on.
+        let result = match result {
+            Ok(result) => result,
+            Err(why) => {
+                let Some((plan, sc)) = jobs
+                    .get(index)
+                    .and_then(|j| plans.get(j.plan).map(|p| (j, p)))
+                    .and_then(|(j, p)| p.scenarios.get(j.scenario).map(|sc| (p, sc)))
+                else {
+                    continue;
+                };
+                lost(plan, sc, why)
+            }
         };
         if schedule.fail_fast && result.failed() {
             stop = true;
@@ -238,6 +330,7 @@ pub async fn run_plans(
                 steps: Vec::new(),
                 transcript: Vec::new(),
                 captures: Vec::new(),
+                tls: Vec::new(),
             };
             if repeat > 1 {
                 result.name = format!("{} (run {}/{repeat})", result.name, job.run);
@@ -265,6 +358,7 @@ pub async fn run_plans(
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::indexing_slicing, clippy::panic)]
 mod tests {
     use super::*;
 
@@ -288,6 +382,70 @@ mod tests {
         );
         for bad in ["0/2", "3/2", "x/2", "1/0", "slice:1/2", "1"] {
             assert!(Partition::parse(bad).is_err(), "{bad}");
+        }
+    }
+
+    /// Scenario "b" panics; "a" and "d" pass.
+    fn flaky(
+        plans: Arc<Vec<Plan>>,
+        p: usize,
+        s: usize,
+        _options: Arc<RunOptions>,
+    ) -> std::pin::Pin<Box<dyn std::future::Future<Output = Option<ScenarioResult>> + Send>> {
+        Box::pin(async move {
+            let sc = plans.get(p)?.scenarios.get(s)?;
+            match sc.name.as_str() {
+                "b" => panic!("boom in b"),
+                _ => Some(ScenarioResult {
+                    name: sc.name.clone(),
+                    tags: Vec::new(),
+                    outcome: Outcome::Passed,
+                    duration: Duration::ZERO,
+                    steps: Vec::new(),
+                    transcript: Vec::new(),
+                    captures: Vec::new(),
+                    tls: Vec::new(),
+                }),
+            }
+        })
+    }
+
+    #[tokio::test]
+    async fn a_lost_scenario_is_an_error_and_later_results_are_kept() {
+        let text = "name: s\nscenarios:\n  - name: a\n    steps: [quit]\n  - name: b\n    steps: [quit]\n  - name: d\n    steps: [quit]\n";
+        let plan = crate::scenario::load_plan_str(
+            std::path::Path::new("p.yaml"),
+            text,
+            &crate::scenario::LoadOptions::default(),
+        )
+        .unwrap();
+        for jobs in [1, 3] {
+            let mut seen = Vec::new();
+            let suites = run_plans_with(
+                Arc::new(vec![plan.clone()]),
+                Arc::new(RunOptions::default()),
+                Schedule {
+                    jobs,
+                    ..Schedule::default()
+                },
+                &mut |_, r| seen.push((r.name.clone(), r.failed())),
+                flaky,
+            )
+            .await;
+            assert_eq!(
+                seen,
+                [("a".into(), false), ("b".into(), true), ("d".into(), false)],
+                "jobs {jobs}"
+            );
+            let b = &suites[0].scenarios[1];
+            let f = b.outcome.failure().unwrap();
+            assert!(matches!(b.outcome, Outcome::Errored(_)));
+            assert_eq!(f.kind, FailureKind::Lost);
+            assert_eq!(
+                f.reason,
+                "the scenario was lost: it panicked: boom in b (a bug in smtp-plan; please report it)"
+            );
+            assert_eq!(f.location, "p.yaml:5:5");
         }
     }
 

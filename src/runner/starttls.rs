@@ -4,6 +4,7 @@
 use std::path::PathBuf;
 
 use super::check::Mismatch;
+use super::failure::{FailureKind, StepFailure};
 use super::scenario::{Run, StepEnd, StepErr};
 use super::tls_check::{check_tls, describe_tls, describe_tls_expect, tls_vars};
 use crate::protocol::Command;
@@ -47,7 +48,22 @@ impl Run<'_> {
                 .min_version
                 .or(t.min_version)
                 .max(self.options.min_version),
+            pins: if over.pin_sha256.is_empty() {
+                t.pin_sha256.clone()
+            } else {
+                over.pin_sha256.clone()
+            },
         }
+    }
+
+    /// The detail lines of a failed handshake: the name checked, and whether verification
+    /// was off.
+    pub(super) fn tls_failure_details(&self, params: &TlsParams) -> Vec<String> {
+        let mut details = vec![format!("name checked: {}", params.server_name)];
+        if params.insecure {
+            details.push("certificate verification was off (insecure)".to_owned());
+        }
+        details
     }
 
     /// Set (or, with `None`, reset to "no TLS") the `${tls.*}` variables.
@@ -61,11 +77,20 @@ impl Run<'_> {
         }
     }
 
-    pub(super) fn note_tls(&mut self, info: &TlsInfo) {
+    /// Say what the handshake negotiated; with `insecure`, say (once per scenario) that the
+    /// certificate went unverified.
+    pub(super) fn note_tls(&mut self, info: &TlsInfo, insecure: bool) {
+        self.tls_seen.push(info.clone());
         self.transcript.info(&format!(
             "TLS established: {} {}",
             info.version, info.cipher
         ));
+        if insecure && !self.said_insecure {
+            self.said_insecure = true;
+            self.transcript.info(
+                "warning: the server certificate was NOT verified (insecure): any server could have answered",
+            );
+        }
         if let Some(c) = &info.cert {
             self.transcript.info(&format!(
                 "certificate: {}; names: {}; issued by {}; valid until {} ({} days left)",
@@ -106,14 +131,14 @@ impl Run<'_> {
         let m = match self.tls_mismatches(want) {
             Ok(None) => return StepEnd::Pass,
             Ok(Some(m)) => m,
-            Err((reason, d)) => return StepEnd::Error(reason, d),
+            Err(f) => return f.into(),
         };
         let mut bad = m.bad.into_iter().map(|m| m.0);
         let first = bad.next().unwrap_or_default();
         let mut details: Vec<String> = bad.collect();
         details.push(format!("expected TLS: {}", m.want));
         details.push(format!("got TLS:      {}", m.got));
-        StepEnd::Fail(first, details)
+        StepFailure::expectation(first, details).into()
     }
 
     pub(super) async fn starttls(
@@ -124,9 +149,7 @@ impl Run<'_> {
         let expect = &step.expect;
         let required = over.is_required();
         // A plan that expects the refusal (`expect: 454`) sends STARTTLS whatever EHLO said.
-        let expects_success = !step.expect_given
-            || expect.codes.is_empty()
-            || expect.codes.iter().any(|c| c.matches(220));
+        let expects_success = expect.codes.iter().any(|c| c.matches(220));
         let advertised = self.capabilities.as_ref().map(|c| c.has("STARTTLS"));
         if advertised == Some(false) && expects_success {
             if !required {
@@ -142,10 +165,12 @@ impl Run<'_> {
             details.push(
                 "to accept a server without TLS, write `starttls: {required: false}`".to_owned(),
             );
-            return Ok(StepEnd::Fail(
-                "the server did not advertise STARTTLS in its EHLO reply; smtp-plan never goes on in plaintext (a STARTTLS downgrade?)".to_owned(),
+            return Ok(StepFailure::new(
+                FailureKind::NotSent,
+                "the server did not advertise STARTTLS in its EHLO reply; smtp-plan never goes on in plaintext (a STARTTLS downgrade?)",
                 details,
-            ));
+            )
+            .into());
         }
         let reply = self.command(&Command::StartTls).await?;
         if !required && reply.code.value() != 220 {
@@ -163,11 +188,10 @@ impl Run<'_> {
         }
         let params = self.tls_params(over);
         let timeout = self.timeout();
-        let name = params.server_name.clone();
         let res = self.conn()?.start_tls(&params, timeout).await;
         match res {
             Ok(info) => {
-                self.note_tls(&info);
+                self.note_tls(&info, params.insecure);
                 self.set_tls_vars(Some(&info));
                 // Capabilities change after TLS; the server forgets the EHLO.
                 self.capabilities = None;
@@ -177,11 +201,8 @@ impl Run<'_> {
                 self.conn = None;
                 self.closed_after = Some("the TLS handshake failed".to_owned());
                 self.transcript.info(&format!("error: {e}"));
-                let mut details = vec![format!("name checked: {name}")];
-                if params.insecure {
-                    details.push("certificate verification was off (insecure)".to_owned());
-                }
-                Ok(StepEnd::Error(e.to_string(), details))
+                let details = self.tls_failure_details(&params);
+                Ok(StepFailure::new(FailureKind::of(&e), e.to_string(), details).into())
             }
         }
     }

@@ -220,6 +220,9 @@ mod tests {
                 not_after: String::new(),
                 not_after_unix: NOW + days_left * 86_400 + 3600,
                 days_left,
+                sha256: String::new(),
+                self_signed: false,
+                is_ca: false,
             }),
         }
     }

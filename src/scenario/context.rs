@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use super::diagnostic::{Diagnostic, did_you_mean};
 use super::duration::{DurationError, parse_duration};
+use super::files::FileAccess;
 use super::node::{Key, Node, Pos, Value};
 use crate::template::Template;
 
@@ -17,6 +18,8 @@ pub(crate) struct Cx<'a> {
     pub path: &'a Path,
     pub source: &'a str,
     pub env: EnvLookup<'a>,
+    /// Where the files the plan names must lie, and which are checked.
+    pub files: &'a FileAccess,
     pub diags: Vec<Diagnostic>,
     /// Values of secret variables, which no diagnostic may show; applied by
     /// [`redact_diagnostics`] once the plan is read.
@@ -68,11 +71,12 @@ pub(crate) struct VarScope<'a> {
 }
 
 impl<'a> Cx<'a> {
-    pub fn new(path: &'a Path, source: &'a str, env: EnvLookup<'a>) -> Self {
+    pub fn new(path: &'a Path, source: &'a str, env: EnvLookup<'a>, files: &'a FileAccess) -> Self {
         Self {
             path,
             source,
             env,
+            files,
             diags: Vec::new(),
             secrets: Vec::new(),
             literal_secrets: Vec::new(),
@@ -110,7 +114,12 @@ impl<'a> Cx<'a> {
         }
     }
 
+    /// The line to quote under a problem. Only YAML files are quoted: a problem in a file that
+    /// is not (a message file, or whatever a path pointed at) never shows its contents.
     fn source_line(&self, line: u32) -> Option<String> {
+        if !is_yaml_path(self.path) {
+            return None;
+        }
         let index = usize::try_from(line.checked_sub(1)?).ok()?;
         self.source
             .lines()
@@ -472,6 +481,13 @@ pub(crate) fn redact_diagnostics(diags: &mut [Diagnostic], cx: &Cx<'_>) {
             in_source.redact_keep_width(&l)
         });
     }
+}
+
+/// Whether `path` names a YAML file (`.yaml` or `.yml`).
+pub(crate) fn is_yaml_path(path: &Path) -> bool {
+    path.extension()
+        .and_then(|e| e.to_str())
+        .is_some_and(|e| e == "yaml" || e == "yml")
 }
 
 /// A problem found inside a secret value (a broken template) is reported without its

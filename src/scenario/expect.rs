@@ -3,6 +3,7 @@
 use regex::Regex;
 
 use super::context::{Cx, VarScope, get};
+use super::fails::load_fails;
 use super::model::{Action, CapabilityReq, CodePattern, EnhancedPattern, Expect};
 use super::node::{Node, Value};
 use super::tls_expect::load_tls_expect;
@@ -17,6 +18,8 @@ pub(crate) const EXPECT_KEYS: &[&str] = &[
     "lacks",
     "capture",
     "tls",
+    "fails",
+    "per_recipient",
 ];
 
 /// An `expect:` as loaded: the expectation (None if it had problems, all reported) and the
@@ -97,6 +100,33 @@ pub(crate) fn load_expect(cx: &mut Cx<'_>, node: &Node, scope: &VarScope<'_>) ->
     if let Some((key, n)) = entries.iter().find(|(k, _)| k.name == "tls") {
         expect.tls = load_tls_expect(cx, key, n, scope);
     }
+    if let Some(n) = get(entries, "per_recipient")
+        && let Some(items) = cx.list(n, "`per_recipient`")
+    {
+        for item in items {
+            let loaded = load_expect(cx, item, scope);
+            captures.extend(loaded.captures);
+            if let Some(mut e) = loaded.expect {
+                if e.codes.is_empty() && e.fails.is_empty() {
+                    e.codes = vec![CodePattern::exact(250)];
+                }
+                expect.per_recipient.push(e);
+            }
+        }
+    }
+    if let Some(n) = get(entries, "fails") {
+        if let Some((other, _)) = entries.iter().find(|(k, _)| k.name != "fails") {
+            cx.error_key(
+                other,
+                format!("`{}` cannot go with `fails` in one `expect`", other.name),
+                Some(format!(
+                    "a step that fails as expected gets no reply to check; drop `{}`, or drop `fails`",
+                    other.name
+                )),
+            );
+        }
+        expect.fails = load_fails(cx, n);
+    }
     LoadedExpect {
         expect: (cx.diags.len() == before).then_some(expect),
         captures,
@@ -134,7 +164,8 @@ pub(crate) fn default_expect(action: &Action) -> Expect {
         | Action::Pipeline(_)
         | Action::Sleep(_)
         | Action::ExpectClose
-        | Action::Connect(_) => Vec::new(),
+        | Action::Connect(_)
+        | Action::Mailbox(_) => Vec::new(),
     };
     Expect {
         codes,

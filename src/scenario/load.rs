@@ -5,15 +5,18 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use super::context::{Cx, EnvLookup, get};
+use super::context::{Cx, EnvLookup, get, is_yaml_path};
 use super::diagnostic::{Diagnostic, did_you_mean};
+use super::files::FileAccess;
 use super::model::BUILTIN_VARS;
-use super::node::{MAX_FILE_BYTES, Node, Value, parse_yaml};
+use super::node::{Node, Value, parse_yaml};
 use super::reuse::{Library, StepsLoader, load_groups, load_includes, with_cx};
+use super::secret_vars::{check_empty_secrets, secret_env_hints, secret_help};
 use super::step::StepLoader;
 use super::target::{PartialTarget, Resolver};
 use super::vars::{Vars, command_line_vars, load_vars};
 use super::{Action, Diagnostics, Plan, Scenario, Span, VarValues};
+use crate::files::{FileRoot, MAX_PLAN_BYTES};
 use crate::redact::Secret;
 
 /// What the command line adds to loading.
@@ -28,6 +31,12 @@ pub struct LoadOptions {
     /// Names whose values are secret in every plan (`--secret`, `--secrets-file`), whether or
     /// not a plan lists them in `secrets:`. Their values are in `vars`.
     pub secrets: BTreeSet<String>,
+    /// `--file-root DIR`: the files a plan names must lie under it. Without it, the root is
+    /// the directory of the plan (or the directory) named on the command line.
+    pub file_root: Option<PathBuf>,
+    /// Load to describe, not to run (`doc`): the `ca_file`, `client_cert` and `client_key` a
+    /// plan names are not read, and an empty secret is no problem.
+    pub describe_only: bool,
 }
 
 pub(crate) const PLAN_KEYS: &[&str] = &[
@@ -67,11 +76,14 @@ pub fn load_plans_with_env(
             options.vars.0.clone()
         }
     };
-    let options = LoadOptions {
+    let mut options = LoadOptions {
         vars: VarValues(cli),
         vars_files: Vec::new(),
         secrets: options.secrets.clone(),
+        file_root: options.file_root.clone(),
+        describe_only: options.describe_only,
     };
+    let given_root = options.file_root.clone();
     // (file, found by a directory search, its result, the files it includes)
     let mut loaded = Vec::new();
     for path in paths {
@@ -83,6 +95,11 @@ pub fn load_plans_with_env(
             }
         };
         let searched = path.is_dir();
+        options.file_root = Some(match &given_root {
+            Some(root) => root.clone(),
+            None if searched => path.clone(),
+            None => path.parent().map(Path::to_path_buf).unwrap_or_default(),
+        });
         for file in files {
             match read_plan_file(&file) {
                 Ok(text) => {
@@ -171,35 +188,43 @@ fn walk(dir: &Path, depth: usize, out: &mut Vec<PathBuf>) -> std::io::Result<()>
         }
         if kind.is_dir() {
             walk(&path, depth + 1, out)?;
-        } else if is_yaml(&path) && path.is_file() {
+        } else if is_yaml_path(&path) && path.is_file() {
             out.push(path);
         }
     }
     Ok(())
 }
 
-fn is_yaml(path: &Path) -> bool {
-    path.extension()
-        .and_then(|e| e.to_str())
-        .is_some_and(|e| e == "yaml" || e == "yml")
+fn read_plan_file(path: &Path) -> Result<String, Diagnostic> {
+    let bytes = crate::files::read_file(path, MAX_PLAN_BYTES)
+        .map_err(|e| file_problem(path, format!("the plan `{}` {e}", path.display())))?;
+    String::from_utf8(bytes).map_err(|e| invalid_utf8(path, &e))
 }
 
-fn read_plan_file(path: &Path) -> Result<String, Diagnostic> {
-    let cannot =
-        |e: std::io::Error| file_problem(path, format!("cannot read `{}`: {e}", path.display()));
-    let size = std::fs::metadata(path).map_err(cannot)?.len();
-    if size > MAX_FILE_BYTES as u64 {
-        return Err(file_problem(
-            path,
-            format!(
-                "`{}` is too large ({size} bytes; a plan may have at most {MAX_FILE_BYTES} bytes)",
-                path.display()
-            ),
-        ));
+/// A plan that is not UTF-8: where the first bad byte is, as line and column.
+fn invalid_utf8(path: &Path, e: &std::string::FromUtf8Error) -> Diagnostic {
+    let bytes = e.as_bytes();
+    let valid = bytes
+        .get(..e.utf8_error().valid_up_to())
+        .unwrap_or_default();
+    let line_start = valid.iter().rposition(|b| *b == b'\n').map_or(0, |i| i + 1);
+    let line = valid.iter().filter(|b| **b == b'\n').count() + 1;
+    let before = String::from_utf8_lossy(valid.get(line_start..).unwrap_or_default());
+    let col = before.chars().count() + 1;
+    let rest = bytes.get(line_start..).unwrap_or_default();
+    let end = rest.iter().position(|b| *b == b'\n').unwrap_or(rest.len());
+    let source_line = String::from_utf8_lossy(rest.get(..end).unwrap_or_default())
+        .trim_end_matches('\r')
+        .to_owned();
+    Diagnostic {
+        path: path.to_path_buf(),
+        line: u32::try_from(line).unwrap_or(u32::MAX),
+        col: u32::try_from(col).unwrap_or(u32::MAX),
+        width: 1,
+        message: format!("`{}` is not valid UTF-8", path.display()),
+        help: Some("a plan is UTF-8 text; the invalid byte is shown as \u{FFFD}".into()),
+        source_line: Some(source_line),
     }
-    let bytes = std::fs::read(path).map_err(cannot)?;
-    String::from_utf8(bytes)
-        .map_err(|_| file_problem(path, format!("`{}` is not valid UTF-8", path.display())))
 }
 
 /// Load one plan from its text. `path` names it in diagnostics and is the base for relative
@@ -221,7 +246,22 @@ fn load_file_str(
     options: &LoadOptions,
     env: EnvLookup<'_>,
 ) -> (Result<Plan, Vec<Diagnostic>>, Vec<PathBuf>) {
-    let mut cx = Cx::new(path, text, env);
+    let root_dir = options
+        .file_root
+        .clone()
+        .unwrap_or_else(|| path.parent().map(Path::to_path_buf).unwrap_or_default());
+    let root = FileRoot::new(&root_dir);
+    let files = FileAccess {
+        root: root.as_ref().ok().cloned(),
+        check_tls_files: !options.describe_only,
+    };
+    let mut cx = Cx::new(path, text, env, &files);
+    if let (Err(e), Some(given)) = (&root, &options.file_root) {
+        cx.diags.push(file_problem(
+            given,
+            format!("the file root `{}` cannot be used: {e}", given.display()),
+        ));
+    }
     let cli = match command_line_vars(options, env) {
         Ok(vars) => vars,
         Err(d) => {
@@ -358,6 +398,10 @@ fn load_plan(
     // Every variable (or capture) an `auth` step takes its password or token from is secret
     // in the whole plan, from its definition (or capture) on.
     secret_names.extend(credential_names(&scenarios));
+    if cx.files.check_tls_files {
+        check_empty_secrets(cx, entries, &secret_names, &values_of);
+    }
+    secret_env_hints(cx, entries, &secret_names);
     // Where the secret variables' values are written: problems there are not quoted.
     let spots: Vec<_> = cx
         .var_spots
@@ -555,7 +599,8 @@ impl Secrets<'_> {
         let help = match did_you_mean(&name, self.values_of.keys().map(String::as_str)) {
             Some(close) => format!("did you mean `{close}`?"),
             None => format!(
-                "define `{name}` under `vars:` or pass `--var {name}=VALUE`; a misspelled secret would be printed in clear"
+                "{}, or define `{name}` under `vars:`; a misspelled secret would be printed in clear",
+                secret_help(&name)
             ),
         };
         cx.error(

@@ -24,8 +24,37 @@ fn env(name: &str) -> Option<String> {
     }
 }
 
+/// Where the plans of these tests live (not the file itself): a directory with the PEM files
+/// they name (`ca.pem`, `certs/ca.pem`, `c.pem`, `x.pem`; keys `k.pem`, `y.pem`), which the
+/// loader reads and checks.
+const BASE: &str = "target/load-tests/plans";
+
+fn base() -> &'static Path {
+    static MADE: std::sync::OnceLock<()> = std::sync::OnceLock::new();
+    MADE.get_or_init(|| {
+        let ck = rcgen::generate_simple_self_signed(vec!["load.test".to_owned()]).unwrap();
+        let (cert, key) = (ck.cert.pem(), ck.signing_key.serialize_pem());
+        std::fs::create_dir_all(Path::new(BASE).join("certs")).unwrap();
+        for (name, text) in [
+            ("ca.pem", &cert),
+            ("certs/ca.pem", &cert),
+            ("c.pem", &cert),
+            ("x.pem", &cert),
+            ("k.pem", &key),
+            ("y.pem", &key),
+        ] {
+            std::fs::write(Path::new(BASE).join(name), text).unwrap();
+        }
+    });
+    Path::new(BASE)
+}
+
+fn in_base(name: &str) -> PathBuf {
+    base().join(name)
+}
+
 fn load_with(text: &str, options: &LoadOptions) -> Result<Plan, Vec<Diagnostic>> {
-    load_str(Path::new("plans/test.yaml"), text, options, &env)
+    load_str(&in_base("test.yaml"), text, options, &env)
 }
 
 fn load(text: &str) -> Plan {
@@ -76,7 +105,7 @@ const EXAMPLE: &str = include_str!("testdata/contract-example.yaml");
 fn the_contract_example_loads() {
     let plan = load(EXAMPLE);
     assert_eq!(plan.name, "Exchange SMTP AUTH walkthrough");
-    assert_eq!(plan.path, PathBuf::from("plans/test.yaml"));
+    assert_eq!(plan.path, in_base("test.yaml"));
     assert_eq!(&*plan.source, EXAMPLE);
     assert_eq!(plan.vars["user"], "user1@contoso.com");
     assert_eq!(plan.vars["password"], "s3cret");
@@ -92,10 +121,7 @@ fn the_contract_example_loads() {
     assert_eq!(t.port, 25);
     assert_eq!(t.tls, TlsMode::None);
     assert_eq!(t.timeout, Duration::from_secs(10));
-    assert_eq!(
-        t.tls_options.ca_file,
-        Some(PathBuf::from("plans/certs/ca.pem"))
-    );
+    assert_eq!(t.tls_options.ca_file, Some(in_base("certs/ca.pem")));
     assert!(!t.tls_options.insecure);
 
     let s = &first.steps;
@@ -271,18 +297,47 @@ fn every_expect_form() {
     assert_eq!(e.lacks[0].keyword, "CHUNKING");
     let names: Vec<&str> = e.capture.iter().map(|(n, _)| n.as_str()).collect();
     assert_eq!(names, ["id", "whole"]);
-    // A map without `code` accepts any code.
+    // A map without `code` on a reading step accepts any code...
     assert!(s[5].expect.codes.is_empty());
     assert_eq!(s[5].expect.enhanced.unwrap().to_string(), "5.7.139");
+    // ...but on a command the step's default code stays in force.
     assert!(s[6].expect_given);
-    assert!(s[6].expect.codes.is_empty());
+    assert_eq!(codes(6), ["250"]);
+}
+
+#[test]
+fn default_codes_stay_unless_a_code_is_named() {
+    let s = steps(
+        r#"      - starttls: {expect: {tls: {version: TLSv1.3}}}
+      - ehlo: x
+        expect: {lacks: [AUTH]}
+      - rcpt_to: a@b
+        expect: {matches: ok}
+      - mail_from: a@b
+        expect: {code: "5xx", matches: no}
+      - quit:
+        expect: {contains: bye}
+      - connect:
+        expect: {fails: refused}
+      - expect: {fails: timeout}
+"#,
+    );
+    let codes =
+        |i: usize| -> Vec<String> { s[i].expect.codes.iter().map(ToString::to_string).collect() };
+    assert_eq!(codes(0), ["220"]);
+    assert_eq!(codes(1), ["250"]);
+    assert_eq!(codes(2), ["250", "251"]);
+    assert_eq!(codes(3), ["5xx"]);
+    assert_eq!(codes(4), ["221"]);
+    assert_eq!(s[5].expect.fails, [ExpectedFailure::Refused]);
+    assert_eq!(s[6].expect.fails, [ExpectedFailure::Timeout]);
 }
 
 #[test]
 fn step_forms() {
     let s = steps(
         r#"      - connect: {host: "[::1]", port: "${env:PORT}", tls: implicit}
-      - starttls: {expect: 220, ca_file: /etc/ca.pem, insecure: true, server_name: mx.example}
+      - starttls: {expect: 220, ca_file: ca.pem, insecure: true, server_name: mx.example}
       - starttls:
         expect: "2xx"
       - mail_from: {address: "${user}@example.com", params: [SIZE=100, BODY=8BITMIME]}
@@ -305,7 +360,7 @@ fn step_forms() {
     let Action::StartTls(tls) = &s[1].action else {
         panic!("starttls")
     };
-    assert_eq!(tls.ca_file, Some(PathBuf::from("/etc/ca.pem")));
+    assert_eq!(tls.ca_file, Some(in_base("ca.pem")));
     assert_eq!(tls.insecure, Some(true));
     assert_eq!(tls.server_name.as_deref(), Some("mx.example"));
     assert!(s[1].expect_given);
@@ -335,7 +390,7 @@ vars:
 secrets: [token]
 scenarios:
   - name: a
-    target: {port: 587, ca_file: ../ca.pem}
+    target: {port: 587, ca_file: certs/../ca.pem}
     steps: [quit]
   - name: b
     steps: [quit]
@@ -353,10 +408,7 @@ scenarios:
     assert_eq!(a.port, 587);
     assert_eq!(a.timeout, Duration::from_millis(1500));
     assert!(a.tls_options.insecure);
-    assert_eq!(
-        a.tls_options.ca_file,
-        Some(PathBuf::from("plans/../ca.pem"))
-    );
+    assert_eq!(a.tls_options.ca_file, Some(in_base("certs/../ca.pem")));
     let b = &plan.scenarios[1].target;
     assert_eq!(b.port, 2525);
     assert_eq!(b.tls_options.ca_file, None);
@@ -379,7 +431,10 @@ fn a_cli_var_spares_the_file_value() {
     );
     assert_eq!(
         problems(text),
-        ["2:7 environment variable `UNSET` is not set (give a default with `${env:UNSET:-...}`)"]
+        [
+            "2:7 environment variable `UNSET` is not set | `pw` is a secret: set the environment variable, or pass it with `--secret pw=VALUE` or in a `--secrets-file` (a default written in the plan would not be secret)"
+        ],
+        "a secret's help points at --secret, not at a default"
     );
 }
 
@@ -430,7 +485,7 @@ fn step_problems_point_at_the_key() {
             "14:9 `sleep` reads no reply, so it cannot have `expect` | read a reply with a separate `- expect: ...` step",
             "15:15 step `quit` takes no value | write `- quit`",
             "16:9 step `ehlo` needs a value | write `- ehlo: client.example.com`",
-            "17:9 unknown step `bogus` | steps are `send`, `ehlo`, `helo`, `lhlo`, `starttls`, `auth`, `mail_from`, `rcpt_to`, `data`, `rset`, `noop`, `quit`, `vrfy`, `sleep`, `expect_close`, `connect`, `etrn`, `expn`, `help`, `pipeline`, `expect`, `use`",
+            "17:9 unknown step `bogus` | steps are `send`, `ehlo`, `helo`, `lhlo`, `starttls`, `auth`, `mail_from`, `rcpt_to`, `data`, `rset`, `noop`, `quit`, `vrfy`, `sleep`, `expect_close`, `connect`, `etrn`, `expn`, `help`, `pipeline`, `mailbox`, `expect`, `use`",
         ]
     );
 }
@@ -450,7 +505,7 @@ fn two_actions_and_double_expect() {
         [
             "7:9 two actions in one step: `ehlo` and `mail_from` | give each action its own list item (`- ...`)",
             "9:9 `expect` is given twice for `starttls` | keep either the one inside `starttls:` or this one",
-            "10:9 a step needs an action | steps are `send`, `ehlo`, `helo`, `lhlo`, `starttls`, `auth`, `mail_from`, `rcpt_to`, `data`, `rset`, `noop`, `quit`, `vrfy`, `sleep`, `expect_close`, `connect`, `etrn`, `expn`, `help`, `pipeline`, `expect`, `use`",
+            "10:9 a step needs an action | steps are `send`, `ehlo`, `helo`, `lhlo`, `starttls`, `auth`, `mail_from`, `rcpt_to`, `data`, `rset`, `noop`, `quit`, `vrfy`, `sleep`, `expect_close`, `connect`, `etrn`, `expn`, `help`, `pipeline`, `mailbox`, `expect`, `use`",
         ]
     );
 }
@@ -519,7 +574,7 @@ scenarios:
             "8:39 `timeout` must be more than zero",
             "8:49 invalid port `0` | a port is a number from 1 to 65535",
             "8:62 `insecure` must be `true` or `false`, found `maybe`",
-            "8:69 unknown key `bogus` in `target` | expected one of `host`, `port`, `tls`, `timeout`, `ca_file`, `insecure`, `server_name`, `client_cert`, `client_key`, `min_version`",
+            "8:69 unknown key `bogus` in `target` | expected one of `host`, `port`, `tls`, `timeout`, `ca_file`, `insecure`, `server_name`, `client_cert`, `client_key`, `min_version`, `pin_sha256`",
             "12:11 duplicate scenario name `a` | first used on line 10; scenario names must be unique in a file",
             "13:11 `tags` must be a list, found a string",
             "14:12 a scenario needs at least one step",
@@ -653,7 +708,7 @@ fn odd_inputs_give_problems_not_panics() {
 #[test]
 fn tls_keys_reach_the_model() {
     let plan = load(
-        r#"target: {host: h, tls: implicit, client_cert: c.pem, client_key: /k.pem, min_version: 1.3}
+        r#"target: {host: h, tls: implicit, client_cert: c.pem, client_key: k.pem, min_version: 1.3}
 scenarios:
   - name: s
     steps:
@@ -663,8 +718,8 @@ scenarios:
     );
     let sc = &plan.scenarios[0];
     let t = &sc.target.tls_options;
-    assert_eq!(t.client_cert, Some(PathBuf::from("plans/c.pem")));
-    assert_eq!(t.client_key, Some(PathBuf::from("/k.pem")));
+    assert_eq!(t.client_cert, Some(in_base("c.pem")));
+    assert_eq!(t.client_key, Some(in_base("k.pem")));
     assert_eq!(t.min_version, Some(TlsVersion::V1_3));
     let tls = sc.steps[0].expect.tls.as_ref().unwrap();
     assert_eq!(tls.versions, vec![TlsVersion::V1_2]);
@@ -677,6 +732,23 @@ scenarios:
     };
     assert!(!over.is_required());
     assert_eq!(over.min_version, Some(TlsVersion::V1_2));
-    assert_eq!(over.client_cert, Some(PathBuf::from("plans/x.pem")));
+    assert_eq!(over.client_cert, Some(in_base("x.pem")));
     assert!(sc.steps[1].expect.tls.is_none());
+}
+
+#[test]
+fn an_empty_secret_from_the_command_line_is_a_problem_without_position() {
+    let mut options = LoadOptions::default();
+    options.vars.insert("pw".into(), String::new());
+    options.secrets.insert("pw".into());
+    let d = load_with("scenarios: [{name: s, steps: [quit]}]", &options).unwrap_err();
+    assert_eq!(d.len(), 1);
+    assert_eq!(
+        (d[0].line, d[0].message.as_str()),
+        (0, "secret `pw` is empty")
+    );
+    assert!(d[0].help.as_ref().unwrap().contains("--secret pw=VALUE"));
+    // A value makes it load.
+    options.vars.insert("pw".into(), "s3cret!".into());
+    assert!(load_with("scenarios: [{name: s, steps: [quit]}]", &options).is_ok());
 }

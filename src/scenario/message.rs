@@ -8,13 +8,11 @@ use super::context::{Cx, VarScope, get};
 use super::diagnostic::did_you_mean;
 use super::model::{Attachment, DataSpec, MimeSpec};
 use super::node::{Key, Node};
-use super::vars::{read_bytes, relative_to};
+use crate::files::MAX_MESSAGE_BYTES;
 use crate::template::Template;
 
 pub(crate) const DATA_KEYS: &[&str] = &["file", "raw", "headers", "body", "attachments"];
 pub(crate) const ATTACHMENT_KEYS: &[&str] = &["file", "content_type", "name"];
-/// A message file or an attachment may have at most this many bytes.
-pub(crate) const MAX_MESSAGE_BYTES: usize = 32 * 1024 * 1024;
 
 /// `data: {file: F, raw: B}` or `data: {headers: {..}, body: .., attachments: [..]}`.
 pub(crate) fn load_data_map(
@@ -99,28 +97,11 @@ fn valid_header_name(name: &str) -> bool {
     !name.is_empty() && name.bytes().all(|b| b.is_ascii_graphic() && b != b':')
 }
 
-/// A file's bytes (relative to the file being loaded), problems at `node`.
+/// A file's bytes (relative to the file being loaded, under the file root), problems at `node`.
 fn read_file(cx: &mut Cx<'_>, node: &Node, what: &str) -> Option<(std::path::PathBuf, Vec<u8>)> {
     let text = cx.text(node, what)?;
-    if text.trim().is_empty() {
-        cx.error(node, format!("{what} is empty"), None);
-        return None;
-    }
-    let path = relative_to(cx.path, &text);
-    match read_bytes(&path, what, MAX_MESSAGE_BYTES) {
-        Ok(bytes) => Some((path, bytes)),
-        Err(d) => {
-            cx.error(
-                node,
-                d.message,
-                Some(format!(
-                    "a relative path is relative to the directory of `{}`",
-                    cx.path.display()
-                )),
-            );
-            None
-        }
-    }
+    let file = cx.read_named_file(node, &text, what, MAX_MESSAGE_BYTES)?;
+    Some((file.path, file.bytes))
 }
 
 /// The message file's text as a template (a literal when `raw`); problems in its text point
@@ -146,7 +127,7 @@ fn load_message_file(
     if raw {
         return Some(Template::literal(text));
     }
-    let mut fcx = Cx::new(&path, &text, cx.env);
+    let mut fcx = Cx::new(&path, &text, cx.env, cx.files);
     let template = file_template(&mut fcx, &text, scope);
     cx.diags.append(&mut fcx.diags);
     template

@@ -130,6 +130,9 @@ pub struct TlsOptions {
     pub client_key: Option<PathBuf>,
     /// The oldest TLS version to accept.
     pub min_version: Option<TlsVersion>,
+    /// `pin_sha256`: the server certificate must have one of these SHA-256 fingerprints
+    /// (normalised, see `transport::normalize_pin`), and is then trusted as it is.
+    pub pin_sha256: Vec<String>,
 }
 
 /// One step: what to do, what the reply must look like, and where it was written.
@@ -241,6 +244,9 @@ pub enum Action {
     /// `connect` / `connect: {host, port, tls}` — open a fresh connection; missing keys come
     /// from the scenario's target.
     Connect(ConnectSpec),
+    /// `mailbox: {imap | maildir, ..}` — wait for the sent message to be delivered, check it
+    /// (extension; see `mailbox_model`).
+    Mailbox(Box<super::mailbox_model::MailboxSpec>),
 }
 
 impl Action {
@@ -269,6 +275,7 @@ impl Action {
             Action::Sleep(_) => "sleep",
             Action::ExpectClose => "expect_close",
             Action::Connect(_) => "connect",
+            Action::Mailbox(_) => "mailbox",
         }
     }
 }
@@ -281,6 +288,8 @@ pub struct TlsOverride {
     pub client_cert: Option<PathBuf>,
     pub client_key: Option<PathBuf>,
     pub min_version: Option<TlsVersion>,
+    /// `pin_sha256` (normalised); empty = the target's.
+    pub pin_sha256: Vec<String>,
     /// `required: false`: a server that does not advertise or refuses STARTTLS is accepted and
     /// the scenario goes on in plaintext. `None` = required.
     pub required: Option<bool>,
@@ -400,6 +409,99 @@ pub struct Expect {
     /// `tls: {...}`: what the connection's TLS session must look like (after `starttls`, or on a
     /// TLS connection).
     pub tls: Option<TlsExpect>,
+    /// `fails: KIND` or `fails: [KIND, ...]` (extension): the step must fail this way (any of
+    /// these); it then passes, and the connection is closed. Excludes every other key.
+    pub fails: Vec<ExpectedFailure>,
+    /// `per_recipient: [E, ...]` (extension, `data` in an LMTP session): the expectation of
+    /// each accepted recipient's reply, in RCPT order; the other keys then do not apply to
+    /// them.
+    pub per_recipient: Vec<Expect>,
+}
+
+/// A failure a plan expects (`expect: {fails: ...}`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ExpectedFailure {
+    /// Any TLS handshake or certificate failure.
+    Tls,
+    /// The certificate's issuer is not trusted (self-signed included).
+    Untrusted,
+    /// The certificate is self-signed and not trusted.
+    SelfSigned,
+    /// The certificate has expired.
+    Expired,
+    /// The certificate is not valid yet.
+    NotYetValid,
+    /// The certificate does not hold the name checked.
+    WrongName,
+    /// No TLS protocol version in common.
+    ProtocolVersion,
+    /// No cipher suite in common.
+    NoSharedCipher,
+    /// Connecting is refused.
+    Refused,
+    /// No reply (or no connection) within the timeout.
+    Timeout,
+    /// The server closes the connection (in order or by a reset).
+    Closed,
+    /// The server resets the connection (TCP RST).
+    Reset,
+}
+
+impl ExpectedFailure {
+    pub const ALL: [ExpectedFailure; 12] = [
+        Self::Tls,
+        Self::Untrusted,
+        Self::SelfSigned,
+        Self::Expired,
+        Self::NotYetValid,
+        Self::WrongName,
+        Self::ProtocolVersion,
+        Self::NoSharedCipher,
+        Self::Refused,
+        Self::Timeout,
+        Self::Closed,
+        Self::Reset,
+    ];
+
+    /// The word a plan writes.
+    pub fn word(self) -> &'static str {
+        match self {
+            Self::Tls => "tls",
+            Self::Untrusted => "untrusted",
+            Self::SelfSigned => "self_signed",
+            Self::Expired => "expired",
+            Self::NotYetValid => "not_yet_valid",
+            Self::WrongName => "wrong_name",
+            Self::ProtocolVersion => "protocol_version",
+            Self::NoSharedCipher => "no_shared_cipher",
+            Self::Refused => "refused",
+            Self::Timeout => "timeout",
+            Self::Closed => "closed",
+            Self::Reset => "reset",
+        }
+    }
+
+    pub fn parse(word: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|f| f.word() == word)
+    }
+
+    /// In words, for messages: "the certificate to be expired".
+    pub fn describe(self) -> &'static str {
+        match self {
+            Self::Tls => "the TLS handshake to fail",
+            Self::Untrusted => "the certificate to be rejected as not trusted",
+            Self::SelfSigned => "the certificate to be rejected as self-signed",
+            Self::Expired => "the certificate to be rejected as expired",
+            Self::NotYetValid => "the certificate to be rejected as not valid yet",
+            Self::WrongName => "the certificate to be rejected for the wrong name",
+            Self::ProtocolVersion => "the TLS handshake to fail for want of a common version",
+            Self::NoSharedCipher => "the TLS handshake to fail for want of a common cipher suite",
+            Self::Refused => "the connection to be refused",
+            Self::Timeout => "no reply within the timeout",
+            Self::Closed => "the server to close the connection",
+            Self::Reset => "the server to reset the connection",
+        }
+    }
 }
 
 /// `expect: {tls: {version, cipher, cert: {names_include, subject_matches, issuer_matches,

@@ -11,7 +11,8 @@ use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde_saphyr::{Location, MessageFormatter as _, Spanned, UserMessageFormatter};
 
 /// Files larger than this are refused before parsing.
-pub(crate) const MAX_FILE_BYTES: usize = 8 * 1024 * 1024;
+#[allow(clippy::cast_possible_truncation)]
+pub(crate) const MAX_FILE_BYTES: usize = crate::files::MAX_PLAN_BYTES as usize;
 
 /// Where a node or key was written: 1-based line and (character) column, and its bytes in the
 /// source when known.

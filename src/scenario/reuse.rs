@@ -8,15 +8,18 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
 use std::sync::Arc;
 
+use super::context::is_yaml_path;
 use super::context::{Cx, VarScope, get};
 use super::diagnostic::did_you_mean;
 use super::expect::valid_var_name;
+use super::files::relative_to;
 use super::model::{Origin, Step, Target, TlsMode};
 use super::node::{Key, Node, Value, parse_yaml};
 use super::step::StepLoader;
 use super::target::{PartialTarget, Resolver};
 use super::tls_expect::TlsState;
-use super::vars::{Vars, load_vars, read_text, relative_to};
+use super::vars::{Vars, load_vars};
+use crate::files::MAX_PLAN_BYTES;
 
 /// The keys of an included file.
 pub(crate) const INCLUDE_FILE_KEYS: &[&str] = &["include", "vars", "secrets", "groups", "target"];
@@ -76,7 +79,7 @@ pub(crate) fn with_cx<R>(
 ) -> R {
     match file.and_then(|i| files.get(i)) {
         Some(origin) => {
-            let mut sub = Cx::new(&origin.path, &origin.source, main.env);
+            let mut sub = Cx::new(&origin.path, &origin.source, main.env, main.files);
             let r = f(&mut sub);
             main.absorb(&mut sub);
             r
@@ -117,26 +120,21 @@ pub(crate) fn load_includes(
             continue;
         };
         let path = relative_to(cx.path, &text);
-        let canonical = match std::fs::canonicalize(&path) {
-            Ok(c) => c,
-            Err(e) => {
-                let message = match e.kind() {
-                    std::io::ErrorKind::NotFound => {
-                        format!("included file `{}` does not exist", path.display())
-                    }
-                    _ => format!("cannot read included file `{}`: {e}", path.display()),
-                };
-                cx.error(
-                    item,
-                    message,
-                    Some(format!(
-                        "a relative path is relative to the directory of `{}`",
-                        cx.path.display()
-                    )),
-                );
-                continue;
-            }
+        if !is_yaml_path(&path) {
+            cx.error(
+                item,
+                format!(
+                    "included file `{}` is not a .yaml or .yml file",
+                    path.display()
+                ),
+                Some("`include` takes YAML files of shared definitions".into()),
+            );
+            continue;
+        }
+        let Some(file) = cx.read_path(item, path.clone(), "included file", MAX_PLAN_BYTES) else {
+            continue;
         };
+        let canonical = file.canonical;
         if let Some(at) = stack.iter().position(|p| *p == canonical) {
             let chain: Vec<String> = stack
                 .iter()
@@ -165,12 +163,13 @@ pub(crate) fn load_includes(
             );
             continue;
         }
-        let source = match read_text(&path, "included file") {
-            Ok(s) => s,
-            Err(d) => {
-                cx.error(item, d.message, d.help);
-                continue;
-            }
+        let Ok(source) = String::from_utf8(file.bytes) else {
+            cx.error(
+                item,
+                format!("included file `{}` is not valid UTF-8", path.display()),
+                None,
+            );
+            continue;
         };
         let origin = Arc::new(Origin {
             path,
@@ -179,7 +178,7 @@ pub(crate) fn load_includes(
         let index = lib.files.len();
         lib.files.push(Arc::clone(&origin));
         lib.included.push(canonical.clone());
-        let mut fcx = Cx::new(&origin.path, &origin.source, cx.env);
+        let mut fcx = Cx::new(&origin.path, &origin.source, cx.env, cx.files);
         match parse_yaml(&origin.source) {
             Ok(root) => {
                 stack.push(canonical);
@@ -384,10 +383,15 @@ impl<'a, 'r, 'v> StepsLoader<'a, 'r, 'v> {
         };
         let loader = &self.loader;
         let tls = &self.tls;
+        let sent_before = self
+            .steps
+            .iter()
+            .any(|s| matches!(s.action, super::model::Action::Data(_)));
         let loaded = with_cx(main, &self.lib.files, file, |cx| {
             let loaded = loader.load(cx, item, &scope);
             if let Some(step) = &loaded.step {
                 tls.check_step(cx, step);
+                super::mailbox::check_sent_before(cx, step, sent_before);
             }
             loaded
         });

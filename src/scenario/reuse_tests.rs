@@ -20,6 +20,14 @@ fn env(name: &str) -> Option<String> {
     (name == "HOST").then(|| "mx.example".to_owned())
 }
 
+/// A self-signed certificate (PEM), for the `ca_file`s the loader checks.
+pub(super) fn test_cert_pem() -> String {
+    rcgen::generate_simple_self_signed(vec!["load.test".to_owned()])
+        .unwrap()
+        .cert
+        .pem()
+}
+
 /// A directory with files; `plan.yaml` is loaded from it.
 struct Dir(tempfile::TempDir);
 
@@ -358,6 +366,7 @@ fn includes_bring_vars_target_groups_and_secrets() {
             "include: [deeper.yaml]\nvars:\n  user: alice\n  pw: s3cret\nsecrets: [pw]\ntarget: {host: '${host}', port: 2525, ca_file: ca.pem}\ngroups:\n  greet:\n    - expect: 220\n    - ehlo: ${user}\n",
         ),
         ("lib/deeper.yaml", "vars: {host: mx.test}\n"),
+        ("lib/ca.pem", &test_cert_pem()),
     ]);
     let plan = d.load(
         "include: [lib/common.yaml]\nvars: {user: bob}\ntarget: {port: 25}\nscenarios:\n  - name: s\n    steps:\n      - use: greet\n      - quit\n",

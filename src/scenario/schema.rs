@@ -12,6 +12,10 @@ use serde_json::{Map, Value, json};
 use super::envelope::{ENVELOPE_KEYS, RECIPIENT_KEYS};
 use super::expect::EXPECT_KEYS;
 use super::load::{PLAN_KEYS, SCENARIO_KEYS};
+use super::mailbox::{IMAP_KEYS, MAILBOX_KEYS};
+use super::mailbox_expect::{
+    BODY_EXPECT_KEYS, COUNT_KEYS, HEADER_EXPECT_KEYS, MAILBOX_ATTACHMENT_KEYS, MAILBOX_EXPECT_KEYS,
+};
 use super::message::{ATTACHMENT_KEYS, DATA_KEYS};
 use super::step::{AUTH_KEYS, BARE, EHLO_KEYS, STARTTLS_KEYS, step_keys};
 use super::step_options::{MAX_RETRIES, RETRY_KEYS};
@@ -126,6 +130,48 @@ fn mappings() -> Vec<(
             &["count"],
             "Re-play the step while it fails.",
         ),
+        (
+            "mailbox",
+            MAILBOX_KEYS.to_vec(),
+            &[],
+            "Wait for the message an earlier `data` step sent to arrive, in an IMAP account or a Maildir (give one of `imap`, `maildir`).",
+        ),
+        (
+            "imap",
+            IMAP_KEYS.to_vec(),
+            &["username", "password"],
+            "The IMAP account to look in; TLS is verified as for SMTP, the password is always secret.",
+        ),
+        (
+            "mailbox_expect",
+            MAILBOX_EXPECT_KEYS.to_vec(),
+            &[],
+            "What must hold of the delivered message (on a `mailbox` step).",
+        ),
+        (
+            "header_expect",
+            HEADER_EXPECT_KEYS.to_vec(),
+            &[],
+            "Checks on a header field: its values (top first) are joined by a newline.",
+        ),
+        (
+            "body_expect",
+            BODY_EXPECT_KEYS.to_vec(),
+            &[],
+            "Checks on the decoded text body.",
+        ),
+        (
+            "mailbox_attachment",
+            MAILBOX_ATTACHMENT_KEYS.to_vec(),
+            &[],
+            "An attachment the delivered message must have (every given key must hold).",
+        ),
+        (
+            "count",
+            COUNT_KEYS.to_vec(),
+            &[],
+            "How many times a header field may occur.",
+        ),
     ]
 }
 
@@ -209,12 +255,20 @@ fn value_schema(place: &str, key: &str) -> Option<Value> {
             "description": "The oldest TLS version to accept: \"1.2\" or \"1.3\".",
             "anyOf": [{"enum": ["1.2", "1.3", 1.2, 1.3]}, refer("template")]
         }),
+        ("target" | "starttls", "pin_sha256") => json!({
+            "description": "Trust exactly the certificate with this SHA-256 fingerprint (64 hex digits, `:` between pairs allowed), or one of a list, whoever issued it; its name and dates are still checked.",
+            "anyOf": [
+                {"type": "string", "pattern": "^\\s*([0-9A-Fa-f]{2}:?){31}[0-9A-Fa-f]{2}\\s*$"},
+                {"type": "array", "minItems": 1, "items": {"type": "string", "pattern": "^\\s*([0-9A-Fa-f]{2}:?){31}[0-9A-Fa-f]{2}\\s*$"}},
+                refer("template")
+            ]
+        }),
         ("starttls", "required") => json!({
             "description": "false: a server without STARTTLS passes, and the scenario goes on in plaintext.",
             "type": "boolean"
         }),
         ("step", "allow_plaintext") => json!({
-            "description": "On `auth`, `send`, `ehlo`, `helo`, `lhlo`, `mail_from`, `rcpt_to`, `vrfy`, `data`, `etrn`, `expn` and `help`: let a secret (credentials, or a secret variable in the command or message) go over a connection without TLS (negative tests).",
+            "description": "On `auth`, `send`, `ehlo`, `helo`, `lhlo`, `mail_from`, `rcpt_to`, `vrfy`, `data`, `etrn`, `expn`, `help` and `mailbox`: let a secret (credentials, or a secret variable in the command or message, or the IMAP password) go over a connection without TLS (negative tests).",
             "type": "boolean"
         }),
         ("expect_map", "tls") => refer("tls_expect"),
@@ -382,7 +436,105 @@ fn value_schema(place: &str, key: &str) -> Option<Value> {
             "propertyNames": refer("name"),
             "additionalProperties": {"type": ["string", "number", "boolean"]}
         }),
+        ("expect_map", "fails") => json!({
+            "description": "The step must fail this way (or one of a list of ways): the TLS handshake (`tls`, or by cause: `untrusted`, `self_signed`, `expired`, `not_yet_valid`, `wrong_name`, `protocol_version`, `no_shared_cipher`; on `starttls` and `connect`), the connection (`refused`, on `connect`), `timeout`, `closed` (or reset) or `reset`. It then passes and the connection is closed. Stands alone in `expect`.",
+            "anyOf": [
+                refer("expected_failure"),
+                {"type": "array", "minItems": 1, "items": refer("expected_failure")}
+            ]
+        }),
+        ("expect_map", "per_recipient") => json!({
+            "description": "On `data` in an LMTP session: the expectation of each accepted recipient's reply, in RCPT order (default code 250).",
+            "type": "array", "minItems": 1, "items": refer("expect")
+        }),
         ("retry", "count") => json!({"type": "integer", "minimum": 1, "maximum": MAX_RETRIES}),
+        ("step", "mailbox") => refer("mailbox"),
+        ("mailbox", "imap") => refer("imap"),
+        ("mailbox", "maildir") => {
+            string("A Maildir on this machine (its root is INBOX), relative to the plan file.")
+        }
+        ("mailbox", "message_id") => string(
+            "The Message-ID to look for; default: the one the last `data` step sent (added to the message when it has none).",
+        ),
+        ("mailbox", "folders") => json!({
+            "description": "The folders to look in; default: every folder.",
+            "anyOf": [{"type": "string"}, {"type": "array", "minItems": 1, "items": {"type": "string"}}]
+        }),
+        ("mailbox", "within") => json!({
+            "description": "How long to wait for the message (default 30s); with `arrives: false`, how long it must stay away.",
+            "$ref": "#/$defs/duration"
+        }),
+        ("mailbox", "poll") => json!({
+            "description": "How often to look (default 500ms).",
+            "$ref": "#/$defs/duration"
+        }),
+        ("imap", "host") => string("Default: the scenario's target host."),
+        ("imap", "port") => json!({
+            "description": "Default: 993 with `tls: implicit`, else 143.",
+            "anyOf": [{"type": "integer", "minimum": 1, "maximum": 65535}, refer("template")]
+        }),
+        ("imap", "tls") => json!({
+            "description": "starttls (the default), implicit, or none (the login then needs `allow_plaintext: true`).",
+            "anyOf": [{"enum": ["starttls", "implicit", "none"]}, refer("template")]
+        }),
+        ("imap", "username") => string("May use ${..} variables."),
+        ("imap", "password") => string("Always secret; may use ${..} variables."),
+        ("imap", "ca_file") => {
+            string("An extra trust anchor (PEM), relative to the plan file; default: the target's.")
+        }
+        ("imap", "insecure") => json!({
+            "description": "Do not verify the IMAP server's certificate; default: the target's.",
+            "anyOf": [{"type": "boolean"}, refer("template")]
+        }),
+        ("imap", "server_name") => {
+            string("The name for SNI and the certificate check; default: the IMAP host.")
+        }
+        ("imap", "min_version") => json!({
+            "description": "The oldest TLS version to accept: \"1.2\" or \"1.3\".",
+            "anyOf": [{"enum": ["1.2", "1.3", 1.2, 1.3]}, refer("template")]
+        }),
+        ("mailbox_expect", "arrives") => json!({
+            "description": "false: the message must NOT arrive within `within` (nothing else may then be checked).",
+            "type": "boolean"
+        }),
+        ("mailbox_expect", "folder") => string("The folder it must be in (INBOX, Junk, ...)."),
+        ("mailbox_expect", "headers") => json!({
+            "description": "NAME: present | absent | {count, equals, contains, matches, not_matches, capture}.",
+            "type": "object",
+            "propertyNames": {"pattern": "^[!-9;-~]+$"},
+            "additionalProperties": {"anyOf": [{"enum": ["present", "absent"]}, refer("header_expect")]}
+        }),
+        ("mailbox_expect", "body") => refer("body_expect"),
+        ("mailbox_expect", "attachments") => {
+            json!({"type": "array", "items": refer("mailbox_attachment")})
+        }
+        ("mailbox_expect", "structure") => {
+            string("The MIME tree, e.g. 'multipart/mixed(text/plain, application/pdf)'.")
+        }
+        ("header_expect", "count") => json!({
+            "description": "How many fields of this name: a number, or {min, max}.",
+            "anyOf": [{"type": "integer", "minimum": 0}, refer("count")]
+        }),
+        ("count", "min" | "max") => json!({"type": "integer", "minimum": 0}),
+        ("header_expect" | "body_expect", "equals") => string("The whole text must be this."),
+        ("header_expect" | "body_expect", "contains") => string("Text it must contain."),
+        ("header_expect" | "body_expect", "matches" | "not_matches") => {
+            string("A regex (Rust syntax) over the text.")
+        }
+        ("header_expect" | "body_expect", "capture") => json!({
+            "description": "name: regex; the first group (or the whole match) becomes ${name}.",
+            "type": "object",
+            "propertyNames": refer("name"),
+            "additionalProperties": {"type": ["string", "number", "boolean"]}
+        }),
+        ("mailbox_attachment", "name") => string("The attachment's file name."),
+        ("mailbox_attachment", "content_type") => json!({
+            "type": "string", "pattern": "^[^\\s/;]+/[^\\s;]+$",
+            "description": "type/subtype, without parameters."
+        }),
+        ("mailbox_attachment", "size") => {
+            json!({"description": "Decoded size in bytes.", "type": "integer", "minimum": 0})
+        }
         ("retry", "interval") => refer("duration"),
         _ => return None,
     })
@@ -445,7 +597,11 @@ pub fn plan_schema() -> Result<Value, String> {
             "anyOf": [refer("code"), {"type": "array", "minItems": 1, "items": refer("code")}]
         },
         "expect": {
-            "anyOf": [refer("codes"), refer("expect_map")]
+            "description": "A reply expectation; on a `mailbox` step, what must hold of the delivered message.",
+            "anyOf": [refer("codes"), refer("expect_map"), refer("mailbox_expect")]
+        },
+        "expected_failure": {
+            "enum": crate::scenario::ExpectedFailure::ALL.iter().map(|f| f.word()).collect::<Vec<_>>()
         },
         "step": {
             "anyOf": [

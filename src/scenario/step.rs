@@ -7,6 +7,7 @@ use super::context::{Cx, VarScope, get, list_names};
 use super::diagnostic::did_you_mean;
 use super::envelope::{load_envelope, load_recipients};
 use super::expect::{EXPECT_KEYS, LoadedExpect, default_expect, load_expect};
+use super::fails::{check_fails_fit, is_fails_map};
 use super::message::load_data_map;
 use super::model::{
     Action, AuthMechanism, AuthSpec, ConnectSpec, Credential, DataSpec, Span, Step, TlsOverride,
@@ -38,6 +39,7 @@ pub(crate) const ACTIONS: &[&str] = &[
     "expn",
     "help",
     "pipeline",
+    "mailbox",
 ];
 
 /// Steps that may be written as a bare string.
@@ -60,6 +62,7 @@ pub(crate) const STARTTLS_KEYS: &[&str] = &[
     "client_cert",
     "client_key",
     "min_version",
+    "pin_sha256",
     "required",
 ];
 pub(crate) const AUTH_KEYS: &[&str] = &[
@@ -85,6 +88,7 @@ pub(crate) const PLAINTEXT_STEPS: &[&str] = &[
     "etrn",
     "expn",
     "help",
+    "mailbox",
 ];
 /// `ehlo: {..}` (extension): the name, and HELO when EHLO is refused.
 pub(crate) const EHLO_KEYS: &[&str] = &["name", "helo_fallback"];
@@ -265,10 +269,12 @@ impl StepLoader<'_, '_> {
         let expect_entry = inner_expect.or(expect_entry);
         let mut loaded_expect = None;
         let mut captures = Vec::new();
-        if let Some((key, value)) = expect_entry {
-            if let Some((action_key, _)) =
-                action_entry.filter(|(k, _)| NO_REPLY.contains(&k.name.as_str()))
-            {
+        // A `mailbox` step's `expect:` checks the delivered message: its own loader reads it.
+        let is_mailbox = action_entry.is_some_and(|(k, _)| k.name == "mailbox");
+        if let Some((key, value)) = expect_entry.filter(|_| !is_mailbox) {
+            if let Some((action_key, _)) = action_entry.filter(|(k, _)| {
+                NO_REPLY.contains(&k.name.as_str()) && !(k.name == "connect" && is_fails_map(value))
+            }) {
                 cx.error_key(
                     key,
                     format!(
@@ -301,7 +307,7 @@ impl StepLoader<'_, '_> {
                     cx.error_key(
                         key,
                         format!(
-                            "`{ALLOW_PLAINTEXT}` applies to the steps that send text of the plan (`auth`, `send`, `ehlo`, `helo`, `lhlo`, `mail_from`, `rcpt_to`, `vrfy`, `data`, `etrn`, `expn`, `help`) only{}",
+                            "`{ALLOW_PLAINTEXT}` applies to the steps that send text of the plan (`auth`, `send`, `ehlo`, `helo`, `lhlo`, `mail_from`, `rcpt_to`, `vrfy`, `data`, `etrn`, `expn`, `help`, `mailbox`) only{}",
                             action_name.map_or_else(String::new, |a| format!(", not `{a}`"))
                         ),
                         Some("it lets a secret go over a connection without TLS".into()),
@@ -334,6 +340,18 @@ impl StepLoader<'_, '_> {
             }
         };
         let action = match action_entry {
+            Some((key, value)) if is_mailbox => {
+                let loaded = super::mailbox::load_mailbox(
+                    cx,
+                    self.resolver,
+                    key,
+                    value,
+                    expect_entry,
+                    scope,
+                );
+                captures = loaded.captures;
+                loaded.action
+            }
             Some((key, value)) if key.name == "pipeline" => {
                 if let Some((ekey, _)) = expect_entry {
                     cx.error_key(
@@ -367,10 +385,26 @@ impl StepLoader<'_, '_> {
                 captures,
             };
         }
+        if let (Some(action), Some(expect), Some((key, _))) =
+            (&action, &loaded_expect, expect_entry)
+        {
+            check_fails_fit(cx, key, action, expect);
+            if cx.diags.len() != before {
+                return LoadedStep {
+                    step: None,
+                    captures,
+                };
+            }
+        }
         let step = action.map(|action| {
             let expect_given = loaded_expect.is_some();
+            let mut expect = loaded_expect.unwrap_or_else(|| default_expect(&action));
+            // The step's default code stays in force unless the expectation names one.
+            if expect.codes.is_empty() {
+                expect.codes = default_expect(&action).codes;
+            }
             Step {
-                expect: loaded_expect.unwrap_or_else(|| default_expect(&action)),
+                expect,
                 action,
                 expect_given,
                 span,
@@ -446,7 +480,7 @@ impl StepLoader<'_, '_> {
                     cx.error(
                         value,
                         format!(
-                            "`starttls` takes nothing or a mapping {{expect, required, ca_file, insecure, server_name, client_cert, client_key, min_version}}, found {}",
+                            "`starttls` takes nothing or a mapping {{expect, required, ca_file, insecure, server_name, client_cert, client_key, min_version, pin_sha256}}, found {}",
                             value.kind()
                         ),
                         None,
@@ -693,6 +727,7 @@ fn value_help(name: &str) -> String {
         }
         "sleep" => "1s",
         "auth" => "{mechanism: PLAIN, username: .., password: ..}",
+        "mailbox" => "{maildir: DIR, within: 10s}",
         "expect" => "250",
         _ => "...",
     };

@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use super::context::{Cx, VarScope, get};
 use super::diagnostic::did_you_mean;
+use super::files::{PemKind, relative_to};
 use super::model::{ConnectSpec, Target, TlsMode, TlsOptions, TlsOverride, TlsVersion};
 use super::node::{Key, Node, Value};
 
@@ -23,6 +24,7 @@ pub(crate) const TARGET_KEYS: &[&str] = &[
     "client_cert",
     "client_key",
     "min_version",
+    "pin_sha256",
 ];
 pub(crate) const CONNECT_KEYS: &[&str] = &["host", "port", "tls"];
 
@@ -43,6 +45,7 @@ pub(crate) struct PartialTarget {
     pub client_cert: Option<PathBuf>,
     pub client_key: Option<PathBuf>,
     pub min_version: Option<TlsVersion>,
+    pub pin_sha256: Option<Vec<String>>,
 }
 
 impl PartialTarget {
@@ -59,6 +62,7 @@ impl PartialTarget {
             client_cert: self.client_cert.or_else(|| base.client_cert.clone()),
             client_key: self.client_key.or_else(|| base.client_key.clone()),
             min_version: self.min_version.or(base.min_version),
+            pin_sha256: self.pin_sha256.or_else(|| base.pin_sha256.clone()),
         }
     }
 
@@ -75,6 +79,7 @@ impl PartialTarget {
                 client_cert: self.client_cert,
                 client_key: self.client_key,
                 min_version: self.min_version,
+                pin_sha256: self.pin_sha256.unwrap_or_default(),
             },
         }
     }
@@ -176,21 +181,17 @@ impl<'v> Resolver<'v> {
         Some(duration)
     }
 
-    /// A path, relative to the plan file's directory unless absolute.
-    pub fn path(&self, cx: &mut Cx<'_>, node: &Node, what: &str) -> Option<PathBuf> {
-        let text = self.text(cx, node, what)?;
+    /// A PEM file's path, relative to the plan file's directory unless absolute, checked now
+    /// (under the file root, readable, holding what `kind` needs).
+    pub fn pem_path(&self, cx: &mut Cx<'_>, node: &Node, kind: PemKind) -> Option<PathBuf> {
+        let text = self.text(cx, node, kind.key())?;
         if text.trim().is_empty() {
-            cx.error(node, format!("{what} is empty"), None);
+            cx.error(node, format!("{} is empty", kind.key()), None);
             return None;
         }
-        let path = PathBuf::from(text);
-        if path.is_absolute() {
-            return Some(path);
-        }
-        Some(match cx.path.parent() {
-            Some(dir) => dir.join(path),
-            None => path,
-        })
+        let path = relative_to(cx.path, &text);
+        cx.check_pem_file(node, &path, kind);
+        Some(path)
     }
 
     pub fn bool(&self, cx: &mut Cx<'_>, node: &Node, what: &str) -> Option<bool> {
@@ -223,11 +224,36 @@ impl<'v> Resolver<'v> {
         out.port = field("port").and_then(|n| self.port(cx, n));
         out.tls = field("tls").and_then(|n| self.tls(cx, n));
         out.timeout = field("timeout").and_then(|n| self.timeout(cx, n));
-        out.ca_file = field("ca_file").and_then(|n| self.path(cx, n, "`ca_file`"));
+        out.ca_file = field("ca_file").and_then(|n| self.pem_path(cx, n, PemKind::Ca));
         out.insecure = field("insecure").and_then(|n| self.bool(cx, n, "`insecure`"));
         out.server_name = field("server_name").and_then(|n| self.text(cx, n, "`server_name`"));
         (out.client_cert, out.client_key) = self.client_pair(cx, entries);
         out.min_version = field("min_version").and_then(|n| self.min_version(cx, n));
+        out.pin_sha256 = field("pin_sha256").map(|n| self.pins(cx, n));
+        out
+    }
+
+    /// `pin_sha256: FINGERPRINT` or a list of them: SHA-256 of the certificate, in hex, with
+    /// or without `:` between the pairs.
+    pub fn pins(&self, cx: &mut Cx<'_>, node: &Node) -> Vec<String> {
+        let items: Vec<&Node> = match &node.value {
+            Value::Seq(items) => items.iter().collect(),
+            _ => vec![node],
+        };
+        let mut out = Vec::new();
+        for item in items {
+            let Some(text) = self.text(cx, item, "`pin_sha256`") else {
+                continue;
+            };
+            match crate::transport::normalize_pin(&text) {
+                Some(pin) => out.push(pin),
+                None => cx.error(
+                    item,
+                    format!("`{text}` is not a SHA-256 fingerprint"),
+                    Some("write the 64 hex digits (pairs may be joined by `:`), as `openssl x509 -noout -fingerprint -sha256 -in cert.pem` prints them".into()),
+                ),
+            }
+        }
         out
     }
 
@@ -237,8 +263,9 @@ impl<'v> Resolver<'v> {
         cx: &mut Cx<'_>,
         entries: &[(Key, Node)],
     ) -> (Option<PathBuf>, Option<PathBuf>) {
-        let cert = get(entries, "client_cert").and_then(|n| self.path(cx, n, "`client_cert`"));
-        let key = get(entries, "client_key").and_then(|n| self.path(cx, n, "`client_key`"));
+        let cert =
+            get(entries, "client_cert").and_then(|n| self.pem_path(cx, n, PemKind::ClientCert));
+        let key = get(entries, "client_key").and_then(|n| self.pem_path(cx, n, PemKind::ClientKey));
         let alone = |name: &str, other: &str| {
             entries
                 .iter()
@@ -304,12 +331,15 @@ impl<'v> Resolver<'v> {
         let field = |name: &str| get(entries, name);
         let (client_cert, client_key) = self.client_pair(cx, entries);
         TlsOverride {
-            ca_file: field("ca_file").and_then(|n| self.path(cx, n, "`ca_file`")),
+            ca_file: field("ca_file").and_then(|n| self.pem_path(cx, n, PemKind::Ca)),
             insecure: field("insecure").and_then(|n| self.bool(cx, n, "`insecure`")),
             server_name: field("server_name").and_then(|n| self.text(cx, n, "`server_name`")),
             client_cert,
             client_key,
             min_version: field("min_version").and_then(|n| self.min_version(cx, n)),
+            pin_sha256: field("pin_sha256")
+                .map(|n| self.pins(cx, n))
+                .unwrap_or_default(),
             required: field("required").and_then(|n| self.bool(cx, n, "`required`")),
         }
     }

@@ -2,14 +2,15 @@
 //! variables a user variable may not shadow.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use super::context::{Cx, EnvLookup, VarScope};
 use super::diagnostic::Diagnostic;
 use super::expect::valid_var_name;
+use super::files::NO_FILES;
 use super::load::LoadOptions;
 use super::model::{BUILTIN_VARS, VarValues};
-use super::node::{Key, MAX_FILE_BYTES, Value, parse_yaml};
+use super::node::{Key, Value, parse_yaml};
 
 /// Variables resolved so far, and the names whose value had a problem (already reported; they
 /// still count as defined, so their uses are not reported again).
@@ -174,7 +175,7 @@ fn load_vars_file(
     env: EnvLookup<'_>,
 ) -> Result<BTreeMap<String, String>, Vec<Diagnostic>> {
     let text = read_text(path, "--vars-file").map_err(|d| vec![d])?;
-    let mut cx = Cx::new(path, &text, env);
+    let mut cx = Cx::new(path, &text, env, &NO_FILES);
     let mut vars = BTreeMap::new();
     match parse_yaml(&text) {
         Err(e) => cx.error_at(e.line, e.col, 1, e.message, None),
@@ -226,57 +227,12 @@ fn load_vars_file(
     }
 }
 
-/// A UTF-8 text file of at most [`MAX_FILE_BYTES`], or a problem naming `what` and the path.
+/// A UTF-8 text file of at most [`crate::files::MAX_PLAN_BYTES`], or a problem naming `what`
+/// and the path (read through the bounded reader: a FIFO or a device is refused).
 pub(crate) fn read_text(path: &Path, what: &str) -> Result<String, Diagnostic> {
-    let bytes = read_bytes(path, what, MAX_FILE_BYTES)?;
-    String::from_utf8(bytes).map_err(|_| {
-        Diagnostic::without_position(
-            path,
-            format!("{what} `{}` is not valid UTF-8", path.display()),
-            None,
-        )
-    })
-}
-
-/// A file of at most `max` bytes, or a problem naming `what` and the path.
-pub(crate) fn read_bytes(path: &Path, what: &str, max: usize) -> Result<Vec<u8>, Diagnostic> {
-    let cannot = |e: std::io::Error| {
-        let message = match e.kind() {
-            std::io::ErrorKind::NotFound => format!("{what} `{}` does not exist", path.display()),
-            _ => format!("cannot read {what} `{}`: {e}", path.display()),
-        };
-        Diagnostic::without_position(path, message, None)
-    };
-    let meta = std::fs::metadata(path).map_err(cannot)?;
-    if meta.is_dir() {
-        return Err(Diagnostic::without_position(
-            path,
-            format!("{what} `{}` is a directory", path.display()),
-            None,
-        ));
-    }
-    if meta.len() > max as u64 {
-        return Err(Diagnostic::without_position(
-            path,
-            format!(
-                "{what} `{}` is too large ({} bytes; at most {max})",
-                path.display(),
-                meta.len()
-            ),
-            None,
-        ));
-    }
-    std::fs::read(path).map_err(cannot)
-}
-
-/// `rel` relative to the directory of the file `base`, unless absolute.
-pub(crate) fn relative_to(base: &Path, rel: &str) -> PathBuf {
-    let path = PathBuf::from(rel);
-    if path.is_absolute() {
-        return path;
-    }
-    match base.parent() {
-        Some(dir) => dir.join(path),
-        None => path,
-    }
+    let problem = |message: String| Diagnostic::without_position(path, message, None);
+    let bytes = crate::files::read_file(path, crate::files::MAX_PLAN_BYTES)
+        .map_err(|e| problem(format!("{what} `{}` {e}", path.display())))?;
+    String::from_utf8(bytes)
+        .map_err(|_| problem(format!("{what} `{}` is not valid UTF-8", path.display())))
 }

@@ -69,7 +69,7 @@ async fn read_line<S: AsyncRead + AsyncWrite + Unpin>(
         }
         Ok(read) => match read? {
             ReadLine::Line(line) => Ok(Some(line)),
-            ReadLine::Eof(_) => Ok(None),
+            ReadLine::Eof(_) | ReadLine::Reset(_) => Ok(None),
             ReadLine::TooLong => {
                 send(stream, &session::line_too_long(), shared).await?;
                 Ok(None)

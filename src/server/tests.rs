@@ -151,7 +151,10 @@ async fn the_seed_conversation() {
         said(&mut c, "QUIT").await,
         "221 2.0.0 Service closing transmission channel"
     );
-    assert_eq!(c.wait_close(T).await.unwrap(), None);
+    assert_eq!(
+        c.wait_close(T).await.unwrap(),
+        crate::transport::CloseSeen::Closed
+    );
 
     let files: Vec<_> = std::fs::read_dir(dir.path().join("new"))
         .unwrap()
@@ -381,7 +384,10 @@ async fn idle_timeout_long_lines_and_too_many_errors() {
         format!("{} {}", r.code, r.text()),
         "421 4.4.1 Connection timed out"
     );
-    assert_eq!(c.wait_close(T).await.unwrap(), None);
+    assert_eq!(
+        c.wait_close(T).await.unwrap(),
+        crate::transport::CloseSeen::Closed
+    );
 
     let mut c = client(&server).await;
     c.send(&vec![b'A'; 100_000], T).await.unwrap();
@@ -390,7 +396,10 @@ async fn idle_timeout_long_lines_and_too_many_errors() {
         format!("{} {}", r.code, r.text()),
         "500 5.5.6 Line too long"
     );
-    assert_eq!(c.wait_close(T).await.unwrap(), None);
+    assert_eq!(
+        c.wait_close(T).await.unwrap(),
+        crate::transport::CloseSeen::Closed
+    );
 
     let mut c = client(&server).await;
     for _ in 0..9 {
@@ -400,7 +409,10 @@ async fn idle_timeout_long_lines_and_too_many_errors() {
         said(&mut c, "BOGUS").await,
         "421 4.7.0 Too many errors on this connection, closing transmission channel"
     );
-    assert_eq!(c.wait_close(T).await.unwrap(), None);
+    assert_eq!(
+        c.wait_close(T).await.unwrap(),
+        crate::transport::CloseSeen::Closed
+    );
     // the server is still there
     let mut c = client(&server).await;
     assert_eq!(said(&mut c, "NOOP").await, "250 2.0.0 OK");

@@ -8,10 +8,10 @@ use tokio::net::TcpStream;
 use tokio::time::{Instant, timeout_at};
 use tokio_rustls::client::TlsStream;
 
-use super::error::human;
+use super::error::{ConnectFailure, human};
 use super::lines::{LineReader, ReadLine};
 use super::stream::Stream;
-use super::{TlsInfo, TlsParams, TransportError, tls};
+use super::{TlsFailure, TlsInfo, TlsParams, TransportError, tls};
 use crate::protocol::{Limits, Reply, ReplyParser};
 
 /// One SMTP connection, plain or TLS, with a read buffer. Every read has a timeout and the
@@ -40,15 +40,62 @@ fn lossy(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
 }
 
-fn connect_reason(e: &io::Error) -> String {
+fn connect_reason(e: &io::Error) -> (String, ConnectFailure) {
+    let other = |text: &str| (text.to_owned(), ConnectFailure::Other);
     match e.kind() {
-        io::ErrorKind::ConnectionRefused => "connection refused".to_owned(),
-        io::ErrorKind::ConnectionReset => "connection reset".to_owned(),
-        io::ErrorKind::HostUnreachable => "host unreachable".to_owned(),
-        io::ErrorKind::NetworkUnreachable => "network unreachable".to_owned(),
-        _ => e.to_string(),
+        io::ErrorKind::ConnectionRefused => {
+            ("connection refused".to_owned(), ConnectFailure::Refused)
+        }
+        io::ErrorKind::TimedOut => ("timed out".to_owned(), ConnectFailure::TimedOut),
+        io::ErrorKind::ConnectionReset => other("connection reset"),
+        io::ErrorKind::HostUnreachable => other("host unreachable"),
+        io::ErrorKind::NetworkUnreachable => other("network unreachable"),
+        _ => (e.to_string(), ConnectFailure::Other),
     }
 }
+
+/// What [`Connection::wait_close`] saw.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CloseSeen {
+    /// The server closed the connection in order.
+    Closed,
+    /// The server reset it (TCP RST).
+    Reset,
+    /// The server sent a line instead.
+    Line(String),
+}
+
+/// Bytes that reached the socket but not yet the reader, taken without waiting: on Unix the
+/// socket is read through a duplicate of its descriptor, which is non-blocking like the
+/// original, so that bytes that have arrived are seen whatever tokio's readiness says.
+#[cfg(unix)]
+fn take_ready(tcp: &TcpStream, max: usize) -> Vec<u8> {
+    use std::io::Read;
+    use std::os::fd::AsFd;
+    let Ok(fd) = tcp.as_fd().try_clone_to_owned() else {
+        return Vec::new();
+    };
+    let mut dup = std::net::TcpStream::from(fd);
+    if dup.set_nonblocking(true).is_err() {
+        return Vec::new();
+    }
+    let mut buf = vec![0u8; max];
+    match dup.read(&mut buf) {
+        Ok(n) => {
+            buf.truncate(n);
+            buf
+        }
+        Err(_) => Vec::new(),
+    }
+}
+
+#[cfg(not(unix))]
+fn take_ready(_tcp: &TcpStream, _max: usize) -> Vec<u8> {
+    Vec::new()
+}
+
+/// How much [`Connection::unsolicited`] takes from the socket at once: enough to show what came.
+const UNSOLICITED_PEEK: usize = 4096;
 
 impl Connection {
     /// TCP connect (host name, IPv4 or IPv6 literal) within `timeout`; with `tls: Some`, the
@@ -66,17 +113,28 @@ impl Connection {
         } else {
             format!("{bare}:{port}")
         };
-        let fail = |reason: String| TransportError::Connect {
+        let fail = |reason: String, kind: ConnectFailure| TransportError::Connect {
             addr: addr_text.clone(),
             reason,
+            kind,
         };
         let deadline = Instant::now() + timeout;
-        let timed_out = || fail(format!("timed out after {}", human(timeout)));
+        let timed_out = || {
+            fail(
+                format!("timed out after {}", human(timeout)),
+                ConnectFailure::TimedOut,
+            )
+        };
         let addrs: Vec<SocketAddr> = match bare.parse::<IpAddr>() {
             Ok(ip) => vec![SocketAddr::new(ip, port)],
             Err(_) => match timeout_at(deadline, tokio::net::lookup_host((bare, port))).await {
                 Err(_) => return Err(timed_out()),
-                Ok(Err(e)) => return Err(fail(format!("no address for host {bare:?} ({e})"))),
+                Ok(Err(e)) => {
+                    return Err(fail(
+                        format!("no address for host {bare:?} ({e})"),
+                        ConnectFailure::Other,
+                    ));
+                }
                 Ok(Ok(found)) => found.collect(),
             },
         };
@@ -94,8 +152,16 @@ impl Connection {
         }
         let tcp = match (connected, last_error) {
             (Some(s), _) => s,
-            (None, Some(e)) => return Err(fail(connect_reason(&e))),
-            (None, None) => return Err(fail(format!("no address for host {bare:?}"))),
+            (None, Some(e)) => {
+                let (reason, kind) = connect_reason(&e);
+                return Err(fail(reason, kind));
+            }
+            (None, None) => {
+                return Err(fail(
+                    format!("no address for host {bare:?}"),
+                    ConnectFailure::Other,
+                ));
+            }
         };
         let peer = tcp.peer_addr()?;
         // Small writes are whole commands; do not let Nagle hold them back.
@@ -127,18 +193,12 @@ impl Connection {
                 io::ErrorKind::TimedOut,
                 format!("could not send within {}", human(timeout)),
             ))),
-            Ok(Err(e))
-                if matches!(
-                    e.kind(),
-                    io::ErrorKind::BrokenPipe
-                        | io::ErrorKind::ConnectionReset
-                        | io::ErrorKind::ConnectionAborted
-                ) =>
-            {
-                Err(TransportError::Closed {
-                    partial: Vec::new(),
-                })
-            }
+            Ok(Err(e)) if super::lines::is_reset(&e) => Err(TransportError::Reset {
+                partial: Vec::new(),
+            }),
+            Ok(Err(e)) if e.kind() == io::ErrorKind::BrokenPipe => Err(TransportError::Closed {
+                partial: Vec::new(),
+            }),
             Ok(Err(e)) => Err(e.into()),
             Ok(Ok(())) => Ok(()),
         }
@@ -169,12 +229,20 @@ impl Connection {
                         max: self.limits.max_line,
                     });
                 }
-                Ok(Ok(ReadLine::Eof(rest))) => {
+                Ok(Ok(end @ (ReadLine::Eof(_) | ReadLine::Reset(_)))) => {
+                    let reset = matches!(end, ReadLine::Reset(_));
+                    let (ReadLine::Eof(rest) | ReadLine::Reset(rest)) = end else {
+                        continue;
+                    };
                     let mut partial = parser.partial();
                     if !rest.is_empty() {
                         partial.push(lossy(&rest));
                     }
-                    return Err(TransportError::Closed { partial });
+                    return Err(if reset {
+                        TransportError::Reset { partial }
+                    } else {
+                        TransportError::Closed { partial }
+                    });
                 }
                 Ok(Ok(ReadLine::Line(line))) => {
                     if let Some(reply) = parser.push(&lossy(&line))? {
@@ -218,11 +286,14 @@ impl Connection {
             other => {
                 let already = other.is_tls();
                 self.stream = other;
-                return Err(TransportError::Tls(if already {
-                    "the connection already uses TLS".to_owned()
-                } else {
-                    "the connection is unusable after a failed TLS handshake".to_owned()
-                }));
+                return Err(TransportError::tls(
+                    TlsFailure::Handshake,
+                    if already {
+                        "the connection already uses TLS"
+                    } else {
+                        "the connection is unusable after a failed TLS handshake"
+                    },
+                ));
             }
         };
         let (tls, info) = tls::handshake(tcp, params, &self.host, timeout).await?;
@@ -231,12 +302,9 @@ impl Connection {
         Ok(info)
     }
 
-    /// Wait for the server to close. `Ok(None)` on EOF (or reset); `Ok(Some(line))` if it
-    /// sent a line instead; `Err(Timeout)` if it stayed open and silent.
-    pub async fn wait_close(
-        &mut self,
-        timeout: Duration,
-    ) -> Result<Option<String>, TransportError> {
+    /// Wait for the server to close (in order or by a reset), or see the line it sent
+    /// instead; `Err(Timeout)` if it stayed open and silent.
+    pub async fn wait_close(&mut self, timeout: Duration) -> Result<CloseSeen, TransportError> {
         let read = self
             .reader
             .read_line(&mut self.stream, self.limits.max_line);
@@ -249,9 +317,46 @@ impl Connection {
             Ok(Ok(ReadLine::TooLong)) => Err(TransportError::LineTooLong {
                 max: self.limits.max_line,
             }),
-            Ok(Ok(ReadLine::Eof(rest))) if rest.is_empty() => Ok(None),
-            Ok(Ok(ReadLine::Eof(rest) | ReadLine::Line(rest))) => Ok(Some(lossy(&rest))),
+            Ok(Ok(ReadLine::Eof(rest))) if rest.is_empty() => Ok(CloseSeen::Closed),
+            Ok(Ok(ReadLine::Reset(rest))) if rest.is_empty() => Ok(CloseSeen::Reset),
+            Ok(Ok(ReadLine::Eof(rest) | ReadLine::Reset(rest) | ReadLine::Line(rest))) => {
+                Ok(CloseSeen::Line(lossy(&rest)))
+            }
         }
+    }
+
+    /// Bytes the server sent that no command has asked for yet: what is buffered, and what has
+    /// already reached the socket, looked at without waiting. Empty when there are none. The
+    /// bytes stay buffered (a later read sees them).
+    pub fn unsolicited(&mut self) -> Vec<u8> {
+        match &mut self.stream {
+            Stream::Plain(tcp) => {
+                let ready = take_ready(tcp, UNSOLICITED_PEEK);
+                self.reader.push(&ready);
+            }
+            Stream::Tls(tls) => {
+                let (tcp, conn) = tls.get_mut();
+                let raw = take_ready(tcp, UNSOLICITED_PEEK);
+                if !raw.is_empty() {
+                    let mut rest: &[u8] = &raw;
+                    while !rest.is_empty() {
+                        match conn.read_tls(&mut rest) {
+                            Ok(0) | Err(_) => break,
+                            Ok(_) => {}
+                        }
+                    }
+                    // A TLS alert or a broken record: the next read reports it.
+                    let _ = conn.process_new_packets();
+                }
+                let mut plain = vec![0u8; UNSOLICITED_PEEK];
+                if let Ok(n) = std::io::Read::read(&mut conn.reader(), &mut plain) {
+                    plain.truncate(n);
+                    self.reader.push(&plain);
+                }
+            }
+            Stream::Gone => {}
+        }
+        self.reader.pending().to_vec()
     }
 
     pub fn is_tls(&self) -> bool {

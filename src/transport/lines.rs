@@ -14,8 +14,10 @@ const CHUNK: usize = 8192;
 pub(crate) enum ReadLine {
     /// A complete line, without its CRLF / LF.
     Line(Vec<u8>),
-    /// The peer closed (or reset) the connection; holds any bytes of an unterminated line.
+    /// The peer closed the connection; holds any bytes of an unterminated line.
     Eof(Vec<u8>),
+    /// The peer reset the connection (TCP RST); holds any bytes of an unterminated line.
+    Reset(Vec<u8>),
     /// The line exceeded the cap; the buffer was emptied.
     TooLong,
 }
@@ -44,6 +46,11 @@ impl LineReader {
         &self.buf
     }
 
+    /// Add bytes read from the stream by other means (see `Connection::unsolicited`).
+    pub(crate) fn push(&mut self, bytes: &[u8]) {
+        self.buf.extend_from_slice(bytes);
+    }
+
     /// Forget whatever is buffered.
     pub(crate) fn discard(&mut self) {
         self.buf.clear();
@@ -64,6 +71,10 @@ impl LineReader {
             let mut chunk = [0u8; CHUNK];
             let n = match stream.read(&mut chunk).await {
                 Ok(n) => n,
+                Err(e) if is_reset(&e) => {
+                    self.scanned = 0;
+                    return Ok(ReadLine::Reset(std::mem::take(&mut self.buf)));
+                }
                 Err(e) if is_closed(&e) => 0,
                 Err(e) => return Err(e),
             };
@@ -106,15 +117,20 @@ impl LineReader {
     }
 }
 
-/// Errors that mean "the peer went away" rather than a local failure. rustls reports a close
-/// without close_notify as `UnexpectedEof`.
+/// Errors that mean "the peer went away" in order rather than a local failure. rustls reports
+/// a close without close_notify as `UnexpectedEof`.
 fn is_closed(e: &io::Error) -> bool {
     matches!(
         e.kind(),
-        io::ErrorKind::UnexpectedEof
-            | io::ErrorKind::ConnectionReset
-            | io::ErrorKind::ConnectionAborted
-            | io::ErrorKind::BrokenPipe
+        io::ErrorKind::UnexpectedEof | io::ErrorKind::BrokenPipe
+    )
+}
+
+/// Errors that mean the peer aborted the connection (an RST).
+pub(crate) fn is_reset(e: &io::Error) -> bool {
+    matches!(
+        e.kind(),
+        io::ErrorKind::ConnectionReset | io::ErrorKind::ConnectionAborted
     )
 }
 

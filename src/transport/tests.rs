@@ -122,7 +122,10 @@ async fn close_mid_reply_keeps_the_partial_lines() {
         TransportError::Closed { partial } => assert_eq!(partial, ["250-first", "250-sec"]),
         other => panic!("{other:?}"),
     }
-    assert_eq!(c.wait_close(SHORT).await.unwrap(), None);
+    assert_eq!(
+        c.wait_close(SHORT).await.unwrap(),
+        crate::transport::CloseSeen::Closed
+    );
 }
 
 #[tokio::test]
@@ -271,7 +274,7 @@ fn ca_file(pki: &Pki) -> tempfile::NamedTempFile {
 
 async fn tls_error(port: u16, params: TlsParams) -> String {
     match Connection::connect("127.0.0.1", port, LONG, Some(&params), Limits::default()).await {
-        Err(TransportError::Tls(reason)) => reason,
+        Err(TransportError::Tls { message, .. }) => message,
         Err(other) => panic!("{other:?}"),
         Ok(_) => panic!("handshake succeeded"),
     }
@@ -341,7 +344,10 @@ async fn untrusted_issuer_and_self_signed() {
     let port = tls_server(&own).await;
     assert_eq!(
         tls_error(port, params.clone()).await,
-        "certificate CN=localhost is self-signed, which is not trusted (use ca_file or insecure)"
+        format!(
+            "self-signed certificate CN=localhost, not issued by a trusted CA; to trust exactly this certificate, give it as `ca_file` or write `pin_sha256: {}`; or use insecure",
+            crate::transport::fingerprint(own.cert.as_ref())
+        )
     );
     // insecure accepts it and still reports the certificate
     let port = tls_server(&own).await;

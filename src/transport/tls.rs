@@ -3,21 +3,20 @@ use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
 use rustls::client::WebPkiServerVerifier;
-use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
 use rustls::crypto::CryptoProvider;
 use rustls::pki_types::pem::PemObject;
-use rustls::pki_types::{CertificateDer, PrivateKeyDer, ServerName, UnixTime};
-use rustls::{
-    AlertDescription, CertificateError, ClientConfig, DigitallySignedStruct, PeerIncompatible,
-    RootCertStore, SignatureScheme,
-};
+use rustls::pki_types::{CertificateDer, PrivateKeyDer, ServerName};
+use rustls::{ClientConfig, RootCertStore};
+use sha2::{Digest, Sha256};
 use tokio::net::TcpStream;
 use tokio_rustls::TlsConnector;
 use tokio_rustls::client::TlsStream;
 
 use super::TransportError;
-use super::date::{rfc3339, unix_now, ymd};
+use super::date::{rfc3339, unix_now};
 use super::error::human;
+use super::tls_failure::{TlsFailure, describe_io};
+use super::verify::RecordingVerifier;
 
 /// What the client needs for one TLS handshake.
 #[derive(Debug, Clone, Default)]
@@ -34,6 +33,34 @@ pub struct TlsParams {
     pub client_cert: Option<ClientCert>,
     /// The oldest protocol version to offer; `None` = TLS 1.2 (rustls cannot go lower).
     pub min_version: Option<TlsVersion>,
+    /// `pin_sha256`: SHA-256 fingerprints (as [`normalize_pin`] writes them); when given, the
+    /// server's certificate must be one of these, and is then trusted whoever issued it (its
+    /// name and dates are still checked).
+    pub pins: Vec<String>,
+}
+
+/// A SHA-256 fingerprint as `openssl x509 -fingerprint -sha256` writes it: upper-case hex
+/// pairs joined by `:`.
+pub fn fingerprint(der: &[u8]) -> String {
+    Sha256::digest(der)
+        .iter()
+        .map(|b| format!("{b:02X}"))
+        .collect::<Vec<_>>()
+        .join(":")
+}
+
+/// A fingerprint as written in a plan (hex, any case, `:` or nothing between pairs) in the
+/// form of [`fingerprint`]; `None` if it is not 32 bytes of hex.
+pub fn normalize_pin(text: &str) -> Option<String> {
+    let hex: String = text.trim().chars().filter(|c| *c != ':').collect();
+    if hex.len() != 64 || !hex.chars().all(|c| c.is_ascii_hexdigit()) {
+        return None;
+    }
+    let upper = hex.to_ascii_uppercase();
+    let pairs: Vec<&str> = (0..32)
+        .filter_map(|i| upper.get(i * 2..i * 2 + 2))
+        .collect();
+    Some(pairs.join(":"))
 }
 
 /// A client certificate: PEM files for the chain (end entity first) and its private key.
@@ -103,6 +130,12 @@ pub struct CertInfo {
     pub not_after_unix: i64,
     /// Whole days until not_after (negative when expired).
     pub days_left: i64,
+    /// SHA-256 fingerprint of the DER certificate (see [`fingerprint`]).
+    pub sha256: String,
+    /// Its own issuer (subject and issuer are the same name).
+    pub self_signed: bool,
+    /// Marked as a CA (basic constraints), as `openssl req -x509` does.
+    pub is_ca: bool,
 }
 
 impl CertInfo {
@@ -132,7 +165,15 @@ impl CertInfo {
             );
         }
         let not_after = cert.validity().not_after.timestamp();
+        let is_ca = cert
+            .basic_constraints()
+            .ok()
+            .flatten()
+            .is_some_and(|bc| bc.value.ca);
         Some(Self {
+            sha256: fingerprint(der),
+            self_signed: cert.subject() == cert.issuer(),
+            is_ca,
             subject: cert.subject().to_string(),
             names,
             issuer: cert.issuer().to_string(),
@@ -150,6 +191,23 @@ fn ip_from_bytes(b: &[u8]) -> Option<std::net::IpAddr> {
     <[u8; 16]>::try_from(b).ok().map(std::net::IpAddr::from)
 }
 
+/// The cipher suites the client offers, by IANA name.
+fn offered_suites(config: &ClientConfig, min_version: Option<TlsVersion>) -> Vec<String> {
+    config
+        .crypto_provider()
+        .cipher_suites
+        .iter()
+        .filter(|s| {
+            min_version != Some(TlsVersion::V1_3)
+                || s.version().version == rustls::ProtocolVersion::TLSv1_3
+        })
+        .map(|s| {
+            let s = s.suite();
+            s.as_str().map_or_else(|| format!("{s:?}"), str::to_owned)
+        })
+        .collect()
+}
+
 fn provider() -> Arc<CryptoProvider> {
     Arc::new(rustls::crypto::ring::default_provider())
 }
@@ -160,19 +218,34 @@ fn native_roots() -> &'static [CertificateDer<'static>] {
     ROOTS.get_or_init(|| rustls_native_certs::load_native_certs().certs)
 }
 
+/// The certificates of a PEM file (`ca_file`, `client_cert`): at least one.
+pub fn parse_pem_certificates(bytes: &[u8]) -> Result<Vec<CertificateDer<'static>>, String> {
+    let certs = CertificateDer::pem_slice_iter(bytes)
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| format!("not a valid PEM file ({e})"))?;
+    if certs.is_empty() {
+        return Err("no PEM certificate found in it".to_owned());
+    }
+    Ok(certs)
+}
+
+/// The private key of a PEM file (`client_key`).
+pub fn parse_pem_private_key(bytes: &[u8]) -> Result<PrivateKeyDer<'static>, String> {
+    PrivateKeyDer::from_pem_slice(bytes)
+        .map_err(|e| format!("no usable PEM private key (PKCS#8, PKCS#1 or SEC1) in it ({e})"))
+}
+
+/// A PEM file's bytes, read through the bounded reader.
+fn read_pem(path: &std::path::Path) -> Result<Vec<u8>, String> {
+    crate::files::read_file(path, crate::files::MAX_PEM_BYTES).map_err(|e| e.to_string())
+}
+
 fn load_ca_file(path: &std::path::Path) -> Result<Vec<CertificateDer<'static>>, TransportError> {
     let fail = |reason: String| TransportError::CaFile {
         path: path.to_path_buf(),
         reason,
     };
-    let bytes = std::fs::read(path).map_err(|e| fail(e.to_string()))?;
-    let certs = CertificateDer::pem_slice_iter(&bytes)
-        .collect::<Result<Vec<_>, _>>()
-        .map_err(|e| fail(format!("not a valid PEM file ({e})")))?;
-    if certs.is_empty() {
-        return Err(fail("no PEM certificate found in it".to_owned()));
-    }
-    Ok(certs)
+    parse_pem_certificates(&read_pem(path).map_err(fail)?).map_err(fail)
 }
 
 fn load_client_cert(
@@ -182,104 +255,20 @@ fn load_client_cert(
         path: path.to_path_buf(),
         reason,
     };
-    let bytes = std::fs::read(&cc.cert).map_err(|e| fail(&cc.cert, e.to_string()))?;
-    let chain = CertificateDer::pem_slice_iter(&bytes)
-        .collect::<Result<Vec<_>, _>>()
-        .map_err(|e| fail(&cc.cert, format!("not a valid PEM file ({e})")))?;
-    if chain.is_empty() {
-        return Err(fail(&cc.cert, "no PEM certificate found in it".to_owned()));
-    }
-    let bytes = std::fs::read(&cc.key).map_err(|e| fail(&cc.key, e.to_string()))?;
-    let key = PrivateKeyDer::from_pem_slice(&bytes).map_err(|e| {
-        fail(
-            &cc.key,
-            format!("no usable PEM private key (PKCS#8, PKCS#1 or SEC1) in it ({e})"),
-        )
-    })?;
+    let chain = read_pem(&cc.cert)
+        .and_then(|b| parse_pem_certificates(&b))
+        .map_err(|e| fail(&cc.cert, e))?;
+    let key = read_pem(&cc.key)
+        .and_then(|b| parse_pem_private_key(&b))
+        .map_err(|e| fail(&cc.key, e))?;
     Ok((chain, key))
-}
-
-/// Checks the chain with webpki (unless `insecure`) and remembers the end-entity certificate,
-/// so that a failure can say what the server showed.
-#[derive(Debug)]
-struct RecordingVerifier {
-    /// `None` when insecure, or when there is no trust anchor at all.
-    webpki: Option<Arc<WebPkiServerVerifier>>,
-    insecure: bool,
-    provider: Arc<CryptoProvider>,
-    seen: Mutex<Option<CertificateDer<'static>>>,
-}
-
-impl RecordingVerifier {
-    fn seen(&self) -> Option<CertInfo> {
-        let seen = self.seen.lock().unwrap_or_else(|e| e.into_inner());
-        seen.as_ref().and_then(|der| CertInfo::parse(der))
-    }
-}
-
-impl ServerCertVerifier for RecordingVerifier {
-    fn verify_server_cert(
-        &self,
-        end_entity: &CertificateDer<'_>,
-        intermediates: &[CertificateDer<'_>],
-        server_name: &ServerName<'_>,
-        ocsp_response: &[u8],
-        now: UnixTime,
-    ) -> Result<ServerCertVerified, rustls::Error> {
-        *self.seen.lock().unwrap_or_else(|e| e.into_inner()) =
-            Some(end_entity.clone().into_owned());
-        if self.insecure {
-            return Ok(ServerCertVerified::assertion());
-        }
-        match &self.webpki {
-            Some(v) => {
-                v.verify_server_cert(end_entity, intermediates, server_name, ocsp_response, now)
-            }
-            None => Err(rustls::Error::InvalidCertificate(
-                CertificateError::UnknownIssuer,
-            )),
-        }
-    }
-
-    fn verify_tls12_signature(
-        &self,
-        message: &[u8],
-        cert: &CertificateDer<'_>,
-        dss: &DigitallySignedStruct,
-    ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        rustls::crypto::verify_tls12_signature(
-            message,
-            cert,
-            dss,
-            &self.provider.signature_verification_algorithms,
-        )
-    }
-
-    fn verify_tls13_signature(
-        &self,
-        message: &[u8],
-        cert: &CertificateDer<'_>,
-        dss: &DigitallySignedStruct,
-    ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        rustls::crypto::verify_tls13_signature(
-            message,
-            cert,
-            dss,
-            &self.provider.signature_verification_algorithms,
-        )
-    }
-
-    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
-        self.provider
-            .signature_verification_algorithms
-            .supported_schemes()
-    }
 }
 
 fn client_config(
     params: &TlsParams,
 ) -> Result<(ClientConfig, Arc<RecordingVerifier>), TransportError> {
     let provider = provider();
+    let mut exact = Vec::new();
     let webpki = if params.insecure {
         None
     } else {
@@ -287,6 +276,7 @@ fn client_config(
         roots.add_parsable_certificates(native_roots().iter().cloned());
         for path in &params.ca_files {
             let certs = load_ca_file(path)?;
+            exact.extend(certs.iter().cloned());
             let (_, rejected) = roots.add_parsable_certificates(certs);
             if rejected > 0 {
                 return Err(TransportError::CaFile {
@@ -303,7 +293,12 @@ fn client_config(
             Some(
                 WebPkiServerVerifier::builder_with_provider(Arc::new(roots), provider.clone())
                     .build()
-                    .map_err(|e| TransportError::Tls(format!("cannot set up verification: {e}")))?,
+                    .map_err(|e| {
+                        TransportError::tls(
+                            TlsFailure::Setup,
+                            format!("cannot set up verification: {e}"),
+                        )
+                    })?,
             )
         }
     };
@@ -311,6 +306,8 @@ fn client_config(
         webpki,
         insecure: params.insecure,
         provider: provider.clone(),
+        exact,
+        pins: params.pins.clone(),
         seen: Mutex::new(None),
     });
     let versions: &[&'static rustls::SupportedProtocolVersion] = match params.min_version {
@@ -319,7 +316,7 @@ fn client_config(
     };
     let builder = ClientConfig::builder_with_provider(provider)
         .with_protocol_versions(versions)
-        .map_err(|e| TransportError::Tls(e.to_string()))?
+        .map_err(|e| TransportError::tls(TlsFailure::Setup, e.to_string()))?
         .dangerous()
         .with_custom_certificate_verifier(verifier.clone());
     let config = match &params.client_cert {
@@ -352,23 +349,25 @@ pub(crate) async fn handshake(
         params.server_name.as_str()
     };
     let name = name.trim_start_matches('[').trim_end_matches(']');
-    let server_name = ServerName::try_from(name.to_owned())
-        .map_err(|_| TransportError::Tls(format!("{name:?} is not a valid server name")))?;
+    let server_name = ServerName::try_from(name.to_owned()).map_err(|_| {
+        TransportError::tls(
+            TlsFailure::Setup,
+            format!("{name:?} is not a valid server name"),
+        )
+    })?;
+    let offered = offered_suites(&config, params.min_version);
     let connector = TlsConnector::from(Arc::new(config));
     let stream = match tokio::time::timeout(timeout, connector.connect(server_name, tcp)).await {
         Err(_) => {
-            return Err(TransportError::Tls(format!(
-                "no TLS handshake within {}",
-                human(timeout)
-            )));
+            return Err(TransportError::tls(
+                TlsFailure::Handshake,
+                format!("no TLS handshake within {}", human(timeout)),
+            ));
         }
         Ok(Err(e)) => {
-            return Err(TransportError::Tls(describe_io(
-                &e,
-                verifier.seen(),
-                name,
-                params.min_version,
-            )));
+            let (kind, message) =
+                describe_io(&e, verifier.seen(), name, params.min_version, &offered);
+            return Err(TransportError::tls(kind, message));
         }
         Ok(Ok(s)) => s,
     };
@@ -399,150 +398,4 @@ pub(crate) async fn handshake(
             cert,
         },
     ))
-}
-
-fn describe_io(
-    e: &std::io::Error,
-    cert: Option<CertInfo>,
-    name: &str,
-    min_version: Option<TlsVersion>,
-) -> String {
-    match e
-        .get_ref()
-        .and_then(|inner| inner.downcast_ref::<rustls::Error>())
-    {
-        Some(tls) if min_version == Some(TlsVersion::V1_3) && is_version_error(tls) => {
-            "the server does not offer TLS 1.3, and `min_version` is 1.3".to_owned()
-        }
-        Some(tls) => describe(tls, cert.as_ref(), name),
-        None if matches!(
-            e.kind(),
-            std::io::ErrorKind::UnexpectedEof | std::io::ErrorKind::ConnectionReset
-        ) =>
-        {
-            "the server closed the connection during the TLS handshake".to_owned()
-        }
-        None => e.to_string(),
-    }
-}
-
-/// The peer and we share no protocol version.
-fn is_version_error(e: &rustls::Error) -> bool {
-    matches!(
-        e,
-        rustls::Error::AlertReceived(AlertDescription::ProtocolVersion)
-            | rustls::Error::PeerIncompatible(
-                PeerIncompatible::ServerDoesNotSupportTls12Or13
-                    | PeerIncompatible::ServerTlsVersionIsDisabledByOurConfig
-                    | PeerIncompatible::Tls13RequiredForQuic
-            )
-    )
-}
-
-const OLD_VERSIONS: &str = "the server only speaks TLS 1.0/1.1 (or older), which smtp-plan (rustls) cannot; TLS 1.2 or 1.3 is required";
-
-/// A rustls error, with what the certificate showed, in words.
-pub(crate) fn describe(e: &rustls::Error, cert: Option<&CertInfo>, name: &str) -> String {
-    let subject = cert.map_or_else(
-        || "the certificate".to_owned(),
-        |c| format!("certificate {}", c.subject),
-    );
-    let cert_names = |fallback: &[String]| -> String {
-        let names = cert
-            .map(|c| c.names.clone())
-            .unwrap_or_else(|| fallback.to_vec());
-        if names.is_empty() {
-            "no names".to_owned()
-        } else {
-            names.join(", ")
-        }
-    };
-    match e {
-        rustls::Error::InvalidCertificate(ce) => match ce {
-            CertificateError::ExpiredContext { time, not_after } => {
-                let at = i64::try_from(not_after.as_secs()).unwrap_or(i64::MAX);
-                let now = i64::try_from(time.as_secs()).unwrap_or(i64::MAX);
-                format!(
-                    "{subject} expired on {} ({} days ago)",
-                    ymd(at),
-                    (now - at).div_euclid(86_400)
-                )
-            }
-            CertificateError::Expired => match cert.and_then(|c| c.not_after.get(..10)) {
-                Some(day) => format!("{subject} expired on {day}"),
-                None => format!("{subject} has expired"),
-            },
-            CertificateError::NotValidYetContext { not_before, .. } => format!(
-                "{subject} is not valid before {}",
-                rfc3339(i64::try_from(not_before.as_secs()).unwrap_or(i64::MAX))
-            ),
-            CertificateError::NotValidYet => format!("{subject} is not valid yet"),
-            CertificateError::NotValidForNameContext {
-                expected,
-                presented,
-            } => {
-                let presented: Vec<String> = presented.iter().map(|p| clean_presented(p)).collect();
-                format!(
-                    "{subject} is not valid for {:?}; it holds: {}",
-                    expected.to_str(),
-                    cert_names(&presented)
-                )
-            }
-            CertificateError::NotValidForName => format!(
-                "{subject} is not valid for {name:?}; it holds: {}",
-                cert_names(&[])
-            ),
-            CertificateError::UnknownIssuer
-            | CertificateError::BadSignature
-            | CertificateError::UnsupportedSignatureAlgorithmForPublicKeyContext { .. } => {
-                let unknown = matches!(ce, CertificateError::UnknownIssuer);
-                match cert {
-                    // A trust anchor of the same name but another key also ends up here.
-                    Some(c) if c.issuer == c.subject => format!(
-                        "certificate {} is self-signed, which is not trusted (use ca_file or insecure)",
-                        c.subject
-                    ),
-                    Some(c) if unknown => format!(
-                        "certificate {} is issued by {}, which is not trusted (use ca_file or insecure)",
-                        c.subject, c.issuer
-                    ),
-                    Some(c) => format!(
-                        "certificate {} is issued by {}, but its signature does not verify with the trusted certificate of that name",
-                        c.subject, c.issuer
-                    ),
-                    None if unknown => {
-                        "the certificate's issuer is not trusted (use ca_file or insecure)"
-                            .to_owned()
-                    }
-                    None => "the certificate's signature does not verify".to_owned(),
-                }
-            }
-            CertificateError::InvalidPurpose | CertificateError::InvalidPurposeContext { .. } => {
-                format!("{subject} is not meant for a TLS server (extended key usage)")
-            }
-            CertificateError::Revoked => format!("{subject} has been revoked"),
-            CertificateError::BadEncoding => "the server's certificate is not valid DER".to_owned(),
-            other => format!("{subject} was rejected: {other:?}"),
-        },
-        rustls::Error::AlertReceived(AlertDescription::ProtocolVersion)
-        | rustls::Error::PeerIncompatible(PeerIncompatible::ServerDoesNotSupportTls12Or13) => {
-            OLD_VERSIONS.to_owned()
-        }
-        rustls::Error::AlertReceived(alert) => {
-            format!("the server aborted the handshake with the alert {alert:?}")
-        }
-        rustls::Error::InvalidMessage(m) => {
-            format!("the server did not answer in TLS ({m:?}); is this a plaintext port?")
-        }
-        other => other.to_string(),
-    }
-}
-
-/// webpki writes presented names as `DnsName("x")` / `IpAddress(1.2.3.4)`.
-fn clean_presented(p: &str) -> String {
-    let inner = p
-        .split_once('(')
-        .and_then(|(_, rest)| rest.strip_suffix(')'))
-        .unwrap_or(p);
-    inner.trim_matches('"').to_owned()
 }

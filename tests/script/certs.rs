@@ -184,6 +184,16 @@ impl Certs {
         digest.iter().map(|b| format!("{b:02x}")).collect()
     }
 
+    /// The same as smtp-plan shows it: upper-case pairs joined by `:`.
+    pub fn sha256_shown(&self, kind: CertKind) -> String {
+        let digest = Sha256::digest(self.chain(kind).certs[0].as_ref());
+        digest
+            .iter()
+            .map(|b| format!("{b:02X}"))
+            .collect::<Vec<_>>()
+            .join(":")
+    }
+
     pub fn server_config(&self, kind: CertKind, tls12_only: bool) -> Arc<rustls::ServerConfig> {
         let chain = self.chain(kind);
         let provider = Arc::new(rustls::crypto::ring::default_provider());

@@ -9,12 +9,15 @@
 # Packages:
 #   postfix        - the SMTP server under test (its own instance, see up.sh)
 #   dovecot-core   - SASL authentication server for Postfix
+#   dovecot-imapd  - IMAP, for checking delivered mail (the `mailbox` step)
 #   openssl        - certificate generation and TLS probing
 #   libxml2-utils  - xmllint, used by the test suite
 #   python3        - used by the smoke checks (normally already installed)
+#   prometheus-node-exporter - reads the --metrics file back through its textfile collector
+#   chromium       - headless browser that opens the --html report (console errors, screenshot)
 set -euo pipefail
 
-PACKAGES=(postfix dovecot-core openssl libxml2-utils python3)
+PACKAGES=(postfix dovecot-core dovecot-imapd openssl libxml2-utils python3 prometheus-node-exporter chromium)
 
 # Which of them are not fully installed yet?
 missing=()

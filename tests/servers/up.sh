@@ -7,8 +7,8 @@
 # config/queue/data directories, the Dovecot config and runtime directories,
 # the Maildirs and the logs. The system's /etc/postfix and /etc/dovecot are
 # only read (Postfix's meta files), never changed, and no system service is
-# started. Ports are SMTP_PLAN_PORT_BASE (default 20000) + 25/465/587/26..29,
-# so runs with different bases can coexist.
+# started. Ports are SMTP_PLAN_PORT_BASE (default 20000) + 25/465/587/26..30
+# (Postfix) and 143/993 (Dovecot IMAP), so runs with different bases coexist.
 #
 # On success it writes RUNDIR/env (source it) and prints it. On failure it
 # prints the reason plus the log tails, stops whatever it started and exits 1.
@@ -29,6 +29,7 @@ log() { echo "up.sh: $*" >&2; }
 for bin in postfix postconf dovecot openssl runuser; do
     command -v "$bin" >/dev/null || die "'$bin' not found - run tests/servers/install.sh first"
 done
+[ -x /usr/lib/dovecot/imap ] || die "Dovecot's IMAP server (package dovecot-imapd) is missing - run tests/servers/install.sh first"
 
 # --------------------------------------------------------------------------
 # Settings
@@ -51,8 +52,12 @@ PORT_EXPIRED=$((BASE + 26))     # like smtp, but an expired certificate
 PORT_WRONGNAME=$((BASE + 27))   # like smtp, certificate for wrong.example.test
 PORT_SELFSIGNED=$((BASE + 28))  # like smtp, self-signed certificate
 PORT_CLIENTCERT=$((BASE + 29))  # STARTTLS required, client certificate required
+PORT_SELFSIGNED_CA=$((BASE + 30)) # like smtp, self-signed the usual way (marked as a CA)
+PORT_IMAP=$((BASE + 143))       # Dovecot IMAP, STARTTLS (plaintext login allowed too)
+PORT_IMAPS=$((BASE + 993))      # Dovecot IMAP, implicit TLS
 ALL_PORTS=("$PORT_SMTP" "$PORT_SMTPS" "$PORT_SUBMISSION" "$PORT_EXPIRED"
-           "$PORT_WRONGNAME" "$PORT_SELFSIGNED" "$PORT_CLIENTCERT")
+           "$PORT_WRONGNAME" "$PORT_SELFSIGNED" "$PORT_CLIENTCERT" "$PORT_SELFSIGNED_CA"
+           "$PORT_IMAP" "$PORT_IMAPS")
 
 USER1=alice@example.test  PASS1='Al1ce-S3cret!pw'
 USER2=bob@example.test    PASS2='B0b-S3cret!pw'
@@ -73,6 +78,7 @@ DC_CONF_DIR=$RUNDIR/dovecot
 DC_CONF=$DC_CONF_DIR/dovecot.conf
 DC_BASE=$RUNDIR/dovecot-run
 DC_STATE=$RUNDIR/dovecot-state
+DC_INDEX=$RUNDIR/dovecot-index
 MAILDIR=$RUNDIR/maildir
 PF_LOG=$RUNDIR/postfix.log
 DC_LOG=$RUNDIR/dovecot.log
@@ -83,7 +89,7 @@ DC_LOG=$RUNDIR/dovecot.log
 # --------------------------------------------------------------------------
 "$HERE/down.sh" "$RUNDIR" >/dev/null || die "could not stop the servers of an earlier run in $RUNDIR"
 rm -rf -- "$CERTS" "$PF_CONF" "$PF_QUEUE" "$PF_DATA" "$DC_CONF_DIR" "$DC_BASE" \
-          "$DC_STATE" "$MAILDIR" "$PF_LOG" "$DC_LOG" "$RUNDIR/env" "$RUNDIR/pids" \
+          "$DC_STATE" "$DC_INDEX" "$MAILDIR" "$PF_LOG" "$DC_LOG" "$RUNDIR/env" "$RUNDIR/pids" \
           "$RUNDIR/postfix-start.out" "$RUNDIR/dovecot-start.out"
 
 # The daemons run as postfix, dovecot and nobody: they must reach RUNDIR.
@@ -214,6 +220,16 @@ newkey selfsigned
 openssl req -x509 -new -config "$CERTS/openssl.cnf" -extensions server_localhost \
     -key "$CERTS/selfsigned.key" -subj "/CN=localhost" -days 825 -out "$CERTS/selfsigned.pem"
 
+# Self-signed the way most admins make one: `openssl req -x509` with OpenSSL's own defaults,
+# which mark it as a CA (basicConstraints CA:TRUE).
+newkey selfsignedca
+openssl req -x509 -new -key "$CERTS/selfsignedca.key" -subj "/CN=localhost" \
+    -addext "subjectAltName=DNS:localhost,IP:127.0.0.1" -days 825 \
+    -out "$CERTS/selfsignedca.pem" 2>/dev/null
+openssl x509 -in "$CERTS/selfsignedca.pem" -noout -text | grep -q "CA:TRUE" \
+    || die "openssl req -x509 did not mark selfsignedca.pem as a CA"
+SELFSIGNED_CA_SHA256=$(openssl x509 -in "$CERTS/selfsignedca.pem" -noout -fingerprint -sha256 | sed 's/^.*=//')
+
 # Keys: readable by root only (Postfix reads them before dropping privileges).
 chmod 0600 "$CERTS"/*.key
 chmod 0644 "$CERTS"/*.pem
@@ -226,6 +242,15 @@ cat >"$PF_CONF/vmailbox" <<EOF
 # the trailing slash selects Maildir format).
 $USER1 alice/
 $USER2 bob/
+# Mail to junk@ lands in alice's Junk folder (a Maildir++ sub-folder): a
+# stand-in for a spam filter that files a message elsewhere.
+junk@example.test alice/.Junk/
+# Mail to dropped@ is accepted and thrown away (see transport): a relay that drops.
+dropped@example.test dropped/
+EOF
+
+cat >"$PF_CONF/transport" <<EOF
+dropped@example.test discard:dropped by the smtp-plan test server
 EOF
 
 ERROR_TRANSPORT="error:5.7.1 outbound delivery is disabled on this test server"
@@ -276,6 +301,7 @@ virtual_mailbox_base    = $MAILDIR
 virtual_mailbox_maps    = texthash:$PF_CONF/vmailbox
 virtual_uid_maps        = static:$VMAIL_UID
 virtual_gid_maps        = static:$VMAIL_GID
+transport_maps          = texthash:$PF_CONF/transport
 
 # --- SASL through our Dovecot (socket: $PF_QUEUE/private/auth)
 smtpd_sasl_auth_enable       = yes
@@ -333,6 +359,10 @@ $HOST:$PORT_SELFSIGNED inet n - n - - smtpd
   -o syslog_name=postfix/selfsigned-$PORT_SELFSIGNED
   -o smtpd_tls_cert_file=$CERTS/selfsigned.pem
   -o smtpd_tls_key_file=$CERTS/selfsigned.key
+$HOST:$PORT_SELFSIGNED_CA inet n - n - - smtpd
+  -o syslog_name=postfix/selfsignedca-$PORT_SELFSIGNED_CA
+  -o smtpd_tls_cert_file=$CERTS/selfsignedca.pem
+  -o smtpd_tls_key_file=$CERTS/selfsignedca.key
 $HOST:$PORT_CLIENTCERT inet n - n - - smtpd
   -o syslog_name=postfix/clientcert-$PORT_CLIENTCERT
   -o smtpd_tls_security_level=encrypt
@@ -363,14 +393,16 @@ EOF
 # Postfix re-reads a config file until its mtime is in the past (it guards
 # against files being edited in the same second), which costs ~2 s right after
 # writing them. Back-date our freshly generated files instead.
-touch -d '-1 minute' "$PF_CONF/main.cf" "$PF_CONF/master.cf" "$PF_CONF/vmailbox"
+touch -d '-1 minute' "$PF_CONF/main.cf" "$PF_CONF/master.cf" "$PF_CONF/vmailbox" "$PF_CONF/transport"
 
 # Maildirs are created by the virtual agent, running as nobody.
 chown "$VMAIL_UID:$VMAIL_GID" "$MAILDIR"
 chmod 0755 "$MAILDIR"
+# Dovecot's IMAP index files, written as the mail user too.
+install -d -o "$VMAIL_UID" -g "$VMAIL_GID" -m 0755 "$DC_INDEX"
 
 # --------------------------------------------------------------------------
-# 4. Dovecot: SASL only (no IMAP/POP3), its own config and runtime dirs
+# 4. Dovecot: SASL for Postfix, and IMAP on the Maildirs Postfix delivers to
 # --------------------------------------------------------------------------
 {
     echo "# Dovecot passdb for the smtp-plan tests: plaintext so every mechanism works."
@@ -381,15 +413,24 @@ chown root:dovecot "$DC_CONF_DIR/users"
 chmod 0640 "$DC_CONF_DIR/users"
 
 cat >"$DC_CONF" <<EOF
-# Generated by tests/servers/up.sh - Dovecot as Postfix's SASL server only.
+# Generated by tests/servers/up.sh - Dovecot as Postfix's SASL server, and
+# IMAP (STARTTLS on $PORT_IMAP, implicit TLS on $PORT_IMAPS) on the Maildirs.
 instance_name = smtp-plan-$BASE
 base_dir  = $DC_BASE
 state_dir = $DC_STATE
 log_path      = $DC_LOG
 info_log_path = $DC_LOG
-protocols = none
+protocols = imap
 listen = $HOST
-ssl = no
+ssl = yes
+ssl_cert = <$CERTS/server.pem
+ssl_key  = <$CERTS/server.key
+ssl_min_protocol = TLSv1.2
+# The users' Maildirs as Postfix's virtual agent writes them (Maildir++
+# sub-folders like .Junk are folders); Dovecot's index files live elsewhere.
+mail_location = maildir:$MAILDIR/%n:INDEX=$DC_INDEX/%n
+first_valid_uid = $VMAIL_UID
+last_valid_uid  = $VMAIL_UID
 default_internal_user = dovecot
 default_login_user    = dovenull
 
@@ -418,6 +459,18 @@ userdb {
 service anvil {
   unix_listener anvil-auth-penalty {
     mode = 0
+  }
+}
+
+service imap-login {
+  inet_listener imap {
+    address = $HOST
+    port = $PORT_IMAP
+  }
+  inet_listener imaps {
+    address = $HOST
+    port = $PORT_IMAPS
+    ssl = yes
   }
 }
 
@@ -526,11 +579,13 @@ probe() {
 # mechanism - which proves that Postfix reaches Dovecot)?
 WANT_AUTH="PLAIN LOGIN CRAM-MD5 SCRAM-SHA-1 SCRAM-SHA-256"
 ready() {
-    local port=$1 mode=plain out
+    local port=$1 mode=plain out greeting='220 '
     [ "$port" = "$PORT_SMTPS" ] && mode=tls
     [ "$port" = "$PORT_SMTP" ] && mode=ehlo
+    [ "$port" = "$PORT_IMAPS" ] && mode=tls
+    [ "$port" = "$PORT_IMAP" ] || [ "$port" = "$PORT_IMAPS" ] && greeting='* OK'
     out=$(probe "$port" "$mode" 2>/dev/null) || return 1
-    [[ "$out" == 220\ * ]] || return 1
+    [[ "$out" == "$greeting"* ]] || return 1
     [ "$mode" != ehlo ] || [ "$(sed -n 2p <<<"$out")" = "$WANT_AUTH" ]
 }
 
@@ -567,11 +622,18 @@ export SMTP_PLAN_POSTFIX_EXPIRED_PORT=$(q "$PORT_EXPIRED")
 export SMTP_PLAN_POSTFIX_WRONGNAME_PORT=$(q "$PORT_WRONGNAME")
 export SMTP_PLAN_POSTFIX_SELFSIGNED_PORT=$(q "$PORT_SELFSIGNED")
 export SMTP_PLAN_POSTFIX_CLIENTCERT_PORT=$(q "$PORT_CLIENTCERT")
+export SMTP_PLAN_POSTFIX_SELFSIGNED_CA_PORT=$(q "$PORT_SELFSIGNED_CA")
+export SMTP_PLAN_POSTFIX_IMAP_PORT=$(q "$PORT_IMAP")
+export SMTP_PLAN_POSTFIX_IMAPS_PORT=$(q "$PORT_IMAPS")
+export SMTP_PLAN_POSTFIX_JUNK_RCPT='junk@example.test'
+export SMTP_PLAN_POSTFIX_DROPPED_RCPT='dropped@example.test'
 export SMTP_PLAN_POSTFIX_CA=$(q "$CERTS/ca.pem")
 export SMTP_PLAN_POSTFIX_SERVER_CERT=$(q "$CERTS/server.pem")
 export SMTP_PLAN_POSTFIX_EXPIRED_CERT=$(q "$CERTS/expired.pem")
 export SMTP_PLAN_POSTFIX_WRONGNAME_CERT=$(q "$CERTS/wrongname.pem")
 export SMTP_PLAN_POSTFIX_SELFSIGNED_CERT=$(q "$CERTS/selfsigned.pem")
+export SMTP_PLAN_POSTFIX_SELFSIGNED_CA_CERT=$(q "$CERTS/selfsignedca.pem")
+export SMTP_PLAN_POSTFIX_SELFSIGNED_CA_SHA256=$(q "$SELFSIGNED_CA_SHA256")
 export SMTP_PLAN_POSTFIX_CLIENT_CERT=$(q "$CERTS/client.pem")
 export SMTP_PLAN_POSTFIX_CLIENT_KEY=$(q "$CERTS/client.key")
 export SMTP_PLAN_POSTFIX_MAILDIR=$(q "$MAILDIR")

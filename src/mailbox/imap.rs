@@ -1,0 +1,373 @@
+//! An IMAP session for finding a delivered message: connect (implicit TLS, STARTTLS or plain),
+//! LOGIN, list folders, search by Message-ID, fetch. async-imap speaks the protocol; TLS is the
+//! project's own (same verification as SMTP); every command has a timeout and a byte budget.
+
+use std::time::Duration;
+
+use async_imap::types::NameAttribute;
+use async_imap::{Client, Session};
+use futures_util::StreamExt as _;
+use tokio::net::TcpStream;
+use tokio_rustls::client::TlsStream;
+
+use super::bounded::{Bounded, Budget};
+use super::{Found, MAX_MESSAGE_BYTES, MailboxError, parse_message_id};
+use crate::redact::Secret;
+use crate::scenario::ImapTls;
+use crate::transport::stream::Stream;
+use crate::transport::{TlsInfo, TlsParams, human_duration};
+
+type Inner = Bounded<Stream<TlsStream<TcpStream>>>;
+
+/// What a small answer (greeting, LOGIN, LIST, EXAMINE, SEARCH) may hold.
+const SMALL_ANSWER: usize = 1024 * 1024;
+
+/// Where and as whom to log in.
+#[derive(Debug)]
+pub struct ImapLogin<'a> {
+    pub host: &'a str,
+    pub port: u16,
+    pub tls: ImapTls,
+    pub params: TlsParams,
+    /// Per command (and for the connection and the handshake).
+    pub timeout: Duration,
+    pub username: &'a str,
+    pub password: &'a Secret,
+}
+
+pub struct ImapBox {
+    session: Session<Inner>,
+    budget: Budget,
+    timeout: Duration,
+}
+
+impl std::fmt::Debug for ImapBox {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ImapBox").finish_non_exhaustive()
+    }
+}
+
+/// `f` within `timeout`, or a timeout error naming `what`.
+async fn timed<T, F>(timeout: Duration, what: &str, f: F) -> Result<T, MailboxError>
+where
+    F: std::future::Future<Output = Result<T, MailboxError>>,
+{
+    tokio::time::timeout(timeout, f).await.unwrap_or_else(|_| {
+        Err(MailboxError::Timeout {
+            what: what.to_owned(),
+            after: human_duration(timeout),
+        })
+    })
+}
+
+/// The server's text out of async-imap's debug-formatted NO/BAD (`.. info: Some("TEXT")` or
+/// `.. information: Some("TEXT") }`).
+fn server_text(t: &str) -> String {
+    match t.split_once("Some(\"") {
+        Some((_, rest)) => rest
+            .rsplit_once("\")")
+            .map_or(rest, |(inner, _)| inner)
+            .replace("\\\"", "\"")
+            .replace("\\\\", "\\"),
+        None => t.trim().to_owned(),
+    }
+}
+
+fn imap_err(e: async_imap::error::Error) -> MailboxError {
+    MailboxError::Imap(match e {
+        async_imap::error::Error::No(t) => format!("the server answered NO: {}", server_text(&t)),
+        async_imap::error::Error::Bad(t) => {
+            format!("the server answered BAD: {}", server_text(&t))
+        }
+        async_imap::error::Error::ConnectionLost => "the server closed the connection".to_owned(),
+        async_imap::error::Error::Io(io) => io.to_string(),
+        other => other.to_string(),
+    })
+}
+
+/// An IMAP quoted string, or None when the text cannot be one (CR, LF, NUL, non-ASCII).
+fn quoted(text: &str) -> Option<String> {
+    if !text.bytes().all(|b| (0x20..0x7f).contains(&b)) {
+        return None;
+    }
+    Some(format!(
+        "\"{}\"",
+        text.replace('\\', "\\\\").replace('"', "\\\"")
+    ))
+}
+
+impl ImapBox {
+    /// Connect, start TLS as asked, read the greeting and log in. Returns the TLS session, if
+    /// any, for the transcript.
+    pub async fn open(login: ImapLogin<'_>) -> Result<(Self, Option<TlsInfo>), MailboxError> {
+        let host = login.host.trim_start_matches('[').trim_end_matches(']');
+        let addr = if host.contains(':') {
+            format!("[{host}]:{}", login.port)
+        } else {
+            format!("{host}:{}", login.port)
+        };
+        let t = login.timeout;
+        let tcp = match tokio::time::timeout(t, TcpStream::connect((host, login.port))).await {
+            Err(_) => {
+                return Err(MailboxError::Connect {
+                    addr,
+                    reason: format!("timed out after {}", human_duration(t)),
+                    refused: false,
+                    timed_out: true,
+                });
+            }
+            Ok(Err(e)) => {
+                let refused = e.kind() == std::io::ErrorKind::ConnectionRefused;
+                return Err(MailboxError::Connect {
+                    addr,
+                    reason: if refused {
+                        "connection refused".to_owned()
+                    } else {
+                        e.to_string()
+                    },
+                    refused,
+                    timed_out: false,
+                });
+            }
+            Ok(Ok(s)) => s,
+        };
+        let _ = tcp.set_nodelay(true);
+        let budget = Budget::default();
+        budget.set(SMALL_ANSWER);
+        let mut info = None;
+        let stream = if login.tls == ImapTls::Implicit {
+            let (tls, i) = crate::transport::handshake(tcp, &login.params, host, t)
+                .await
+                .map_err(MailboxError::Tls)?;
+            info = Some(i);
+            Stream::Tls(Box::new(tls))
+        } else {
+            Stream::Plain(tcp)
+        };
+        let mut client = Client::new(Bounded::new(stream, budget.clone()));
+        timed(t, "the greeting", async {
+            match client.read_response().await {
+                Ok(Some(r)) => match r.parsed() {
+                    async_imap::imap_proto::Response::Data {
+                        status: async_imap::imap_proto::Status::Ok | async_imap::imap_proto::Status::PreAuth,
+                        ..
+                    } => Ok(()),
+                    other => Err(MailboxError::Imap(format!(
+                        "the server did not greet with OK: {other:?}"
+                    ))),
+                },
+                Ok(None) => Err(MailboxError::Imap(
+                    "the server closed the connection before its greeting".to_owned(),
+                )),
+                Err(e) => Err(MailboxError::Imap(e.to_string())),
+            }
+        })
+        .await?;
+        if login.tls == ImapTls::StartTls {
+            budget.set(SMALL_ANSWER);
+            timed(t, "STARTTLS", async {
+                client
+                    .run_command_and_check_ok("STARTTLS", None)
+                    .await
+                    .map_err(|e| match imap_err(e) {
+                        MailboxError::Imap(r) => MailboxError::Imap(format!(
+                            "STARTTLS failed ({r}); smtp-plan never logs in without TLS unless `allow_plaintext: true` and `tls: none`"
+                        )),
+                        other => other,
+                    })
+            })
+            .await?;
+            let Stream::Plain(tcp) = client.into_inner().inner else {
+                return Err(MailboxError::Imap(
+                    "STARTTLS on a TLS connection".to_owned(),
+                ));
+            };
+            let (tls, i) = crate::transport::handshake(tcp, &login.params, host, t)
+                .await
+                .map_err(MailboxError::Tls)?;
+            info = Some(i);
+            client = Client::new(Bounded::new(Stream::Tls(Box::new(tls)), budget.clone()));
+        }
+        budget.set(SMALL_ANSWER);
+        let user = login.username.to_owned();
+        let session = timed(t, "LOGIN", async {
+            client
+                .login(login.username, login.password.expose())
+                .await
+                .map_err(|(e, _)| MailboxError::Login {
+                    user: user.clone(),
+                    reason: match imap_err(e) {
+                        MailboxError::Imap(r) => r,
+                        other => other.to_string(),
+                    },
+                })
+        })
+        .await?;
+        Ok((
+            Self {
+                session,
+                budget,
+                timeout: t,
+            },
+            info,
+        ))
+    }
+
+    /// Every selectable folder (`LIST "" *`).
+    pub async fn folders(&mut self) -> Result<Vec<String>, MailboxError> {
+        self.budget.set(SMALL_ANSWER);
+        let session = &mut self.session;
+        timed(self.timeout, "LIST", async {
+            let stream = session.list(Some(""), Some("*")).await.map_err(imap_err)?;
+            let names: Vec<_> = stream.collect().await;
+            let mut out = Vec::new();
+            for name in names {
+                let name = name.map_err(imap_err)?;
+                if !name.attributes().contains(&NameAttribute::NoSelect) {
+                    out.push(name.name().to_owned());
+                }
+            }
+            Ok(out)
+        })
+        .await
+    }
+
+    /// The message with this Message-ID (`<..>`) in `folder`, if it is there. IMAP's header
+    /// search matches substrings: the Message-ID of each hit is compared exactly.
+    pub async fn find(
+        &mut self,
+        folder: &str,
+        message_id: &str,
+    ) -> Result<Option<Found>, MailboxError> {
+        let t = self.timeout;
+        let query = quoted(message_id).ok_or_else(|| {
+            MailboxError::Imap(format!(
+                "the Message-ID {message_id:?} cannot be searched for over IMAP (not printable ASCII)"
+            ))
+        })?;
+        if quoted(folder).is_none() {
+            return Err(MailboxError::Imap(format!(
+                "invalid folder name {folder:?}"
+            )));
+        }
+        self.budget.set(SMALL_ANSWER);
+        let session = &mut self.session;
+        timed(t, &format!("EXAMINE {folder}"), async {
+            session.examine(folder).await.map(|_| ()).map_err(imap_err)
+        })
+        .await?;
+        self.budget.set(SMALL_ANSWER);
+        let session = &mut self.session;
+        let mut uids: Vec<u32> = timed(t, "UID SEARCH", async {
+            session
+                .uid_search(format!("HEADER Message-ID {query}"))
+                .await
+                .map_err(imap_err)
+        })
+        .await?
+        .into_iter()
+        .collect();
+        uids.sort_unstable();
+        let mut found: Option<Vec<u8>> = None;
+        let mut copies = 0;
+        for uid in uids {
+            let raw = self.fetch(uid).await?;
+            if parse_message_id(&raw).is_some_and(|id| id == message_id) {
+                copies += 1;
+                if found.is_none() {
+                    found = Some(raw);
+                }
+            }
+        }
+        Ok(found.map(|raw| Found {
+            folder: folder.to_owned(),
+            raw,
+            copies,
+        }))
+    }
+
+    /// One message by UID: its size first, then (if not too big) the whole message.
+    async fn fetch(&mut self, uid: u32) -> Result<Vec<u8>, MailboxError> {
+        let t = self.timeout;
+        self.budget.set(SMALL_ANSWER);
+        let session = &mut self.session;
+        let size = timed(t, "UID FETCH (RFC822.SIZE)", async {
+            let stream = session
+                .uid_fetch(uid.to_string(), "RFC822.SIZE")
+                .await
+                .map_err(imap_err)?;
+            let fetches: Vec<_> = stream.collect().await;
+            let mut size = None;
+            for f in fetches {
+                let f = f.map_err(imap_err)?;
+                size = size.or(f.size);
+            }
+            Ok(size)
+        })
+        .await?
+        .unwrap_or(0);
+        let size = usize::try_from(size).unwrap_or(usize::MAX);
+        if size > MAX_MESSAGE_BYTES {
+            return Err(MailboxError::TooBig {
+                size: u64::try_from(size).unwrap_or(u64::MAX),
+                max: MAX_MESSAGE_BYTES,
+            });
+        }
+        // The literal, and the FETCH line around it.
+        self.budget.set(size.saturating_add(SMALL_ANSWER));
+        let session = &mut self.session;
+        timed(t, "UID FETCH (BODY.PEEK[])", async {
+            let stream = session
+                .uid_fetch(uid.to_string(), "BODY.PEEK[]")
+                .await
+                .map_err(imap_err)?;
+            let fetches: Vec<_> = stream.collect().await;
+            let mut body = None;
+            for f in fetches {
+                let f = f.map_err(imap_err)?;
+                if body.is_none() {
+                    body = f.body().map(<[u8]>::to_vec);
+                }
+            }
+            body.ok_or_else(|| MailboxError::Imap(format!("UID {uid}: FETCH returned no body")))
+        })
+        .await
+    }
+
+    /// LOGOUT (best effort, bounded).
+    pub async fn logout(mut self) {
+        self.budget.set(SMALL_ANSWER);
+        let _ = tokio::time::timeout(self.timeout, self.session.logout()).await;
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_servers_words_are_taken_out_of_async_imaps_debug_text() {
+        assert_eq!(
+            server_text(
+                r#"outcome: Outcome { code: None, information: Some("Mailbox doesn't exist: \"Junk\" (0.001 secs).") }"#
+            ),
+            r#"Mailbox doesn't exist: "Junk" (0.001 secs)."#
+        );
+        assert_eq!(
+            server_text(
+                r#"code: None, info: Some("[AUTHENTICATIONFAILED] Authentication failed.")"#
+            ),
+            "[AUTHENTICATIONFAILED] Authentication failed."
+        );
+        assert_eq!(server_text(" plain "), "plain");
+    }
+
+    #[test]
+    fn quoted_strings_escape_and_refuse_line_breaks() {
+        assert_eq!(quoted("<a\"b@c>").unwrap(), r#""<a\"b@c>""#);
+        assert_eq!(quoted("a\\b").unwrap(), r#""a\\b""#);
+        assert!(quoted("a\r\nb").is_none());
+        assert!(quoted("grüße").is_none());
+    }
+}

@@ -1,0 +1,138 @@
+//! Typed step failures: what kind of problem ended a step. The kind decides JUnit `<failure>`
+//! (an expectation about the server did not hold) versus `<error>` (the conversation could not
+//! go on), is written to the JSON report as `kind`, and is what `expect: {fails: ...}` matches.
+
+use crate::scenario::ExpectedFailure;
+use crate::transport::{ConnectFailure, TlsFailure, TransportError};
+
+/// What kind of problem ended a step.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FailureKind {
+    /// A reply (or the TLS session, or an expected failure) did not match the expectation.
+    Expectation,
+    /// The server sent bytes no command asked for: before a command was sent, or after a
+    /// reply when none was due.
+    Unsolicited,
+    /// smtp-plan refused to send the step before anything went out (credentials without TLS,
+    /// STARTTLS not advertised, no AUTH mechanism to choose).
+    NotSent,
+    /// Connecting was refused (nothing listens there).
+    Refused,
+    /// Connecting failed otherwise (no address, unreachable).
+    Connect,
+    /// No reply, no complete reply, or no connection within the timeout.
+    Timeout,
+    /// The server closed the connection (or it was closed already).
+    Closed,
+    /// The server reset the connection (TCP RST).
+    Reset,
+    /// The server broke the protocol: a malformed reply, a line or reply over the bounds.
+    Protocol,
+    /// The TLS handshake or the certificate check failed.
+    Tls(TlsFailure),
+    /// Another I/O error.
+    Io,
+    /// The plan could not be played as written (a variable that failed to render).
+    Plan,
+    /// The scenario's task panicked or was cancelled: a bug in smtp-plan.
+    Lost,
+}
+
+impl FailureKind {
+    /// An `<error>` (could not run on) rather than a `<failure>` (the server did not do what
+    /// the plan says).
+    pub fn is_error(self) -> bool {
+        !matches!(self, Self::Expectation | Self::Unsolicited | Self::NotSent)
+    }
+
+    /// The word in the JSON report's `kind`.
+    pub fn word(self) -> &'static str {
+        match self {
+            Self::Expectation => "expectation",
+            Self::Unsolicited => "unsolicited",
+            Self::NotSent => "not_sent",
+            Self::Refused => "refused",
+            Self::Connect => "connect",
+            Self::Timeout => "timeout",
+            Self::Closed => "closed",
+            Self::Reset => "reset",
+            Self::Protocol => "protocol",
+            Self::Tls(_) => "tls",
+            Self::Io => "io",
+            Self::Plan => "plan",
+            Self::Lost => "lost",
+        }
+    }
+
+    /// The TLS sub-kind, for the JSON report's `tls_failure`.
+    pub fn tls(self) -> Option<TlsFailure> {
+        match self {
+            Self::Tls(t) => Some(t),
+            _ => None,
+        }
+    }
+
+    /// Whether this failure is the one `want` (from `expect: {fails: ...}`) names.
+    pub fn satisfies(self, want: ExpectedFailure) -> bool {
+        use ExpectedFailure as E;
+        match (want, self) {
+            (E::Tls, Self::Tls(t)) => t != TlsFailure::Setup,
+            (E::Untrusted, Self::Tls(TlsFailure::Untrusted | TlsFailure::SelfSigned)) => true,
+            (E::SelfSigned, Self::Tls(TlsFailure::SelfSigned)) => true,
+            (E::Expired, Self::Tls(TlsFailure::Expired)) => true,
+            (E::NotYetValid, Self::Tls(TlsFailure::NotYetValid)) => true,
+            (E::WrongName, Self::Tls(TlsFailure::WrongName)) => true,
+            (E::ProtocolVersion, Self::Tls(TlsFailure::ProtocolVersion)) => true,
+            (E::NoSharedCipher, Self::Tls(TlsFailure::NoSharedCipher)) => true,
+            (E::Refused, Self::Refused) => true,
+            (E::Timeout, Self::Timeout) => true,
+            (E::Closed, Self::Closed | Self::Reset) => true,
+            (E::Reset, Self::Reset) => true,
+            _ => false,
+        }
+    }
+
+    /// The kind of a transport error.
+    pub fn of(e: &TransportError) -> Self {
+        match e {
+            TransportError::Connect { kind, .. } => match kind {
+                ConnectFailure::Refused => Self::Refused,
+                ConnectFailure::TimedOut => Self::Timeout,
+                ConnectFailure::Other => Self::Connect,
+            },
+            TransportError::Timeout { .. } => Self::Timeout,
+            TransportError::Closed { .. } => Self::Closed,
+            TransportError::Reset { .. } => Self::Reset,
+            TransportError::LineTooLong { .. } | TransportError::Reply(_) => Self::Protocol,
+            TransportError::Tls { kind, .. } => Self::Tls(*kind),
+            TransportError::CaFile { .. } | TransportError::ClientCert { .. } => {
+                Self::Tls(TlsFailure::Setup)
+            }
+            TransportError::PlaintextAfterStarttls { .. } => Self::Unsolicited,
+            TransportError::Io(_) => Self::Io,
+        }
+    }
+}
+
+/// Why a step did not pass: its kind, one line, and detail lines (expected, got, ...).
+#[derive(Debug, Clone)]
+pub(super) struct StepFailure {
+    pub kind: FailureKind,
+    pub reason: String,
+    pub details: Vec<String>,
+}
+
+impl StepFailure {
+    pub fn new(kind: FailureKind, reason: impl Into<String>, details: Vec<String>) -> Self {
+        Self {
+            kind,
+            reason: reason.into(),
+            details,
+        }
+    }
+
+    /// An expectation that did not hold.
+    pub fn expectation(reason: impl Into<String>, details: Vec<String>) -> Self {
+        Self::new(FailureKind::Expectation, reason, details)
+    }
+}

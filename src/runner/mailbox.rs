@@ -1,0 +1,388 @@
+//! The `mailbox` step: wait (polling, up to `within`) for the message an earlier `data` step
+//! sent, in an IMAP account or a Maildir, then check it; or check that it stays away. Also the
+//! `data` side: the Message-ID of the sent message is recorded (and added when it has none).
+
+use std::time::{Duration, Instant};
+
+use super::builtins::uuid_v4;
+use super::failure::{FailureKind, StepFailure};
+use super::mailbox_check::{CheckedMessage, check_delivered};
+use super::scenario::{Run, StepEnd, StepErr};
+use crate::mailbox::{
+    Delivered, Found, ImapBox, ImapLogin, MailboxError, Maildir, bracketed, parse_delivered,
+    parse_message_id,
+};
+use crate::redact::Secret;
+use crate::scenario::{
+    Action, ImapSpec, ImapTls, MailboxSource, MailboxSpec, Scenario, TlsOverride,
+};
+use crate::transport::human_duration;
+
+/// The most lines of a delivered message a transcript shows (as for DATA).
+const MAX_SHOWN_LINES: usize = 200;
+
+/// Where the step looks.
+enum Source {
+    Imap(ImapBox),
+    Maildir(Maildir),
+}
+
+impl Source {
+    async fn folders(&mut self) -> Result<Vec<String>, MailboxError> {
+        match self {
+            Source::Imap(b) => b.folders().await,
+            Source::Maildir(m) => m.folders().await,
+        }
+    }
+
+    async fn find(&mut self, folder: &str, id: &str) -> Result<Option<Found>, MailboxError> {
+        match self {
+            Source::Imap(b) => b.find(folder, id).await,
+            Source::Maildir(m) => m.find(folder, id).await,
+        }
+    }
+
+    async fn close(self) {
+        if let Source::Imap(b) = self {
+            b.logout().await;
+        }
+    }
+}
+
+/// Whether a scenario has a `mailbox` step that looks for the message a `data` step sent (then
+/// `data` records its Message-ID, adding one when the message has none).
+pub(super) fn wants_message_id(scenario: &Scenario) -> bool {
+    scenario
+        .steps
+        .iter()
+        .any(|s| matches!(&s.action, Action::Mailbox(m) if m.message_id.is_none()))
+}
+
+fn seconds(d: Duration) -> String {
+    format!("{:.2}s", d.as_secs_f64())
+}
+
+/// A mailbox that could not be read: the step could not run on (JUnit `<error>`).
+fn mailbox_err(e: &MailboxError) -> StepEnd {
+    let kind = match e {
+        MailboxError::Connect { refused: true, .. } => FailureKind::Refused,
+        MailboxError::Connect {
+            timed_out: true, ..
+        }
+        | MailboxError::Timeout { .. } => FailureKind::Timeout,
+        MailboxError::Connect { .. } => FailureKind::Connect,
+        MailboxError::Tls(t) => FailureKind::of(t),
+        MailboxError::TooBig { .. } => FailureKind::Protocol,
+        MailboxError::Imap(_) | MailboxError::Login { .. } | MailboxError::Io { .. } => {
+            FailureKind::Io
+        }
+    };
+    StepFailure::new(kind, e.to_string(), Vec::new()).into()
+}
+
+impl Run<'_> {
+    /// A `data` message about to be sent: remember its Message-ID; without one, add
+    /// `Message-ID: <UUID@smtp-plan>` at the top (a header block is made if it has none).
+    pub(super) fn record_message_id(&mut self, text: String) -> String {
+        if let Some(id) = parse_message_id(text.as_bytes()) {
+            self.sent_message_id = Some(id);
+            return text;
+        }
+        let id = format!("<{}@smtp-plan>", uuid_v4());
+        let eol = if text.contains("\r\n") { "\r\n" } else { "\n" };
+        let first = text.lines().next().unwrap_or_default();
+        let has_headers = first.split_once(':').is_some_and(|(name, _)| {
+            !name.is_empty() && name.bytes().all(|b| b.is_ascii_graphic())
+        });
+        self.transcript.info(&format!(
+            "the message has no Message-ID: adding Message-ID: {id} for the mailbox step"
+        ));
+        self.sent_message_id = Some(id.clone());
+        if has_headers {
+            format!("Message-ID: {id}{eol}{text}")
+        } else {
+            format!("Message-ID: {id}{eol}{eol}{text}")
+        }
+    }
+
+    pub(super) async fn mailbox(
+        &mut self,
+        spec: &MailboxSpec,
+        allow_plaintext: bool,
+    ) -> Result<StepEnd, StepErr> {
+        let id = match &spec.message_id {
+            Some(t) => bracketed(&self.render(t)?),
+            None => match &self.sent_message_id {
+                Some(id) => id.clone(),
+                None => {
+                    return Ok(StepFailure::new(
+                        FailureKind::Plan,
+                        "no message was sent before this step (its `data` step did not run), so there is no Message-ID to look for",
+                        Vec::new(),
+                    )
+                    .into());
+                }
+            },
+        };
+        let (mut source, place) = match &spec.source {
+            MailboxSource::Maildir(dir) => (
+                Source::Maildir(Maildir::new(dir.clone())),
+                format!("the Maildir {}", dir.display()),
+            ),
+            MailboxSource::Imap(imap) => match self.open_imap(imap, allow_plaintext).await? {
+                Ok(pair) => pair,
+                Err(end) => return Ok(end),
+            },
+        };
+        let where_ = if spec.folders.is_empty() {
+            "every folder".to_owned()
+        } else {
+            spec.folders.join(", ")
+        };
+        self.transcript.info(&format!(
+            "looking for Message-ID {id} in {where_} of {place}, every {} for up to {}",
+            human_duration(spec.poll),
+            human_duration(spec.within)
+        ));
+        let started = Instant::now();
+        let deadline = started + spec.within;
+        let mut looks = 0u32;
+        let mut searched: Vec<String> = Vec::new();
+        let found = loop {
+            looks += 1;
+            let folders = if spec.folders.is_empty() {
+                match source.folders().await {
+                    Ok(f) => f,
+                    Err(e) => {
+                        source.close().await;
+                        return Ok(mailbox_err(&e));
+                    }
+                }
+            } else {
+                spec.folders.clone()
+            };
+            let mut hit = None;
+            for folder in &folders {
+                if !searched.contains(folder) {
+                    searched.push(folder.clone());
+                }
+                match source.find(folder, &id).await {
+                    Ok(Some(f)) => {
+                        hit = Some(f);
+                        break;
+                    }
+                    Ok(None) => {}
+                    Err(e) => {
+                        source.close().await;
+                        return Ok(mailbox_err(&e));
+                    }
+                }
+            }
+            if hit.is_some() {
+                break hit;
+            }
+            let now = Instant::now();
+            if now >= deadline {
+                break None;
+            }
+            tokio::time::sleep(spec.poll.min(deadline - now)).await;
+        };
+        let elapsed = started.elapsed();
+        let missing_maildir = match &source {
+            Source::Maildir(m) if !m.exists().await => Some(m.root().display().to_string()),
+            _ => None,
+        };
+        source.close().await;
+        let searched = if searched.is_empty() {
+            "no folder (there was none)".to_owned()
+        } else {
+            searched.join(", ")
+        };
+        let looked = format!(
+            "looked {looks} time(s) over {} in {searched} of {place}",
+            seconds(elapsed)
+        );
+        let Some(found) = found else {
+            self.transcript.info(&format!(
+                "no message with Message-ID {id} within {}",
+                human_duration(spec.within)
+            ));
+            if !spec.expect.arrives {
+                return Ok(StepEnd::Pass);
+            }
+            let mut details = vec![format!("Message-ID: {id}"), looked];
+            if let Some(dir) = missing_maildir {
+                details.push(format!("the Maildir {dir} does not exist (yet)"));
+            }
+            return Ok(StepFailure::expectation(
+                format!(
+                    "the message did not arrive within {}",
+                    human_duration(spec.within)
+                ),
+                details,
+            )
+            .into());
+        };
+        let delivered = parse_delivered(&found.raw);
+        self.transcript.info(&format!(
+            "found in {} after {}: {} bytes, {}",
+            found.folder,
+            seconds(elapsed),
+            delivered.size,
+            delivered.structure
+        ));
+        if found.copies > 1 {
+            self.transcript.info(&format!(
+                "{} messages in {} have this Message-ID; checking the first",
+                found.copies, found.folder
+            ));
+        }
+        self.show_delivered(&found.raw, &delivered);
+        if !spec.expect.arrives {
+            return Ok(StepFailure::expectation(
+                format!(
+                    "the message arrived in {} after {}, but it must not arrive",
+                    found.folder,
+                    seconds(elapsed)
+                ),
+                vec![format!("Message-ID: {id}")],
+            )
+            .into());
+        }
+        let checked = {
+            let mut render = |t: &crate::template::Template| self.render(t);
+            check_delivered(&delivered, &found.folder, &spec.expect, &mut render)?
+        };
+        let CheckedMessage {
+            mismatches,
+            details,
+            captures,
+        } = checked;
+        if mismatches.is_empty() {
+            for (name, value) in captures {
+                self.capture(name, value);
+            }
+            return Ok(StepEnd::Pass);
+        }
+        let mut mismatches = mismatches.into_iter();
+        let reason = mismatches.next().unwrap_or_default();
+        let mut all: Vec<String> = mismatches.collect();
+        all.extend(details);
+        all.push(format!(
+            "got:      Message-ID {id} in {} ({} bytes, {})",
+            found.folder, delivered.size, delivered.structure
+        ));
+        Ok(StepFailure::expectation(reason, all).into())
+    }
+
+    /// Log in to the IMAP account; `Ok(Err(end))` when the step ends before that.
+    async fn open_imap(
+        &mut self,
+        imap: &ImapSpec,
+        allow_plaintext: bool,
+    ) -> Result<Result<(Source, String), StepEnd>, StepErr> {
+        let username = self.render(&imap.username)?;
+        let password = Secret::new(self.render(&imap.password)?);
+        self.transcript.redactor.add_secret(password.expose());
+        let host = imap
+            .host
+            .clone()
+            .unwrap_or_else(|| self.scenario.target.host.clone());
+        let port = imap.port_or_default();
+        let shown = if host.contains(':') {
+            format!("[{host}]:{port}")
+        } else {
+            format!("{host}:{port}")
+        };
+        if imap.tls == ImapTls::None && !allow_plaintext {
+            let reason = "refusing to send the IMAP password over a connection without TLS (`tls: none`): nothing was sent".to_owned();
+            self.transcript.info(&reason);
+            return Ok(Err(StepFailure::new(
+                FailureKind::NotSent,
+                reason,
+                vec!["use `tls: starttls` or `implicit`, or allow it for a test with `allow_plaintext: true`".to_owned()],
+            )
+            .into()));
+        }
+        let over = TlsOverride {
+            server_name: Some(
+                imap.tls_options
+                    .server_name
+                    .clone()
+                    .unwrap_or_else(|| host.clone()),
+            ),
+            ..imap.tls_options.clone()
+        };
+        let mut params = self.tls_params(&over);
+        params.client_cert = None;
+        let insecure = params.insecure;
+        self.transcript.info(&format!(
+            "IMAP: connecting to {shown} ({}) as {username}",
+            imap.tls.describe()
+        ));
+        let login = ImapLogin {
+            host: &host,
+            port,
+            tls: imap.tls,
+            params,
+            timeout: self.timeout(),
+            username: &username,
+            password: &password,
+        };
+        match ImapBox::open(login).await {
+            Ok((session, info)) => {
+                if let Some(info) = info {
+                    self.note_tls(&info, insecure);
+                }
+                self.transcript.info("IMAP: logged in");
+                Ok(Ok((
+                    Source::Imap(session),
+                    format!("{username} at imap {shown}"),
+                )))
+            }
+            Err(e) => {
+                self.transcript.info(&format!("error: {e}"));
+                Ok(Err(mailbox_err(&e)))
+            }
+        }
+    }
+
+    /// The delivered message in the transcript as `S:` lines, bounded like DATA; not at all
+    /// when its decoded text holds a secret (its encoding could show it unmasked).
+    fn show_delivered(&mut self, raw: &[u8], d: &Delivered) {
+        let text = String::from_utf8_lossy(raw);
+        let mut lines = text.split('\n').map(|l| l.trim_end_matches('\r'));
+        let count = text.split('\n').count();
+        let r = &self.transcript.redactor;
+        let decoded_secret = d
+            .headers
+            .iter()
+            .map(|(_, v)| v.as_str())
+            .chain([d.body.as_str()])
+            .any(|t| r.redact(t) != t);
+        if decoded_secret {
+            self.transcript.info(&format!(
+                "the delivered message ({count} lines) is not shown: it holds a secret"
+            ));
+            return;
+        }
+        for line in lines.by_ref().take(MAX_SHOWN_LINES) {
+            self.transcript.push(super::Dir::Server, line);
+        }
+        let rest = lines.count();
+        if rest > 0 {
+            self.transcript
+                .info(&format!("... {rest} more message lines not shown"));
+        }
+    }
+}
+
+impl Run<'_> {
+    /// Store a value captured from the delivered message as `${name}`.
+    fn capture(&mut self, name: String, value: String) {
+        self.transcript.info(&format!("captured {name} = {value}"));
+        let shown = self.transcript.redactor.redact(&value);
+        self.captures.push((name.clone(), shown));
+        self.vars.insert(name, value);
+    }
+}

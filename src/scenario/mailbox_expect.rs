@@ -1,0 +1,312 @@
+//! The `expect:` of a `mailbox` step: `arrives`, `folder`, `headers`, `body`, `attachments`,
+//! `structure` (extension).
+
+use super::context::{Cx, VarScope, get};
+use super::expect::{load_regex, valid_var_name};
+use super::mailbox_model::{
+    AttachmentExpect, CountRange, HeaderExpect, MailboxExpect, Presence, TextExpect,
+};
+use super::node::{Node, Value};
+
+pub(crate) const MAILBOX_EXPECT_KEYS: &[&str] = &[
+    "arrives",
+    "folder",
+    "headers",
+    "body",
+    "attachments",
+    "structure",
+];
+pub(crate) const HEADER_EXPECT_KEYS: &[&str] = &[
+    "count",
+    "equals",
+    "contains",
+    "matches",
+    "not_matches",
+    "capture",
+];
+pub(crate) const BODY_EXPECT_KEYS: &[&str] =
+    &["equals", "contains", "matches", "not_matches", "capture"];
+pub(crate) const MAILBOX_ATTACHMENT_KEYS: &[&str] = &["name", "content_type", "size"];
+pub(crate) const COUNT_KEYS: &[&str] = &["min", "max"];
+
+/// The expectation (None if it had problems, all reported) and the names it captures.
+pub(crate) fn load_mailbox_expect(
+    cx: &mut Cx<'_>,
+    node: &Node,
+    scope: &VarScope<'_>,
+) -> (Option<MailboxExpect>, Vec<String>) {
+    let Some(entries) = cx.map(node, "a `mailbox` step's `expect`") else {
+        return (None, Vec::new());
+    };
+    let before = cx.diags.len();
+    cx.check_keys(
+        entries,
+        MAILBOX_EXPECT_KEYS,
+        "in a `mailbox` step's `expect`",
+    );
+    let mut expect = MailboxExpect::default();
+    let mut captures = Vec::new();
+    if let Some(n) = get(entries, "arrives") {
+        expect.arrives = cx.bool(n, "`arrives`").unwrap_or(true);
+    }
+    if let Some(n) = get(entries, "folder") {
+        expect.folder = cx.text(n, "`folder`");
+    }
+    if let Some(n) = get(entries, "headers")
+        && let Some(headers) = cx.map(n, "`headers`")
+    {
+        for (name, value) in headers {
+            if name.name.is_empty() || !name.name.bytes().all(|b| b.is_ascii_graphic() && b != b':')
+            {
+                cx.error_key(
+                    name,
+                    format!("`{}` is not a valid header name", name.name),
+                    Some("a header name is printable ASCII without spaces or `:`".into()),
+                );
+                continue;
+            }
+            if let Some(h) = load_header(cx, &name.name, value, scope, &mut captures) {
+                expect.headers.push(h);
+            }
+        }
+    }
+    if let Some(n) = get(entries, "body") {
+        expect.body = load_text(cx, n, BODY_EXPECT_KEYS, "`body`", scope, &mut captures);
+    }
+    if let Some(n) = get(entries, "attachments")
+        && let Some(items) = cx.list(n, "`attachments`")
+    {
+        for item in items {
+            if let Some(a) = load_attachment(cx, item) {
+                expect.attachments.push(a);
+            }
+        }
+    }
+    if let Some(n) = get(entries, "structure") {
+        expect.structure = cx.text(n, "`structure`").map(|s| normalize_structure(&s));
+    }
+    if !expect.arrives {
+        for (k, _) in entries.iter().filter(|(k, _)| k.name != "arrives") {
+            cx.error_key(
+                k,
+                format!(
+                    "`{}` cannot be checked on a message that must not arrive",
+                    k.name
+                ),
+                Some(
+                    "with `arrives: false` the step only checks that the message stays away".into(),
+                ),
+            );
+        }
+    }
+    let ok = cx.diags.len() == before;
+    (ok.then_some(expect), captures)
+}
+
+/// `structure:` as written, with the spaces after commas made uniform and types lowercased.
+pub(crate) fn normalize_structure(text: &str) -> String {
+    let mut out = String::new();
+    for c in text.chars().filter(|c| !c.is_whitespace()) {
+        out.push(c.to_ascii_lowercase());
+        if c == ',' {
+            out.push(' ');
+        }
+    }
+    out
+}
+
+fn load_header(
+    cx: &mut Cx<'_>,
+    name: &str,
+    value: &Node,
+    scope: &VarScope<'_>,
+    captures: &mut Vec<String>,
+) -> Option<HeaderExpect> {
+    let what = format!("header `{name}`");
+    match &value.value {
+        Value::Str(s) if s == "present" || s == "absent" => Some(HeaderExpect {
+            name: name.to_owned(),
+            presence: if s == "present" {
+                Presence::Present
+            } else {
+                Presence::Absent
+            },
+            count: None,
+            text: TextExpect::default(),
+        }),
+        Value::Map(entries) => {
+            let count = get(entries, "count").and_then(|n| load_count(cx, n));
+            let text = load_text(cx, value, HEADER_EXPECT_KEYS, &what, scope, captures)?;
+            // A check of the value needs the header; `count` alone says how many it may have.
+            let presence = if text.is_empty() {
+                Presence::Any
+            } else {
+                Presence::Present
+            };
+            if count.is_some_and(|c| c.max == Some(0)) && !text.is_empty() {
+                cx.error(
+                    value,
+                    format!("{what} cannot have `count: 0` and checks on its value"),
+                    None,
+                );
+                return None;
+            }
+            Some(HeaderExpect {
+                name: name.to_owned(),
+                presence,
+                count,
+                text,
+            })
+        }
+        _ => {
+            cx.error(
+                value,
+                format!(
+                    "{what} must be `present`, `absent` or a mapping {{count, equals, contains, matches, not_matches, capture}}"
+                ),
+                Some(format!(
+                    "e.g. `{name}: present` or `{name}: {{contains: 'pass'}}`"
+                )),
+            );
+            None
+        }
+    }
+}
+
+/// `{equals, contains, matches, not_matches, capture}` (and the keys of `allowed` others).
+fn load_text(
+    cx: &mut Cx<'_>,
+    node: &Node,
+    allowed: &[&str],
+    what: &str,
+    scope: &VarScope<'_>,
+    captures: &mut Vec<String>,
+) -> Option<TextExpect> {
+    let entries = cx.map(node, what)?;
+    cx.check_keys(entries, allowed, &format!("in {what}"));
+    let mut t = TextExpect::default();
+    if let Some(n) = get(entries, "equals") {
+        t.equals = cx.template_in(n, "`equals`", scope);
+    }
+    if let Some(n) = get(entries, "contains") {
+        t.contains = cx.template_in(n, "`contains`", scope);
+    }
+    if let Some(n) = get(entries, "matches") {
+        t.matches = load_regex(cx, n, "`matches`");
+    }
+    if let Some(n) = get(entries, "not_matches") {
+        t.not_matches = load_regex(cx, n, "`not_matches`");
+    }
+    if let Some(n) = get(entries, "capture")
+        && let Some(capture_entries) = cx.map(n, "`capture`")
+    {
+        for (name, pattern) in capture_entries {
+            if !valid_var_name(&name.name) {
+                cx.error_key(
+                    name,
+                    format!("`{}` is not a valid variable name", name.name),
+                    Some("use letters, digits, `_`, `.` and `-`".into()),
+                );
+                continue;
+            }
+            if super::model::BUILTIN_VARS.contains(&name.name.as_str()) {
+                cx.error_key(
+                    name,
+                    format!("`{}` is a built-in variable", name.name),
+                    Some("capture into another name".into()),
+                );
+                continue;
+            }
+            captures.push(name.name.clone());
+            if let Some(re) = load_regex(cx, pattern, "a `capture` pattern") {
+                t.capture.push((name.name.clone(), re));
+            }
+        }
+    }
+    Some(t)
+}
+
+/// `count: 2` or `count: {min: 1, max: 3}`.
+fn load_count(cx: &mut Cx<'_>, node: &Node) -> Option<CountRange> {
+    let number = |cx: &mut Cx<'_>, n: &Node, what: &str| match &n.value {
+        Value::Int(i) if *i >= 0 => usize::try_from(*i).ok(),
+        _ => {
+            cx.error(
+                n,
+                format!(
+                    "{what} must be a number of headers (0 or more), found {}",
+                    n.kind()
+                ),
+                None,
+            );
+            None
+        }
+    };
+    match &node.value {
+        Value::Map(entries) => {
+            cx.check_keys(entries, COUNT_KEYS, "in `count`");
+            let min = match get(entries, "min") {
+                Some(n) => number(cx, n, "`min`")?,
+                None => 0,
+            };
+            let max = match get(entries, "max") {
+                Some(n) => Some(number(cx, n, "`max`")?),
+                None => None,
+            };
+            if max.is_some_and(|m| m < min) {
+                cx.error(node, "`max` is less than `min`", None);
+                return None;
+            }
+            Some(CountRange { min, max })
+        }
+        _ => number(cx, node, "`count`").map(|n| CountRange {
+            min: n,
+            max: Some(n),
+        }),
+    }
+}
+
+fn load_attachment(cx: &mut Cx<'_>, node: &Node) -> Option<AttachmentExpect> {
+    let entries = cx.map(node, "an attachment")?;
+    cx.check_keys(entries, MAILBOX_ATTACHMENT_KEYS, "in an attachment");
+    let mut a = AttachmentExpect {
+        name: get(entries, "name").and_then(|n| cx.text(n, "`name`")),
+        content_type: None,
+        size: None,
+    };
+    if let Some(n) = get(entries, "content_type") {
+        let t = cx.text(n, "`content_type`")?;
+        let t = t.trim().to_ascii_lowercase();
+        if !t.contains('/') || t.contains(char::is_whitespace) || t.contains(';') {
+            cx.error(
+                n,
+                format!("invalid content type `{t}`"),
+                Some("write `type/subtype`, like `application/pdf`, without parameters".into()),
+            );
+            return None;
+        }
+        a.content_type = Some(t);
+    }
+    if let Some(n) = get(entries, "size") {
+        match &n.value {
+            Value::Int(i) if *i >= 0 => a.size = u64::try_from(*i).ok(),
+            _ => {
+                cx.error(
+                    n,
+                    format!("`size` must be a number of bytes, found {}", n.kind()),
+                    None,
+                );
+                return None;
+            }
+        }
+    }
+    if a == AttachmentExpect::default() {
+        cx.error(
+            node,
+            "an expected attachment needs `name`, `content_type` or `size`",
+            None,
+        );
+        return None;
+    }
+    Some(a)
+}

@@ -1,0 +1,151 @@
+//! The server-certificate check of every handshake: webpki's chain verification, plus the two
+//! ways to trust exactly one certificate (`pin_sha256`, or the certificate itself given as
+//! `ca_file`, which webpki refuses when it is marked as a CA), and a record of what the server
+//! showed so that a failure can say it.
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use rustls::client::WebPkiServerVerifier;
+use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
+use rustls::crypto::CryptoProvider;
+use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
+use rustls::{CertificateError, DigitallySignedStruct, SignatureScheme};
+
+use super::tls::{CertInfo, fingerprint};
+use super::tls_failure::PIN_MISMATCH;
+
+#[derive(Debug)]
+pub(crate) struct RecordingVerifier {
+    /// `None` when insecure, or when there is no trust anchor at all.
+    pub webpki: Option<Arc<WebPkiServerVerifier>>,
+    pub insecure: bool,
+    pub provider: Arc<CryptoProvider>,
+    /// The certificates of the `ca_file`s: a server certificate equal to one of them is
+    /// trusted as it is.
+    pub exact: Vec<CertificateDer<'static>>,
+    /// `pin_sha256` fingerprints (normalised).
+    pub pins: Vec<String>,
+    pub seen: Mutex<Option<CertificateDer<'static>>>,
+}
+
+impl RecordingVerifier {
+    pub(crate) fn seen(&self) -> Option<CertInfo> {
+        let seen = self.seen.lock().unwrap_or_else(|e| e.into_inner());
+        seen.as_ref().and_then(|der| CertInfo::parse(der))
+    }
+}
+
+fn unix(secs: i64) -> UnixTime {
+    UnixTime::since_unix_epoch(Duration::from_secs(u64::try_from(secs).unwrap_or(0)))
+}
+
+/// A certificate trusted as it is (pinned, or given as `ca_file`): only its dates and the
+/// name are left to check.
+fn check_exact(
+    end_entity: &CertificateDer<'_>,
+    server_name: &ServerName<'_>,
+    now: UnixTime,
+) -> Result<ServerCertVerified, rustls::Error> {
+    let parsed = rustls::server::ParsedCertificate::try_from(end_entity)?;
+    let (_, cert) = x509_parser::parse_x509_certificate(end_entity.as_ref())
+        .map_err(|_| rustls::Error::InvalidCertificate(CertificateError::BadEncoding))?;
+    let time = i64::try_from(now.as_secs()).unwrap_or(i64::MAX);
+    let not_before = cert.validity().not_before.timestamp();
+    let not_after = cert.validity().not_after.timestamp();
+    if time < not_before {
+        return Err(rustls::Error::InvalidCertificate(
+            CertificateError::NotValidYetContext {
+                time: now,
+                not_before: unix(not_before),
+            },
+        ));
+    }
+    if time > not_after {
+        return Err(rustls::Error::InvalidCertificate(
+            CertificateError::ExpiredContext {
+                time: now,
+                not_after: unix(not_after),
+            },
+        ));
+    }
+    rustls::client::verify_server_name(&parsed, server_name)?;
+    Ok(ServerCertVerified::assertion())
+}
+
+impl ServerCertVerifier for RecordingVerifier {
+    fn verify_server_cert(
+        &self,
+        end_entity: &CertificateDer<'_>,
+        intermediates: &[CertificateDer<'_>],
+        server_name: &ServerName<'_>,
+        ocsp_response: &[u8],
+        now: UnixTime,
+    ) -> Result<ServerCertVerified, rustls::Error> {
+        *self.seen.lock().unwrap_or_else(|e| e.into_inner()) =
+            Some(end_entity.clone().into_owned());
+        if self.insecure {
+            return Ok(ServerCertVerified::assertion());
+        }
+        if !self.pins.is_empty() {
+            let got = fingerprint(end_entity.as_ref());
+            if self.pins.contains(&got) {
+                return check_exact(end_entity, server_name, now);
+            }
+            return Err(rustls::Error::General(format!(
+                "{PIN_MISMATCH} has the SHA-256 fingerprint {got}, which is not the pinned {}",
+                self.pins.join(" or ")
+            )));
+        }
+        let verified = match &self.webpki {
+            Some(v) => {
+                v.verify_server_cert(end_entity, intermediates, server_name, ocsp_response, now)
+            }
+            None => Err(rustls::Error::InvalidCertificate(
+                CertificateError::UnknownIssuer,
+            )),
+        };
+        match verified {
+            Err(rustls::Error::InvalidCertificate(
+                CertificateError::UnknownIssuer | CertificateError::Other(_),
+            )) if self.exact.iter().any(|c| c.as_ref() == end_entity.as_ref()) => {
+                check_exact(end_entity, server_name, now)
+            }
+            other => other,
+        }
+    }
+
+    fn verify_tls12_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        rustls::crypto::verify_tls12_signature(
+            message,
+            cert,
+            dss,
+            &self.provider.signature_verification_algorithms,
+        )
+    }
+
+    fn verify_tls13_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        rustls::crypto::verify_tls13_signature(
+            message,
+            cert,
+            dss,
+            &self.provider.signature_verification_algorithms,
+        )
+    }
+
+    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
+        self.provider
+            .signature_verification_algorithms
+            .supported_schemes()
+    }
+}

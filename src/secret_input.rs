@@ -14,7 +14,7 @@ use crate::redact::Secret;
 use crate::secrets_file::{parse_secrets, parse_users_text};
 
 /// The most a secret file (or standard input) may hold.
-const MAX_BYTES: u64 = 1 << 20;
+const MAX_BYTES: u64 = crate::files::MAX_SECRETS_BYTES;
 
 /// clap's parser for a flag whose value may be secret: takes any text, fails never.
 pub fn secret_arg(text: &str) -> Result<Secret, std::convert::Infallible> {
@@ -32,6 +32,12 @@ pub enum InputError {
         flag: &'static str,
         path: PathBuf,
         source: std::io::Error,
+    },
+    #[error("{flag} {} {source}", .path.display())]
+    File {
+        flag: &'static str,
+        path: PathBuf,
+        source: crate::files::FileError,
     },
     #[error("{flag} {}: larger than {MAX_BYTES} bytes", .path.display())]
     TooLarge { flag: &'static str, path: PathBuf },
@@ -131,16 +137,11 @@ fn read_text(flag: &'static str, path: &Path, stdin: &mut StdinOnce) -> Result<S
     if path == Path::new("-") {
         return stdin.take(flag);
     }
-    let read = |source| InputError::Read {
+    let bytes = crate::files::read_file(path, MAX_BYTES).map_err(|source| InputError::File {
         flag,
         path: path.to_path_buf(),
         source,
-    };
-    let file = std::fs::File::open(path).map_err(read)?;
-    let mut bytes = Vec::new();
-    file.take(MAX_BYTES + 1)
-        .read_to_end(&mut bytes)
-        .map_err(read)?;
+    })?;
     checked_text(flag, path, bytes)
 }
 

@@ -25,8 +25,10 @@ pub fn secret_arg(text: &str) -> Result<Secret, std::convert::Infallible> {
 pub enum InputError {
     #[error("{flag}: {message} (the argument is not shown: it may hold a secret)")]
     Bad { flag: &'static str, message: String },
-    #[error("{flag} {name}: the environment variable `{name}` is not set or empty")]
-    NoEnv { flag: &'static str, name: String },
+    #[error(
+        "{flag} (the {nth} one): no environment variable of that name is set, or it is empty (the argument is not shown: it may be a secret written without `NAME=`)"
+    )]
+    NoEnv { flag: &'static str, nth: String },
     #[error("{flag} {}: {source}", .path.display())]
     Read {
         flag: &'static str,
@@ -157,6 +159,17 @@ fn one_value(text: String) -> String {
     }
 }
 
+/// `1st`, `2nd`, `3rd`, `4th`...
+fn ordinal(n: usize) -> String {
+    let suffix = match (n % 10, n % 100) {
+        (1, r) if r != 11 => "st",
+        (2, r) if r != 12 => "nd",
+        (3, r) if r != 13 => "rd",
+        _ => "th",
+    };
+    format!("{n}{suffix}")
+}
+
 fn valid_name(name: &str) -> bool {
     !name.is_empty()
         && name
@@ -214,7 +227,7 @@ pub fn given_secrets(
         let value = one_value(read_text(flag, Path::new(path), stdin)?);
         out.values.push((name.to_owned(), Secret::new(value)));
     }
-    for item in secrets {
+    for (i, item) in secrets.iter().enumerate() {
         let flag = "--secret";
         let text = item.expose();
         let (name, value) = match text.split_once('=') {
@@ -352,7 +365,8 @@ mod tests {
         let e = given_secrets(None, &[], &[Secret::new("UNSET")], &env, &mut stdin(""))
             .unwrap_err()
             .to_string();
-        assert!(e.contains("`UNSET` is not set"), "{e}");
+        assert!(e.contains("(the 1st one): no environment variable"), "{e}");
+        assert!(!e.contains("UNSET"), "{e}");
         let twice = [Secret::new("A=-"), Secret::new("B=-")];
         let e = given_secrets(None, &[], &twice, &env, &mut stdin("x"))
             .unwrap_err()

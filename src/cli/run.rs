@@ -7,7 +7,7 @@ use std::sync::Arc;
 use clap::Args;
 
 use super::options::{SelectArgs, VarArgs, load, parse_tls_version, parse_users};
-use super::{Exit, Outcome, Problem, runtime, say};
+use super::{Exit, Outcome, Problem, run_runtime, say};
 use crate::report::{JunitOptions, NagiosStatus, ReportConfig};
 use crate::runner::{RunOptions, Schedule, Selection, TargetOverride, run_plans};
 use crate::scenario::LoadOptions;
@@ -42,6 +42,9 @@ pub struct RunArgs {
     /// `min_version` applies).
     #[arg(long, value_name = "VERSION", value_parser = parse_tls_version)]
     pub tls_min_version: Option<TlsVersion>,
+    /// Connect from this local IP address where a plan names no `bind`.
+    #[arg(long, value_name = "IP")]
+    pub bind: Option<std::net::IpAddr>,
     /// Print each conversation (secrets redacted).
     #[arg(short, long)]
     pub verbose: bool,
@@ -184,6 +187,7 @@ fn run_options(args: &RunArgs) -> anyhow::Result<RunOptions> {
             .zip(args.client_key.clone())
             .map(|(cert, key)| ClientCert { cert, key }),
         min_version: args.tls_min_version,
+        bind: args.bind,
         ..RunOptions::default()
     };
     // Read and parse now, like the files a plan names: a wrong one stops the run before it
@@ -271,7 +275,7 @@ pub fn run(config: RunConfig) -> Outcome {
         }
     }
     let total: usize = plans.iter().map(|p| p.scenarios.len()).sum::<usize>() * schedule.repeat;
-    let rt = runtime()?;
+    let rt = run_runtime(schedule.jobs)?;
     let suites = rt.block_on(async move {
         let served = match serve {
             Some(users) => {

@@ -237,7 +237,7 @@ pub fn given_secrets(
                         .filter(|v| !v.is_empty())
                         .ok_or_else(|| InputError::NoEnv {
                             flag,
-                            name: text.to_owned(),
+                            nth: ordinal(i + 1),
                         })?;
                 (text.to_owned(), value)
             }

@@ -9,6 +9,7 @@ use std::collections::{BTreeSet, HashMap};
 use std::fmt::Write as _;
 use std::path::PathBuf;
 
+mod asserts;
 mod extensions;
 
 use crate::protocol::HostPort;
@@ -22,8 +23,12 @@ use crate::template::{Part, Template};
 mod mailbox_words;
 
 /// Load plans with an environment of their own: names used somewhere without a default read
-/// as `${env:NAME}`; every other name is unset (so its default applies).
-pub fn load_for_doc(paths: &[PathBuf]) -> Result<Vec<Plan>, crate::scenario::Diagnostics> {
+/// as `${env:NAME}`; every other name is unset (so its default applies). `options` carries
+/// `--var`, `--vars-file` and the secrets of the command line, as for `run`.
+pub fn load_for_doc(
+    paths: &[PathBuf],
+    options: LoadOptions,
+) -> Result<Vec<Plan>, crate::scenario::Diagnostics> {
     let mut no_default = BTreeSet::new();
     for path in paths {
         for file in crate::scenario::find_plan_files(path).unwrap_or_default() {
@@ -46,7 +51,7 @@ pub fn load_for_doc(paths: &[PathBuf]) -> Result<Vec<Plan>, crate::scenario::Dia
     // here, and a secret may be empty.
     let options = LoadOptions {
         describe_only: true,
-        ..LoadOptions::default()
+        ..options
     };
     load_plans_with_env(paths, &options, &env)
 }
@@ -230,6 +235,7 @@ fn describe_target(t: &Target) -> String {
         t.tls_options.ca_file.as_ref(),
         Some(name),
     ));
+    s.push_str(&asserts::min_version_words(t.tls_options.min_version));
     let _ = write!(
         s,
         "; each reply within {}",
@@ -324,9 +330,17 @@ fn render_steps(out: &mut String, scenario: &Scenario, redactor: &Redactor) {
             | Action::Help(_)
             | Action::EhloFallback(_)
             | Action::RcptToMany(_)
-            | Action::Pipeline(_) => extensions::step_words(step, &expect).unwrap_or_default(),
+            | Action::Pipeline(_)
+            | Action::Bdat(_)
+            | Action::Xclient(_)
+            | Action::Xforward(_) => extensions::step_words(step, &expect).unwrap_or_default(),
         };
         fresh_connection = matches!(step.action, Action::Connect(_));
+        let mut line = line;
+        for note in asserts::step_notes(step, &scenario.target) {
+            line.push(' ');
+            line.push_str(&note);
+        }
         let _ = writeln!(out, "{n}. {}", redactor.redact(&line));
         if let Some(spec) = extensions::message_of(&step.action) {
             let body = redactor.redact(&data_text(spec));
@@ -370,11 +384,29 @@ fn starttls_words(
         .or_else(|| o.server_name.clone())
         .unwrap_or_else(|| target.host.clone());
     let ca = over.ca_file.as_ref().or(o.ca_file.as_ref());
+    // the reply first, then the handshake, then what the session must be
+    let mut reply_only = step.expect.clone();
+    let tls = reply_only
+        .tls
+        .take()
+        .and_then(|t| asserts::tls_expect_words(&t));
+    let reply = if reply_only.codes.is_empty() && tls.is_some() {
+        String::new()
+    } else {
+        format!(": {}", expect_words(&reply_only))
+    };
     let mut s = format!(
-        "Start TLS with {}: {expect}; then the TLS handshake must succeed",
+        "Start TLS with {}{reply}; then the TLS handshake must succeed",
         code("STARTTLS")
     );
     s.push_str(&trust(&insecure, ca, Some(&name)));
+    if over.min_version.is_some() {
+        s.push_str(&asserts::min_version_words(over.min_version));
+    }
+    if let Some(tls) = tls {
+        s.push_str("; ");
+        s.push_str(&tls);
+    }
     s.push('.');
     s
 }
@@ -401,6 +433,9 @@ fn connect_fails_words(spec: &ConnectSpec, target: &Target, expect: &str) -> Str
 fn data_text(spec: &crate::scenario::DataSpec) -> String {
     match spec {
         crate::scenario::DataSpec::Text(t) => tpl(t),
+        crate::scenario::DataSpec::File(f) => {
+            crate::scenario::preview_message_file(f, 64 * 1024, &tpl)
+        }
         crate::scenario::DataSpec::Mime(m) => {
             let mut text: String = m
                 .headers
@@ -516,6 +551,9 @@ pub fn expect_words(e: &Expect) -> String {
     }
     if let Some(re) = &e.not_matches {
         parts.push(format!("the reply must not match {}", code(re.as_str())));
+    }
+    if let Some(words) = e.tls.as_ref().and_then(asserts::tls_expect_words) {
+        parts.push(words);
     }
     for (name, re) in &e.capture {
         parts.push(format!(

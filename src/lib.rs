@@ -13,6 +13,7 @@ pub mod redact;
 pub mod report;
 pub mod runner;
 pub mod scenario;
+pub mod secret_input;
 pub mod secrets_file;
 pub mod server;
 pub mod snippet;

@@ -173,3 +173,88 @@ fn writes_to_a_file() {
         "{page}"
     );
 }
+
+/// Everything a plan asserts is on the page: TLS version, cipher, names, subject, issuer,
+/// validity, `min_version` (target and step), `retry`, a step's own `timeout`, and
+/// `allow_plaintext` — a deliberate plaintext login reads as one.
+#[test]
+fn renders_everything_a_plan_asserts() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = plan(
+        dir.path(),
+        "all.yaml",
+        "name: All\ntarget: {host: mail.example.test, port: 25, timeout: 10s, min_version: '1.2'}\nvars: {user: u@example.test, pw: Plan-Secret-1}\nsecrets: [pw]\nscenarios:\n  - name: everything\n    steps:\n      - expect: 220\n        timeout: 2m\n      - ehlo: client.test\n        retry: {count: 3, interval: 5s}\n      - auth: {mechanism: PLAIN, username: '${user}', password: '${pw}'}\n        allow_plaintext: true\n        expect: 530\n      - starttls:\n          min_version: '1.3'\n          expect:\n            code: 220\n            tls:\n              version: TLSv1.3\n              cipher: '^TLS13_'\n              cert:\n                names_include: [mail.example.test]\n                subject_matches: 'CN=mail'\n                issuer_matches: 'Example CA'\n                valid_for_at_least: 30d\n      - quit\n",
+    );
+    let r = run(smtp_plan(&["doc", p.to_str().unwrap()]));
+    r.assert_code(0);
+    let page = &r.stdout;
+    for phrase in [
+        "TLS 1.2 or newer (`min_version: 1.2`)",
+        "The reply may take up to 2m (instead of 10s).",
+        "If it does not hold, it is tried again up to 3 more time(s), 5s apart.",
+        "**Deliberately in plaintext** (`allow_plaintext: true`): this login may go over a connection without TLS",
+        "only TLS 1.3 is accepted (`min_version: 1.3`)",
+        "the TLS session must use `TLSv1.3` and negotiate a cipher matching `^TLS13_`",
+        "hold the name(s) `mail.example.test`",
+        "have a subject matching `CN=mail`",
+        "be issued by an issuer matching `Example CA`",
+        "stay valid for at least 30 days from the run",
+    ] {
+        assert!(page.contains(phrase), "missing {phrase:?} in\n{page}");
+    }
+    // the login line itself says it is a login, then that it is deliberately in plaintext
+    let login = page.lines().find(|l| l.starts_with("3. ")).unwrap();
+    assert!(login.contains("Log in with `AUTH PLAIN`"), "{login}");
+    assert!(login.contains("Deliberately in plaintext"), "{login}");
+    // a step without those options says none of it
+    let quit = page.lines().find(|l| l.starts_with("5. ")).unwrap();
+    assert_eq!(quit, "5. Send `QUIT`: the server must answer 221.");
+    assert!(!page.contains("Plan-Secret-1"), "{page}");
+}
+
+/// `doc` takes `--var`, `--vars-file`, `--secret` and `--secrets-file` like `run`; a secret's
+/// value never reaches the page.
+#[test]
+fn takes_variables_and_secrets_like_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = plan(
+        dir.path(),
+        "v.yaml",
+        "name: V\ntarget: {host: '${host}', port: 25}\nvars: {host: default.example.test, who: nobody@example.test, pw: x}\nscenarios:\n  - name: s\n    steps:\n      - expect: 220\n      - mail_from: ${who}\n      - send: NOOP ${pw}\n",
+    );
+    let vars = plan(dir.path(), "vars.yaml", "who: from-file@example.test\n");
+    let secrets = plan(dir.path(), "secrets.env", "pw=Very-Secret-9\n");
+    let r = run(smtp_plan(&[
+        "doc",
+        p.to_str().unwrap(),
+        "--var",
+        "host=cli.example.test",
+        "--vars-file",
+        vars.to_str().unwrap(),
+        "--secrets-file",
+        secrets.to_str().unwrap(),
+    ]));
+    r.assert_code(0);
+    assert!(r.stdout.contains("`cli.example.test:25`"), "{}", r.stdout);
+    assert!(
+        r.stdout.contains("`who` = `from-file@example.test`"),
+        "{}",
+        r.stdout
+    );
+    assert!(
+        r.stdout.contains("`pw` — secret, never shown"),
+        "{}",
+        r.stdout
+    );
+    assert!(!r.stdout.contains("Very-Secret-9"), "{}", r.stdout);
+    // without them, the plan's own values
+    let r = run(smtp_plan(&["doc", p.to_str().unwrap()]));
+    r.assert_code(0);
+    assert!(
+        r.stdout.contains("`default.example.test:25`"),
+        "{}",
+        r.stdout
+    );
+    // a bad --var is a usage error, as for run
+    run(smtp_plan(&["doc", p.to_str().unwrap(), "--var", "novalue"])).assert_code(2);
+}

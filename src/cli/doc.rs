@@ -6,6 +6,7 @@ use std::path::PathBuf;
 use anyhow::Context as _;
 use clap::Args;
 
+use super::options::VarArgs;
 use super::{Exit, Outcome};
 use crate::doc::{load_for_doc, render_markdown};
 
@@ -17,10 +18,14 @@ pub struct DocArgs {
     /// Write the page here instead of to stdout.
     #[arg(short, long, value_name = "FILE")]
     pub output: Option<PathBuf>,
+    /// Variables as for `run` (`--var`, `--vars-file`, `--secret`, `--secrets-file`); secret
+    /// values are never shown.
+    #[command(flatten)]
+    pub vars: VarArgs,
 }
 
 pub fn cmd_doc(args: &DocArgs) -> Outcome {
-    let plans = load_for_doc(&args.paths)?;
+    let plans = load_for_doc(&args.paths, args.vars.load_options()?)?;
     let shown: Vec<String> = args.paths.iter().map(|p| p.display().to_string()).collect();
     let page = render_markdown(&plans, &format!("smtp-plan doc {}", shown.join(" ")));
     match &args.output {

@@ -240,7 +240,10 @@ pub fn cmd_probe(a: ProbeArgs) -> Outcome {
             };
             return Err(Problem::Errors {
                 exit: Exit::Failed,
-                errors: vec![anyhow::anyhow!("probing {shown}: {e}")],
+                errors: vec![anyhow::anyhow!(
+                    "probing {shown}: {}",
+                    redacted(&o, &e.to_string())
+                )],
                 help,
             });
         }
@@ -266,4 +269,12 @@ pub fn cmd_probe(a: ProbeArgs) -> Outcome {
     // The server was talked to: a plan that cannot be written is a failed run, not a usage error.
     written.map_err(|e| Problem::after_run(vec![e]))?;
     Ok(Exit::Passed)
+}
+
+/// `text` with every form of the probe's password masked (an error may quote a reply).
+fn redacted(o: &ProbeOptions, text: &str) -> String {
+    match &o.login {
+        Some(l) => crate::redact::Redactor::new([l.password.expose()]).redact(text),
+        None => text.to_owned(),
+    }
 }

@@ -101,12 +101,9 @@ impl ImapBox {
     /// Connect, start TLS as asked, read the greeting and log in. Returns the TLS session, if
     /// any, for the transcript.
     pub async fn open(login: ImapLogin<'_>) -> Result<(Self, Option<TlsInfo>), MailboxError> {
-        let host = login.host.trim_start_matches('[').trim_end_matches(']');
-        let addr = if host.contains(':') {
-            format!("[{host}]:{}", login.port)
-        } else {
-            format!("{host}:{}", login.port)
-        };
+        let shown = crate::protocol::HostPort::new(login.host, login.port);
+        let host = shown.bare_host();
+        let addr = shown.to_string();
         let t = login.timeout;
         let tcp = match tokio::time::timeout(t, TcpStream::connect((host, login.port))).await {
             Err(_) => {

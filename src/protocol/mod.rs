@@ -7,15 +7,17 @@ mod data;
 mod enhanced;
 mod host;
 mod mime;
+mod proxy;
 mod reply;
 mod sasl;
 
 pub use capability::{Capabilities, Capability};
 pub use command::{Command, CommandError, parse_command, xtext};
-pub use data::{DataDecoder, encode_data, normalize_crlf};
+pub use data::{DataDecoder, DataEncoder, encode_data, normalize_crlf};
 pub use enhanced::EnhancedCode;
 pub use host::{HostError, HostPort, parse_host, parse_host_port, parse_port};
 pub use mime::{MimeAttachment, build_message};
+pub use proxy::proxy_header;
 pub use reply::{Limits, Reply, ReplyCode, ReplyError, ReplyParser};
 pub use sasl::{
     Mechanism, NtlmChallenge, NtlmServer, OAuthResponse, SaslError, ScramClient, ScramHash,

@@ -156,6 +156,18 @@ pub fn render_junit(
     for suite in suites {
         let mut ts = TestSuite::new(suite.name.as_str());
         ts.set_time(suite.duration);
+        // Every step's reply latency, as suite properties (junit-10.xsd has no test-case
+        // properties): `latency_ms: SCENARIO › 3. ehlo` = `12.345`.
+        for sc in &suite.scenarios {
+            for (i, st) in sc.steps.iter().enumerate() {
+                if let Some(latency) = st.latency {
+                    ts.add_property((
+                        format!("latency_ms: {} › {}. {}", sc.name, i + 1, st.keyword),
+                        format!("{:.3}", latency.as_secs_f64() * 1000.0),
+                    ));
+                }
+            }
+        }
         for sc in &suite.scenarios {
             if options.per_step {
                 ts.add_test_cases(step_cases(suite, sc, options));

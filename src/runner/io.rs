@@ -104,17 +104,29 @@ impl Run<'_> {
         } else {
             ""
         };
-        self.transcript.info(&format!("connecting to {shown}{how}"));
-        match Connection::connect(
+        let (connect_options, notes) =
+            super::connect_options::connect_options(spec, target, self.options.bind);
+        let from = match connect_options.bind {
+            Some(ip) => format!(" from {ip}"),
+            None => String::new(),
+        };
+        self.transcript
+            .info(&format!("connecting to {shown}{how}{from}"));
+        for note in notes {
+            self.transcript.info(&note);
+        }
+        match Connection::connect_with(
             &host,
             port,
             self.timeout(),
             params.as_ref(),
             self.options.limits,
+            &connect_options,
         )
         .await
         {
             Ok((conn, info)) => {
+                self.sent_at = Some(std::time::Instant::now());
                 self.conn = Some(conn);
                 self.closed_after = None;
                 self.clear_tls_vars();
@@ -227,6 +239,7 @@ impl Run<'_> {
         }
         let timeout = self.timeout();
         let res = self.conn()?.send(bytes, timeout).await;
+        self.sent_at = Some(std::time::Instant::now());
         res.map_err(|e| self.transport_err(e))
     }
 
@@ -235,6 +248,7 @@ impl Run<'_> {
         let res = self.conn()?.read_reply(timeout).await;
         match res {
             Ok(reply) => {
+                self.step_latency = self.sent_at.map(|t| t.elapsed());
                 self.transcript.server_reply(reply.wire_lines().collect());
                 self.last_reply = Some(reply.clone());
                 Ok(reply)

@@ -7,11 +7,12 @@ mod error;
 pub(crate) mod lines;
 pub(crate) mod stream;
 mod tls;
+mod tls_config;
 mod tls_failure;
 mod verify;
 
 pub use connection::CloseSeen;
-pub use connection::Connection;
+pub use connection::{ConnectOptions, Connection};
 pub use error::{ConnectFailure, TransportError};
 pub(crate) use tls::handshake;
 pub use tls::{
@@ -22,3 +23,5 @@ pub use tls_failure::TlsFailure;
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod unsolicited_tests;

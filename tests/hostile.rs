@@ -85,3 +85,69 @@ fn a_reply_beyond_the_bounds_is_cut_off() {
     let (r, xml) = against(&fake, GREETING_EHLO);
     assert_error(&r, &xml, "reply has more than 10000 lines");
 }
+
+/// The JSON report's failure `kind`: what went wrong, typed (the console and JUnit say it in
+/// words; tests/cases/run/ holds those).
+#[test]
+fn the_json_report_types_each_failure() {
+    let dir = tempfile::tempdir().unwrap();
+    let kind_of = |fake: Fake, steps: &str| -> serde_json::Value {
+        let text = format!(
+            "name: kinds\ntarget: {{host: 127.0.0.1, port: {}, timeout: 2s}}\nscenarios:\n  - name: talk\n    steps:\n{steps}",
+            fake.addr.port()
+        );
+        let path = plan(dir.path(), "kinds.yaml", &text);
+        let json = dir.path().join("kinds.json");
+        let r = run(smtp_plan(&[
+            "run",
+            path.to_str().unwrap(),
+            "--json",
+            json.to_str().unwrap(),
+        ]));
+        r.assert_code(1);
+        let v: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
+        v["suites"][0]["scenarios"][0]["failure"].clone()
+    };
+    // A reset mid-conversation.
+    let fake = Fake::start(|mut s: TcpStream| {
+        write(&mut s, "220 fake ESMTP\r\n");
+        let _ = read_line(&mut s);
+        let socket = tokio::net::TcpSocket::from_std_stream(s);
+        let _ = socket.set_zero_linger();
+    });
+    let f = kind_of(fake, GREETING_EHLO);
+    assert_eq!(f["kind"], "reset", "{f}");
+    assert_eq!(
+        f["reason"], "the server reset the connection (TCP RST)",
+        "{f}"
+    );
+    // A TLS handshake with a server that answers in plaintext.
+    let fake = Fake::start(|mut s: TcpStream| {
+        write(&mut s, "220 fake ESMTP\r\n");
+        let _ = read_line(&mut s);
+        write(&mut s, "250-fake\r\n250 STARTTLS\r\n");
+        let _ = read_line(&mut s);
+        write(&mut s, "220 go ahead\r\n");
+        let mut hello = [0u8; 512];
+        let _ = std::io::Read::read(&mut s, &mut hello);
+        write(&mut s, "500 what is this\r\n");
+        let _ = read_line(&mut s);
+    });
+    let f = kind_of(
+        fake,
+        "      - expect: 220\n      - ehlo: client.test\n      - starttls\n",
+    );
+    assert_eq!(
+        (&f["kind"], &f["tls_failure"]),
+        (&"tls".into(), &"handshake".into()),
+        "{f}"
+    );
+    // An unsolicited reply.
+    let fake = Fake::start(|mut s: TcpStream| {
+        write(&mut s, "220 fake ESMTP\r\n220 again\r\n");
+        let _ = read_line(&mut s);
+    });
+    let f = kind_of(fake, GREETING_EHLO);
+    assert_eq!(f["kind"], "unsolicited", "{f}");
+}

@@ -258,6 +258,8 @@ fn json_transcripts_annotations_and_per_step_junit() {
     assert_eq!(sc["status"], "failed");
     assert_eq!(sc["failure"]["step"], 2);
     assert_eq!(sc["failure"]["line"], 28);
+    assert_eq!(sc["failure"]["kind"], "expectation");
+    assert!(sc["failure"].get("tls_failure").is_none(), "{sc}");
     let steps = sc["steps"].as_array().unwrap();
     assert_eq!(steps.len(), 4);
     assert_eq!(steps[1]["keyword"], "ehlo");

@@ -1,8 +1,10 @@
-//! TLS in depth: STARTTLS never goes on in plaintext, `required: false`, TLS expectations and
-//! `${tls.*}` variables, client certificates, several CA files, and the failure reasons a mail
-//! administrator needs — against scripted servers, the built-in server, the real Postfix
-//! ports (good, expired, wrong-name, self-signed, client-certificate) and `openssl s_server`
-//! limited to TLS 1.0 / 1.2.
+//! TLS in depth: TLS expectations and `${tls.*}` variables, client certificates, several CA
+//! files, pins, and the failure reasons a mail administrator needs — against the built-in
+//! server, the real Postfix ports (good, expired, wrong-name, self-signed, self-signed CA,
+//! client-certificate) and `openssl s_server` limited to TLS 1.0 / 1.2 / CBC suites. STARTTLS
+//! that is missing, refused or `required: false`, and every TLS expectation and expected TLS
+//! failure against scripted servers, are golden run cases (tests/cases/run/starttls-*, tls-*,
+//! fails-*).
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
@@ -13,163 +15,12 @@
 mod common;
 
 use std::io::{BufRead, BufReader};
-use std::net::TcpStream;
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::sync::mpsc;
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use common::*;
-
-/// Run `steps` against a scripted server; returns the run.
-fn against_fake(fake: &Fake, steps: &str, extra: &[&str]) -> Run {
-    let dir = tempfile::tempdir().unwrap();
-    let text = format!(
-        "name: tls\ntarget: {{host: 127.0.0.1, port: {}, timeout: 2s}}\nscenarios:\n  - name: talk\n    steps:\n{steps}",
-        fake.addr.port()
-    );
-    let path = plan(dir.path(), "tls.yaml", &text);
-    let mut args = vec!["run", path.to_str().unwrap(), "-v"];
-    args.extend_from_slice(extra);
-    let r = run(smtp_plan(&args));
-    assert!(!r.stderr.contains("panicked"), "{}", r.stderr);
-    r
-}
-
-/// A server that greets, answers EHLO with `ehlo` (CRLF-terminated lines), and then answers
-/// every further command from `answers` in order, recording every line it receives.
-fn scripted(
-    ehlo: &'static str,
-    answers: &'static [&'static str],
-) -> (Fake, Arc<Mutex<Vec<String>>>) {
-    let got = Arc::new(Mutex::new(Vec::new()));
-    let seen = got.clone();
-    let fake = Fake::start(move |mut s: TcpStream| {
-        write(&mut s, "220 fake ESMTP\r\n");
-        let line = read_line(&mut s);
-        seen.lock().unwrap().push(line);
-        write(&mut s, ehlo);
-        for answer in answers {
-            let line = read_line(&mut s);
-            if line.is_empty() {
-                return;
-            }
-            seen.lock().unwrap().push(line);
-            write(&mut s, answer);
-        }
-        let _ = read_line(&mut s);
-    });
-    (fake, got)
-}
-
-const NO_STARTTLS: &str = "250-fake Hello\r\n250-PIPELINING\r\n250 8BITMIME\r\n";
-const WITH_STARTTLS: &str = "250-fake Hello\r\n250 STARTTLS\r\n";
-
-#[test]
-fn starttls_not_advertised_fails_before_sending_it() {
-    let (fake, got) = scripted(NO_STARTTLS, &["250 ok\r\n", "221 bye\r\n"]);
-    let steps = "      - expect: 220\n      - ehlo: client.test\n      - starttls\n      - mail_from: a@example.test\n";
-    let r = against_fake(&fake, steps, &[]);
-    r.assert_code(1);
-    assert!(r.stdout.contains("FAIL  tls › talk"), "{}", r.stdout);
-    assert!(
-        r.stdout.contains(
-            "the server did not advertise STARTTLS in its EHLO reply; smtp-plan never goes on in plaintext"
-        ),
-        "{}",
-        r.stdout
-    );
-    assert!(r.stdout.contains("step 3 (starttls)"), "{}", r.stdout);
-    assert!(
-        r.stdout.contains("starttls: {required: false}"),
-        "{}",
-        r.stdout
-    );
-    std::thread::sleep(Duration::from_millis(200));
-    let lines = got.lock().unwrap().clone();
-    assert!(
-        !lines
-            .iter()
-            .any(|l| l == "STARTTLS" || l.starts_with("MAIL")),
-        "nothing may be sent after the missing STARTTLS: {lines:?}"
-    );
-}
-
-#[test]
-fn required_false_without_starttls_goes_on_in_plaintext() {
-    let (fake, got) = scripted(NO_STARTTLS, &["250 2.1.0 ok\r\n", "221 bye\r\n"]);
-    let steps = "      - expect: 220\n      - ehlo: client.test\n      - starttls: {required: false}\n      - mail_from: tls-${tls.version}@example.test\n      - quit\n";
-    let r = against_fake(&fake, steps, &[]);
-    r.assert_code(0);
-    assert!(
-        r.stdout.contains(
-            "* TLS not used: the server did not advertise STARTTLS (required: false); going on in plaintext"
-        ),
-        "{}",
-        r.stdout
-    );
-    assert!(
-        r.stdout.contains("C: MAIL FROM:<tls-none@example.test>"),
-        "{}",
-        r.stdout
-    );
-    let lines = got.lock().unwrap().clone();
-    assert!(!lines.iter().any(|l| l == "STARTTLS"), "{lines:?}");
-    assert!(
-        lines.iter().any(|l| l.starts_with("MAIL FROM")),
-        "{lines:?}"
-    );
-}
-
-#[test]
-fn required_false_and_a_refused_starttls_goes_on_in_plaintext() {
-    let (fake, _) = scripted(
-        WITH_STARTTLS,
-        &[
-            "454 4.7.0 TLS not available\r\n",
-            "250 ok\r\n",
-            "221 bye\r\n",
-        ],
-    );
-    let steps = "      - expect: 220\n      - ehlo: client.test\n      - starttls: {required: false}\n      - noop\n      - quit\n";
-    let r = against_fake(&fake, steps, &[]);
-    r.assert_code(0);
-    assert!(
-        r.stdout
-            .contains("* TLS not used: the server refused STARTTLS (454) (required: false)"),
-        "{}",
-        r.stdout
-    );
-}
-
-#[test]
-fn a_refused_starttls_fails_when_tls_is_required() {
-    let (fake, _) = scripted(WITH_STARTTLS, &["454 4.7.0 TLS not available\r\n"]);
-    let steps = "      - expect: 220\n      - ehlo: client.test\n      - starttls\n      - noop\n";
-    let r = against_fake(&fake, steps, &[]);
-    r.assert_code(1);
-    assert!(
-        r.stdout.contains("expected code 220, got 454"),
-        "{}",
-        r.stdout
-    );
-    assert!(
-        r.stdout.contains("1 remaining step(s) not run"),
-        "{}",
-        r.stdout
-    );
-}
-
-#[test]
-fn an_expected_refusal_is_sent_even_when_not_advertised() {
-    let (fake, got) = scripted(NO_STARTTLS, &["502 5.5.1 no\r\n", "221 bye\r\n"]);
-    let steps = "      - expect: 220\n      - ehlo: client.test\n      - starttls: {expect: 502}\n      - quit\n";
-    let r = against_fake(&fake, steps, &[]);
-    r.assert_code(0);
-    std::thread::sleep(Duration::from_millis(100));
-    assert!(got.lock().unwrap().iter().any(|l| l == "STARTTLS"));
-}
 
 /// A plan against the built-in server (its CA trusted with --ca-file).
 fn against_serve(serve: &Serve, text: &str, extra: &[&str]) -> Run {

@@ -27,16 +27,19 @@ pub enum CertKind {
     CaSelfSigned,
     /// Issued by another CA, which the client does not trust.
     Untrusted,
+    /// Issued by the case CA, valid 2098-01-01 to 2099-01-01.
+    NotYetValid,
 }
 
 impl CertKind {
-    pub const ALL: [CertKind; 6] = [
+    pub const ALL: [CertKind; 7] = [
         CertKind::Ok,
         CertKind::Expired,
         CertKind::WrongName,
         CertKind::SelfSigned,
         CertKind::CaSelfSigned,
         CertKind::Untrusted,
+        CertKind::NotYetValid,
     ];
 
     pub fn parse(word: &str) -> Option<Self> {
@@ -51,6 +54,7 @@ impl CertKind {
             CertKind::SelfSigned => "self-signed",
             CertKind::CaSelfSigned => "ca-self-signed",
             CertKind::Untrusted => "untrusted",
+            CertKind::NotYetValid => "not-yet-valid",
         }
     }
 }
@@ -139,6 +143,14 @@ impl Certs {
                     let mut p = ca_params("localhost");
                     p.subject_alt_names = leaf_params(&good, 2099).subject_alt_names;
                     (p.self_signed(&key).unwrap(), None)
+                }
+                CertKind::NotYetValid => {
+                    let mut p = leaf_params(&good, 2099);
+                    p.not_before = rcgen::date_time_ymd(2098, 1, 1);
+                    (
+                        p.signed_by(&key, &issuer).unwrap(),
+                        Some(ca_cert.der().clone()),
+                    )
                 }
                 CertKind::Untrusted => (
                     leaf_params(&good, 2099).signed_by(&key, &other).unwrap(),

@@ -2,7 +2,7 @@
 
 use super::failure::{FailureKind, StepFailure};
 use super::scenario::{Run, StepEnd, StepErr};
-use crate::protocol::{Command, normalize_crlf};
+use crate::protocol::Command;
 use crate::scenario::{AUTO_CHUNK, BdatSpec, Chunking, Step};
 
 impl Run<'_> {
@@ -10,11 +10,12 @@ impl Run<'_> {
         if let Some(end) = self.require_advertised(&["CHUNKING"], "BDAT", step.send_anyway) {
             return Ok(end);
         }
-        let (text, secret) = match self.prepared.take() {
-            Some((index, text, secret)) if index == self.step_index => (text, secret),
+        let message = match self.prepared.take() {
+            Some((index, message)) if index == self.step_index => message,
             _ => self.message(&spec.message)?,
         };
-        let bytes = normalize_crlf(&text);
+        // BDAT sends the message as it is, in the chunks the plan asks for: held in memory.
+        let (bytes, secret) = self.message_bytes(&message)?;
         let sizes = chunk_sizes(bytes.len(), &spec.chunking)
             .map_err(|e| StepFailure::new(FailureKind::Plan, e, Vec::new()))?;
         let total = sizes.len();
@@ -37,7 +38,9 @@ impl Run<'_> {
             self.conn()?;
             self.transcript.client(&command.to_string());
             if !secret && !chunk.is_empty() {
-                self.transcript.data(chunk);
+                let mut lines = super::transcript::DataLines::default();
+                lines.feed(chunk);
+                lines.record(&mut self.transcript);
             }
             let mut wire = command.to_string().into_bytes();
             wire.extend_from_slice(chunk);

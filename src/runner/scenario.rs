@@ -83,7 +83,7 @@ pub(super) struct Run<'a> {
     pub(super) step_index: usize,
     /// A message rendered ahead of its `data` step (for `size: message`): the step's index,
     /// the text and whether it carries an encoded secret.
-    pub(super) prepared: Option<(usize, String, bool)>,
+    pub(super) prepared: Option<(usize, super::data::Message)>,
     /// Commands are being pipelined on purpose (a pipelined group): replies to earlier
     /// commands may be waiting when a command is sent, so the check for unsolicited bytes
     /// before each write is off. The `pipeline` step sets it for its group.
@@ -269,12 +269,7 @@ impl Run<'_> {
         let r = &self.transcript.redactor;
         let path = origin.map_or(&self.plan.path, |o| &o.path);
         let source = origin.map_or(&*self.plan.source, |o| &*o.source);
-        let source_line = span
-            .line
-            .checked_sub(1)
-            .and_then(|i| usize::try_from(i).ok())
-            .and_then(|i| source.lines().nth(i))
-            .map(|l| r.redact(l));
+        let source_line = crate::snippet::nth_line(source, span.line).map(|l| r.redact(l));
         let failure = Failure {
             step,
             keyword,
@@ -296,6 +291,9 @@ impl Run<'_> {
     /// Render a template; the output of a function applied to a secret (`${base64(password)}`)
     /// becomes a secret too, in every output.
     pub(super) fn render(&mut self, t: &Template) -> Result<String, StepErr> {
+        for (name, _) in t.vars() {
+            super::builtins::fill(&mut self.vars, name);
+        }
         let (out, applied) = t
             .render_traced(&self.vars)
             .map_err(|e| StepFailure::new(FailureKind::Plan, e.to_string(), Vec::new()))?;
@@ -306,6 +304,12 @@ impl Run<'_> {
             }
         }
         Ok(out)
+    }
+
+    /// A computed built-in variable (`now`, `message_id`) for this step.
+    pub(super) fn builtin(&mut self, name: &str) -> String {
+        super::builtins::fill(&mut self.vars, name);
+        self.vars.get(name).cloned().unwrap_or_default()
     }
 
     /// Render a template that goes into a command line. A CR or LF inside a variable's value
@@ -352,6 +356,7 @@ impl Run<'_> {
                     // A capture later used as a password or token is secret from here on.
                     if self.plan.secret_names.contains(&name) {
                         self.transcript.redactor.add_secret(&value);
+                        self.transcript.redact_last_reply_again();
                     }
                     self.transcript.info(&format!("captured {name} = {value}"));
                     let shown = self.transcript.redactor.redact(&value);
@@ -367,8 +372,8 @@ impl Run<'_> {
         {
             mismatches.push(super::check::Mismatch(format!(
                 "the reply came after {}, expected within {}",
-                crate::transport::human_duration(latency),
-                crate::transport::human_duration(within)
+                crate::duration::format_duration(latency),
+                crate::duration::format_duration(within)
             )));
         }
         let mut tls_detail = None;
@@ -401,7 +406,7 @@ impl Run<'_> {
         self.step_timeout = step.timeout;
         let mut attempt = 0u32;
         loop {
-            super::builtins::set_step_builtins(&mut self.vars);
+            super::builtins::new_step(&mut self.vars);
             self.allow_plaintext = step.allow_plaintext;
             let end = match self.play(step).await {
                 Ok(end) => end,
@@ -420,7 +425,7 @@ impl Run<'_> {
                     self.transcript.info(&format!(
                         "retry {attempt}/{} in {}",
                         retry.count,
-                        crate::transport::human_duration(retry.interval)
+                        crate::duration::format_duration(retry.interval)
                     ));
                     tokio::time::sleep(retry.interval).await;
                 }
@@ -562,7 +567,7 @@ impl Run<'_> {
             Action::Sleep(d) => {
                 self.transcript.info(&format!(
                     "sleeping {}",
-                    crate::transport::human_duration(*d)
+                    crate::duration::format_duration(*d)
                 ));
                 tokio::time::sleep(*d).await;
                 return Ok(StepEnd::Pass);

@@ -196,10 +196,36 @@ pub const BUILTIN_VARS: &[&str] = &["uuid", "now", "message_id", "scenario.name"
 /// The message of a `data` step.
 #[derive(Debug, Clone)]
 pub enum DataSpec {
-    /// `data: TEXT`, or `data: {file: F}` (the file's text; a literal when `raw: true`).
+    /// `data: TEXT`.
     Text(Template),
+    /// `data: {file: F}`: streamed from disk when the step runs.
+    File(Arc<MessageFile>),
     /// `data: {headers, body, attachments}`: a MIME message built when the step runs.
     Mime(MimeSpec),
+}
+
+/// A message file as scanned at load time: where its `${..}` references are, not its text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MessageFile {
+    /// As the plan names it (resolved against the plan's directory), for messages.
+    pub path: PathBuf,
+    /// Checked under the file root at load time; opened again from here when the step runs.
+    pub canonical: PathBuf,
+    /// Its size and modification time when scanned: the runner refuses to send it if they
+    /// changed (the references would be at other places).
+    pub len: u64,
+    pub modified: Option<std::time::SystemTime>,
+    /// In file order, covering the whole file.
+    pub parts: Vec<FilePart>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FilePart {
+    /// These bytes of the file, sent as they are (dot-stuffed).
+    Bytes(std::ops::Range<u64>),
+    /// A `${..}` reference at this byte offset (or `$${` / `${env:..}`, literal text by now),
+    /// rendered when the step runs.
+    Template(Template, u64),
 }
 
 #[derive(Debug, Clone, Default)]

@@ -8,10 +8,11 @@ use tokio::net::TcpStream;
 use tokio::time::{Instant, timeout_at};
 use tokio_rustls::client::TlsStream;
 
-use super::error::{ConnectFailure, human};
+use super::error::ConnectFailure;
 use super::lines::{LineReader, ReadLine};
 use super::stream::Stream;
 use super::{TlsFailure, TlsInfo, TlsParams, TransportError, tls};
+use crate::duration::format_duration as human;
 use crate::protocol::{Limits, Reply, ReplyParser};
 
 /// One SMTP connection, plain or TLS, with a read buffer. Every read has a timeout and the
@@ -128,12 +129,9 @@ impl Connection {
         limits: Limits,
         options: &ConnectOptions,
     ) -> Result<(Self, Option<TlsInfo>), TransportError> {
-        let bare = host.trim_start_matches('[').trim_end_matches(']');
-        let addr_text = if bare.contains(':') {
-            format!("[{bare}]:{port}")
-        } else {
-            format!("{bare}:{port}")
-        };
+        let shown = crate::protocol::HostPort::new(host, port);
+        let bare = shown.bare_host();
+        let addr_text = shown.to_string();
         let fail = |reason: String, kind: ConnectFailure| TransportError::Connect {
             addr: addr_text.clone(),
             reason,
@@ -240,7 +238,27 @@ impl Connection {
                 partial: Vec::new(),
             }),
             Ok(Err(e)) => Err(e.into()),
-            Ok(Ok(())) => Ok(()),
+            Ok(Ok(())) => {
+                self.ack_quickly();
+                Ok(())
+            }
+        }
+    }
+
+    /// Acknowledge what the server sends next at once (Linux `TCP_QUICKACK`), for the reply to
+    /// the command just written.
+    ///
+    /// Without it, a TLS 1.3 conversation with Postfix stalls ~40 ms on the first command after
+    /// the handshake: the server sends its session tickets, our next command goes out before
+    /// they arrive (so it does not acknowledge them), and the server's TCP stack (Nagle) holds
+    /// its reply back until our delayed ACK of the tickets, 40 ms later. Writing a command puts
+    /// Linux back into delayed-ACK mode, hence after every write; it costs one `setsockopt`.
+    /// Measured by `benches/compare.sh` ("EHLO after STARTTLS"): 40–50 ms in 2 of 3
+    /// conversations before, under 1 ms after; Exim and the built-in server never stalled.
+    fn ack_quickly(&self) {
+        #[cfg(any(target_os = "linux", target_os = "android"))]
+        if let Some(tcp) = self.stream.tcp() {
+            let _ = socket2::SockRef::from(tcp).set_tcp_quickack(true);
         }
     }
 

@@ -237,7 +237,7 @@ fn size_message_without_a_data_step_is_an_error() {
     r.assert_code(1);
     assert!(
         r.stdout
-            .contains("`size: message` needs a `data` step later in the scenario"),
+            .contains("`size: message` needs a `data` or `bdat` step later in the scenario"),
         "{}",
         r.stdout
     );
@@ -344,4 +344,89 @@ fn helo_fallback_after_a_refused_ehlo_is_in_the_transcript() {
         "{}",
         r.stdout
     );
+}
+
+/// A server that answers NOOP after `delay` (a slow server, simulated on its side).
+fn slow_noop(delay: Duration) -> (Fake, Receiver<Vec<String>>) {
+    responder(move |line| {
+        if line == "NOOP" {
+            std::thread::sleep(delay);
+        }
+        match line {
+            "QUIT" => "221 bye\r\n".to_owned(),
+            _ => "250 2.0.0 ok\r\n".to_owned(),
+        }
+    })
+}
+
+#[test]
+fn a_late_reply_fails_within_and_no_reply_is_an_error() {
+    let (fake, _rx) = slow_noop(Duration::from_millis(250));
+    let dir = tempfile::tempdir().unwrap();
+    let text = format!(
+        "name: latency\ntarget: {{host: 127.0.0.1, port: {}, timeout: 2s}}\nscenarios:\n  - name: talk\n    steps:\n      - expect: {{code: 220, within: 1s}}\n      - noop:\n        expect: {{code: 250, within: 100ms}}\n      - quit\n",
+        fake.addr.port()
+    );
+    let path = plan(dir.path(), "latency.yaml", &text);
+    let json = dir.path().join("latency.json");
+    let junit = dir.path().join("latency.xml");
+    let r = run(smtp_plan(&[
+        "run",
+        path.to_str().unwrap(),
+        "--json",
+        json.to_str().unwrap(),
+        "--junit",
+        junit.to_str().unwrap(),
+    ]));
+    r.assert_code(1);
+    assert!(r.stdout.contains("FAIL  latency › talk"), "{}", r.stdout);
+    assert!(r.stdout.contains("the reply came after 2"), "{}", r.stdout);
+    assert!(r.stdout.contains(", expected within 100ms"), "{}", r.stdout);
+    assert!(
+        r.stdout.contains("expected: code 250, within 100ms"),
+        "{}",
+        r.stdout
+    );
+    // Every step that read a reply has its latency in the JSON report and as a JUnit property.
+    let report: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
+    let steps = &report["suites"][0]["scenarios"][0]["steps"];
+    let noop = steps[1]["latency_ms"].as_f64().unwrap();
+    assert!((250.0..2000.0).contains(&noop), "{noop}");
+    assert!(steps[0]["latency_ms"].as_f64().unwrap() < 1000.0);
+    assert!(steps[2].get("latency_ms").is_none(), "{}", steps[2]);
+    assert_valid_junit(&junit);
+    let xml = std::fs::read_to_string(&junit).unwrap();
+    assert!(
+        xml.contains(r#"<property name="latency_ms: talk › 2. noop" value=""#),
+        "{xml}"
+    );
+
+    // In time, the same expectation holds.
+    let (fake, _rx) = slow_noop(Duration::from_millis(10));
+    let text = regex_port(
+        &text.replace("within: 100ms", "within: 1s"),
+        fake.addr.port(),
+    );
+    let path = plan(dir.path(), "in-time.yaml", &text);
+    run(smtp_plan(&["run", path.to_str().unwrap()])).assert_code(0);
+
+    // No reply at all is the timeout ERROR, not a latency FAIL.
+    let (fake, _rx) = slow_noop(Duration::from_millis(1500));
+    let text = regex_port(
+        &text.replace("timeout: 2s", "timeout: 300ms"),
+        fake.addr.port(),
+    );
+    let path = plan(dir.path(), "silent.yaml", &text);
+    let r = run(smtp_plan(&["run", path.to_str().unwrap()]));
+    r.assert_code(1);
+    assert!(r.stdout.contains("ERROR latency › talk"), "{}", r.stdout);
+    assert!(r.stdout.contains("no reply within 300ms"), "{}", r.stdout);
+}
+
+/// `text` with its `port: N` replaced by `port`.
+fn regex_port(text: &str, port: u16) -> String {
+    let start = text.find("port: ").unwrap() + "port: ".len();
+    let end = start + text[start..].find(',').unwrap();
+    format!("{}{port}{}", &text[..start], &text[end..])
 }

@@ -49,6 +49,11 @@ fn normalise(text: &str, certs: &Certs, tmp: &Path) -> String {
         (r"\d+ days left", "N days left"),
         (r"\d+ days ago", "N days ago"),
         (r"took \d+(\.\d+)?(ms|s)", "took TIME"),
+        (
+            r#"(<property name="latency_ms: [^"]*" value=")[0-9.]+""#,
+            r#"${1}MS""#,
+        ),
+        (r"came after \d+(ms|s)", "came after TIME"),
     ];
     let mut text = text
         .replace(&tmp.display().to_string(), "TMP")

@@ -64,10 +64,12 @@ impl From<Color> for anstream::ColorChoice {
     }
 }
 
+// Parsed once per process: the size of the largest variant does not matter.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Subcommand)]
 pub enum Cmd {
     /// Run plans against their servers and report.
-    Run(RunArgs),
+    Run(Box<RunArgs>),
     /// Load and validate plans only; no network.
     Check(CheckArgs),
     /// Print the JSON Schema of the plan format (schemas/smtp-plan.schema.json).
@@ -105,7 +107,7 @@ pub fn main_entry() -> ExitCode {
     let outcome = match cli.command {
         Cmd::Check(args) => check::cmd_check(&args),
         Cmd::Schema => schema::cmd_schema(),
-        Cmd::Run(args) => run::cmd_run(args),
+        Cmd::Run(args) => run::cmd_run(*args),
         Cmd::Serve(args) => serve::cmd_serve(args),
         Cmd::List(args) => list::cmd_list(&args),
         Cmd::Probe(args) => probe::cmd_probe(args),
@@ -137,6 +139,22 @@ fn say_bytes(bytes: &[u8]) {
 
 fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
     tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .context("could not start the async runtime")
+}
+
+/// The runtime of `run`: with `--jobs` above 1 on a machine with several cores, one worker
+/// thread per core (at most one per job), so that TLS handshakes and message encoding of
+/// scenarios running at once use the cores; otherwise one thread (no thread start-up cost).
+fn run_runtime(jobs: usize) -> anyhow::Result<tokio::runtime::Runtime> {
+    let cores = std::thread::available_parallelism().map_or(1, usize::from);
+    let threads = jobs.min(cores);
+    if threads <= 1 {
+        return runtime();
+    }
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(threads)
         .enable_all()
         .build()
         .context("could not start the async runtime")

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use clap::Args;
 
 use super::options::{SelectArgs, VarArgs, load, parse_tls_version, parse_users};
-use super::{Exit, Outcome, Problem, runtime, say};
+use super::{Exit, Outcome, Problem, run_runtime, say};
 use crate::report::{JunitOptions, NagiosStatus, ReportConfig};
 use crate::runner::{RunOptions, Schedule, Selection, TargetOverride, run_plans};
 use crate::scenario::LoadOptions;
@@ -42,6 +42,9 @@ pub struct RunArgs {
     /// `min_version` applies).
     #[arg(long, value_name = "VERSION", value_parser = parse_tls_version)]
     pub tls_min_version: Option<TlsVersion>,
+    /// Connect from this local IP address where a plan names no `bind`.
+    #[arg(long, value_name = "IP")]
+    pub bind: Option<std::net::IpAddr>,
     /// Print each conversation (secrets redacted).
     #[arg(short, long)]
     pub verbose: bool,
@@ -49,9 +52,13 @@ pub struct RunArgs {
     /// (its generated CA is trusted).
     #[arg(long, conflicts_with = "target")]
     pub serve: bool,
-    /// A login the built-in server of --serve accepts (repeatable).
-    #[arg(long, value_name = "USER:PASSWORD", requires = "serve")]
-    pub serve_user: Vec<String>,
+    /// A login the built-in server of --serve accepts (repeatable; `ps` shows it: prefer
+    /// --serve-users-file).
+    #[arg(long, value_name = "USER:PASSWORD", requires = "serve", value_parser = crate::secret_input::secret_arg)]
+    pub serve_user: Vec<crate::redact::Secret>,
+    /// Logins for --serve from a file of `USER:PASSWORD` lines (`-` reads standard input).
+    #[arg(long, value_name = "FILE", requires = "serve")]
+    pub serve_users_file: Option<PathBuf>,
     #[command(flatten)]
     pub select: SelectArgs,
     /// Run up to N scenarios at once (output and reports keep plan order).
@@ -124,7 +131,12 @@ impl RunConfig {
         let load = args.vars.load_options()?;
         let selection = args.select.selection()?;
         let options = run_options(&args)?;
-        let serve_users = parse_users(&args.serve_user, "--serve-user")?;
+        let serve_users = parse_users(
+            &args.serve_user,
+            args.serve_users_file.as_deref(),
+            "--serve-user",
+            "--serve-users-file",
+        )?;
         Ok(Self {
             paths: args.paths,
             load,
@@ -175,6 +187,7 @@ fn run_options(args: &RunArgs) -> anyhow::Result<RunOptions> {
             .zip(args.client_key.clone())
             .map(|(cert, key)| ClientCert { cert, key }),
         min_version: args.tls_min_version,
+        bind: args.bind,
         ..RunOptions::default()
     };
     // Read and parse now, like the files a plan names: a wrong one stops the run before it
@@ -262,7 +275,7 @@ pub fn run(config: RunConfig) -> Outcome {
         }
     }
     let total: usize = plans.iter().map(|p| p.scenarios.len()).sum::<usize>() * schedule.repeat;
-    let rt = runtime()?;
+    let rt = run_runtime(schedule.jobs)?;
     let suites = rt.block_on(async move {
         let served = match serve {
             Some(users) => {

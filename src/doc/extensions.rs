@@ -2,7 +2,7 @@
 //! first-class ESMTP parameters, HELO fallback).
 
 use super::{code, expect_words, tpl};
-use crate::scenario::{Action, DataSpec, Envelope, EsmtpParam, ParamValue, Step};
+use crate::scenario::{Action, Chunking, DataSpec, Envelope, EsmtpParam, ParamValue, Step};
 
 /// The sentence for an extension step; None for the other steps.
 pub(super) fn step_words(step: &Step, expect: &str) -> Option<String> {
@@ -62,6 +62,32 @@ pub(super) fn step_words(step: &Step, expect: &str) -> Option<String> {
                 parts.join("; ")
             )
         }
+        Action::Bdat(b) => {
+            let how = match &b.chunking {
+                Chunking::Auto => "in chunks of 64 KiB".to_owned(),
+                Chunking::Size(n) => format!("in chunks of {n} bytes"),
+                Chunking::Sizes(s) => format!(
+                    "in chunks of {} bytes and the rest",
+                    s.iter()
+                        .map(ToString::to_string)
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            };
+            format!(
+                "Send the message below with {} {how}, {} on the last: {expect}.",
+                code("BDAT"),
+                code("LAST")
+            )
+        }
+        Action::Xclient(attrs) | Action::Xforward(attrs) => {
+            let verb = step.action.keyword().to_ascii_uppercase();
+            let line: String = attrs
+                .iter()
+                .map(|a| format!(" {}={}", a.name, tpl(&a.value)))
+                .collect();
+            format!("Send {}: {expect}.", code(&format!("{verb}{line}")))
+        }
         _ => return None,
     })
 }
@@ -70,6 +96,7 @@ pub(super) fn step_words(step: &Step, expect: &str) -> Option<String> {
 pub(super) fn message_of(action: &Action) -> Option<&DataSpec> {
     match action {
         Action::Data(spec) => Some(spec),
+        Action::Bdat(b) => Some(&b.message),
         Action::Pipeline(items) => items.iter().find_map(|i| message_of(&i.action)),
         _ => None,
     }

@@ -30,6 +30,11 @@ pub enum Command {
     Etrn(String),
     Expn(String),
     Help(Option<String>),
+    /// `BDAT size [LAST]` (RFC 3030); the chunk's bytes follow it.
+    Bdat {
+        size: usize,
+        last: bool,
+    },
     /// A line sent verbatim (`send:`), also a SASL response line.
     Raw(String),
 }
@@ -61,6 +66,8 @@ impl fmt::Display for Command {
             Command::Expn(x) => write!(f, "EXPN {x}\r\n"),
             Command::Help(None) => f.write_str("HELP\r\n"),
             Command::Help(Some(x)) => write!(f, "HELP {x}\r\n"),
+            Command::Bdat { size, last: false } => write!(f, "BDAT {size}\r\n"),
+            Command::Bdat { size, last: true } => write!(f, "BDAT {size} LAST\r\n"),
             Command::Raw(line) => write!(f, "{line}\r\n"),
         }
     }

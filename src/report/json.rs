@@ -90,6 +90,10 @@ struct Step<'a> {
     /// passed | failed | error | not_run
     status: &'static str,
     duration_ms: f64,
+    /// From the command written (or the connection opened) to its reply read; absent for a
+    /// step that read no reply.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    latency_ms: Option<f64>,
     transcript: Vec<Line<'a>>,
 }
 
@@ -164,6 +168,7 @@ fn scenario(sc: &ScenarioResult) -> Scenario<'_> {
                     StepStatus::NotRun => "not_run",
                 },
                 duration_ms: ms(st.duration),
+                latency_ms: st.latency.map(ms),
                 transcript: sc
                     .transcript
                     .get(st.lines.clone())

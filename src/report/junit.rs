@@ -52,6 +52,11 @@ fn non_success(kind: NonSuccessKind, f: &Failure) -> TestCaseStatus {
     };
     let mut st = TestCaseStatus::non_success(kind);
     let mut body = f.headline();
+    let plain = |t: &str| t.to_owned();
+    for line in super::console::failure_snippet(f, &plain, &plain) {
+        body.push('\n');
+        body.push_str(&line);
+    }
     for d in &f.details {
         body.push('\n');
         body.push_str(d);
@@ -151,6 +156,18 @@ pub fn render_junit(
     for suite in suites {
         let mut ts = TestSuite::new(suite.name.as_str());
         ts.set_time(suite.duration);
+        // Every step's reply latency, as suite properties (junit-10.xsd has no test-case
+        // properties): `latency_ms: SCENARIO › 3. ehlo` = `12.345`.
+        for sc in &suite.scenarios {
+            for (i, st) in sc.steps.iter().enumerate() {
+                if let Some(latency) = st.latency {
+                    ts.add_property((
+                        format!("latency_ms: {} › {}. {}", sc.name, i + 1, st.keyword),
+                        format!("{:.3}", latency.as_secs_f64() * 1000.0),
+                    ));
+                }
+            }
+        }
         for sc in &suite.scenarios {
             if options.per_step {
                 ts.add_test_cases(step_cases(suite, sc, options));

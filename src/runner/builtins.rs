@@ -7,7 +7,7 @@ use crate::transport::date::{rfc2822, unix_now};
 /// A random UUID v4 (RFC 9562) from the operating system's RNG, lowercase hex with dashes.
 pub(crate) fn uuid_v4() -> String {
     let mut b = [0u8; 16];
-    if getrandom::getrandom(&mut b).is_err() {
+    if getrandom::fill(&mut b).is_err() {
         // No OS randomness: still unique enough within a run (time and a counter).
         use std::sync::atomic::{AtomicU64, Ordering};
         static COUNTER: AtomicU64 = AtomicU64::new(0);
@@ -43,7 +43,8 @@ pub(crate) fn uuid_v4() -> String {
     )
 }
 
-/// `plan.name`, `scenario.name` and `message_id`: once per scenario.
+/// `plan.name` and `scenario.name`: once per scenario. `message_id` (once per scenario),
+/// `uuid` and `now` (once per step) are computed only when something uses them: see [`fill`].
 pub(crate) fn set_scenario_builtins(
     vars: &mut BTreeMap<String, String>,
     plan: &str,
@@ -51,13 +52,27 @@ pub(crate) fn set_scenario_builtins(
 ) {
     vars.insert("plan.name".into(), plan.to_owned());
     vars.insert("scenario.name".into(), scenario.to_owned());
-    vars.insert("message_id".into(), format!("<{}@smtp-plan>", uuid_v4()));
 }
 
-/// `uuid` and `now`: fresh for each step (and each retry of it).
-pub(crate) fn set_step_builtins(vars: &mut BTreeMap<String, String>) {
-    vars.insert("uuid".into(), uuid_v4());
-    vars.insert("now".into(), rfc2822(unix_now()));
+/// A new step (or a retry of one): `uuid` and `now` will be fresh when next used.
+pub(crate) fn new_step(vars: &mut BTreeMap<String, String>) {
+    vars.remove("uuid");
+    vars.remove("now");
+}
+
+/// Give the computed built-in `name` its value for this step, if it has none yet (a random
+/// number and a date string cost a system call each: only spent when a plan uses them).
+pub(crate) fn fill(vars: &mut BTreeMap<String, String>, name: &str) {
+    if vars.contains_key(name) {
+        return;
+    }
+    let value = match name {
+        "uuid" => uuid_v4(),
+        "now" => rfc2822(unix_now()),
+        "message_id" => format!("<{}@smtp-plan>", uuid_v4()),
+        _ => return,
+    };
+    vars.insert(name.to_owned(), value);
 }
 
 #[cfg(test)]
@@ -81,14 +96,24 @@ mod tests {
     }
 
     #[test]
-    fn every_builtin_is_set() {
+    fn every_builtin_is_set_on_use_only() {
         let mut vars = BTreeMap::new();
         set_scenario_builtins(&mut vars, "p", "s");
-        set_step_builtins(&mut vars);
+        assert_eq!(vars.len(), 2, "{vars:?}");
         for name in crate::scenario::BUILTIN_VARS {
+            fill(&mut vars, name);
             assert!(vars.contains_key(*name), "{name}");
         }
         assert!(vars["message_id"].ends_with("@smtp-plan>"));
         assert!(vars["now"].ends_with("+0000"));
+        // Kept within a step and for the scenario; uuid and now are new in the next step.
+        let (uuid, id) = (vars["uuid"].clone(), vars["message_id"].clone());
+        fill(&mut vars, "uuid");
+        assert_eq!(vars["uuid"], uuid);
+        new_step(&mut vars);
+        fill(&mut vars, "uuid");
+        fill(&mut vars, "message_id");
+        assert_ne!(vars["uuid"], uuid);
+        assert_eq!(vars["message_id"], id);
     }
 }

@@ -43,6 +43,9 @@ pub fn describe_expect(expect: &Expect) -> String {
         let caps: Vec<String> = expect.lacks.iter().map(ToString::to_string).collect();
         parts.push(format!("not listing {}", caps.join(", ")));
     }
+    if let Some(w) = expect.within {
+        parts.push(format!("within {}", crate::duration::format_duration(w)));
+    }
     if parts.is_empty() {
         "any reply".to_owned()
     } else {

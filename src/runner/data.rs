@@ -1,26 +1,179 @@
 //! The `data` step: DATA, the message once the server said 354, and the final reply — or, in
 //! an LMTP session (after LHLO), one final reply per accepted recipient (RFC 2033 §4.2).
+//!
+//! A message file is streamed from disk through dot-stuffing to the socket in bounded chunks,
+//! so memory does not grow with the message; the transcript keeps its first lines and counts
+//! the rest while they pass.
 
-use super::failure::StepFailure;
+use std::io::{Read, Seek, SeekFrom};
+use std::sync::Arc;
+
+use super::failure::{FailureKind, StepFailure};
 use super::scenario::{Run, StepEnd, StepErr, got_detail};
-use crate::protocol::{Command, MimeAttachment, Reply, build_message, encode_data};
-use crate::scenario::{DataSpec, Expect};
+use super::transcript::DataLines;
+use crate::protocol::{Command, DataEncoder, MimeAttachment, Reply, build_message};
+use crate::redact::Redactor;
+use crate::scenario::{DataSpec, Expect, FilePart, MessageFile};
 
-impl Run<'_> {
-    /// The text of a `data` step's message, and whether it carries a secret in an encoded form
-    /// (RFC 2047, quoted-printable) that masking by value cannot find in the wire text.
-    /// When a `mailbox` step looks for it later, its Message-ID is recorded (and added).
-    pub(super) fn message(&mut self, spec: &DataSpec) -> Result<(String, bool), StepErr> {
-        let (text, secret) = self.build_message(spec)?;
-        if self.wants_message_id {
-            return Ok((self.record_message_id(text), secret));
+/// How many bytes are read from a message file, and written to the server, at a time.
+const CHUNK: usize = 64 * 1024;
+
+/// A message ready to send.
+#[derive(Debug)]
+pub(super) enum Message {
+    /// Built in memory; `secret`: it carries a secret in an encoded form (RFC 2047,
+    /// quoted-printable) that masking by value cannot find in the wire text.
+    Text { text: String, secret: bool },
+    /// A message file, with the rendered text of its references.
+    File {
+        file: Arc<MessageFile>,
+        pieces: Vec<Piece>,
+    },
+}
+
+#[derive(Debug)]
+pub(super) enum Piece {
+    Bytes(std::ops::Range<u64>),
+    Text(String),
+}
+
+impl Message {
+    /// Feed the message to `sink` in pieces of at most [`CHUNK`] bytes, reading a file as it
+    /// goes (`file` is its open handle).
+    fn for_each_piece(
+        &self,
+        file: Option<&mut std::fs::File>,
+        sink: &mut dyn FnMut(&[u8]) -> std::io::Result<()>,
+    ) -> std::io::Result<()> {
+        let mut reader = PieceReader::new(self, file);
+        let mut piece = Vec::with_capacity(CHUNK);
+        while reader.next_piece(&mut piece)? {
+            sink(&piece)?;
+            piece.clear();
         }
-        Ok((text, secret))
+        Ok(())
     }
 
-    fn build_message(&mut self, spec: &DataSpec) -> Result<(String, bool), StepErr> {
+    /// Whether the message holds a secret in any form (a file is searched in overlapping
+    /// windows, so that a secret on a window edge is found).
+    fn holds_secret(&self, redactor: &Redactor) -> Result<bool, std::io::Error> {
+        match self {
+            Message::Text { text, secret } => Ok(*secret || redactor.finds_secret(text)),
+            Message::File { file, pieces } => {
+                if redactor.is_empty() {
+                    return Ok(false);
+                }
+                if pieces.iter().any(|p| match p {
+                    Piece::Text(t) => redactor.finds_secret(t),
+                    Piece::Bytes(_) => false,
+                }) {
+                    return Ok(true);
+                }
+                const WINDOW: usize = 1024 * 1024;
+                const OVERLAP: usize = 64 * 1024;
+                let mut handle = open_unchanged(file)?;
+                let mut window: Vec<u8> = Vec::with_capacity(WINDOW + CHUNK);
+                let mut found = false;
+                self.for_each_piece(Some(&mut handle), &mut |piece| {
+                    window.extend_from_slice(piece);
+                    if window.len() >= WINDOW {
+                        found |= redactor.finds_secret(&String::from_utf8_lossy(&window));
+                        let keep = window.len() - OVERLAP;
+                        window.drain(..keep);
+                    }
+                    Ok(())
+                })?;
+                Ok(found || redactor.finds_secret(&String::from_utf8_lossy(&window)))
+            }
+        }
+    }
+}
+
+fn changed() -> std::io::Error {
+    std::io::Error::other("it changed since the plan was loaded")
+}
+
+/// The file, if it is still the one scanned at load time (same size and modification time).
+fn open_unchanged(message: &MessageFile) -> std::io::Result<std::fs::File> {
+    let file = crate::scenario::open_message_file(&message.canonical)?;
+    let meta = file.metadata()?;
+    if meta.len() != message.len || meta.modified().ok() != message.modified {
+        return Err(changed());
+    }
+    Ok(file)
+}
+
+fn read_some(file: &mut std::fs::File, buf: &mut [u8]) -> std::io::Result<usize> {
+    loop {
+        match file.read(buf) {
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            other => return other,
+        }
+    }
+}
+
+impl Run<'_> {
+    /// A `data` step's message: built (MIME) or rendered (text, a file's references) now.
+    /// When a `mailbox` step looks for it later, its Message-ID is recorded (and added).
+    pub(super) fn message(&mut self, spec: &DataSpec) -> Result<Message, StepErr> {
+        let message = self.build_message(spec)?;
+        if !self.wants_message_id {
+            return Ok(message);
+        }
+        let mut message = match message {
+            Message::Text { text, secret } => {
+                return Ok(Message::Text {
+                    text: self.record_message_id(text),
+                    secret,
+                });
+            }
+            file => file,
+        };
+        // A file: its header section is at the start, in the first chunk (or most of it).
+        let head = self.message_head(&message)?;
+        let with = self.record_message_id(head.clone());
+        if let Some(added) = with.strip_suffix(head.as_str())
+            && !added.is_empty()
+            && let Message::File { pieces, .. } = &mut message
+        {
+            pieces.insert(0, Piece::Text(added.to_owned()));
+        }
+        Ok(message)
+    }
+
+    /// The first chunk of a message file, as text.
+    fn message_head(&mut self, message: &Message) -> Result<String, StepErr> {
+        let Message::File { file, .. } = message else {
+            return Ok(String::new());
+        };
+        let mut head = Vec::new();
+        let read = open_unchanged(file).and_then(|mut handle| {
+            PieceReader::new(message, Some(&mut handle)).next_piece(&mut head)
+        });
+        read.map_err(|e| self.file_failure(file, &e))?;
+        Ok(String::from_utf8_lossy(&head).into_owned())
+    }
+
+    fn build_message(&mut self, spec: &DataSpec) -> Result<Message, StepErr> {
         match spec {
-            DataSpec::Text(text) => Ok((self.render(text)?, false)),
+            DataSpec::Text(text) => Ok(Message::Text {
+                text: self.render(text)?,
+                secret: false,
+            }),
+            DataSpec::File(file) => {
+                let pieces = file
+                    .parts
+                    .iter()
+                    .map(|p| match p {
+                        FilePart::Bytes(range) => Ok(Piece::Bytes(range.clone())),
+                        FilePart::Template(t, _) => self.render(t).map(Piece::Text),
+                    })
+                    .collect::<Result<Vec<_>, StepErr>>()?;
+                Ok(Message::File {
+                    file: Arc::clone(file),
+                    pieces,
+                })
+            }
             DataSpec::Mime(mime) => {
                 let headers = mime
                     .headers
@@ -46,17 +199,69 @@ impl Run<'_> {
                     .map(|(_, v)| v)
                     .chain([&body])
                     .any(|t| r.redact(t) != *t);
-                let var = |name: &str| self.vars.get(name).cloned().unwrap_or_default();
-                let text = build_message(
-                    &headers,
-                    &body,
-                    &attachments,
-                    &var("now"),
-                    &var("message_id"),
-                );
-                Ok((text, secret))
+                let (now, id) = (self.builtin("now"), self.builtin("message_id"));
+                let text = build_message(&headers, &body, &attachments, &now, &id);
+                Ok(Message::Text { text, secret })
             }
         }
+    }
+
+    /// The size of `message` as BDAT sends it and SIZE counts it (CRLF line ends, no
+    /// dot-stuffing); a file is read through once to count.
+    pub(super) fn message_size(&mut self, message: &Message) -> Result<u64, StepErr> {
+        let mut file = match message {
+            Message::File { file, .. } => {
+                Some(open_unchanged(file).map_err(|e| self.file_failure(file, &e))?)
+            }
+            Message::Text { .. } => None,
+        };
+        let mut encoder = DataEncoder::without_dot_stuffing();
+        let mut out = Vec::with_capacity(CHUNK + CHUNK / 8);
+        let mut size = 0u64;
+        let counted = message.for_each_piece(file.as_mut(), &mut |piece| {
+            encoder.push(piece, &mut out);
+            size += out.len() as u64;
+            out.clear();
+            Ok(())
+        });
+        if let (Err(e), Message::File { file, .. }) = (counted, message) {
+            return Err(self.file_failure(file, &e));
+        }
+        encoder.finish(&mut out);
+        Ok(size + out.len() as u64)
+    }
+
+    /// The whole message as BDAT sends it (CRLF line ends, no dot-stuffing), and whether it
+    /// carries a secret that masking cannot find.
+    pub(super) fn message_bytes(&mut self, message: &Message) -> Result<(Vec<u8>, bool), StepErr> {
+        let mut file = match message {
+            Message::File { file, .. } => {
+                Some(open_unchanged(file).map_err(|e| self.file_failure(file, &e))?)
+            }
+            Message::Text { .. } => None,
+        };
+        let mut encoder = DataEncoder::without_dot_stuffing();
+        let mut out = Vec::new();
+        let read = message.for_each_piece(file.as_mut(), &mut |piece| {
+            encoder.push(piece, &mut out);
+            Ok(())
+        });
+        if let (Err(e), Message::File { file, .. }) = (read, message) {
+            return Err(self.file_failure(file, &e));
+        }
+        encoder.finish(&mut out);
+        Ok((out, matches!(message, Message::Text { secret: true, .. })))
+    }
+
+    fn file_failure(&mut self, file: &MessageFile, e: &std::io::Error) -> StepFailure {
+        let why = match e.kind() {
+            std::io::ErrorKind::NotFound => "no longer exists".to_owned(),
+            std::io::ErrorKind::Other => e.to_string(),
+            _ => format!("cannot be read: {e}"),
+        };
+        let reason = format!("the message file `{}` {why}", file.path.display());
+        self.transcript.info(&format!("error: {reason}"));
+        StepFailure::new(FailureKind::Io, reason, Vec::new())
     }
 
     /// DATA, then the message once the server said 354, then the final reply (or replies)
@@ -66,14 +271,24 @@ impl Run<'_> {
         spec: &DataSpec,
         expect: &Expect,
     ) -> Result<StepEnd, StepErr> {
-        let (text, secret) = match self.prepared.take() {
-            Some((index, text, secret)) if index == self.step_index => (text, secret),
+        let message = match self.prepared.take() {
+            Some((index, message)) if index == self.step_index => message,
             _ => self.message(spec)?,
         };
         // A message holding a secret is refused before DATA is sent, as a command would be.
-        let holds_secret = secret || self.transcript.redactor.finds_secret(&text);
-        if holds_secret && !self.allow_plaintext && self.plaintext() {
-            return Ok(self.refuse_plaintext("a message that holds a secret"));
+        if !self.allow_plaintext && self.plaintext() {
+            let holds = message.holds_secret(&self.transcript.redactor);
+            match (holds, &message) {
+                (Ok(true), _) => return Ok(self.refuse_plaintext("a message that holds a secret")),
+                (Err(e), Message::File { file, .. }) => {
+                    return Err(self.file_failure(file, &e));
+                }
+                _ => {}
+            }
+        }
+        if let Message::File { file, .. } = &message {
+            // Checked before DATA: a file that is gone or changed fails with nothing sent.
+            open_unchanged(file).map_err(|e| self.file_failure(file, &e))?;
         }
         let first = self.command(&Command::Data).await?;
         if first.code.is_positive() {
@@ -96,40 +311,75 @@ impl Run<'_> {
         let recipients = self.lmtp_recipients.as_mut().map(std::mem::take);
         match recipients {
             Some(recipients) if !recipients.is_empty() => {
-                self.write_message(&text, secret).await?;
+                self.write_message(&message).await?;
                 self.lmtp_replies(&recipients, expect).await
             }
             _ => {
-                let reply = self.send_message(&text, secret).await?;
+                let reply = self.send_message(&message).await?;
                 Ok(self.check_parts(&reply, expect, true))
             }
         }
     }
 
     /// The message after a 354, dot-stuffed, then its final reply.
-    pub(super) async fn send_message(
-        &mut self,
-        text: &str,
-        secret: bool,
-    ) -> Result<Reply, StepErr> {
-        self.write_message(text, secret).await?;
+    pub(super) async fn send_message(&mut self, message: &Message) -> Result<Reply, StepErr> {
+        self.write_message(message).await?;
         self.read().await
     }
 
-    /// The message after a 354, dot-stuffed and shown (unless it holds a secret in a form
-    /// masking cannot find).
-    async fn write_message(&mut self, text: &str, secret: bool) -> Result<(), StepErr> {
-        let wire = encode_data(text);
-        if secret {
-            let lines = wire.split(|&b| b == b'\n').count().saturating_sub(1);
+    /// The message after a 354: dot-stuffed and written in chunks, a file read as it goes;
+    /// shown (unless it holds a secret in a form masking cannot find) as its first lines.
+    async fn write_message(&mut self, message: &Message) -> Result<(), StepErr> {
+        let mut file = match message {
+            Message::File { file, .. } => {
+                Some(open_unchanged(file).map_err(|e| self.file_failure(file, &e))?)
+            }
+            Message::Text { .. } => None,
+        };
+        let mut encoder = DataEncoder::new();
+        let mut lines = DataLines::default();
+        let mut out: Vec<u8> = Vec::with_capacity(CHUNK + CHUNK / 8);
+        let mut first = true;
+        // Reading is synchronous and bounded (one chunk); writing awaits between chunks.
+        let mut pending: Vec<u8> = Vec::new();
+        let mut reader = PieceReader::new(message, file.as_mut());
+        loop {
+            let more = reader.next_piece(&mut pending).map_err(|e| match message {
+                Message::File { file, .. } => self.file_failure(file, &e),
+                Message::Text { .. } => StepFailure::new(FailureKind::Io, e.to_string(), vec![]),
+            })?;
+            if more {
+                encoder.push(&pending, &mut out);
+                pending.clear();
+            } else {
+                encoder.finish(&mut out);
+            }
+            if out.len() >= CHUNK || (!more && !out.is_empty()) {
+                lines.feed(&out);
+                if first {
+                    // An unsolicited line after 354 would be read as the reply to the message.
+                    self.send_bytes(&out, "the message", false).await?;
+                    first = false;
+                } else {
+                    let timeout = self.timeout();
+                    let res = self.conn()?.send(&out, timeout).await;
+                    res.map_err(|e| self.transport_err(e))?;
+                }
+                out.clear();
+            }
+            if !more {
+                break;
+            }
+        }
+        if matches!(message, Message::Text { secret: true, .. }) {
+            let count = lines.count();
             self.transcript.info(&format!(
-                "the message ({lines} lines) is not shown: MIME encoding would show a secret unmasked"
+                "the message ({count} lines) is not shown: MIME encoding would show a secret unmasked"
             ));
         } else {
-            self.transcript.data(&wire);
+            lines.record(&mut self.transcript);
         }
-        // An unsolicited line after 354 would be read as the reply to the message.
-        self.send_bytes(&wire, "the message", false).await
+        Ok(())
     }
 
     /// LMTP: one reply per accepted recipient, in RCPT order. Every reply is read before any
@@ -172,5 +422,78 @@ impl Run<'_> {
             }
         }
         Ok(StepEnd::Pass)
+    }
+}
+
+/// The pieces of a message one at a time (a file read a chunk at a time), so that the writer
+/// can await between them.
+struct PieceReader<'a> {
+    message: &'a Message,
+    file: Option<&'a mut std::fs::File>,
+    /// Index of the current piece, and how far into it (bytes).
+    piece: usize,
+    offset: u64,
+}
+
+impl<'a> PieceReader<'a> {
+    fn new(message: &'a Message, file: Option<&'a mut std::fs::File>) -> Self {
+        Self {
+            message,
+            file,
+            piece: 0,
+            offset: 0,
+        }
+    }
+
+    /// Put the next piece (at most [`CHUNK`] bytes) into `out`; `false` at the end.
+    fn next_piece(&mut self, out: &mut Vec<u8>) -> std::io::Result<bool> {
+        match self.message {
+            Message::Text { text, .. } => {
+                let start = usize::try_from(self.offset).unwrap_or(usize::MAX);
+                let Some(rest) = text.as_bytes().get(start..).filter(|r| !r.is_empty()) else {
+                    return Ok(false);
+                };
+                let piece = rest.get(..CHUNK.min(rest.len())).unwrap_or(rest);
+                out.extend_from_slice(piece);
+                self.offset += piece.len() as u64;
+                Ok(true)
+            }
+            Message::File { pieces, .. } => loop {
+                let Some(piece) = pieces.get(self.piece) else {
+                    return Ok(false);
+                };
+                match piece {
+                    Piece::Text(text) => {
+                        out.extend_from_slice(text.as_bytes());
+                        self.piece += 1;
+                        return Ok(true);
+                    }
+                    Piece::Bytes(range) => {
+                        let left = range.end - range.start - self.offset;
+                        if left == 0 {
+                            self.piece += 1;
+                            self.offset = 0;
+                            continue;
+                        }
+                        let Some(file) = self.file.as_deref_mut() else {
+                            return Err(changed());
+                        };
+                        if self.offset == 0 {
+                            file.seek(SeekFrom::Start(range.start))?;
+                        }
+                        let want = usize::try_from(left).unwrap_or(CHUNK).min(CHUNK);
+                        let at = out.len();
+                        out.resize(at + want, 0);
+                        let n = read_some(file, out.get_mut(at..).unwrap_or_default())?;
+                        out.truncate(at + n);
+                        if n == 0 {
+                            return Err(changed());
+                        }
+                        self.offset += n as u64;
+                        return Ok(true);
+                    }
+                }
+            },
+        }
     }
 }

@@ -4,7 +4,7 @@
 
 use super::failure::{FailureKind, StepFailure};
 use super::scenario::{Run, StepEnd, StepErr};
-use crate::protocol::{Capabilities, Command, Reply, normalize_crlf, xtext};
+use crate::protocol::{Capabilities, Command, Reply, xtext};
 use crate::scenario::{Action, Envelope, ParamValue, Recipient, Step};
 use crate::template::Template;
 
@@ -110,7 +110,7 @@ impl Run<'_> {
 
     /// `size: message`: the size of the message of the scenario's next `data` step, rendered
     /// now and kept, so that the `data` step sends exactly what was counted.
-    fn next_message_size(&mut self) -> Result<usize, StepErr> {
+    fn next_message_size(&mut self) -> Result<u64, StepErr> {
         let scenario = self.scenario;
         // The next `data` step, or the `data` of a pipelined group (this step's included).
         let next = scenario
@@ -120,6 +120,7 @@ impl Run<'_> {
             .skip(self.step_index)
             .find_map(|(i, s)| match &s.action {
                 Action::Data(spec) if i > self.step_index => Some((i, spec)),
+                Action::Bdat(b) if i > self.step_index => Some((i, &b.message)),
                 Action::Pipeline(items) => items.iter().find_map(|item| match &item.action {
                     Action::Data(spec) => Some((i, spec)),
                     _ => None,
@@ -129,17 +130,17 @@ impl Run<'_> {
         let Some((index, spec)) = next else {
             return Err(StepFailure::new(
                 FailureKind::Plan,
-                "`size: message` needs a `data` step later in the scenario",
+                "`size: message` needs a `data` or `bdat` step later in the scenario",
                 Vec::new(),
             ));
         };
-        let (text, secret) = self.message(spec)?;
-        let size = normalize_crlf(&text).len();
+        let message = self.message(spec)?;
+        let size = self.message_size(&message)?;
         self.transcript.info(&format!(
             "the message of step {} is {size} bytes",
             index + 1
         ));
-        self.prepared = Some((index, text, secret));
+        self.prepared = Some((index, message));
         Ok(size)
     }
 

@@ -98,27 +98,35 @@ impl Run<'_> {
         }
         self.host = host.clone();
         let params = (tls == TlsMode::Implicit).then(|| self.tls_params(&TlsOverride::default()));
-        let shown = if host.contains(':') {
-            format!("[{host}]:{port}")
-        } else {
-            format!("{host}:{port}")
-        };
+        let shown = crate::protocol::HostPort::new(&host, port);
         let how = if params.is_some() {
             " with implicit TLS"
         } else {
             ""
         };
-        self.transcript.info(&format!("connecting to {shown}{how}"));
-        match Connection::connect(
+        let (connect_options, notes) =
+            super::connect_options::connect_options(spec, target, self.options.bind);
+        let from = match connect_options.bind {
+            Some(ip) => format!(" from {ip}"),
+            None => String::new(),
+        };
+        self.transcript
+            .info(&format!("connecting to {shown}{how}{from}"));
+        for note in notes {
+            self.transcript.info(&note);
+        }
+        match Connection::connect_with(
             &host,
             port,
             self.timeout(),
             params.as_ref(),
             self.options.limits,
+            &connect_options,
         )
         .await
         {
             Ok((conn, info)) => {
+                self.sent_at = Some(std::time::Instant::now());
                 self.conn = Some(conn);
                 self.closed_after = None;
                 self.clear_tls_vars();
@@ -231,6 +239,7 @@ impl Run<'_> {
         }
         let timeout = self.timeout();
         let res = self.conn()?.send(bytes, timeout).await;
+        self.sent_at = Some(std::time::Instant::now());
         res.map_err(|e| self.transport_err(e))
     }
 
@@ -239,6 +248,7 @@ impl Run<'_> {
         let res = self.conn()?.read_reply(timeout).await;
         match res {
             Ok(reply) => {
+                self.step_latency = self.sent_at.map(|t| t.elapsed());
                 self.transcript.server_reply(reply.wire_lines().collect());
                 self.last_reply = Some(reply.clone());
                 Ok(reply)
@@ -283,7 +293,7 @@ impl Run<'_> {
             Err(TransportError::Timeout { after, .. }) => Ok(StepFailure::expectation(
                 format!(
                     "expected the server to close the connection, but it stayed open for {}",
-                    crate::transport::human_duration(after)
+                    crate::duration::format_duration(after)
                 ),
                 Vec::new(),
             )

@@ -1,8 +1,10 @@
 //! Executes plans: scenario -> steps -> results (plain data, reported afterwards).
 
 mod auth;
+mod bdat;
 mod builtins;
 mod check;
+mod connect_options;
 mod data;
 mod expected;
 mod extensions;
@@ -18,6 +20,7 @@ mod starttls;
 mod target;
 mod tls_check;
 mod transcript;
+mod xclient;
 
 pub use check::{Mismatch, check_reply, describe_expect};
 pub use failure::FailureKind;

@@ -10,8 +10,8 @@ use crate::scenario::{Action, Expect, Step};
 struct Queued<'s> {
     command: Command,
     expect: &'s Expect,
-    /// DATA: the message to send after the 354, and whether it holds an encoded secret.
-    message: Option<(String, bool)>,
+    /// DATA: the message to send after the 354.
+    message: Option<super::data::Message>,
 }
 
 impl Run<'_> {
@@ -58,7 +58,7 @@ impl Run<'_> {
                 Action::Noop => queued.push(simple(Command::Noop)),
                 Action::Data(spec) => {
                     let message = match self.prepared.take() {
-                        Some((index, text, secret)) if index == self.step_index => (text, secret),
+                        Some((index, message)) if index == self.step_index => message,
                         _ => self.message(spec)?,
                     };
                     queued.push(Queued {
@@ -98,9 +98,7 @@ impl Run<'_> {
                 }
             };
             let final_reply = match &q.message {
-                Some((text, secret)) if reply.code.is_intermediate() => {
-                    self.send_message(text, *secret).await?
-                }
+                Some(message) if reply.code.is_intermediate() => self.send_message(message).await?,
                 Some(_) if reply.code.is_positive() => {
                     return Ok(StepFailure::expectation(
                         format!(

@@ -111,6 +111,9 @@ pub struct StepResult {
     pub span: Span,
     pub status: StepStatus,
     pub duration: Duration,
+    /// How long the step's (last) reply took to come after its command was written (or the
+    /// connection opened); None when the step read no reply.
+    pub latency: Option<Duration>,
     /// The transcript lines this step produced (indices into `ScenarioResult::transcript`).
     pub lines: std::ops::Range<usize>,
 }

@@ -31,6 +31,8 @@ pub struct RunOptions {
     /// `--tls-min-version`: the higher of this and the plan's `min_version` applies.
     pub min_version: Option<TlsVersion>,
     pub limits: Limits,
+    /// `--bind`: the local address to connect from where a plan names none.
+    pub bind: Option<std::net::IpAddr>,
 }
 
 /// How one step ended.
@@ -81,11 +83,15 @@ pub(super) struct Run<'a> {
     pub(super) step_index: usize,
     /// A message rendered ahead of its `data` step (for `size: message`): the step's index,
     /// the text and whether it carries an encoded secret.
-    pub(super) prepared: Option<(usize, String, bool)>,
+    pub(super) prepared: Option<(usize, super::data::Message)>,
     /// Commands are being pipelined on purpose (a pipelined group): replies to earlier
     /// commands may be waiting when a command is sent, so the check for unsolicited bytes
-    /// before each write is off. Nothing sets it yet; a pipelined group will.
+    /// before each write is off. The `pipeline` step sets it for its group.
     pub(super) pipelining: bool,
+    /// When the last bytes were written (or the connection opened): replies are timed from it.
+    pub(super) sent_at: Option<Instant>,
+    /// The latency of the last reply read during the running step.
+    pub(super) step_latency: Option<Duration>,
     /// The certificate went unverified (`insecure`) on some handshake, and the transcript
     /// has said so.
     pub(super) said_insecure: bool,
@@ -139,6 +145,8 @@ pub async fn run_scenario(
         step_index: 0,
         prepared: None,
         pipelining: false,
+        sent_at: None,
+        step_latency: None,
         said_insecure: false,
         lmtp_recipients: None,
         tls_seen: Vec::new(),
@@ -162,6 +170,7 @@ pub async fn run_scenario(
             let first_line = run.transcript.lines.len();
             let end = run.step(step).await;
             result.duration = step_started.elapsed();
+            result.latency = run.step_latency.take();
             result.lines = first_line..run.transcript.lines.len();
             last_played = Some(index);
             let failure = match end {
@@ -232,6 +241,7 @@ fn not_run(scenario: &Scenario) -> Vec<StepResult> {
             span: s.span,
             status: StepStatus::NotRun,
             duration: Duration::ZERO,
+            latency: None,
             lines: 0..0,
         })
         .collect()
@@ -259,12 +269,7 @@ impl Run<'_> {
         let r = &self.transcript.redactor;
         let path = origin.map_or(&self.plan.path, |o| &o.path);
         let source = origin.map_or(&*self.plan.source, |o| &*o.source);
-        let source_line = span
-            .line
-            .checked_sub(1)
-            .and_then(|i| usize::try_from(i).ok())
-            .and_then(|i| source.lines().nth(i))
-            .map(|l| r.redact(l));
+        let source_line = crate::snippet::nth_line(source, span.line).map(|l| r.redact(l));
         let failure = Failure {
             step,
             keyword,
@@ -286,6 +291,9 @@ impl Run<'_> {
     /// Render a template; the output of a function applied to a secret (`${base64(password)}`)
     /// becomes a secret too, in every output.
     pub(super) fn render(&mut self, t: &Template) -> Result<String, StepErr> {
+        for (name, _) in t.vars() {
+            super::builtins::fill(&mut self.vars, name);
+        }
         let (out, applied) = t
             .render_traced(&self.vars)
             .map_err(|e| StepFailure::new(FailureKind::Plan, e.to_string(), Vec::new()))?;
@@ -296,6 +304,12 @@ impl Run<'_> {
             }
         }
         Ok(out)
+    }
+
+    /// A computed built-in variable (`now`, `message_id`) for this step.
+    pub(super) fn builtin(&mut self, name: &str) -> String {
+        super::builtins::fill(&mut self.vars, name);
+        self.vars.get(name).cloned().unwrap_or_default()
     }
 
     /// Render a template that goes into a command line. A CR or LF inside a variable's value
@@ -342,6 +356,7 @@ impl Run<'_> {
                     // A capture later used as a password or token is secret from here on.
                     if self.plan.secret_names.contains(&name) {
                         self.transcript.redactor.add_secret(&value);
+                        self.transcript.redact_last_reply_again();
                     }
                     self.transcript.info(&format!("captured {name} = {value}"));
                     let shown = self.transcript.redactor.redact(&value);
@@ -352,6 +367,15 @@ impl Run<'_> {
             }
             Err(mismatches) => mismatches,
         };
+        if let (Some(within), Some(latency)) = (expect.within, self.step_latency)
+            && latency > within
+        {
+            mismatches.push(super::check::Mismatch(format!(
+                "the reply came after {}, expected within {}",
+                crate::duration::format_duration(latency),
+                crate::duration::format_duration(within)
+            )));
+        }
         let mut tls_detail = None;
         if with_tls && let Some(want) = &expect.tls {
             match self.tls_mismatches(want) {
@@ -382,7 +406,7 @@ impl Run<'_> {
         self.step_timeout = step.timeout;
         let mut attempt = 0u32;
         loop {
-            super::builtins::set_step_builtins(&mut self.vars);
+            super::builtins::new_step(&mut self.vars);
             self.allow_plaintext = step.allow_plaintext;
             let end = match self.play(step).await {
                 Ok(end) => end,
@@ -401,7 +425,7 @@ impl Run<'_> {
                     self.transcript.info(&format!(
                         "retry {attempt}/{} in {}",
                         retry.count,
-                        crate::transport::human_duration(retry.interval)
+                        crate::duration::format_duration(retry.interval)
                     ));
                     tokio::time::sleep(retry.interval).await;
                 }
@@ -486,7 +510,15 @@ impl Run<'_> {
                 reply
             }
             Action::RcptToMany(list) => return self.recipients(list, step).await,
-            Action::Pipeline(items) => return self.pipeline(items, step).await,
+            Action::Pipeline(items) => {
+                self.pipelining = true;
+                let end = self.pipeline(items, step).await;
+                self.pipelining = false;
+                return end;
+            }
+            Action::Bdat(spec) => return self.bdat(spec, step).await,
+            Action::Xclient(attrs) => return self.xattrs("XCLIENT", attrs, step).await,
+            Action::Xforward(attrs) => return self.xattrs("XFORWARD", attrs, step).await,
             Action::EhloFallback(name) => {
                 self.lmtp_recipients = None;
                 self.ehlo_fallback(name).await?
@@ -535,7 +567,7 @@ impl Run<'_> {
             Action::Sleep(d) => {
                 self.transcript.info(&format!(
                     "sleeping {}",
-                    crate::transport::human_duration(*d)
+                    crate::duration::format_duration(*d)
                 ));
                 tokio::time::sleep(*d).await;
                 return Ok(StepEnd::Pass);

@@ -18,6 +18,7 @@ pub(crate) const EXPECT_KEYS: &[&str] = &[
     "lacks",
     "capture",
     "tls",
+    "within",
     "fails",
     "per_recipient",
 ];
@@ -97,6 +98,12 @@ pub(crate) fn load_expect(cx: &mut Cx<'_>, node: &Node, scope: &VarScope<'_>) ->
             }
         }
     }
+    if let Some(n) = get(entries, "within") {
+        expect.within = cx.duration(n, "`within`");
+        if expect.within.is_some_and(|d| d.is_zero()) {
+            cx.error(n, "`within` must be more than zero", None);
+        }
+    }
     if let Some((key, n)) = entries.iter().find(|(k, _)| k.name == "tls") {
         expect.tls = load_tls_expect(cx, key, n, scope);
     }
@@ -142,9 +149,11 @@ pub(crate) fn default_expect(action: &Action) -> Expect {
         | Action::Lhlo(_)
         | Action::MailFrom(_)
         | Action::Data(_)
+        | Action::Bdat(_)
         | Action::Rset
         | Action::Noop => vec![CodePattern::exact(250)],
-        Action::StartTls(_) => vec![CodePattern::exact(220)],
+        Action::StartTls(_) | Action::Xclient(_) => vec![CodePattern::exact(220)],
+        Action::Xforward(_) => vec![CodePattern::exact(250)],
         Action::Auth(_) => vec![CodePattern::exact(235)],
         Action::RcptTo(_) | Action::RcptToMany(_) => {
             vec![CodePattern::exact(250), CodePattern::exact(251)]

@@ -115,6 +115,39 @@ impl Cx<'_> {
         }
     }
 
+    /// Open the file named by `text` (written at `node`) without reading it, for a caller that
+    /// streams it (a message file): resolved like [`Cx::read_named_file`], under the file
+    /// root, a regular file. Problems are reported at `node`.
+    pub fn open_named_file(
+        &mut self,
+        node: &Node,
+        text: &str,
+        what: &str,
+    ) -> Option<(PathBuf, PathBuf, std::fs::File)> {
+        if text.trim().is_empty() {
+            self.error(node, format!("{what} is empty"), None);
+            return None;
+        }
+        let path = relative_to(self.path, text);
+        let Some(root) = &self.files.root else {
+            let error = FileError::Io(std::io::Error::other(
+                "the directory of the plan (its file root) cannot be read",
+            ));
+            self.file_error(node, what, &path, &error);
+            return None;
+        };
+        let opened = root
+            .check(&path)
+            .and_then(|canonical| Ok((crate::files::open_regular(&canonical)?, canonical)));
+        match opened {
+            Ok((file, canonical)) => Some((path, canonical, file)),
+            Err(e) => {
+                self.file_error(node, what, &path, &e);
+                None
+            }
+        }
+    }
+
     /// A PEM file the TLS handshake will need (`ca_file`, `client_cert`, `client_key`),
     /// checked now: a regular file, small enough, holding what it should. The client
     /// certificate and key must lie under the file root (they prove an identity to a server);

@@ -110,18 +110,18 @@ pub fn load_plans_with_env(
             }
         }
     }
-    let included: Vec<&PathBuf> = loaded.iter().flat_map(|l| &l.3).collect();
+    let included: Vec<PathBuf> = loaded.iter().flat_map(|l| l.3.iter().cloned()).collect();
     let mut plans = Vec::new();
-    for (file, searched, result, _) in &loaded {
-        if *searched
-            && let Ok(canonical) = std::fs::canonicalize(file)
-            && included.contains(&&canonical)
+    for (file, searched, result, _) in loaded {
+        if searched
+            && let Ok(canonical) = std::fs::canonicalize(&file)
+            && included.contains(&canonical)
         {
             continue;
         }
         match result {
-            Ok(plan) => plans.push(plan.clone()),
-            Err(diags) => problems.extend(diags.iter().cloned()),
+            Ok(plan) => plans.push(plan),
+            Err(diags) => problems.extend(diags),
         }
     }
     // A problem in an included file is found by every plan that includes it: report it once.

@@ -354,7 +354,8 @@ fn step_forms() {
         &ConnectSpec {
             host: Some("::1".into()),
             port: Some(2525),
-            tls: Some(TlsMode::Implicit)
+            tls: Some(TlsMode::Implicit),
+            ..ConnectSpec::default()
         }
     );
     let Action::StartTls(tls) = &s[1].action else {
@@ -485,7 +486,7 @@ fn step_problems_point_at_the_key() {
             "14:9 `sleep` reads no reply, so it cannot have `expect` | read a reply with a separate `- expect: ...` step",
             "15:15 step `quit` takes no value | write `- quit`",
             "16:9 step `ehlo` needs a value | write `- ehlo: client.example.com`",
-            "17:9 unknown step `bogus` | steps are `send`, `ehlo`, `helo`, `lhlo`, `starttls`, `auth`, `mail_from`, `rcpt_to`, `data`, `rset`, `noop`, `quit`, `vrfy`, `sleep`, `expect_close`, `connect`, `etrn`, `expn`, `help`, `pipeline`, `mailbox`, `expect`, `use`",
+            "17:9 unknown step `bogus` | steps are `send`, `ehlo`, `helo`, `lhlo`, `starttls`, `auth`, `mail_from`, `rcpt_to`, `data`, `rset`, `noop`, `quit`, `vrfy`, `sleep`, `expect_close`, `connect`, `etrn`, `expn`, `help`, `pipeline`, `mailbox`, `bdat`, `xclient`, `xforward`, `expect`, `use`",
         ]
     );
 }
@@ -505,7 +506,7 @@ fn two_actions_and_double_expect() {
         [
             "7:9 two actions in one step: `ehlo` and `mail_from` | give each action its own list item (`- ...`)",
             "9:9 `expect` is given twice for `starttls` | keep either the one inside `starttls:` or this one",
-            "10:9 a step needs an action | steps are `send`, `ehlo`, `helo`, `lhlo`, `starttls`, `auth`, `mail_from`, `rcpt_to`, `data`, `rset`, `noop`, `quit`, `vrfy`, `sleep`, `expect_close`, `connect`, `etrn`, `expn`, `help`, `pipeline`, `mailbox`, `expect`, `use`",
+            "10:9 a step needs an action | steps are `send`, `ehlo`, `helo`, `lhlo`, `starttls`, `auth`, `mail_from`, `rcpt_to`, `data`, `rset`, `noop`, `quit`, `vrfy`, `sleep`, `expect_close`, `connect`, `etrn`, `expn`, `help`, `pipeline`, `mailbox`, `bdat`, `xclient`, `xforward`, `expect`, `use`",
         ]
     );
 }
@@ -536,7 +537,7 @@ fn value_problems() {
             "9:33 invalid capability `AUTH LOGIN PLAIN` | write an EHLO keyword, optionally with one parameter: `STARTTLS`, `AUTH LOGIN`",
             "10:17 an empty list of reply codes matches nothing | list at least one code, like `[250, 251]`",
             "11:16 `sleep` needs a unit: `10` is ambiguous | did you mean `10s`?",
-            "12:16 invalid duration `10 s` for `sleep` | write a number and a unit: `500ms`, `10s`, `1.5s`, `2m`, `1h`",
+            "12:16 invalid duration `10 s` for `sleep` | write a number and a unit: `500ms`, `10s`, `1.5s`, `2m`, `1h`, `1d`",
             "13:9 `auth` needs `password` (or `token` for XOAUTH2 and OAUTHBEARER)",
             "13:27 unsupported SASL mechanism `DIGEST-MD5` | supported mechanisms: OAUTHBEARER, XOAUTH2, SCRAM-SHA-256, SCRAM-SHA-1, CRAM-MD5, NTLM, PLAIN, LOGIN, or `auto`",
             "14:20 write the address without `<` `>` | smtp-plan adds them: `mail_from a@b` is sent as `MAIL FROM:<a@b>`",
@@ -574,7 +575,7 @@ scenarios:
             "8:39 `timeout` must be more than zero",
             "8:49 invalid port `0` | a port is a number from 1 to 65535",
             "8:62 `insecure` must be `true` or `false`, found `maybe`",
-            "8:69 unknown key `bogus` in `target` | expected one of `host`, `port`, `tls`, `timeout`, `ca_file`, `insecure`, `server_name`, `client_cert`, `client_key`, `min_version`, `pin_sha256`",
+            "8:69 unknown key `bogus` in `target` | expected one of `host`, `port`, `tls`, `timeout`, `ca_file`, `insecure`, `server_name`, `client_cert`, `client_key`, `min_version`, `pin_sha256`, `proxy`, `bind`",
             "12:11 duplicate scenario name `a` | first used on line 10; scenario names must be unique in a file",
             "13:11 `tags` must be a list, found a string",
             "14:12 a scenario needs at least one step",

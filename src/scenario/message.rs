@@ -5,11 +5,9 @@ use std::path::Path;
 use std::sync::Arc;
 
 use super::context::{Cx, VarScope, get};
-use super::diagnostic::did_you_mean;
 use super::model::{Attachment, DataSpec, MimeSpec};
 use super::node::{Key, Node};
 use crate::files::MAX_MESSAGE_BYTES;
-use crate::template::Template;
 
 pub(crate) const DATA_KEYS: &[&str] = &["file", "raw", "headers", "body", "attachments"];
 pub(crate) const ATTACHMENT_KEYS: &[&str] = &["file", "content_type", "name"];
@@ -38,8 +36,8 @@ pub(crate) fn load_data_map(
             Some(n) => cx.bool(n, "`raw`")?,
             None => false,
         };
-        let template = load_message_file(cx, file, raw, scope)?;
-        return ok.then_some(DataSpec::Text(template));
+        let message = super::message_file::load_message_file(cx, file, raw, scope)?;
+        return ok.then_some(DataSpec::File(message));
     }
     if let Some((raw_key, _)) = entries.iter().find(|(k, _)| k.name == "raw") {
         cx.error_key(
@@ -102,100 +100,6 @@ fn read_file(cx: &mut Cx<'_>, node: &Node, what: &str) -> Option<(std::path::Pat
     let text = cx.text(node, what)?;
     let file = cx.read_named_file(node, &text, what, MAX_MESSAGE_BYTES)?;
     Some((file.path, file.bytes))
-}
-
-/// The message file's text as a template (a literal when `raw`); problems in its text point
-/// into the message file.
-fn load_message_file(
-    cx: &mut Cx<'_>,
-    node: &Node,
-    raw: bool,
-    scope: &VarScope<'_>,
-) -> Option<Template> {
-    let (path, bytes) = read_file(cx, node, "the message file")?;
-    let Ok(text) = String::from_utf8(bytes) else {
-        cx.error(
-            node,
-            format!("the message file `{}` is not UTF-8 text", path.display()),
-            Some(
-                "encode binary parts (base64) in the file, or attach them with `attachments`"
-                    .into(),
-            ),
-        );
-        return None;
-    };
-    if raw {
-        return Some(Template::literal(text));
-    }
-    let mut fcx = Cx::new(&path, &text, cx.env, cx.files);
-    let template = file_template(&mut fcx, &text, scope);
-    cx.diags.append(&mut fcx.diags);
-    template
-}
-
-/// `text` (a whole file) as a template whose references must be in `scope`; problems at
-/// their line and column in the file.
-fn file_template(fcx: &mut Cx<'_>, text: &str, scope: &VarScope<'_>) -> Option<Template> {
-    let width = |offset: usize| {
-        let rest = text.get(offset..).unwrap_or_default();
-        let line = rest.split('\n').next().unwrap_or_default();
-        line.find('}')
-            .and_then(|end| line.get(..=end))
-            .map_or(2, |s| s.chars().count())
-    };
-    let template = match Template::parse(text, fcx.env) {
-        Ok(t) => t,
-        Err(e) => {
-            let (line, col) = line_col(text, e.offset);
-            let w = width(e.offset);
-            fcx.error_at(line, col, w, e.message, Some(literal_help()));
-            return None;
-        }
-    };
-    let mut ok = true;
-    for (name, offset) in template.vars() {
-        if scope.known.contains(name) {
-            continue;
-        }
-        ok = false;
-        let help = match did_you_mean(name, scope.known.iter().map(String::as_str)) {
-            Some(close) => format!("did you mean `{close}`?"),
-            None => format!(
-                "define it under `vars:`, pass `--var {name}=VALUE`, or `capture` it in an earlier step; {}",
-                literal_help()
-            ),
-        };
-        let (line, col) = line_col(text, offset);
-        fcx.error_at(
-            line,
-            col,
-            width(offset),
-            format!("undefined variable `{name}`"),
-            Some(help),
-        );
-    }
-    ok.then_some(template)
-}
-
-fn literal_help() -> String {
-    "write `$${` for a literal `${`, or send the file as it is with `raw: true`".into()
-}
-
-/// 1-based line and character column of a byte offset.
-fn line_col(text: &str, offset: usize) -> (u32, u32) {
-    let before = text.get(..offset).unwrap_or(text);
-    let line = before.matches('\n').count() + 1;
-    let col = before
-        .rsplit('\n')
-        .next()
-        .unwrap_or_default()
-        .chars()
-        .count()
-        + 1;
-    (
-        u32::try_from(line).unwrap_or(u32::MAX),
-        u32::try_from(col).unwrap_or(u32::MAX),
-    )
 }
 
 fn load_attachment(cx: &mut Cx<'_>, node: &Node) -> Option<Attachment> {
@@ -264,13 +168,6 @@ fn guess_content_type(path: &Path) -> &'static str {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn offsets_to_lines_and_columns() {
-        assert_eq!(line_col("ab${x}", 2), (1, 3));
-        assert_eq!(line_col("a\nbé${x}", 5), (2, 3));
-        assert_eq!(line_col("a\n\n${x}", 3), (3, 1));
-    }
 
     #[test]
     fn header_names() {

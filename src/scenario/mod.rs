@@ -1,8 +1,8 @@
 //! The plan model, YAML loading with positions, and diagnostics.
 
+mod bdat;
 mod context;
 mod diagnostic;
-mod duration;
 mod envelope;
 mod expect;
 mod fails;
@@ -14,9 +14,11 @@ mod mailbox;
 mod mailbox_expect;
 mod mailbox_model;
 mod message;
+mod message_file;
 mod model;
 mod node;
 mod pipeline;
+mod proxy;
 mod reuse;
 #[cfg(test)]
 mod reuse_tests;
@@ -27,12 +29,14 @@ mod step_options;
 mod target;
 mod tls_expect;
 mod vars;
+mod xclient;
 
+pub use bdat::AUTO_CHUNK;
 pub use diagnostic::{Diagnostic, Diagnostics};
-pub(crate) use duration::{DurationError, parse_duration};
 pub(crate) use load::find_plan_files;
 pub use load::{LoadOptions, load_plan_str, load_plans, load_plans_with_env};
 pub use mailbox_model::*;
+pub use message_file::{open_message_file, preview_message_file};
 pub use model::*;
 pub use schema::plan_schema;
 pub use tls_expect::TLS_VARS;

@@ -113,6 +113,19 @@ pub struct Target {
     /// Per-reply timeout. Default 10s.
     pub timeout: Duration,
     pub tls_options: TlsOptions,
+    /// `proxy:` (extension): a PROXY protocol header sent first on every connection.
+    pub proxy: Option<ProxyHeader>,
+    /// `bind:` (extension): the local address to connect from.
+    pub bind: Option<std::net::IpAddr>,
+}
+
+/// `proxy: {version, source, destination}`: what a load balancer in front of the server would
+/// claim about the connection.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ProxyHeader {
+    pub version: u8,
+    pub source: std::net::SocketAddr,
+    pub destination: std::net::SocketAddr,
 }
 
 /// TLS trust settings; on the target and overridable on the `starttls` step.
@@ -183,10 +196,36 @@ pub const BUILTIN_VARS: &[&str] = &["uuid", "now", "message_id", "scenario.name"
 /// The message of a `data` step.
 #[derive(Debug, Clone)]
 pub enum DataSpec {
-    /// `data: TEXT`, or `data: {file: F}` (the file's text; a literal when `raw: true`).
+    /// `data: TEXT`.
     Text(Template),
+    /// `data: {file: F}`: streamed from disk when the step runs.
+    File(Arc<MessageFile>),
     /// `data: {headers, body, attachments}`: a MIME message built when the step runs.
     Mime(MimeSpec),
+}
+
+/// A message file as scanned at load time: where its `${..}` references are, not its text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MessageFile {
+    /// As the plan names it (resolved against the plan's directory), for messages.
+    pub path: PathBuf,
+    /// Checked under the file root at load time; opened again from here when the step runs.
+    pub canonical: PathBuf,
+    /// Its size and modification time when scanned: the runner refuses to send it if they
+    /// changed (the references would be at other places).
+    pub len: u64,
+    pub modified: Option<std::time::SystemTime>,
+    /// In file order, covering the whole file.
+    pub parts: Vec<FilePart>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FilePart {
+    /// These bytes of the file, sent as they are (dot-stuffed).
+    Bytes(std::ops::Range<u64>),
+    /// A `${..}` reference at this byte offset (or `$${` / `${env:..}`, literal text by now),
+    /// rendered when the step runs.
+    Template(Template, u64),
 }
 
 #[derive(Debug, Clone, Default)]
@@ -239,6 +278,15 @@ pub enum Action {
     /// `pipeline: [..]` (RFC 2920): MAIL / RCPT / RSET / NOOP and, last, DATA sent in one
     /// write; each reply checked in order against its own step's expectation (extension).
     Pipeline(Vec<Step>),
+    /// `bdat: MESSAGE` (RFC 3030 CHUNKING): the message in BDAT chunks, LAST on the final one
+    /// (extension).
+    Bdat(BdatSpec),
+    /// `xclient: {addr, name, ..}` (Postfix XCLIENT): claim another client; the reply is the
+    /// server's new greeting (extension).
+    Xclient(Vec<XAttr>),
+    /// `xforward: {addr, name, ..}` (Postfix XFORWARD): the original client of a forwarded
+    /// message (extension).
+    Xforward(Vec<XAttr>),
     Sleep(Duration),
     ExpectClose,
     /// `connect` / `connect: {host, port, tls}` — open a fresh connection; missing keys come
@@ -272,6 +320,9 @@ impl Action {
             Action::Help(_) => "help",
             Action::EhloFallback(_) => "ehlo",
             Action::Pipeline(_) => "pipeline",
+            Action::Bdat(_) => "bdat",
+            Action::Xclient(_) => "xclient",
+            Action::Xforward(_) => "xforward",
             Action::Sleep(_) => "sleep",
             Action::ExpectClose => "expect_close",
             Action::Connect(_) => "connect",
@@ -307,6 +358,10 @@ pub struct ConnectSpec {
     pub host: Option<String>,
     pub port: Option<u16>,
     pub tls: Option<TlsMode>,
+    /// `proxy:` for this connection instead of the target's.
+    pub proxy: Option<ProxyHeader>,
+    /// `bind:` for this connection instead of the target's.
+    pub bind: Option<std::net::IpAddr>,
 }
 
 #[derive(Debug, Clone)]
@@ -385,6 +440,32 @@ pub enum ParamValue {
     MessageSize,
 }
 
+/// One XCLIENT / XFORWARD attribute: its wire name (`ADDR`) and value (xtext-encoded when
+/// sent).
+#[derive(Debug, Clone)]
+pub struct XAttr {
+    pub name: String,
+    pub value: Template,
+}
+
+/// The message of a `bdat` step and how to cut it.
+#[derive(Debug, Clone)]
+pub struct BdatSpec {
+    pub message: DataSpec,
+    pub chunking: Chunking,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Chunking {
+    /// 64 KiB chunks (one `BDAT n LAST` for most messages).
+    Auto,
+    /// `chunk_size: N`: chunks of N bytes, the last one shorter.
+    Size(usize),
+    /// `chunks: [a, b, ..]`: these sizes in order; what is left of the message is one more
+    /// chunk (an empty `BDAT 0 LAST` when nothing is).
+    Sizes(Vec<usize>),
+}
+
 /// One recipient of `rcpt_to: [..]`.
 #[derive(Debug, Clone)]
 pub struct Recipient {
@@ -409,6 +490,9 @@ pub struct Expect {
     /// `tls: {...}`: what the connection's TLS session must look like (after `starttls`, or on a
     /// TLS connection).
     pub tls: Option<TlsExpect>,
+    /// `within: 500ms` (extension): the reply must have come this soon after the command was
+    /// sent (or the connection opened, for a greeting).
+    pub within: Option<Duration>,
     /// `fails: KIND` or `fails: [KIND, ...]` (extension): the step must fail this way (any of
     /// these); it then passes, and the connection is closed. Excludes every other key.
     pub fails: Vec<ExpectedFailure>,

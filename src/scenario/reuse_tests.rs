@@ -231,17 +231,31 @@ fn data_from_a_file_is_a_template_unless_raw() {
         "      - data: {file: m/hello.eml}\n      - data: {file: m/hello.eml, raw: true}\n",
     ));
     let steps = &plan.scenarios[0].steps;
-    let Action::Data(DataSpec::Text(t)) = &steps[0].action else {
+    // The message as the runner sends it: the file's bytes and the rendered references.
+    let whole = |file: &crate::scenario::MessageFile, vars: &BTreeMap<String, String>| {
+        let bytes = std::fs::read(&file.path).unwrap();
+        let mut out = String::new();
+        for part in &file.parts {
+            match part {
+                crate::scenario::FilePart::Bytes(r) => out.push_str(
+                    std::str::from_utf8(&bytes[r.start as usize..r.end as usize]).unwrap(),
+                ),
+                crate::scenario::FilePart::Template(t, _) => out.push_str(&render(t, vars)),
+            }
+        }
+        out
+    };
+    let Action::Data(DataSpec::File(f)) = &steps[0].action else {
         panic!()
     };
     let mut vars = plan.vars.clone();
     vars.insert("uuid".into(), "U".into());
-    assert_eq!(render(t, &vars), "Subject: hi bob\n\n${literal} U\n");
-    let Action::Data(DataSpec::Text(t)) = &steps[1].action else {
+    assert_eq!(whole(f, &vars), "Subject: hi bob\n\n${literal} U\n");
+    let Action::Data(DataSpec::File(f)) = &steps[1].action else {
         panic!()
     };
     assert_eq!(
-        render(t, &BTreeMap::new()),
+        whole(f, &BTreeMap::new()),
         "Subject: hi ${user}\n\n$${literal} ${uuid}\n"
     );
 }

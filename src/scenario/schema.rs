@@ -17,10 +17,12 @@ use super::mailbox_expect::{
     BODY_EXPECT_KEYS, COUNT_KEYS, HEADER_EXPECT_KEYS, MAILBOX_ATTACHMENT_KEYS, MAILBOX_EXPECT_KEYS,
 };
 use super::message::{ATTACHMENT_KEYS, DATA_KEYS};
+use super::proxy::PROXY_KEYS;
 use super::step::{AUTH_KEYS, BARE, EHLO_KEYS, STARTTLS_KEYS, step_keys};
 use super::step_options::{MAX_RETRIES, RETRY_KEYS};
 use super::target::{CONNECT_KEYS, TARGET_KEYS};
 use super::tls_expect::{CERT_EXPECT_KEYS, TLS_EXPECT_KEYS};
+use super::xclient::{XCLIENT_KEYS, XFORWARD_KEYS};
 
 /// The schema's `$id`.
 pub const SCHEMA_ID: &str = "urn:smtp-plan:schema:plan";
@@ -57,6 +59,12 @@ fn mappings() -> Vec<(
             CONNECT_KEYS.to_vec(),
             &[],
             "Where to open the new connection; missing keys come from the scenario's target.",
+        ),
+        (
+            "proxy",
+            PROXY_KEYS.to_vec(),
+            &["version", "source", "destination"],
+            "A PROXY protocol header sent before anything else on each connection, as a load balancer would.",
         ),
         (
             "step",
@@ -105,6 +113,18 @@ fn mappings() -> Vec<(
             EHLO_KEYS.to_vec(),
             &["name"],
             "EHLO with options: `helo_fallback: true` sends HELO when EHLO gets a 5xx.",
+        ),
+        (
+            "xclient",
+            XCLIENT_KEYS.to_vec(),
+            &[],
+            "XCLIENT attributes (Postfix): the client to claim; values are xtext-encoded for you.",
+        ),
+        (
+            "xforward",
+            XFORWARD_KEYS.to_vec(),
+            &[],
+            "XFORWARD attributes (Postfix): the original client of a forwarded message.",
         ),
         (
             "data",
@@ -221,9 +241,9 @@ fn value_schema(place: &str, key: &str) -> Option<Value> {
             "type": "string", "minLength": 1
         }),
         ("scenario", "steps") => json!({"type": "array", "minItems": 1, "items": refer("step")}),
-        ("target" | "connect", "host") => {
-            string("Host name or IP address (IPv6 without brackets, or as \"[::1]\").")
-        }
+        ("target" | "connect", "host") => string(
+            "Host name or IP address (IPv6 without brackets, or as \"[::1]\"); not a URL, and without a port (that is `port`).",
+        ),
         ("target" | "connect", "port") => json!({
             "anyOf": [{"type": "integer", "minimum": 1, "maximum": 65535}, refer("template")]
         }),
@@ -255,6 +275,17 @@ fn value_schema(place: &str, key: &str) -> Option<Value> {
             "description": "The oldest TLS version to accept: \"1.2\" or \"1.3\".",
             "anyOf": [{"enum": ["1.2", "1.3", 1.2, 1.3]}, refer("template")]
         }),
+        ("target" | "connect", "proxy") => refer("proxy"),
+        ("target" | "connect", "bind") => {
+            string("The local IP address to connect from, e.g. 127.0.0.2.")
+        }
+        ("proxy", "version") => json!({
+            "description": "1 (the text header) or 2 (the binary one).",
+            "enum": [1, 2, "1", "2"]
+        }),
+        ("proxy", "source" | "destination") => {
+            string("IP:PORT the header claims, e.g. 127.0.0.5:4000 or [::1]:25.")
+        }
         ("target" | "starttls", "pin_sha256") => json!({
             "description": "Trust exactly the certificate with this SHA-256 fingerprint (64 hex digits, `:` between pairs allowed), or one of a list, whoever issued it; its name and dates are still checked.",
             "anyOf": [
@@ -272,6 +303,10 @@ fn value_schema(place: &str, key: &str) -> Option<Value> {
             "type": "boolean"
         }),
         ("expect_map", "tls") => refer("tls_expect"),
+        ("expect_map", "within") => json!({
+            "description": "The reply must come this soon after the command was sent (a FAIL when later; no reply at all is the timeout ERROR).",
+            "$ref": "#/$defs/duration"
+        }),
         ("tls_expect", "version") => json!({
             "description": "The negotiated version must be one of these: TLSv1.2, TLSv1.3.",
             "anyOf": [{"type": "string"}, {"type": "array", "minItems": 1, "items": {"type": "string"}}]
@@ -286,8 +321,8 @@ fn value_schema(place: &str, key: &str) -> Option<Value> {
             string("A regex over the subject / issuer, e.g. '^CN=mail\\.contoso\\.com$'.")
         }
         ("cert_expect", "valid_for_at_least") => json!({
-            "description": "The certificate must stay valid this long: 30d, 12h, 90m, 60s.",
-            "type": "string", "pattern": "^\\s*[0-9]+\\s*(d|h|m|s)\\s*$"
+            "description": "The certificate must stay valid this long (a duration, at most 3650d): 30d, 12h, 1.5h.",
+            "$ref": "#/$defs/duration"
         }),
         ("starttls", "expect") | ("step", "expect") => refer("expect"),
         ("step", "send") => string(
@@ -315,6 +350,38 @@ fn value_schema(place: &str, key: &str) -> Option<Value> {
             "description": "PIPELINING (RFC 2920): mail_from, rcpt_to, rset, noop and, last, data steps sent in one write; each reply checked in order against its own `expect`.",
             "type": "array", "minItems": 1, "items": refer("step")
         }),
+        ("step", "bdat") => json!({
+            "description": "CHUNKING (RFC 3030): the message (as for `data`) in BDAT chunks, LAST on the final one; `expect` applies to the final reply, or to a refused chunk.",
+            "anyOf": [{"type": "string"}, refer("data")]
+        }),
+        ("step", "chunk_size") => json!({
+            "description": "On `bdat`: cut the message into chunks of this many bytes (default 65536).",
+            "type": "integer", "minimum": 1
+        }),
+        ("step", "chunks") => json!({
+            "description": "On `bdat`: the sizes of the first chunks, in bytes; the rest of the message is the last chunk.",
+            "type": "array", "minItems": 1, "items": {"type": "integer", "minimum": 0}
+        }),
+        ("step", "xclient") => json!({
+            "description": "XCLIENT (Postfix): claim another client; expects 220, the server's new greeting (say EHLO again). XCLIENT and each attribute must be advertised.",
+            "allOf": [refer("xclient"), {"minProperties": 1}]
+        }),
+        ("step", "xforward") => json!({
+            "description": "XFORWARD (Postfix): the original client of a forwarded message; expects 250. XFORWARD and each attribute must be advertised.",
+            "allOf": [refer("xforward"), {"minProperties": 1}]
+        }),
+        ("xclient" | "xforward", "name" | "reverse_name" | "helo" | "login" | "ident") => {
+            string("A name, or [UNAVAILABLE] / [TEMPUNAVAIL].")
+        }
+        ("xclient" | "xforward", "addr" | "destaddr") => {
+            string("An IP address (IPv6 as IPV6:...), or [UNAVAILABLE].")
+        }
+        ("xclient" | "xforward", "port" | "destport") => json!({
+            "description": "A TCP port number.",
+            "type": ["integer", "string"]
+        }),
+        ("xclient" | "xforward", "proto") => string("SMTP or ESMTP."),
+        ("xforward", "source") => string("LOCAL or REMOTE."),
         ("step", "send_anyway") => json!({
             "description": "Send a command or ESMTP parameter even though the last EHLO did not advertise its extension (otherwise the step fails before sending).",
             "type": "boolean"
@@ -576,9 +643,9 @@ pub fn plan_schema() -> Result<Value, String> {
             "pattern": "\\$\\{"
         },
         "duration": {
-            "description": "A number and a unit: 500ms, 10s, 1.5s, 2m, 1h.",
+            "description": "A number and a unit: 500ms, 10s, 1.5s, 2m, 1h, 1d.",
             "type": "string",
-            "pattern": "^\\s*[0-9]+(\\.[0-9]+)?(ms|s|m|h)\\s*$"
+            "pattern": "^\\s*[0-9]+(\\.[0-9]+)?(ms|s|m|h|d)\\s*$"
         },
         "vars": {
             "description": "Variables, resolved in order; a value may use ${env:..} and earlier variables.",

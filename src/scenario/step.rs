@@ -3,6 +3,7 @@
 
 use std::str::FromStr as _;
 
+use super::bdat::{BDAT_OPTIONS, load_bdat};
 use super::context::{Cx, VarScope, get, list_names};
 use super::diagnostic::did_you_mean;
 use super::envelope::{load_envelope, load_recipients};
@@ -40,6 +41,9 @@ pub(crate) const ACTIONS: &[&str] = &[
     "help",
     "pipeline",
     "mailbox",
+    "bdat",
+    "xclient",
+    "xforward",
 ];
 
 /// Steps that may be written as a bare string.
@@ -95,7 +99,15 @@ pub(crate) const EHLO_KEYS: &[&str] = &["name", "helo_fallback"];
 /// A step-level key: send a command or parameter the server did not advertise.
 pub(crate) const SEND_ANYWAY: &str = "send_anyway";
 /// The steps that check the server advertised what they use, so `send_anyway` applies.
-pub(crate) const ADVERTISED_STEPS: &[&str] = &["mail_from", "rcpt_to", "etrn", "pipeline"];
+pub(crate) const ADVERTISED_STEPS: &[&str] = &[
+    "mail_from",
+    "rcpt_to",
+    "etrn",
+    "pipeline",
+    "bdat",
+    "xclient",
+    "xforward",
+];
 
 /// Every key a step mapping may have: one action, `expect`, the step options (`retry`,
 /// `timeout`), or `use` alone (expanded by `reuse`).
@@ -106,6 +118,7 @@ pub(crate) fn step_keys() -> Vec<&'static str> {
         .chain(["expect"])
         .chain(STEP_OPTIONS.iter().copied())
         .chain([ALLOW_PLAINTEXT, SEND_ANYWAY, "use"])
+        .chain(BDAT_OPTIONS.iter().copied())
         .collect()
 }
 
@@ -223,6 +236,14 @@ impl StepLoader<'_, '_> {
                 anyway_entry = Some(entry);
             } else if STEP_OPTIONS.contains(&key.name.as_str()) {
                 option_entries.push(entry);
+            } else if BDAT_OPTIONS.contains(&key.name.as_str()) {
+                if !entries.iter().any(|(k, _)| k.name == "bdat") {
+                    cx.error_key(
+                        key,
+                        format!("`{}` applies to `bdat` steps only", key.name),
+                        Some("it says how to cut the message into BDAT chunks".into()),
+                    );
+                }
             } else if ACTIONS.contains(&key.name.as_str()) {
                 match action_entry {
                     None => action_entry = Some(entry),
@@ -364,6 +385,7 @@ impl StepLoader<'_, '_> {
                 captures.extend(names);
                 action
             }
+            Some((key, value)) if key.name == "bdat" => load_bdat(cx, key, value, entries, scope),
             Some((key, value)) => self.load_action(cx, key, value, scope),
             None if expect_entry.is_some() => Some(Action::Read),
             None => {
@@ -444,6 +466,7 @@ impl StepLoader<'_, '_> {
                 _ => template(cx).map(Action::Ehlo),
             },
             "etrn" => template(cx).map(Action::Etrn),
+            "xclient" | "xforward" => super::xclient::load_xattrs(cx, key, value, scope),
             "expn" => template(cx).map(Action::Expn),
             "help" => match &value.value {
                 Value::Null => Some(Action::Help(None)),

@@ -8,7 +8,9 @@ use std::time::Duration;
 use super::context::{Cx, VarScope, get};
 use super::diagnostic::did_you_mean;
 use super::files::{PemKind, relative_to};
-use super::model::{ConnectSpec, Target, TlsMode, TlsOptions, TlsOverride, TlsVersion};
+use super::model::{
+    ConnectSpec, ProxyHeader, Target, TlsMode, TlsOptions, TlsOverride, TlsVersion,
+};
 use super::node::{Key, Node, Value};
 
 /// `server_name` is an extension of the v1 format: the name used for SNI and the certificate
@@ -25,8 +27,10 @@ pub(crate) const TARGET_KEYS: &[&str] = &[
     "client_key",
     "min_version",
     "pin_sha256",
+    "proxy",
+    "bind",
 ];
-pub(crate) const CONNECT_KEYS: &[&str] = &["host", "port", "tls"];
+pub(crate) const CONNECT_KEYS: &[&str] = &["host", "port", "tls", "proxy", "bind"];
 
 const DEFAULT_HOST: &str = "localhost";
 const DEFAULT_PORT: u16 = 25;
@@ -45,6 +49,8 @@ pub(crate) struct PartialTarget {
     pub client_cert: Option<PathBuf>,
     pub client_key: Option<PathBuf>,
     pub min_version: Option<TlsVersion>,
+    pub proxy: Option<ProxyHeader>,
+    pub bind: Option<std::net::IpAddr>,
     pub pin_sha256: Option<Vec<String>>,
 }
 
@@ -62,6 +68,8 @@ impl PartialTarget {
             client_cert: self.client_cert.or_else(|| base.client_cert.clone()),
             client_key: self.client_key.or_else(|| base.client_key.clone()),
             min_version: self.min_version.or(base.min_version),
+            proxy: self.proxy.or(base.proxy),
+            bind: self.bind.or(base.bind),
             pin_sha256: self.pin_sha256.or_else(|| base.pin_sha256.clone()),
         }
     }
@@ -81,6 +89,8 @@ impl PartialTarget {
                 min_version: self.min_version,
                 pin_sha256: self.pin_sha256.unwrap_or_default(),
             },
+            proxy: self.proxy,
+            bind: self.bind,
         }
     }
 }
@@ -111,23 +121,17 @@ impl<'v> Resolver<'v> {
         template.render(self.vars).ok()
     }
 
+    /// A host name or an IP address (the model holds IPv6 without brackets); a URL, a host
+    /// with a port, a space... are problems that say what to write.
     pub fn host(&self, cx: &mut Cx<'_>, node: &Node) -> Option<String> {
         let host = self.text(cx, node, "`host`")?;
-        let host = host.trim();
-        // `[::1]` -> `::1`: the model holds IPv6 literals without brackets.
-        let host = host
-            .strip_prefix('[')
-            .and_then(|h| h.strip_suffix(']'))
-            .unwrap_or(host);
-        if host.is_empty() || host.contains(char::is_whitespace) {
-            cx.error(
-                node,
-                format!("invalid host `{host}`"),
-                Some("write a host name or an IP address".into()),
-            );
-            return None;
+        match crate::protocol::parse_host(&host) {
+            Ok(host) => Some(host),
+            Err(e) => {
+                cx.error(node, format!("invalid `host`: {e}"), Some(e.plan_help()));
+                None
+            }
         }
-        Some(host.to_owned())
     }
 
     pub fn port(&self, cx: &mut Cx<'_>, node: &Node) -> Option<u16> {
@@ -229,6 +233,8 @@ impl<'v> Resolver<'v> {
         out.server_name = field("server_name").and_then(|n| self.text(cx, n, "`server_name`"));
         (out.client_cert, out.client_key) = self.client_pair(cx, entries);
         out.min_version = field("min_version").and_then(|n| self.min_version(cx, n));
+        out.proxy = field("proxy").and_then(|n| self.proxy(cx, n));
+        out.bind = field("bind").and_then(|n| self.bind(cx, n));
         out.pin_sha256 = field("pin_sha256").map(|n| self.pins(cx, n));
         out
     }
@@ -322,6 +328,8 @@ impl<'v> Resolver<'v> {
             host: field("host").and_then(|n| self.host(cx, n)),
             port: field("port").and_then(|n| self.port(cx, n)),
             tls: field("tls").and_then(|n| self.tls(cx, n)),
+            proxy: field("proxy").and_then(|n| self.proxy(cx, n)),
+            bind: field("bind").and_then(|n| self.bind(cx, n)),
         }
     }
 

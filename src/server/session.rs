@@ -161,7 +161,8 @@ impl<'a> Session<'a> {
             | Command::Raw(_)
             | Command::Etrn(_)
             | Command::Expn(_)
-            | Command::Help(_) => {
+            | Command::Help(_)
+            | Command::Bdat { .. } => {
                 return Err(reply(ReplyCode::SYNTAX_ERROR, "5.3.3 Unrecognized command"));
             }
             Command::StartTls => {

@@ -7,12 +7,13 @@ mod error;
 pub(crate) mod lines;
 pub(crate) mod stream;
 mod tls;
+mod tls_config;
 mod tls_failure;
 mod verify;
 
 pub use connection::CloseSeen;
-pub use connection::Connection;
-pub use error::{ConnectFailure, TransportError, human as human_duration};
+pub use connection::{ConnectOptions, Connection};
+pub use error::{ConnectFailure, TransportError};
 pub(crate) use tls::handshake;
 pub use tls::{
     CertInfo, ClientCert, TlsInfo, TlsParams, TlsVersion, fingerprint, normalize_pin,

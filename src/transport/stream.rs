@@ -22,6 +22,17 @@ impl<T> Stream<T> {
     }
 }
 
+impl Stream<tokio_rustls::client::TlsStream<TcpStream>> {
+    /// The TCP socket underneath.
+    pub(crate) fn tcp(&self) -> Option<&TcpStream> {
+        match self {
+            Stream::Plain(s) => Some(s),
+            Stream::Tls(s) => Some(s.get_ref().0),
+            Stream::Gone => None,
+        }
+    }
+}
+
 fn gone() -> io::Error {
     io::Error::new(
         io::ErrorKind::NotConnected,

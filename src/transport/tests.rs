@@ -328,6 +328,38 @@ async fn starttls_with_a_trusted_ca() {
     );
 }
 
+/// A `ca_file` that vouches for the server: the system trust store is not read for it, and
+/// handshakes with the same settings share one configuration; a server it does not vouch for
+/// is checked against the system roots too (and still refused).
+#[tokio::test]
+async fn the_system_store_is_read_only_when_a_ca_file_does_not_verify() {
+    let trusted = pki(&["localhost", "127.0.0.1"], false, false);
+    let ca = ca_file(&trusted);
+    let params = TlsParams {
+        ca_files: vec![ca.path().to_path_buf()],
+        ..TlsParams::default()
+    };
+    for _ in 0..2 {
+        let port = tls_server(&trusted).await;
+        let (_conn, info) =
+            Connection::connect("127.0.0.1", port, LONG, Some(&params), Limits::default())
+                .await
+                .unwrap();
+        assert_eq!(info.unwrap().cert.unwrap().subject, "CN=localhost");
+    }
+    let (_, first) = super::tls_config::client_config(&params).unwrap();
+    let (_, second) = super::tls_config::client_config(&params).unwrap();
+    assert!(first.shares_settings_with(&second));
+    assert!(!first.used_system_roots());
+
+    let other = pki(&["localhost", "127.0.0.1"], false, false);
+    let port = tls_server(&other).await;
+    let reason = tls_error(port, params.clone()).await;
+    assert!(reason.contains("is issued by CN=Test CA"), "{reason}");
+    let (_, third) = super::tls_config::client_config(&params).unwrap();
+    assert!(third.used_system_roots());
+}
+
 #[tokio::test]
 async fn untrusted_issuer_and_self_signed() {
     let issued = pki(&["localhost"], false, false);

@@ -1,12 +1,9 @@
 use std::path::PathBuf;
-use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
-use rustls::client::WebPkiServerVerifier;
-use rustls::crypto::CryptoProvider;
+use rustls::ClientConfig;
 use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer, ServerName};
-use rustls::{ClientConfig, RootCertStore};
 use sha2::{Digest, Sha256};
 use tokio::net::TcpStream;
 use tokio_rustls::TlsConnector;
@@ -14,9 +11,8 @@ use tokio_rustls::client::TlsStream;
 
 use super::TransportError;
 use super::date::{rfc3339, unix_now};
-use super::error::human;
 use super::tls_failure::{TlsFailure, describe_io};
-use super::verify::RecordingVerifier;
+use crate::duration::format_duration as human;
 
 /// What the client needs for one TLS handshake.
 #[derive(Debug, Clone, Default)]
@@ -71,7 +67,7 @@ pub struct ClientCert {
 }
 
 /// A protocol version smtp-plan can speak.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum TlsVersion {
     V1_2,
     V1_3,
@@ -208,16 +204,6 @@ fn offered_suites(config: &ClientConfig, min_version: Option<TlsVersion>) -> Vec
         .collect()
 }
 
-fn provider() -> Arc<CryptoProvider> {
-    Arc::new(rustls::crypto::ring::default_provider())
-}
-
-/// The system trust store, loaded once per process. Unreadable entries are skipped.
-fn native_roots() -> &'static [CertificateDer<'static>] {
-    static ROOTS: OnceLock<Vec<CertificateDer<'static>>> = OnceLock::new();
-    ROOTS.get_or_init(|| rustls_native_certs::load_native_certs().certs)
-}
-
 /// The certificates of a PEM file (`ca_file`, `client_cert`): at least one.
 pub fn parse_pem_certificates(bytes: &[u8]) -> Result<Vec<CertificateDer<'static>>, String> {
     let certs = CertificateDer::pem_slice_iter(bytes)
@@ -235,105 +221,6 @@ pub fn parse_pem_private_key(bytes: &[u8]) -> Result<PrivateKeyDer<'static>, Str
         .map_err(|e| format!("no usable PEM private key (PKCS#8, PKCS#1 or SEC1) in it ({e})"))
 }
 
-/// A PEM file's bytes, read through the bounded reader.
-fn read_pem(path: &std::path::Path) -> Result<Vec<u8>, String> {
-    crate::files::read_file(path, crate::files::MAX_PEM_BYTES).map_err(|e| e.to_string())
-}
-
-fn load_ca_file(path: &std::path::Path) -> Result<Vec<CertificateDer<'static>>, TransportError> {
-    let fail = |reason: String| TransportError::CaFile {
-        path: path.to_path_buf(),
-        reason,
-    };
-    parse_pem_certificates(&read_pem(path).map_err(fail)?).map_err(fail)
-}
-
-fn load_client_cert(
-    cc: &ClientCert,
-) -> Result<(Vec<CertificateDer<'static>>, PrivateKeyDer<'static>), TransportError> {
-    let fail = |path: &std::path::Path, reason: String| TransportError::ClientCert {
-        path: path.to_path_buf(),
-        reason,
-    };
-    let chain = read_pem(&cc.cert)
-        .and_then(|b| parse_pem_certificates(&b))
-        .map_err(|e| fail(&cc.cert, e))?;
-    let key = read_pem(&cc.key)
-        .and_then(|b| parse_pem_private_key(&b))
-        .map_err(|e| fail(&cc.key, e))?;
-    Ok((chain, key))
-}
-
-fn client_config(
-    params: &TlsParams,
-) -> Result<(ClientConfig, Arc<RecordingVerifier>), TransportError> {
-    let provider = provider();
-    let mut exact = Vec::new();
-    let webpki = if params.insecure {
-        None
-    } else {
-        let mut roots = RootCertStore::empty();
-        roots.add_parsable_certificates(native_roots().iter().cloned());
-        for path in &params.ca_files {
-            let certs = load_ca_file(path)?;
-            exact.extend(certs.iter().cloned());
-            let (_, rejected) = roots.add_parsable_certificates(certs);
-            if rejected > 0 {
-                return Err(TransportError::CaFile {
-                    path: path.clone(),
-                    reason: format!(
-                        "{rejected} certificate(s) in it could not be used as trust anchors"
-                    ),
-                });
-            }
-        }
-        if roots.is_empty() {
-            None
-        } else {
-            Some(
-                WebPkiServerVerifier::builder_with_provider(Arc::new(roots), provider.clone())
-                    .build()
-                    .map_err(|e| {
-                        TransportError::tls(
-                            TlsFailure::Setup,
-                            format!("cannot set up verification: {e}"),
-                        )
-                    })?,
-            )
-        }
-    };
-    let verifier = Arc::new(RecordingVerifier {
-        webpki,
-        insecure: params.insecure,
-        provider: provider.clone(),
-        exact,
-        pins: params.pins.clone(),
-        seen: Mutex::new(None),
-    });
-    let versions: &[&'static rustls::SupportedProtocolVersion] = match params.min_version {
-        Some(TlsVersion::V1_3) => &[&rustls::version::TLS13],
-        Some(TlsVersion::V1_2) | None => rustls::DEFAULT_VERSIONS,
-    };
-    let builder = ClientConfig::builder_with_provider(provider)
-        .with_protocol_versions(versions)
-        .map_err(|e| TransportError::tls(TlsFailure::Setup, e.to_string()))?
-        .dangerous()
-        .with_custom_certificate_verifier(verifier.clone());
-    let config = match &params.client_cert {
-        None => builder.with_no_client_auth(),
-        Some(cc) => {
-            let (chain, key) = load_client_cert(cc)?;
-            builder
-                .with_client_auth_cert(chain, key)
-                .map_err(|e| TransportError::ClientCert {
-                    path: cc.key.clone(),
-                    reason: format!("the key does not fit the certificate or is unusable ({e})"),
-                })?
-        }
-    };
-    Ok((config, verifier))
-}
-
 /// The TLS client handshake over `tcp`, with `params.server_name` (else `host`) as SNI and
 /// the name to verify. Errors are worded for a mail administrator.
 pub(crate) async fn handshake(
@@ -342,7 +229,7 @@ pub(crate) async fn handshake(
     host: &str,
     timeout: Duration,
 ) -> Result<(TlsStream<TcpStream>, TlsInfo), TransportError> {
-    let (config, verifier) = client_config(params)?;
+    let (config, verifier) = super::tls_config::client_config(params)?;
     let name = if params.server_name.is_empty() {
         host
     } else {
@@ -356,7 +243,7 @@ pub(crate) async fn handshake(
         )
     })?;
     let offered = offered_suites(&config, params.min_version);
-    let connector = TlsConnector::from(Arc::new(config));
+    let connector = TlsConnector::from(config);
     let stream = match tokio::time::timeout(timeout, connector.connect(server_name, tcp)).await {
         Err(_) => {
             return Err(TransportError::tls(

@@ -3,7 +3,7 @@
 //! `ca_file`, which webpki refuses when it is marked as a CA), and a record of what the server
 //! showed so that a failure can say it.
 
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
 use rustls::client::WebPkiServerVerifier;
@@ -15,15 +15,97 @@ use rustls::{CertificateError, DigitallySignedStruct, SignatureScheme};
 use super::tls::{CertInfo, fingerprint};
 use super::tls_failure::PIN_MISMATCH;
 
+/// What a verification trusts, shared by every handshake with the same TLS settings. The
+/// `ca_file` certificates are tried first on their own; only when they do not verify the chain
+/// are the system roots loaded (once per process) and the chain checked against both together
+/// — the answer of checking against both at once, without reading the system store for a
+/// server that a `ca_file` vouches for.
 #[derive(Debug)]
-pub(crate) struct RecordingVerifier {
-    /// `None` when insecure, or when there is no trust anchor at all.
-    pub webpki: Option<Arc<WebPkiServerVerifier>>,
-    pub insecure: bool,
+pub(crate) struct Trust {
     pub provider: Arc<CryptoProvider>,
+    /// The `ca_file`s alone; `None` without them.
+    pub extra: Option<Arc<WebPkiServerVerifier>>,
     /// The certificates of the `ca_file`s: a server certificate equal to one of them is
     /// trusted as it is.
     pub exact: Vec<CertificateDer<'static>>,
+    /// The system roots plus the `ca_file`s, built on first need; `None` = no anchor at all.
+    pub full: OnceLock<Option<Arc<WebPkiServerVerifier>>>,
+}
+
+/// The system trust store, loaded once per process, on first need. Unreadable entries are
+/// skipped.
+fn native_roots() -> &'static [CertificateDer<'static>] {
+    static ROOTS: OnceLock<Vec<CertificateDer<'static>>> = OnceLock::new();
+    ROOTS.get_or_init(|| rustls_native_certs::load_native_certs().certs)
+}
+
+impl Trust {
+    fn full(&self) -> Option<&Arc<WebPkiServerVerifier>> {
+        self.full
+            .get_or_init(|| {
+                let mut roots = rustls::RootCertStore::empty();
+                roots.add_parsable_certificates(native_roots().iter().cloned());
+                roots.add_parsable_certificates(self.exact.iter().cloned());
+                if roots.is_empty() {
+                    return None;
+                }
+                WebPkiServerVerifier::builder_with_provider(
+                    Arc::new(roots),
+                    Arc::clone(&self.provider),
+                )
+                .build()
+                .ok()
+            })
+            .as_ref()
+    }
+
+    /// The `ca_file`s alone, if any.
+    fn verify_extra(
+        &self,
+        end_entity: &CertificateDer<'_>,
+        intermediates: &[CertificateDer<'_>],
+        server_name: &ServerName<'_>,
+        ocsp: &[u8],
+        now: UnixTime,
+    ) -> Option<Result<ServerCertVerified, rustls::Error>> {
+        let extra = self.extra.as_ref()?;
+        Some(extra.verify_server_cert(end_entity, intermediates, server_name, ocsp, now))
+    }
+
+    /// The system roots and the `ca_file`s together.
+    fn verify_full(
+        &self,
+        end_entity: &CertificateDer<'_>,
+        intermediates: &[CertificateDer<'_>],
+        server_name: &ServerName<'_>,
+        ocsp: &[u8],
+        now: UnixTime,
+    ) -> Result<ServerCertVerified, rustls::Error> {
+        match self.full() {
+            Some(v) => v.verify_server_cert(end_entity, intermediates, server_name, ocsp, now),
+            None => Err(rustls::Error::InvalidCertificate(
+                CertificateError::UnknownIssuer,
+            )),
+        }
+    }
+}
+
+/// An issuer problem that a `ca_file` equal to the server's certificate overrides.
+fn issuer_problem(r: &Result<ServerCertVerified, rustls::Error>) -> bool {
+    matches!(
+        r,
+        Err(rustls::Error::InvalidCertificate(
+            CertificateError::UnknownIssuer | CertificateError::Other(_),
+        ))
+    )
+}
+
+/// Checks the server's certificate and remembers it. One per handshake (for `seen`); the
+/// trust anchors are shared.
+#[derive(Debug)]
+pub(crate) struct RecordingVerifier {
+    pub trust: Arc<Trust>,
+    pub insecure: bool,
     /// `pin_sha256` fingerprints (normalised).
     pub pins: Vec<String>,
     pub seen: Mutex<Option<CertificateDer<'static>>>,
@@ -97,22 +179,28 @@ impl ServerCertVerifier for RecordingVerifier {
                 self.pins.join(" or ")
             )));
         }
-        let verified = match &self.webpki {
-            Some(v) => {
-                v.verify_server_cert(end_entity, intermediates, server_name, ocsp_response, now)
+        let is_exact = self
+            .trust
+            .exact
+            .iter()
+            .any(|c| c.as_ref() == end_entity.as_ref());
+        let extra =
+            self.trust
+                .verify_extra(end_entity, intermediates, server_name, ocsp_response, now);
+        match extra {
+            Some(Ok(ok)) => return Ok(ok),
+            Some(r) if is_exact && issuer_problem(&r) => {
+                return check_exact(end_entity, server_name, now);
             }
-            None => Err(rustls::Error::InvalidCertificate(
-                CertificateError::UnknownIssuer,
-            )),
-        };
-        match verified {
-            Err(rustls::Error::InvalidCertificate(
-                CertificateError::UnknownIssuer | CertificateError::Other(_),
-            )) if self.exact.iter().any(|c| c.as_ref() == end_entity.as_ref()) => {
-                check_exact(end_entity, server_name, now)
-            }
-            other => other,
+            _ => {}
         }
+        let verified =
+            self.trust
+                .verify_full(end_entity, intermediates, server_name, ocsp_response, now);
+        if is_exact && issuer_problem(&verified) {
+            return check_exact(end_entity, server_name, now);
+        }
+        verified
     }
 
     fn verify_tls12_signature(
@@ -125,7 +213,7 @@ impl ServerCertVerifier for RecordingVerifier {
             message,
             cert,
             dss,
-            &self.provider.signature_verification_algorithms,
+            &self.trust.provider.signature_verification_algorithms,
         )
     }
 
@@ -139,12 +227,13 @@ impl ServerCertVerifier for RecordingVerifier {
             message,
             cert,
             dss,
-            &self.provider.signature_verification_algorithms,
+            &self.trust.provider.signature_verification_algorithms,
         )
     }
 
     fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
-        self.provider
+        self.trust
+            .provider
             .signature_verification_algorithms
             .supported_schemes()
     }

@@ -7,7 +7,7 @@
 # config/queue/data directories, the Dovecot config and runtime directories,
 # the Maildirs and the logs. The system's /etc/postfix and /etc/dovecot are
 # only read (Postfix's meta files), never changed, and no system service is
-# started. Ports are SMTP_PLAN_PORT_BASE (default 20000) + 25/465/587/26..30
+# started. Ports are SMTP_PLAN_PORT_BASE (default 20000) + 25/465/587/26..32
 # (Postfix) and 143/993 (Dovecot IMAP), so runs with different bases coexist.
 #
 # On success it writes RUNDIR/env (source it) and prints it. On failure it
@@ -53,11 +53,16 @@ PORT_WRONGNAME=$((BASE + 27))   # like smtp, certificate for wrong.example.test
 PORT_SELFSIGNED=$((BASE + 28))  # like smtp, self-signed certificate
 PORT_CLIENTCERT=$((BASE + 29))  # STARTTLS required, client certificate required
 PORT_SELFSIGNED_CA=$((BASE + 30)) # like smtp, self-signed the usual way (marked as a CA)
+PORT_XCLIENT=$((BASE + 31))     # like smtp, XCLIENT and XFORWARD allowed from loopback
+PORT_PROXY=$((BASE + 32))       # like smtp behind a load balancer: PROXY protocol v1/v2 first
 PORT_IMAP=$((BASE + 143))       # Dovecot IMAP, STARTTLS (plaintext login allowed too)
 PORT_IMAPS=$((BASE + 993))      # Dovecot IMAP, implicit TLS
 ALL_PORTS=("$PORT_SMTP" "$PORT_SMTPS" "$PORT_SUBMISSION" "$PORT_EXPIRED"
            "$PORT_WRONGNAME" "$PORT_SELFSIGNED" "$PORT_CLIENTCERT" "$PORT_SELFSIGNED_CA"
-           "$PORT_IMAP" "$PORT_IMAPS")
+           "$PORT_XCLIENT" "$PORT_IMAP" "$PORT_IMAPS")
+# Checked for being free, but not probed for a greeting: the PROXY port greets only after
+# a PROXY header (smtp-plan's tests check it).
+EXTRA_PORTS=("$PORT_PROXY")
 
 USER1=alice@example.test  PASS1='Al1ce-S3cret!pw'
 USER2=bob@example.test    PASS2='B0b-S3cret!pw'
@@ -102,7 +107,7 @@ for u in postfix dovecot nobody; do
 done
 
 # Refuse to start on ports that something else already listens on.
-for port in "${ALL_PORTS[@]}"; do
+for port in "${ALL_PORTS[@]}" "${EXTRA_PORTS[@]}"; do
     if (exec 3<>"/dev/tcp/$HOST/$port") 2>/dev/null; then
         die "port $HOST:$port is already in use (set SMTP_PLAN_PORT_BASE to another base)"
     fi
@@ -369,6 +374,14 @@ $HOST:$PORT_CLIENTCERT inet n - n - - smtpd
   -o smtpd_tls_ask_ccert=yes
   -o smtpd_tls_req_ccert=yes
   -o smtpd_tls_CAfile=$CERTS/ca.pem
+$HOST:$PORT_XCLIENT inet n - n - - smtpd
+  -o syslog_name=postfix/xclient-$PORT_XCLIENT
+  -o smtpd_authorized_xclient_hosts=127.0.0.0/8
+  -o smtpd_authorized_xforward_hosts=127.0.0.0/8
+$HOST:$PORT_PROXY inet n - n - - smtpd
+  -o syslog_name=postfix/proxy-$PORT_PROXY
+  -o smtpd_upstream_proxy_protocol=haproxy
+  -o smtpd_upstream_proxy_timeout=5s
 cleanup   unix  n       -       n       -       0       cleanup
 qmgr      unix  n       -       n       300     1       qmgr
 tlsmgr    unix  -       -       n       1000?   1       tlsmgr
@@ -623,6 +636,8 @@ export SMTP_PLAN_POSTFIX_WRONGNAME_PORT=$(q "$PORT_WRONGNAME")
 export SMTP_PLAN_POSTFIX_SELFSIGNED_PORT=$(q "$PORT_SELFSIGNED")
 export SMTP_PLAN_POSTFIX_CLIENTCERT_PORT=$(q "$PORT_CLIENTCERT")
 export SMTP_PLAN_POSTFIX_SELFSIGNED_CA_PORT=$(q "$PORT_SELFSIGNED_CA")
+export SMTP_PLAN_POSTFIX_XCLIENT_PORT=$(q "$PORT_XCLIENT")
+export SMTP_PLAN_POSTFIX_PROXY_PORT=$(q "$PORT_PROXY")
 export SMTP_PLAN_POSTFIX_IMAP_PORT=$(q "$PORT_IMAP")
 export SMTP_PLAN_POSTFIX_IMAPS_PORT=$(q "$PORT_IMAPS")
 export SMTP_PLAN_POSTFIX_JUNK_RCPT='junk@example.test'

@@ -55,7 +55,7 @@ pub(crate) fn pbkdf2_sha256(password: &[u8], salt: &[u8], rounds: u32) -> Vec<u8
 /// `n` bytes from the operating system's random source (nonces, challenges, salts).
 pub fn random_bytes(n: usize) -> Result<Vec<u8>, SaslError> {
     let mut buf = vec![0u8; n];
-    getrandom::getrandom(&mut buf)
+    getrandom::fill(&mut buf)
         .map_err(|e| SaslError::new(format!("no random numbers from the system: {e}")))?;
     Ok(buf)
 }

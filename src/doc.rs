@@ -12,6 +12,7 @@ use std::path::PathBuf;
 mod asserts;
 mod extensions;
 
+use crate::protocol::HostPort;
 use crate::redact::Redactor;
 use crate::scenario::{
     Action, CodePattern, ConnectSpec, Expect, LoadOptions, Plan, Scenario, Target, TlsMode,
@@ -222,11 +223,7 @@ fn normalize(path: &std::path::Path) -> PathBuf {
 }
 
 fn describe_target(t: &Target) -> String {
-    let host = if t.host.contains(':') {
-        format!("[{}]:{}", t.host, t.port)
-    } else {
-        format!("{}:{}", t.host, t.port)
-    };
+    let host = HostPort::new(&t.host, t.port).to_string();
     let mut s = format!("{}, ", code(&host));
     s.push_str(match t.tls {
         TlsMode::None => "plain SMTP (TLS only through a `STARTTLS` step)",
@@ -242,7 +239,7 @@ fn describe_target(t: &Target) -> String {
     let _ = write!(
         s,
         "; each reply within {}",
-        crate::transport::human_duration(t.timeout)
+        crate::duration::format_duration(t.timeout)
     );
     s
 }
@@ -321,7 +318,7 @@ fn render_steps(out: &mut String, scenario: &Scenario, redactor: &Redactor) {
             Action::Noop => format!("Send {}: {expect}.", code("NOOP")),
             Action::Quit => format!("Send {}: {expect}.", code("QUIT")),
             Action::Vrfy(t) => format!("Send {}: {expect}.", code(&format!("VRFY {}", tpl(t)))),
-            Action::Sleep(d) => format!("Wait {}.", crate::transport::human_duration(*d)),
+            Action::Sleep(d) => format!("Wait {}.", crate::duration::format_duration(*d)),
             Action::ExpectClose => "The server must close the connection.".to_owned(),
             Action::Connect(spec) if !step.expect.fails.is_empty() => {
                 connect_fails_words(spec, &scenario.target, &expect)
@@ -417,11 +414,7 @@ fn starttls_words(
 fn connect_words(spec: &ConnectSpec, target: &Target) -> String {
     let host = spec.host.clone().unwrap_or_else(|| target.host.clone());
     let port = spec.port.unwrap_or(target.port);
-    let shown = if host.contains(':') {
-        format!("[{host}]:{port}")
-    } else {
-        format!("{host}:{port}")
-    };
+    let shown = HostPort::new(&host, port).to_string();
     let tls = match spec.tls.unwrap_or(target.tls) {
         TlsMode::None => "",
         TlsMode::Implicit => " with implicit TLS",

@@ -4,6 +4,7 @@
 
 pub mod cli;
 pub mod doc;
+pub mod duration;
 pub mod files;
 pub mod mailbox;
 pub mod probe;
@@ -12,7 +13,9 @@ pub mod redact;
 pub mod report;
 pub mod runner;
 pub mod scenario;
+pub mod secret_input;
 pub mod secrets_file;
 pub mod server;
+pub mod snippet;
 pub mod template;
 pub mod transport;

@@ -68,6 +68,25 @@ pub fn parse_secrets(text: &str) -> Result<Vec<(String, String)>, usize> {
     Ok(out)
 }
 
+/// `USER:PASSWORD` lines (blank lines and `#` comments skipped; the password is everything
+/// after the first `:`, verbatim); `Err` is the 1-based number of the first bad line.
+pub fn parse_users_text(text: &str) -> Result<Vec<(String, String)>, usize> {
+    let mut out = Vec::new();
+    for (i, line) in text.split('\n').enumerate() {
+        let line = line.strip_suffix('\r').unwrap_or(line);
+        if line.trim().is_empty() || line.trim_start().starts_with('#') {
+            continue;
+        }
+        match line.split_once(':') {
+            Some((user, password)) if !user.trim().is_empty() => {
+                out.push((user.trim().to_owned(), password.to_owned()));
+            }
+            _ => return Err(i + 1),
+        }
+    }
+    Ok(out)
+}
+
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]
 mod tests {

@@ -37,6 +37,7 @@ fn shipped_plans_check_clean() {
     .env_remove("SMTP_PLAN_POSTFIX_PASSWORD")
     .env_remove("SMTP_PLAN_POSTFIX_PASSWORD2")
     .env("SMTP_PLAN_POSTFIX_CA", pki.join("ca.pem"))
+    .env("SMTP_PLAN_POSTFIX_SELFSIGNED_CA_CERT", pki.join("ca.pem"))
     .env("SMTP_PLAN_POSTFIX_CLIENT_CERT", pki.join("ca.pem"))
     .env("SMTP_PLAN_POSTFIX_CLIENT_KEY", pki.join("client.key")));
     r.assert_code(0);

@@ -257,3 +257,77 @@ fn tls_files_on_the_command_line_are_read_bounded_and_parsed() {
     );
     port.assert_untouched();
 }
+
+#[test]
+fn targets_that_are_not_hosts_are_usage_errors_with_the_fix() {
+    let dir = tempfile::tempdir().unwrap();
+    let ok = plan(
+        dir.path(),
+        "ok.yaml",
+        "scenarios: [{name: s, steps: [quit]}]\n",
+    );
+    let ok_s = ok.to_str().unwrap();
+    refused(
+        &["run", ok_s, "--target", "http://x:25"],
+        "`http://x:25` is a URL, not a host; write `x` or `x:PORT`",
+    );
+    refused(
+        &["run", ok_s, "--target", "a b:25"],
+        "`a b` is not a host name: it contains a space",
+    );
+    refused(&["probe", "smtp://mx.example"], "is a URL, not a host");
+    let p = plan(
+        dir.path(),
+        "host.yaml",
+        "target: {host: '127.0.0.1:2525'}\nscenarios: [{name: s, steps: [quit]}]\n",
+    );
+    refused(
+        &["run", p.to_str().unwrap()],
+        "write `host: 127.0.0.1` and `port: 2525`",
+    );
+}
+
+#[test]
+fn flags_take_durations_as_plans_do() {
+    refused(
+        &["probe", "127.0.0.1:9", "--timeout", "10"],
+        "\"10\" needs a unit: did you mean `10s`?",
+    );
+    refused(
+        &["probe", "127.0.0.1:9", "--timeout", "2d"],
+        "\"2d\" is longer than 1d, the most allowed",
+    );
+    refused(
+        &["serve", "--reply-delay", "5"],
+        "\"5\" needs a unit: did you mean `5s`?",
+    );
+}
+
+#[test]
+fn a_huge_line_gives_a_short_diagnostic() {
+    let dir = tempfile::tempdir().unwrap();
+    // A 1 MB one-line plan (5 MB behaves the same, but a debug build parses it slowly) with an
+    // unknown step in the middle of it.
+    let text = format!(
+        "scenarios: [{{name: x, steps: [quit, {}, ehol, {}]}}]\n",
+        "a".repeat(500_000),
+        "b".repeat(500_000)
+    );
+    let p = plan(dir.path(), "huge.yaml", &text);
+    let err = refused(&["check", p.to_str().unwrap()], "unknown step `aaaa");
+    assert!(err.len() < 4_000, "{} bytes of stderr", err.len());
+    assert!(
+        err.contains("unknown step `ehol`"),
+        "{}",
+        &err[..err.len().min(2000)]
+    );
+    // Too many nodes: the limit in words, not the parser's debug text.
+    let text = format!("a: [{}]\n", vec!["1"; 200_001].join(","));
+    let p = plan(dir.path(), "nodes.yaml", &text);
+    let err = refused(
+        &["check", p.to_str().unwrap()],
+        "the file has more than 200000 nodes",
+    );
+    assert!(!err.contains("Nodes {"), "{err}");
+    assert!(err.len() < 4_000, "{} bytes of stderr", err.len());
+}

@@ -64,6 +64,8 @@ impl From<Color> for anstream::ColorChoice {
     }
 }
 
+// Parsed once per process: the size of the largest variant does not matter.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Subcommand)]
 pub enum Cmd {
     /// Run plans against their servers and report.

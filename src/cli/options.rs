@@ -7,8 +7,10 @@ use std::path::PathBuf;
 use anyhow::bail;
 use clap::Args;
 
+use crate::redact::Secret;
 use crate::runner::{Partition, Selection};
 use crate::scenario::{LoadOptions, Plan, load_plans};
+use crate::secret_input::{StdinOnce, given_secrets, given_users, secret_arg};
 use crate::transport::TlsVersion;
 
 use super::Problem;
@@ -34,38 +36,49 @@ pub struct VarArgs {
 /// Variables whose values are secret in every plan.
 #[derive(Debug, Args)]
 pub struct SecretArgs {
-    /// Set a secret variable: like --var, and its value is never printed (repeatable).
-    #[arg(long = "secret", value_name = "NAME=VALUE")]
-    pub secrets: Vec<String>,
-    /// Read secret variables from a file of `NAME=VALUE` lines (`#` comments, blank lines).
+    /// Set a secret variable, never printed (repeatable): `NAME` reads the environment
+    /// variable NAME, `NAME=-` standard input; `NAME=VALUE` works but `ps` shows it (a warning).
+    #[arg(long = "secret", value_name = "NAME[=-|=VALUE]", value_parser = secret_arg)]
+    pub secrets: Vec<Secret>,
+    /// Set a secret variable to a file's content (without its final line end; repeatable).
+    #[arg(long = "secret-file", value_name = "NAME=PATH")]
+    pub secret_files: Vec<String>,
+    /// Read secret variables from a file of `NAME=VALUE` lines (`#` comments, blank lines);
+    /// `-` reads standard input.
     #[arg(long, value_name = "FILE")]
     pub secrets_file: Option<PathBuf>,
 }
 
 impl VarArgs {
-    /// `--vars-file`, `--var`, `--secrets-file` and `--secret` as load options: the secrets
-    /// file first, then `--var`, then `--secret` (a later value for the same name wins).
+    /// `--vars-file`, `--var`, `--secrets-file`, `--secret-file` and `--secret` as load
+    /// options: the secrets file first, then `--var`, then `--secret-file` and `--secret` (a
+    /// later value for the same name wins). Warnings (a secret value in the command line) go
+    /// to stderr.
     pub fn load_options(&self) -> anyhow::Result<LoadOptions> {
         let mut options = LoadOptions {
             vars_files: self.vars_files.clone(),
             file_root: self.file_root.clone(),
             ..LoadOptions::default()
         };
-        if let Some(path) = &self.secrets.secrets_file {
-            for (name, value) in crate::secrets_file::load_secrets_file(path)? {
-                options.secrets.insert(name.clone());
-                options.vars.insert(name, value);
-            }
+        let env = |name: &str| std::env::var(name).ok();
+        let given = given_secrets(
+            self.secrets.secrets_file.as_deref(),
+            &self.secrets.secret_files,
+            &self.secrets.secrets,
+            &env,
+            &mut StdinOnce::default(),
+        )?;
+        for warning in &given.warnings {
+            eprintln!("warning: {warning}");
+        }
+        for (name, value) in given.from_file {
+            options.secrets.insert(name.clone());
+            options.vars.insert(name, value.expose().to_owned());
         }
         options.vars.extend(parse_vars(&self.vars)?);
-        for item in &self.secrets.secrets {
-            let Some((name, value)) = item.split_once('=').filter(|(n, _)| !n.is_empty()) else {
-                bail!(
-                    "--secret: expected NAME=VALUE (the argument is not shown: it may hold a secret)"
-                );
-            };
-            options.secrets.insert(name.to_owned());
-            options.vars.insert(name.to_owned(), value.to_owned());
+        for (name, value) in given.values {
+            options.secrets.insert(name.clone());
+            options.vars.insert(name, value.expose().to_owned());
         }
         Ok(options)
     }
@@ -126,14 +139,16 @@ pub fn parse_vars(items: &[String]) -> anyhow::Result<BTreeMap<String, String>> 
     Ok(vars)
 }
 
-/// A duration on the command line, written as in plans: `500ms`, `2s`, `1.5s`, `1m`, `1h`.
+/// A duration on the command line, written as in plans: `500ms`, `2s`, `1.5s`, `1m`, `1h`,
+/// `1d` (at most a day).
 pub fn parse_duration_arg(text: &str) -> Result<std::time::Duration, String> {
-    use crate::scenario::DurationError;
-    crate::scenario::parse_duration(text).map_err(|e| match e {
-        DurationError::TooLong => format!("{text:?} is too long"),
-        DurationError::NoUnit | DurationError::Invalid => {
-            format!("expected a duration like 50ms or 2s, got {text:?}")
+    use crate::duration::{DURATION_HELP, DurationError};
+    crate::duration::parse_duration(text).map_err(|e| match e {
+        DurationError::TooLong { .. } => format!("{text:?} {e}"),
+        DurationError::NoUnit => {
+            format!("{text:?} needs a unit: did you mean `{}s`?", text.trim())
         }
+        DurationError::Invalid => format!("{text:?} {e}; {DURATION_HELP}"),
     })
 }
 
@@ -143,17 +158,22 @@ pub fn parse_tls_version(text: &str) -> Result<TlsVersion, String> {
     })
 }
 
-/// `USER:PASSWORD` items of `flag`.
-pub fn parse_users(items: &[String], flag: &str) -> anyhow::Result<Vec<(String, String)>> {
-    items
-        .iter()
-        .map(|u| {
-            u.split_once(':')
-                .filter(|(name, _)| !name.is_empty())
-                .map(|(n, p)| (n.to_owned(), p.to_owned()))
-                .ok_or_else(|| anyhow::anyhow!("{flag}: expected USER:PASSWORD"))
-        })
-        .collect()
+/// Logins for the built-in server: a file of `USER:PASSWORD` lines (`-` = standard input),
+/// then `USER:PASSWORD` items of `flag` (a warning each: `ps` shows them).
+pub fn parse_users(
+    items: &[Secret],
+    file: Option<&std::path::Path>,
+    flag: &'static str,
+    file_flag: &'static str,
+) -> anyhow::Result<Vec<(String, String)>> {
+    let (users, warnings) = given_users(flag, file_flag, items, file, &mut StdinOnce::default())?;
+    for warning in &warnings {
+        eprintln!("warning: {warning}");
+    }
+    Ok(users
+        .into_iter()
+        .map(|(u, p)| (u, p.expose().to_owned()))
+        .collect())
 }
 
 #[cfg(test)]
@@ -188,12 +208,16 @@ mod tests {
             Ok(std::time::Duration::from_millis(1500))
         );
         assert_eq!(
+            parse_duration_arg("1d"),
+            Ok(std::time::Duration::from_secs(86_400))
+        );
+        assert_eq!(
             parse_duration_arg("50"),
-            Err("expected a duration like 50ms or 2s, got \"50\"".to_owned())
+            Err("\"50\" needs a unit: did you mean `50s`?".to_owned())
         );
         assert_eq!(
             parse_duration_arg("999999999999999999m"),
-            Err("\"999999999999999999m\" is too long".to_owned())
+            Err("\"999999999999999999m\" is longer than 1d, the most allowed".to_owned())
         );
     }
 }

@@ -44,9 +44,9 @@ pub struct ProbeArgs {
     /// The EHLO name.
     #[arg(long, value_name = "NAME", default_value = "probe.smtp-plan.test")]
     pub ehlo: String,
-    /// Seconds to wait for each reply.
-    #[arg(long, value_name = "SECONDS", default_value_t = 10)]
-    pub timeout: u64,
+    /// How long to wait for each reply (e.g. 10s, 1m; at most 1d).
+    #[arg(long, value_name = "DURATION", default_value = "10s", value_parser = super::options::parse_duration_arg)]
+    pub timeout: Duration,
     /// Log in as this user (needs --password-env).
     #[arg(long, value_name = "USER", requires = "password_env")]
     pub user: Option<String>,
@@ -165,12 +165,8 @@ fn options(a: &ProbeArgs) -> anyhow::Result<ProbeOptions> {
         Some(ca) => Some(std::path::absolute(ca).context("--ca-file")?),
         None => None,
     };
-    if a.timeout == 0 {
-        bail!("--timeout must be at least 1 second");
-    }
-    // A day, as in plans; it also keeps deadline arithmetic far from overflow.
-    if a.timeout > MAX_TIMEOUT_SECS {
-        bail!("--timeout must be at most {MAX_TIMEOUT_SECS} seconds (a day)");
+    if a.timeout.is_zero() {
+        bail!("--timeout must be more than zero");
     }
     let login = match (&a.user, &a.password_env) {
         (Some(user), Some(var)) => {
@@ -204,25 +200,18 @@ fn options(a: &ProbeArgs) -> anyhow::Result<ProbeOptions> {
         insecure: a.insecure,
         server_name: a.server_name.clone(),
         ehlo: a.ehlo.clone(),
-        timeout: Duration::from_secs(a.timeout),
+        timeout: a.timeout,
         login,
         mail_from: (!a.no_mail).then(|| a.mail_from.clone()),
         rcpt: a.rcpt.clone(),
     })
 }
 
-/// The longest `--timeout`, in seconds.
-const MAX_TIMEOUT_SECS: u64 = 24 * 60 * 60;
-
 /// Probe, write the plan, say where it went. Exit 1 when the server could not be probed or
 /// the plan could not be written after it was.
 pub fn cmd_probe(a: ProbeArgs) -> Outcome {
     let o = options(&a)?;
-    let shown = if o.host.contains(':') {
-        format!("[{}]:{}", o.host, o.port)
-    } else {
-        format!("{}:{}", o.host, o.port)
-    };
+    let shown = crate::protocol::HostPort::new(&o.host, o.port).to_string();
     let meta = PlanMeta {
         name: a
             .name
@@ -251,7 +240,10 @@ pub fn cmd_probe(a: ProbeArgs) -> Outcome {
             };
             return Err(Problem::Errors {
                 exit: Exit::Failed,
-                errors: vec![anyhow::anyhow!("probing {shown}: {e}")],
+                errors: vec![anyhow::anyhow!(
+                    "probing {shown}: {}",
+                    redacted(&o, &e.to_string())
+                )],
                 help,
             });
         }
@@ -277,4 +269,12 @@ pub fn cmd_probe(a: ProbeArgs) -> Outcome {
     // The server was talked to: a plan that cannot be written is a failed run, not a usage error.
     written.map_err(|e| Problem::after_run(vec![e]))?;
     Ok(Exit::Passed)
+}
+
+/// `text` with every form of the probe's password masked (an error may quote a reply).
+fn redacted(o: &ProbeOptions, text: &str) -> String {
+    match &o.login {
+        Some(l) => crate::redact::Redactor::new([l.password.expose()]).redact(text),
+        None => text.to_owned(),
+    }
 }

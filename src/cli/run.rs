@@ -52,9 +52,13 @@ pub struct RunArgs {
     /// (its generated CA is trusted).
     #[arg(long, conflicts_with = "target")]
     pub serve: bool,
-    /// A login the built-in server of --serve accepts (repeatable).
-    #[arg(long, value_name = "USER:PASSWORD", requires = "serve")]
-    pub serve_user: Vec<String>,
+    /// A login the built-in server of --serve accepts (repeatable; `ps` shows it: prefer
+    /// --serve-users-file).
+    #[arg(long, value_name = "USER:PASSWORD", requires = "serve", value_parser = crate::secret_input::secret_arg)]
+    pub serve_user: Vec<crate::redact::Secret>,
+    /// Logins for --serve from a file of `USER:PASSWORD` lines (`-` reads standard input).
+    #[arg(long, value_name = "FILE", requires = "serve")]
+    pub serve_users_file: Option<PathBuf>,
     #[command(flatten)]
     pub select: SelectArgs,
     /// Run up to N scenarios at once (output and reports keep plan order).
@@ -127,7 +131,12 @@ impl RunConfig {
         let load = args.vars.load_options()?;
         let selection = args.select.selection()?;
         let options = run_options(&args)?;
-        let serve_users = parse_users(&args.serve_user, "--serve-user")?;
+        let serve_users = parse_users(
+            &args.serve_user,
+            args.serve_users_file.as_deref(),
+            "--serve-user",
+            "--serve-users-file",
+        )?;
         Ok(Self {
             paths: args.paths,
             load,

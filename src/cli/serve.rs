@@ -20,9 +20,12 @@ pub struct ServeArgs {
     /// The name the server greets with and puts in its certificate.
     #[arg(long, default_value = "localhost")]
     pub hostname: String,
-    /// A login the server accepts (repeatable).
-    #[arg(long = "user", value_name = "USER:PASSWORD")]
-    pub users: Vec<String>,
+    /// A login the server accepts (repeatable; `ps` shows it: prefer --users-file).
+    #[arg(long = "user", value_name = "USER:PASSWORD", value_parser = crate::secret_input::secret_arg)]
+    pub users: Vec<crate::redact::Secret>,
+    /// Logins from a file of `USER:PASSWORD` lines (`-` reads standard input).
+    #[arg(long, value_name = "FILE")]
+    pub users_file: Option<PathBuf>,
     /// Accept mail without AUTH (by default MAIL FROM needs a login: 530 5.7.57).
     #[arg(long)]
     pub allow_anonymous: bool,
@@ -38,7 +41,12 @@ pub struct ServeArgs {
 }
 
 pub fn cmd_serve(args: ServeArgs) -> Outcome {
-    let users = parse_users(&args.users, "--user")?;
+    let users = parse_users(
+        &args.users,
+        args.users_file.as_deref(),
+        "--user",
+        "--users-file",
+    )?;
     let config = crate::server::ServerConfig {
         listen: args.listen,
         tls_listen: args.tls_listen,

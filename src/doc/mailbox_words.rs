@@ -3,10 +3,10 @@
 //! `DKIM-Signature` ...".
 
 use super::{and_list, code, tpl, trust};
+use crate::duration::format_duration;
 use crate::scenario::{
     ImapTls, MailboxExpect, MailboxSource, MailboxSpec, Presence, Target, TextExpect,
 };
-use crate::transport::human_duration;
 
 pub(super) fn mailbox_words(m: &MailboxSpec, target: &Target) -> String {
     let which = match &m.message_id {
@@ -50,14 +50,14 @@ pub(super) fn mailbox_words(m: &MailboxSpec, target: &Target) -> String {
     if !e.arrives {
         return format!(
             "Watch {folders} of {place} for {} (every {}): {which} must not arrive.",
-            human_duration(m.within),
-            human_duration(m.poll)
+            format_duration(m.within),
+            format_duration(m.poll)
         );
     }
     format!(
         "Wait up to {} (looking every {}) for {which} in {folders} of {place}: {}.",
-        human_duration(m.within),
-        human_duration(m.poll),
+        format_duration(m.within),
+        format_duration(m.poll),
         expect_words(e)
     )
 }

@@ -12,10 +12,11 @@ use tokio_rustls::client::TlsStream;
 
 use super::bounded::{Bounded, Budget};
 use super::{Found, MAX_MESSAGE_BYTES, MailboxError, parse_message_id};
+use crate::duration::format_duration;
 use crate::redact::Secret;
 use crate::scenario::ImapTls;
 use crate::transport::stream::Stream;
-use crate::transport::{TlsInfo, TlsParams, human_duration};
+use crate::transport::{TlsInfo, TlsParams};
 
 type Inner = Bounded<Stream<TlsStream<TcpStream>>>;
 
@@ -55,7 +56,7 @@ where
     tokio::time::timeout(timeout, f).await.unwrap_or_else(|_| {
         Err(MailboxError::Timeout {
             what: what.to_owned(),
-            after: human_duration(timeout),
+            after: format_duration(timeout),
         })
     })
 }
@@ -100,18 +101,15 @@ impl ImapBox {
     /// Connect, start TLS as asked, read the greeting and log in. Returns the TLS session, if
     /// any, for the transcript.
     pub async fn open(login: ImapLogin<'_>) -> Result<(Self, Option<TlsInfo>), MailboxError> {
-        let host = login.host.trim_start_matches('[').trim_end_matches(']');
-        let addr = if host.contains(':') {
-            format!("[{host}]:{}", login.port)
-        } else {
-            format!("{host}:{}", login.port)
-        };
+        let shown = crate::protocol::HostPort::new(login.host, login.port);
+        let host = shown.bare_host();
+        let addr = shown.to_string();
         let t = login.timeout;
         let tcp = match tokio::time::timeout(t, TcpStream::connect((host, login.port))).await {
             Err(_) => {
                 return Err(MailboxError::Connect {
                     addr,
-                    reason: format!("timed out after {}", human_duration(t)),
+                    reason: format!("timed out after {}", format_duration(t)),
                     refused: false,
                     timed_out: true,
                 });

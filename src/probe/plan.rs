@@ -4,6 +4,7 @@ use super::generalize::{line_regex, stable_text};
 use super::session::{Conversation, Exchange, Observation, ProbeOptions, ProbeTls, Purpose, Sent};
 use super::yaml::{Yaml, escape_template, render};
 use crate::protocol::{Capabilities, EnhancedCode, Reply};
+use crate::redact::{MASK, Redactor};
 use crate::transport::TlsInfo;
 
 /// How the plan is labelled.
@@ -74,8 +75,39 @@ pub fn tls_facts(info: &TlsInfo) -> TlsFacts {
     }
 }
 
-/// The plan text: the header comments, then the YAML.
+/// What stands for a secret the server echoed, before expectations are made from a reply: a
+/// word with digits, which generalisation leaves out of every assertion.
+const ECHOED_SECRET: &str = "0SECRET0";
+
+/// `obs` with every form of the password (the server may echo it, in clear, base64, hex...)
+/// replaced by a word no expectation keeps: a generated plan never asserts a secret.
+fn without_secrets(obs: &Observation, redactor: &Redactor) -> Observation {
+    let mut obs = obs.clone();
+    if redactor.is_empty() {
+        return obs;
+    }
+    for ex in obs
+        .conversations
+        .iter_mut()
+        .flat_map(|c| c.exchanges.iter_mut())
+    {
+        ex.reply.lines = redactor
+            .redact_lines(&ex.reply.lines, 0)
+            .into_iter()
+            .map(|l| l.replace(MASK, ECHOED_SECRET))
+            .collect();
+    }
+    obs
+}
+
+/// The plan text: the header comments, then the YAML. No form of the password is in it.
 pub fn render_plan(o: &ProbeOptions, obs: &Observation, meta: &PlanMeta) -> String {
+    let redactor = o
+        .login
+        .as_ref()
+        .map(|l| Redactor::new([l.password.expose()]))
+        .unwrap_or_default();
+    let obs = &without_secrets(obs, &redactor);
     let mut out = String::new();
     out.push_str(&format!(
         "# yaml-language-server: $schema={}\n#\n",
@@ -94,7 +126,8 @@ pub fn render_plan(o: &ProbeOptions, obs: &Observation, meta: &PlanMeta) -> Stri
          # certificate must stay valid for two more weeks (or what it had left).\n",
     );
     out.push_str(&render(&plan_yaml(o, obs, meta)));
-    out
+    // Anything else that came from the server (a certificate's names) is masked too.
+    redactor.redact(&out)
 }
 
 fn one_line(s: &str) -> String {
@@ -113,7 +146,7 @@ fn plan_yaml(o: &ProbeOptions, obs: &Observation, meta: &PlanMeta) -> Yaml {
     }
     target.push((
         "timeout".into(),
-        Yaml::Raw(crate::transport::human_duration(o.timeout)),
+        Yaml::Raw(crate::duration::format_duration(o.timeout)),
     ));
     if let Some(ca) = &o.ca_file {
         target.push((
@@ -368,4 +401,82 @@ fn capability_lists(reply: &Reply) -> (Vec<Yaml>, Vec<Yaml>) {
         listed.into_iter().map(Yaml::Str).collect(),
         lacks.into_iter().map(Yaml::Str).collect(),
     )
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+    use crate::probe::session::{Login, ProbeTls, Purpose};
+    use crate::protocol::{Mechanism, b64_encode};
+    use crate::redact::Secret;
+
+    #[test]
+    fn a_plan_never_asserts_an_echoed_secret() {
+        let pw = "P@$$w0rd-echo";
+        let o = ProbeOptions {
+            host: "127.0.0.1".into(),
+            port: 2525,
+            tls: ProbeTls::Auto,
+            ca_file: None,
+            insecure: false,
+            server_name: None,
+            ehlo: "probe.test".into(),
+            timeout: std::time::Duration::from_secs(5),
+            login: Some(Login {
+                user: "user1@contoso.com".into(),
+                password: Secret::new(pw),
+                password_env: "PW".into(),
+                mechanism: None,
+            }),
+            mail_from: None,
+            rcpt: None,
+        };
+        let hex: String = pw.bytes().map(|b| format!("{b:02x}")).collect();
+        let echoes = [
+            format!(
+                "5.7.8 bad password {pw} for user1 ({})",
+                b64_encode(pw.as_bytes())
+            ),
+            format!(
+                "5.7.8 challenge {}",
+                b64_encode(format!("Password: {pw}").as_bytes())
+            ),
+            format!("5.7.8 hex {hex} pct P%40%24%24w0rd-echo"),
+        ];
+        let exchanges = echoes
+            .iter()
+            .map(|text| Exchange {
+                sent: Sent::Auth(Mechanism::Plain),
+                reply: Reply::new(535, &[text.as_str()]).unwrap(),
+                tls: None,
+            })
+            .collect();
+        let obs = Observation {
+            conversations: vec![Conversation {
+                purpose: Purpose::Auth,
+                exchanges,
+                closed: false,
+            }],
+            mechanism: Some(Mechanism::Plain),
+            started: 0,
+        };
+        let meta = PlanMeta {
+            name: "probe".into(),
+            schema: "s.json".into(),
+            command: "smtp-plan probe".into(),
+        };
+        let text = render_plan(&o, &obs, &meta);
+        assert!(text.contains("contains: bad password}"), "{text}");
+        for form in [
+            pw.to_owned(),
+            b64_encode(pw.as_bytes()),
+            "UGFzc3dvcmQ6IFBAJCR3MHJkLWVjaG8".to_owned(),
+            hex,
+            "P%40%24%24w0rd".to_owned(),
+            "SECRET".to_owned(),
+        ] {
+            assert!(!text.contains(&form), "{form} in:\n{text}");
+        }
+    }
 }

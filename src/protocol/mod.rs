@@ -1,10 +1,11 @@
 //! SMTP as data: replies, enhanced status codes, EHLO capabilities, commands, DATA encoding and
-//! SASL. Pure parsing and formatting; no I/O. Shared by the client and the built-in server.
+//! SASL, hosts and ports. Pure parsing and formatting; no I/O. Shared by the client and the built-in server.
 
 mod capability;
 mod command;
 mod data;
 mod enhanced;
+mod host;
 mod mime;
 mod proxy;
 mod reply;
@@ -14,6 +15,7 @@ pub use capability::{Capabilities, Capability};
 pub use command::{Command, CommandError, parse_command, xtext};
 pub use data::{DataDecoder, DataEncoder, encode_data, normalize_crlf};
 pub use enhanced::EnhancedCode;
+pub use host::{HostError, HostPort, parse_host, parse_host_port, parse_port};
 pub use mime::{MimeAttachment, build_message};
 pub use proxy::proxy_header;
 pub use reply::{Limits, Reply, ReplyCode, ReplyError, ReplyParser};

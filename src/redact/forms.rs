@@ -13,9 +13,18 @@ pub(super) fn text_forms(value: &str) -> Vec<Vec<u8>> {
         let stuffed = crlf.replace("\r\n.", "\r\n..");
         out.extend([lf, crlf, stuffed].map(String::into_bytes));
     }
-    let hex: String = value.bytes().map(|b| format!("{b:02x}")).collect();
-    out.push(hex.to_ascii_uppercase().into_bytes());
-    out.push(hex.into_bytes());
+    let mut hex = Vec::with_capacity(value.len() * 2);
+    for b in value.bytes() {
+        for nibble in [b >> 4, b & 15] {
+            hex.push(if nibble < 10 {
+                b'0' + nibble
+            } else {
+                b'a' + nibble - 10
+            });
+        }
+    }
+    out.push(hex.to_ascii_uppercase());
+    out.push(hex);
     out
 }
 

@@ -11,7 +11,7 @@ mod views;
 
 use std::fmt;
 
-use memchr::memmem;
+use memchr::memmem::Finder;
 
 use forms::{Alphabet, base64_fragments, text_forms};
 
@@ -77,9 +77,9 @@ impl fmt::Display for Secret {
 #[derive(Clone, Default)]
 pub struct Redactor {
     /// Forms searched in every view of a text; longest first.
-    texts: Vec<Vec<u8>>,
+    texts: Vec<Finder<'static>>,
     /// Base64 fragments: a match masks the whole base64 word around it.
-    base64: Vec<(Vec<u8>, Alphabet)>,
+    base64: Vec<(Finder<'static>, Alphabet)>,
 }
 
 impl fmt::Debug for Redactor {
@@ -120,8 +120,9 @@ impl Redactor {
             self.add_bytes(form);
         }
         for (fragment, alphabet) in base64_fragments(value.as_bytes()) {
-            if !self.base64.iter().any(|(f, _)| *f == fragment) {
-                self.base64.push((fragment, alphabet));
+            if !self.base64.iter().any(|(f, _)| f.needle() == fragment) {
+                self.base64
+                    .push((Finder::new(&fragment).into_owned(), alphabet));
             }
         }
     }
@@ -132,11 +133,13 @@ impl Redactor {
     }
 
     fn add_bytes(&mut self, form: Vec<u8>) {
-        if form.is_empty() || self.texts.contains(&form) {
+        if form.is_empty() || self.texts.iter().any(|f| f.needle() == form) {
             return;
         }
-        let at = self.texts.partition_point(|n| n.len() >= form.len());
-        self.texts.insert(at, form);
+        let at = self
+            .texts
+            .partition_point(|f| f.needle().len() >= form.len());
+        self.texts.insert(at, Finder::new(&form).into_owned());
     }
 
     pub fn is_empty(&self) -> bool {
@@ -152,20 +155,33 @@ impl Redactor {
     fn ranges(&self, text: &str) -> Vec<(usize, usize)> {
         let mut found = Vec::new();
         let bytes = text.as_bytes();
-        for form in &self.texts {
-            for at in memmem::find_iter(bytes, form) {
-                found.push((at, at + form.len()));
+        // Longest first: the forms longer than the text are skipped at once.
+        let fits = |len: usize| {
+            self.texts
+                .iter()
+                .skip_while(move |f| f.needle().len() > len)
+        };
+        for form in fits(bytes.len()) {
+            let n = form.needle().len();
+            for at in form.find_iter(bytes) {
+                found.push((at, at + n));
             }
         }
-        for (fragment, alphabet) in &self.base64 {
-            for at in memmem::find_iter(bytes, fragment) {
-                found.push(base64_word(bytes, at, at + fragment.len(), *alphabet));
+        let fragments = self
+            .base64
+            .iter()
+            .filter(|(f, _)| f.needle().len() <= bytes.len());
+        for (fragment, alphabet) in fragments {
+            let n = fragment.needle().len();
+            for at in fragment.find_iter(bytes) {
+                found.push(base64_word(bytes, at, at + n, *alphabet));
             }
         }
         for view in views::views(text) {
-            for form in &self.texts {
-                for at in memmem::find_iter(&view.bytes, form) {
-                    pieces(&view.origin, at, at + form.len(), &mut found);
+            for form in fits(view.bytes.len()) {
+                let n = form.needle().len();
+                for at in form.find_iter(&view.bytes) {
+                    pieces(&view.origin, at, at + n, &mut found);
                 }
             }
         }
@@ -207,9 +223,14 @@ impl Redactor {
         if self.is_empty() {
             return lines.to_vec();
         }
+        // One line per line: a secret split across lines is found by the joined view, and a
+        // base64 word ends where its line does.
         let mut joined = String::new();
         let mut starts = Vec::with_capacity(lines.len());
-        for line in lines {
+        for (i, line) in lines.iter().enumerate() {
+            if i > 0 {
+                joined.push('\n');
+            }
             let skip = (0..=skip.min(line.len()))
                 .rev()
                 .find(|&s| line.is_char_boundary(s))
@@ -359,6 +380,9 @@ mod tests {
         let r = Redactor::new(["Sup3rS3cret"]);
         let lines = vec!["250-bad Sup3r".to_owned(), "250 S3cret ok".to_owned()];
         assert_eq!(r.redact_lines(&lines, 4), ["250-bad ***", "250 *** ok"]);
+        let b64 = b64_encode(b"Sup3rS3cret");
+        let lines = vec![format!("250-b64 {b64}"), "250 hex tail".to_owned()];
+        assert_eq!(r.redact_lines(&lines, 4), ["250-b64 ***", "250 hex tail"]);
         assert_eq!(
             r.redact("got: 250-x Sup3r\n          250 S3cret"),
             "got: 250-x ***\n          250 ***"

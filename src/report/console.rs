@@ -21,6 +21,21 @@ fn secs(d: std::time::Duration) -> String {
     format!("{:.2}s", d.as_secs_f64())
 }
 
+/// The plan line a failure points at, with a caret under its column (the snippet renderer
+/// shared with load diagnostics; also in JUnit): no lines when the line is unknown.
+pub(super) fn failure_snippet(
+    f: &crate::runner::Failure,
+    gutter: &dyn Fn(&str) -> String,
+    caret: &dyn Fn(&str) -> String,
+) -> Vec<String> {
+    match &f.source_line {
+        Some(src) if f.span.line > 0 => {
+            crate::snippet::render_snippet(f.span.line, src, f.span.col, 1, gutter, caret).into()
+        }
+        _ => Vec::new(),
+    }
+}
+
 /// The block printed when a scenario finishes.
 pub fn render_scenario(plan: &Plan, result: &ScenarioResult, verbose: bool, color: bool) -> String {
     let mut out = String::new();
@@ -53,15 +68,10 @@ pub fn render_scenario(plan: &Plan, result: &ScenarioResult, verbose: bool, colo
             "      {}",
             paint(dim, &format!("--> {}", f.step_label()), color)
         );
-        if f.span.line > 0
-            && let Some(src) = &f.source_line
-        {
-            let num = f.span.line.to_string();
-            let pad = " ".repeat(num.len());
-            let caret_at = " ".repeat(f.span.col.saturating_sub(1) as usize);
-            let _ = writeln!(out, "       {pad} |");
-            let _ = writeln!(out, "       {num} | {src}");
-            let _ = writeln!(out, "       {pad} | {caret_at}{}", paint(style, "^", color));
+        let plain = |t: &str| t.to_owned();
+        let caret = |t: &str| paint(style, t, color);
+        for line in failure_snippet(f, &plain, &caret) {
+            let _ = writeln!(out, "       {line}");
         }
         for d in &f.details {
             for line in d.lines() {

@@ -52,6 +52,11 @@ fn non_success(kind: NonSuccessKind, f: &Failure) -> TestCaseStatus {
     };
     let mut st = TestCaseStatus::non_success(kind);
     let mut body = f.headline();
+    let plain = |t: &str| t.to_owned();
+    for line in super::console::failure_snippet(f, &plain, &plain) {
+        body.push('\n');
+        body.push_str(&line);
+    }
     for d in &f.details {
         body.push('\n');
         body.push_str(d);

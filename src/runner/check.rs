@@ -44,7 +44,7 @@ pub fn describe_expect(expect: &Expect) -> String {
         parts.push(format!("not listing {}", caps.join(", ")));
     }
     if let Some(w) = expect.within {
-        parts.push(format!("within {}", crate::transport::human_duration(w)));
+        parts.push(format!("within {}", crate::duration::format_duration(w)));
     }
     if parts.is_empty() {
         "any reply".to_owned()

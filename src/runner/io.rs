@@ -98,11 +98,7 @@ impl Run<'_> {
         }
         self.host = host.clone();
         let params = (tls == TlsMode::Implicit).then(|| self.tls_params(&TlsOverride::default()));
-        let shown = if host.contains(':') {
-            format!("[{host}]:{port}")
-        } else {
-            format!("{host}:{port}")
-        };
+        let shown = crate::protocol::HostPort::new(&host, port);
         let how = if params.is_some() {
             " with implicit TLS"
         } else {
@@ -297,7 +293,7 @@ impl Run<'_> {
             Err(TransportError::Timeout { after, .. }) => Ok(StepFailure::expectation(
                 format!(
                     "expected the server to close the connection, but it stayed open for {}",
-                    crate::transport::human_duration(after)
+                    crate::duration::format_duration(after)
                 ),
                 Vec::new(),
             )

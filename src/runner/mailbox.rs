@@ -8,6 +8,7 @@ use super::builtins::uuid_v4;
 use super::failure::{FailureKind, StepFailure};
 use super::mailbox_check::{CheckedMessage, check_delivered};
 use super::scenario::{Run, StepEnd, StepErr};
+use crate::duration::format_duration;
 use crate::mailbox::{
     Delivered, Found, ImapBox, ImapLogin, MailboxError, Maildir, bracketed, parse_delivered,
     parse_message_id,
@@ -16,7 +17,6 @@ use crate::redact::Secret;
 use crate::scenario::{
     Action, ImapSpec, ImapTls, MailboxSource, MailboxSpec, Scenario, TlsOverride,
 };
-use crate::transport::human_duration;
 
 /// The most lines of a delivered message a transcript shows (as for DATA).
 const MAX_SHOWN_LINES: usize = 200;
@@ -141,8 +141,8 @@ impl Run<'_> {
         };
         self.transcript.info(&format!(
             "looking for Message-ID {id} in {where_} of {place}, every {} for up to {}",
-            human_duration(spec.poll),
-            human_duration(spec.within)
+            format_duration(spec.poll),
+            format_duration(spec.within)
         ));
         let started = Instant::now();
         let deadline = started + spec.within;
@@ -205,7 +205,7 @@ impl Run<'_> {
         let Some(found) = found else {
             self.transcript.info(&format!(
                 "no message with Message-ID {id} within {}",
-                human_duration(spec.within)
+                format_duration(spec.within)
             ));
             if !spec.expect.arrives {
                 return Ok(StepEnd::Pass);
@@ -217,7 +217,7 @@ impl Run<'_> {
             return Ok(StepFailure::expectation(
                 format!(
                     "the message did not arrive within {}",
-                    human_duration(spec.within)
+                    format_duration(spec.within)
                 ),
                 details,
             )
@@ -289,11 +289,7 @@ impl Run<'_> {
             .clone()
             .unwrap_or_else(|| self.scenario.target.host.clone());
         let port = imap.port_or_default();
-        let shown = if host.contains(':') {
-            format!("[{host}]:{port}")
-        } else {
-            format!("{host}:{port}")
-        };
+        let shown = crate::protocol::HostPort::new(&host, port).to_string();
         if imap.tls == ImapTls::None && !allow_plaintext {
             let reason = "refusing to send the IMAP password over a connection without TLS (`tls: none`): nothing was sent".to_owned();
             self.transcript.info(&reason);

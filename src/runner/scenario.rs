@@ -269,12 +269,7 @@ impl Run<'_> {
         let r = &self.transcript.redactor;
         let path = origin.map_or(&self.plan.path, |o| &o.path);
         let source = origin.map_or(&*self.plan.source, |o| &*o.source);
-        let source_line = span
-            .line
-            .checked_sub(1)
-            .and_then(|i| usize::try_from(i).ok())
-            .and_then(|i| source.lines().nth(i))
-            .map(|l| r.redact(l));
+        let source_line = crate::snippet::nth_line(source, span.line).map(|l| r.redact(l));
         let failure = Failure {
             step,
             keyword,
@@ -361,6 +356,7 @@ impl Run<'_> {
                     // A capture later used as a password or token is secret from here on.
                     if self.plan.secret_names.contains(&name) {
                         self.transcript.redactor.add_secret(&value);
+                        self.transcript.redact_last_reply_again();
                     }
                     self.transcript.info(&format!("captured {name} = {value}"));
                     let shown = self.transcript.redactor.redact(&value);
@@ -376,8 +372,8 @@ impl Run<'_> {
         {
             mismatches.push(super::check::Mismatch(format!(
                 "the reply came after {}, expected within {}",
-                crate::transport::human_duration(latency),
-                crate::transport::human_duration(within)
+                crate::duration::format_duration(latency),
+                crate::duration::format_duration(within)
             )));
         }
         let mut tls_detail = None;
@@ -429,7 +425,7 @@ impl Run<'_> {
                     self.transcript.info(&format!(
                         "retry {attempt}/{} in {}",
                         retry.count,
-                        crate::transport::human_duration(retry.interval)
+                        crate::duration::format_duration(retry.interval)
                     ));
                     tokio::time::sleep(retry.interval).await;
                 }
@@ -571,7 +567,7 @@ impl Run<'_> {
             Action::Sleep(d) => {
                 self.transcript.info(&format!(
                     "sleeping {}",
-                    crate::transport::human_duration(*d)
+                    crate::duration::format_duration(*d)
                 ));
                 tokio::time::sleep(*d).await;
                 return Ok(StepEnd::Pass);

@@ -12,32 +12,12 @@ pub struct TargetOverride {
 
 impl TargetOverride {
     /// `HOST`, `HOST:PORT`, `[V6]`, `[V6]:PORT`, or a bare IPv6 literal. The error says what
-    /// was expected; the caller names its flag.
+    /// was wrong and what to write; the caller names its flag.
     pub fn parse(text: &str) -> Result<Self, String> {
-        let bad = || format!("{text:?}: expected HOST or HOST:PORT (IPv6 as [::1]:25)");
-        let (host, port) = if let Some(rest) = text.strip_prefix('[') {
-            let (h, after) = rest.split_once(']').ok_or_else(bad)?;
-            match after {
-                "" => (h, None),
-                p => (h, Some(p.strip_prefix(':').ok_or_else(bad)?)),
-            }
-        } else if text.matches(':').count() > 1 {
-            (text, None)
-        } else {
-            match text.split_once(':') {
-                Some((h, p)) => (h, Some(p)),
-                None => (text, None),
-            }
-        };
-        if host.is_empty() {
-            return Err(bad());
-        }
-        let port = match port {
-            Some(p) => Some(p.parse::<u16>().ok().filter(|p| *p > 0).ok_or_else(bad)?),
-            None => None,
-        };
+        let (host, port) = crate::protocol::parse_host_port(text)
+            .map_err(|e| format!("{text:?}: {e}; {}", e.flag_help()))?;
         Ok(Self {
-            host: host.to_owned(),
+            host,
             port,
             tls_port: None,
         })
@@ -62,5 +42,15 @@ mod tests {
         assert!(TargetOverride::parse("host:0").is_err());
         assert!(TargetOverride::parse("host:x").is_err());
         assert!(TargetOverride::parse(":25").is_err());
+        let e = TargetOverride::parse("http://x:25").unwrap_err();
+        assert_eq!(
+            e,
+            "\"http://x:25\": `http://x:25` is a URL, not a host; write `x` or `x:PORT`"
+        );
+        let e = TargetOverride::parse("a b:25").unwrap_err();
+        assert!(
+            e.contains("`a b` is not a host name: it contains a space"),
+            "{e}"
+        );
     }
 }

@@ -35,10 +35,13 @@ impl fmt::Display for TranscriptLine {
 }
 
 /// Collects the conversation, redacting every line as it is recorded.
-#[derive(Debug, Default)]
+#[derive(Default)]
 pub struct Transcript {
     pub lines: Vec<TranscriptLine>,
     pub redactor: Redactor,
+    /// Where the last reply starts in `lines`, and its lines as received (they may hold a
+    /// value captured only once the reply is checked).
+    last_reply: (usize, Vec<String>),
 }
 
 /// The most lines of one DATA payload that a transcript keeps.
@@ -49,6 +52,7 @@ impl Transcript {
         Self {
             lines: Vec::new(),
             redactor,
+            last_reply: (0, Vec::new()),
         }
     }
 
@@ -57,9 +61,20 @@ impl Transcript {
         self.lines.push(TranscriptLine { dir, text });
     }
 
+    /// Redact the last reply's lines again, with what the redactor knows now (a secret just
+    /// captured from that very reply).
+    pub fn redact_last_reply_again(&mut self) {
+        let (start, raw) = &self.last_reply;
+        let shown = self.redactor.redact_lines(raw, 4);
+        for (line, text) in self.lines.iter_mut().skip(*start).zip(shown) {
+            line.text = text;
+        }
+    }
+
     /// The lines of one reply, redacted together: a secret the server split across two lines
     /// is masked in both.
     pub fn server_reply(&mut self, lines: Vec<String>) {
+        self.last_reply = (self.lines.len(), lines.clone());
         for text in self.redactor.redact_lines(&lines, 4) {
             self.lines.push(TranscriptLine {
                 dir: Dir::Server,

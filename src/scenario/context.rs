@@ -6,9 +6,9 @@ use std::path::Path;
 use std::time::Duration;
 
 use super::diagnostic::{Diagnostic, did_you_mean};
-use super::duration::{DurationError, parse_duration};
 use super::files::FileAccess;
 use super::node::{Key, Node, Pos, Value};
+use crate::duration::{DURATION_HELP, DurationError, parse_duration};
 use crate::template::Template;
 
 /// Looks up an environment variable (`None` = unset).
@@ -120,11 +120,7 @@ impl<'a> Cx<'a> {
         if !is_yaml_path(self.path) {
             return None;
         }
-        let index = usize::try_from(line.checked_sub(1)?).ok()?;
-        self.source
-            .lines()
-            .nth(index)
-            .map(|l| l.trim_end_matches('\r').to_owned())
+        crate::snippet::nth_line(self.source, line).map(str::to_owned)
     }
 
     /// Report a problem at a line and column, underlining `width` characters.
@@ -141,8 +137,8 @@ impl<'a> Cx<'a> {
             line,
             col,
             width: u32::try_from(width.max(1)).unwrap_or(1),
-            message: message.into(),
-            help,
+            message: crate::snippet::bound_message(&message.into()),
+            help: help.map(|h| crate::snippet::bound_message(&h)),
             source_line: self.source_line(line),
         });
     }
@@ -289,12 +285,12 @@ impl<'a> Cx<'a> {
                 self.error(
                     node,
                     format!("invalid duration `{text}` for {what}"),
-                    Some("write a number and a unit: `500ms`, `10s`, `1.5s`, `2m`, `1h`".into()),
+                    Some(DURATION_HELP.into()),
                 );
                 None
             }
-            Err(DurationError::TooLong) => {
-                self.error(node, format!("{what} `{text}` is too long"), None);
+            Err(e @ DurationError::TooLong { .. }) => {
+                self.error(node, format!("{what} `{text}` {e}"), None);
                 None
             }
         }

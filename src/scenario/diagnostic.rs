@@ -160,22 +160,12 @@ fn render_diagnostic(out: &mut String, d: &Diagnostic, s: &Styles) {
     };
     let _ = writeln!(out, "{pad}{} {location}", s.gutter.render_text("-->"));
     if let (Some(source), true) = (&d.source_line, d.line > 0) {
-        let bar = s.gutter.render_text("|");
-        let _ = writeln!(out, "{pad} {bar}");
-        let _ = writeln!(
-            out,
-            "{} {bar} {}",
-            s.gutter.render_text(&number),
-            source.trim_end()
-        );
-        // Keep tabs before the caret so it lines up with the text above.
-        let indent: String = source
-            .chars()
-            .take(usize::try_from(d.col.saturating_sub(1)).unwrap_or(0))
-            .map(|c| if c == '\t' { '\t' } else { ' ' })
-            .collect();
-        let carets = "^".repeat(usize::try_from(d.width.max(1)).unwrap_or(1));
-        let _ = writeln!(out, "{pad} {bar} {indent}{}", s.error.render_text(&carets));
+        let gutter = |t: &str| s.gutter.render_text(t);
+        let caret = |t: &str| s.error.render_text(t);
+        for line in crate::snippet::render_snippet(d.line, source, d.col, d.width, &gutter, &caret)
+        {
+            let _ = writeln!(out, "{line}");
+        }
     }
     if let Some(help) = &d.help {
         let _ = writeln!(
@@ -193,6 +183,10 @@ pub(crate) fn did_you_mean<'a>(
     typed: &str,
     known: impl IntoIterator<Item = &'a str>,
 ) -> Option<&'a str> {
+    // No key or name is this long: nothing is close (and the distance would cost O(n) each).
+    if typed.len() > 100 {
+        return None;
+    }
     let typed_lower = typed.to_lowercase();
     let limit = (typed_lower.chars().count() / 3).max(1);
     known

@@ -537,7 +537,7 @@ fn value_problems() {
             "9:33 invalid capability `AUTH LOGIN PLAIN` | write an EHLO keyword, optionally with one parameter: `STARTTLS`, `AUTH LOGIN`",
             "10:17 an empty list of reply codes matches nothing | list at least one code, like `[250, 251]`",
             "11:16 `sleep` needs a unit: `10` is ambiguous | did you mean `10s`?",
-            "12:16 invalid duration `10 s` for `sleep` | write a number and a unit: `500ms`, `10s`, `1.5s`, `2m`, `1h`",
+            "12:16 invalid duration `10 s` for `sleep` | write a number and a unit: `500ms`, `10s`, `1.5s`, `2m`, `1h`, `1d`",
             "13:9 `auth` needs `password` (or `token` for XOAUTH2 and OAUTHBEARER)",
             "13:27 unsupported SASL mechanism `DIGEST-MD5` | supported mechanisms: OAUTHBEARER, XOAUTH2, SCRAM-SHA-256, SCRAM-SHA-1, CRAM-MD5, NTLM, PLAIN, LOGIN, or `auto`",
             "14:20 write the address without `<` `>` | smtp-plan adds them: `mail_from a@b` is sent as `MAIL FROM:<a@b>`",

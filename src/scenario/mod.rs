@@ -3,7 +3,6 @@
 mod bdat;
 mod context;
 mod diagnostic;
-mod duration;
 mod envelope;
 mod expect;
 mod fails;
@@ -34,7 +33,6 @@ mod xclient;
 
 pub use bdat::AUTO_CHUNK;
 pub use diagnostic::{Diagnostic, Diagnostics};
-pub(crate) use duration::{DurationError, parse_duration};
 pub(crate) use load::find_plan_files;
 pub use load::{LoadOptions, load_plan_str, load_plans, load_plans_with_env};
 pub use mailbox_model::*;

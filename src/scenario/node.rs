@@ -208,6 +208,45 @@ pub(crate) struct YamlError {
     pub message: String,
 }
 
+/// How deep a plan may nest, how many nodes and aliases it may have (far above any real plan).
+const MAX_DEPTH: usize = 32;
+const MAX_NODES: usize = 200_000;
+const MAX_EVENTS: usize = 500_000;
+const MAX_ALIASES: usize = 1_000;
+
+/// A budget breach in words, with the limit.
+fn budget_words(breach: &serde_saphyr::budget::BudgetBreach) -> String {
+    use serde_saphyr::budget::BudgetBreach as B;
+    match breach {
+        B::Depth { .. } => format!("the file is nested deeper than {MAX_DEPTH} levels"),
+        B::Nodes { .. } => {
+            format!("the file has more than {MAX_NODES} nodes (values, lists and mappings)")
+        }
+        B::Events { .. } => format!("the file has more than {MAX_EVENTS} YAML events"),
+        B::Aliases { .. } => format!("the file has more than {MAX_ALIASES} aliases (`*name`)"),
+        B::Anchors { .. } => format!("the file has more than {MAX_ALIASES} anchors (`&name`)"),
+        B::Documents { .. } => "the file holds more than one YAML document (`---`)".to_owned(),
+        B::ScalarBytes { .. } => format!(
+            "the file's values hold more than {} in all",
+            crate::files::bytes_in_words(MAX_FILE_BYTES as u64)
+        ),
+        _ => "the file is too large or too complex for a plan (aliases expand too far)".to_owned(),
+    }
+}
+
+/// A problem about a control character (`\u{7}` in the message) is reported by the parser at
+/// the start of its scalar: the column of the character itself on that line, if it is there.
+fn control_column(text: &str, line: u32, col: u32, message: &str) -> Option<u32> {
+    let start = message.find("\\u{")?;
+    let rest = message.get(start + 3..)?;
+    let hex = rest.get(..rest.find('}')?)?;
+    let c = char::from_u32(u32::from_str_radix(hex, 16).ok()?)?;
+    let source = crate::snippet::nth_line(text, line)?;
+    let from = usize::try_from(col.saturating_sub(1)).ok()?;
+    let at = source.chars().skip(from).position(|x| x == c)?;
+    u32::try_from(from + at + 1).ok()
+}
+
 /// Parse one YAML document into a tree, with limits against alias bombs, deep nesting and
 /// huge inputs. A plan is small: these limits are far above any real plan.
 pub(crate) fn parse_yaml(text: &str) -> Result<Node, YamlError> {
@@ -224,12 +263,12 @@ pub(crate) fn parse_yaml(text: &str) -> Result<Node, YamlError> {
     }
     let options = serde_saphyr::options! {
         budget: serde_saphyr::budget! {
-            max_depth: 32,
+            max_depth: MAX_DEPTH,
             max_documents: 1,
-            max_aliases: 1_000,
-            max_anchors: 1_000,
-            max_nodes: 200_000,
-            max_events: 500_000,
+            max_aliases: MAX_ALIASES,
+            max_anchors: MAX_ALIASES,
+            max_nodes: MAX_NODES,
+            max_events: MAX_EVENTS,
             max_total_scalar_bytes: MAX_FILE_BYTES,
         },
         alias_limits: serde_saphyr::alias_limits! {
@@ -246,11 +285,21 @@ pub(crate) fn parse_yaml(text: &str) -> Result<Node, YamlError> {
                 u32::try_from(loc.column()).unwrap_or(u32::MAX),
             )
         });
-        let message: String = UserMessageFormatter
-            .format_message(err)
-            .chars()
-            .map(|c| if c.is_control() { ' ' } else { c })
-            .collect();
+        let message: String = match &err {
+            serde_saphyr::Error::Budget { breach, .. } => budget_words(breach),
+            _ => UserMessageFormatter
+                .format_message(err)
+                .chars()
+                .map(|c| {
+                    if c.is_control() {
+                        c.escape_unicode().to_string()
+                    } else {
+                        c.to_string()
+                    }
+                })
+                .collect(),
+        };
+        let col = control_column(text, line, col, &message).unwrap_or(col);
         YamlError { line, col, message }
     })
 }

@@ -241,9 +241,9 @@ fn value_schema(place: &str, key: &str) -> Option<Value> {
             "type": "string", "minLength": 1
         }),
         ("scenario", "steps") => json!({"type": "array", "minItems": 1, "items": refer("step")}),
-        ("target" | "connect", "host") => {
-            string("Host name or IP address (IPv6 without brackets, or as \"[::1]\").")
-        }
+        ("target" | "connect", "host") => string(
+            "Host name or IP address (IPv6 without brackets, or as \"[::1]\"); not a URL, and without a port (that is `port`).",
+        ),
         ("target" | "connect", "port") => json!({
             "anyOf": [{"type": "integer", "minimum": 1, "maximum": 65535}, refer("template")]
         }),
@@ -321,8 +321,8 @@ fn value_schema(place: &str, key: &str) -> Option<Value> {
             string("A regex over the subject / issuer, e.g. '^CN=mail\\.contoso\\.com$'.")
         }
         ("cert_expect", "valid_for_at_least") => json!({
-            "description": "The certificate must stay valid this long: 30d, 12h, 90m, 60s.",
-            "type": "string", "pattern": "^\\s*[0-9]+\\s*(d|h|m|s)\\s*$"
+            "description": "The certificate must stay valid this long (a duration, at most 3650d): 30d, 12h, 1.5h.",
+            "$ref": "#/$defs/duration"
         }),
         ("starttls", "expect") | ("step", "expect") => refer("expect"),
         ("step", "send") => string(
@@ -643,9 +643,9 @@ pub fn plan_schema() -> Result<Value, String> {
             "pattern": "\\$\\{"
         },
         "duration": {
-            "description": "A number and a unit: 500ms, 10s, 1.5s, 2m, 1h.",
+            "description": "A number and a unit: 500ms, 10s, 1.5s, 2m, 1h, 1d.",
             "type": "string",
-            "pattern": "^\\s*[0-9]+(\\.[0-9]+)?(ms|s|m|h)\\s*$"
+            "pattern": "^\\s*[0-9]+(\\.[0-9]+)?(ms|s|m|h|d)\\s*$"
         },
         "vars": {
             "description": "Variables, resolved in order; a value may use ${env:..} and earlier variables.",

@@ -121,23 +121,17 @@ impl<'v> Resolver<'v> {
         template.render(self.vars).ok()
     }
 
+    /// A host name or an IP address (the model holds IPv6 without brackets); a URL, a host
+    /// with a port, a space... are problems that say what to write.
     pub fn host(&self, cx: &mut Cx<'_>, node: &Node) -> Option<String> {
         let host = self.text(cx, node, "`host`")?;
-        let host = host.trim();
-        // `[::1]` -> `::1`: the model holds IPv6 literals without brackets.
-        let host = host
-            .strip_prefix('[')
-            .and_then(|h| h.strip_suffix(']'))
-            .unwrap_or(host);
-        if host.is_empty() || host.contains(char::is_whitespace) {
-            cx.error(
-                node,
-                format!("invalid host `{host}`"),
-                Some("write a host name or an IP address".into()),
-            );
-            return None;
+        match crate::protocol::parse_host(&host) {
+            Ok(host) => Some(host),
+            Err(e) => {
+                cx.error(node, format!("invalid `host`: {e}"), Some(e.plan_help()));
+                None
+            }
         }
-        Some(host.to_owned())
     }
 
     pub fn port(&self, cx: &mut Cx<'_>, node: &Node) -> Option<u16> {

@@ -4,6 +4,7 @@ use super::context::{Cx, VarScope, get};
 use super::expect::load_regex;
 use super::model::{Span, TlsExpect, TlsVersion, Validity};
 use super::node::{Key, Node, Value};
+use crate::duration::{DURATION_HELP, DurationError, parse_duration_within};
 
 pub(crate) const TLS_EXPECT_KEYS: &[&str] = &["version", "cipher", "cert"];
 pub(crate) const CERT_EXPECT_KEYS: &[&str] = &[
@@ -25,7 +26,7 @@ pub const TLS_VARS: &[&str] = &[
 ];
 
 /// The most a `valid_for_at_least` may ask: ten years.
-const MAX_VALIDITY_DAYS: i64 = 3650;
+const MAX_VALIDITY_DAYS: u64 = 3650;
 
 pub(crate) fn load_tls_expect(
     cx: &mut Cx<'_>,
@@ -104,49 +105,36 @@ fn load_versions(cx: &mut Cx<'_>, node: &Node) -> Vec<TlsVersion> {
     out
 }
 
-/// `30d`, `12h`, `90m`, `3600s`: how long the certificate must stay valid.
+/// `30d`, `12h`, `1.5h`, `3600s`: how long the certificate must stay valid (a duration as
+/// everywhere, up to ten years).
 fn load_validity(cx: &mut Cx<'_>, node: &Node) -> Option<Validity> {
-    let help = || Some("write a number and a unit: `30d`, `12h`, `90m`".into());
     let text = cx.text(node, "`valid_for_at_least`")?;
-    let trimmed = text.trim();
-    let split = trimmed
-        .find(|c: char| !c.is_ascii_digit())
-        .unwrap_or(trimmed.len());
-    let (number, unit) = trimmed.split_at(split);
-    let seconds_per_unit = match unit {
-        "d" => Some(86_400),
-        "h" => Some(3600),
-        "m" => Some(60),
-        "s" => Some(1),
-        _ => None,
-    };
-    let Some(per) = seconds_per_unit.filter(|_| !number.is_empty()) else {
-        let message = if unit.is_empty() {
-            format!("`valid_for_at_least` needs a unit: `{text}` is ambiguous")
-        } else {
-            format!("invalid duration `{text}` for `valid_for_at_least`")
-        };
-        let help = if unit.is_empty() {
-            Some(format!("did you mean `{trimmed}d`?"))
-        } else {
-            help()
-        };
-        cx.error(node, message, help);
-        return None;
-    };
-    let seconds = number
-        .parse::<i64>()
-        .ok()
-        .and_then(|n| n.checked_mul(per))
-        .filter(|s| *s <= MAX_VALIDITY_DAYS * 86_400);
-    if seconds.is_none() {
-        cx.error(
-            node,
-            format!("`valid_for_at_least` `{text}` is too long"),
-            Some(format!("at most {MAX_VALIDITY_DAYS}d")),
-        );
+    let max = std::time::Duration::from_secs(MAX_VALIDITY_DAYS * 86_400);
+    match parse_duration_within(&text, max) {
+        Ok(d) => Some(Validity {
+            seconds: i64::try_from(d.as_secs()).unwrap_or(i64::MAX),
+        }),
+        Err(DurationError::NoUnit) => {
+            cx.error(
+                node,
+                format!("`valid_for_at_least` needs a unit: `{text}` is ambiguous"),
+                Some(format!("did you mean `{}d`?", text.trim())),
+            );
+            None
+        }
+        Err(e @ DurationError::Invalid) => {
+            cx.error(
+                node,
+                format!("`valid_for_at_least` `{text}` {e}"),
+                Some(DURATION_HELP.into()),
+            );
+            None
+        }
+        Err(e @ DurationError::TooLong { .. }) => {
+            cx.error(node, format!("`valid_for_at_least` `{text}` {e}"), None);
+            None
+        }
     }
-    seconds.map(|seconds| Validity { seconds })
 }
 
 /// Follows, step by step, whether the connection uses TLS, for `${tls.*}` and `tls:`.

@@ -8,10 +8,11 @@ use tokio::net::TcpStream;
 use tokio::time::{Instant, timeout_at};
 use tokio_rustls::client::TlsStream;
 
-use super::error::{ConnectFailure, human};
+use super::error::ConnectFailure;
 use super::lines::{LineReader, ReadLine};
 use super::stream::Stream;
 use super::{TlsFailure, TlsInfo, TlsParams, TransportError, tls};
+use crate::duration::format_duration as human;
 use crate::protocol::{Limits, Reply, ReplyParser};
 
 /// One SMTP connection, plain or TLS, with a read buffer. Every read has a timeout and the
@@ -128,12 +129,9 @@ impl Connection {
         limits: Limits,
         options: &ConnectOptions,
     ) -> Result<(Self, Option<TlsInfo>), TransportError> {
-        let bare = host.trim_start_matches('[').trim_end_matches(']');
-        let addr_text = if bare.contains(':') {
-            format!("[{bare}]:{port}")
-        } else {
-            format!("{bare}:{port}")
-        };
+        let shown = crate::protocol::HostPort::new(host, port);
+        let bare = shown.bare_host();
+        let addr_text = shown.to_string();
         let fail = |reason: String, kind: ConnectFailure| TransportError::Connect {
             addr: addr_text.clone(),
             reason,

@@ -1,6 +1,7 @@
 use std::time::Duration;
 
 use super::tls_failure::TlsFailure;
+use crate::duration::format_duration as human;
 use crate::protocol::ReplyError;
 
 /// Why a TCP connection could not be made.
@@ -77,17 +78,5 @@ fn timeout_text(after: Duration, partial: &[String]) -> String {
             human(after),
             partial.join(" / ")
         )
-    }
-}
-
-/// `10s`, `500ms`, `2m`.
-pub fn human(d: Duration) -> String {
-    let ms = d.as_millis();
-    if ms.is_multiple_of(60_000) && ms > 0 {
-        format!("{}m", ms / 60_000)
-    } else if ms.is_multiple_of(1000) {
-        format!("{}s", ms / 1000)
-    } else {
-        format!("{ms}ms")
     }
 }

@@ -13,7 +13,7 @@ mod verify;
 
 pub use connection::CloseSeen;
 pub use connection::{ConnectOptions, Connection};
-pub use error::{ConnectFailure, TransportError, human as human_duration};
+pub use error::{ConnectFailure, TransportError};
 pub(crate) use tls::handshake;
 pub use tls::{
     CertInfo, ClientCert, TlsInfo, TlsParams, TlsVersion, fingerprint, normalize_pin,

@@ -11,8 +11,8 @@ use tokio_rustls::client::TlsStream;
 
 use super::TransportError;
 use super::date::{rfc3339, unix_now};
-use super::error::human;
 use super::tls_failure::{TlsFailure, describe_io};
+use crate::duration::format_duration as human;
 
 /// What the client needs for one TLS handshake.
 #[derive(Debug, Clone, Default)]

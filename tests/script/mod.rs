@@ -279,8 +279,10 @@ impl Server {
             return Ok(());
         };
         // A script blocked in accept() is woken by a connection it then recognises as ours.
-        if !handle.is_finished() {
-            let _ = TcpStream::connect_timeout(&self.addr, Duration::from_secs(1));
+        if !handle.is_finished()
+            && let Ok(mut wake) = TcpStream::connect_timeout(&self.addr, Duration::from_secs(1))
+        {
+            let _ = wake.write_all(WAKE);
         }
         handle
             .join()
@@ -288,9 +290,21 @@ impl Server {
     }
 }
 
+/// What `finish` sends on the connection that wakes a script blocked in `accept`; no client
+/// line starts with a NUL byte.
+const WAKE: &[u8] = b"\0smtp-plan-script-wake\n";
+
+fn is_wake(stream: &TcpStream) -> bool {
+    let mut head = [0u8; 1];
+    stream.set_read_timeout(Some(PATIENCE)).unwrap();
+    matches!(stream.peek(&mut head), Ok(n) if n > 0 && head[0] == 0)
+}
+
 fn accept(listener: &TcpListener, done: &AtomicBool, n: usize) -> Result<TcpStream, String> {
     let (stream, _) = listener.accept().map_err(|e| e.to_string())?;
-    if done.load(Ordering::SeqCst) {
+    // Once the client has exited, a connection is either one it made before exiting (queued
+    // while this thread was not scheduled yet: play it) or the wake-up from `finish`.
+    if done.load(Ordering::SeqCst) && is_wake(&stream) {
         return Err(format!(
             "line {n}: the script waits for a connection, but the client made none"
         ));

@@ -73,13 +73,19 @@ fn snippet(f: &Failure) -> String {
 }
 
 fn failure_box(sc: &ScenarioResult, f: &Failure) -> String {
-    let kind = if matches!(sc.outcome, Outcome::Errored(_)) {
-        "could not run"
+    // the typed failure kind of the results (as in the JSON report's `kind`)
+    let what = if matches!(sc.outcome, Outcome::Errored(_)) {
+        "error: could not run on"
     } else {
-        "expectation not met"
+        "failure"
+    };
+    let kind = match f.kind.tls() {
+        Some(t) => format!("tls · {} — {what}", t.word().replace('_', " ")),
+        None => format!("{} — {what}", f.kind.word().replace('_', " ")),
     };
     let mut out = format!(
-        r#"<div class="failure"><div class="kind">{kind}</div><div class="reason"><strong>{}</strong></div>"#,
+        r#"<div class="failure"><div class="kind">{}</div><div class="reason"><strong>{}</strong></div>"#,
+        esc(&kind),
         esc(&f.headline())
     );
     if !f.details.is_empty() {

@@ -1,0 +1,249 @@
+//! What reaches the wire: no secret is ever sent on a connection without TLS unless the step
+//! says `allow_plaintext: true` — for every kind of command and for the DATA message. A
+//! capturing server records every byte it receives; with `allow_plaintext: true` the same
+//! steps do deliver the secret, which shows the capture would see a leak.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
+mod common;
+#[path = "leaks/forms.rs"]
+mod leak_forms;
+
+use std::io::{BufRead as _, BufReader, Write as _};
+use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::thread::JoinHandle;
+
+use common::*;
+use leak_forms::forbidden_forms;
+
+const PW: &str = "Wire-S3cret-pw";
+
+/// Records every byte every connection sends; `finish` waits for all of them to end.
+struct Capture {
+    addr: SocketAddr,
+    bytes: Arc<Mutex<Vec<u8>>>,
+    stop: Arc<AtomicBool>,
+    accept: Option<JoinHandle<Vec<JoinHandle<()>>>>,
+}
+
+impl Capture {
+    fn start() -> Self {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let addr = listener.local_addr().unwrap();
+        let bytes = Arc::new(Mutex::new(Vec::new()));
+        let stop = Arc::new(AtomicBool::new(false));
+        let (b, st) = (Arc::clone(&bytes), Arc::clone(&stop));
+        let accept = std::thread::spawn(move || {
+            let mut conns = Vec::new();
+            for stream in listener.incoming() {
+                if st.load(Ordering::SeqCst) {
+                    break;
+                }
+                let Ok(stream) = stream else { break };
+                let b = Arc::clone(&b);
+                conns.push(std::thread::spawn(move || serve(stream, &b)));
+            }
+            conns
+        });
+        Self {
+            addr,
+            bytes,
+            stop,
+            accept: Some(accept),
+        }
+    }
+
+    /// Everything received, once every connection has ended.
+    fn finish(mut self) -> String {
+        self.stop.store(true, Ordering::SeqCst);
+        let _ = TcpStream::connect(self.addr);
+        for conn in self.accept.take().unwrap().join().unwrap() {
+            conn.join().unwrap();
+        }
+        String::from_utf8_lossy(&self.bytes.lock().unwrap()).into_owned()
+    }
+}
+
+fn serve(mut s: TcpStream, seen: &Mutex<Vec<u8>>) {
+    s.set_read_timeout(Some(std::time::Duration::from_secs(20)))
+        .unwrap();
+    let mut reader = BufReader::new(s.try_clone().unwrap());
+    let _ = s.write_all(b"220 capture ESMTP\r\n");
+    let mut in_data = false;
+    let mut line = String::new();
+    loop {
+        line.clear();
+        if reader.read_line(&mut line).unwrap_or(0) == 0 {
+            return;
+        }
+        seen.lock().unwrap().extend_from_slice(line.as_bytes());
+        let upper = line.trim_end().to_ascii_uppercase();
+        let reply: &[u8] = if in_data {
+            if line != ".\r\n" {
+                continue;
+            }
+            in_data = false;
+            b"250 queued\r\n"
+        } else if upper.starts_with("EHLO") || upper.starts_with("LHLO") {
+            b"250-capture\r\n250-ETRN\r\n250 AUTH PLAIN LOGIN\r\n"
+        } else if upper == "DATA" {
+            in_data = true;
+            b"354 go\r\n"
+        } else if upper.starts_with("AUTH") {
+            b"535 5.7.8 no\r\n"
+        } else if upper == "QUIT" {
+            let _ = s.write_all(b"221 bye\r\n");
+            return;
+        } else {
+            b"250 ok\r\n"
+        };
+        let _ = s.write_all(reply);
+    }
+}
+
+/// Every kind of step that sends text of the plan, each carrying the secret: (name, steps
+/// after the greeting, the step that carries it last).
+fn kinds() -> Vec<(&'static str, &'static str)> {
+    vec![
+        ("send", "      - send: 'NOOP ${pw}'\n"),
+        (
+            "send-base64",
+            "      - send: 'AUTH PLAIN ${base64_plain(user, pw)}'\n",
+        ),
+        ("ehlo", "      - ehlo: 'x${pw}'\n"),
+        ("helo", "      - helo: 'x${pw}'\n"),
+        ("lhlo", "      - lhlo: 'x${pw}'\n"),
+        (
+            "ehlo-fallback",
+            "      - ehlo: {name: 'x${pw}', helo_fallback: true}\n",
+        ),
+        ("mail_from", "      - mail_from: '${pw}@example.test'\n"),
+        (
+            "mail_from-params",
+            "      - mail_from: {address: a@example.test, params: ['X-P=${pw}']}\n",
+        ),
+        (
+            "rcpt_to",
+            "      - mail_from: a@example.test\n      - rcpt_to: '${pw}@example.test'\n",
+        ),
+        (
+            "rcpt_to-list",
+            "      - mail_from: a@example.test\n      - rcpt_to: [b@example.test, '${pw}@example.test']\n",
+        ),
+        ("vrfy", "      - vrfy: '${pw}'\n"),
+        (
+            "etrn",
+            "      - ehlo: client.test\n      - etrn: '${pw}.example'\n",
+        ),
+        ("expn", "      - expn: '${pw}'\n"),
+        ("help", "      - help: '${pw}'\n"),
+        (
+            "data",
+            "      - mail_from: a@example.test\n      - rcpt_to: b@example.test\n      - data: \"Subject: t\\n\\nthe ${pw} here\\n\"\n",
+        ),
+        (
+            "data-mime",
+            "      - mail_from: a@example.test\n      - rcpt_to: b@example.test\n      - data: {headers: {Subject: 'Grüße ${pw}'}, body: 'x'}\n",
+        ),
+        (
+            "auth",
+            "      - auth: {mechanism: PLAIN, username: '${user}', password: '${pw}'}\n",
+        ),
+    ]
+}
+
+fn plan_text(port: u16, allow: bool) -> String {
+    let mut s = format!(
+        "name: wire\ntarget: {{host: 127.0.0.1, port: {port}, timeout: 5s}}\nvars:\n  user: u@example.test\nscenarios:\n"
+    );
+    for (name, steps) in kinds() {
+        let mut steps = steps.to_owned();
+        if allow {
+            // The last step is the one that carries the secret.
+            steps.push_str(
+                "        allow_plaintext: true\n        expect: {code: [235, 250, 535, 554]}\n",
+            );
+        }
+        s.push_str(&format!(
+            "  - name: {name}\n    steps:\n      - expect: 220\n{steps}"
+        ));
+    }
+    s
+}
+
+fn run_wire(allow: bool) -> (Run, String) {
+    let server = Capture::start();
+    let dir = tempfile::tempdir().unwrap();
+    let path = plan(
+        dir.path(),
+        "wire.yaml",
+        &plan_text(server.addr.port(), allow),
+    );
+    let r = run(smtp_plan(&["run", path.to_str().unwrap(), "-v", "--secret", "pw"]).env("pw", PW));
+    (r, server.finish())
+}
+
+#[test]
+fn no_secret_goes_out_without_tls_for_any_command_kind() {
+    let (r, wire) = run_wire(false);
+    r.assert_code(1);
+    let count = kinds().len();
+    assert_eq!(
+        r.last_line(),
+        format!("0 passed, {count} failed"),
+        "{}",
+        r.stdout
+    );
+    // Every scenario stopped at its guard, before sending.
+    for (name, _) in kinds() {
+        let block = r
+            .stdout
+            .split("FAIL  wire › ")
+            .find(|b| b.starts_with(&format!("{name} (")))
+            .unwrap_or_else(|| panic!("{name}: no FAIL block\n{}", r.stdout));
+        assert!(
+            block.contains("over a connection without TLS: nothing was sent"),
+            "{name}:\n{block}"
+        );
+    }
+    for form in forbidden_forms(PW) {
+        assert!(
+            !wire.contains(&form),
+            "{form:?} went over the wire:\n{wire}"
+        );
+    }
+    // The capture saw the conversations up to the guard.
+    assert!(wire.contains("MAIL FROM:<a@example.test>"), "{wire}");
+}
+
+#[test]
+fn allow_plaintext_sends_the_secret_and_the_capture_sees_it() {
+    let (r, wire) = run_wire(true);
+    r.assert_code(0);
+    for needle in [
+        format!("NOOP {PW}"),
+        format!("EHLO x{PW}"),
+        format!("HELO x{PW}"),
+        format!("LHLO x{PW}"),
+        format!("MAIL FROM:<{PW}@example.test>"),
+        format!("X-P={PW}"),
+        format!("RCPT TO:<{PW}@example.test>"),
+        format!("VRFY {PW}"),
+        format!("ETRN {PW}.example"),
+        format!("EXPN {PW}"),
+        format!("HELP {PW}"),
+        format!("the {PW} here"),
+        "AUTH PLAIN ".to_owned(),
+    ] {
+        assert!(
+            wire.contains(&needle),
+            "{needle:?} not on the wire:\n{wire}"
+        );
+    }
+}

@@ -408,16 +408,18 @@ struct OwnPostfix {
 }
 
 impl OwnPostfix {
-    /// Port bases from 25000 up, 600 apart (a base uses base+25..=base+587), starting at one
-    /// derived from the pid; a base is tried when its seven ports are free, and up.sh is
-    /// retried on another base if one was taken meanwhile.
+    /// Port bases 10000, 11000, ..., 19000 (a base uses base+25..=base+993, see up.sh): below
+    /// the shared servers' default 20000 and below the kernel's ephemeral range (32768 up), so
+    /// a port some other test bound to port 0 cannot take one. The first base tried is derived
+    /// from the pid; a base is tried when all its ports are free, and up.sh is retried on
+    /// another base if one was taken meanwhile (its error or Postfix's log says "in use").
     fn start() -> Self {
         let servers = repo().join("tests/servers");
         let first = std::process::id() as usize;
         let mut last_err = String::new();
-        for i in 0..60 {
-            let base = 25_000 + 600 * ((first + 7 * i) % 60);
-            let ports = [25, 26, 27, 28, 29, 465, 587].map(|o| base + o);
+        for i in 0..20 {
+            let base = 10_000 + 1_000 * ((first + i) % 10);
+            let ports = [25, 26, 27, 28, 29, 30, 31, 32, 143, 465, 587, 993].map(|o| base + o);
             if !ports
                 .iter()
                 .all(|&p| std::net::TcpListener::bind(("127.0.0.1", p as u16)).is_ok())
@@ -452,14 +454,14 @@ impl OwnPostfix {
                 return own;
             }
             last_err = String::from_utf8_lossy(&out.stderr).into_owned();
-            if !last_err.contains("is already in use") {
+            if !last_err.contains("already in use") {
                 panic!("tests/servers/up.sh failed:\n{last_err}");
             }
             // `own` is dropped here: down.sh, directory removed (the status was "in use").
             own.dir.take();
         }
         panic!(
-            "no free port base from 25000 up for a private Postfix; last up.sh error:\n{last_err}"
+            "no free port base in 10000..=19000 for a private Postfix; last up.sh error:\n{last_err}"
         );
     }
 

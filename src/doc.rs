@@ -385,7 +385,7 @@ fn starttls_words(
         .unwrap_or_else(|| target.host.clone());
     let ca = over.ca_file.as_ref().or(o.ca_file.as_ref());
     // the reply first, then the handshake, then what the session must be
-    let mut reply_only = step.expect.clone();
+    let mut reply_only = (*step.expect).clone();
     let tls = reply_only
         .tls
         .take()
@@ -552,7 +552,7 @@ pub fn expect_words(e: &Expect) -> String {
     if let Some(re) = &e.not_matches {
         parts.push(format!("the reply must not match {}", code(re.as_str())));
     }
-    if let Some(words) = e.tls.as_ref().and_then(asserts::tls_expect_words) {
+    if let Some(words) = e.tls.as_deref().and_then(asserts::tls_expect_words) {
         parts.push(words);
     }
     for (name, re) in &e.capture {

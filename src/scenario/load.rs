@@ -740,6 +740,8 @@ fn load_scenario(
                 );
                 loader.load_list(cx, items, None);
                 steps = loader.steps;
+                // Kept for the whole run: no spare capacity (a plan may hold 10,000 of these).
+                steps.shrink_to_fit();
             }
         }
     }

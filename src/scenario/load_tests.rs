@@ -151,7 +151,7 @@ fn the_contract_example_loads() {
     let Action::StartTls(tls) = &s[2].action else {
         panic!("starttls")
     };
-    assert_eq!(tls, &TlsOverride::default());
+    assert_eq!(**tls, TlsOverride::default());
     assert_eq!(s[2].expect.codes, vec![CodePattern::exact(220)]);
     let Action::Auth(auth) = &s[4].action else {
         panic!("auth")
@@ -350,7 +350,7 @@ fn step_forms() {
         panic!("connect")
     };
     assert_eq!(
-        c,
+        &**c,
         &ConnectSpec {
             host: Some("::1".into()),
             port: Some(2525),

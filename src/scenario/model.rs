@@ -152,8 +152,9 @@ pub struct TlsOptions {
 #[derive(Debug, Clone)]
 pub struct Step {
     pub action: Action,
-    /// The step's `expect:`, or the action's default expectation when omitted.
-    pub expect: Expect,
+    /// The step's `expect:`, or the action's default expectation when omitted (one value shared
+    /// by every step of that kind: a plan of 10,000 scenarios holds few expectations).
+    pub expect: Arc<Expect>,
     /// Whether `expect:` was written in the plan (false = the default was filled in).
     pub expect_given: bool,
     /// Where the step's list item starts (the `-`'s first key).
@@ -256,7 +257,7 @@ pub enum Action {
     Lhlo(Template),
     /// `starttls` / `starttls: {expect, ca_file, insecure, server_name}`; the options given here
     /// override the target's for this handshake only (None = keep the target's).
-    StartTls(TlsOverride),
+    StartTls(Box<TlsOverride>),
     Auth(AuthSpec),
     MailFrom(Envelope),
     RcptTo(Envelope),
@@ -280,7 +281,7 @@ pub enum Action {
     Pipeline(Vec<Step>),
     /// `bdat: MESSAGE` (RFC 3030 CHUNKING): the message in BDAT chunks, LAST on the final one
     /// (extension).
-    Bdat(BdatSpec),
+    Bdat(Box<BdatSpec>),
     /// `xclient: {addr, name, ..}` (Postfix XCLIENT): claim another client; the reply is the
     /// server's new greeting (extension).
     Xclient(Vec<XAttr>),
@@ -291,7 +292,7 @@ pub enum Action {
     ExpectClose,
     /// `connect` / `connect: {host, port, tls}` — open a fresh connection; missing keys come
     /// from the scenario's target.
-    Connect(ConnectSpec),
+    Connect(Box<ConnectSpec>),
     /// `mailbox: {imap | maildir, ..}` — wait for the sent message to be delivered, check it
     /// (extension; see `mailbox_model`).
     Mailbox(Box<super::mailbox_model::MailboxSpec>),
@@ -489,7 +490,7 @@ pub struct Expect {
     pub capture: Vec<(String, Regex)>,
     /// `tls: {...}`: what the connection's TLS session must look like (after `starttls`, or on a
     /// TLS connection).
-    pub tls: Option<TlsExpect>,
+    pub tls: Option<Box<TlsExpect>>,
     /// `within: 500ms` (extension): the reply must have come this soon after the command was
     /// sent (or the connection opened, for a greeting).
     pub within: Option<Duration>,

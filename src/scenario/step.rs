@@ -10,9 +10,7 @@ use super::envelope::{load_envelope, load_recipients};
 use super::expect::{EXPECT_KEYS, LoadedExpect, default_expect, load_expect};
 use super::fails::{check_fails_fit, is_fails_map};
 use super::message::load_data_map;
-use super::model::{
-    Action, AuthMechanism, AuthSpec, ConnectSpec, Credential, DataSpec, Span, Step, TlsOverride,
-};
+use super::model::{Action, AuthMechanism, AuthSpec, Credential, DataSpec, Span, Step};
 use super::node::{Key, Node, Value};
 use super::step_options::{STEP_OPTIONS, load_step_options};
 use super::target::Resolver;
@@ -420,11 +418,16 @@ impl StepLoader<'_, '_> {
         }
         let step = action.map(|action| {
             let expect_given = loaded_expect.is_some();
-            let mut expect = loaded_expect.unwrap_or_else(|| default_expect(&action));
-            // The step's default code stays in force unless the expectation names one.
-            if expect.codes.is_empty() {
-                expect.codes = default_expect(&action).codes;
-            }
+            let expect = match loaded_expect {
+                None => default_expect(&action),
+                Some(mut expect) => {
+                    // The step's default code stays in force unless the expectation names one.
+                    if expect.codes.is_empty() {
+                        expect.codes.clone_from(&default_expect(&action).codes);
+                    }
+                    std::sync::Arc::new(expect)
+                }
+            };
             Step {
                 expect,
                 action,
@@ -494,10 +497,12 @@ impl StepLoader<'_, '_> {
             "auth" => self.load_auth(cx, key, value, scope).map(Action::Auth),
             "sleep" => cx.duration(value, "`sleep`").map(Action::Sleep),
             "starttls" => match &value.value {
-                Value::Null => Some(Action::StartTls(TlsOverride::default())),
+                Value::Null => Some(Action::StartTls(Box::default())),
                 Value::Map(entries) => {
                     cx.check_keys(entries, STARTTLS_KEYS, "in `starttls`");
-                    Some(Action::StartTls(self.resolver.tls_override(cx, entries)))
+                    Some(Action::StartTls(Box::new(
+                        self.resolver.tls_override(cx, entries),
+                    )))
                 }
                 _ => {
                     cx.error(
@@ -512,8 +517,10 @@ impl StepLoader<'_, '_> {
                 }
             },
             "connect" => match &value.value {
-                Value::Null => Some(Action::Connect(ConnectSpec::default())),
-                Value::Map(entries) => Some(Action::Connect(self.resolver.connect(cx, entries))),
+                Value::Null => Some(Action::Connect(Box::default())),
+                Value::Map(entries) => Some(Action::Connect(Box::new(
+                    self.resolver.connect(cx, entries),
+                ))),
                 _ => {
                     cx.error(
                         value,
@@ -703,9 +710,9 @@ fn bare_action(name: &str) -> Option<Action> {
         "quit" => Action::Quit,
         "rset" => Action::Rset,
         "noop" => Action::Noop,
-        "starttls" => Action::StartTls(TlsOverride::default()),
+        "starttls" => Action::StartTls(Box::default()),
         "expect_close" => Action::ExpectClose,
-        "connect" => Action::Connect(ConnectSpec::default()),
+        "connect" => Action::Connect(Box::default()),
         "help" => Action::Help(None),
         _ => return None,
     })

@@ -1,9 +1,9 @@
 //! `bdat:` (RFC 3030): the message in BDAT chunks, each chunk's reply read before the next.
 
-use super::failure::{FailureKind, StepFailure};
-use super::scenario::{Run, StepEnd, StepErr};
+use super::run::{Run, StepEnd, StepErr};
 use crate::protocol::Command;
 use crate::scenario::{AUTO_CHUNK, BdatSpec, Chunking, Step};
+use crate::session::{FailureKind, StepFailure};
 
 impl Run<'_> {
     pub(super) async fn bdat(&mut self, spec: &BdatSpec, step: &Step) -> Result<StepEnd, StepErr> {
@@ -19,13 +19,14 @@ impl Run<'_> {
         let sizes = chunk_sizes(bytes.len(), &spec.chunking)
             .map_err(|e| StepFailure::new(FailureKind::Plan, e, Vec::new()))?;
         let total = sizes.len();
-        self.transcript.info(&format!(
+        self.session.transcript.info(&format!(
             "the message is {} bytes, sent in {total} BDAT chunk{}",
             bytes.len(),
             if total == 1 { "" } else { "s" }
         ));
         if secret {
-            self.transcript
+            self.session
+                .transcript
                 .info("the message is not shown: MIME encoding would show a secret unmasked");
         }
         let mut offset = 0;
@@ -35,19 +36,21 @@ impl Run<'_> {
             let chunk = bytes.get(offset..offset + size).unwrap_or_default();
             offset += size;
             let shown = command.to_string().trim_end().to_owned();
-            self.conn()?;
-            self.transcript.client(&command.to_string());
+            self.session.conn()?;
+            self.session.transcript.client(&command.to_string());
             if !secret && !chunk.is_empty() {
-                let mut lines = super::transcript::DataLines::default();
+                let mut lines = crate::session::DataLines::default();
                 lines.feed(chunk);
-                lines.record(&mut self.transcript);
+                lines.record(&mut self.session.transcript);
             }
             let mut wire = command.to_string().into_bytes();
             wire.extend_from_slice(chunk);
             // One write per chunk; the check for unsolicited bytes runs before it.
-            self.send_bytes(&wire, &format!("`{shown}`"), false).await?;
+            self.session
+                .send_bytes(&wire, &format!("`{shown}`"), false)
+                .await?;
             let what = format!("chunk {} of {total} ({shown})", i + 1);
-            let reply = self.read().await.map_err(|mut f| {
+            let reply = self.session.read().await.map_err(|mut f| {
                 f.reason = format!("{what}: {}", f.reason);
                 f
             })?;
@@ -57,7 +60,7 @@ impl Run<'_> {
             // The final reply, or a refused chunk that ends the transfer: the step's
             // expectation decides (so `expect: 552` tests a refused chunk).
             if !last {
-                self.transcript.info(&format!(
+                self.session.transcript.info(&format!(
                     "{what} was refused: the remaining {} chunk(s) are not sent",
                     total - i - 1
                 ));

@@ -141,6 +141,93 @@ fn builtin_server_probe_passes_then_names_a_changed_config() {
     assert_eq!(r.last_line(), "1 passed, 4 failed");
 }
 
+/// Every mechanism the client has, end to end against the built-in server (which offers them
+/// all): each is tried on its own connection and asserted; the token mechanisms are named as
+/// not tried. With another password, every AUTH scenario fails and nothing else does.
+#[test]
+fn builtin_server_probe_tries_every_mechanism() {
+    let server = Serve::start(&["--user", &format!("u1@contoso.com:{PW}")]);
+    let dir = tempfile::tempdir().unwrap();
+    let addr = server.smtp.to_string();
+    let ca = server.ca.to_str().unwrap();
+    let login = [
+        "--ca-file",
+        ca,
+        "--user",
+        "u1@contoso.com",
+        "--password-env",
+        "PROBE_TEST_PW",
+    ];
+    let mut args = vec![addr.as_str()];
+    args.extend_from_slice(&login);
+    let (plan, text) = probe(dir.path(), "all.yaml", &args);
+    let mechs = [
+        "SCRAM-SHA-256",
+        "SCRAM-SHA-1",
+        "CRAM-MD5",
+        "NTLM",
+        "PLAIN",
+        "LOGIN",
+    ];
+    let summary: Vec<String> = mechs
+        .iter()
+        .map(|m| format!("{m} succeeded (235)"))
+        .collect();
+    for want in [
+        format!(
+            "# AUTH, each mechanism on its own connection: {}.\n",
+            summary.join(", ")
+        ),
+        "# AUTH mechanisms advertised but not tried: XOAUTH2 (it needs a token, not a password), OAUTHBEARER (it needs a token, not a password).\n".to_owned(),
+        "# Plaintext policy: MAIL FROM before STARTTLS was refused (530): TLS is required first".to_owned(),
+    ] {
+        assert!(text.contains(&want), "missing {want:?} in\n{text}");
+    }
+    for m in mechs {
+        assert!(
+            text.contains(&format!(
+                "  - name: AUTH {m} as the probing user\n"
+            )) && text.contains(&format!(
+                "- auth: {{mechanism: {m}, username: '${{user}}', password: '${{password}}'}}\n        expect: {{code: 235, enhanced: 2.7.0, contains: Authentication successful}}"
+            )),
+            "{m} in\n{text}"
+        );
+    }
+    assert_no_secret(&text, PW);
+    let r = run_plan_at(&plan, &[]);
+    r.assert_code(0);
+    assert_eq!(r.last_line(), "10 passed, 0 failed", "{}", r.stdout);
+
+    // The same user with another password: each mechanism's scenario fails, on its AUTH.
+    let other = Serve::start(&["--user", "u1@contoso.com:Another-Pw!3"]);
+    let r = run_plan_at(
+        &plan,
+        &[
+            "--target",
+            &other.smtp.to_string(),
+            "--ca-file",
+            other.ca.to_str().unwrap(),
+        ],
+    );
+    r.assert_code(1);
+    for m in mechs {
+        assert!(
+            r.stdout
+                .contains(&format!("FAIL  SMTP behaviour of {addr} › AUTH {m} as the probing user")),
+            "{m} in\n{}",
+            r.stdout
+        );
+    }
+    assert_eq!(
+        r.stdout.matches("expected code 235, got 535").count(),
+        mechs.len(),
+        "{}",
+        r.stdout
+    );
+    assert_eq!(r.last_line(), "4 passed, 6 failed", "{}", r.stdout);
+    assert_no_secret(&r.stdout, PW);
+}
+
 #[test]
 fn builtin_server_implicit_tls() {
     let server = Serve::start(&[]);

@@ -8,5 +8,6 @@ mod summary;
 mod yaml;
 
 pub use conversation::{Login, Observation, ProbeError, ProbeOptions, ProbeTls, probe};
-pub use plan::{PlanMeta, TlsFacts, render_plan, tls_facts};
+pub use plan::{TlsFacts, render_plan, tls_facts};
+pub use summary::PlanMeta;
 pub use yaml::{Yaml, escape_template, quote, render as render_yaml};

@@ -4,22 +4,11 @@ use super::conversation::{
     Conversation, Exchange, Observation, ProbeOptions, ProbeTls, Purpose, Sent,
 };
 use super::generalize::{line_regex, stable_text};
+use super::summary::PlanMeta;
 use super::yaml::{Yaml, escape_template, render};
 use crate::protocol::{Capabilities, EnhancedCode, Reply};
 use crate::redact::{MASK, Redactor};
 use crate::transport::TlsInfo;
-
-/// How the plan is labelled.
-#[derive(Debug, Clone)]
-pub struct PlanMeta {
-    /// The plan's `name:`.
-    pub name: String,
-    /// The `$schema` of the yaml-language-server comment (`--schema`); none by default, as
-    /// no path or URL works for every reader of the plan.
-    pub schema: Option<String>,
-    /// The probe command, as a shell line (no secrets: the password is an env var name).
-    pub command: String,
-}
 
 /// TLS facts of one handshake, as plan content.
 ///

@@ -2,7 +2,18 @@
 //! was probed, and what the probe found out about AUTH and the plaintext policy.
 
 use super::conversation::{Observation, Purpose, Sent};
-use super::plan::PlanMeta;
+
+/// How the plan is labelled.
+#[derive(Debug, Clone)]
+pub struct PlanMeta {
+    /// The plan's `name:`.
+    pub name: String,
+    /// The `$schema` of the yaml-language-server comment (`--schema`); none by default, as
+    /// no path or URL works for every reader of the plan.
+    pub schema: Option<String>,
+    /// The probe command, as a shell line (no secrets: the password is an env var name).
+    pub command: String,
+}
 
 /// `s` on one line: control characters (a server's CR, LF, ESC) become spaces.
 pub(super) fn one_line(s: &str) -> String {

@@ -262,9 +262,7 @@ impl Run<'_> {
                     self.session.send_bytes(&out, "the message", false).await?;
                     first = false;
                 } else {
-                    let timeout = self.session.timeout;
-                    let res = self.session.conn()?.send(&out, timeout).await;
-                    res.map_err(|e| self.session.transport_err(e))?;
+                    self.session.write(&out).await?;
                 }
                 out.clear();
             }

@@ -3,8 +3,8 @@
 
 use regex::Regex;
 
-use super::run::StepErr;
 use crate::mailbox::Delivered;
+use crate::session::StepFailure;
 use crate::scenario::{MailboxExpect, Presence, TextExpect};
 use crate::template::Template;
 
@@ -22,7 +22,7 @@ pub(super) struct CheckedMessage {
     pub captures: Vec<(String, String)>,
 }
 
-type Render<'a> = dyn FnMut(&Template) -> Result<String, StepErr> + 'a;
+type Render<'a> = dyn FnMut(&Template) -> Result<String, StepFailure> + 'a;
 
 fn cut(text: &str) -> String {
     if text.chars().count() <= MAX_QUOTED {
@@ -38,7 +38,7 @@ pub(super) fn check_delivered(
     folder: &str,
     expect: &MailboxExpect,
     render: &mut Render<'_>,
-) -> Result<CheckedMessage, StepErr> {
+) -> Result<CheckedMessage, StepFailure> {
     let mut out = CheckedMessage::default();
     if let Some(want) = &expect.folder {
         let same = if want.eq_ignore_ascii_case("INBOX") {
@@ -156,7 +156,7 @@ fn check_text(
     t: &TextExpect,
     render: &mut Render<'_>,
     out: &mut CheckedMessage,
-) -> Result<(), StepErr> {
+) -> Result<(), StepFailure> {
     if let Some(want) = &t.equals {
         let want = render(want)?;
         if text != want {

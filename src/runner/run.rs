@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use super::check::{check_reply, describe_expect};
 use super::message::Message;
-use super::scenario::RunOptions;
+use super::options::RunOptions;
 use crate::protocol::Reply;
 use crate::redact::Redactor;
 use crate::scenario::{Expect, Plan, Scenario};

@@ -1,34 +1,13 @@
 //! Running one scenario: connect, play each step, check each reply, stop at the first failure.
 
-use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use super::result::{Failure, Outcome, ScenarioResult, StepResult, StepStatus};
 use super::run::{Run, StepEnd, StepErr};
-use super::target::TargetOverride;
-use crate::protocol::{Command, Limits, Reply};
+use super::options::RunOptions;
+use crate::protocol::{Command, Reply};
 use crate::scenario::{Action, ConnectSpec, Expect, Origin, Plan, Scenario, Span, Step};
 use crate::session::{AuthEnd, StepFailure};
-use crate::transport::{ClientCert, TlsVersion};
-
-/// Command-line settings that apply to every scenario.
-#[derive(Debug, Clone, Default)]
-pub struct RunOptions {
-    /// `--target` (or the built-in server of `--serve`).
-    pub target: Option<TargetOverride>,
-    /// `--ca-file` (and the CA of `--serve`): trusted for every handshake, together with the
-    /// plan's `ca_file`.
-    pub ca_files: Vec<PathBuf>,
-    /// `--insecure`: verify no certificate.
-    pub insecure: bool,
-    /// `--client-cert` / `--client-key`: presented when a plan names no client certificate.
-    pub client_cert: Option<ClientCert>,
-    /// `--tls-min-version`: the higher of this and the plan's `min_version` applies.
-    pub min_version: Option<TlsVersion>,
-    pub limits: Limits,
-    /// `--bind`: the local address to connect from where a plan names none.
-    pub bind: Option<std::net::IpAddr>,
-}
 
 pub async fn run_scenario(
     plan: &Plan,

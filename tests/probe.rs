@@ -212,8 +212,9 @@ fn builtin_server_probe_tries_every_mechanism() {
     r.assert_code(1);
     for m in mechs {
         assert!(
-            r.stdout
-                .contains(&format!("FAIL  SMTP behaviour of {addr} › AUTH {m} as the probing user")),
+            r.stdout.contains(&format!(
+                "FAIL  SMTP behaviour of {addr} › AUTH {m} as the probing user"
+            )),
             "{m} in\n{}",
             r.stdout
         );

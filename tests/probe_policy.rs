@@ -206,17 +206,15 @@ fn assert_no_secret(text: &str) {
     use base64::Engine as _;
     let b64 = base64::engine::general_purpose::STANDARD;
     assert!(!text.contains(PW), "password in\n{text}");
-    assert!(!text.contains(&b64.encode(PW)), "base64 password in\n{text}");
+    assert!(
+        !text.contains(&b64.encode(PW)),
+        "base64 password in\n{text}"
+    );
     let token = b64.encode(format!("\0u1@fake.test\0{PW}"));
     assert!(!text.contains(&token), "AUTH PLAIN token in\n{text}");
 }
 
-const LOGIN: [&str; 4] = [
-    "--user",
-    "u1@fake.test",
-    "--password-env",
-    "FAKE_PROBE_PW",
-];
+const LOGIN: [&str; 4] = ["--user", "u1@fake.test", "--password-env", "FAKE_PROBE_PW"];
 
 #[test]
 fn a_mechanism_advertised_but_failing_is_recorded_as_failing() {
@@ -283,8 +281,12 @@ fn mail_before_starttls_accepted_and_refused_are_recorded_apart() {
     let dir = tempfile::tempdir().unwrap();
     let (refused, refused_text) = probe(dir.path(), "refused.yaml", &refusing, &[]);
     let schema = "https://example.test/smtp-plan.schema.json";
-    let (accepted, accepted_text) =
-        probe(dir.path(), "accepted.yaml", &accepting, &["--schema", schema]);
+    let (accepted, accepted_text) = probe(
+        dir.path(),
+        "accepted.yaml",
+        &accepting,
+        &["--schema", schema],
+    );
 
     assert!(
         refused_text.contains("# Plaintext policy: MAIL FROM before STARTTLS was refused (530): TLS is required first (scenario \"mail before STARTTLS\").\n"),
@@ -303,8 +305,9 @@ fn mail_before_starttls_accepted_and_refused_are_recorded_apart() {
         "{accepted_text}"
     );
     assert!(
-        accepted_text
-            .contains("- mail_from: '${sender}'\n        expect: {code: 250, enhanced: 2.1.0, contains: Ok}\n"),
+        accepted_text.contains(
+            "- mail_from: '${sender}'\n        expect: {code: 250, enhanced: 2.1.0, contains: Ok}\n"
+        ),
         "{accepted_text}"
     );
     // `$schema` only when asked for, as given.
@@ -328,9 +331,9 @@ fn mail_before_starttls_accepted_and_refused_are_recorded_apart() {
         let r = run_at(plan, server);
         r.assert_code(1);
         assert!(
-            r.stdout
-                .contains("FAIL  ")
-                && r.stdout.contains("› mail before STARTTLS (the plaintext policy)")
+            r.stdout.contains("FAIL  ")
+                && r.stdout
+                    .contains("› mail before STARTTLS (the plaintext policy)")
                 && r.stdout.contains(want),
             "{}",
             r.stdout

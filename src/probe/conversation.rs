@@ -197,7 +197,15 @@ impl Talk {
             .await;
         match res {
             Ok(AuthEnd::Reply(reply)) => self.record(Sent::Auth(mech), Ok(reply), "AUTH"),
-            Ok(AuthEnd::Failed(f)) => {
+            // Given up on the client side, or not even begun (SASLprep refused the password
+            // for SCRAM): this mechanism has nothing to assert; the others are still tried.
+            Ok(AuthEnd::Failed(f))
+            | Err(
+                f @ StepFailure {
+                    kind: FailureKind::NotSent,
+                    ..
+                },
+            ) => {
                 self.auth_failed = Some(f.reason);
                 Ok(None)
             }

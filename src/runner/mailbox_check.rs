@@ -4,8 +4,8 @@
 use regex::Regex;
 
 use crate::mailbox::Delivered;
-use crate::session::StepFailure;
 use crate::scenario::{MailboxExpect, Presence, TextExpect};
+use crate::session::StepFailure;
 use crate::template::Template;
 
 /// Header values and body lines quoted in a failure are cut to this many characters.

@@ -6,8 +6,8 @@ use std::time::Duration;
 
 use tokio::task::JoinSet;
 
-use super::result::{Failure, Outcome, ScenarioResult, SuiteResult};
 use super::options::RunOptions;
+use super::result::{Failure, Outcome, ScenarioResult, SuiteResult};
 use super::scenario::run_scenario;
 use crate::scenario::{Plan, Scenario};
 use crate::session::FailureKind;

@@ -132,29 +132,7 @@ impl Run<'_> {
         Ok(size + out.len() as u64)
     }
 
-    /// The whole message as BDAT sends it (CRLF line ends, no dot-stuffing), and whether it
-    /// carries a secret that masking cannot find.
-    pub(super) fn message_bytes(&mut self, message: &Message) -> Result<(Vec<u8>, bool), StepErr> {
-        let mut file = match message {
-            Message::File { file, .. } => {
-                Some(open_unchanged(file).map_err(|e| self.file_failure(file, &e))?)
-            }
-            Message::Text { .. } => None,
-        };
-        let mut encoder = DataEncoder::without_dot_stuffing();
-        let mut out = Vec::new();
-        let read = message.for_each_piece(file.as_mut(), &mut |piece| {
-            encoder.push(piece, &mut out);
-            Ok(())
-        });
-        if let (Err(e), Message::File { file, .. }) = (read, message) {
-            return Err(self.file_failure(file, &e));
-        }
-        encoder.finish(&mut out);
-        Ok((out, matches!(message, Message::Text { secret: true, .. })))
-    }
-
-    fn file_failure(&mut self, file: &MessageFile, e: &std::io::Error) -> StepFailure {
+    pub(super) fn file_failure(&mut self, file: &MessageFile, e: &std::io::Error) -> StepFailure {
         let why = match e.kind() {
             std::io::ErrorKind::NotFound => "no longer exists".to_owned(),
             std::io::ErrorKind::Other => e.to_string(),

@@ -11,7 +11,7 @@ Each round runs every command of a group once, the order rotated each round, so 
 moment of the machine hits every tool alike. Wall time is measured around the whole process
 (spawn to exit, including GNU time's own small fork); peak RSS comes from GNU time (for a shell
 loop, the largest of the processes it waited for, e.g. the 20 swaks); CPU time (user + system,
-microseconds, from wait4: the command and every process it waited for, GNU time's own ~1 ms
+microseconds, from wait4: the command and every process it waited for, GNU time's own ~1.5 ms
 included) is the figure least moved by other load on the machine. A command that fails stops
 the benchmark: a figure of a failed run means nothing.
 """

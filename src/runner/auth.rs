@@ -385,7 +385,7 @@ impl Run<'_> {
         let raw = if mech == Mechanism::XOAuth2 {
             xoauth2_response(&login.user, login.secret.expose())
         } else {
-            let port = self.conn()?.peer_addr().port();
+            let port = self.conn()?.peer_addr().map_or(0, |a| a.port());
             oauthbearer_response(&login.user, login.secret.expose(), &self.host, port)
         };
         self.transcript.redactor.add_exact(raw.clone());

@@ -5,7 +5,7 @@ use super::failure::{FailureKind, StepFailure};
 use super::scenario::{Run, StepEnd, StepErr};
 use crate::protocol::{Command, Reply};
 use crate::scenario::{ConnectSpec, Target, TlsMode, TlsOverride};
-use crate::transport::{CloseSeen, Connection, TransportError};
+use crate::transport::{CloseSeen, Connection, TlsInfo, TlsParams, TransportError};
 
 /// At most this much of what the server sent unasked is shown.
 const SHOWN_UNSOLICITED: usize = 200;
@@ -87,6 +87,11 @@ impl Run<'_> {
         self.lmtp_recipients = None;
         let target: &Target = &self.scenario.target;
         let tls = spec.tls.unwrap_or(target.tls);
+        if let Some(path) =
+            super::connect_options::unix_socket(spec, target, self.options.target.as_ref())
+        {
+            return self.connect_unix(spec, &path, tls).await;
+        }
         let mut host = spec.host.clone().unwrap_or_else(|| target.host.clone());
         let mut port = spec.port.unwrap_or(target.port);
         if let Some(o) = &self.options.target {
@@ -126,31 +131,66 @@ impl Run<'_> {
         .await
         {
             Ok((conn, info)) => {
-                self.sent_at = Some(std::time::Instant::now());
-                self.conn = Some(conn);
-                self.closed_after = None;
-                self.clear_tls_vars();
-                if let Some(info) = info {
-                    self.note_tls(&info, params.as_ref().is_some_and(|p| p.insecure));
-                    self.set_tls_vars(Some(&info));
-                }
+                self.connected(conn, info, params.as_ref());
                 Ok(())
             }
-            Err(e) => {
-                self.transcript.info(&format!("error: {e}"));
-                let mut details = Vec::new();
-                if let Some(p) = params
-                    .as_ref()
-                    .filter(|_| matches!(e, TransportError::Tls { .. }))
-                {
-                    details.extend(self.tls_failure_details(p));
-                }
-                Err(StepFailure::new(
-                    FailureKind::of(&e),
-                    e.to_string(),
-                    details,
-                ))
+            Err(e) => Err(self.connect_failed(&e, params.as_ref())),
+        }
+    }
+
+    /// The connection is up: keep it, and say what TLS it has.
+    fn connected(&mut self, conn: Connection, info: Option<TlsInfo>, params: Option<&TlsParams>) {
+        self.sent_at = Some(std::time::Instant::now());
+        self.conn = Some(conn);
+        self.closed_after = None;
+        self.clear_tls_vars();
+        if let Some(info) = info {
+            self.note_tls(&info, params.is_some_and(|p| p.insecure));
+            self.set_tls_vars(Some(&info));
+        }
+    }
+
+    /// A connection (or its implicit TLS) that failed, as the step's failure.
+    fn connect_failed(&mut self, e: &TransportError, params: Option<&TlsParams>) -> StepErr {
+        self.transcript.info(&format!("error: {e}"));
+        let mut details = Vec::new();
+        if let Some(p) = params.filter(|_| matches!(e, TransportError::Tls { .. })) {
+            details.extend(self.tls_failure_details(p));
+        }
+        StepFailure::new(FailureKind::of(e), e.to_string(), details)
+    }
+
+    /// [`connect`](Self::connect) to a Unix domain socket; a `bind` or `proxy` that would
+    /// apply fails the step before anything is sent.
+    async fn connect_unix(
+        &mut self,
+        spec: &ConnectSpec,
+        path: &std::path::Path,
+        tls: TlsMode,
+    ) -> Result<(), StepErr> {
+        // No host name: the TLS name must come from `server_name` (or `insecure`).
+        self.host = String::new();
+        let params = (tls == TlsMode::Implicit).then(|| self.tls_params(&TlsOverride::default()));
+        let how = if params.is_some() {
+            " with implicit TLS"
+        } else {
+            ""
+        };
+        self.transcript
+            .info(&format!("connecting to unix:{}{how}", path.display()));
+        if let Some(why) = super::connect_options::not_for_socket(spec, &self.scenario.target) {
+            self.transcript.info(&format!("error: {why}"));
+            return Err(StepFailure::new(FailureKind::Plan, why, Vec::new()));
+        }
+        let connected =
+            Connection::connect_unix(path, self.timeout(), params.as_ref(), self.options.limits)
+                .await;
+        match connected {
+            Ok((conn, info)) => {
+                self.connected(conn, info, params.as_ref());
+                Ok(())
             }
+            Err(e) => Err(self.connect_failed(&e, params.as_ref())),
         }
     }
 

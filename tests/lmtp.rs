@@ -26,7 +26,6 @@ fn the_lmtp_plan_delivers_over_the_unix_socket_and_over_tcp() {
     let dir = tempfile::tempdir().unwrap();
     let json = dir.path().join("lmtp.json");
     let junit = dir.path().join("lmtp.xml");
-    let started = std::time::Instant::now();
     let r = run_plan(
         PLAN,
         &[
@@ -39,7 +38,6 @@ fn the_lmtp_plan_delivers_over_the_unix_socket_and_over_tcp() {
     );
     r.assert_code(0);
     assert_eq!(r.last_line(), "3 passed, 0 failed");
-    assert!(started.elapsed() < std::time::Duration::from_secs(15));
     let socket = env("SMTP_PLAN_POSTFIX_LMTP_SOCKET");
     let port = env("SMTP_PLAN_POSTFIX_LMTP_PORT");
     for want in [

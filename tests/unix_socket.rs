@@ -17,7 +17,7 @@ use std::io::Write as _;
 use std::os::unix::net::{UnixListener, UnixStream};
 use std::path::PathBuf;
 use std::thread::JoinHandle;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use common::*;
 use script::certs::{CertKind, Certs};
@@ -62,13 +62,7 @@ impl UnixFake {
         let path = plan(self.dir.path(), "plan.yaml", text);
         let mut all = vec!["run", path.to_str().unwrap()];
         all.extend_from_slice(args);
-        let started = Instant::now();
-        let r = run(smtp_plan(&all));
-        assert!(
-            started.elapsed() < Duration::from_secs(20),
-            "{r:?}",
-            r = r.stdout
-        );
+        let r = run_bounded(smtp_plan(&all), HANG);
         assert!(!r.stderr.contains("panicked"), "{}", r.stderr);
         r
     }
@@ -245,9 +239,7 @@ fn errors_with(fake: &UnixFake, want: &str, kind: &str) -> Run {
 #[test]
 fn a_silent_server_times_out() {
     let fake = UnixFake::start(|mut s| rest(&mut s));
-    let started = Instant::now();
     errors_with(&fake, "no reply within 400ms", "timeout");
-    assert!(started.elapsed() < Duration::from_secs(10));
     assert!(fake.join().is_empty());
 }
 

@@ -12,6 +12,7 @@ mod failure;
 mod io;
 mod mailbox;
 mod mailbox_check;
+mod mailbox_report;
 mod pipeline;
 mod result;
 mod scenario;
@@ -24,6 +25,7 @@ mod xclient;
 
 pub use check::{Mismatch, check_reply, describe_expect};
 pub use failure::FailureKind;
+pub use mailbox_report::{FoundMessage, MailboxCheck, MailboxReport};
 pub use result::{Failure, Outcome, ScenarioResult, StepResult, StepStatus, SuiteResult};
 pub use scenario::{RunOptions, run_scenario};
 pub use schedule::{Partition, Schedule, Selection, run_plans};

@@ -100,6 +100,8 @@ pub(super) struct Run<'a> {
     pub(super) lmtp_recipients: Option<Vec<String>>,
     /// Every TLS session established so far, in order (for the reports' TLS facts).
     pub(super) tls_seen: Vec<TlsInfo>,
+    /// What the running `mailbox` step looked for and checked, for its step result.
+    pub(super) mailbox_seen: Option<Box<super::MailboxReport>>,
 }
 
 pub async fn run_scenario(
@@ -150,6 +152,7 @@ pub async fn run_scenario(
         said_insecure: false,
         lmtp_recipients: None,
         tls_seen: Vec::new(),
+        mailbox_seen: None,
     };
     super::builtins::set_scenario_builtins(&mut run.vars, &plan.name, &scenario.name);
     let mut steps = not_run(scenario);
@@ -171,6 +174,7 @@ pub async fn run_scenario(
             let end = run.step(step).await;
             result.duration = step_started.elapsed();
             result.latency = run.step_latency.take();
+            result.mailbox = run.mailbox_seen.take();
             result.lines = first_line..run.transcript.lines.len();
             last_played = Some(index);
             let failure = match end {
@@ -243,6 +247,7 @@ fn not_run(scenario: &Scenario) -> Vec<StepResult> {
             duration: Duration::ZERO,
             latency: None,
             lines: 0..0,
+            mailbox: None,
         })
         .collect()
 }

@@ -4,9 +4,9 @@
 use regex::Regex;
 
 use super::mailbox_report::MailboxCheck;
-use super::scenario::StepErr;
 use crate::mailbox::Delivered;
 use crate::scenario::{MailboxExpect, Presence, TextExpect};
+use crate::session::StepFailure;
 use crate::template::Template;
 
 /// Header values and body lines quoted in a failure are cut to this many characters.
@@ -38,7 +38,7 @@ impl CheckedMessage {
     }
 }
 
-type Render<'a> = dyn FnMut(&Template) -> Result<String, StepErr> + 'a;
+type Render<'a> = dyn FnMut(&Template) -> Result<String, StepFailure> + 'a;
 
 fn cut(text: &str) -> String {
     if text.chars().count() <= MAX_QUOTED {
@@ -54,7 +54,7 @@ pub(super) fn check_delivered(
     folder: &str,
     expect: &MailboxExpect,
     render: &mut Render<'_>,
-) -> Result<CheckedMessage, StepErr> {
+) -> Result<CheckedMessage, StepFailure> {
     let mut out = CheckedMessage::default();
     if let Some(want) = &expect.folder {
         let before = out.mismatches.len();
@@ -214,7 +214,7 @@ fn check_text(
     render: &mut Render<'_>,
     out: &mut CheckedMessage,
     expected: &mut Vec<String>,
-) -> Result<(), StepErr> {
+) -> Result<(), StepFailure> {
     if let Some(want) = &t.equals {
         let want = render(want)?;
         expected.push(format!("equals {want:?}"));
@@ -267,8 +267,8 @@ fn captured(re: &Regex, text: &str) -> Option<String> {
 mod tests {
     use super::*;
     use crate::mailbox::parse_delivered;
-    use crate::runner::failure::StepFailure;
     use crate::scenario::{AttachmentExpect, CountRange, HeaderExpect};
+    use crate::session::StepFailure;
 
     const MESSAGE: &str = "Return-Path: <alice@example.test>\r\nDelivered-To: bob@example.test\r\nReceived: from client by mail (Postfix) with ESMTPSA id ABC123\r\nX-Spam-Status: No, score=-1.2\r\nMessage-ID: <m1@smtp-plan>\r\nSubject: Quarterly report\r\nMIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=\"b\"\r\n\r\n--b\r\nContent-Type: text/plain\r\n\r\nThe figures are attached.\r\n--b\r\nContent-Type: text/csv; name=\"report.csv\"\r\nContent-Disposition: attachment; filename=\"report.csv\"\r\n\r\nq,r\r\n--b--\r\n";
 

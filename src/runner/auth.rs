@@ -78,7 +78,7 @@ impl Run<'_> {
         allow_plaintext: bool,
     ) -> Result<AuthEnd, StepErr> {
         let user = self.render(&spec.username)?;
-        let secret = Secret::new(self.render(spec.credential.template())?);
+        let secret = Secret::new(self.render(spec.credential.expose())?);
         if !secret.expose().is_empty()
             && let Err(why) = crate::redact::check_secret_length(secret.expose())
         {
@@ -160,15 +160,12 @@ impl Run<'_> {
             )
             .into());
         };
-        let offered: Vec<String> = caps
-            .params("AUTH")
-            .iter()
-            .map(|p| p.to_ascii_uppercase())
-            .collect();
+        let offered = caps.params("AUTH");
         let chosen = Mechanism::ALL
             .into_iter()
             .filter(|m| m.uses_token() == credential.is_token())
-            .find(|m| offered.iter().any(|o| o == m.name()));
+            .find(|m| offered.iter().any(|o| o.eq_ignore_ascii_case(m.name())));
+        // As the server wrote them: a secret it echoed there is masked only as written.
         let shown = if offered.is_empty() {
             "none".to_owned()
         } else {

@@ -38,9 +38,18 @@ impl Run<'_> {
             self.conn()?;
             self.transcript.client(&command.to_string());
             if !secret && !chunk.is_empty() {
-                let mut lines = super::transcript::DataLines::default();
+                // A secret the chunk cuts in two is masked in both chunks.
+                let context = self.transcript.redactor.longest_form();
+                let mut lines = super::transcript::DataLines::new(context);
+                let start = offset - size;
+                lines.preceded_by(
+                    bytes
+                        .get(start.saturating_sub(context)..start)
+                        .unwrap_or_default(),
+                );
                 lines.feed(chunk);
-                lines.record(&mut self.transcript);
+                let after = bytes.get(offset..(offset + context).min(bytes.len()));
+                lines.record_followed_by(&mut self.transcript, after.unwrap_or_default());
             }
             let mut wire = command.to_string().into_bytes();
             wire.extend_from_slice(chunk);

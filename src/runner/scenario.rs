@@ -132,7 +132,7 @@ pub async fn run_scenario(
             .chain(&scenario.vars)
             .map(|(k, v)| (k.clone(), v.clone()))
             .collect(),
-        transcript: Transcript::new(Redactor::of_secrets(&plan.secret_values)),
+        transcript: Transcript::new(Redactor::clone(&plan.redactor)),
         last_reply: None,
         capabilities: None,
         closed_after: None,

@@ -100,18 +100,44 @@ const MAX_DATA_LINE_BYTES: usize = 4096;
 /// The DATA payload's lines (dot-stuffed, as sent), seen chunk by chunk while it is written:
 /// the first [`MAX_DATA_LINES`] are kept (each up to [`MAX_DATA_LINE_BYTES`]), the rest only
 /// counted, so the transcript of a big message stays small and nothing decodes it whole.
+///
+/// Where it cuts (a long line, the lines after the last kept one, a BDAT chunk's ends) it
+/// keeps `context` bytes more — the length of the longest form of a secret — to redact with:
+/// a secret cut in two is masked in the part shown, never shown in part.
 #[derive(Debug, Default)]
 pub struct DataLines {
-    kept: Vec<String>,
+    /// Each kept line (up to `MAX_DATA_LINE_BYTES + context` bytes), and whether more of it
+    /// was left out.
+    kept: Vec<(String, bool)>,
     /// The start of a line whose end has not been seen yet.
     partial: Vec<u8>,
     cut: bool,
     /// Lines past the kept ones.
     more: usize,
+    context: usize,
+    /// The bytes right after the kept lines (up to `context`).
+    after: Vec<u8>,
+    /// The bytes right before the first one fed (a BDAT chunk's predecessors).
+    before: Vec<u8>,
 }
 
 impl DataLines {
+    /// Lines to show, redacted with `context` bytes more at every cut.
+    pub fn new(context: usize) -> Self {
+        Self {
+            context,
+            ..Self::default()
+        }
+    }
+
+    /// What came before the bytes fed (the last `context` bytes of it are kept).
+    pub fn preceded_by(&mut self, before: &[u8]) {
+        let from = before.len().saturating_sub(self.context);
+        self.before = before.get(from..).unwrap_or_default().to_vec();
+    }
+
     pub fn feed(&mut self, mut wire: &[u8]) {
+        let keep = MAX_DATA_LINE_BYTES + self.context;
         while self.kept.len() < MAX_DATA_LINES && !wire.is_empty() {
             let (piece, rest, ended) = match memchr::memchr(b'\n', wire) {
                 Some(i) => (
@@ -121,20 +147,22 @@ impl DataLines {
                 ),
                 None => (wire, &[][..], false),
             };
-            let room = MAX_DATA_LINE_BYTES.saturating_sub(self.partial.len());
+            let room = keep.saturating_sub(self.partial.len());
             self.partial
                 .extend_from_slice(piece.get(..room.min(piece.len())).unwrap_or_default());
             self.cut |= piece.len() > room;
             if ended {
                 let line = self.partial.strip_suffix(b"\r").unwrap_or(&self.partial);
-                let mut text = String::from_utf8_lossy(line).into_owned();
-                if std::mem::take(&mut self.cut) {
-                    text.push_str(" [...]");
-                }
-                self.kept.push(text);
+                let text = String::from_utf8_lossy(line).into_owned();
+                self.kept.push((text, std::mem::take(&mut self.cut)));
                 self.partial.clear();
             }
             wire = rest;
+        }
+        if self.kept.len() >= MAX_DATA_LINES {
+            let room = self.context.saturating_sub(self.after.len());
+            self.after
+                .extend_from_slice(wire.get(..room.min(wire.len())).unwrap_or_default());
         }
         self.more += memchr::memchr_iter(b'\n', wire).count();
     }
@@ -145,24 +173,62 @@ impl DataLines {
     }
 
     /// Into the transcript: the kept lines, and how many more were not shown. They are
-    /// redacted together, so that a secret holding a line break is masked in both halves.
-    pub fn record(mut self, transcript: &mut Transcript) {
+    /// redacted together, so that a secret holding a line break is masked in both halves,
+    /// with what surrounds them; then long lines are cut.
+    pub fn record(self, transcript: &mut Transcript) {
+        self.record_followed_by(transcript, &[]);
+    }
+
+    /// [`DataLines::record`], with `after` (the bytes that follow, a BDAT chunk's successors)
+    /// as context too.
+    pub fn record_followed_by(mut self, transcript: &mut Transcript, after: &[u8]) {
         // A last line without its end (a BDAT chunk may stop anywhere) is shown too.
+        let mut ended = true;
         if !self.partial.is_empty() && self.kept.len() < MAX_DATA_LINES {
             let line = String::from_utf8_lossy(&self.partial).into_owned();
-            self.kept.push(line);
+            self.kept.push((line, std::mem::take(&mut self.cut)));
+            ended = false;
         }
-        let text = transcript.redactor.redact(&self.kept.join("\r\n"));
-        for line in text.split("\r\n").take(self.kept.len()) {
+        let mut next = if ended && !self.kept.is_empty() {
+            b"\r\n".to_vec()
+        } else {
+            Vec::new()
+        };
+        next.extend_from_slice(&self.after);
+        if self.more == 0 {
+            next.extend_from_slice(after);
+        }
+        let joined: Vec<&str> = self.kept.iter().map(|(t, _)| t.as_str()).collect();
+        let text = transcript.redactor.redact_part(
+            &String::from_utf8_lossy(&self.before),
+            &joined.join("\r\n"),
+            &String::from_utf8_lossy(&next),
+        );
+        let shown: Vec<&str> = text.split("\r\n").take(self.kept.len()).collect();
+        let whole = shown.len() == self.kept.len();
+        for (i, line) in shown.into_iter().enumerate() {
+            let was_cut = whole && self.kept.get(i).is_some_and(|(_, cut)| *cut);
             transcript.lines.push(TranscriptLine {
                 dir: Dir::Client,
-                text: line.to_owned(),
+                text: cut_line(line, was_cut),
             });
         }
         if self.more > 0 {
             transcript.info(&format!("... {} more message lines not shown", self.more));
         }
     }
+}
+
+/// A message line as shown: at most [`MAX_DATA_LINE_BYTES`], ` [...]` where it was cut.
+fn cut_line(line: &str, was_cut: bool) -> String {
+    if line.len() <= MAX_DATA_LINE_BYTES && !was_cut {
+        return line.to_owned();
+    }
+    let mut end = MAX_DATA_LINE_BYTES.min(line.len());
+    while !line.is_char_boundary(end) {
+        end -= 1;
+    }
+    format!("{} [...]", line.get(..end).unwrap_or_default())
 }
 
 /// The lines of CRLF-terminated wire text, blank lines kept, without the final empty piece.
@@ -204,6 +270,51 @@ mod tests {
             lines[MAX_DATA_LINES],
             "* ... 51 more message lines not shown"
         );
+    }
+
+    /// Where the transcript cuts a message (a long line, the lines past the last kept one, a
+    /// BDAT chunk's ends), a secret cut in two shows no part.
+    #[test]
+    fn a_secret_cut_by_the_transcript_shows_no_part() {
+        let secret = "Cut-S3cret-".repeat(1000) + "end";
+        let redactor = Redactor::new([secret.as_str(), "two-line\r\nsecret"]);
+        let shown = |d: DataLines, after: &[u8]| {
+            let mut t = Transcript::new(redactor.clone());
+            d.record_followed_by(&mut t, after);
+            t.lines.iter().map(ToString::to_string).collect::<Vec<_>>()
+        };
+        // A long line cut in the secret.
+        let wire = format!(
+            "{}{secret} tail\r\n.\r\n",
+            "x".repeat(MAX_DATA_LINE_BYTES - 100)
+        );
+        let mut d = DataLines::new(redactor.longest_form());
+        d.feed(wire.as_bytes());
+        let lines = shown(d, b"");
+        assert!(lines[0].ends_with("xx*** tail"), "{}", &lines[0][4000..]);
+        // Longer than the line and its context: cut, and still masked.
+        let wire = format!("{}{secret}{}\r\n", "x".repeat(4000), "y".repeat(500_000));
+        let mut d = DataLines::new(redactor.longest_form());
+        d.feed(wire.as_bytes());
+        let lines = shown(d, b"");
+        assert!(lines[0].contains("xx***yy") && lines[0].ends_with("y [...]"));
+        assert!(!lines[0].contains("Cut-S3"), "{}", &lines[0][3900..]);
+        // The last kept line is the first line of a two-line secret.
+        let wire = "x\r\n".repeat(MAX_DATA_LINES - 1) + "two-line\r\nsecret\r\n.\r\n";
+        let mut d = DataLines::new(redactor.longest_form());
+        d.feed(wire.as_bytes());
+        let lines = shown(d, b"");
+        assert_eq!(lines[MAX_DATA_LINES - 1], "C: ***");
+        // A BDAT chunk that ends, and one that starts, inside the secret.
+        let message = format!("a {secret} b");
+        let (one, two) = message.as_bytes().split_at(2000);
+        let mut d = DataLines::new(redactor.longest_form());
+        d.feed(one);
+        assert_eq!(shown(d, two), ["C: a ***"]);
+        let mut d = DataLines::new(redactor.longest_form());
+        d.preceded_by(one);
+        d.feed(two);
+        assert_eq!(shown(d, b""), ["C: *** b"]);
     }
 
     #[test]

@@ -181,9 +181,9 @@ fn probe_writes_no_form_of_an_echoed_password() {
 
 /// A 200 KB secret: refused in a command over a connection without TLS, masked in a 200 KB
 /// command line sent over TLS, in the message, in AUTH, and in replies that echo it whole and
-/// split across some 30 lines, in clear, base64 and hex; every output on; in reasonable time.
+/// split across some 30 lines, in clear, base64 and hex; every output on; without a hang.
 #[test]
-fn a_200_kb_secret_is_masked_everywhere_in_reasonable_time() {
+fn a_200_kb_secret_is_masked_everywhere() {
     let mut x: u64 = 0x2545_f491_4f6c_dd1d;
     let big: String = (0..200_000)
         .map(|_| {
@@ -209,23 +209,25 @@ fn a_200_kb_secret_is_masked_everywhere_in_reasonable_time() {
     let out = dir.path().join("out");
     std::fs::create_dir(&out).unwrap();
     let o = |name: &str| out.join(name).to_str().unwrap().to_owned();
-    let started = std::time::Instant::now();
-    let r = run(smtp_plan(&[
-        "run",
-        path.to_str().unwrap(),
-        "-v",
-        "--secret-file",
-        &format!("big={}", secret_file.display()),
-        "--junit",
-        &o("r.xml"),
-        "--junit-steps",
-        "--json",
-        &o("r.json"),
-        "--transcript-dir",
-        &o("t"),
-    ])
-    .env("GITHUB_ACTIONS", "true"));
-    let took = started.elapsed();
+    // Quadratic work on 200 KB would take hours: bounded against a hang, no timing claim.
+    let r = run_bounded(
+        smtp_plan(&[
+            "run",
+            path.to_str().unwrap(),
+            "-v",
+            "--secret-file",
+            &format!("big={}", secret_file.display()),
+            "--junit",
+            &o("r.xml"),
+            "--junit-steps",
+            "--json",
+            &o("r.json"),
+            "--transcript-dir",
+            &o("t"),
+        ])
+        .env("GITHUB_ACTIONS", "true"),
+        HANG,
+    );
     r.assert_code(1);
     // The first scenario stopped at its guard, before sending; the second sent it over TLS.
     assert!(
@@ -243,7 +245,5 @@ fn a_200_kb_secret_is_masked_everywhere_in_reasonable_time() {
         "NOOP without TLS"
     );
     assert_no_piece("run", &outputs(&r, &out), &big, user, 32);
-    // Quadratic work on 200 KB would take hours; this takes seconds (debug build, loaded CI).
-    assert!(took < std::time::Duration::from_secs(120), "{took:?}");
     server.stop();
 }

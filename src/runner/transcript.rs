@@ -101,28 +101,31 @@ const MAX_DATA_LINE_BYTES: usize = 4096;
 /// the first [`MAX_DATA_LINES`] are kept (each up to [`MAX_DATA_LINE_BYTES`]), the rest only
 /// counted, so the transcript of a big message stays small and nothing decodes it whole.
 ///
-/// Where it cuts (a long line, the lines after the last kept one, a BDAT chunk's ends) it
-/// keeps `context` bytes more — the length of the longest form of a secret — to redact with:
-/// a secret cut in two is masked in the part shown, never shown in part.
+/// Where it cuts (a long line, the lines past the last kept one, the end of a BDAT chunk) it
+/// redacts with `context` bytes more on either side — the length of the longest form of a
+/// secret — so a secret cut in two is masked in the part shown, never shown in part.
 #[derive(Debug, Default)]
 pub struct DataLines {
-    /// Each kept line (up to `MAX_DATA_LINE_BYTES + context` bytes), and whether more of it
-    /// was left out.
+    /// Each line not yet shown (up to `MAX_DATA_LINE_BYTES + context` bytes), and whether
+    /// more of it was left out.
     kept: Vec<(String, bool)>,
     /// The start of a line whose end has not been seen yet.
     partial: Vec<u8>,
     cut: bool,
     /// Lines past the kept ones.
     more: usize,
+    /// Lines already put into the transcript by [`DataLines::flush`] (BDAT chunks share one
+    /// budget of lines, so that a big message in many chunks keeps a small transcript).
+    shown: usize,
     context: usize,
-    /// The bytes right after the kept lines (up to `context`).
+    /// The bytes right after the last line of the budget (up to `context`).
     after: Vec<u8>,
-    /// The bytes right before the first one fed (a BDAT chunk's predecessors).
-    before: Vec<u8>,
+    /// The last `context` bytes of the lines shown (lines joined by CRLF).
+    before: String,
 }
 
 impl DataLines {
-    /// Lines to show, redacted with `context` bytes more at every cut.
+    /// Lines to show, redacted with `context` bytes of what surrounds every cut.
     pub fn new(context: usize) -> Self {
         Self {
             context,
@@ -130,15 +133,13 @@ impl DataLines {
         }
     }
 
-    /// What came before the bytes fed (the last `context` bytes of it are kept).
-    pub fn preceded_by(&mut self, before: &[u8]) {
-        let from = before.len().saturating_sub(self.context);
-        self.before = before.get(from..).unwrap_or_default().to_vec();
+    fn room(&self) -> bool {
+        self.shown + self.kept.len() < MAX_DATA_LINES
     }
 
     pub fn feed(&mut self, mut wire: &[u8]) {
         let keep = MAX_DATA_LINE_BYTES + self.context;
-        while self.kept.len() < MAX_DATA_LINES && !wire.is_empty() {
+        while self.room() && !wire.is_empty() {
             let (piece, rest, ended) = match memchr::memchr(b'\n', wire) {
                 Some(i) => (
                     wire.get(..i).unwrap_or_default(),
@@ -159,7 +160,7 @@ impl DataLines {
             }
             wire = rest;
         }
-        if self.kept.len() >= MAX_DATA_LINES {
+        if !self.room() {
             let room = self.context.saturating_sub(self.after.len());
             self.after
                 .extend_from_slice(wire.get(..room.min(wire.len())).unwrap_or_default());
@@ -169,52 +170,83 @@ impl DataLines {
 
     /// How many lines went by.
     pub fn count(&self) -> usize {
-        self.kept.len() + self.more
+        self.shown + self.kept.len() + self.more
     }
 
-    /// Into the transcript: the kept lines, and how many more were not shown. They are
-    /// redacted together, so that a secret holding a line break is masked in both halves,
-    /// with what surrounds them; then long lines are cut.
-    pub fn record(self, transcript: &mut Transcript) {
-        self.record_followed_by(transcript, &[]);
+    /// Into the transcript: the lines, and how many more were not shown. They are redacted
+    /// together, so that a secret holding a line break is masked in both halves.
+    pub fn record(mut self, transcript: &mut Transcript) {
+        self.show(transcript, true);
     }
 
-    /// [`DataLines::record`], with `after` (the bytes that follow, a BDAT chunk's successors)
-    /// as context too.
-    pub fn record_followed_by(mut self, transcript: &mut Transcript, after: &[u8]) {
+    /// [`DataLines::record`] at the end of a BDAT chunk: the lines so far, and how many more
+    /// were not shown; later chunks get what is left of the budget. With secrets to mask, the
+    /// lines a secret may still run on from (the last `context` bytes) wait for the next chunk.
+    pub fn flush(&mut self, transcript: &mut Transcript) {
+        self.show(transcript, false);
+    }
+
+    fn show(&mut self, transcript: &mut Transcript, last: bool) {
         // A last line without its end (a BDAT chunk may stop anywhere) is shown too.
-        let mut ended = true;
-        if !self.partial.is_empty() && self.kept.len() < MAX_DATA_LINES {
+        let waits = !last && self.context > 0;
+        if !self.partial.is_empty() && self.room() && !waits {
             let line = String::from_utf8_lossy(&self.partial).into_owned();
             self.kept.push((line, std::mem::take(&mut self.cut)));
-            ended = false;
+            self.partial.clear();
         }
-        let mut next = if ended && !self.kept.is_empty() {
-            b"\r\n".to_vec()
+        if !self.room() {
+            self.partial.clear();
+        }
+        // How many lines go now: all of them, unless what follows may still complete a secret.
+        let mut n = self.kept.len();
+        // Once the budget is spent and what follows it is at hand, nothing needs to wait.
+        let after_ready = !self.room() && self.after.len() >= self.context;
+        if waits && !after_ready {
+            let mut tail = self.partial.len();
+            while n > 0 && tail < self.context {
+                n -= 1;
+                tail += self.kept.get(n).map_or(0, |(t, _)| t.len() + 2);
+            }
+        }
+        // Whether the budget of lines is spent (what follows is then in `after`).
+        let full = !self.room();
+        let rest = self.kept.split_off(n);
+        let shown = std::mem::replace(&mut self.kept, rest);
+        if shown.is_empty() {
+            return;
+        }
+        let text: Vec<&str> = shown.iter().map(|(t, _)| t.as_str()).collect();
+        let text = text.join("\r\n");
+        let mut next: Vec<&str> = self.kept.iter().map(|(t, _)| t.as_str()).collect();
+        let partial = String::from_utf8_lossy(&self.partial);
+        let after = String::from_utf8_lossy(&self.after);
+        next.push(if full { &after } else { &partial });
+        let next = format!("\r\n{}", next.join("\r\n"));
+        let before = if self.before.is_empty() {
+            String::new()
         } else {
-            Vec::new()
+            format!("{}\r\n", self.before)
         };
-        next.extend_from_slice(&self.after);
-        if self.more == 0 {
-            next.extend_from_slice(after);
-        }
-        let joined: Vec<&str> = self.kept.iter().map(|(t, _)| t.as_str()).collect();
-        let text = transcript.redactor.redact_part(
-            &String::from_utf8_lossy(&self.before),
-            &joined.join("\r\n"),
-            &String::from_utf8_lossy(&next),
-        );
-        let shown: Vec<&str> = text.split("\r\n").take(self.kept.len()).collect();
-        let whole = shown.len() == self.kept.len();
-        for (i, line) in shown.into_iter().enumerate() {
-            let was_cut = whole && self.kept.get(i).is_some_and(|(_, cut)| *cut);
+        let masked = transcript.redactor.redact_part(&before, &text, &next);
+        let lines: Vec<&str> = masked.split("\r\n").take(shown.len()).collect();
+        let whole = lines.len() == shown.len();
+        for (i, line) in lines.into_iter().enumerate() {
+            let was_cut = whole && shown.get(i).is_some_and(|(_, cut)| *cut);
             transcript.lines.push(TranscriptLine {
                 dir: Dir::Client,
                 text: cut_line(line, was_cut),
             });
         }
-        if self.more > 0 {
+        self.shown += shown.len();
+        let mut seen = format!("{before}{text}");
+        let mut from = seen.len().saturating_sub(self.context);
+        while !seen.is_char_boundary(from) {
+            from -= 1;
+        }
+        self.before = seen.split_off(from);
+        if self.more > 0 && (last || self.kept.is_empty()) {
             transcript.info(&format!("... {} more message lines not shown", self.more));
+            self.more = 0;
         }
     }
 }
@@ -273,48 +305,40 @@ mod tests {
     }
 
     /// Where the transcript cuts a message (a long line, the lines past the last kept one, a
-    /// BDAT chunk's ends), a secret cut in two shows no part.
+    /// BDAT chunk's end), a secret cut in two shows no part.
     #[test]
     fn a_secret_cut_by_the_transcript_shows_no_part() {
         let secret = "Cut-S3cret-".repeat(1000) + "end";
         let redactor = Redactor::new([secret.as_str(), "two-line\r\nsecret"]);
-        let shown = |d: DataLines, after: &[u8]| {
+        let show = |chunks: &[&[u8]]| {
             let mut t = Transcript::new(redactor.clone());
-            d.record_followed_by(&mut t, after);
+            let mut d = DataLines::new(redactor.longest_form());
+            for c in chunks {
+                d.feed(c);
+                d.flush(&mut t);
+            }
+            d.record(&mut t);
             t.lines.iter().map(ToString::to_string).collect::<Vec<_>>()
         };
         // A long line cut in the secret.
-        let wire = format!(
-            "{}{secret} tail\r\n.\r\n",
-            "x".repeat(MAX_DATA_LINE_BYTES - 100)
-        );
-        let mut d = DataLines::new(redactor.longest_form());
-        d.feed(wire.as_bytes());
-        let lines = shown(d, b"");
+        let x = "x".repeat(MAX_DATA_LINE_BYTES - 100);
+        let lines = show(&[format!("{x}{secret} tail\r\n.\r\n").as_bytes()]);
         assert!(lines[0].ends_with("xx*** tail"), "{}", &lines[0][4000..]);
         // Longer than the line and its context: cut, and still masked.
-        let wire = format!("{}{secret}{}\r\n", "x".repeat(4000), "y".repeat(500_000));
-        let mut d = DataLines::new(redactor.longest_form());
-        d.feed(wire.as_bytes());
-        let lines = shown(d, b"");
+        let y = "y".repeat(500_000);
+        let lines = show(&[format!("{}{secret}{y}\r\n", &x[..3900]).as_bytes()]);
         assert!(lines[0].contains("xx***yy") && lines[0].ends_with("y [...]"));
         assert!(!lines[0].contains("Cut-S3"), "{}", &lines[0][3900..]);
         // The last kept line is the first line of a two-line secret.
         let wire = "x\r\n".repeat(MAX_DATA_LINES - 1) + "two-line\r\nsecret\r\n.\r\n";
-        let mut d = DataLines::new(redactor.longest_form());
-        d.feed(wire.as_bytes());
-        let lines = shown(d, b"");
-        assert_eq!(lines[MAX_DATA_LINES - 1], "C: ***");
-        // A BDAT chunk that ends, and one that starts, inside the secret.
-        let message = format!("a {secret} b");
+        assert_eq!(show(&[wire.as_bytes()])[MAX_DATA_LINES - 1], "C: ***");
+        // BDAT chunks that end inside the secret, and between the lines of one.
+        let message = format!("a {secret} b\r\n");
         let (one, two) = message.as_bytes().split_at(2000);
-        let mut d = DataLines::new(redactor.longest_form());
-        d.feed(one);
-        assert_eq!(shown(d, two), ["C: a ***"]);
-        let mut d = DataLines::new(redactor.longest_form());
-        d.preceded_by(one);
-        d.feed(two);
-        assert_eq!(shown(d, b""), ["C: *** b"]);
+        assert_eq!(show(&[one, two]), ["C: a *** b"]);
+        let message = b"first\r\ntwo-line\r\nsecret\r\nlast\r\n";
+        let (one, two) = message.split_at(17);
+        assert_eq!(show(&[one, two]), ["C: first", "C: ***", "C: last"]);
     }
 
     #[test]

@@ -3,7 +3,8 @@
 //!
 //! One plan per way of giving the secrets holds one scenario per value (the scenario tells the
 //! echo server which value it is about through its EHLO name), so each way costs one `run`
-//! (console `-v`, JUnit with steps, JSON, annotations, transcript files and their names), one
+//! (console `-v`, JUnit with steps, JSON, annotations, transcript files and their names, the
+//! HTML report, the metrics file), one
 //! `list`, one `check`, one `doc`, and `run`/`check`/`doc` of a broken copy (load errors).
 #![allow(
     clippy::unwrap_used,
@@ -434,6 +435,10 @@ fn check_way(way: Way) {
             &o("report.json"),
             "--transcript-dir",
             &o("transcripts"),
+            "--html",
+            &o("report.html"),
+            "--metrics",
+            &o("metrics.prom"),
         ],
         &g,
     );

@@ -42,7 +42,13 @@ fn outputs(r: &Run, dir: &Path) -> String {
 /// No piece of `secret` of `window` characters or more, in clear, in base64 (at the three
 /// alignments, and of the AUTH PLAIN blob) or in hex, is anywhere in `text`.
 fn assert_no_piece(what: &str, text: &str, secret: &str, user: &str, window: usize) {
-    let mut forms = vec![secret.to_owned(), hex(secret.as_bytes())];
+    // Also upper- and lower-cased, as a parser that normalises keywords would show it.
+    let mut forms = vec![
+        secret.to_owned(),
+        secret.to_uppercase(),
+        secret.to_lowercase(),
+        hex(secret.as_bytes()),
+    ];
     for before in ["", "P", "Pa", &format!("\0{user}\0")] {
         let encoded = b64(format!("{before}{secret}").as_bytes());
         // The characters that mix in the bytes before the secret are not its own.
@@ -245,5 +251,74 @@ fn a_200_kb_secret_is_masked_everywhere() {
         "NOOP without TLS"
     );
     assert_no_piece("run", &outputs(&r, &out), &big, user, 32);
+    server.stop();
+}
+
+/// An IMAP password is secret from load, like an `auth` password: in a `vrfy` before the
+/// `mailbox` step, in `doc` (also written literally), and what `mechanism: auto` reports the
+/// server offers (an echo there, as the server wrote it) is masked.
+#[test]
+fn an_imap_password_and_the_offered_mechanisms_show_no_secret() {
+    let user = "imap@example.test";
+    let certs = certs::Certs::generate();
+    let imap_pw = "Imap-S3cret-pw/x";
+    let literal = "Lit-Imap-S3cret";
+    let login = "Auto-S3cret-pw";
+    let server = EchoServer::start(&certs, login, user);
+    let dir = tempfile::tempdir().unwrap();
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let imap_port = closed.local_addr().unwrap().port();
+    drop(closed);
+    let text = format!(
+        "name: imap\ntarget: {{host: 127.0.0.1, port: {}, timeout: 10s, ca_file: {}}}\nvars:\n  user: {user}\n  login: '${{env:AUTO_PW}}'\n  imap_pw: '${{env:IMAP_PW}}'\nscenarios:\n  - name: imap\n    steps:\n      - expect: 220\n      - ehlo: client.test\n      - starttls\n      - ehlo: client.test\n      - vrfy: 'x${{imap_pw}}'\n      - auth: {{mechanism: auto, username: '${{user}}', password: '${{login}}'}}\n        expect: 535\n      - mailbox:\n          imap: {{host: 127.0.0.1, port: {imap_port}, tls: implicit, username: u, password: '${{imap_pw}}'}}\n          message_id: '<m@x>'\n          within: 1s\n          poll: 500ms\n  - name: literal\n    steps:\n      - mailbox:\n          imap: {{host: 127.0.0.1, port: {imap_port}, tls: implicit, username: u, password: '{literal}'}}\n          message_id: '<m@x>'\n          within: 1s\n          poll: 500ms\n",
+        server.port,
+        certs.ca_file.display()
+    );
+    let path = plan(dir.path(), "imap.yaml", &text);
+    let p = path.to_str().unwrap();
+    let out = dir.path().join("out");
+    std::fs::create_dir(&out).unwrap();
+    let o = |name: &str| out.join(name).to_str().unwrap().to_owned();
+    let env = |c: &mut std::process::Command| {
+        c.env("IMAP_PW", imap_pw).env("AUTO_PW", login);
+    };
+    let mut cmd = smtp_plan(&[
+        "run",
+        p,
+        "-v",
+        "--junit",
+        &o("r.xml"),
+        "--junit-steps",
+        "--json",
+        &o("r.json"),
+        "--html",
+        &o("r.html"),
+    ]);
+    env(&mut cmd);
+    let r = run_bounded(cmd, HANG);
+    r.assert_code(1);
+    // Not vacuous: the vrfy went out (masked), and auto reported what the server offers.
+    assert!(r.stdout.contains("C: VRFY x***"), "{}", r.stdout);
+    assert!(
+        r.stdout
+            .contains("mechanism auto chose AUTH PLAIN (the server offers: PLAIN LOGIN X-***)"),
+        "{}",
+        r.stdout
+    );
+    let mut all = outputs(&r, &out);
+    let mut doc = smtp_plan(&["doc", p]);
+    env(&mut doc);
+    let d = run(doc);
+    d.assert_code(0);
+    assert!(
+        d.stdout
+            .contains("a password written in the plan (not shown)"),
+        "{}",
+        d.stdout
+    );
+    all.push_str(&d.stdout);
+    for secret in [imap_pw, literal, login] {
+        assert_no_piece("imap", &all, secret, user, 6);
+    }
     server.stop();
 }

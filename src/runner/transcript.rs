@@ -212,9 +212,18 @@ impl DataLines {
         let full = !self.room();
         let rest = self.kept.split_off(n);
         let shown = std::mem::replace(&mut self.kept, rest);
-        if shown.is_empty() {
-            return;
+        if !shown.is_empty() {
+            self.show_lines(transcript, &shown, full);
         }
+        if self.more > 0 && (last || self.kept.is_empty()) {
+            transcript.info(&format!("... {} more message lines not shown", self.more));
+            self.more = 0;
+        }
+    }
+
+    /// Put `shown` into the transcript, redacted with what was shown before it and what
+    /// follows it (the lines that wait, the partial line, or the bytes past the budget).
+    fn show_lines(&mut self, transcript: &mut Transcript, shown: &[(String, bool)], full: bool) {
         let text: Vec<&str> = shown.iter().map(|(t, _)| t.as_str()).collect();
         let text = text.join("\r\n");
         let mut next: Vec<&str> = self.kept.iter().map(|(t, _)| t.as_str()).collect();
@@ -244,10 +253,6 @@ impl DataLines {
             from -= 1;
         }
         self.before = seen.split_off(from);
-        if self.more > 0 && (last || self.kept.is_empty()) {
-            transcript.info(&format!("... {} more message lines not shown", self.more));
-            self.more = 0;
-        }
     }
 }
 

@@ -105,6 +105,7 @@ impl EchoServer {
         let port = listener.local_addr().unwrap().port();
         let config = certs.server_config(CertKind::Ok, false);
         let echo = Arc::new(echo_lines(secret, user));
+        let secret = Arc::new(secret.to_owned());
         let seen = Arc::new(Seen::default());
         let stop = Arc::new(AtomicBool::new(false));
         let (st, sn) = (Arc::clone(&stop), Arc::clone(&seen));
@@ -117,8 +118,9 @@ impl EchoServer {
                 let Ok(stream) = stream else { break };
                 let (config, echo, seen) =
                     (Arc::clone(&config), Arc::clone(&echo), Arc::clone(&sn));
+                let secret = Arc::clone(&secret);
                 conns.push(std::thread::spawn(move || {
-                    serve(stream, &config, &echo, &seen);
+                    serve(stream, &config, (&secret, &echo), &seen);
                 }));
             }
             conns
@@ -167,7 +169,13 @@ fn reply(code: u16, echo: &[String], last: &str) -> String {
     out
 }
 
-fn serve(stream: TcpStream, config: &Arc<rustls::ServerConfig>, echo: &[String], seen: &Seen) {
+fn serve(
+    stream: TcpStream,
+    config: &Arc<rustls::ServerConfig>,
+    (secret, echo): (&str, &[String]),
+    seen: &Seen,
+) {
+    let secret_len = secret.len();
     stream
         .set_read_timeout(Some(Duration::from_secs(30)))
         .unwrap();
@@ -194,7 +202,13 @@ fn serve(stream: TcpStream, config: &Arc<rustls::ServerConfig>, echo: &[String],
             if !tls {
                 lines.push("STARTTLS".to_owned());
             }
-            send(&mut r, &reply(250, &lines, "AUTH PLAIN LOGIN"));
+            // The mechanisms too: `mechanism: auto` shows what the server offers.
+            let auth = if secret_len <= 3000 {
+                format!("AUTH PLAIN LOGIN X-{secret}")
+            } else {
+                "AUTH PLAIN LOGIN".to_owned()
+            };
+            send(&mut r, &reply(250, &lines, &auth));
         } else if upper == "STARTTLS" && !tls {
             send(&mut r, "220 go ahead\r\n");
             let Conn::Plain(tcp) = std::mem::replace(r.get_mut(), Conn::Gone) else {

@@ -3,10 +3,10 @@
 
 use regex::Regex;
 
-use super::scenario::StepErr;
 use crate::mailbox::Delivered;
 use crate::redact::Redactor;
 use crate::scenario::{MailboxExpect, Presence, TextExpect};
+use crate::session::StepFailure;
 use crate::template::Template;
 
 /// Header values and body lines quoted in a failure are cut to this many characters.
@@ -23,7 +23,7 @@ pub(super) struct CheckedMessage {
     pub captures: Vec<(String, String)>,
 }
 
-type Render<'a> = dyn FnMut(&Template) -> Result<String, StepErr> + 'a;
+type Render<'a> = dyn FnMut(&Template) -> Result<String, StepFailure> + 'a;
 
 /// `text` as quoted in a failure: redacted first (a secret cut short would not be found any
 /// more), then cut to [`MAX_QUOTED`] characters.
@@ -43,7 +43,7 @@ pub(super) fn check_delivered(
     expect: &MailboxExpect,
     render: &mut Render<'_>,
     redactor: &Redactor,
-) -> Result<CheckedMessage, StepErr> {
+) -> Result<CheckedMessage, StepFailure> {
     let mut out = CheckedMessage::default();
     if let Some(want) = &expect.folder {
         let same = if want.eq_ignore_ascii_case("INBOX") {
@@ -166,7 +166,7 @@ fn check_text(
     render: &mut Render<'_>,
     redactor: &Redactor,
     out: &mut CheckedMessage,
-) -> Result<(), StepErr> {
+) -> Result<(), StepFailure> {
     if let Some(want) = &t.equals {
         let want = render(want)?;
         if text != want {
@@ -216,8 +216,8 @@ fn captured(re: &Regex, text: &str) -> Option<String> {
 mod tests {
     use super::*;
     use crate::mailbox::parse_delivered;
-    use crate::runner::failure::StepFailure;
     use crate::scenario::{AttachmentExpect, CountRange, HeaderExpect};
+    use crate::session::StepFailure;
 
     const MESSAGE: &str = "Return-Path: <alice@example.test>\r\nDelivered-To: bob@example.test\r\nReceived: from client by mail (Postfix) with ESMTPSA id ABC123\r\nX-Spam-Status: No, score=-1.2\r\nMessage-ID: <m1@smtp-plan>\r\nSubject: Quarterly report\r\nMIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=\"b\"\r\n\r\n--b\r\nContent-Type: text/plain\r\n\r\nThe figures are attached.\r\n--b\r\nContent-Type: text/csv; name=\"report.csv\"\r\nContent-Disposition: attachment; filename=\"report.csv\"\r\n\r\nq,r\r\n--b--\r\n";
 

@@ -281,15 +281,24 @@ fn render_steps(out: &mut String, scenario: &Scenario, redactor: &Redactor) {
             Action::StartTls(over) => starttls_words(step, over, &scenario.target, &expect),
             Action::Auth(a) => {
                 let (what, t) = match &a.credential {
-                    crate::scenario::Credential::Password(t) => ("password", t),
-                    crate::scenario::Credential::Token(t) => ("token", t),
+                    crate::scenario::Credential::Password(t) => ("password", Some(t)),
+                    crate::scenario::Credential::Token(t) => ("token", Some(t)),
+                    crate::scenario::Credential::Ticket => ("ticket", None),
                 };
-                let secret = if t.parts().iter().all(|p| matches!(p, Part::Var { .. }))
-                    && !t.parts().is_empty()
-                {
-                    format!("the {what} from {}", code(&tpl(t)))
+                let secret = match t {
+                    None => "the Kerberos ticket from the environment (`KRB5CCNAME`, or a keytab in `KRB5_CLIENT_KTNAME`)".to_owned(),
+                    Some(t)
+                        if t.parts().iter().all(|p| matches!(p, Part::Var { .. }))
+                            && !t.parts().is_empty() =>
+                    {
+                        format!("the {what} from {}", code(&tpl(t)))
+                    }
+                    Some(_) => format!("a {what} written in the plan (not shown)"),
+                };
+                let who = if a.username.to_string().is_empty() {
+                    "the ticket's principal".to_owned()
                 } else {
-                    format!("a {what} written in the plan (not shown)")
+                    code(&tpl(&a.username))
                 };
                 let mechanism = match a.mechanism {
                     crate::scenario::AuthMechanism::Auto => {
@@ -297,10 +306,7 @@ fn render_steps(out: &mut String, scenario: &Scenario, redactor: &Redactor) {
                     }
                     crate::scenario::AuthMechanism::Named(m) => code(&format!("AUTH {m}")),
                 };
-                format!(
-                    "Log in with {mechanism} as {} and {secret}: {expect}.",
-                    code(&tpl(&a.username)),
-                )
+                format!("Log in with {mechanism} as {who} and {secret}: {expect}.")
             }
             Action::MailFrom(e) => format!(
                 "Send {}: {expect}.",

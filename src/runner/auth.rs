@@ -1,6 +1,9 @@
 //! The `auth` step: every SASL mechanism driven from the client side, `mechanism: auto`, the
 //! refusal to send credentials without TLS, and redaction of every wire form of a secret.
 
+mod gssapi;
+mod kerberos;
+
 use super::failure::{FailureKind, StepFailure};
 use super::scenario::{Run, StepEnd, StepErr};
 use crate::protocol::{
@@ -78,7 +81,10 @@ impl Run<'_> {
         allow_plaintext: bool,
     ) -> Result<AuthEnd, StepErr> {
         let user = self.render(&spec.username)?;
-        let secret = Secret::new(self.render(spec.credential.template())?);
+        let secret = Secret::new(match spec.credential.template() {
+            Some(t) => self.render(t)?,
+            None => String::new(), // GSSAPI: the ticket stays in the Kerberos library
+        });
         if !secret.expose().is_empty()
             && let Err(why) = crate::redact::check_secret_length(secret.expose())
         {
@@ -95,7 +101,9 @@ impl Run<'_> {
             ));
         }
         // The password or token is secret whether or not the plan lists it, in every form.
-        self.transcript.redactor.add_secret(secret.expose());
+        if !secret.expose().is_empty() {
+            self.transcript.redactor.add_secret(secret.expose());
+        }
         let mech = match spec.mechanism {
             AuthMechanism::Named(m) => {
                 self.note_unadvertised(m);
@@ -130,6 +138,14 @@ impl Run<'_> {
                 self.oauth(mech, &login, initial.unwrap_or(true)).await
             }
             Mechanism::Ntlm => self.ntlm(&login, initial.unwrap_or(true)).await,
+            Mechanism::Gssapi => {
+                let service = match &spec.service {
+                    Some(t) => self.render(t)?,
+                    None => format!("smtp@{}", self.host),
+                };
+                self.gssapi(&login.user, &service, initial.unwrap_or(true))
+                    .await
+            }
         }
     }
 
@@ -167,7 +183,7 @@ impl Run<'_> {
             .collect();
         let chosen = Mechanism::ALL
             .into_iter()
-            .filter(|m| m.uses_token() == credential.is_token())
+            .filter(|m| !m.uses_ticket() && m.uses_token() == credential.is_token())
             .find(|m| offered.iter().any(|o| o == m.name()));
         let shown = if offered.is_empty() {
             "none".to_owned()

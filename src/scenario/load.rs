@@ -442,7 +442,9 @@ fn credential_names(scenarios: &[Scenario]) -> BTreeSet<String> {
     let mut names = BTreeSet::new();
     for step in scenarios.iter().flat_map(|s| &s.steps) {
         if let Action::Auth(spec) = &step.action {
-            names.extend(spec.credential.template().vars().map(|(n, _)| n.to_owned()));
+            if let Some(t) = spec.credential.template() {
+                names.extend(t.vars().map(|(n, _)| n.to_owned()));
+            }
         }
     }
     names
@@ -534,13 +536,16 @@ fn literal_credentials(
             let Action::Auth(spec) = &step.action else {
                 continue;
             };
-            let Ok(value) = spec.credential.template().render(&vars) else {
+            let Some(template) = spec.credential.template() else {
+                continue;
+            };
+            let Ok(value) = template.render(&vars) else {
                 continue;
             };
             if value.is_empty() || out.contains(&value) {
                 continue;
             }
-            let literal = spec.credential.template().vars().next().is_none();
+            let literal = template.vars().next().is_none();
             if let Err(why) = crate::redact::check_secret_length(&value) {
                 if !literal {
                     // Reported at the variable it comes from.

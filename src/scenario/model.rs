@@ -367,11 +367,16 @@ pub struct ConnectSpec {
 #[derive(Debug, Clone)]
 pub struct AuthSpec {
     pub mechanism: AuthMechanism,
+    /// The user to log in as; for GSSAPI the authorization identity, empty (the default) for
+    /// the ticket's own principal.
     pub username: Template,
     /// Always treated as a secret by the runner, whether or not it is listed in `secrets:`.
     pub credential: Credential,
     /// `initial_response:`; None = the mechanism's default (see the README's AUTH section).
     pub initial_response: Option<bool>,
+    /// `service:` (GSSAPI): the server's GSS-API name, `smtp@HOST` (host-based) or a Kerberos
+    /// principal `smtp/HOST@REALM`; None = `smtp@` the target's host.
+    pub service: Option<Template>,
 }
 
 /// `mechanism: NAME` or `mechanism: auto` (the strongest one the last EHLO offered).
@@ -388,12 +393,17 @@ pub enum Credential {
     Password(Template),
     /// `token:` — an OAuth 2.0 bearer token (XOAUTH2, OAUTHBEARER).
     Token(Template),
+    /// Neither: a Kerberos ticket from the environment (GSSAPI: `KRB5CCNAME`, or a keytab in
+    /// `KRB5_CLIENT_KTNAME`).
+    Ticket,
 }
 
 impl Credential {
-    pub fn template(&self) -> &Template {
+    /// The password's or token's template; None for a ticket.
+    pub fn template(&self) -> Option<&Template> {
         match self {
-            Credential::Password(t) | Credential::Token(t) => t,
+            Credential::Password(t) | Credential::Token(t) => Some(t),
+            Credential::Ticket => None,
         }
     }
 

@@ -13,11 +13,14 @@
 
 mod common;
 
+#[cfg(feature = "gssapi")]
 use std::path::Path;
+#[cfg(feature = "gssapi")]
 use std::process::Command;
 
 use common::*;
 
+#[cfg(feature = "gssapi")]
 fn env(name: &str) -> String {
     std::env::var(name).unwrap_or_else(|_| {
         panic!("{name} is not set: run scripts/test (tests/servers/up.sh starts the KDC)")
@@ -26,6 +29,7 @@ fn env(name: &str) -> String {
 
 /// A plan that logs in with GSSAPI on `port` after STARTTLS (`auth` is the inside of the
 /// mapping, after `mechanism: GSSAPI`).
+#[cfg(feature = "gssapi")]
 fn gssapi_plan(dir: &Path, port: &str, auth: &str) -> std::path::PathBuf {
     let text = format!(
         "target: {{host: 127.0.0.1, port: {port}, ca_file: '{}'}}
@@ -46,6 +50,7 @@ scenarios:
 }
 
 /// `smtp-plan run PLAN -v --junit` with the test realm's krb5.conf and `krb5_env`.
+#[cfg(feature = "gssapi")]
 fn run_kerberos(path: &Path, krb5_env: &[(&str, String)]) -> (Run, String) {
     let junit = path.with_extension("xml");
     let mut cmd = smtp_plan(&[
@@ -69,6 +74,7 @@ fn run_kerberos(path: &Path, krb5_env: &[(&str, String)]) -> (Run, String) {
 
 /// `kinit` alice from her keytab into a ticket cache file in `dir`, with `args` (e.g. a
 /// lifetime); the cache's KRB5CCNAME.
+#[cfg(feature = "gssapi")]
 fn kinit(dir: &Path, args: &[&str]) -> String {
     let cache = format!("FILE:{}", dir.join("ccache").display());
     let out = Command::new("kinit")
@@ -89,6 +95,7 @@ fn kinit(dir: &Path, args: &[&str]) -> String {
 
 /// The AUTH line and the server's tokens are masked; nothing that looks like a Kerberos
 /// token (base64 of an ASN.1 GSS-API token starts with `YII`) is shown.
+#[cfg(feature = "gssapi")]
 fn assert_tokens_masked(r: &Run, xml: &str) {
     assert!(r.stdout.contains("C: AUTH GSSAPI ***"), "{}", r.stdout);
     for text in [r.stdout.as_str(), xml] {

@@ -441,10 +441,10 @@ fn load_plan(
 fn credential_names(scenarios: &[Scenario]) -> BTreeSet<String> {
     let mut names = BTreeSet::new();
     for step in scenarios.iter().flat_map(|s| &s.steps) {
-        if let Action::Auth(spec) = &step.action {
-            if let Some(t) = spec.credential.template() {
-                names.extend(t.vars().map(|(n, _)| n.to_owned()));
-            }
+        if let Action::Auth(spec) = &step.action
+            && let Some(t) = spec.credential.template()
+        {
+            names.extend(t.vars().map(|(n, _)| n.to_owned()));
         }
     }
     names

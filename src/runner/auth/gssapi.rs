@@ -106,7 +106,7 @@ impl Run<'_> {
             if !reason.contains("KRB5CCNAME") && reason.contains("credentials") {
                 help.push(TICKET_HINT.to_owned());
             }
-            StepFailure::new(FailureKind::NotSent, reason, help).into()
+            StepFailure::new(FailureKind::NotSent, reason, help)
         })
     }
 

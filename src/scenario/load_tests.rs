@@ -542,7 +542,7 @@ fn value_problems() {
             "11:16 `sleep` needs a unit: `10` is ambiguous | did you mean `10s`?",
             "12:16 invalid duration `10 s` for `sleep` | write a number and a unit: `500ms`, `10s`, `1.5s`, `2m`, `1h`, `1d`",
             "13:9 `auth` needs `password` (or `token` for XOAUTH2 and OAUTHBEARER)",
-            "13:27 unsupported SASL mechanism `DIGEST-MD5` | supported mechanisms: OAUTHBEARER, XOAUTH2, SCRAM-SHA-256, SCRAM-SHA-1, CRAM-MD5, NTLM, PLAIN, LOGIN, or `auto`",
+            "13:27 unsupported SASL mechanism `DIGEST-MD5` | supported mechanisms: OAUTHBEARER, XOAUTH2, SCRAM-SHA-256, SCRAM-SHA-1, CRAM-MD5, NTLM, PLAIN, LOGIN, GSSAPI, or `auto`",
             "14:20 write the address without `<` `>` | smtp-plan adds them: `mail_from a@b` is sent as `MAIL FROM:<a@b>`",
             "15:9 `mail_from` needs an address | write an address, or `\"\"` for the null sender `<>`",
         ]

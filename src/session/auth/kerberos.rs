@@ -18,7 +18,7 @@ mod imp {
     use libgssapi::oid::{GSS_MECH_KRB5, GSS_NT_HOSTBASED_SERVICE, GSS_NT_KRB5_PRINCIPAL, OidSet};
 
     /// One client security context towards one service.
-    pub(in crate::runner) struct Kerberos {
+    pub(in crate::session) struct Kerberos {
         ctx: ClientCtx,
     }
 
@@ -26,7 +26,7 @@ mod imp {
         /// Acquire the environment's credentials for `service` (`smtp@host`, or a principal
         /// `smtp/host@REALM`) and make the first token (this asks the KDC for a service
         /// ticket: it blocks, so call it off the async threads).
-        pub(in crate::runner) fn start(service: &str) -> Result<(Self, Vec<u8>), String> {
+        pub(in crate::session) fn start(service: &str) -> Result<(Self, Vec<u8>), String> {
             let mechs = OidSet::singleton(GSS_MECH_KRB5).map_err(|e| e.to_string())?;
             let cred =
                 Cred::acquire(None, None, CredUsage::Initiate, Some(&mechs)).map_err(|e| {
@@ -55,26 +55,26 @@ mod imp {
         }
 
         /// Whether the context is established (the server proved who it is).
-        pub(in crate::runner) fn is_complete(&self) -> bool {
+        pub(in crate::session) fn is_complete(&self) -> bool {
             self.ctx.is_complete()
         }
 
         /// The next token for the server's token (None: the context is complete).
-        pub(in crate::runner) fn step(&mut self, token: &[u8]) -> Result<Option<Vec<u8>>, String> {
+        pub(in crate::session) fn step(&mut self, token: &[u8]) -> Result<Option<Vec<u8>>, String> {
             self.ctx
                 .step(Some(token), None)
                 .map(|t| t.map(|t| t.to_vec()))
                 .map_err(|e| format!("the server's Kerberos token was refused: {e}"))
         }
 
-        pub(in crate::runner) fn unwrap(&mut self, message: &[u8]) -> Result<Vec<u8>, String> {
+        pub(in crate::session) fn unwrap(&mut self, message: &[u8]) -> Result<Vec<u8>, String> {
             self.ctx
                 .unwrap(message)
                 .map(|m| m.to_vec())
                 .map_err(|e| format!("the server's security-layer offer does not verify: {e}"))
         }
 
-        pub(in crate::runner) fn wrap(&mut self, message: &[u8]) -> Result<Vec<u8>, String> {
+        pub(in crate::session) fn wrap(&mut self, message: &[u8]) -> Result<Vec<u8>, String> {
             self.ctx
                 .wrap(false, message)
                 .map(|m| m.to_vec())
@@ -86,26 +86,26 @@ mod imp {
 #[cfg(not(feature = "gssapi"))]
 mod imp {
     /// This build has no GSS-API: `start` fails before anything is sent.
-    pub(in crate::runner) struct Kerberos;
+    pub(in crate::session) struct Kerberos;
 
     impl Kerberos {
-        pub(in crate::runner) fn start(_service: &str) -> Result<(Self, Vec<u8>), String> {
+        pub(in crate::session) fn start(_service: &str) -> Result<(Self, Vec<u8>), String> {
             Err("this smtp-plan was built without GSSAPI support (build it with `--features gssapi`, which needs the libkrb5-dev and libclang-dev packages)".to_owned())
         }
 
-        pub(in crate::runner) fn is_complete(&self) -> bool {
+        pub(in crate::session) fn is_complete(&self) -> bool {
             false
         }
 
-        pub(in crate::runner) fn step(&mut self, _: &[u8]) -> Result<Option<Vec<u8>>, String> {
+        pub(in crate::session) fn step(&mut self, _: &[u8]) -> Result<Option<Vec<u8>>, String> {
             Err("no GSSAPI support".to_owned())
         }
 
-        pub(in crate::runner) fn unwrap(&mut self, _: &[u8]) -> Result<Vec<u8>, String> {
+        pub(in crate::session) fn unwrap(&mut self, _: &[u8]) -> Result<Vec<u8>, String> {
             Err("no GSSAPI support".to_owned())
         }
 
-        pub(in crate::runner) fn wrap(&mut self, _: &[u8]) -> Result<Vec<u8>, String> {
+        pub(in crate::session) fn wrap(&mut self, _: &[u8]) -> Result<Vec<u8>, String> {
             Err("no GSSAPI support".to_owned())
         }
     }

@@ -8,19 +8,19 @@ use super::{AuthEnd, is_challenge};
 use crate::protocol::{
     Mechanism, Reply, SaslError, b64_encode, check_security_offer, security_layer_choice,
 };
-use crate::runner::failure::{FailureKind, StepFailure};
-use crate::runner::scenario::{Run, StepErr};
+use crate::session::client::Session;
+use crate::session::failure::{FailureKind, StepFailure};
 
 /// Context tokens a server may send before the exchange is given up (Kerberos needs one).
 const MAX_ROUNDS: usize = 8;
 
-impl Run<'_> {
+impl Session {
     pub(super) async fn gssapi(
         &mut self,
         authzid: &str,
         service: &str,
         initial: bool,
-    ) -> Result<AuthEnd, StepErr> {
+    ) -> Result<AuthEnd, StepFailure> {
         let (mut krb, first) = match self.kerberos_start(service).await {
             Ok(started) => started,
             Err(failure) => return Err(failure),
@@ -34,13 +34,10 @@ impl Run<'_> {
         loop {
             if !is_challenge(&reply) {
                 if reply.code.is_positive() && !krb.is_complete() {
-                    return Ok(AuthEnd::End(
-                        StepFailure::expectation(
-                            "GSSAPI: the server accepted the login before the Kerberos exchange was complete, so it did not prove who it is (no mutual authentication)",
-                            vec![format!("got:      {}", reply.wire_text(" / "))],
-                        )
-                        .into(),
-                    ));
+                    return Ok(AuthEnd::Failed(StepFailure::expectation(
+                        "GSSAPI: the server accepted the login before the Kerberos exchange was complete, so it did not prove who it is (no mutual authentication)",
+                        vec![format!("got:      {}", reply.wire_text(" / "))],
+                    )));
                 }
                 return Ok(AuthEnd::Reply(reply));
             }
@@ -87,8 +84,8 @@ impl Run<'_> {
 
     /// Credentials and the first token, off the async threads (it may ask the KDC), within
     /// the step's timeout. A failure here sends nothing.
-    async fn kerberos_start(&mut self, service: &str) -> Result<(Kerberos, Vec<u8>), StepErr> {
-        let timeout = self.timeout();
+    async fn kerberos_start(&mut self, service: &str) -> Result<(Kerberos, Vec<u8>), StepFailure> {
+        let timeout = self.timeout;
         let owned = service.to_owned();
         let task = tokio::task::spawn_blocking(move || Kerberos::start(&owned));
         let result = match tokio::time::timeout(timeout, task).await {

@@ -341,12 +341,15 @@ fn mechanisms(login: &Login, caps: &Capabilities) -> (Vec<Mechanism>, Vec<(Strin
         .collect();
     let mut tried: Vec<Mechanism> = Mechanism::ALL
         .into_iter()
-        .filter(|m| !m.uses_token() && offered.iter().any(|o| o == m.name()))
+        .filter(|m| !m.uses_token() && !m.uses_ticket() && offered.iter().any(|o| o == m.name()))
         .collect();
     let untried = offered
         .iter()
         .filter_map(|name| match name.parse::<Mechanism>() {
             Ok(m) if tried.contains(&m) => None,
+            Ok(m) if m.uses_ticket() => {
+                Some((name.clone(), "it needs a Kerberos ticket, not a password"))
+            }
             Ok(_) => Some((name.clone(), "it needs a token, not a password")),
             Err(_) => Some((name.clone(), "smtp-plan does not implement it")),
         })

@@ -29,8 +29,9 @@ pub(crate) const TARGET_KEYS: &[&str] = &[
     "pin_sha256",
     "proxy",
     "bind",
+    "socket",
 ];
-pub(crate) const CONNECT_KEYS: &[&str] = &["host", "port", "tls", "proxy", "bind"];
+pub(crate) const CONNECT_KEYS: &[&str] = &["host", "port", "tls", "proxy", "bind", "socket"];
 
 const DEFAULT_HOST: &str = "localhost";
 const DEFAULT_PORT: u16 = 25;
@@ -52,12 +53,20 @@ pub(crate) struct PartialTarget {
     pub proxy: Option<ProxyHeader>,
     pub bind: Option<std::net::IpAddr>,
     pub pin_sha256: Option<Vec<String>>,
+    pub socket: Option<PathBuf>,
 }
 
 impl PartialTarget {
-    /// These keys, and `base`'s where these are missing.
+    /// These keys, and `base`'s where these are missing. Where to connect goes as a whole:
+    /// a `host` or `port` here drops `base`'s `socket`.
     pub fn or(self, base: &PartialTarget) -> PartialTarget {
+        let socket = if self.host.is_some() || self.port.is_some() {
+            self.socket
+        } else {
+            self.socket.or_else(|| base.socket.clone())
+        };
         PartialTarget {
+            socket,
             host: self.host.or_else(|| base.host.clone()),
             port: self.port.or(base.port),
             tls: self.tls.or(base.tls),
@@ -91,6 +100,7 @@ impl PartialTarget {
             },
             proxy: self.proxy,
             bind: self.bind,
+            socket: self.socket,
         }
     }
 }
@@ -125,6 +135,16 @@ impl<'v> Resolver<'v> {
     /// with a port, a space... are problems that say what to write.
     pub fn host(&self, cx: &mut Cx<'_>, node: &Node) -> Option<String> {
         let host = self.text(cx, node, "`host`")?;
+        if let Some(path) = host.trim().strip_prefix("unix:") {
+            cx.error(
+                node,
+                format!("invalid `host`: `{host}` is a Unix socket, not a host"),
+                Some(format!(
+                    "write `socket: {path}` instead of `host` (and no `port`)"
+                )),
+            );
+            return None;
+        }
         match crate::protocol::parse_host(&host) {
             Ok(host) => Some(host),
             Err(e) => {
@@ -236,6 +256,7 @@ impl<'v> Resolver<'v> {
         out.proxy = field("proxy").and_then(|n| self.proxy(cx, n));
         out.bind = field("bind").and_then(|n| self.bind(cx, n));
         out.pin_sha256 = field("pin_sha256").map(|n| self.pins(cx, n));
+        out.socket = field("socket").and_then(|n| self.socket(cx, n, entries));
         out
     }
 
@@ -330,6 +351,7 @@ impl<'v> Resolver<'v> {
             tls: field("tls").and_then(|n| self.tls(cx, n)),
             proxy: field("proxy").and_then(|n| self.proxy(cx, n)),
             bind: field("bind").and_then(|n| self.bind(cx, n)),
+            socket: field("socket").and_then(|n| self.socket(cx, n, entries)),
         }
     }
 

@@ -485,7 +485,10 @@ mod tests {
             untried,
             [
                 ("XOAUTH2".to_owned(), "it needs a token, not a password"),
-                ("GSSAPI".to_owned(), "smtp-plan does not implement it"),
+                (
+                    "GSSAPI".to_owned(),
+                    "it needs a Kerberos ticket, not a password"
+                ),
             ]
         );
     }

@@ -11,7 +11,7 @@ impl Run<'_> {
     /// The `auth` step: the whole exchange; its final reply to check, or how it ended.
     pub(super) async fn auth(&mut self, spec: &AuthSpec, step: &Step) -> Result<AuthEnd, StepErr> {
         let user = self.render(&spec.username)?;
-        let secret = Secret::new(match spec.credential.template() {
+        let secret = Secret::new(match spec.credential.expose() {
             Some(t) => self.render(t)?,
             None => String::new(), // GSSAPI: the ticket stays in the Kerberos library
         });

@@ -16,6 +16,7 @@ mod mailbox_model;
 mod message;
 mod message_file;
 mod model;
+mod model_debug;
 mod node;
 mod pipeline;
 mod proxy;

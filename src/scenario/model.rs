@@ -10,7 +10,7 @@ use regex::Regex;
 
 use crate::protocol::Mechanism;
 use crate::redact::Secret;
-use crate::template::Template;
+use crate::template::{SecretTemplate, Template};
 pub use crate::transport::TlsVersion;
 
 /// A 1-based position in a plan file.
@@ -57,8 +57,11 @@ impl<'a> IntoIterator for &'a VarValues {
     }
 }
 
-/// One loaded plan file = one JUnit test suite. Its `Debug` shows no variable value.
-#[derive(Debug, Clone)]
+/// One loaded plan file = one JUnit test suite. Its `Debug` shows no secret in any form: the
+/// variables show their names only, the file text its size, a password or token `***`, and
+/// what is left (a secret written literally in a `send:`, a name or a regex) is masked by the
+/// plan's own [`Redactor`](crate::redact::Redactor) (see `model_debug`).
+#[derive(Clone)]
 pub struct Plan {
     /// The path as the user gave it (or as found under a directory they gave).
     pub path: PathBuf,
@@ -74,6 +77,9 @@ pub struct Plan {
     /// from, of every variable made from one of those, and every password and token an `auth`
     /// step has before it runs. Empty values are left out. Redacted in every output.
     pub secret_values: Vec<Secret>,
+    /// Masks `secret_values` in every form; built once at load (a 200 KB secret makes it
+    /// costly), copied into each scenario's transcript.
+    pub redactor: Arc<crate::redact::Redactor>,
     /// The names whose values are secret, captures included: a value captured under one of
     /// these names is masked from its capture on.
     pub secret_names: BTreeSet<String>,
@@ -176,8 +182,9 @@ pub struct Step {
     pub send_anyway: bool,
 }
 
-/// A file other than the plan file that a step was written in.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// A file other than the plan file that a step was written in. `Debug` shows the text's size
+/// (see `model_debug`).
+#[derive(Clone, PartialEq, Eq)]
 pub struct Origin {
     pub path: PathBuf,
     /// The file's text, for the source line of a failure.
@@ -391,23 +398,24 @@ pub enum AuthMechanism {
     Named(Mechanism),
 }
 
-/// The secret an `auth` step logs in with.
+/// The secret an `auth` step logs in with. `Debug` shows `Password(***)` / `Token(***)`.
 #[derive(Debug, Clone)]
 pub enum Credential {
     /// `password:` (every mechanism but XOAUTH2 and OAUTHBEARER).
-    Password(Template),
+    Password(SecretTemplate),
     /// `token:` — an OAuth 2.0 bearer token (XOAUTH2, OAUTHBEARER).
-    Token(Template),
+    Token(SecretTemplate),
     /// Neither: a Kerberos ticket from the environment (GSSAPI: `KRB5CCNAME`, or a keytab in
     /// `KRB5_CLIENT_KTNAME`).
     Ticket,
 }
 
 impl Credential {
-    /// The password's or token's template; None for a ticket.
-    pub fn template(&self) -> Option<&Template> {
+    /// The template of the password or token, to render or to see which variables it uses;
+    /// None for a ticket.
+    pub fn expose(&self) -> Option<&Template> {
         match self {
-            Credential::Password(t) | Credential::Token(t) => Some(t),
+            Credential::Password(t) | Credential::Token(t) => Some(t.expose()),
             Credential::Ticket => None,
         }
     }

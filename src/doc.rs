@@ -294,20 +294,26 @@ fn render_steps(out: &mut String, scenario: &Scenario, redactor: &Redactor) {
             Action::StartTls(over) => starttls_words(step, over, &scenario.target, &expect),
             Action::Auth(a) => {
                 let (what, t) = match &a.credential {
-                    crate::scenario::Credential::Password(t) => ("password", t.expose()),
-                    crate::scenario::Credential::Token(t) => ("token", t.expose()),
+                    crate::scenario::Credential::Password(t) => ("password", Some(t.expose())),
+                    crate::scenario::Credential::Token(t) => ("token", Some(t.expose())),
+                    crate::scenario::Credential::Ticket => ("ticket", None),
                 };
-                let secret = credential_words(what, t);
+                let secret = match t {
+                    Some(t) => credential_words(what, t),
+                    None => "the Kerberos ticket from the environment (`KRB5CCNAME`, or a keytab in `KRB5_CLIENT_KTNAME`)".to_owned(),
+                };
+                let who = if a.username.to_string().is_empty() {
+                    "the ticket's principal".to_owned()
+                } else {
+                    code(&tpl(&a.username))
+                };
                 let mechanism = match a.mechanism {
                     crate::scenario::AuthMechanism::Auto => {
                         "the strongest AUTH mechanism the server offers".to_owned()
                     }
                     crate::scenario::AuthMechanism::Named(m) => code(&format!("AUTH {m}")),
                 };
-                format!(
-                    "Log in with {mechanism} as {} and {secret}: {expect}.",
-                    code(&tpl(&a.username)),
-                )
+                format!("Log in with {mechanism} as {who} and {secret}: {expect}.")
             }
             Action::MailFrom(e) => format!(
                 "Send {}: {expect}.",

@@ -444,9 +444,9 @@ fn load_plan(
 fn credential_of(step: &Step) -> Option<(&'static str, &Template)> {
     match &step.action {
         Action::Auth(spec) if spec.credential.is_token() => {
-            Some(("token", spec.credential.expose()))
+            Some(("token", spec.credential.expose()?))
         }
-        Action::Auth(spec) => Some(("password", spec.credential.expose())),
+        Action::Auth(spec) => Some(("password", spec.credential.expose()?)),
         Action::Mailbox(m) => match &m.source {
             MailboxSource::Imap(imap) => Some(("IMAP password", imap.password.expose())),
             MailboxSource::Maildir(_) => None,

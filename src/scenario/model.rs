@@ -380,11 +380,16 @@ pub struct ConnectSpec {
 #[derive(Debug, Clone)]
 pub struct AuthSpec {
     pub mechanism: AuthMechanism,
+    /// The user to log in as; for GSSAPI the authorization identity, empty (the default) for
+    /// the ticket's own principal.
     pub username: Template,
     /// Always treated as a secret by the runner, whether or not it is listed in `secrets:`.
     pub credential: Credential,
     /// `initial_response:`; None = the mechanism's default (see the README's AUTH section).
     pub initial_response: Option<bool>,
+    /// `service:` (GSSAPI): the server's GSS-API name, `smtp@HOST` (host-based) or a Kerberos
+    /// principal `smtp/HOST@REALM`; None = `smtp@` the target's host.
+    pub service: Option<Template>,
 }
 
 /// `mechanism: NAME` or `mechanism: auto` (the strongest one the last EHLO offered).
@@ -401,13 +406,18 @@ pub enum Credential {
     Password(SecretTemplate),
     /// `token:` — an OAuth 2.0 bearer token (XOAUTH2, OAUTHBEARER).
     Token(SecretTemplate),
+    /// Neither: a Kerberos ticket from the environment (GSSAPI: `KRB5CCNAME`, or a keytab in
+    /// `KRB5_CLIENT_KTNAME`).
+    Ticket,
 }
 
 impl Credential {
-    /// The template of the password or token, to render or to see which variables it uses.
-    pub fn expose(&self) -> &Template {
+    /// The template of the password or token, to render or to see which variables it uses;
+    /// None for a ticket.
+    pub fn expose(&self) -> Option<&Template> {
         match self {
-            Credential::Password(t) | Credential::Token(t) => t.expose(),
+            Credential::Password(t) | Credential::Token(t) => Some(t.expose()),
+            Credential::Ticket => None,
         }
     }
 

@@ -73,6 +73,7 @@ pub(crate) const AUTH_KEYS: &[&str] = &[
     "password",
     "token",
     "initial_response",
+    "service",
 ];
 /// A step-level key beside the action (not an action itself).
 pub(crate) const ALLOW_PLAINTEXT: &str = "allow_plaintext";
@@ -626,8 +627,49 @@ impl StepLoader<'_, '_> {
                 }
             }
         });
-        let username = field(cx, "username").and_then(|n| cx.template_in(n, "`username`", scope));
+        let gssapi = mechanism == Some(AuthMechanism::Named(Mechanism::Gssapi));
+        let username = if gssapi {
+            // The authorization identity; empty: the ticket's own principal.
+            match get(entries, "username") {
+                Some(n) => cx.template_in(n, "`username`", scope),
+                None => Some(Template::literal("")),
+            }
+        } else {
+            field(cx, "username").and_then(|n| cx.template_in(n, "`username`", scope))
+        };
+        let service = match get(entries, "service") {
+            None => None,
+            Some(n) if gssapi => cx.template_in(n, "`service`", scope),
+            Some(_) => {
+                if let Some((k, _)) = entries.iter().find(|(k, _)| k.name == "service") {
+                    cx.error_key(
+                        k,
+                        "`service` is for `mechanism: GSSAPI` (the server's Kerberos service name)",
+                        Some("remove it".into()),
+                    );
+                }
+                None
+            }
+        };
         let credential = match (get(entries, "password"), get(entries, "token")) {
+            (None, None) if gssapi => Some(Credential::Ticket),
+            (Some(_), _) | (_, Some(_)) if gssapi => {
+                let k = entries
+                    .iter()
+                    .find(|(k, _)| k.name == "password" || k.name == "token")
+                    .map(|(k, _)| k);
+                if let Some(k) = k {
+                    cx.error_key(
+                        k,
+                        format!(
+                            "GSSAPI logs in with a Kerberos ticket from the environment: `{}` is not used",
+                            k.name
+                        ),
+                        Some("remove it; get a ticket with `kinit` (KRB5CCNAME) or name a keytab in KRB5_CLIENT_KTNAME".into()),
+                    );
+                }
+                None
+            }
             (Some(_), Some(_)) => {
                 let token_key = entries
                     .iter()
@@ -703,6 +745,7 @@ impl StepLoader<'_, '_> {
             username: username?,
             credential: credential?,
             initial_response,
+            service,
         })
     }
 }

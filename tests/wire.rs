@@ -84,6 +84,19 @@ fn serve(mut s: TcpStream, seen: &Mutex<Vec<u8>>) {
         }
         seen.lock().unwrap().extend_from_slice(line.as_bytes());
         let upper = line.trim_end().to_ascii_uppercase();
+        if let Some(n) = upper
+            .strip_prefix("BDAT ")
+            .and_then(|rest| rest.split(' ').next())
+            .and_then(|n| n.parse::<usize>().ok())
+        {
+            let mut chunk = vec![0; n];
+            if std::io::Read::read_exact(&mut reader, &mut chunk).is_err() {
+                return;
+            }
+            seen.lock().unwrap().extend_from_slice(&chunk);
+            let _ = s.write_all(b"250 chunk ok\r\n");
+            continue;
+        }
         let reply: &[u8] = if in_data {
             if line != ".\r\n" {
                 continue;
@@ -91,7 +104,7 @@ fn serve(mut s: TcpStream, seen: &Mutex<Vec<u8>>) {
             in_data = false;
             b"250 queued\r\n"
         } else if upper.starts_with("EHLO") || upper.starts_with("LHLO") {
-            b"250-capture\r\n250-ETRN\r\n250 AUTH PLAIN LOGIN\r\n"
+            b"250-capture\r\n250-ETRN\r\n250-CHUNKING\r\n250 AUTH PLAIN LOGIN\r\n"
         } else if upper == "DATA" {
             in_data = true;
             b"354 go\r\n"
@@ -146,6 +159,10 @@ fn kinds() -> Vec<(&'static str, &'static str)> {
         (
             "data",
             "      - mail_from: a@example.test\n      - rcpt_to: b@example.test\n      - data: \"Subject: t\\n\\nthe ${pw} here\\n\"\n",
+        ),
+        (
+            "bdat",
+            "      - ehlo: client.test\n      - mail_from: a@example.test\n      - rcpt_to: b@example.test\n      - bdat: \"Subject: t\\n\\nthe ${pw} here\\n\"\n",
         ),
         (
             "data-mime",
@@ -239,6 +256,7 @@ fn allow_plaintext_sends_the_secret_and_the_capture_sees_it() {
         format!("EXPN {PW}"),
         format!("HELP {PW}"),
         format!("the {PW} here"),
+        "BDAT ".to_owned(),
         "AUTH PLAIN ".to_owned(),
     ] {
         assert!(

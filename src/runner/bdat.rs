@@ -21,6 +21,9 @@ impl Run<'_> {
             Some((index, message)) if index == self.step_index => message,
             _ => self.message(&spec.message)?,
         };
+        if let Some(end) = self.refuse_secret_message(&message)? {
+            return Ok(end);
+        }
         let secret = matches!(message, Message::Text { secret: true, .. });
         let len = self.message_size(&message)?;
         let plan_failure = |e: String| StepFailure::new(FailureKind::Plan, e, Vec::new());

@@ -143,6 +143,25 @@ impl Run<'_> {
         StepFailure::new(FailureKind::Io, reason, Vec::new())
     }
 
+    /// A message holding a secret is refused before DATA or BDAT is sent, as a command would
+    /// be, on a connection without TLS unless the plan allows plaintext.
+    pub(super) fn refuse_secret_message(
+        &mut self,
+        message: &Message,
+    ) -> Result<Option<StepEnd>, StepErr> {
+        if self.session.allow_plaintext || !self.session.plaintext() {
+            return Ok(None);
+        }
+        match (
+            message.holds_secret(&self.session.transcript.redactor),
+            message,
+        ) {
+            (Ok(true), _) => Ok(Some(self.refuse_plaintext("a message that holds a secret"))),
+            (Err(e), Message::File { file, .. }) => Err(self.file_failure(file, &e)),
+            _ => Ok(None),
+        }
+    }
+
     /// DATA, then the message once the server said 354, then the final reply (or replies)
     /// checked against `expect`.
     pub(super) async fn data(
@@ -154,16 +173,8 @@ impl Run<'_> {
             Some((index, message)) if index == self.step_index => message,
             _ => self.message(spec)?,
         };
-        // A message holding a secret is refused before DATA is sent, as a command would be.
-        if !self.session.allow_plaintext && self.session.plaintext() {
-            let holds = message.holds_secret(&self.session.transcript.redactor);
-            match (holds, &message) {
-                (Ok(true), _) => return Ok(self.refuse_plaintext("a message that holds a secret")),
-                (Err(e), Message::File { file, .. }) => {
-                    return Err(self.file_failure(file, &e));
-                }
-                _ => {}
-            }
+        if let Some(end) = self.refuse_secret_message(&message)? {
+            return Ok(end);
         }
         if let Message::File { file, .. } = &message {
             // Checked before DATA: a file that is gone or changed fails with nothing sent.

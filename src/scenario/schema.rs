@@ -302,7 +302,7 @@ fn value_schema(place: &str, key: &str) -> Option<Value> {
             "type": "boolean"
         }),
         ("step", "allow_plaintext") => json!({
-            "description": "On `auth`, `send`, `ehlo`, `helo`, `lhlo`, `mail_from`, `rcpt_to`, `vrfy`, `data`, `etrn`, `expn`, `help` and `mailbox`: let a secret (credentials, or a secret variable in the command or message, or the IMAP password) go over a connection without TLS (negative tests).",
+            "description": "On `auth`, `send`, `ehlo`, `helo`, `lhlo`, `mail_from`, `rcpt_to`, `vrfy`, `data`, `bdat`, `etrn`, `expn`, `help` and `mailbox`: let a secret (credentials, or a secret variable in the command or message, or the IMAP password) go over a connection without TLS (negative tests).",
             "type": "boolean"
         }),
         ("expect_map", "tls") => refer("tls_expect"),

@@ -88,6 +88,7 @@ pub(crate) const PLAINTEXT_STEPS: &[&str] = &[
     "rcpt_to",
     "vrfy",
     "data",
+    "bdat",
     "etrn",
     "expn",
     "help",

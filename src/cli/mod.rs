@@ -90,6 +90,17 @@ pub enum Cmd {
 
 /// Parse the command line, run, print the problem if any, and map to an exit status.
 pub fn main_entry() -> ExitCode {
+    // A panic's message may hold data of the plan, a secret too: say where, never what.
+    std::panic::set_hook(Box::new(|info| {
+        let at = info
+            .location()
+            .map(|l| format!(" at {}:{}:{}", l.file(), l.line(), l.column()))
+            .unwrap_or_default();
+        eprintln!(
+            "smtp-plan panicked{at}: a bug in smtp-plan, please report it (its message is not \
+             shown: it may hold a secret)"
+        );
+    }));
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         // A Nagios check must say UNKNOWN (3), not clap's usual 2, for a wrong command line.

@@ -388,8 +388,11 @@ impl Session {
     /// Write more bytes of what [`Session::send_bytes`] began (the rest of a message).
     pub async fn write(&mut self, bytes: &[u8]) -> Result<(), StepFailure> {
         let timeout = self.timeout;
-        let res = self.conn()?.send(bytes, timeout).await;
+        // The clock starts as the (last) piece is written: a reply's latency never counts less
+        // than the server took after it had the command (the write may return late on a busy
+        // machine).
         self.sent_at = Some(Instant::now());
+        let res = self.conn()?.send(bytes, timeout).await;
         res.map_err(|e| self.transport_err(e))
     }
 

@@ -15,8 +15,8 @@ mod extensions;
 use crate::protocol::HostPort;
 use crate::redact::Redactor;
 use crate::scenario::{
-    Action, CodePattern, ConnectSpec, Expect, LoadOptions, Plan, Scenario, Target, TlsMode,
-    TlsOverride, load_plans_with_env,
+    Action, CodePattern, ConnectSpec, Expect, LoadOptions, Plan, Scenario, StartTls, Target,
+    TlsMode, load_plans_with_env,
 };
 use crate::template::{Part, Template};
 
@@ -231,7 +231,7 @@ fn describe_target(t: &Target) -> String {
     });
     let name = t.tls_options.server_name.as_deref().unwrap_or(&t.host);
     s.push_str(&trust(
-        &t.tls_options.insecure,
+        t.tls_options.is_insecure(),
         t.tls_options.ca_file.as_ref(),
         Some(name),
     ));
@@ -245,8 +245,8 @@ fn describe_target(t: &Target) -> String {
 }
 
 /// How certificates are checked, as a clause starting with `; `.
-fn trust(insecure: &bool, ca: Option<&PathBuf>, name: Option<&str>) -> String {
-    if *insecure {
+fn trust(insecure: bool, ca: Option<&PathBuf>, name: Option<&str>) -> String {
+    if insecure {
         return "; certificates are not verified".to_owned();
     }
     let mut s = String::from("; certificates must be valid");
@@ -360,7 +360,7 @@ fn render_steps(out: &mut String, scenario: &Scenario, redactor: &Redactor) {
 
 fn starttls_words(
     step: &crate::scenario::Step,
-    over: &TlsOverride,
+    spec: &StartTls,
     target: &Target,
     expect: &str,
 ) -> String {
@@ -376,14 +376,10 @@ fn starttls_words(
             code("STARTTLS")
         );
     }
-    let o = &target.tls_options;
-    let insecure = over.insecure.unwrap_or(o.insecure);
-    let name = over
-        .server_name
-        .clone()
-        .or_else(|| o.server_name.clone())
-        .unwrap_or_else(|| target.host.clone());
-    let ca = over.ca_file.as_ref().or(o.ca_file.as_ref());
+    let o = spec.options.clone().or(&target.tls_options);
+    let insecure = o.is_insecure();
+    let name = o.server_name.unwrap_or_else(|| target.host.clone());
+    let ca = o.ca_file.as_ref();
     // the reply first, then the handshake, then what the session must be
     let mut reply_only = step.expect.clone();
     let tls = reply_only
@@ -399,9 +395,9 @@ fn starttls_words(
         "Start TLS with {}{reply}; then the TLS handshake must succeed",
         code("STARTTLS")
     );
-    s.push_str(&trust(&insecure, ca, Some(&name)));
-    if over.min_version.is_some() {
-        s.push_str(&asserts::min_version_words(over.min_version));
+    s.push_str(&trust(insecure, ca, Some(&name)));
+    if spec.options.min_version.is_some() {
+        s.push_str(&asserts::min_version_words(spec.options.min_version));
     }
     if let Some(tls) = tls {
         s.push_str("; ");

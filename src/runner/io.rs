@@ -4,7 +4,7 @@
 use super::failure::{FailureKind, StepFailure};
 use super::scenario::{Run, StepEnd, StepErr};
 use crate::protocol::{Command, Reply};
-use crate::scenario::{ConnectSpec, Target, TlsMode, TlsOverride};
+use crate::scenario::{ConnectSpec, Target, TlsMode, TlsOptions};
 use crate::transport::{CloseSeen, Connection, TransportError};
 
 /// At most this much of what the server sent unasked is shown.
@@ -97,7 +97,7 @@ impl Run<'_> {
             };
         }
         self.host = host.clone();
-        let params = (tls == TlsMode::Implicit).then(|| self.tls_params(&TlsOverride::default()));
+        let params = (tls == TlsMode::Implicit).then(|| self.tls_params(&TlsOptions::default()));
         let shown = crate::protocol::HostPort::new(&host, port);
         let how = if params.is_some() {
             " with implicit TLS"

@@ -15,7 +15,7 @@ use crate::mailbox::{
 };
 use crate::redact::Secret;
 use crate::scenario::{
-    Action, ImapSpec, ImapTls, MailboxSource, MailboxSpec, Scenario, TlsOverride,
+    Action, ImapSpec, ImapTls, MailboxSource, MailboxSpec, Scenario, TlsOptions,
 };
 
 /// The most lines of a delivered message a transcript shows (as for DATA).
@@ -300,7 +300,7 @@ impl Run<'_> {
             )
             .into()));
         }
-        let over = TlsOverride {
+        let over = TlsOptions {
             server_name: Some(
                 imap.tls_options
                     .server_name

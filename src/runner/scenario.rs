@@ -10,11 +10,12 @@ use super::failure::{FailureKind, StepFailure};
 use super::result::{Failure, Outcome, ScenarioResult, StepResult, StepStatus};
 use super::target::TargetOverride;
 use super::transcript::Transcript;
+use crate::protocol::TlsVersion;
 use crate::protocol::{Capabilities, Command, Limits, Reply};
 use crate::redact::Redactor;
 use crate::scenario::{Action, ConnectSpec, Expect, Origin, Plan, Scenario, Span, Step};
 use crate::template::Template;
-use crate::transport::{ClientCert, Connection, TlsInfo, TlsVersion};
+use crate::transport::{ClientCert, Connection, TlsInfo};
 
 /// Command-line settings that apply to every scenario.
 #[derive(Debug, Clone, Default)]

@@ -8,7 +8,7 @@ use super::context::{Cx, VarScope, get};
 use super::files::relative_to;
 use super::mailbox_expect::load_mailbox_expect;
 use super::mailbox_model::{ImapSpec, ImapTls, MailboxExpect, MailboxSource, MailboxSpec};
-use super::model::{Action, TlsOverride};
+use super::model::{Action, TlsOptions};
 use super::node::{Key, Node, Value};
 use super::target::Resolver;
 use crate::files::FileError;
@@ -251,7 +251,7 @@ fn load_imap(
     };
     let username = field("username");
     let password = field("password");
-    let over = resolver.tls_override(cx, entries);
+    let over = resolver.starttls(cx, entries).options;
     if cx.diags.len() != before {
         return None;
     }
@@ -261,10 +261,9 @@ fn load_imap(
         tls,
         username: username?,
         password: password?,
-        tls_options: TlsOverride {
+        tls_options: TlsOptions {
             client_cert: None,
             client_key: None,
-            required: None,
             ..over
         },
     })

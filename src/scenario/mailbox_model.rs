@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use regex::Regex;
 
-use super::model::TlsOverride;
+use super::model::TlsOptions;
 use crate::template::Template;
 
 /// `- mailbox: {imap: {..} | maildir: DIR, message_id, folders, within, poll}` with its `expect:`.
@@ -45,7 +45,7 @@ pub struct ImapSpec {
     /// Always secret, like an AUTH password.
     pub password: Template,
     /// Trust settings over the target's (client certificates are not used for IMAP).
-    pub tls_options: TlsOverride,
+    pub tls_options: TlsOptions,
 }
 
 impl ImapSpec {

@@ -9,9 +9,9 @@ use std::time::Duration;
 use regex::Regex;
 
 use crate::protocol::Mechanism;
+pub use crate::protocol::TlsVersion;
 use crate::redact::Secret;
 use crate::template::Template;
-pub use crate::transport::TlsVersion;
 
 /// A 1-based position in a plan file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, PartialOrd, Ord)]
@@ -128,13 +128,15 @@ pub struct ProxyHeader {
     pub destination: std::net::SocketAddr,
 }
 
-/// TLS trust settings; on the target and overridable on the `starttls` step.
+/// TLS settings, every one optional so that one layer can stand over another
+/// ([`TlsOptions::or`]): a scenario's `target:` over the plan's, a `starttls:` step's or an
+/// `imap:` check's over the target's. The command line's own go on top at the handshake.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct TlsOptions {
     /// Extra trust anchor, already resolved relative to the plan file's directory.
     pub ca_file: Option<PathBuf>,
-    /// Do not verify the server certificate.
-    pub insecure: bool,
+    /// Do not verify the server certificate (default false).
+    pub insecure: Option<bool>,
     /// Name for SNI and the certificate name check; default: the target host.
     pub server_name: Option<String>,
     /// A client certificate (PEM) and its key, both resolved like `ca_file`; the loader makes
@@ -145,7 +147,38 @@ pub struct TlsOptions {
     pub min_version: Option<TlsVersion>,
     /// `pin_sha256`: the server certificate must have one of these SHA-256 fingerprints
     /// (normalised, see `transport::normalize_pin`), and is then trusted as it is.
-    pub pin_sha256: Vec<String>,
+    pub pin_sha256: Option<Vec<String>>,
+}
+
+impl TlsOptions {
+    /// These settings, and `base`'s where these have none. A client certificate and its key
+    /// come as a pair from one layer.
+    pub fn or(self, base: &TlsOptions) -> TlsOptions {
+        let (client_cert, client_key) = if self.client_cert.is_some() || self.client_key.is_some() {
+            (self.client_cert, self.client_key)
+        } else {
+            (base.client_cert.clone(), base.client_key.clone())
+        };
+        TlsOptions {
+            ca_file: self.ca_file.or_else(|| base.ca_file.clone()),
+            insecure: self.insecure.or(base.insecure),
+            server_name: self.server_name.or_else(|| base.server_name.clone()),
+            client_cert,
+            client_key,
+            min_version: self.min_version.or(base.min_version),
+            pin_sha256: self.pin_sha256.or_else(|| base.pin_sha256.clone()),
+        }
+    }
+
+    /// Whether certificate verification is off.
+    pub fn is_insecure(&self) -> bool {
+        self.insecure.unwrap_or(false)
+    }
+
+    /// The pinned fingerprints (none unless `pin_sha256` was given).
+    pub fn pins(&self) -> &[String] {
+        self.pin_sha256.as_deref().unwrap_or_default()
+    }
 }
 
 /// One step: what to do, what the reply must look like, and where it was written.
@@ -256,7 +289,7 @@ pub enum Action {
     Lhlo(Template),
     /// `starttls` / `starttls: {expect, ca_file, insecure, server_name}`; the options given here
     /// override the target's for this handshake only (None = keep the target's).
-    StartTls(TlsOverride),
+    StartTls(StartTls),
     Auth(AuthSpec),
     MailFrom(Envelope),
     RcptTo(Envelope),
@@ -331,22 +364,16 @@ impl Action {
     }
 }
 
+/// A `starttls` step: its TLS settings over the target's, and whether TLS is required.
 #[derive(Debug, Clone, Default, PartialEq)]
-pub struct TlsOverride {
-    pub ca_file: Option<PathBuf>,
-    pub insecure: Option<bool>,
-    pub server_name: Option<String>,
-    pub client_cert: Option<PathBuf>,
-    pub client_key: Option<PathBuf>,
-    pub min_version: Option<TlsVersion>,
-    /// `pin_sha256` (normalised); empty = the target's.
-    pub pin_sha256: Vec<String>,
+pub struct StartTls {
+    pub options: TlsOptions,
     /// `required: false`: a server that does not advertise or refuses STARTTLS is accepted and
     /// the scenario goes on in plaintext. `None` = required.
     pub required: Option<bool>,
 }
 
-impl TlsOverride {
+impl StartTls {
     /// Whether the step must end with TLS (the default).
     pub fn is_required(&self) -> bool {
         self.required.unwrap_or(true)

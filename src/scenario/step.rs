@@ -11,7 +11,7 @@ use super::expect::{EXPECT_KEYS, LoadedExpect, default_expect, load_expect};
 use super::fails::{check_fails_fit, is_fails_map};
 use super::message::load_data_map;
 use super::model::{
-    Action, AuthMechanism, AuthSpec, ConnectSpec, Credential, DataSpec, Span, Step, TlsOverride,
+    Action, AuthMechanism, AuthSpec, ConnectSpec, Credential, DataSpec, Span, StartTls, Step,
 };
 use super::node::{Key, Node, Value};
 use super::step_options::{STEP_OPTIONS, load_step_options};
@@ -494,10 +494,10 @@ impl StepLoader<'_, '_> {
             "auth" => self.load_auth(cx, key, value, scope).map(Action::Auth),
             "sleep" => cx.duration(value, "`sleep`").map(Action::Sleep),
             "starttls" => match &value.value {
-                Value::Null => Some(Action::StartTls(TlsOverride::default())),
+                Value::Null => Some(Action::StartTls(StartTls::default())),
                 Value::Map(entries) => {
                     cx.check_keys(entries, STARTTLS_KEYS, "in `starttls`");
-                    Some(Action::StartTls(self.resolver.tls_override(cx, entries)))
+                    Some(Action::StartTls(self.resolver.starttls(cx, entries)))
                 }
                 _ => {
                     cx.error(
@@ -703,7 +703,7 @@ fn bare_action(name: &str) -> Option<Action> {
         "quit" => Action::Quit,
         "rset" => Action::Rset,
         "noop" => Action::Noop,
-        "starttls" => Action::StartTls(TlsOverride::default()),
+        "starttls" => Action::StartTls(StartTls::default()),
         "expect_close" => Action::ExpectClose,
         "connect" => Action::Connect(ConnectSpec::default()),
         "help" => Action::Help(None),

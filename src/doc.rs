@@ -18,7 +18,7 @@ use crate::scenario::{
     Action, CodePattern, ConnectSpec, Expect, LoadOptions, Plan, Scenario, StartTls, Target,
     TlsMode, load_plans_with_env,
 };
-use crate::template::{Part, Template};
+use crate::template::{Part, Template, env_refs};
 
 mod mailbox_words;
 
@@ -54,44 +54,6 @@ pub fn load_for_doc(
         ..options
     };
     load_plans_with_env(paths, &options, &env)
-}
-
-/// A `${env:NAME}` or `${env:NAME:-default}` in a plan's text.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct EnvRef {
-    pub name: String,
-    pub default: Option<String>,
-}
-
-/// Every environment reference in `text`, in order, first use of each name only.
-pub fn env_refs(text: &str) -> Vec<EnvRef> {
-    let mut out: Vec<EnvRef> = Vec::new();
-    let mut rest = text;
-    while let Some(i) = rest.find("${env:") {
-        let escaped = i > 0 && rest.get(i - 1..i) == Some("$");
-        let after = rest.get(i + 6..).unwrap_or_default();
-        rest = after;
-        if escaped {
-            continue;
-        }
-        let Some(end) = after.find('}') else { break };
-        let inner = after.get(..end).unwrap_or_default();
-        let (name, default) = match inner.split_once(":-") {
-            Some((n, d)) => (n, Some(d.to_owned())),
-            None => (inner, None),
-        };
-        let valid = !name.is_empty()
-            && name
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '.' || c == '-');
-        if valid && !out.iter().any(|r| r.name == name) {
-            out.push(EnvRef {
-                name: name.to_owned(),
-                default,
-            });
-        }
-    }
-    out
 }
 
 /// The whole page. `command` is the command that makes it, named in its header.
@@ -644,24 +606,6 @@ impl Slugs {
 #[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn env_references() {
-        let refs = env_refs("a: ${env:A:-x y}\nb: ${env:B}\nc: $${env:C}\nd: ${env:A}\n");
-        assert_eq!(
-            refs,
-            vec![
-                EnvRef {
-                    name: "A".into(),
-                    default: Some("x y".into())
-                },
-                EnvRef {
-                    name: "B".into(),
-                    default: None
-                },
-            ]
-        );
-    }
 
     #[test]
     fn inline_code_and_escapes() {

@@ -7,6 +7,7 @@ use super::fails::load_fails;
 use super::model::{Action, CapabilityReq, CodePattern, EnhancedPattern, Expect};
 use super::node::{Node, Value};
 use super::tls_expect::load_tls_expect;
+use crate::template::is_var_name;
 
 pub(crate) const EXPECT_KEYS: &[&str] = &[
     "code",
@@ -73,7 +74,7 @@ pub(crate) fn load_expect(cx: &mut Cx<'_>, node: &Node, scope: &VarScope<'_>) ->
         && let Some(capture_entries) = cx.map(n, "`capture`")
     {
         for (name, pattern) in capture_entries {
-            if !valid_var_name(&name.name) {
+            if !is_var_name(&name.name) {
                 cx.error_key(
                     name,
                     format!("`{}` is not a valid variable name", name.name),
@@ -378,13 +379,6 @@ pub(crate) fn parse_capability(text: &str) -> Option<CapabilityReq> {
         keyword: keyword.to_ascii_uppercase(),
         param: param.map(str::to_ascii_uppercase),
     })
-}
-
-pub(crate) fn valid_var_name(name: &str) -> bool {
-    !name.is_empty()
-        && name
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '.' || c == '-')
 }
 
 #[cfg(test)]

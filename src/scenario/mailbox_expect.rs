@@ -2,11 +2,12 @@
 //! `structure` (extension).
 
 use super::context::{Cx, VarScope, get};
-use super::expect::{load_regex, valid_var_name};
+use super::expect::load_regex;
 use super::mailbox_model::{
     AttachmentExpect, CountRange, HeaderExpect, MailboxExpect, Presence, TextExpect,
 };
 use super::node::{Node, Value};
+use crate::template::is_var_name;
 
 pub(crate) const MAILBOX_EXPECT_KEYS: &[&str] = &[
     "arrives",
@@ -201,7 +202,7 @@ fn load_text(
         && let Some(capture_entries) = cx.map(n, "`capture`")
     {
         for (name, pattern) in capture_entries {
-            if !valid_var_name(&name.name) {
+            if !is_var_name(&name.name) {
                 cx.error_key(
                     name,
                     format!("`{}` is not a valid variable name", name.name),

@@ -117,15 +117,13 @@ impl<'v> Resolver<'v> {
             Value::Int(n) => n.to_string(),
             _ => self.text(cx, node, "`port`")?,
         };
-        let port = text.trim().parse::<u16>().ok().filter(|p| *p != 0);
-        if port.is_none() {
-            cx.error(
-                node,
-                format!("invalid port `{text}`"),
-                Some("a port is a number from 1 to 65535".into()),
-            );
+        match crate::protocol::parse_port(&text) {
+            Ok(port) => Some(port),
+            Err(e) => {
+                cx.error(node, e.to_string(), Some(e.plan_help()));
+                None
+            }
         }
-        port
     }
 
     pub fn tls(&self, cx: &mut Cx<'_>, node: &Node) -> Option<TlsMode> {

@@ -324,8 +324,16 @@ impl Run<'_> {
         login: &Login,
         initial: bool,
     ) -> Result<AuthEnd, StepErr> {
+        // SASLprep may refuse the user name or password: say so before anything is sent.
         let mut client = ScramClient::new(hash, &login.user)
-            .map_err(|e| StepFailure::expectation(e.to_string(), Vec::new()))?;
+            .and_then(|c| ScramClient::check_password(login.secret.expose()).map(|()| c))
+            .map_err(|e| {
+                StepFailure::new(
+                    FailureKind::NotSent,
+                    format!("{mech}: {e}: nothing was sent"),
+                    Vec::new(),
+                )
+            })?;
         let first = b64_encode(client.client_first().as_bytes());
         let reply = self.start(mech, first, false, initial).await?;
         if !is_challenge(&reply) {

@@ -66,6 +66,9 @@ EXTRA_PORTS=("$PORT_PROXY")
 
 USER1=alice@example.test  PASS1='Al1ce-S3cret!pw'
 USER2=bob@example.test    PASS2='B0b-S3cret!pw'
+# Non-ASCII, with a space, stored as SASLprep (RFC 4013) leaves it (NFC): SCRAM with an
+# equivalent spelling (decomposed umlauts, a no-break space) must log in (tests/saslprep.rs).
+USER3=carol@example.test  PASS3='Cäröl Pässwört-3'
 
 # Mail is stored as nobody:nogroup (the virtual delivery agent refuses root).
 VMAIL_UID=$(id -u nobody)
@@ -421,6 +424,7 @@ install -d -o "$VMAIL_UID" -g "$VMAIL_GID" -m 0755 "$DC_INDEX"
     echo "# Dovecot passdb for the smtp-plan tests: plaintext so every mechanism works."
     echo "$USER1:{PLAIN}$PASS1"
     echo "$USER2:{PLAIN}$PASS2"
+    echo "$USER3:{PLAIN}$PASS3"
 } >"$DC_CONF_DIR/users"
 chown root:dovecot "$DC_CONF_DIR/users"
 chmod 0640 "$DC_CONF_DIR/users"
@@ -658,6 +662,8 @@ export SMTP_PLAN_POSTFIX_USER_MAILDIR=$(q "$MAILDIR/alice")
 export SMTP_PLAN_POSTFIX_USER2=$(q "$USER2")
 export SMTP_PLAN_POSTFIX_PASSWORD2=$(q "$PASS2")
 export SMTP_PLAN_POSTFIX_USER2_MAILDIR=$(q "$MAILDIR/bob")
+export SMTP_PLAN_POSTFIX_USER3=$(q "$USER3")
+export SMTP_PLAN_POSTFIX_PASSWORD3=$(q "$PASS3")
 export SMTP_PLAN_POSTFIX_DOMAIN='example.test'
 export SMTP_PLAN_POSTFIX_HOSTNAME='mail.example.test'
 export SMTP_PLAN_POSTFIX_LOG=$(q "$PF_LOG")

@@ -7,6 +7,7 @@ mod mechanism;
 mod ntlm;
 mod oauth;
 mod plain;
+mod saslprep;
 mod scram;
 
 pub use cram_md5::cram_md5_response;

@@ -1,4 +1,8 @@
 //! OAuth 2.0 bearer tokens over SASL: Google's XOAUTH2 and RFC 7628 OAUTHBEARER.
+//!
+//! Written here: each is one formatted string (and, for the built-in server, its parse).
+//! rsasl has both, but behind its callback framework and with serde_json for the error
+//! status, which the runner only shows; its server side would still need our token store.
 
 /// XOAUTH2 before base64: `user=U ^A auth=Bearer T ^A ^A`.
 pub fn xoauth2_response(username: &str, token: &str) -> String {

@@ -1,4 +1,8 @@
 //! RFC 4616 PLAIN.
+//!
+//! Written here: it is a NUL-joined string in base64 (the `base64` crate). rsasl's PLAIN would
+//! add nothing but its framework; the password is sent as the UTF-8 bytes the plan gives,
+//! which is what servers compare (Dovecot does not SASLprep PLAIN; tests/saslprep.rs).
 
 use super::mechanism::b64_encode;
 

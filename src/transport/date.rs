@@ -61,7 +61,10 @@ mod tests {
         assert_eq!(ymd(4_102_444_799), "2099-12-31");
         assert_eq!(rfc2822(1_609_459_200), "Fri, 1 Jan 2021 00:00:00 +0000");
         assert_eq!(rfc2822(1_741_000_000), "Mon, 3 Mar 2025 11:06:40 +0000");
-        assert_eq!(rfc2822(1_609_459_200 + 9 * 86_400), "Sun, 10 Jan 2021 00:00:00 +0000");
+        assert_eq!(
+            rfc2822(1_609_459_200 + 9 * 86_400),
+            "Sun, 10 Jan 2021 00:00:00 +0000"
+        );
         // past what the calendar holds: the last day it holds, not a panic
         assert_eq!(ymd(i64::MAX), "9999-12-31");
     }

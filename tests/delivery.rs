@@ -20,7 +20,6 @@ fn the_delivery_plan_passes_over_imap_and_maildir_and_shows_it_in_every_report()
     let dir = tempfile::tempdir().unwrap();
     let junit = dir.path().join("delivery.xml");
     let json = dir.path().join("delivery.json");
-    let started = std::time::Instant::now();
     let r = run_plan(
         PLAN,
         &[
@@ -35,8 +34,6 @@ fn the_delivery_plan_passes_over_imap_and_maildir_and_shows_it_in_every_report()
     );
     r.assert_code(0);
     assert_eq!(r.last_line(), "5 passed, 0 failed");
-    // polling at 100 ms, the whole plan (one `arrives: false` wait of 1 s) stays quick
-    assert!(started.elapsed() < std::time::Duration::from_secs(15));
     for want in [
         "* IMAP: connecting to 127.0.0.1:",
         "(implicit TLS) as bob@example.test",
@@ -165,7 +162,6 @@ fn a_message_in_the_wrong_folder_fails() {
 #[test]
 #[ignore = "needs the real Postfix + Dovecot: run scripts/test"]
 fn a_message_that_never_arrives_fails_after_the_wait() {
-    let started = std::time::Instant::now();
     let r = broken(
         "expect: {arrives: false}",
         "expect: {folder: INBOX}",
@@ -175,7 +171,6 @@ fn a_message_that_never_arrives_fails_after_the_wait() {
             "looked ",
         ],
     );
-    assert!(started.elapsed() < std::time::Duration::from_secs(15));
     assert!(r.stdout.contains("Message-ID: <"), "{}", r.stdout);
 }
 

@@ -68,6 +68,35 @@ pub fn run(mut cmd: impl std::borrow::BorrowMut<Command>) -> Run {
     Run::of(cmd.borrow_mut().output().expect("run smtp-plan"))
 }
 
+/// Like [`run`] for a test whose point is that smtp-plan does not hang: the process is killed
+/// and the test fails ("it hung") if it is still running after `limit`. The limit is a bound
+/// against hangs, far above any honest run even on a loaded machine — never a timing claim.
+/// Standard input is empty.
+pub fn run_bounded(mut cmd: impl std::borrow::BorrowMut<Command>, limit: Duration) -> Run {
+    let child = cmd
+        .borrow_mut()
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("run smtp-plan");
+    let pid = child.id();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let _ = tx.send(child.wait_with_output());
+    });
+    match rx.recv_timeout(limit) {
+        Ok(out) => Run::of(out.expect("wait for smtp-plan")),
+        Err(_) => {
+            let _ = Command::new("kill").args(["-9", &pid.to_string()]).status();
+            panic!("smtp-plan was still running after {limit:?}: it hung");
+        }
+    }
+}
+
+/// The bound [`run_bounded`] uses where a run must end on its own (timeouts, refusals).
+pub const HANG: Duration = Duration::from_secs(90);
+
 /// `smtp-plan serve` as a child process on free loopback ports; killed on drop.
 pub struct Serve {
     child: Child,
@@ -306,18 +335,15 @@ pub fn run_against(fake: &Fake, suite: &str, steps: &str) -> (Run, String) {
     );
     let path = plan(dir.path(), &format!("{suite}.yaml"), &text);
     let junit = dir.path().join(format!("{suite}.xml"));
-    let started = std::time::Instant::now();
-    let r = run(smtp_plan(&[
-        "run",
-        path.to_str().unwrap(),
-        "--junit",
-        junit.to_str().unwrap(),
-        "-v",
-    ]));
-    assert!(
-        started.elapsed() < Duration::from_secs(20),
-        "the run took {:?}",
-        started.elapsed()
+    let r = run_bounded(
+        smtp_plan(&[
+            "run",
+            path.to_str().unwrap(),
+            "--junit",
+            junit.to_str().unwrap(),
+            "-v",
+        ]),
+        HANG,
     );
     assert!(!r.stderr.contains("panicked"), "{}", r.stderr);
     assert_valid_junit(&junit);

@@ -316,3 +316,19 @@ fn list_takes_the_same_variables_as_run() {
     r.assert_code(0);
     assert!(r.stdout.contains("  one"), "{}", r.stdout);
 }
+
+#[test]
+fn one_file_of_ten_thousand_scenarios_checks() {
+    // Six steps each, as benches/compare.sh loads them: within the parser's node budget.
+    let mut text = String::from("name: big\ntarget: {host: 127.0.0.1, port: 25}\nscenarios:\n");
+    for i in 0..10_000 {
+        text.push_str(&format!(
+            "  - name: scenario {i}\n    steps:\n      - expect: 220\n      - ehlo: client.example.test\n      - mail_from: a{i}@example.test\n      - rcpt_to: b@example.test\n      - data: \"Subject: {i}\\n\\nhello\\n\"\n      - quit\n"
+        ));
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let path = plan(dir.path(), "big.yaml", &text);
+    let r = run(smtp_plan(&["check", path.to_str().unwrap()]));
+    r.assert_code(0);
+    assert_eq!(r.stdout, "ok: 1 plan file(s), 10000 scenario(s)\n");
+}

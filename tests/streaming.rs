@@ -161,3 +161,152 @@ fn a_big_message_file_arrives_byte_exact_in_the_postfix_maildir() {
     assert_eq!(body.len(), want_body.len());
     assert!(body == want_body, "the stored message differs");
 }
+
+/// The `bdat:` form of the plan: the file in chunks of `chunk_size`, its size on MAIL FROM.
+fn write_bdat_plan(dir: &Path, target: &str, mail_from: &str, chunk_size: usize) -> PathBuf {
+    plan(
+        dir,
+        "bdat.yaml",
+        &format!(
+            "name: bdat\ntarget: {{{target}, timeout: 30s}}\nvars: {{marker: \"M-1\"}}\nscenarios:\n  - name: streamed\n    steps:\n      - expect: 220\n      - ehlo: client.example.test\n      - mail_from: {{address: '{mail_from}', size: message}}\n      - rcpt_to: '${{env:SMTP_PLAN_POSTFIX_USER:-b@example.test}}'\n      - bdat: {{file: big.eml}}\n        chunk_size: {chunk_size}\n        expect: {{code: 250, capture: {{id: '(?:queued as |<)([0-9A-Za-z]+)'}}}}\n      - quit\n"
+        ),
+    )
+}
+
+/// What the counting server received: the MAIL command, each BDAT command, the message.
+type Counted = (String, Vec<String>, Vec<u8>);
+
+/// A CHUNKING server that counts: each `BDAT n` line as written, and the bytes that followed
+/// it, read exactly (`n` of them, then the next command line).
+fn counting_bdat_server() -> (Fake, std::sync::mpsc::Receiver<Counted>) {
+    use std::io::{BufRead, BufReader, Read};
+    let (tx, rx) = std::sync::mpsc::channel();
+    let fake = Fake::start(move |stream| {
+        let mut out = stream.try_clone().unwrap();
+        let mut input = BufReader::new(stream);
+        let line = |input: &mut BufReader<std::net::TcpStream>| {
+            let mut l = String::new();
+            input.read_line(&mut l).unwrap();
+            l
+        };
+        write(&mut out, "220 counting ESMTP\r\n");
+        line(&mut input);
+        write(&mut out, "250-counting\r\n250-SIZE\r\n250 CHUNKING\r\n");
+        let mail = line(&mut input);
+        write(&mut out, "250 2.1.0 ok\r\n");
+        line(&mut input);
+        write(&mut out, "250 2.1.5 ok\r\n");
+        let (mut commands, mut bytes) = (Vec::new(), Vec::new());
+        loop {
+            let command = line(&mut input);
+            let words: Vec<&str> = command.split_whitespace().collect();
+            assert_eq!(words[0], "BDAT", "{command:?}");
+            let n: usize = words[1].parse().unwrap();
+            let at = bytes.len();
+            bytes.resize(at + n, 0);
+            input.read_exact(&mut bytes[at..]).unwrap_or(());
+            commands.push(command.trim_end().to_owned());
+            if words.get(2) == Some(&"LAST") {
+                write(
+                    &mut out,
+                    &format!("250 2.0.0 {} octets queued as C0UNTED\r\n", bytes.len()),
+                );
+                break;
+            }
+            write(&mut out, &format!("250 2.0.0 {n} octets received\r\n"));
+        }
+        line(&mut input);
+        write(&mut out, "221 bye\r\n");
+        tx.send((mail.trim_end().to_owned(), commands, bytes))
+            .unwrap();
+    });
+    (fake, rx)
+}
+
+#[test]
+fn a_big_message_file_over_bdat_arrives_byte_exact_in_the_planned_chunks() {
+    let (fake, got) = counting_bdat_server();
+    let dir = tempfile::tempdir().unwrap();
+    let (text, expected) = message(3 * 1024 * 1024, "M-1");
+    std::fs::write(dir.path().join("big.eml"), &text).unwrap();
+    // Chunks larger than the reader's 64 KiB pieces, and not a multiple of them.
+    let chunk = 100_000;
+    let path = write_bdat_plan(
+        dir.path(),
+        &format!("host: 127.0.0.1, port: {}", fake.addr.port()),
+        "a@example.test",
+        chunk,
+    );
+    let r = run(smtp_plan(&["run", path.to_str().unwrap(), "-v"]));
+    r.assert_code(0);
+    let (mail, commands, bytes) = got.recv_timeout(Duration::from_secs(30)).unwrap();
+    // No dot-stuffing, CRLF line ends, a final CRLF added.
+    let want = expected.replace('\n', "\r\n") + "\r\n";
+    assert_eq!(bytes.len(), want.len());
+    assert!(bytes == want.as_bytes(), "the received message differs");
+    assert_eq!(
+        mail,
+        format!("MAIL FROM:<a@example.test> SIZE={}", want.len())
+    );
+    // Every chunk as planned: full ones, then the rest with LAST.
+    let full = want.len() / chunk;
+    let mut planned = vec![format!("BDAT {chunk}"); full];
+    planned.push(format!("BDAT {} LAST", want.len() % chunk));
+    assert_eq!(commands, planned);
+    assert!(r.stdout.contains(&format!(
+        "* the message is {} bytes, sent in {} BDAT chunks",
+        want.len(),
+        full + 1
+    )));
+    // The transcript shows the first lines of the message and counts the rest, chunk by chunk.
+    assert!(r.stdout.contains("C: Subject: streamed"), "{}", r.stdout);
+    let message_lines = r
+        .stdout
+        .lines()
+        .skip_while(|l| !l.contains("C: BDAT"))
+        .take_while(|l| !l.contains("C: QUIT"))
+        .filter(|l| l.trim_start().starts_with("C:") && !l.contains("C: BDAT"))
+        .count();
+    assert_eq!(message_lines, 200, "{}", r.stdout);
+    let last_chunk = r.stdout.rsplit("C: BDAT").next().unwrap();
+    assert!(last_chunk.contains("more message lines not shown"));
+}
+
+#[test]
+#[ignore = "needs the real Postfix + Dovecot: run scripts/test"]
+fn a_big_message_file_over_bdat_arrives_byte_exact_in_the_postfix_maildir() {
+    let pf = postfix();
+    let dir = tempfile::tempdir().unwrap();
+    let (text, expected) = message(5 * 1024 * 1024, "M-1");
+    std::fs::write(dir.path().join("big.eml"), &text).unwrap();
+    let path = write_bdat_plan(
+        dir.path(),
+        "host: '${env:SMTP_PLAN_POSTFIX_HOST}', port: '${env:SMTP_PLAN_POSTFIX_SMTP_PORT}'",
+        "",
+        300_000,
+    );
+    let r = run(smtp_plan(&["run", path.to_str().unwrap(), "-v"]));
+    r.assert_code(0);
+    // Postfix counted every byte of every chunk (its final count is of its queue file).
+    let size = expected.replace('\n', "\r\n").len() + 2;
+    assert!(
+        r.stdout
+            .contains(&format!("C: BDAT {} LAST", size % 300_000))
+    );
+    assert_eq!(
+        r.stdout.matches("S: 250 2.0.0 Ok: 300000 bytes").count(),
+        size / 300_000,
+        "{}",
+        r.stdout
+    );
+    let id = captured_id(&r.stdout);
+    let stored = delivered(&pf.maildir.join("alice/new"), &format!("id {id}"));
+    let body = stored.split_once("\n\n").map(|(_, b)| b).unwrap();
+    let want_body = expected.split_once("\n\n").unwrap().1.to_owned() + "\n";
+    assert!(
+        stored.contains("Subject: streamed\nX-Test: big\n"),
+        "headers lost"
+    );
+    assert_eq!(body.len(), want_body.len());
+    assert!(body == want_body, "the stored message differs");
+}

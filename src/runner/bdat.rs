@@ -1,8 +1,15 @@
 //! `bdat:` (RFC 3030): the message in BDAT chunks, each chunk's reply read before the next.
+//!
+//! The message is streamed as `data`'s is: a message file is read from disk and its line ends
+//! normalised in pieces of at most 64 KiB, whatever the chunk sizes, so memory does not grow
+//! with the message or its chunks. Its size is counted first (one pass through a file), so that
+//! every `BDAT n` says its byte count before the bytes go.
 
+use super::data::{CHUNK, Message, PieceReader, open_unchanged};
 use super::failure::{FailureKind, StepFailure};
 use super::scenario::{Run, StepEnd, StepErr};
-use crate::protocol::Command;
+use super::transcript::DataLines;
+use crate::protocol::{Command, DataEncoder};
 use crate::scenario::{AUTO_CHUNK, BdatSpec, Chunking, Step};
 
 impl Run<'_> {
@@ -14,38 +21,78 @@ impl Run<'_> {
             Some((index, message)) if index == self.step_index => message,
             _ => self.message(&spec.message)?,
         };
-        // BDAT sends the message as it is, in the chunks the plan asks for: held in memory.
-        let (bytes, secret) = self.message_bytes(&message)?;
-        let sizes = chunk_sizes(bytes.len(), &spec.chunking)
-            .map_err(|e| StepFailure::new(FailureKind::Plan, e, Vec::new()))?;
-        let total = sizes.len();
+        let secret = matches!(message, Message::Text { secret: true, .. });
+        let len = self.message_size(&message)?;
+        let plan_failure = |e: String| StepFailure::new(FailureKind::Plan, e, Vec::new());
+        let len = usize::try_from(len).map_err(|e| plan_failure(e.to_string()))?;
+        let chunks = ChunkSizes::new(len, &spec.chunking).map_err(plan_failure)?;
+        let total = chunks.count();
         self.transcript.info(&format!(
-            "the message is {} bytes, sent in {total} BDAT chunk{}",
-            bytes.len(),
+            "the message is {len} bytes, sent in {total} BDAT chunk{}",
             if total == 1 { "" } else { "s" }
         ));
         if secret {
             self.transcript
                 .info("the message is not shown: MIME encoding would show a secret unmasked");
         }
-        let mut offset = 0;
-        for (i, size) in sizes.iter().copied().enumerate() {
+        let mut file = match &message {
+            Message::File { file, .. } => {
+                Some(open_unchanged(file).map_err(|e| self.file_failure(file, &e))?)
+            }
+            Message::Text { .. } => None,
+        };
+        let mut stream = Encoded::new(&message, file.as_mut());
+        let mut piece = Vec::with_capacity(CHUNK);
+        // Each chunk's first lines, within one budget for the whole message.
+        let mut lines = DataLines::default();
+        for i in 0..total {
+            let size = chunks.size(i);
             let last = i + 1 == total;
             let command = Command::Bdat { size, last };
-            let chunk = bytes.get(offset..offset + size).unwrap_or_default();
-            offset += size;
             let shown = command.to_string().trim_end().to_owned();
             self.conn()?;
             self.transcript.client(&command.to_string());
-            if !secret && !chunk.is_empty() {
-                let mut lines = super::transcript::DataLines::default();
-                lines.feed(chunk);
-                lines.record(&mut self.transcript);
-            }
+            // The command and the chunk's first piece in one write; the check for unsolicited
+            // bytes runs before it. The rest of the chunk follows a piece at a time.
             let mut wire = command.to_string().into_bytes();
-            wire.extend_from_slice(chunk);
-            // One write per chunk; the check for unsolicited bytes runs before it.
-            self.send_bytes(&wire, &format!("`{shown}`"), false).await?;
+            let mut left = size;
+            let mut first = true;
+            loop {
+                piece.clear();
+                let got = stream
+                    .take(left.min(CHUNK), &mut piece)
+                    .map_err(|e| match &message {
+                        Message::File { file, .. } => self.file_failure(file, &e),
+                        Message::Text { .. } => {
+                            StepFailure::new(FailureKind::Io, e.to_string(), vec![])
+                        }
+                    })?;
+                left -= got;
+                if !secret {
+                    lines.feed(&piece);
+                }
+                if first {
+                    wire.extend_from_slice(&piece);
+                    self.send_bytes(&wire, &format!("`{shown}`"), false).await?;
+                    first = false;
+                } else if !piece.is_empty() {
+                    let timeout = self.timeout();
+                    let res = self.conn()?.send(&piece, timeout).await;
+                    res.map_err(|e| self.transport_err(e))?;
+                }
+                if left == 0 || got == 0 {
+                    break;
+                }
+            }
+            if left > 0 {
+                // The message became shorter than it was counted (a file changed while sent).
+                let reason = format!("the message ended {left} bytes short of `{shown}`");
+                self.transcript.info(&format!("error: {reason}"));
+                return Err(StepFailure::new(FailureKind::Io, reason, Vec::new()));
+            }
+            if !secret {
+                lines.flush(&mut self.transcript);
+            }
             let what = format!("chunk {} of {total} ({shown})", i + 1);
             let reply = self.read().await.map_err(|mut f| {
                 f.reason = format!("{what}: {}", f.reason);
@@ -74,33 +121,104 @@ impl Run<'_> {
     }
 }
 
-/// The chunk sizes for a message of `len` bytes; the last one is sent with LAST.
-pub(crate) fn chunk_sizes(len: usize, chunking: &Chunking) -> Result<Vec<usize>, String> {
-    let every = |n: usize| -> Vec<usize> {
-        if len == 0 {
-            return vec![0];
+/// The message as BDAT sends it (CRLF line ends, no dot-stuffing), produced a piece at a time.
+struct Encoded<'a> {
+    reader: PieceReader<'a>,
+    encoder: DataEncoder,
+    /// Encoded bytes not taken yet, from `at`.
+    ready: Vec<u8>,
+    at: usize,
+    raw: Vec<u8>,
+    done: bool,
+}
+
+impl<'a> Encoded<'a> {
+    fn new(message: &'a Message, file: Option<&'a mut std::fs::File>) -> Self {
+        Self {
+            reader: PieceReader::new(message, file),
+            encoder: DataEncoder::without_dot_stuffing(),
+            ready: Vec::with_capacity(CHUNK + CHUNK / 8),
+            at: 0,
+            raw: Vec::with_capacity(CHUNK),
+            done: false,
         }
-        let mut out = vec![n; len / n];
-        if !len.is_multiple_of(n) {
-            out.push(len % n);
+    }
+
+    /// Append up to `n` of the next bytes to `out`; how many (0 only at the end).
+    fn take(&mut self, n: usize, out: &mut Vec<u8>) -> std::io::Result<usize> {
+        while self.at >= self.ready.len() && !self.done {
+            self.ready.clear();
+            self.at = 0;
+            self.raw.clear();
+            if self.reader.next_piece(&mut self.raw)? {
+                self.encoder.push(&self.raw, &mut self.ready);
+            } else {
+                self.encoder.finish(&mut self.ready);
+                self.done = true;
+            }
         }
-        out
-    };
-    match chunking {
-        Chunking::Auto => Ok(every(AUTO_CHUNK)),
-        Chunking::Size(n) => Ok(every((*n).max(1))),
-        Chunking::Sizes(sizes) => {
-            let given: usize = sizes.iter().sum();
-            if given > len {
-                return Err(format!(
-                    "`chunks` add up to {given} bytes, but the message has only {len}"
-                ));
+        let rest = self.ready.get(self.at..).unwrap_or_default();
+        let given = rest.get(..n.min(rest.len())).unwrap_or_default();
+        out.extend_from_slice(given);
+        self.at += given.len();
+        Ok(given.len())
+    }
+}
+
+/// The chunk sizes for a message of `len` bytes, computed one at a time (a large message in
+/// small chunks is no list of sizes in memory); the last one is sent with LAST.
+#[derive(Debug)]
+pub(crate) struct ChunkSizes<'a> {
+    len: usize,
+    /// The sizes `chunks:` lists, then what is left of the message; or none: `every` bytes.
+    listed: &'a [usize],
+    every: usize,
+    count: usize,
+}
+
+impl<'a> ChunkSizes<'a> {
+    pub(crate) fn new(len: usize, chunking: &'a Chunking) -> Result<Self, String> {
+        let every = |n: usize| Self {
+            len,
+            listed: &[],
+            every: n,
+            count: len.div_ceil(n).max(1),
+        };
+        match chunking {
+            Chunking::Auto => Ok(every(AUTO_CHUNK)),
+            Chunking::Size(n) => Ok(every((*n).max(1))),
+            Chunking::Sizes(sizes) => {
+                let given = sizes.iter().try_fold(0usize, |a, b| a.checked_add(*b));
+                let given = given.filter(|g| *g <= len).ok_or_else(|| {
+                    format!(
+                        "`chunks` add up to {} bytes, but the message has only {len}",
+                        sizes.iter().map(|s| *s as u128).sum::<u128>()
+                    )
+                })?;
+                let rest = usize::from(given < len || sizes.is_empty());
+                Ok(Self {
+                    len,
+                    listed: sizes,
+                    every: 0,
+                    count: sizes.len() + rest,
+                })
             }
-            let mut out = sizes.clone();
-            if given < len || out.is_empty() {
-                out.push(len - given);
-            }
-            Ok(out)
+        }
+    }
+
+    pub(crate) fn count(&self) -> usize {
+        self.count
+    }
+
+    /// The size of chunk `i` (0-based, below [`ChunkSizes::count`]).
+    pub(crate) fn size(&self, i: usize) -> usize {
+        if self.every > 0 {
+            let start = i.saturating_mul(self.every);
+            return self.every.min(self.len.saturating_sub(start));
+        }
+        match self.listed.get(i) {
+            Some(n) => *n,
+            None => self.len - self.listed.iter().sum::<usize>(),
         }
     }
 }
@@ -110,20 +228,27 @@ pub(crate) fn chunk_sizes(len: usize, chunking: &Chunking) -> Result<Vec<usize>,
 mod tests {
     use super::*;
 
+    fn sizes(len: usize, chunking: &Chunking) -> Result<Vec<usize>, String> {
+        let c = ChunkSizes::new(len, chunking)?;
+        Ok((0..c.count()).map(|i| c.size(i)).collect())
+    }
+
     #[test]
     fn chunk_sizes_cover_the_message() {
-        assert_eq!(chunk_sizes(10, &Chunking::Size(4)).unwrap(), [4, 4, 2]);
-        assert_eq!(chunk_sizes(8, &Chunking::Size(4)).unwrap(), [4, 4]);
-        assert_eq!(chunk_sizes(0, &Chunking::Auto).unwrap(), [0]);
-        assert_eq!(chunk_sizes(100, &Chunking::Auto).unwrap(), [100]);
+        assert_eq!(sizes(10, &Chunking::Size(4)).unwrap(), [4, 4, 2]);
+        assert_eq!(sizes(8, &Chunking::Size(4)).unwrap(), [4, 4]);
+        assert_eq!(sizes(0, &Chunking::Auto).unwrap(), [0]);
+        assert_eq!(sizes(100, &Chunking::Auto).unwrap(), [100]);
         assert_eq!(
-            chunk_sizes(10, &Chunking::Sizes(vec![3, 3])).unwrap(),
-            [3, 3, 4]
+            sizes(AUTO_CHUNK * 2 + 1, &Chunking::Auto).unwrap(),
+            [AUTO_CHUNK, AUTO_CHUNK, 1]
         );
-        assert_eq!(
-            chunk_sizes(10, &Chunking::Sizes(vec![4, 6])).unwrap(),
-            [4, 6]
-        );
-        assert!(chunk_sizes(5, &Chunking::Sizes(vec![4, 6])).is_err());
+        assert_eq!(sizes(10, &Chunking::Sizes(vec![3, 3])).unwrap(), [3, 3, 4]);
+        assert_eq!(sizes(10, &Chunking::Sizes(vec![4, 6])).unwrap(), [4, 6]);
+        assert!(sizes(5, &Chunking::Sizes(vec![4, 6])).is_err());
+        assert!(sizes(5, &Chunking::Sizes(vec![usize::MAX, 6])).is_err());
+        // 100 MB in 1-byte chunks: counted, not listed.
+        let many = ChunkSizes::new(100 << 20, &Chunking::Size(1)).unwrap();
+        assert_eq!((many.count(), many.size(100 << 19)), (100 << 20, 1));
     }
 }

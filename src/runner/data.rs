@@ -16,7 +16,7 @@ use crate::redact::Redactor;
 use crate::scenario::{DataSpec, Expect, FilePart, MessageFile};
 
 /// How many bytes are read from a message file, and written to the server, at a time.
-const CHUNK: usize = 64 * 1024;
+pub(super) const CHUNK: usize = 64 * 1024;
 
 /// A message ready to send.
 #[derive(Debug)]
@@ -94,7 +94,7 @@ fn changed() -> std::io::Error {
 }
 
 /// The file, if it is still the one scanned at load time (same size and modification time).
-fn open_unchanged(message: &MessageFile) -> std::io::Result<std::fs::File> {
+pub(super) fn open_unchanged(message: &MessageFile) -> std::io::Result<std::fs::File> {
     let file = crate::scenario::open_message_file(&message.canonical)?;
     let meta = file.metadata()?;
     if meta.len() != message.len || meta.modified().ok() != message.modified {
@@ -231,29 +231,7 @@ impl Run<'_> {
         Ok(size + out.len() as u64)
     }
 
-    /// The whole message as BDAT sends it (CRLF line ends, no dot-stuffing), and whether it
-    /// carries a secret that masking cannot find.
-    pub(super) fn message_bytes(&mut self, message: &Message) -> Result<(Vec<u8>, bool), StepErr> {
-        let mut file = match message {
-            Message::File { file, .. } => {
-                Some(open_unchanged(file).map_err(|e| self.file_failure(file, &e))?)
-            }
-            Message::Text { .. } => None,
-        };
-        let mut encoder = DataEncoder::without_dot_stuffing();
-        let mut out = Vec::new();
-        let read = message.for_each_piece(file.as_mut(), &mut |piece| {
-            encoder.push(piece, &mut out);
-            Ok(())
-        });
-        if let (Err(e), Message::File { file, .. }) = (read, message) {
-            return Err(self.file_failure(file, &e));
-        }
-        encoder.finish(&mut out);
-        Ok((out, matches!(message, Message::Text { secret: true, .. })))
-    }
-
-    fn file_failure(&mut self, file: &MessageFile, e: &std::io::Error) -> StepFailure {
+    pub(super) fn file_failure(&mut self, file: &MessageFile, e: &std::io::Error) -> StepFailure {
         let why = match e.kind() {
             std::io::ErrorKind::NotFound => "no longer exists".to_owned(),
             std::io::ErrorKind::Other => e.to_string(),
@@ -427,7 +405,7 @@ impl Run<'_> {
 
 /// The pieces of a message one at a time (a file read a chunk at a time), so that the writer
 /// can await between them.
-struct PieceReader<'a> {
+pub(super) struct PieceReader<'a> {
     message: &'a Message,
     file: Option<&'a mut std::fs::File>,
     /// Index of the current piece, and how far into it (bytes).
@@ -436,7 +414,7 @@ struct PieceReader<'a> {
 }
 
 impl<'a> PieceReader<'a> {
-    fn new(message: &'a Message, file: Option<&'a mut std::fs::File>) -> Self {
+    pub(super) fn new(message: &'a Message, file: Option<&'a mut std::fs::File>) -> Self {
         Self {
             message,
             file,
@@ -446,7 +424,7 @@ impl<'a> PieceReader<'a> {
     }
 
     /// Put the next piece (at most [`CHUNK`] bytes) into `out`; `false` at the end.
-    fn next_piece(&mut self, out: &mut Vec<u8>) -> std::io::Result<bool> {
+    pub(super) fn next_piece(&mut self, out: &mut Vec<u8>) -> std::io::Result<bool> {
         match self.message {
             Message::Text { text, .. } => {
                 let start = usize::try_from(self.offset).unwrap_or(usize::MAX);

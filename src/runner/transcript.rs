@@ -108,11 +108,18 @@ pub struct DataLines {
     cut: bool,
     /// Lines past the kept ones.
     more: usize,
+    /// Lines already put into the transcript by [`DataLines::flush`] (BDAT chunks share one
+    /// budget of lines, so that a big message in many chunks keeps a small transcript).
+    shown: usize,
 }
 
 impl DataLines {
+    fn room(&self) -> bool {
+        self.shown + self.kept.len() < MAX_DATA_LINES
+    }
+
     pub fn feed(&mut self, mut wire: &[u8]) {
-        while self.kept.len() < MAX_DATA_LINES && !wire.is_empty() {
+        while self.room() && !wire.is_empty() {
             let (piece, rest, ended) = match memchr::memchr(b'\n', wire) {
                 Some(i) => (
                     wire.get(..i).unwrap_or_default(),
@@ -141,17 +148,25 @@ impl DataLines {
 
     /// How many lines went by.
     pub fn count(&self) -> usize {
-        self.kept.len() + self.more
+        self.shown + self.kept.len() + self.more
     }
 
     /// Into the transcript: the kept lines, and how many more were not shown. They are
     /// redacted together, so that a secret holding a line break is masked in both halves.
     pub fn record(mut self, transcript: &mut Transcript) {
+        self.flush(transcript);
+    }
+
+    /// [`DataLines::record`] at the end of a BDAT chunk: the lines so far, and how many more
+    /// were not shown; later chunks get what is left of the budget.
+    pub fn flush(&mut self, transcript: &mut Transcript) {
         // A last line without its end (a BDAT chunk may stop anywhere) is shown too.
-        if !self.partial.is_empty() && self.kept.len() < MAX_DATA_LINES {
+        if !self.partial.is_empty() && self.room() {
             let line = String::from_utf8_lossy(&self.partial).into_owned();
             self.kept.push(line);
         }
+        self.partial.clear();
+        self.cut = false;
         let text = transcript.redactor.redact(&self.kept.join("\r\n"));
         for line in text.split("\r\n").take(self.kept.len()) {
             transcript.lines.push(TranscriptLine {
@@ -159,9 +174,12 @@ impl DataLines {
                 text: line.to_owned(),
             });
         }
+        self.shown += self.kept.len();
+        self.kept.clear();
         if self.more > 0 {
             transcript.info(&format!("... {} more message lines not shown", self.more));
         }
+        self.more = 0;
     }
 }
 

@@ -10,7 +10,8 @@ use super::node::{Key, Node, Value};
 pub(crate) const BDAT_OPTIONS: &[&str] = &["chunk_size", "chunks"];
 /// The automatic chunk size.
 pub const AUTO_CHUNK: usize = 64 * 1024;
-/// The largest chunk size a plan may ask for (the message itself is at most 32 MiB).
+/// The largest chunk size a plan may ask for (a chunk is streamed in 64 KiB pieces whatever
+/// its size).
 const MAX_CHUNK: i128 = 32 * 1024 * 1024;
 
 /// `bdat: TEXT` or `bdat: {file, raw}` / `{headers, body, attachments}`, with the step's

@@ -209,9 +209,12 @@ pub(crate) struct YamlError {
 }
 
 /// How deep a plan may nest, how many nodes and aliases it may have (far above any real plan).
+/// A scenario of six steps is about 25 nodes: the node budget lets one file hold some 20,000
+/// of them (a tree of about 50 MB at worst), the events budget follows it (a collection is
+/// two events, a scalar one).
 const MAX_DEPTH: usize = 32;
-const MAX_NODES: usize = 200_000;
-const MAX_EVENTS: usize = 500_000;
+const MAX_NODES: usize = 500_000;
+const MAX_EVENTS: usize = 1_250_000;
 const MAX_ALIASES: usize = 1_000;
 
 /// A budget breach in words, with the limit.

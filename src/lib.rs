@@ -16,6 +16,7 @@ pub mod scenario;
 pub mod secret_input;
 pub mod secrets_file;
 pub mod server;
+pub mod session;
 pub mod snippet;
 pub mod template;
 pub mod transport;

@@ -63,10 +63,7 @@ fn builtin_server_probe_passes_then_names_a_changed_config() {
         ],
     );
     // The header, and what it asserts.
-    assert!(
-        text.starts_with("# yaml-language-server: $schema=../schemas/smtp-plan.schema.json\n#\n# Probed by smtp-plan "),
-        "{text}"
-    );
+    assert!(text.starts_with("# Probed by smtp-plan "), "{text}");
     assert!(text.contains("--password-env PROBE_TEST_PW"), "{text}");
     for want in [
         "password: '${env:PROBE_TEST_PW}'",
@@ -87,7 +84,7 @@ fn builtin_server_probe_passes_then_names_a_changed_config() {
     // It loads, and passes against the server it came from.
     let r = run_plan_at(&plan, &[]);
     r.assert_code(0);
-    assert_eq!(r.last_line(), "4 passed, 0 failed");
+    assert_eq!(r.last_line(), "5 passed, 0 failed");
 
     // A server that accepts anonymous mail and greets with another name.
     let other = Serve::start(&[
@@ -133,7 +130,103 @@ fn builtin_server_probe_passes_then_names_a_changed_config() {
         "{}",
         r.stdout
     );
-    assert_eq!(r.last_line(), "1 passed, 3 failed");
+    // It takes mail before STARTTLS too: the plaintext policy changed.
+    assert!(
+        r.stdout.contains("FAIL  SMTP behaviour of 127.0.0.1:")
+            && r.stdout
+                .contains("› mail before STARTTLS (the plaintext policy)"),
+        "{}",
+        r.stdout
+    );
+    assert_eq!(r.last_line(), "1 passed, 4 failed");
+}
+
+/// Every mechanism the client has, end to end against the built-in server (which offers them
+/// all): each is tried on its own connection and asserted; the token mechanisms are named as
+/// not tried. With another password, every AUTH scenario fails and nothing else does.
+#[test]
+fn builtin_server_probe_tries_every_mechanism() {
+    let server = Serve::start(&["--user", &format!("u1@contoso.com:{PW}")]);
+    let dir = tempfile::tempdir().unwrap();
+    let addr = server.smtp.to_string();
+    let ca = server.ca.to_str().unwrap();
+    let login = [
+        "--ca-file",
+        ca,
+        "--user",
+        "u1@contoso.com",
+        "--password-env",
+        "PROBE_TEST_PW",
+    ];
+    let mut args = vec![addr.as_str()];
+    args.extend_from_slice(&login);
+    let (plan, text) = probe(dir.path(), "all.yaml", &args);
+    let mechs = [
+        "SCRAM-SHA-256",
+        "SCRAM-SHA-1",
+        "CRAM-MD5",
+        "NTLM",
+        "PLAIN",
+        "LOGIN",
+    ];
+    let summary: Vec<String> = mechs
+        .iter()
+        .map(|m| format!("{m} succeeded (235)"))
+        .collect();
+    for want in [
+        format!(
+            "# AUTH, each mechanism on its own connection: {}.\n",
+            summary.join(", ")
+        ),
+        "# AUTH mechanisms advertised but not tried: XOAUTH2 (it needs a token, not a password), OAUTHBEARER (it needs a token, not a password).\n".to_owned(),
+        "# Plaintext policy: MAIL FROM before STARTTLS was refused (530): TLS is required first".to_owned(),
+    ] {
+        assert!(text.contains(&want), "missing {want:?} in\n{text}");
+    }
+    for m in mechs {
+        assert!(
+            text.contains(&format!(
+                "  - name: AUTH {m} as the probing user\n"
+            )) && text.contains(&format!(
+                "- auth: {{mechanism: {m}, username: '${{user}}', password: '${{password}}'}}\n        expect: {{code: 235, enhanced: 2.7.0, contains: Authentication successful}}"
+            )),
+            "{m} in\n{text}"
+        );
+    }
+    assert_no_secret(&text, PW);
+    let r = run_plan_at(&plan, &[]);
+    r.assert_code(0);
+    assert_eq!(r.last_line(), "10 passed, 0 failed", "{}", r.stdout);
+
+    // The same user with another password: each mechanism's scenario fails, on its AUTH.
+    let other = Serve::start(&["--user", "u1@contoso.com:Another-Pw!3"]);
+    let r = run_plan_at(
+        &plan,
+        &[
+            "--target",
+            &other.smtp.to_string(),
+            "--ca-file",
+            other.ca.to_str().unwrap(),
+        ],
+    );
+    r.assert_code(1);
+    for m in mechs {
+        assert!(
+            r.stdout.contains(&format!(
+                "FAIL  SMTP behaviour of {addr} › AUTH {m} as the probing user"
+            )),
+            "{m} in\n{}",
+            r.stdout
+        );
+    }
+    assert_eq!(
+        r.stdout.matches("expected code 235, got 535").count(),
+        mechs.len(),
+        "{}",
+        r.stdout
+    );
+    assert_eq!(r.last_line(), "4 passed, 6 failed", "{}", r.stdout);
+    assert_no_secret(&r.stdout, PW);
 }
 
 #[test]
@@ -321,9 +414,33 @@ fn postfix_submission_probe_passes_and_port_25_differs() {
         text.contains("contains: 'Client host rejected: Access denied'"),
         "{text}"
     );
+    // Every mechanism Dovecot offers after STARTTLS was tried, each in its own scenario.
+    assert!(
+        text.contains("# AUTH, each mechanism on its own connection: SCRAM-SHA-256 succeeded (235), SCRAM-SHA-1 succeeded (235), CRAM-MD5 succeeded (235), PLAIN succeeded (235), LOGIN succeeded (235).\n"),
+        "{text}"
+    );
+    for mech in ["SCRAM-SHA-256", "SCRAM-SHA-1", "CRAM-MD5", "PLAIN", "LOGIN"] {
+        assert!(
+            text.contains(&format!("- auth: {{mechanism: {mech}, username: '${{user}}', password: '${{password}}'}}\n        expect: {{code: 235, enhanced: 2.7.0, contains: Authentication successful}}")),
+            "{mech} in\n{text}"
+        );
+    }
+    // The plaintext policy: submission wants STARTTLS before MAIL.
+    assert!(
+        text.contains(
+            "# Plaintext policy: MAIL FROM before STARTTLS was refused (530): TLS is required first"
+        ),
+        "{text}"
+    );
+    assert!(
+        text.contains(
+            "expect: {code: 530, enhanced: 5.7.0, contains: Must issue a STARTTLS command first}"
+        ),
+        "{text}"
+    );
     let r = run_plan(plan.to_str().unwrap(), &[]);
     r.assert_code(0);
-    assert_eq!(r.last_line(), "4 passed, 0 failed");
+    assert_eq!(r.last_line(), "9 passed, 0 failed");
     // Port 25 offers AUTH before TLS and takes local mail without AUTH.
     let r = run_plan(
         plan.to_str().unwrap(),
@@ -341,7 +458,15 @@ fn postfix_submission_probe_passes_and_port_25_differs() {
         "{}",
         r.stdout
     );
-    assert_eq!(r.last_line(), "2 passed, 2 failed");
+    // ...and takes MAIL FROM before STARTTLS.
+    assert!(
+        r.stdout
+            .contains("› mail before STARTTLS (the plaintext policy)")
+            && r.stdout.contains("expected code 530, got 250"),
+        "{}",
+        r.stdout
+    );
+    assert_eq!(r.last_line(), "6 passed, 3 failed");
 }
 
 #[test]
@@ -350,9 +475,18 @@ fn postfix_smtp_probe_passes_and_submission_differs() {
     let dir = tempfile::tempdir().unwrap();
     let (plan, text) = pf_probe(dir.path(), "25.yaml", "SMTP", &["--mechanism", "LOGIN"]);
     assert!(text.contains("AUTH CRAM-MD5"), "{text}");
+    // Port 25 takes mail before STARTTLS; only the mechanism asked for was tried.
+    assert!(
+        text.contains("# Plaintext policy: MAIL FROM before STARTTLS was accepted (250): mail may be sent without TLS"),
+        "{text}"
+    );
+    assert!(
+        text.contains("# AUTH, each mechanism on its own connection: LOGIN succeeded (235).\n"),
+        "{text}"
+    );
     let r = run_plan(plan.to_str().unwrap(), &[]);
     r.assert_code(0);
-    assert_eq!(r.last_line(), "4 passed, 0 failed");
+    assert_eq!(r.last_line(), "5 passed, 0 failed");
     let r = run_plan(
         plan.to_str().unwrap(),
         &["--target", &format!("127.0.0.1:{}", pf_port("SUBMISSION"))],
@@ -365,6 +499,12 @@ fn postfix_smtp_probe_passes_and_submission_differs() {
     );
     assert!(
         r.stdout.contains("expected code 250, got 554"),
+        "{}",
+        r.stdout
+    );
+    // Submission refuses MAIL before STARTTLS.
+    assert!(
+        r.stdout.contains("expected code 250, got 530"),
         "{}",
         r.stdout
     );
@@ -383,7 +523,7 @@ fn postfix_smtps_probe_passes_and_a_plain_port_differs() {
     );
     let r = run_plan(plan.to_str().unwrap(), &[]);
     r.assert_code(0);
-    assert_eq!(r.last_line(), "3 passed, 0 failed");
+    assert_eq!(r.last_line(), "7 passed, 0 failed");
     // The self-signed port, trusted with --insecure: it talks plaintext first, so no TLS.
     let r = run_plan(
         plan.to_str().unwrap(),
@@ -606,7 +746,7 @@ fn postfix_probe_passes_then_names_a_reconfiguration() {
         junit.to_str().unwrap(),
     ]));
     r.assert_code(0);
-    assert_eq!(r.last_line(), "4 passed, 0 failed");
+    assert_eq!(r.last_line(), "9 passed, 0 failed");
     let mut outputs = vec![r.stdout, r.stderr, std::fs::read_to_string(&junit).unwrap()];
 
     // Switch STARTTLS off on that server and wait until new connections see it.

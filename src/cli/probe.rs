@@ -8,7 +8,7 @@ use anyhow::{Context as _, bail};
 use clap::{Args, ValueEnum};
 
 use super::{Exit, Outcome, Problem, runtime};
-use crate::probe::{Login, PlanMeta, ProbeError, ProbeOptions, ProbeTls, probe, render_plan};
+use crate::probe::{Login, PlanMeta, ProbeOptions, ProbeTls, probe, render_plan};
 use crate::protocol::Mechanism;
 use crate::redact::Secret;
 
@@ -53,8 +53,9 @@ pub struct ProbeArgs {
     /// The environment variable holding the password; the plan reads it from there too.
     #[arg(long, value_name = "VAR", requires = "user")]
     pub password_env: Option<String>,
-    /// The AUTH mechanism (default: PLAIN if offered, else LOGIN).
-    #[arg(long, value_name = "PLAIN|LOGIN", requires = "user")]
+    /// Try only this AUTH mechanism (default: every advertised one that works with a
+    /// password: SCRAM-SHA-256, SCRAM-SHA-1, CRAM-MD5, NTLM, PLAIN, LOGIN).
+    #[arg(long, value_name = "MECHANISM", requires = "user")]
     pub mechanism: Option<String>,
     /// The sender of the MAIL FROM checks (no message is ever sent).
     #[arg(long, value_name = "ADDR", default_value = "probe@example.com")]
@@ -68,13 +69,10 @@ pub struct ProbeArgs {
     /// The plan's name (default: "SMTP behaviour of HOST:PORT").
     #[arg(long, value_name = "NAME")]
     pub name: Option<String>,
-    /// The JSON Schema named in the yaml-language-server comment.
-    #[arg(
-        long,
-        value_name = "PATH|URL",
-        default_value = "../schemas/smtp-plan.schema.json"
-    )]
-    pub schema: String,
+    /// Name this JSON Schema in a yaml-language-server `$schema` comment (a URL, or a path
+    /// as the editor resolves it: relative to the plan's directory). None by default.
+    #[arg(long, value_name = "URL|PATH")]
+    pub schema: Option<String>,
     /// Write the plan here instead of to stdout.
     #[arg(short, long, value_name = "FILE")]
     pub output: Option<PathBuf>,
@@ -171,10 +169,22 @@ fn options(a: &ProbeArgs) -> anyhow::Result<ProbeOptions> {
             let Ok(password) = std::env::var(var) else {
                 bail!("--password-env {var}: the environment variable is not set");
             };
+            let names = || {
+                Mechanism::ALL
+                    .into_iter()
+                    .filter(|m| !m.uses_token())
+                    .map(Mechanism::name)
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            };
             let mechanism = match a.mechanism.as_deref().map(str::parse::<Mechanism>) {
                 None => None,
-                Some(Ok(m @ (Mechanism::Plain | Mechanism::Login))) => Some(m),
-                Some(_) => bail!("--mechanism: PLAIN or LOGIN"),
+                Some(Ok(m)) if m.uses_token() => bail!(
+                    "--mechanism {m}: it needs a token, and probe logs in with a password (one of {})",
+                    names()
+                ),
+                Some(Ok(m)) => Some(m),
+                Some(Err(_)) => bail!("--mechanism: one of {}", names()),
             };
             Some(Login {
                 user: user.clone(),
@@ -216,13 +226,7 @@ pub fn cmd_probe(a: ProbeArgs) -> Outcome {
     let observed = match runtime()?.block_on(probe(&o)) {
         Ok(obs) => obs,
         Err(e) => {
-            let tls_failed = matches!(
-                &e,
-                ProbeError::Transport {
-                    source: crate::transport::TransportError::Tls { .. },
-                    ..
-                }
-            );
+            let tls_failed = matches!(e.kind(), Some(crate::session::FailureKind::Tls(_)));
             let help = if tls_failed && o.ca_file.is_none() && !o.insecure {
                 vec![
                     "trust the server's CA with --ca-file FILE, or skip verification with --insecure"

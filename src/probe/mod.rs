@@ -1,10 +1,13 @@
-//! `smtp-plan probe`: talk to a server, then write a plan that asserts what it said.
+//! `smtp-plan probe`: talk to a server (on the client session the runner uses too), then write
+//! a plan that asserts what it said.
 
+mod conversation;
 mod generalize;
 mod plan;
-mod session;
+mod summary;
 mod yaml;
 
-pub use plan::{PlanMeta, TlsFacts, render_plan, tls_facts};
-pub use session::{Login, Observation, ProbeError, ProbeOptions, ProbeTls, probe};
+pub use conversation::{Login, Observation, ProbeError, ProbeOptions, ProbeTls, probe};
+pub use plan::{TlsFacts, render_plan, tls_facts};
+pub use summary::PlanMeta;
 pub use yaml::{Yaml, escape_template, quote, render as render_yaml};

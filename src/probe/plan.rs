@@ -1,22 +1,14 @@
 //! What the probe saw -> the text of a plan that asserts it.
 
+use super::conversation::{
+    Conversation, Exchange, Observation, ProbeOptions, ProbeTls, Purpose, Sent,
+};
 use super::generalize::{line_regex, stable_text};
-use super::session::{Conversation, Exchange, Observation, ProbeOptions, ProbeTls, Purpose, Sent};
+use super::summary::PlanMeta;
 use super::yaml::{Yaml, escape_template, render};
 use crate::protocol::{Capabilities, EnhancedCode, Reply};
 use crate::redact::{MASK, Redactor};
 use crate::transport::TlsInfo;
-
-/// How the plan is labelled.
-#[derive(Debug, Clone)]
-pub struct PlanMeta {
-    /// The plan's `name:`.
-    pub name: String,
-    /// The `$schema` of the yaml-language-server comment.
-    pub schema: String,
-    /// The probe command, as a shell line (no secrets: the password is an env var name).
-    pub command: String,
-}
 
 /// TLS facts of one handshake, as plan content.
 ///
@@ -86,6 +78,11 @@ fn without_secrets(obs: &Observation, redactor: &Redactor) -> Observation {
     if redactor.is_empty() {
         return obs;
     }
+    for c in &mut obs.conversations {
+        if let Some(why) = &mut c.auth_failed {
+            *why = redactor.redact(why).replace(MASK, ECHOED_SECRET);
+        }
+    }
     for ex in obs
         .conversations
         .iter_mut()
@@ -108,32 +105,10 @@ pub fn render_plan(o: &ProbeOptions, obs: &Observation, meta: &PlanMeta) -> Stri
         .map(|l| Redactor::new([l.password.expose()]))
         .unwrap_or_default();
     let obs = &without_secrets(obs, &redactor);
-    let mut out = String::new();
-    out.push_str(&format!(
-        "# yaml-language-server: $schema={}\n#\n",
-        one_line(&meta.schema)
-    ));
-    out.push_str(&format!(
-        "# Probed by smtp-plan {} at {}:\n#   {}\n",
-        env!("CARGO_PKG_VERSION"),
-        crate::transport::date::rfc3339(obs.started),
-        one_line(&meta.command)
-    ));
-    out.push_str(
-        "# Each scenario asserts what the server answered then: `smtp-plan run` on this file says\n\
-         # whether it still does. Dates, ids and addresses in replies were left out of the\n\
-         # assertions; the TLS version, certificate names and issuer are asserted, and the\n\
-         # certificate must stay valid for two more weeks (or what it had left).\n",
-    );
+    let mut out = super::summary::header(obs, meta);
     out.push_str(&render(&plan_yaml(o, obs, meta)));
     // Anything else that came from the server (a certificate's names) is masked too.
     redactor.redact(&out)
-}
-
-fn one_line(s: &str) -> String {
-    s.chars()
-        .map(|c| if c.is_control() { ' ' } else { c })
-        .collect()
 }
 
 fn plan_yaml(o: &ProbeOptions, obs: &Observation, meta: &PlanMeta) -> Yaml {
@@ -187,13 +162,13 @@ fn plan_yaml(o: &ProbeOptions, obs: &Observation, meta: &PlanMeta) -> Yaml {
     let scenarios = obs
         .conversations
         .iter()
-        .map(|c| scenario(c, obs, o.tls == ProbeTls::Implicit))
+        .map(|c| scenario(c, o.tls == ProbeTls::Implicit))
         .collect();
     root.push(("scenarios".into(), Yaml::List(scenarios)));
     Yaml::Map(root)
 }
 
-fn scenario(c: &Conversation, obs: &Observation, implicit: bool) -> Yaml {
+fn scenario(c: &Conversation, implicit: bool) -> Yaml {
     let (name, tag) = match c.purpose {
         Purpose::Capabilities if implicit => (
             "greeting and capabilities over implicit TLS".to_owned(),
@@ -201,14 +176,12 @@ fn scenario(c: &Conversation, obs: &Observation, implicit: bool) -> Yaml {
         ),
         Purpose::Capabilities => ("greeting and capabilities".to_owned(), "smoke"),
         Purpose::StartTls => ("STARTTLS and the capabilities after it".to_owned(), "tls"),
+        Purpose::PlaintextMail => (
+            "mail before STARTTLS (the plaintext policy)".to_owned(),
+            "policy",
+        ),
         Purpose::AnonymousMail => ("mail without AUTH".to_owned(), "policy"),
-        Purpose::Auth => {
-            let mech = obs
-                .mechanism
-                .as_ref()
-                .map_or_else(|| "PLAIN".to_owned(), ToString::to_string);
-            (format!("AUTH {mech} as the probing user"), "auth")
-        }
+        Purpose::Auth(mech) => (format!("AUTH {mech} as the probing user"), "auth"),
     };
     let mut steps = Vec::new();
     let mut after_tls = implicit;
@@ -218,6 +191,12 @@ fn scenario(c: &Conversation, obs: &Observation, implicit: bool) -> Yaml {
         if ex.sent == Sent::StartTls && ex.tls.is_some() {
             after_tls = true;
         }
+    }
+    if let (Purpose::Auth(mech), Some(why)) = (c.purpose, &c.auth_failed) {
+        steps.push(Yaml::Comment(format!(
+            "AUTH {mech} was given up on the client side when probed ({}): not asserted",
+            super::summary::one_line(why)
+        )));
     }
     if c.closed {
         steps.push(Yaml::Comment(
@@ -241,8 +220,10 @@ fn asserts_fully(purpose: Purpose, sent: &Sent, after_tls: bool) -> bool {
     match purpose {
         Purpose::Capabilities => true,
         Purpose::StartTls => matches!(sent, Sent::StartTls) || (after_tls && *sent == Sent::Ehlo),
-        Purpose::AnonymousMail => matches!(sent, Sent::MailFrom { .. } | Sent::RcptTo),
-        Purpose::Auth => matches!(sent, Sent::Auth(_) | Sent::MailFrom { .. } | Sent::RcptTo),
+        Purpose::PlaintextMail | Purpose::AnonymousMail => {
+            matches!(sent, Sent::MailFrom { .. } | Sent::RcptTo)
+        }
+        Purpose::Auth(_) => matches!(sent, Sent::Auth(_) | Sent::MailFrom { .. } | Sent::RcptTo),
     }
 }
 
@@ -407,7 +388,7 @@ fn capability_lists(reply: &Reply) -> (Vec<Yaml>, Vec<Yaml>) {
 #[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
-    use crate::probe::session::{Login, ProbeTls, Purpose};
+    use crate::probe::conversation::{Login, ProbeTls, Purpose};
     use crate::protocol::{Mechanism, b64_encode};
     use crate::redact::Secret;
 
@@ -454,16 +435,17 @@ mod tests {
             .collect();
         let obs = Observation {
             conversations: vec![Conversation {
-                purpose: Purpose::Auth,
+                purpose: Purpose::Auth(Mechanism::Plain),
                 exchanges,
                 closed: false,
+                auth_failed: None,
             }],
-            mechanism: Some(Mechanism::Plain),
+            untried: Vec::new(),
             started: 0,
         };
         let meta = PlanMeta {
             name: "probe".into(),
-            schema: "s.json".into(),
+            schema: Some("s.json".into()),
             command: "smtp-plan probe".into(),
         };
         let text = render_plan(&o, &obs, &meta);

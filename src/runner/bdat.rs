@@ -5,12 +5,12 @@
 //! with the message or its chunks. Its size is counted first (one pass through a file), so that
 //! every `BDAT n` says its byte count before the bytes go.
 
-use super::data::{CHUNK, Message, PieceReader, open_unchanged};
-use super::failure::{FailureKind, StepFailure};
-use super::scenario::{Run, StepEnd, StepErr};
-use super::transcript::DataLines;
+use super::message::{CHUNK, Message, PieceReader, open_unchanged};
+use super::run::{Run, StepEnd, StepErr};
 use crate::protocol::{Command, DataEncoder};
 use crate::scenario::{AUTO_CHUNK, BdatSpec, Chunking, Step};
+use crate::session::DataLines;
+use crate::session::{FailureKind, StepFailure};
 
 impl Run<'_> {
     pub(super) async fn bdat(&mut self, spec: &BdatSpec, step: &Step) -> Result<StepEnd, StepErr> {
@@ -27,12 +27,13 @@ impl Run<'_> {
         let len = usize::try_from(len).map_err(|e| plan_failure(e.to_string()))?;
         let chunks = ChunkSizes::new(len, &spec.chunking).map_err(plan_failure)?;
         let total = chunks.count();
-        self.transcript.info(&format!(
+        self.session.transcript.info(&format!(
             "the message is {len} bytes, sent in {total} BDAT chunk{}",
             if total == 1 { "" } else { "s" }
         ));
         if secret {
-            self.transcript
+            self.session
+                .transcript
                 .info("the message is not shown: MIME encoding would show a secret unmasked");
         }
         let mut file = match &message {
@@ -50,8 +51,8 @@ impl Run<'_> {
             let last = i + 1 == total;
             let command = Command::Bdat { size, last };
             let shown = command.to_string().trim_end().to_owned();
-            self.conn()?;
-            self.transcript.client(&command.to_string());
+            self.session.conn()?;
+            self.session.transcript.client(&command.to_string());
             // The command and the chunk's first piece in one write; the check for unsolicited
             // bytes runs before it. The rest of the chunk follows a piece at a time.
             let mut wire = command.to_string().into_bytes();
@@ -73,12 +74,12 @@ impl Run<'_> {
                 }
                 if first {
                     wire.extend_from_slice(&piece);
-                    self.send_bytes(&wire, &format!("`{shown}`"), false).await?;
+                    self.session
+                        .send_bytes(&wire, &format!("`{shown}`"), false)
+                        .await?;
                     first = false;
                 } else if !piece.is_empty() {
-                    let timeout = self.timeout();
-                    let res = self.conn()?.send(&piece, timeout).await;
-                    res.map_err(|e| self.transport_err(e))?;
+                    self.session.write(&piece).await?;
                 }
                 if left == 0 || got == 0 {
                     break;
@@ -87,14 +88,14 @@ impl Run<'_> {
             if left > 0 {
                 // The message became shorter than it was counted (a file changed while sent).
                 let reason = format!("the message ended {left} bytes short of `{shown}`");
-                self.transcript.info(&format!("error: {reason}"));
+                self.session.transcript.info(&format!("error: {reason}"));
                 return Err(StepFailure::new(FailureKind::Io, reason, Vec::new()));
             }
             if !secret {
-                lines.flush(&mut self.transcript);
+                lines.flush(&mut self.session.transcript);
             }
             let what = format!("chunk {} of {total} ({shown})", i + 1);
-            let reply = self.read().await.map_err(|mut f| {
+            let reply = self.session.read().await.map_err(|mut f| {
                 f.reason = format!("{what}: {}", f.reason);
                 f
             })?;
@@ -104,7 +105,7 @@ impl Run<'_> {
             // The final reply, or a refused chunk that ends the transfer: the step's
             // expectation decides (so `expect: 552` tests a refused chunk).
             if !last {
-                self.transcript.info(&format!(
+                self.session.transcript.info(&format!(
                     "{what} was refused: the remaining {} chunk(s) are not sent",
                     total - i - 1
                 ));

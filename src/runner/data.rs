@@ -5,112 +5,13 @@
 //! so memory does not grow with the message; the transcript keeps its first lines and counts
 //! the rest while they pass.
 
-use std::io::{Read, Seek, SeekFrom};
 use std::sync::Arc;
 
-use super::failure::{FailureKind, StepFailure};
-use super::scenario::{Run, StepEnd, StepErr, got_detail};
-use super::transcript::DataLines;
+use super::message::{CHUNK, Message, Piece, PieceReader, open_unchanged};
+use super::run::{Run, StepEnd, StepErr, got_detail};
 use crate::protocol::{Command, DataEncoder, MimeAttachment, Reply, build_message};
-use crate::redact::Redactor;
 use crate::scenario::{DataSpec, Expect, FilePart, MessageFile};
-
-/// How many bytes are read from a message file, and written to the server, at a time.
-pub(super) const CHUNK: usize = 64 * 1024;
-
-/// A message ready to send.
-#[derive(Debug)]
-pub(super) enum Message {
-    /// Built in memory; `secret`: it carries a secret in an encoded form (RFC 2047,
-    /// quoted-printable) that masking by value cannot find in the wire text.
-    Text { text: String, secret: bool },
-    /// A message file, with the rendered text of its references.
-    File {
-        file: Arc<MessageFile>,
-        pieces: Vec<Piece>,
-    },
-}
-
-#[derive(Debug)]
-pub(super) enum Piece {
-    Bytes(std::ops::Range<u64>),
-    Text(String),
-}
-
-impl Message {
-    /// Feed the message to `sink` in pieces of at most [`CHUNK`] bytes, reading a file as it
-    /// goes (`file` is its open handle).
-    fn for_each_piece(
-        &self,
-        file: Option<&mut std::fs::File>,
-        sink: &mut dyn FnMut(&[u8]) -> std::io::Result<()>,
-    ) -> std::io::Result<()> {
-        let mut reader = PieceReader::new(self, file);
-        let mut piece = Vec::with_capacity(CHUNK);
-        while reader.next_piece(&mut piece)? {
-            sink(&piece)?;
-            piece.clear();
-        }
-        Ok(())
-    }
-
-    /// Whether the message holds a secret in any form (a file is searched in overlapping
-    /// windows, so that a secret on a window edge is found).
-    fn holds_secret(&self, redactor: &Redactor) -> Result<bool, std::io::Error> {
-        match self {
-            Message::Text { text, secret } => Ok(*secret || redactor.finds_secret(text)),
-            Message::File { file, pieces } => {
-                if redactor.is_empty() {
-                    return Ok(false);
-                }
-                if pieces.iter().any(|p| match p {
-                    Piece::Text(t) => redactor.finds_secret(t),
-                    Piece::Bytes(_) => false,
-                }) {
-                    return Ok(true);
-                }
-                const WINDOW: usize = 1024 * 1024;
-                const OVERLAP: usize = 64 * 1024;
-                let mut handle = open_unchanged(file)?;
-                let mut window: Vec<u8> = Vec::with_capacity(WINDOW + CHUNK);
-                let mut found = false;
-                self.for_each_piece(Some(&mut handle), &mut |piece| {
-                    window.extend_from_slice(piece);
-                    if window.len() >= WINDOW {
-                        found |= redactor.finds_secret(&String::from_utf8_lossy(&window));
-                        let keep = window.len() - OVERLAP;
-                        window.drain(..keep);
-                    }
-                    Ok(())
-                })?;
-                Ok(found || redactor.finds_secret(&String::from_utf8_lossy(&window)))
-            }
-        }
-    }
-}
-
-fn changed() -> std::io::Error {
-    std::io::Error::other("it changed since the plan was loaded")
-}
-
-/// The file, if it is still the one scanned at load time (same size and modification time).
-pub(super) fn open_unchanged(message: &MessageFile) -> std::io::Result<std::fs::File> {
-    let file = crate::scenario::open_message_file(&message.canonical)?;
-    let meta = file.metadata()?;
-    if meta.len() != message.len || meta.modified().ok() != message.modified {
-        return Err(changed());
-    }
-    Ok(file)
-}
-
-fn read_some(file: &mut std::fs::File, buf: &mut [u8]) -> std::io::Result<usize> {
-    loop {
-        match file.read(buf) {
-            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
-            other => return other,
-        }
-    }
-}
+use crate::session::{DataLines, FailureKind, StepFailure};
 
 impl Run<'_> {
     /// A `data` step's message: built (MIME) or rendered (text, a file's references) now.
@@ -193,7 +94,7 @@ impl Run<'_> {
                         content: &a.content,
                     })
                     .collect();
-                let r = &self.transcript.redactor;
+                let r = &self.session.transcript.redactor;
                 let secret = headers
                     .iter()
                     .map(|(_, v)| v)
@@ -238,7 +139,7 @@ impl Run<'_> {
             _ => format!("cannot be read: {e}"),
         };
         let reason = format!("the message file `{}` {why}", file.path.display());
-        self.transcript.info(&format!("error: {reason}"));
+        self.session.transcript.info(&format!("error: {reason}"));
         StepFailure::new(FailureKind::Io, reason, Vec::new())
     }
 
@@ -254,8 +155,8 @@ impl Run<'_> {
             _ => self.message(spec)?,
         };
         // A message holding a secret is refused before DATA is sent, as a command would be.
-        if !self.allow_plaintext && self.plaintext() {
-            let holds = message.holds_secret(&self.transcript.redactor);
+        if !self.session.allow_plaintext && self.session.plaintext() {
+            let holds = message.holds_secret(&self.session.transcript.redactor);
             match (holds, &message) {
                 (Ok(true), _) => return Ok(self.refuse_plaintext("a message that holds a secret")),
                 (Err(e), Message::File { file, .. }) => {
@@ -268,7 +169,7 @@ impl Run<'_> {
             // Checked before DATA: a file that is gone or changed fails with nothing sent.
             open_unchanged(file).map_err(|e| self.file_failure(file, &e))?;
         }
-        let first = self.command(&Command::Data).await?;
+        let first = self.session.command(&Command::Data).await?;
         if first.code.is_positive() {
             // The contract's "354 then 250": a 2xx to DATA means no message was taken,
             // whatever `expect` says about the final reply.
@@ -302,7 +203,7 @@ impl Run<'_> {
     /// The message after a 354, dot-stuffed, then its final reply.
     pub(super) async fn send_message(&mut self, message: &Message) -> Result<Reply, StepErr> {
         self.write_message(message).await?;
-        self.read().await
+        self.session.read().await
     }
 
     /// The message after a 354: dot-stuffed and written in chunks, a file read as it goes;
@@ -336,12 +237,10 @@ impl Run<'_> {
                 lines.feed(&out);
                 if first {
                     // An unsolicited line after 354 would be read as the reply to the message.
-                    self.send_bytes(&out, "the message", false).await?;
+                    self.session.send_bytes(&out, "the message", false).await?;
                     first = false;
                 } else {
-                    let timeout = self.timeout();
-                    let res = self.conn()?.send(&out, timeout).await;
-                    res.map_err(|e| self.transport_err(e))?;
+                    self.session.write(&out).await?;
                 }
                 out.clear();
             }
@@ -351,11 +250,11 @@ impl Run<'_> {
         }
         if matches!(message, Message::Text { secret: true, .. }) {
             let count = lines.count();
-            self.transcript.info(&format!(
+            self.session.transcript.info(&format!(
                 "the message ({count} lines) is not shown: MIME encoding would show a secret unmasked"
             ));
         } else {
-            lines.record(&mut self.transcript);
+            lines.record(&mut self.session.transcript);
         }
         Ok(())
     }
@@ -368,13 +267,13 @@ impl Run<'_> {
         expect: &Expect,
     ) -> Result<StepEnd, StepErr> {
         let n = recipients.len();
-        self.transcript.info(&format!(
+        self.session.transcript.info(&format!(
             "LMTP: reading one reply per accepted recipient ({n})"
         ));
         if !expect.per_recipient.is_empty() && expect.per_recipient.len() != n {
             // Still read the replies, so that a later QUIT gets its own.
             for _ in 0..n {
-                self.read().await?;
+                self.session.read().await?;
             }
             return Ok(StepFailure::expectation(
                 format!(
@@ -390,7 +289,7 @@ impl Run<'_> {
         }
         let mut replies = Vec::with_capacity(n);
         for _ in 0..n {
-            replies.push(self.read().await?);
+            replies.push(self.session.read().await?);
         }
         for (i, (reply, rcpt)) in replies.iter().zip(recipients).enumerate() {
             let want = expect.per_recipient.get(i).unwrap_or(expect);
@@ -400,78 +299,5 @@ impl Run<'_> {
             }
         }
         Ok(StepEnd::Pass)
-    }
-}
-
-/// The pieces of a message one at a time (a file read a chunk at a time), so that the writer
-/// can await between them.
-pub(super) struct PieceReader<'a> {
-    message: &'a Message,
-    file: Option<&'a mut std::fs::File>,
-    /// Index of the current piece, and how far into it (bytes).
-    piece: usize,
-    offset: u64,
-}
-
-impl<'a> PieceReader<'a> {
-    pub(super) fn new(message: &'a Message, file: Option<&'a mut std::fs::File>) -> Self {
-        Self {
-            message,
-            file,
-            piece: 0,
-            offset: 0,
-        }
-    }
-
-    /// Put the next piece (at most [`CHUNK`] bytes) into `out`; `false` at the end.
-    pub(super) fn next_piece(&mut self, out: &mut Vec<u8>) -> std::io::Result<bool> {
-        match self.message {
-            Message::Text { text, .. } => {
-                let start = usize::try_from(self.offset).unwrap_or(usize::MAX);
-                let Some(rest) = text.as_bytes().get(start..).filter(|r| !r.is_empty()) else {
-                    return Ok(false);
-                };
-                let piece = rest.get(..CHUNK.min(rest.len())).unwrap_or(rest);
-                out.extend_from_slice(piece);
-                self.offset += piece.len() as u64;
-                Ok(true)
-            }
-            Message::File { pieces, .. } => loop {
-                let Some(piece) = pieces.get(self.piece) else {
-                    return Ok(false);
-                };
-                match piece {
-                    Piece::Text(text) => {
-                        out.extend_from_slice(text.as_bytes());
-                        self.piece += 1;
-                        return Ok(true);
-                    }
-                    Piece::Bytes(range) => {
-                        let left = range.end - range.start - self.offset;
-                        if left == 0 {
-                            self.piece += 1;
-                            self.offset = 0;
-                            continue;
-                        }
-                        let Some(file) = self.file.as_deref_mut() else {
-                            return Err(changed());
-                        };
-                        if self.offset == 0 {
-                            file.seek(SeekFrom::Start(range.start))?;
-                        }
-                        let want = usize::try_from(left).unwrap_or(CHUNK).min(CHUNK);
-                        let at = out.len();
-                        out.resize(at + want, 0);
-                        let n = read_some(file, out.get_mut(at..).unwrap_or_default())?;
-                        out.truncate(at + n);
-                        if n == 0 {
-                            return Err(changed());
-                        }
-                        self.offset += n as u64;
-                        return Ok(true);
-                    }
-                }
-            },
-        }
     }
 }

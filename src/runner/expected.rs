@@ -1,10 +1,10 @@
 //! `expect: {fails: ...}`: a step that must fail a given way passes when it does, and fails
 //! — with what happened instead — when it does not.
 
-use super::failure::StepFailure;
-use super::scenario::{Run, StepEnd};
+use super::run::{Run, StepEnd};
 use super::tls_check::describe_tls;
 use crate::scenario::{Action, ExpectedFailure, Step};
+use crate::session::StepFailure;
 
 /// `the certificate to be rejected as expired` / `... or the connection to be refused`.
 fn describe(want: &[ExpectedFailure]) -> String {
@@ -29,12 +29,12 @@ impl Run<'_> {
         let expected = format!("expected: the step to fail: {words}");
         match end {
             StepEnd::Fail(f) if want.iter().any(|w| f.kind.satisfies(*w)) => {
-                self.transcript
+                self.session
+                    .transcript
                     .info(&format!("failed as expected ({words}): {}", f.reason));
                 // The connection is gone, or in a state no later step can build on.
-                self.conn = None;
-                self.after_quit = None;
-                self.closed_after = Some(format!("closed after the expected failure ({words})"));
+                self.session
+                    .drop_connection(format!("closed after the expected failure ({words})"));
                 StepEnd::Pass
             }
             StepEnd::Fail(f) => {
@@ -49,20 +49,19 @@ impl Run<'_> {
             }
             StepEnd::Pass => {
                 let happened = match &step.action {
-                    Action::Connect(_) | Action::StartTls(_) => {
-                        match self.conn.as_ref().and_then(|c| c.tls_info()) {
-                            Some(info) => {
-                                format!("the TLS handshake succeeded: {}", describe_tls(Some(info)))
-                            }
-                            None => "the connection was made".to_owned(),
+                    Action::Connect(_) | Action::StartTls(_) => match self.session.tls_info() {
+                        Some(info) => {
+                            format!("the TLS handshake succeeded: {}", describe_tls(Some(info)))
                         }
-                    }
-                    _ => match &self.last_reply {
+                        None => "the connection was made".to_owned(),
+                    },
+                    _ => match self.session.last_reply() {
                         Some(r) => format!("the server replied: {}", r.wire_text(" / ")),
                         None => "the step passed".to_owned(),
                     },
                 };
-                self.transcript
+                self.session
+                    .transcript
                     .info(&format!("expected failure did not happen: {happened}"));
                 StepFailure::expectation(
                     format!("expected {}, but it did not happen", describe(want)),

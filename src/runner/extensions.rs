@@ -2,10 +2,10 @@
 //! fallback, the first-class ESMTP parameters of MAIL FROM / RCPT TO, and the check that the
 //! server advertised what a step uses.
 
-use super::failure::{FailureKind, StepFailure};
-use super::scenario::{Run, StepEnd, StepErr};
+use super::run::{Run, StepEnd, StepErr};
 use crate::protocol::{Capabilities, Command, Reply, xtext};
 use crate::scenario::{Action, Envelope, ParamValue, Recipient, Step};
+use crate::session::{FailureKind, StepFailure};
 use crate::template::Template;
 
 impl Run<'_> {
@@ -17,7 +17,7 @@ impl Run<'_> {
         what: &str,
         send_anyway: bool,
     ) -> Option<StepEnd> {
-        let missing: Vec<&str> = match &self.capabilities {
+        let missing: Vec<&str> = match &self.session.capabilities {
             Some(caps) => needs.iter().copied().filter(|k| !caps.has(k)).collect(),
             None => needs.to_vec(),
         };
@@ -26,12 +26,12 @@ impl Run<'_> {
         }
         let list = missing.join(" and ");
         if send_anyway {
-            self.transcript.info(&format!(
+            self.session.transcript.info(&format!(
                 "sending {what} although the server did not advertise {list} (send_anyway)"
             ));
             return None;
         }
-        let Some(caps) = &self.capabilities else {
+        let Some(caps) = &self.session.capabilities else {
             return Some(
                 StepFailure::new(
                     FailureKind::NotSent,
@@ -136,7 +136,7 @@ impl Run<'_> {
         };
         let message = self.message(spec)?;
         let size = self.message_size(&message)?;
-        self.transcript.info(&format!(
+        self.session.transcript.info(&format!(
             "the message of step {} is {size} bytes",
             index + 1
         ));
@@ -158,6 +158,7 @@ impl Run<'_> {
                 Err(end) => return Ok(label(end, i, total, "")),
             };
             let reply = self
+                .session
                 .command(&Command::Rcpt {
                     to: to.clone(),
                     params,
@@ -184,22 +185,22 @@ impl Run<'_> {
     /// `ehlo: {name, helo_fallback: true}`: EHLO; on a 5xx, HELO like a client would.
     pub(super) async fn ehlo_fallback(&mut self, name: &Template) -> Result<Reply, StepErr> {
         let name = self.render_line(name)?;
-        let reply = self.command(&Command::Ehlo(name.clone())).await?;
+        let reply = self.session.command(&Command::Ehlo(name.clone())).await?;
         if reply.code.is_positive() {
-            self.capabilities = Some(Capabilities::parse(&reply));
+            self.session.capabilities = Some(Capabilities::parse(&reply));
             return Ok(reply);
         }
         if reply.code.value() / 100 != 5 {
-            self.capabilities = None;
+            self.session.capabilities = None;
             return Ok(reply);
         }
-        self.transcript.info(&format!(
+        self.session.transcript.info(&format!(
             "EHLO refused with {}: falling back to HELO (helo_fallback)",
             reply.code.value()
         ));
-        let helo = self.command(&Command::Helo(name)).await?;
+        let helo = self.session.command(&Command::Helo(name)).await?;
         // HELO lists no extensions: every later check of one finds it missing.
-        self.capabilities = helo.code.is_positive().then(Capabilities::default);
+        self.session.capabilities = helo.code.is_positive().then(Capabilities::default);
         Ok(helo)
     }
 }

@@ -5,9 +5,8 @@
 use std::time::{Duration, Instant};
 
 use super::builtins::uuid_v4;
-use super::failure::{FailureKind, StepFailure};
 use super::mailbox_check::{CheckedMessage, check_delivered};
-use super::scenario::{Run, StepEnd, StepErr};
+use super::run::{Run, StepEnd, StepErr};
 use crate::duration::format_duration;
 use crate::mailbox::{
     Delivered, Found, ImapBox, ImapLogin, MailboxError, Maildir, bracketed, parse_delivered,
@@ -17,6 +16,7 @@ use crate::redact::Secret;
 use crate::scenario::{
     Action, ImapSpec, ImapTls, MailboxSource, MailboxSpec, Scenario, TlsOptions,
 };
+use crate::session::{FailureKind, StepFailure};
 
 /// The most lines of a delivered message a transcript shows (as for DATA).
 const MAX_SHOWN_LINES: usize = 200;
@@ -94,7 +94,7 @@ impl Run<'_> {
         let has_headers = first.split_once(':').is_some_and(|(name, _)| {
             !name.is_empty() && name.bytes().all(|b| b.is_ascii_graphic())
         });
-        self.transcript.info(&format!(
+        self.session.transcript.info(&format!(
             "the message has no Message-ID: adding Message-ID: {id} for the mailbox step"
         ));
         self.sent_message_id = Some(id.clone());
@@ -139,7 +139,7 @@ impl Run<'_> {
         } else {
             spec.folders.join(", ")
         };
-        self.transcript.info(&format!(
+        self.session.transcript.info(&format!(
             "looking for Message-ID {id} in {where_} of {place}, every {} for up to {}",
             format_duration(spec.poll),
             format_duration(spec.within)
@@ -203,7 +203,7 @@ impl Run<'_> {
             seconds(elapsed)
         );
         let Some(found) = found else {
-            self.transcript.info(&format!(
+            self.session.transcript.info(&format!(
                 "no message with Message-ID {id} within {}",
                 format_duration(spec.within)
             ));
@@ -224,7 +224,7 @@ impl Run<'_> {
             .into());
         };
         let delivered = parse_delivered(&found.raw);
-        self.transcript.info(&format!(
+        self.session.transcript.info(&format!(
             "found in {} after {}: {} bytes, {}",
             found.folder,
             seconds(elapsed),
@@ -232,7 +232,7 @@ impl Run<'_> {
             delivered.structure
         ));
         if found.copies > 1 {
-            self.transcript.info(&format!(
+            self.session.transcript.info(&format!(
                 "{} messages in {} have this Message-ID; checking the first",
                 found.copies, found.folder
             ));
@@ -283,7 +283,10 @@ impl Run<'_> {
     ) -> Result<Result<(Source, String), StepEnd>, StepErr> {
         let username = self.render(&imap.username)?;
         let password = Secret::new(self.render(&imap.password)?);
-        self.transcript.redactor.add_secret(password.expose());
+        self.session
+            .transcript
+            .redactor
+            .add_secret(password.expose());
         let host = imap
             .host
             .clone()
@@ -292,7 +295,7 @@ impl Run<'_> {
         let shown = crate::protocol::HostPort::new(&host, port).to_string();
         if imap.tls == ImapTls::None && !allow_plaintext {
             let reason = "refusing to send the IMAP password over a connection without TLS (`tls: none`): nothing was sent".to_owned();
-            self.transcript.info(&reason);
+            self.session.transcript.info(&reason);
             return Ok(Err(StepFailure::new(
                 FailureKind::NotSent,
                 reason,
@@ -309,10 +312,10 @@ impl Run<'_> {
             ),
             ..imap.tls_options.clone()
         };
-        let mut params = self.tls_params(&over);
+        let mut params = self.tls_params(&over, &host);
         params.client_cert = None;
         let insecure = params.insecure;
-        self.transcript.info(&format!(
+        self.session.transcript.info(&format!(
             "IMAP: connecting to {shown} ({}) as {username}",
             imap.tls.describe()
         ));
@@ -321,23 +324,23 @@ impl Run<'_> {
             port,
             tls: imap.tls,
             params,
-            timeout: self.timeout(),
+            timeout: self.session.timeout,
             username: &username,
             password: &password,
         };
         match ImapBox::open(login).await {
             Ok((session, info)) => {
                 if let Some(info) = info {
-                    self.note_tls(&info, insecure);
+                    self.session.note_tls(&info, insecure);
                 }
-                self.transcript.info("IMAP: logged in");
+                self.session.transcript.info("IMAP: logged in");
                 Ok(Ok((
                     Source::Imap(session),
                     format!("{username} at imap {shown}"),
                 )))
             }
             Err(e) => {
-                self.transcript.info(&format!("error: {e}"));
+                self.session.transcript.info(&format!("error: {e}"));
                 Ok(Err(mailbox_err(&e)))
             }
         }
@@ -349,7 +352,7 @@ impl Run<'_> {
         let text = String::from_utf8_lossy(raw);
         let mut lines = text.split('\n').map(|l| l.trim_end_matches('\r'));
         let count = text.split('\n').count();
-        let r = &self.transcript.redactor;
+        let r = &self.session.transcript.redactor;
         let decoded_secret = d
             .headers
             .iter()
@@ -357,17 +360,18 @@ impl Run<'_> {
             .chain([d.body.as_str()])
             .any(|t| r.redact(t) != t);
         if decoded_secret {
-            self.transcript.info(&format!(
+            self.session.transcript.info(&format!(
                 "the delivered message ({count} lines) is not shown: it holds a secret"
             ));
             return;
         }
         for line in lines.by_ref().take(MAX_SHOWN_LINES) {
-            self.transcript.push(super::Dir::Server, line);
+            self.session.transcript.push(super::Dir::Server, line);
         }
         let rest = lines.count();
         if rest > 0 {
-            self.transcript
+            self.session
+                .transcript
                 .info(&format!("... {rest} more message lines not shown"));
         }
     }
@@ -376,8 +380,10 @@ impl Run<'_> {
 impl Run<'_> {
     /// Store a value captured from the delivered message as `${name}`.
     fn capture(&mut self, name: String, value: String) {
-        self.transcript.info(&format!("captured {name} = {value}"));
-        let shown = self.transcript.redactor.redact(&value);
+        self.session
+            .transcript
+            .info(&format!("captured {name} = {value}"));
+        let shown = self.session.transcript.redactor.redact(&value);
         self.captures.push((name.clone(), shown));
         self.vars.insert(name, value);
     }

@@ -3,9 +3,9 @@
 
 use regex::Regex;
 
-use super::scenario::StepErr;
 use crate::mailbox::Delivered;
 use crate::scenario::{MailboxExpect, Presence, TextExpect};
+use crate::session::StepFailure;
 use crate::template::Template;
 
 /// Header values and body lines quoted in a failure are cut to this many characters.
@@ -22,7 +22,7 @@ pub(super) struct CheckedMessage {
     pub captures: Vec<(String, String)>,
 }
 
-type Render<'a> = dyn FnMut(&Template) -> Result<String, StepErr> + 'a;
+type Render<'a> = dyn FnMut(&Template) -> Result<String, StepFailure> + 'a;
 
 fn cut(text: &str) -> String {
     if text.chars().count() <= MAX_QUOTED {
@@ -38,7 +38,7 @@ pub(super) fn check_delivered(
     folder: &str,
     expect: &MailboxExpect,
     render: &mut Render<'_>,
-) -> Result<CheckedMessage, StepErr> {
+) -> Result<CheckedMessage, StepFailure> {
     let mut out = CheckedMessage::default();
     if let Some(want) = &expect.folder {
         let same = if want.eq_ignore_ascii_case("INBOX") {
@@ -156,7 +156,7 @@ fn check_text(
     t: &TextExpect,
     render: &mut Render<'_>,
     out: &mut CheckedMessage,
-) -> Result<(), StepErr> {
+) -> Result<(), StepFailure> {
     if let Some(want) = &t.equals {
         let want = render(want)?;
         if text != want {
@@ -204,8 +204,8 @@ fn captured(re: &Regex, text: &str) -> Option<String> {
 mod tests {
     use super::*;
     use crate::mailbox::parse_delivered;
-    use crate::runner::failure::StepFailure;
     use crate::scenario::{AttachmentExpect, CountRange, HeaderExpect};
+    use crate::session::StepFailure;
 
     const MESSAGE: &str = "Return-Path: <alice@example.test>\r\nDelivered-To: bob@example.test\r\nReceived: from client by mail (Postfix) with ESMTPSA id ABC123\r\nX-Spam-Status: No, score=-1.2\r\nMessage-ID: <m1@smtp-plan>\r\nSubject: Quarterly report\r\nMIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=\"b\"\r\n\r\n--b\r\nContent-Type: text/plain\r\n\r\nThe figures are attached.\r\n--b\r\nContent-Type: text/csv; name=\"report.csv\"\r\nContent-Disposition: attachment; filename=\"report.csv\"\r\n\r\nq,r\r\n--b--\r\n";
 

@@ -1,17 +1,17 @@
 //! `pipeline:` (RFC 2920): the group's commands in one write, then each reply in order against
 //! its own expectation; DATA, when last, gets its message after the 354.
 
-use super::failure::{FailureKind, StepFailure};
-use super::scenario::{Run, StepEnd, StepErr};
+use super::run::{Run, StepEnd, StepErr};
 use crate::protocol::{Command, Reply};
 use crate::scenario::{Action, Expect, Step};
+use crate::session::{FailureKind, StepFailure};
 
 /// One command of the group, with the expectation its reply is checked against.
 struct Queued<'s> {
     command: Command,
     expect: &'s Expect,
     /// DATA: the message to send after the 354.
-    message: Option<super::data::Message>,
+    message: Option<super::message::Message>,
 }
 
 impl Run<'_> {
@@ -77,17 +77,17 @@ impl Run<'_> {
             }
         }
         let wire: String = queued.iter().map(|q| q.command.to_string()).collect();
-        self.transcript.info(&format!(
+        self.session.transcript.info(&format!(
             "pipelining {} commands in one write",
             queued.len()
         ));
-        self.send_raw(&wire).await?;
+        self.session.send_raw(&wire).await?;
 
         let total = queued.len();
         for (i, q) in queued.iter().enumerate() {
             let shown = q.command.to_string().trim_end().to_owned();
             let what = format!("pipelined command {} of {total} ({shown})", i + 1);
-            let reply = match self.read().await {
+            let reply = match self.session.read().await {
                 Ok(r) => r,
                 Err(mut f) => {
                     f.reason = format!(

@@ -3,8 +3,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use super::TranscriptLine;
-use super::failure::FailureKind;
 use crate::scenario::{Origin, Span};
+use crate::session::FailureKind;
 use crate::transport::TlsInfo;
 
 /// One plan file's results (one JUnit test suite).

@@ -6,10 +6,11 @@ use std::time::Duration;
 
 use tokio::task::JoinSet;
 
-use super::failure::FailureKind;
+use super::options::RunOptions;
 use super::result::{Failure, Outcome, ScenarioResult, SuiteResult};
-use super::scenario::{RunOptions, run_scenario};
+use super::scenario::run_scenario;
 use crate::scenario::{Plan, Scenario};
+use crate::session::FailureKind;
 
 /// `--tag`, `--skip-tag`, `--filter`, `--partition`.
 #[derive(Debug, Clone, Default)]

@@ -1,10 +1,10 @@
 //! `xclient:` / `xforward:` (Postfix): the extension and every attribute must have been
 //! advertised; after XCLIENT the reply is the server's new greeting, so EHLO is needed again.
 
-use super::failure::{FailureKind, StepFailure};
-use super::scenario::{Run, StepEnd, StepErr};
+use super::run::{Run, StepEnd, StepErr};
 use crate::protocol::{Command, xtext};
 use crate::scenario::{Step, XAttr};
+use crate::session::{FailureKind, StepFailure};
 
 impl Run<'_> {
     pub(super) async fn xattrs(
@@ -16,7 +16,7 @@ impl Run<'_> {
         if let Some(end) = self.require_advertised(&[verb], verb, step.send_anyway) {
             return Ok(end);
         }
-        if let Some(caps) = &self.capabilities
+        if let Some(caps) = &self.session.capabilities
             && caps.has(verb)
         {
             let listed = caps.params(verb);
@@ -33,7 +33,8 @@ impl Run<'_> {
                     listed.join(" ")
                 );
                 if step.send_anyway {
-                    self.transcript
+                    self.session
+                        .transcript
                         .info(&format!("{what}; sending it anyway (send_anyway)"));
                 } else {
                     return Ok(StepEnd::Fail(StepFailure::new(
@@ -49,10 +50,10 @@ impl Run<'_> {
             let value = self.render_line(&a.value)?;
             line.push_str(&format!(" {}={}", a.name, xtext(&value)));
         }
-        let reply = self.command(&Command::Raw(line)).await?;
+        let reply = self.session.command(&Command::Raw(line)).await?;
         if verb == "XCLIENT" && reply.code.value() == 220 {
-            self.capabilities = None;
-            self.transcript.info(
+            self.session.capabilities = None;
+            self.session.transcript.info(
                 "XCLIENT accepted: that was the server's new greeting; its EHLO reply is needed again",
             );
         }

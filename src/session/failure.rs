@@ -116,7 +116,7 @@ impl FailureKind {
 
 /// Why a step did not pass: its kind, one line, and detail lines (expected, got, ...).
 #[derive(Debug, Clone)]
-pub(super) struct StepFailure {
+pub struct StepFailure {
     pub kind: FailureKind,
     pub reason: String,
     pub details: Vec<String>,

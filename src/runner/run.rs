@@ -1,0 +1,202 @@
+//! One scenario being played: the plan, its variables, the session it talks on, and what
+//! steps leave for later steps; rendering templates and checking replies.
+
+use std::collections::BTreeMap;
+
+use super::check::{check_reply, describe_expect};
+use super::message::Message;
+use super::options::RunOptions;
+use crate::protocol::Reply;
+use crate::redact::Redactor;
+use crate::scenario::{Expect, Plan, Scenario};
+use crate::session::{FailureKind, Session, StepFailure};
+use crate::template::Template;
+
+/// How one step ended.
+pub(super) enum StepEnd {
+    Pass,
+    /// The step did not pass; the failure's kind says whether an expectation did not hold
+    /// or the conversation could not go on.
+    Fail(StepFailure),
+}
+
+impl From<StepFailure> for StepEnd {
+    fn from(f: StepFailure) -> Self {
+        StepEnd::Fail(f)
+    }
+}
+
+/// `Err` of the helpers: the step cannot go on.
+pub(super) type StepErr = StepFailure;
+
+pub(super) struct Run<'a> {
+    pub(super) plan: &'a Plan,
+    pub(super) scenario: &'a Scenario,
+    pub(super) options: &'a RunOptions,
+    /// The client session: connection, transcript, last reply, capabilities.
+    pub(super) session: Session,
+    pub(super) vars: BTreeMap<String, String>,
+    /// Variables captured so far (values redacted), in order.
+    pub(super) captures: Vec<(String, String)>,
+    /// Whether a later `mailbox` step looks for the sent message (`data` then records, and if
+    /// need be adds, its Message-ID).
+    pub(super) wants_message_id: bool,
+    /// The Message-ID of the last message a `data` step sent, when `wants_message_id`.
+    pub(super) sent_message_id: Option<String>,
+    /// The running step's index in the scenario.
+    pub(super) step_index: usize,
+    /// A message rendered ahead of its `data` step (for `size: message`): the step's index
+    /// and the message.
+    pub(super) prepared: Option<(usize, Message)>,
+    /// In an LMTP session (after LHLO): the recipients accepted in this transaction, each of
+    /// which gets its own reply after the message. `None` in an SMTP session.
+    pub(super) lmtp_recipients: Option<Vec<String>>,
+}
+
+/// The `got:` detail of a failure: the reply, its lines aligned under the first.
+pub(super) fn got_detail(reply: &Reply) -> String {
+    format!("got:      {}", reply.wire_text("\n          "))
+}
+
+impl<'a> Run<'a> {
+    pub(super) fn new(
+        plan: &'a Plan,
+        scenario: &'a Scenario,
+        options: &'a RunOptions,
+        wants_message_id: bool,
+    ) -> Self {
+        let mut vars: BTreeMap<String, String> = plan
+            .vars
+            .iter()
+            .chain(&scenario.vars)
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect();
+        super::builtins::set_scenario_builtins(&mut vars, &plan.name, &scenario.name);
+        Run {
+            plan,
+            scenario,
+            options,
+            session: Session::new(
+                Redactor::of_secrets(&plan.secret_values),
+                scenario.target.timeout,
+                options.limits,
+            ),
+            vars,
+            captures: Vec::new(),
+            wants_message_id,
+            sent_message_id: None,
+            step_index: 0,
+            prepared: None,
+            lmtp_recipients: None,
+        }
+    }
+}
+
+impl Run<'_> {
+    /// Render a template; the output of a function applied to a secret (`${base64(password)}`)
+    /// becomes a secret too, in every output.
+    pub(super) fn render(&mut self, t: &Template) -> Result<String, StepErr> {
+        for (name, _) in t.vars() {
+            super::builtins::fill(&mut self.vars, name);
+        }
+        let (out, applied) = t
+            .render_traced(&self.vars)
+            .map_err(|e| StepFailure::new(FailureKind::Plan, e.to_string(), Vec::new()))?;
+        for a in applied {
+            let r = &self.session.transcript.redactor;
+            if a.args.iter().any(|arg| r.redact(arg) != *arg) {
+                self.session.transcript.redactor.add_secret(&a.output);
+            }
+        }
+        Ok(out)
+    }
+
+    /// A computed built-in variable (`now`, `message_id`) for this step.
+    pub(super) fn builtin(&mut self, name: &str) -> String {
+        super::builtins::fill(&mut self.vars, name);
+        self.vars.get(name).cloned().unwrap_or_default()
+    }
+
+    /// Render a template that goes into a command line. A CR or LF inside a variable's value
+    /// would split the command in two: that is an error naming the variable, never its value.
+    pub(super) fn render_line(&mut self, t: &Template) -> Result<String, StepErr> {
+        if let Some(name) = t.line_break_in(&self.vars) {
+            return Err(StepFailure::new(
+                FailureKind::Plan,
+                format!(
+                    "`${{{name}}}` holds a line break (CR or LF), which would end the command early and send the rest as another: nothing was sent"
+                ),
+                vec!["its value is not shown: it may be a secret".to_owned()],
+            ));
+        }
+        self.render(t)
+    }
+
+    /// The failure of a step that would put a secret on an unencrypted connection.
+    pub(super) fn refuse_plaintext(&mut self, what: &str) -> StepEnd {
+        self.session.plaintext_refusal(what).into()
+    }
+
+    pub(super) fn check_parts(
+        &mut self,
+        reply: &Reply,
+        expect: &Expect,
+        with_tls: bool,
+    ) -> StepEnd {
+        let contains = match expect.contains.as_ref().map(|t| self.render(t)).transpose() {
+            Ok(c) => c,
+            Err(f) => return f.into(),
+        };
+        let mut mismatches = match check_reply(reply, expect, contains.as_deref()) {
+            Ok(captured) => {
+                for (name, value) in captured {
+                    // A capture later used as a password or token is secret from here on.
+                    if self.plan.secret_names.contains(&name) {
+                        self.session.transcript.redactor.add_secret(&value);
+                        self.session.transcript.redact_last_reply_again();
+                    }
+                    self.session
+                        .transcript
+                        .info(&format!("captured {name} = {value}"));
+                    let shown = self.session.transcript.redactor.redact(&value);
+                    self.captures.push((name.clone(), shown));
+                    self.vars.insert(name, value);
+                }
+                Vec::new()
+            }
+            Err(mismatches) => mismatches,
+        };
+        if let (Some(within), Some(latency)) = (expect.within, self.session.latency())
+            && latency > within
+        {
+            mismatches.push(super::check::Mismatch(format!(
+                "the reply came after {}, expected within {}",
+                crate::duration::format_duration(latency),
+                crate::duration::format_duration(within)
+            )));
+        }
+        let mut tls_detail = None;
+        if with_tls && let Some(want) = &expect.tls {
+            match self.tls_mismatches(want) {
+                Ok(None) => {}
+                Ok(Some(m)) => {
+                    mismatches.extend(m.bad);
+                    tls_detail = Some((m.want, m.got));
+                }
+                Err(f) => return f.into(),
+            }
+        }
+        if mismatches.is_empty() {
+            return StepEnd::Pass;
+        }
+        let reason = mismatches.first().map_or_else(String::new, |m| m.0.clone());
+        let mut details: Vec<String> = mismatches.iter().skip(1).map(|m| m.0.clone()).collect();
+        details.push(format!("expected: {}", describe_expect(expect)));
+        details.push(got_detail(reply));
+        if let Some((want, got)) = tls_detail {
+            details.push(format!("expected TLS: {want}"));
+            details.push(format!("got TLS:      {got}"));
+        }
+        StepFailure::expectation(reason, details).into()
+    }
+}

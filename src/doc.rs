@@ -4,6 +4,9 @@
 //! Plans are loaded without the process environment: `${env:NAME:-default}` shows its
 //! default and `${env:NAME}` shows as itself, so the page is the same on every machine.
 //! Values of secret variables and AUTH passwords are never shown, only their names.
+//!
+//! Why one file: the page is written top to bottom in one pass; the words for
+//! assertions, extensions and mailbox checks are already in doc/.
 
 use std::collections::{BTreeSet, HashMap};
 use std::fmt::Write as _;
@@ -12,12 +15,12 @@ use std::path::PathBuf;
 mod asserts;
 mod extensions;
 
+use crate::model::{
+    Action, CodePattern, ConnectSpec, Expect, Plan, Scenario, StartTls, Target, TlsMode,
+};
 use crate::protocol::HostPort;
 use crate::redact::Redactor;
-use crate::scenario::{
-    Action, CodePattern, ConnectSpec, Expect, LoadOptions, Plan, Scenario, StartTls, Target,
-    TlsMode, load_plans_with_env,
-};
+use crate::scenario::{LoadOptions, load_plans_with_env};
 use crate::template::{Part, Template, env_refs};
 
 mod mailbox_words;
@@ -243,8 +246,8 @@ fn render_steps(out: &mut String, scenario: &Scenario, redactor: &Redactor) {
             Action::StartTls(over) => starttls_words(step, over, &scenario.target, &expect),
             Action::Auth(a) => {
                 let (what, t) = match &a.credential {
-                    crate::scenario::Credential::Password(t) => ("password", t),
-                    crate::scenario::Credential::Token(t) => ("token", t),
+                    crate::model::Credential::Password(t) => ("password", t),
+                    crate::model::Credential::Token(t) => ("token", t),
                 };
                 let secret = if t.parts().iter().all(|p| matches!(p, Part::Var { .. }))
                     && !t.parts().is_empty()
@@ -254,10 +257,10 @@ fn render_steps(out: &mut String, scenario: &Scenario, redactor: &Redactor) {
                     format!("a {what} written in the plan (not shown)")
                 };
                 let mechanism = match a.mechanism {
-                    crate::scenario::AuthMechanism::Auto => {
+                    crate::model::AuthMechanism::Auto => {
                         "the strongest AUTH mechanism the server offers".to_owned()
                     }
-                    crate::scenario::AuthMechanism::Named(m) => code(&format!("AUTH {m}")),
+                    crate::model::AuthMechanism::Named(m) => code(&format!("AUTH {m}")),
                 };
                 format!(
                     "Log in with {mechanism} as {} and {secret}: {expect}.",
@@ -321,7 +324,7 @@ fn render_steps(out: &mut String, scenario: &Scenario, redactor: &Redactor) {
 }
 
 fn starttls_words(
-    step: &crate::scenario::Step,
+    step: &crate::model::Step,
     spec: &StartTls,
     target: &Target,
     expect: &str,
@@ -388,13 +391,13 @@ fn connect_fails_words(spec: &ConnectSpec, target: &Target, expect: &str) -> Str
 
 /// The message of a `data` step as the plan writes it: the text, or a structured message's
 /// headers, body and attachment names.
-fn data_text(spec: &crate::scenario::DataSpec) -> String {
+fn data_text(spec: &crate::model::DataSpec) -> String {
     match spec {
-        crate::scenario::DataSpec::Text(t) => tpl(t),
-        crate::scenario::DataSpec::File(f) => {
+        crate::model::DataSpec::Text(t) => tpl(t),
+        crate::model::DataSpec::File(f) => {
             crate::scenario::preview_message_file(f, 64 * 1024, &tpl)
         }
-        crate::scenario::DataSpec::Mime(m) => {
+        crate::model::DataSpec::Mime(m) => {
             let mut text: String = m
                 .headers
                 .iter()

@@ -4,7 +4,7 @@
 
 use super::{and_list, code, tpl, trust};
 use crate::duration::format_duration;
-use crate::scenario::{
+use crate::model::{
     ImapTls, MailboxExpect, MailboxSource, MailboxSpec, Presence, Target, TextExpect,
 };
 

@@ -3,8 +3,8 @@
 
 use std::net::IpAddr;
 
+use crate::model::{ConnectSpec, Target};
 use crate::protocol::proxy_header;
-use crate::scenario::{ConnectSpec, Target};
 use crate::transport::ConnectOptions;
 
 /// The options, and the transcript notes that say what they do.

@@ -2,7 +2,7 @@
 //! `expect_close` step; the session does the talking.
 
 use super::run::{Run, StepEnd, StepErr};
-use crate::scenario::{ConnectSpec, Target, TlsMode, TlsOptions};
+use crate::model::{ConnectSpec, Target, TlsMode, TlsOptions};
 use crate::session::StepFailure;
 use crate::transport::{CloseSeen, TransportError};
 

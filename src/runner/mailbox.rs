@@ -12,10 +12,8 @@ use crate::mailbox::{
     Delivered, Found, ImapBox, ImapLogin, MailboxError, Maildir, bracketed, parse_delivered,
     parse_message_id,
 };
+use crate::model::{Action, ImapSpec, ImapTls, MailboxSource, MailboxSpec, Scenario, TlsOptions};
 use crate::redact::Secret;
-use crate::scenario::{
-    Action, ImapSpec, ImapTls, MailboxSource, MailboxSpec, Scenario, TlsOptions,
-};
 use crate::session::{FailureKind, StepFailure};
 
 /// The most lines of a delivered message a transcript shows (as for DATA).

@@ -1,12 +1,15 @@
 //! Running one scenario: connect, play each step, check each reply, stop at the first failure.
+//!
+//! Why one file: the scenario loop and the dispatch of each step share `Run`; the one
+//! client session (issue 12, item 4) takes the connection's I/O out of it.
 
 use std::time::{Duration, Instant};
 
 use super::options::RunOptions;
 use super::result::{Failure, Outcome, ScenarioResult, StepResult, StepStatus};
 use super::run::{Run, StepEnd, StepErr};
+use crate::model::{Action, ConnectSpec, Expect, Origin, Plan, Scenario, Span, Step};
 use crate::protocol::{Command, Reply};
-use crate::scenario::{Action, ConnectSpec, Expect, Origin, Plan, Scenario, Span, Step};
 use crate::session::{AuthEnd, StepFailure};
 
 pub async fn run_scenario(

@@ -4,8 +4,9 @@
 use super::check::Mismatch;
 use super::run::{Run, StepEnd, StepErr};
 use super::tls_check::{check_tls, describe_tls, describe_tls_expect, tls_vars};
+use crate::model::{Expect, StartTls, Step, TlsExpect, TlsOptions};
 use crate::protocol::Command;
-use crate::scenario::{Expect, StartTls, Step, TLS_VARS, TlsExpect, TlsOptions};
+use crate::scenario::TLS_VARS;
 use crate::session::{FailureKind, StepFailure};
 use crate::transport::{ClientCert, TlsInfo, TlsParams};
 

@@ -1,5 +1,7 @@
 //! Loading plans from strings: the contract's example, every expectation form, and each kind
 //! of problem with its exact position and help.
+//!
+//! Why one file: the loader's unit tests, each an independent case, beside load.rs.
 
 #![allow(
     clippy::unwrap_used,
@@ -14,6 +16,7 @@ use std::time::Duration;
 
 use super::load::{LoadOptions, load_str};
 use super::*;
+use crate::model::*;
 use crate::protocol::Mechanism;
 
 fn env(name: &str) -> Option<String> {

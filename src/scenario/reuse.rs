@@ -12,13 +12,13 @@ use super::context::is_yaml_path;
 use super::context::{Cx, VarScope, get};
 use super::diagnostic::did_you_mean;
 use super::files::relative_to;
-use super::model::{Origin, Step, Target, TlsMode};
 use super::node::{Key, Node, Value, parse_yaml};
 use super::step::StepLoader;
 use super::target::{PartialTarget, Resolver};
 use super::tls_expect::TlsState;
 use super::vars::{Vars, load_vars};
 use crate::files::MAX_PLAN_BYTES;
+use crate::model::{Origin, Step, Target, TlsMode};
 use crate::template::is_var_name;
 
 /// The keys of an included file.
@@ -386,7 +386,7 @@ impl<'a, 'r, 'v> StepsLoader<'a, 'r, 'v> {
         let sent_before = self
             .steps
             .iter()
-            .any(|s| matches!(s.action, super::model::Action::Data(_)));
+            .any(|s| matches!(s.action, crate::model::Action::Data(_)));
         let loaded = with_cx(main, &self.lib.files, file, |cx| {
             let loaded = loader.load(cx, item, &scope);
             if let Some(step) = &loaded.step {

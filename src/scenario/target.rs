@@ -8,8 +8,8 @@ use std::time::Duration;
 use super::context::{Cx, VarScope, get};
 use super::diagnostic::did_you_mean;
 use super::files::{PemKind, relative_to};
-use super::model::{ConnectSpec, ProxyHeader, StartTls, Target, TlsMode, TlsOptions, TlsVersion};
 use super::node::{Key, Node, Value};
+use crate::model::{ConnectSpec, ProxyHeader, StartTls, Target, TlsMode, TlsOptions, TlsVersion};
 
 /// `server_name` is an extension of the v1 format: the name used for SNI and the certificate
 /// check when it differs from `host` (e.g. connecting to an IP address).

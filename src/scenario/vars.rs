@@ -8,8 +8,8 @@ use super::context::{Cx, EnvLookup, VarScope};
 use super::diagnostic::Diagnostic;
 use super::files::NO_FILES;
 use super::load::LoadOptions;
-use super::model::{BUILTIN_VARS, VarValues};
 use super::node::{Key, Value, parse_yaml};
+use crate::model::{BUILTIN_VARS, VarValues};
 use crate::template::is_var_name;
 
 /// Variables resolved so far, and the names whose value had a problem (already reported; they

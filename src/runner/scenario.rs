@@ -1,7 +1,4 @@
 //! Running one scenario: connect, play each step, check each reply, stop at the first failure.
-//!
-//! Why one file: the scenario loop and the dispatch of each step share `Run`; the one
-//! client session (issue 12, item 4) takes the connection's I/O out of it.
 
 use std::time::{Duration, Instant};
 

@@ -187,18 +187,31 @@ fn normalize(path: &std::path::Path) -> PathBuf {
     out.iter().collect()
 }
 
+/// `host:port`, or `unix:PATH` for a Unix socket.
+fn endpoint(host: &str, port: u16, socket: Option<&PathBuf>) -> String {
+    match socket {
+        Some(path) => format!("unix:{}", normalize(path).display()),
+        None => HostPort::new(host, port).to_string(),
+    }
+}
+
 fn describe_target(t: &Target) -> String {
-    let host = HostPort::new(&t.host, t.port).to_string();
+    let host = endpoint(&t.host, t.port, t.socket.as_ref());
     let mut s = format!("{}, ", code(&host));
     s.push_str(match t.tls {
         TlsMode::None => "plain SMTP (TLS only through a `STARTTLS` step)",
         TlsMode::Implicit => "TLS from the first byte (implicit TLS)",
     });
-    let name = t.tls_options.server_name.as_deref().unwrap_or(&t.host);
+    // Over a Unix socket only `server_name` names the server.
+    let name = t
+        .tls_options
+        .server_name
+        .as_deref()
+        .or(t.socket.is_none().then_some(t.host.as_str()));
     s.push_str(&trust(
         t.tls_options.is_insecure(),
         t.tls_options.ca_file.as_ref(),
-        Some(name),
+        name,
     ));
     s.push_str(&asserts::min_version_words(t.tls_options.min_version));
     let _ = write!(
@@ -343,7 +356,10 @@ fn starttls_words(
     }
     let o = spec.options.clone().or(&target.tls_options);
     let insecure = o.is_insecure();
-    let name = o.server_name.unwrap_or_else(|| target.host.clone());
+    let name = o
+        .server_name
+        .clone()
+        .or_else(|| target.socket.is_none().then(|| target.host.clone()));
     let ca = o.ca_file.as_ref();
     // the reply first, then the handshake, then what the session must be
     let mut reply_only = step.expect.clone();
@@ -360,7 +376,7 @@ fn starttls_words(
         "Start TLS with {}{reply}; then the TLS handshake must succeed",
         code("STARTTLS")
     );
-    s.push_str(&trust(insecure, ca, Some(&name)));
+    s.push_str(&trust(insecure, ca, name.as_deref()));
     if spec.options.min_version.is_some() {
         s.push_str(&asserts::min_version_words(spec.options.min_version));
     }
@@ -375,7 +391,12 @@ fn starttls_words(
 fn connect_words(spec: &ConnectSpec, target: &Target) -> String {
     let host = spec.host.clone().unwrap_or_else(|| target.host.clone());
     let port = spec.port.unwrap_or(target.port);
-    let shown = HostPort::new(&host, port).to_string();
+    let tcp = spec.host.is_some() || spec.port.is_some();
+    let socket = spec
+        .socket
+        .as_ref()
+        .or(target.socket.as_ref().filter(|_| !tcp));
+    let shown = endpoint(&host, port, socket);
     let tls = match spec.tls.unwrap_or(target.tls) {
         TlsMode::None => "",
         TlsMode::Implicit => " with implicit TLS",

@@ -56,7 +56,7 @@ fn imap(fetch: impl FnOnce(&mut TcpStream) + Send + 'static) -> Fake {
 fn run_mailbox(smtp: &Fake, imap: &Fake) -> Run {
     let dir = tempfile::tempdir().unwrap();
     let text = format!(
-        "target: {{host: 127.0.0.1, port: {}, timeout: 400ms}}\nvars: {{pw: '{PASSWORD}'}}\nsecrets: [pw]\nscenarios:\n  - name: hostile\n    steps:\n      - mailbox:\n          imap: {{host: 127.0.0.1, port: {}, tls: none, username: u, password: '${{pw}}'}}\n          message_id: '<m@x>'\n          folders: [INBOX]\n          within: 2s\n          poll: 100ms\n        allow_plaintext: true\n",
+        "target: {{host: 127.0.0.1, port: {}, timeout: 2s}}\nvars: {{pw: '{PASSWORD}'}}\nsecrets: [pw]\nscenarios:\n  - name: hostile\n    steps:\n      - mailbox:\n          imap: {{host: 127.0.0.1, port: {}, tls: none, username: u, password: '${{pw}}'}}\n          message_id: '<m@x>'\n          folders: [INBOX]\n          within: 2s\n          poll: 100ms\n        allow_plaintext: true\n",
         smtp.addr.port(),
         imap.addr.port()
     );
@@ -134,7 +134,7 @@ fn a_silent_server_times_out_per_command() {
     let r = run_mailbox(&s, &i);
     r.assert_code(1);
     assert!(
-        r.stdout.contains("IMAP: no answer to LOGIN within 400ms"),
+        r.stdout.contains("IMAP: no answer to LOGIN within 2s"),
         "{}",
         r.stdout
     );

@@ -178,6 +178,11 @@ fn run_options(args: &RunArgs) -> anyhow::Result<RunOptions> {
         .map(TargetOverride::parse)
         .transpose()
         .map_err(|e| anyhow::anyhow!("--target {e}"))?;
+    if target.as_ref().is_some_and(|t| t.socket.is_some()) && args.bind.is_some() {
+        anyhow::bail!(
+            "--bind cannot go with --target unix:...: a Unix socket connection has no local IP address"
+        );
+    }
     let options = RunOptions {
         target,
         ca_files: args.ca_file.iter().cloned().collect(),
@@ -283,6 +288,7 @@ pub fn run(config: RunConfig) -> Outcome {
                 let (server, ca) = super::serve::start_for_run(users).await?;
                 options.target = Some(TargetOverride {
                     host: server.smtp_addr().ip().to_string(),
+                    socket: None,
                     port: Some(server.smtp_addr().port()),
                     tls_port: server.smtps_addr().map(|a| a.port()),
                 });

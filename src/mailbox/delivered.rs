@@ -29,7 +29,8 @@ impl std::fmt::Display for AttachmentInfo {
 #[derive(Debug, Clone, Default)]
 pub struct Delivered {
     /// The top-level header fields in order: the name as written, the value unfolded (RFC 2047
-    /// words decoded in unstructured fields such as Subject).
+    /// words decoded in unstructured fields such as Subject, and in every field mail-parser
+    /// does not know, such as X-Spam-Status or a token in X-Whatever).
     pub headers: Vec<(String, String)>,
     /// The first text body, decoded (an HTML-only message: its text); empty when none.
     pub body: String,
@@ -60,7 +61,7 @@ pub fn parse_message_id(raw: &[u8]) -> Option<String> {
 /// Parse a delivered message. A message mail-parser cannot read at all gives an empty result
 /// with only its size (its checks then fail with what is missing).
 pub fn parse_delivered(raw: &[u8]) -> Delivered {
-    let Some(message) = MessageParser::new().parse(raw) else {
+    let Some(message) = parser().parse(raw) else {
         return Delivered {
             size: raw.len(),
             ..Delivered::default()
@@ -102,6 +103,38 @@ pub fn parse_delivered(raw: &[u8]) -> Delivered {
         structure: structure(&message, 0, 0),
         size: raw.len(),
     }
+}
+
+/// mail-parser's own choice of parser for each field it knows (what it does when given no
+/// map), and for every other field the text parser, so that encoded words in X-Spam-Status or
+/// a token in an X- header are decoded: its default keeps them raw.
+fn parser() -> MessageParser {
+    use mail_parser::HeaderName as H;
+    let mut p = MessageParser::new()
+        .with_mime_headers()
+        .with_date_headers()
+        .with_address_headers()
+        .with_message_ids()
+        .header_text(H::Subject)
+        .header_text(H::Comments)
+        .header_id(H::ReturnPath)
+        .header_id(H::ContentId)
+        .header_comma_separated(H::Keywords)
+        .header_comma_separated(H::ContentLanguage)
+        .header_received(H::Received)
+        .header_raw(H::MimeVersion);
+    for list in [
+        H::ListArchive,
+        H::ListHelp,
+        H::ListId,
+        H::ListOwner,
+        H::ListPost,
+        H::ListSubscribe,
+        H::ListUnsubscribe,
+    ] {
+        p = p.header_address(list);
+    }
+    p.default_header_text()
 }
 
 /// A header value as written, its line breaks removed (RFC 5322 unfolding) and trimmed.
@@ -172,6 +205,15 @@ mod tests {
             }]
         );
         assert_eq!(d.structure, "multipart/mixed(text/plain, application/pdf)");
+    }
+
+    #[test]
+    fn encoded_words_are_decoded_in_fields_mail_parser_does_not_know() {
+        let raw = "X-Token: =?utf-8?B?VMO2a+KCrG4=?=\r\nX-Spam-Status: =?us-ascii?Q?Yes,_score=3D7.3?=\r\nX-Plain: a=?b\r\nMessage-ID: <t@x>\r\n\r\nbody\r\n";
+        let d = parse_delivered(raw.as_bytes());
+        assert_eq!(d.header_values("x-token"), vec!["Tök€n"]);
+        assert_eq!(d.header_values("X-Spam-Status"), vec!["Yes, score=7.3"]);
+        assert_eq!(d.header_values("X-Plain"), vec!["a=?b"]);
     }
 
     #[test]

@@ -113,6 +113,9 @@ pub struct Target {
     pub proxy: Option<ProxyHeader>,
     /// `bind:` (extension): the local address to connect from.
     pub bind: Option<std::net::IpAddr>,
+    /// `socket:` (extension): connect to this Unix domain socket instead of `host`/`port`
+    /// (resolved relative to the plan file's directory).
+    pub socket: Option<PathBuf>,
 }
 
 /// `proxy: {version, source, destination}`: what a load balancer in front of the server would

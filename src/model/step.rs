@@ -216,6 +216,8 @@ pub struct ConnectSpec {
     pub proxy: Option<ProxyHeader>,
     /// `bind:` for this connection instead of the target's.
     pub bind: Option<std::net::IpAddr>,
+    /// `socket:`: this Unix domain socket instead of the target's host and port.
+    pub socket: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone)]

@@ -449,3 +449,49 @@ pub async fn probe(o: &ProbeOptions) -> Result<Observation, ProbeError> {
         started,
     })
 }
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    fn caps(lines: &[&str]) -> Capabilities {
+        Capabilities::parse(&Reply::new(250, lines).unwrap())
+    }
+
+    fn login(mechanism: Option<Mechanism>) -> Login {
+        Login {
+            user: "u@x.test".into(),
+            password: Secret::new("Long-enough-pw-1"),
+            password_env: "PW".into(),
+            mechanism,
+        }
+    }
+
+    #[test]
+    fn every_advertised_password_mechanism_is_tried_strongest_first() {
+        let c = caps(&[
+            "x.test",
+            "AUTH login PLAIN XOAUTH2 GSSAPI CRAM-MD5 SCRAM-SHA-256",
+        ]);
+        let (tried, untried) = mechanisms(&login(None), &c);
+        use Mechanism as M;
+        assert_eq!(tried, [M::ScramSha256, M::CramMd5, M::Plain, M::Login]);
+        assert_eq!(
+            untried,
+            [
+                ("XOAUTH2".to_owned(), "it needs a token, not a password"),
+                ("GSSAPI".to_owned(), "smtp-plan does not implement it"),
+            ]
+        );
+    }
+
+    #[test]
+    fn plain_when_none_is_advertised_and_only_the_one_asked_for() {
+        let (tried, untried) = mechanisms(&login(None), &caps(&["x.test", "SIZE 10"]));
+        assert_eq!((tried, untried), (vec![Mechanism::Plain], Vec::new()));
+        let c = caps(&["x.test", "AUTH PLAIN LOGIN"]);
+        let (tried, untried) = mechanisms(&login(Some(Mechanism::Ntlm)), &c);
+        assert_eq!((tried, untried), (vec![Mechanism::Ntlm], Vec::new()));
+    }
+}

@@ -3,7 +3,7 @@
 
 use serde::Serialize;
 
-use crate::runner::{Dir, Outcome, ScenarioResult, StepStatus, SuiteResult};
+use crate::runner::{Dir, MailboxReport, Outcome, ScenarioResult, StepStatus, SuiteResult};
 
 #[derive(Serialize)]
 struct Report<'a> {
@@ -94,7 +94,77 @@ struct Step<'a> {
     /// step that read no reply.
     #[serde(skip_serializing_if = "Option::is_none")]
     latency_ms: Option<f64>,
+    /// A `mailbox` step that looked: where, for what, how long, what it found and checked.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    mailbox: Option<Mailbox<'a>>,
     transcript: Vec<Line<'a>>,
+}
+
+#[derive(Serialize)]
+struct Mailbox<'a> {
+    /// imap | maildir
+    source: &'static str,
+    place: &'a str,
+    message_id: &'a str,
+    folders: &'a [String],
+    within_ms: f64,
+    poll_ms: f64,
+    looks: u32,
+    waited_ms: f64,
+    /// false for `arrives: false`
+    must_arrive: bool,
+    arrived: bool,
+    found: Option<Found<'a>>,
+    checks: Vec<Check<'a>>,
+}
+
+#[derive(Serialize)]
+struct Found<'a> {
+    folder: &'a str,
+    size: usize,
+    structure: &'a str,
+    copies: usize,
+}
+
+#[derive(Serialize)]
+struct Check<'a> {
+    what: &'a str,
+    expected: &'a [String],
+    actual: &'a [String],
+    held: bool,
+    failures: &'a [String],
+}
+
+fn mailbox(m: &MailboxReport) -> Mailbox<'_> {
+    Mailbox {
+        source: m.source,
+        place: &m.place,
+        message_id: &m.message_id,
+        folders: &m.folders,
+        within_ms: ms(m.within),
+        poll_ms: ms(m.poll),
+        looks: m.looks,
+        waited_ms: ms(m.waited),
+        must_arrive: m.must_arrive,
+        arrived: m.found.is_some(),
+        found: m.found.as_ref().map(|f| Found {
+            folder: &f.folder,
+            size: f.size,
+            structure: &f.structure,
+            copies: f.copies,
+        }),
+        checks: m
+            .checks
+            .iter()
+            .map(|c| Check {
+                what: &c.what,
+                expected: &c.expected,
+                actual: &c.actual,
+                held: c.held(),
+                failures: &c.failures,
+            })
+            .collect(),
+    }
 }
 
 #[derive(Serialize)]
@@ -169,6 +239,7 @@ fn scenario(sc: &ScenarioResult) -> Scenario<'_> {
                 },
                 duration_ms: ms(st.duration),
                 latency_ms: st.latency.map(ms),
+                mailbox: st.mailbox.as_deref().map(mailbox),
                 transcript: sc
                     .transcript
                     .get(st.lines.clone())

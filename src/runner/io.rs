@@ -3,7 +3,7 @@
 
 use super::run::{Run, StepEnd, StepErr};
 use crate::model::{ConnectSpec, Target, TlsMode, TlsOptions};
-use crate::session::StepFailure;
+use crate::session::{FailureKind, StepFailure};
 use crate::transport::{CloseSeen, TransportError};
 
 impl Run<'_> {
@@ -13,6 +13,11 @@ impl Run<'_> {
         self.lmtp_recipients = None;
         let target: &Target = &self.scenario.target;
         let tls = spec.tls.unwrap_or(target.tls);
+        if let Some(path) =
+            super::connect_options::unix_socket(spec, target, self.options.target.as_ref())
+        {
+            return self.connect_unix(spec, &path, tls).await;
+        }
         let mut host = spec.host.clone().unwrap_or_else(|| target.host.clone());
         let mut port = spec.port.unwrap_or(target.port);
         if let Some(o) = &self.options.target {
@@ -30,6 +35,29 @@ impl Run<'_> {
             .session
             .connect(&host, port, params.as_ref(), &connect_options, &notes)
             .await?;
+        self.clear_tls_vars();
+        if let Some(info) = info {
+            self.set_tls_vars(Some(&info));
+        }
+        Ok(())
+    }
+
+    /// [`connect`](Self::connect) to a Unix domain socket; a `bind` or `proxy` that would
+    /// apply fails the step before anything is sent.
+    async fn connect_unix(
+        &mut self,
+        spec: &ConnectSpec,
+        path: &std::path::Path,
+        tls: TlsMode,
+    ) -> Result<(), StepErr> {
+        if let Some(why) = super::connect_options::not_for_socket(spec, &self.scenario.target) {
+            self.session.transcript.info(&format!("error: {why}"));
+            return Err(StepFailure::new(FailureKind::Plan, why, Vec::new()));
+        }
+        // No host name: the TLS name must come from `server_name` (or `insecure`).
+        let params =
+            (tls == TlsMode::Implicit).then(|| self.tls_params(&TlsOptions::default(), ""));
+        let info = self.session.connect_unix(path, params.as_ref()).await?;
         self.clear_tls_vars();
         if let Some(info) = info {
             self.set_tls_vars(Some(&info));

@@ -6,6 +6,7 @@ use std::time::{Duration, Instant};
 
 use super::builtins::uuid_v4;
 use super::mailbox_check::{CheckedMessage, check_delivered};
+use super::mailbox_report::{FoundMessage, MailboxReport};
 use super::run::{Run, StepEnd, StepErr};
 use crate::duration::format_duration;
 use crate::mailbox::{
@@ -122,6 +123,10 @@ impl Run<'_> {
                 }
             },
         };
+        let kind = match &spec.source {
+            MailboxSource::Maildir(_) => "maildir",
+            MailboxSource::Imap(_) => "imap",
+        };
         let (mut source, place) = match &spec.source {
             MailboxSource::Maildir(dir) => (
                 Source::Maildir(Maildir::new(dir.clone())),
@@ -191,6 +196,19 @@ impl Run<'_> {
             _ => None,
         };
         source.close().await;
+        let mut report = MailboxReport {
+            source: kind,
+            place: place.clone(),
+            message_id: id.clone(),
+            folders: searched.clone(),
+            within: spec.within,
+            poll: spec.poll,
+            looks,
+            waited: elapsed,
+            must_arrive: spec.expect.arrives,
+            found: None,
+            checks: Vec::new(),
+        };
         let searched = if searched.is_empty() {
             "no folder (there was none)".to_owned()
         } else {
@@ -205,6 +223,7 @@ impl Run<'_> {
                 "no message with Message-ID {id} within {}",
                 format_duration(spec.within)
             ));
+            self.keep_report(report);
             if !spec.expect.arrives {
                 return Ok(StepEnd::Pass);
             }
@@ -236,7 +255,14 @@ impl Run<'_> {
             ));
         }
         self.show_delivered(&found.raw, &delivered);
+        report.found = Some(FoundMessage {
+            folder: found.folder.clone(),
+            size: delivered.size,
+            structure: delivered.structure.clone(),
+            copies: found.copies,
+        });
         if !spec.expect.arrives {
+            self.keep_report(report);
             return Ok(StepFailure::expectation(
                 format!(
                     "the message arrived in {} after {}, but it must not arrive",
@@ -255,7 +281,10 @@ impl Run<'_> {
             mismatches,
             details,
             captures,
+            checks,
         } = checked;
+        report.checks = checks;
+        self.keep_report(report);
         if mismatches.is_empty() {
             for (name, value) in captures {
                 self.capture(name, value);
@@ -376,6 +405,29 @@ impl Run<'_> {
 }
 
 impl Run<'_> {
+    /// Keep what the step did for its step result, every text redacted.
+    fn keep_report(&mut self, mut report: MailboxReport) {
+        let r = &self.session.transcript.redactor;
+        let all = |texts: &mut Vec<String>| {
+            for t in texts.iter_mut() {
+                *t = r.redact(t);
+            }
+        };
+        report.place = r.redact(&report.place);
+        report.message_id = r.redact(&report.message_id);
+        all(&mut report.folders);
+        if let Some(found) = &mut report.found {
+            found.folder = r.redact(&found.folder);
+        }
+        for check in &mut report.checks {
+            check.what = r.redact(&check.what);
+            all(&mut check.expected);
+            all(&mut check.actual);
+            all(&mut check.failures);
+        }
+        self.mailbox_seen = Some(Box::new(report));
+    }
+
     /// Store a value captured from the delivered message as `${name}`.
     fn capture(&mut self, name: String, value: String) {
         self.session

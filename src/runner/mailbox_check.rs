@@ -3,6 +3,7 @@
 
 use regex::Regex;
 
+use super::mailbox_report::MailboxCheck;
 use crate::mailbox::Delivered;
 use crate::model::{MailboxExpect, Presence, TextExpect};
 use crate::session::StepFailure;
@@ -14,12 +15,27 @@ const MAX_QUOTED: usize = 300;
 const MAX_BODY_LINES: usize = 10;
 
 /// What the check found: one line per part that did not hold, lines showing what the message
-/// has, and the captured values (used only when everything held).
+/// has, the captured values (used only when everything held), and each check with its outcome
+/// (for the reports).
 #[derive(Debug, Default)]
 pub(super) struct CheckedMessage {
     pub mismatches: Vec<String>,
     pub details: Vec<String>,
     pub captures: Vec<(String, String)>,
+    pub checks: Vec<MailboxCheck>,
+}
+
+impl CheckedMessage {
+    /// Record one check: its mismatches are those found since `before`.
+    fn check(&mut self, what: String, expected: Vec<String>, actual: Vec<String>, before: usize) {
+        let failures = self.mismatches.get(before..).unwrap_or_default().to_vec();
+        self.checks.push(MailboxCheck {
+            what,
+            expected,
+            actual,
+            failures,
+        });
+    }
 }
 
 type Render<'a> = dyn FnMut(&Template) -> Result<String, StepFailure> + 'a;
@@ -41,6 +57,7 @@ pub(super) fn check_delivered(
 ) -> Result<CheckedMessage, StepFailure> {
     let mut out = CheckedMessage::default();
     if let Some(want) = &expect.folder {
+        let before = out.mismatches.len();
         let same = if want.eq_ignore_ascii_case("INBOX") {
             folder.eq_ignore_ascii_case("INBOX")
         } else {
@@ -50,10 +67,25 @@ pub(super) fn check_delivered(
             out.mismatches
                 .push(format!("the message arrived in {folder}, expected {want}"));
         }
+        out.check(
+            "folder".to_owned(),
+            vec![want.clone()],
+            vec![folder.to_owned()],
+            before,
+        );
     }
     for h in &expect.headers {
         let values = d.header_values(&h.name);
         let before = out.mismatches.len();
+        let mut expected = Vec::new();
+        match h.presence {
+            Presence::Present => expected.push("present".to_owned()),
+            Presence::Absent => expected.push("absent".to_owned()),
+            Presence::Any => {}
+        }
+        if let Some(count) = h.count {
+            expected.push(format!("count {count}"));
+        }
         match h.presence {
             Presence::Present if values.is_empty() => {
                 out.mismatches.push(format!("header {} is missing", h.name));
@@ -81,6 +113,7 @@ pub(super) fn check_delivered(
                 &h.text,
                 render,
                 &mut out,
+                &mut expected,
             )?;
         }
         if out.mismatches.len() != before {
@@ -88,10 +121,15 @@ pub(super) fn check_delivered(
                 out.details.push(format!("{}: {}", h.name, cut(v)));
             }
         }
+        let actual = values.iter().map(|v| cut(v)).collect();
+        out.check(format!("header {}", h.name), expected, actual, before);
     }
     if let Some(body) = &expect.body {
         let before = out.mismatches.len();
-        check_text("the body", &d.body, body, render, &mut out)?;
+        let mut expected = Vec::new();
+        check_text("the body", &d.body, body, render, &mut out, &mut expected)?;
+        // The body itself is not repeated: a failure quotes its first lines.
+        out.check("body".to_owned(), expected, Vec::new(), before);
         if out.mismatches.len() != before {
             let lines: Vec<&str> = d.body.lines().collect();
             for l in lines.iter().take(MAX_BODY_LINES) {
@@ -110,7 +148,8 @@ pub(super) fn check_delivered(
     }
     let mut used = vec![false; d.attachments.len()];
     let mut attachments_bad = false;
-    for want in &expect.attachments {
+    for (n, want) in expect.attachments.iter().enumerate() {
+        let before = out.mismatches.len();
         let hit = d.attachments.iter().enumerate().position(|(i, a)| {
             !used.get(i).copied().unwrap_or(true)
                 && want
@@ -123,13 +162,23 @@ pub(super) fn check_delivered(
                     .is_none_or(|t| *t == a.content_type)
                 && want.size.is_none_or(|s| s == a.size)
         });
-        match hit.and_then(|i| used.get_mut(i)) {
-            Some(slot) => *slot = true,
+        let actual = match hit.and_then(|i| used.get_mut(i).zip(d.attachments.get(i))) {
+            Some((slot, found)) => {
+                *slot = true;
+                vec![found.to_string()]
+            }
             None => {
                 attachments_bad = true;
                 out.mismatches.push(format!("the message has no {want}"));
+                Vec::new()
             }
-        }
+        };
+        out.check(
+            format!("attachment {}", n + 1),
+            vec![want.to_string()],
+            actual,
+            before,
+        );
     }
     if attachments_bad {
         if d.attachments.is_empty() {
@@ -139,26 +188,36 @@ pub(super) fn check_delivered(
             out.details.push(format!("attachment: {a}"));
         }
     }
-    if let Some(want) = &expect.structure
-        && *want != d.structure
-    {
-        out.mismatches.push(format!(
-            "the MIME structure is {}, expected {want}",
-            d.structure
-        ));
+    if let Some(want) = &expect.structure {
+        let before = out.mismatches.len();
+        if *want != d.structure {
+            out.mismatches.push(format!(
+                "the MIME structure is {}, expected {want}",
+                d.structure
+            ));
+        }
+        out.check(
+            "structure".to_owned(),
+            vec![want.clone()],
+            vec![d.structure.clone()],
+            before,
+        );
     }
     Ok(out)
 }
 
+/// Check `text`; each check is described in `expected` (as the plan says it).
 fn check_text(
     what: &str,
     text: &str,
     t: &TextExpect,
     render: &mut Render<'_>,
     out: &mut CheckedMessage,
+    expected: &mut Vec<String>,
 ) -> Result<(), StepFailure> {
     if let Some(want) = &t.equals {
         let want = render(want)?;
+        expected.push(format!("equals {want:?}"));
         if text != want {
             out.mismatches
                 .push(format!("{what} is {:?}, expected {want:?}", cut(text)));
@@ -166,23 +225,27 @@ fn check_text(
     }
     if let Some(want) = &t.contains {
         let want = render(want)?;
+        expected.push(format!("contains {want:?}"));
         if !text.contains(&want) {
             out.mismatches
                 .push(format!("{what} does not contain {want:?}"));
         }
     }
-    if let Some(re) = &t.matches
-        && !re.is_match(text)
-    {
-        out.mismatches.push(format!("{what} does not match /{re}/"));
+    if let Some(re) = &t.matches {
+        expected.push(format!("matches /{re}/"));
+        if !re.is_match(text) {
+            out.mismatches.push(format!("{what} does not match /{re}/"));
+        }
     }
-    if let Some(re) = &t.not_matches
-        && re.is_match(text)
-    {
-        out.mismatches
-            .push(format!("{what} matches /{re}/, which it must not"));
+    if let Some(re) = &t.not_matches {
+        expected.push(format!("does not match /{re}/"));
+        if re.is_match(text) {
+            out.mismatches
+                .push(format!("{what} matches /{re}/, which it must not"));
+        }
     }
     for (name, re) in &t.capture {
+        expected.push(format!("captures {name} with /{re}/"));
         match captured(re, text) {
             Some(v) => out.captures.push((name.clone(), v)),
             None => out
@@ -422,6 +485,55 @@ mod tests {
             let c = check(folder, &e);
             assert_eq!(c.mismatches, vec![want.to_owned()], "case {want:?}");
         }
+    }
+
+    #[test]
+    fn each_check_is_recorded_with_its_outcome() {
+        let mut e = holding();
+        e.headers[1].presence = Presence::Present;
+        let c = check("INBOX", &e);
+        let outcomes: Vec<(&str, bool)> = c
+            .checks
+            .iter()
+            .map(|k| (k.what.as_str(), k.held()))
+            .collect();
+        assert_eq!(
+            outcomes,
+            [
+                ("folder", true),
+                ("header return-path", true),
+                ("header DKIM-Signature", false),
+                ("header Received", true),
+                ("header X-Spam-Status", true),
+                ("body", true),
+                ("attachment 1", true),
+                ("structure", true),
+            ]
+        );
+        assert_eq!(c.checks[0].actual, ["INBOX"]);
+        assert_eq!(c.checks[2].expected, ["present"]);
+        assert!(c.checks[2].actual.is_empty());
+        assert_eq!(c.checks[2].failures, ["header DKIM-Signature is missing"]);
+        assert_eq!(
+            c.checks[3].expected,
+            [
+                "count 1",
+                "contains \"ESMTPSA\"",
+                "matches /id [A-F0-9]+$/",
+                "does not match /ESMTP id/",
+                "captures queue with /id ([A-F0-9]+)/"
+            ]
+        );
+        assert_eq!(
+            c.checks[3].actual,
+            ["from client by mail (Postfix) with ESMTPSA id ABC123"]
+        );
+        assert_eq!(c.checks[5].expected, ["contains \"figures\""]);
+        assert_eq!(c.checks[6].actual, ["report.csv (text/csv, 3 bytes)"]);
+        assert_eq!(
+            c.checks[7].actual,
+            ["multipart/mixed(text/plain, text/csv)"]
+        );
     }
 
     #[test]

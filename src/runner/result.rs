@@ -116,6 +116,8 @@ pub struct StepResult {
     pub latency: Option<Duration>,
     /// The transcript lines this step produced (indices into `ScenarioResult::transcript`).
     pub lines: std::ops::Range<usize>,
+    /// A `mailbox` step's search and checks (redacted), once it has looked.
+    pub mailbox: Option<Box<super::MailboxReport>>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -51,6 +51,8 @@ pub(super) struct Run<'a> {
     /// In an LMTP session (after LHLO): the recipients accepted in this transaction, each of
     /// which gets its own reply after the message. `None` in an SMTP session.
     pub(super) lmtp_recipients: Option<Vec<String>>,
+    /// What the running `mailbox` step looked for and checked, for its step result.
+    pub(super) mailbox_seen: Option<Box<super::MailboxReport>>,
 }
 
 /// The `got:` detail of a failure: the reply, its lines aligned under the first.
@@ -88,6 +90,7 @@ impl<'a> Run<'a> {
             step_index: 0,
             prepared: None,
             lmtp_recipients: None,
+            mailbox_seen: None,
         }
     }
 }

@@ -52,6 +52,7 @@ pub async fn run_scenario(
             let end = run.step(step).await;
             result.duration = step_started.elapsed();
             result.latency = run.session.take_latency();
+            result.mailbox = run.mailbox_seen.take();
             result.lines = first_line..run.session.transcript.lines.len();
             last_played = Some(index);
             let failure = match end {
@@ -126,6 +127,7 @@ fn not_run(scenario: &Scenario) -> Vec<StepResult> {
             duration: Duration::ZERO,
             latency: None,
             lines: 0..0,
+            mailbox: None,
         })
         .collect()
 }

@@ -128,6 +128,20 @@ impl Run<'_> {
             )
             .into());
         }
+        if expects_success && self.session.conn().is_ok() {
+            let params = self.tls_params(over, self.session.host());
+            if params.server_name.is_empty() && !params.insecure {
+                // Over a Unix socket there is no host name to check the certificate against.
+                let reason = format!("{}; STARTTLS was not sent", crate::transport::NO_NAME);
+                self.session.transcript.info(&reason);
+                return Ok(StepFailure::new(
+                    FailureKind::Tls(crate::transport::TlsFailure::Setup),
+                    reason,
+                    Vec::new(),
+                )
+                .into());
+            }
+        }
         let reply = self.session.command(&Command::StartTls).await?;
         if !required && reply.code.value() != 220 {
             self.tls_not_used(&format!(

@@ -3,7 +3,10 @@
 /// Where every connection goes instead of the plan's target.
 #[derive(Debug, Clone, Default)]
 pub struct TargetOverride {
+    /// Empty when `socket` is given.
     pub host: String,
+    /// `unix:PATH`: a Unix domain socket instead of a host.
+    pub socket: Option<std::path::PathBuf>,
     /// None keeps the plan's port.
     pub port: Option<u16>,
     /// For connections with `tls: implicit`; None = `port`.
@@ -11,13 +14,26 @@ pub struct TargetOverride {
 }
 
 impl TargetOverride {
-    /// `HOST`, `HOST:PORT`, `[V6]`, `[V6]:PORT`, or a bare IPv6 literal. The error says what
-    /// was wrong and what to write; the caller names its flag.
+    /// `HOST`, `HOST:PORT`, `[V6]`, `[V6]:PORT`, a bare IPv6 literal, or `unix:PATH` (a Unix
+    /// domain socket, the path relative to the working directory). The error says what was
+    /// wrong and what to write; the caller names its flag.
     pub fn parse(text: &str) -> Result<Self, String> {
+        if let Some(path) = text.strip_prefix("unix:") {
+            if path.is_empty() {
+                return Err(format!(
+                    "{text:?}: no socket path after `unix:`; write `unix:/run/dovecot/lmtp`"
+                ));
+            }
+            return Ok(Self {
+                socket: Some(path.into()),
+                ..Self::default()
+            });
+        }
         let (host, port) = crate::protocol::parse_host_port(text)
             .map_err(|e| format!("{text:?}: {e}; {}", e.flag_help()))?;
         Ok(Self {
             host,
+            socket: None,
             port,
             tls_port: None,
         })
@@ -39,6 +55,12 @@ mod tests {
         assert_eq!((t.host.as_str(), t.port), ("::1", None));
         let t = TargetOverride::parse("mail.example").unwrap();
         assert_eq!((t.host.as_str(), t.port), ("mail.example", None));
+        let t = TargetOverride::parse("unix:/run/dovecot/lmtp").unwrap();
+        assert_eq!(t.socket.unwrap(), std::path::Path::new("/run/dovecot/lmtp"));
+        let t = TargetOverride::parse("unix:lmtp.sock").unwrap();
+        assert_eq!(t.socket.unwrap(), std::path::Path::new("lmtp.sock"));
+        let e = TargetOverride::parse("unix:").unwrap_err();
+        assert!(e.contains("no socket path after `unix:`"), "{e}");
         assert!(TargetOverride::parse("host:0").is_err());
         assert!(TargetOverride::parse("host:x").is_err());
         assert!(TargetOverride::parse(":25").is_err());

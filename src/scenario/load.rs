@@ -720,7 +720,11 @@ fn load_scenario(
     let mut resolver = Resolver::new(&vars.values);
     resolver.names.extend(vars.broken.iter().cloned());
     let target = match get(entries, "target") {
-        Some(n) => resolver.target(cx, n, "in `target`").or(plan.plan_target),
+        Some(n) => {
+            let own = resolver.target(cx, n, "in `target`");
+            super::socket::check_merged(cx, n, &own, plan.plan_target);
+            own.or(plan.plan_target)
+        }
         None => plan.plan_target.clone(),
     }
     .finish();

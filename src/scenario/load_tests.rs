@@ -578,7 +578,7 @@ scenarios:
             "8:39 `timeout` must be more than zero",
             "8:49 invalid port `0` | a port is a number from 1 to 65535",
             "8:62 `insecure` must be `true` or `false`, found `maybe`",
-            "8:69 unknown key `bogus` in `target` | expected one of `host`, `port`, `tls`, `timeout`, `ca_file`, `insecure`, `server_name`, `client_cert`, `client_key`, `min_version`, `pin_sha256`, `proxy`, `bind`",
+            "8:69 unknown key `bogus` in `target` | expected one of `host`, `port`, `tls`, `timeout`, `ca_file`, `insecure`, `server_name`, `client_cert`, `client_key`, `min_version`, `pin_sha256`, `proxy`, `bind`, `socket`",
             "12:11 duplicate scenario name `a` | first used on line 10; scenario names must be unique in a file",
             "13:11 `tags` must be a list, found a string",
             "14:12 a scenario needs at least one step",

@@ -23,6 +23,7 @@ mod reuse;
 mod reuse_tests;
 mod schema;
 mod secret_vars;
+mod socket;
 mod step;
 mod step_options;
 mod target;

@@ -282,6 +282,9 @@ fn value_schema(place: &str, key: &str) -> Option<Value> {
         ("target" | "connect", "bind") => {
             string("The local IP address to connect from, e.g. 127.0.0.2.")
         }
+        ("target" | "connect", "socket") => string(
+            "A Unix domain socket to connect to instead of host and port (e.g. an LMTP server's /run/dovecot/lmtp), relative to the plan file; not with host, port, bind or proxy.",
+        ),
         ("proxy", "version") => json!({
             "description": "1 (the text header) or 2 (the binary one).",
             "enum": [1, 2, "1", "2"]

@@ -27,8 +27,9 @@ pub(crate) const TARGET_KEYS: &[&str] = &[
     "pin_sha256",
     "proxy",
     "bind",
+    "socket",
 ];
-pub(crate) const CONNECT_KEYS: &[&str] = &["host", "port", "tls", "proxy", "bind"];
+pub(crate) const CONNECT_KEYS: &[&str] = &["host", "port", "tls", "proxy", "bind", "socket"];
 
 const DEFAULT_HOST: &str = "localhost";
 const DEFAULT_PORT: u16 = 25;
@@ -44,12 +45,20 @@ pub(crate) struct PartialTarget {
     pub tls_options: TlsOptions,
     pub proxy: Option<ProxyHeader>,
     pub bind: Option<std::net::IpAddr>,
+    pub socket: Option<PathBuf>,
 }
 
 impl PartialTarget {
-    /// These keys, and `base`'s where these are missing.
+    /// These keys, and `base`'s where these are missing. Where to connect goes as a whole:
+    /// a `host` or `port` here drops `base`'s `socket`.
     pub fn or(self, base: &PartialTarget) -> PartialTarget {
+        let socket = if self.host.is_some() || self.port.is_some() {
+            self.socket
+        } else {
+            self.socket.or_else(|| base.socket.clone())
+        };
         PartialTarget {
+            socket,
             host: self.host.or_else(|| base.host.clone()),
             port: self.port.or(base.port),
             tls: self.tls.or(base.tls),
@@ -69,6 +78,7 @@ impl PartialTarget {
             tls_options: self.tls_options,
             proxy: self.proxy,
             bind: self.bind,
+            socket: self.socket,
         }
     }
 }
@@ -103,6 +113,16 @@ impl<'v> Resolver<'v> {
     /// with a port, a space... are problems that say what to write.
     pub fn host(&self, cx: &mut Cx<'_>, node: &Node) -> Option<String> {
         let host = self.text(cx, node, "`host`")?;
+        if let Some(path) = host.trim().strip_prefix("unix:") {
+            cx.error(
+                node,
+                format!("invalid `host`: `{host}` is a Unix socket, not a host"),
+                Some(format!(
+                    "write `socket: {path}` instead of `host` (and no `port`)"
+                )),
+            );
+            return None;
+        }
         match crate::protocol::parse_host(&host) {
             Ok(host) => Some(host),
             Err(e) => {
@@ -207,6 +227,7 @@ impl<'v> Resolver<'v> {
         out.tls_options = self.tls_options(cx, entries);
         out.proxy = field("proxy").and_then(|n| self.proxy(cx, n));
         out.bind = field("bind").and_then(|n| self.bind(cx, n));
+        out.socket = field("socket").and_then(|n| self.socket(cx, n, entries));
         out
     }
 
@@ -301,6 +322,7 @@ impl<'v> Resolver<'v> {
             tls: field("tls").and_then(|n| self.tls(cx, n)),
             proxy: field("proxy").and_then(|n| self.proxy(cx, n)),
             bind: field("bind").and_then(|n| self.bind(cx, n)),
+            socket: field("socket").and_then(|n| self.socket(cx, n, entries)),
         }
     }
 

@@ -337,7 +337,7 @@ impl Session {
         let raw = if mech == Mechanism::XOAuth2 {
             xoauth2_response(&login.user, login.secret.expose())
         } else {
-            let port = self.conn()?.peer_addr().port();
+            let port = self.conn()?.peer_addr().map_or(0, |a| a.port());
             let host = self.host().to_owned();
             oauthbearer_response(&login.user, login.secret.expose(), &host, port)
         };

@@ -223,6 +223,37 @@ impl Session {
         }
         let res =
             Connection::connect_with(host, port, self.timeout, tls, self.limits, options).await;
+        self.connected(res, tls)
+    }
+
+    /// [`connect`](Self::connect) to the Unix domain socket at `path`. There is no host name,
+    /// so a TLS handshake checks the certificate against `tls.server_name` only.
+    pub async fn connect_unix(
+        &mut self,
+        path: &std::path::Path,
+        tls: Option<&TlsParams>,
+    ) -> Result<Option<TlsInfo>, StepFailure> {
+        self.conn = None;
+        self.after_quit = None;
+        self.capabilities = None;
+        self.host = String::new();
+        let how = if tls.is_some() {
+            " with implicit TLS"
+        } else {
+            ""
+        };
+        self.transcript
+            .info(&format!("connecting to unix:{}{how}", path.display()));
+        let res = Connection::connect_unix(path, self.timeout, tls, self.limits).await;
+        self.connected(res, tls)
+    }
+
+    /// Keep a new connection (and say what TLS it has), or turn why it failed into a failure.
+    fn connected(
+        &mut self,
+        res: Result<(Connection, Option<TlsInfo>), TransportError>,
+        tls: Option<&TlsParams>,
+    ) -> Result<Option<TlsInfo>, StepFailure> {
         match res {
             Ok((conn, info)) => {
                 self.sent_at = Some(Instant::now());

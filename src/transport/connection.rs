@@ -1,6 +1,7 @@
 use std::fmt;
 use std::io;
 use std::net::{IpAddr, SocketAddr};
+use std::path::Path;
 use std::time::Duration;
 
 use tokio::io::AsyncWriteExt;
@@ -10,6 +11,7 @@ use tokio_rustls::client::TlsStream;
 
 use super::error::ConnectFailure;
 use super::lines::{LineReader, ReadLine};
+use super::socket::{self, Socket};
 use super::stream::Stream;
 use super::{TlsFailure, TlsInfo, TlsParams, TransportError, tls};
 use crate::duration::format_duration as human;
@@ -18,12 +20,13 @@ use crate::protocol::{Limits, Reply, ReplyParser};
 /// One SMTP connection, plain or TLS, with a read buffer. Every read has a timeout and the
 /// size bounds of `Limits`.
 pub struct Connection {
-    stream: Stream<TlsStream<TcpStream>>,
+    stream: Stream<TlsStream<Socket>, Socket>,
     reader: LineReader,
     limits: Limits,
-    /// The host as given to `connect`: the default TLS server name.
+    /// The host as given to `connect`: the default TLS server name (empty for a Unix socket).
     host: String,
-    peer: SocketAddr,
+    /// The address connected to; None for a Unix socket.
+    peer: Option<SocketAddr>,
     tls: Option<TlsInfo>,
 }
 
@@ -72,35 +75,6 @@ pub enum CloseSeen {
     Reset,
     /// The server sent a line instead.
     Line(String),
-}
-
-/// Bytes that reached the socket but not yet the reader, taken without waiting: on Unix the
-/// socket is read through a duplicate of its descriptor, which is non-blocking like the
-/// original, so that bytes that have arrived are seen whatever tokio's readiness says.
-#[cfg(unix)]
-fn take_ready(tcp: &TcpStream, max: usize) -> Vec<u8> {
-    use std::io::Read;
-    use std::os::fd::AsFd;
-    let Ok(fd) = tcp.as_fd().try_clone_to_owned() else {
-        return Vec::new();
-    };
-    let mut dup = std::net::TcpStream::from(fd);
-    if dup.set_nonblocking(true).is_err() {
-        return Vec::new();
-    }
-    let mut buf = vec![0u8; max];
-    match dup.read(&mut buf) {
-        Ok(n) => {
-            buf.truncate(n);
-            buf
-        }
-        Err(_) => Vec::new(),
-    }
-}
-
-#[cfg(not(unix))]
-fn take_ready(_tcp: &TcpStream, _max: usize) -> Vec<u8> {
-    Vec::new()
 }
 
 /// How much [`Connection::unsolicited`] takes from the socket at once: enough to show what came.
@@ -202,16 +176,54 @@ impl Connection {
         // Small writes are whole commands; do not let Nagle hold them back.
         let _ = tcp.set_nodelay(true);
         let mut conn = Self {
-            stream: Stream::Plain(tcp),
+            stream: Stream::Plain(Socket::Tcp(tcp)),
             reader: LineReader::new(),
             limits,
             host: bare.to_owned(),
-            peer,
+            peer: Some(peer),
             tls: None,
         };
         if let Some(preamble) = &options.preamble {
             conn.send(preamble, timeout).await?;
         }
+        let info = match tls {
+            Some(params) => Some(conn.upgrade(params, timeout).await?),
+            None => None,
+        };
+        Ok((conn, info))
+    }
+
+    /// Connect to the Unix domain socket at `path` within `timeout`; with `tls: Some`, the TLS
+    /// handshake follows (its `server_name` is the only name there is to verify).
+    pub async fn connect_unix(
+        path: &Path,
+        timeout: Duration,
+        tls: Option<&TlsParams>,
+        limits: Limits,
+    ) -> Result<(Self, Option<TlsInfo>), TransportError> {
+        let fail = |reason: String, kind: ConnectFailure| TransportError::Connect {
+            addr: format!("unix:{}", path.display()),
+            reason,
+            kind,
+        };
+        let socket = match tokio::time::timeout(timeout, socket::connect_unix(path)).await {
+            Err(_) => {
+                return Err(fail(
+                    format!("timed out after {}", human(timeout)),
+                    ConnectFailure::TimedOut,
+                ));
+            }
+            Ok(Err((reason, kind))) => return Err(fail(reason, kind)),
+            Ok(Ok(s)) => s,
+        };
+        let mut conn = Self {
+            stream: Stream::Plain(socket),
+            reader: LineReader::new(),
+            limits,
+            host: String::new(),
+            peer: None,
+            tls: None,
+        };
         let info = match tls {
             Some(params) => Some(conn.upgrade(params, timeout).await?),
             None => None,
@@ -322,12 +334,10 @@ impl Connection {
         if buffered > 0 {
             return Err(TransportError::PlaintextAfterStarttls { bytes: buffered });
         }
-        if let Stream::Plain(tcp) = &self.stream {
+        if let Stream::Plain(socket) = &self.stream {
             // Best effort: bytes that reached the socket but not yet our buffer.
-            let mut probe = [0u8; 512];
-            if let Ok(Ok(n)) = tokio::time::timeout(Duration::ZERO, tcp.peek(&mut probe)).await
-                && n > 0
-            {
+            let n = socket.waiting();
+            if n > 0 {
                 return Err(TransportError::PlaintextAfterStarttls { bytes: n });
             }
         }
@@ -388,13 +398,13 @@ impl Connection {
     /// bytes stay buffered (a later read sees them).
     pub fn unsolicited(&mut self) -> Vec<u8> {
         match &mut self.stream {
-            Stream::Plain(tcp) => {
-                let ready = take_ready(tcp, UNSOLICITED_PEEK);
+            Stream::Plain(socket) => {
+                let ready = socket.take_ready(UNSOLICITED_PEEK);
                 self.reader.push(&ready);
             }
             Stream::Tls(tls) => {
-                let (tcp, conn) = tls.get_mut();
-                let raw = take_ready(tcp, UNSOLICITED_PEEK);
+                let (socket, conn) = tls.get_mut();
+                let raw = socket.take_ready(UNSOLICITED_PEEK);
                 if !raw.is_empty() {
                     let mut rest: &[u8] = &raw;
                     while !rest.is_empty() {
@@ -426,8 +436,8 @@ impl Connection {
         self.tls.as_ref()
     }
 
-    /// The address actually connected to.
-    pub fn peer_addr(&self) -> SocketAddr {
+    /// The address actually connected to; None for a Unix socket.
+    pub fn peer_addr(&self) -> Option<SocketAddr> {
         self.peer
     }
 }

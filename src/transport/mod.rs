@@ -5,6 +5,7 @@ mod connection;
 pub(crate) mod date;
 mod error;
 pub(crate) mod lines;
+pub(crate) mod socket;
 pub(crate) mod stream;
 mod tls;
 mod tls_config;
@@ -14,11 +15,11 @@ mod verify;
 pub use connection::CloseSeen;
 pub use connection::{ConnectOptions, Connection};
 pub use error::{ConnectFailure, TransportError};
-pub(crate) use tls::handshake;
 pub use tls::{
     CertInfo, ClientCert, TlsInfo, TlsParams, fingerprint, normalize_pin, parse_pem_certificates,
     parse_pem_private_key,
 };
+pub(crate) use tls::{NO_NAME, handshake};
 pub use tls_failure::TlsFailure;
 
 #[cfg(test)]

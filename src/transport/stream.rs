@@ -1,4 +1,5 @@
-//! A TCP stream that may have been upgraded to TLS, for the client and the server alike.
+//! A stream (TCP, or a Unix socket for the client) that may have been upgraded to TLS, for the
+//! client and the server alike.
 
 use std::io;
 use std::pin::Pin;
@@ -7,27 +8,29 @@ use std::task::{Context, Poll};
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::TcpStream;
 
-/// `T` is `tokio_rustls::client::TlsStream<TcpStream>` or its server twin.
+use super::socket::Socket;
+
+/// `T` is `tokio_rustls::client::TlsStream<P>` or its server twin; `P` what runs under it.
 #[derive(Debug)]
-pub(crate) enum Stream<T> {
-    Plain(TcpStream),
+pub(crate) enum Stream<T, P = TcpStream> {
+    Plain(P),
     Tls(Box<T>),
     /// The TCP stream was handed to a TLS handshake that failed: nothing more can be done.
     Gone,
 }
 
-impl<T> Stream<T> {
+impl<T, P> Stream<T, P> {
     pub(crate) fn is_tls(&self) -> bool {
         matches!(self, Stream::Tls(_))
     }
 }
 
-impl Stream<tokio_rustls::client::TlsStream<TcpStream>> {
-    /// The TCP socket underneath.
+impl Stream<tokio_rustls::client::TlsStream<Socket>, Socket> {
+    /// The TCP socket underneath (none for a Unix socket).
     pub(crate) fn tcp(&self) -> Option<&TcpStream> {
         match self {
-            Stream::Plain(s) => Some(s),
-            Stream::Tls(s) => Some(s.get_ref().0),
+            Stream::Plain(s) => s.tcp(),
+            Stream::Tls(s) => s.get_ref().0.tcp(),
             Stream::Gone => None,
         }
     }
@@ -40,7 +43,7 @@ fn gone() -> io::Error {
     )
 }
 
-impl<T: AsyncRead + Unpin> AsyncRead for Stream<T> {
+impl<T: AsyncRead + Unpin, P: AsyncRead + Unpin> AsyncRead for Stream<T, P> {
     fn poll_read(
         self: Pin<&mut Self>,
         cx: &mut Context<'_>,
@@ -54,7 +57,7 @@ impl<T: AsyncRead + Unpin> AsyncRead for Stream<T> {
     }
 }
 
-impl<T: AsyncWrite + Unpin> AsyncWrite for Stream<T> {
+impl<T: AsyncWrite + Unpin, P: AsyncWrite + Unpin> AsyncWrite for Stream<T, P> {
     fn poll_write(
         self: Pin<&mut Self>,
         cx: &mut Context<'_>,

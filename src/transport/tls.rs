@@ -5,7 +5,7 @@ use rustls::ClientConfig;
 use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer, ServerName};
 use sha2::{Digest, Sha256};
-use tokio::net::TcpStream;
+use tokio::io::{AsyncRead, AsyncWrite};
 use tokio_rustls::TlsConnector;
 use tokio_rustls::client::TlsStream;
 
@@ -14,6 +14,9 @@ use super::date::{rfc3339, unix_now};
 use super::tls_failure::{TlsFailure, describe_io};
 use crate::duration::format_duration as human;
 use crate::protocol::TlsVersion;
+
+/// Why a handshake over a Unix socket cannot check the certificate without a `server_name`.
+pub(crate) const NO_NAME: &str = "a Unix socket has no host name to check the server certificate against: give `server_name` (on the target or the `starttls` step), or `insecure: true`";
 
 /// What the client needs for one TLS handshake.
 #[derive(Debug, Clone, Default)]
@@ -187,19 +190,25 @@ pub fn parse_pem_private_key(bytes: &[u8]) -> Result<PrivateKeyDer<'static>, Str
 }
 
 /// The TLS client handshake over `tcp`, with `params.server_name` (else `host`) as SNI and
-/// the name to verify. Errors are worded for a mail administrator.
-pub(crate) async fn handshake(
-    tcp: TcpStream,
+/// the name to verify. Errors are worded for a mail administrator. Without either (a Unix
+/// socket has no host name), only an `insecure` handshake goes ahead, with `localhost` as SNI.
+pub(crate) async fn handshake<S: AsyncRead + AsyncWrite + Unpin>(
+    tcp: S,
     params: &TlsParams,
     host: &str,
     timeout: Duration,
-) -> Result<(TlsStream<TcpStream>, TlsInfo), TransportError> {
-    let (config, verifier) = super::tls_config::client_config(params)?;
+) -> Result<(TlsStream<S>, TlsInfo), TransportError> {
     let name = if params.server_name.is_empty() {
         host
     } else {
         params.server_name.as_str()
     };
+    let name = match (name.is_empty(), params.insecure) {
+        (false, _) => name,
+        (true, true) => "localhost",
+        (true, false) => return Err(TransportError::tls(TlsFailure::Setup, NO_NAME)),
+    };
+    let (config, verifier) = super::tls_config::client_config(params)?;
     let name = name.trim_start_matches('[').trim_end_matches(']');
     let server_name = ServerName::try_from(name.to_owned()).map_err(|_| {
         TransportError::tls(

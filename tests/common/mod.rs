@@ -234,8 +234,8 @@ pub fn delivered_file(dir: &Path, needle: &str, timeout: Duration) -> String {
     })
 }
 
-/// Read one CRLF line from the client (for fake servers).
-pub fn read_line(stream: &mut TcpStream) -> String {
+/// Read one CRLF line from the client (for fake servers, on TCP or a Unix socket).
+pub fn read_line(stream: &mut impl Read) -> String {
     let mut line = Vec::new();
     let mut byte = [0u8; 1];
     while stream.read(&mut byte).unwrap_or(0) == 1 {
@@ -249,7 +249,7 @@ pub fn read_line(stream: &mut TcpStream) -> String {
         .to_owned()
 }
 
-pub fn write(stream: &mut TcpStream, text: &str) {
+pub fn write(stream: &mut impl Write, text: &str) {
     let _ = stream.write_all(text.as_bytes());
 }
 

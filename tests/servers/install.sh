@@ -10,6 +10,7 @@
 #   postfix        - the SMTP server under test (its own instance, see up.sh)
 #   dovecot-core   - SASL authentication server for Postfix
 #   dovecot-imapd  - IMAP, for checking delivered mail (the `mailbox` step)
+#   dovecot-lmtpd  - LMTP, for the LMTP tests (TCP and a Unix socket)
 #   openssl        - certificate generation and TLS probing
 #   libxml2-utils  - xmllint, used by the test suite
 #   python3        - used by the smoke checks (normally already installed)
@@ -17,7 +18,7 @@
 #   chromium       - headless browser that opens the --html report (console errors, screenshot)
 set -euo pipefail
 
-PACKAGES=(postfix dovecot-core dovecot-imapd openssl libxml2-utils python3 prometheus-node-exporter chromium)
+PACKAGES=(postfix dovecot-core dovecot-imapd dovecot-lmtpd openssl libxml2-utils python3 prometheus-node-exporter chromium)
 
 # Which of them are not fully installed yet?
 missing=()

@@ -1,5 +1,7 @@
 //! Checking a delivered message against a `mailbox` step's `expect:`: the folder, headers,
 //! body, attachments and MIME structure. Every part that does not hold is listed.
+//!
+//! Why one file: some 260 lines of code; the rest are its unit tests, one case each.
 
 use regex::Regex;
 

@@ -106,7 +106,7 @@ fn count(n: usize, what: &str) -> String {
 }
 
 fn render_plan(out: &mut String, plan: &Plan, slugs: &mut Slugs) {
-    let redactor = Redactor::of_secrets(&plan.secret_values);
+    let redactor = &plan.redactor;
     let _ = writeln!(out, "## {}\n", md(&plan.name));
     let _ = writeln!(
         out,
@@ -166,7 +166,7 @@ fn render_plan(out: &mut String, plan: &Plan, slugs: &mut Slugs) {
         if !facts.is_empty() {
             let _ = writeln!(out, "{}\n", facts.join(" "));
         }
-        render_steps(out, scenario, &redactor);
+        render_steps(out, scenario, redactor);
         out.push('\n');
     }
 }
@@ -259,16 +259,10 @@ fn render_steps(out: &mut String, scenario: &Scenario, redactor: &Redactor) {
             Action::StartTls(over) => starttls_words(step, over, &scenario.target, &expect),
             Action::Auth(a) => {
                 let (what, t) = match &a.credential {
-                    crate::model::Credential::Password(t) => ("password", t),
-                    crate::model::Credential::Token(t) => ("token", t),
+                    crate::model::Credential::Password(t) => ("password", t.expose()),
+                    crate::model::Credential::Token(t) => ("token", t.expose()),
                 };
-                let secret = if t.parts().iter().all(|p| matches!(p, Part::Var { .. }))
-                    && !t.parts().is_empty()
-                {
-                    format!("the {what} from {}", code(&tpl(t)))
-                } else {
-                    format!("a {what} written in the plan (not shown)")
-                };
+                let secret = credential_words(what, t);
                 let mechanism = match a.mechanism {
                     crate::model::AuthMechanism::Auto => {
                         "the strongest AUTH mechanism the server offers".to_owned()
@@ -436,12 +430,24 @@ fn data_text(spec: &crate::model::DataSpec) -> String {
     }
 }
 
+/// Where a password or token comes from: `the password from ${pw}`, or `a password written
+/// in the plan (not shown)` when any of it is written literally.
+fn credential_words(what: &str, t: &Template) -> String {
+    if t.parts().iter().all(|p| matches!(p, Part::Var { .. })) && !t.parts().is_empty() {
+        format!("the {what} from {}", code(&tpl(t)))
+    } else {
+        format!("a {what} written in the plan (not shown)")
+    }
+}
+
 /// A template as the plan means it: literal text and `${name}` references.
 fn tpl(t: &Template) -> String {
     t.parts()
         .iter()
         .map(|p| match p {
             Part::Lit(s) => s.clone(),
+            // `doc` loads plans with `${env:NAME}` standing for itself (see `load_for_doc`).
+            Part::Env { value, .. } => value.expose().to_owned(),
             Part::Var { name, .. } => format!("${{{name}}}"),
             Part::Func { func, args, .. } => format!("${{{}({})}}", func.name(), args.join(", ")),
         })

@@ -13,6 +13,7 @@ use std::collections::BTreeMap;
 use std::fmt;
 
 use crate::protocol::{b64_decode, b64_encode, plain_response};
+use crate::redact::Secret;
 
 mod scan;
 
@@ -28,6 +29,13 @@ pub struct Template {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Part {
     Lit(String),
+    /// `${env:NAME}` (or `${env:NAME:-default}`), resolved while parsing. The value may be a
+    /// secret (a password from the CI environment): its `Debug` is masked, and a line break
+    /// in it is caught like one in a variable's value.
+    Env {
+        name: String,
+        value: Secret,
+    },
     /// `${name}` and where it started (byte offset of `$` in the source string).
     Var {
         name: String,
@@ -39,6 +47,30 @@ pub enum Part {
         args: Vec<String>,
         offset: usize,
     },
+}
+
+/// A template whose value is a secret (an `auth` password or token, an IMAP password): its
+/// `Debug` shows `***` whatever the template holds (a password written literally, an
+/// environment variable's value), and it has no `Display`. The template is reachable only
+/// through [`SecretTemplate::expose`].
+#[derive(Clone, PartialEq, Eq, Default)]
+pub struct SecretTemplate(Template);
+
+impl SecretTemplate {
+    pub fn new(template: Template) -> Self {
+        Self(template)
+    }
+
+    /// The template itself, to render for the wire or to see which variables it uses.
+    pub fn expose(&self) -> &Template {
+        &self.0
+    }
+}
+
+impl fmt::Debug for SecretTemplate {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(crate::redact::MASK)
+    }
 }
 
 /// A template function.
@@ -152,7 +184,17 @@ impl Template {
                 // too (CI systems pass an unset secret or variable as an empty string).
                 let value = env(name).filter(|v| default.is_none() || !v.is_empty());
                 match value.or_else(|| default.map(str::to_owned)) {
-                    Some(v) => lit.push_str(&v),
+                    Some(v) => {
+                        if !lit.is_empty() {
+                            parts.push(Part::Lit(std::mem::take(&mut lit)));
+                        }
+                        if !v.is_empty() {
+                            parts.push(Part::Env {
+                                name: name.to_owned(),
+                                value: Secret::new(v),
+                            });
+                        }
+                    }
                     None => {
                         return Err(TemplateError {
                             offset: at,
@@ -198,18 +240,19 @@ impl Template {
                 Part::Func { args, offset, .. } => {
                     args.iter().map(|a| (a.as_str(), *offset)).collect()
                 }
-                Part::Lit(_) => Vec::new(),
+                Part::Lit(_) | Part::Env { .. } => Vec::new(),
             };
             refs
         })
     }
 
-    /// The first `${..}` whose value holds a CR or LF, as written (`x`, `base64_decode(c)`):
-    /// in a command line it would end the command early and start another.
+    /// The first `${..}` whose value holds a CR or LF, as written (`x`, `base64_decode(c)`,
+    /// `env:NAME`): in a command line it would end the command early and start another.
     pub fn line_break_in(&self, vars: &BTreeMap<String, String>) -> Option<String> {
         let breaks = |v: &str| v.contains(['\r', '\n']);
         self.parts.iter().find_map(|p| match p {
             Part::Lit(_) => None,
+            Part::Env { name, value } => breaks(value.expose()).then(|| format!("env:{name}")),
             Part::Var { name, .. } => vars
                 .get(name)
                 .is_some_and(|v| breaks(v))
@@ -247,6 +290,7 @@ impl Template {
         for p in &self.parts {
             match p {
                 Part::Lit(s) => out.push_str(s),
+                Part::Env { value, .. } => out.push_str(value.expose()),
                 Part::Var { name, .. } => out.push_str(lookup(name)?),
                 Part::Func { func, args, .. } => {
                     let values = args.iter().map(lookup).collect::<Result<Vec<_>, _>>()?;
@@ -311,11 +355,12 @@ fn parse_func(name: &str, args: &str, offset: usize) -> Result<Part, TemplateErr
 }
 
 impl fmt::Display for Template {
-    /// The template as written (with `${name}` references, env already resolved).
+    /// The template as written: `${name}` and `${env:NAME}` references, never their values.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         for p in &self.parts {
             match p {
                 Part::Lit(s) => f.write_str(&s.replace("${", "$${"))?,
+                Part::Env { name, .. } => write!(f, "${{env:{name}}}")?,
                 Part::Var { name, .. } => write!(f, "${{{name}}}")?,
                 Part::Func { func, args, .. } => {
                     write!(f, "${{{}({})}}", func.name(), args.join(", "))?;
@@ -363,6 +408,25 @@ mod tests {
             "a bob at mx.example dflt"
         );
         assert_eq!(t.vars().collect::<Vec<_>>(), vec![("user", 2)]);
+    }
+
+    #[test]
+    fn an_environment_value_is_never_shown_but_its_line_break_is_found() {
+        let env = |name: &str| (name == "PW").then(|| "Env-S3cret\r\nRSET".to_owned());
+        let t = Template::parse("NOOP ${env:PW}", &env).unwrap();
+        assert_eq!(
+            t.render(&BTreeMap::new()).unwrap(),
+            "NOOP Env-S3cret\r\nRSET"
+        );
+        assert_eq!(t.to_string(), "NOOP ${env:PW}");
+        assert!(!format!("{t:?} {t:#?}").contains("Env-S3cret"), "{t:?}");
+        assert_eq!(t.line_break_in(&BTreeMap::new()).as_deref(), Some("env:PW"));
+        let secret = SecretTemplate::new(Template::parse("Lit-S3cret", &env).unwrap());
+        assert_eq!(format!("{secret:?} {secret:#?}"), "*** ***");
+        assert_eq!(
+            secret.expose().render(&BTreeMap::new()).unwrap(),
+            "Lit-S3cret"
+        );
     }
 
     #[test]

@@ -57,23 +57,56 @@ fn seed_walkthrough_passes_against_serve_and_writes_valid_junit() {
     assert!(xml.contains("S: 250 2.6.0 &lt;"), "{xml}");
 }
 
+/// The README's first command, as written there (the built binary standing for `cargo run
+/// --release --`), run by `sh` in a fresh directory: it passes, prints the lines the README
+/// shows, writes the JUnit file, and gives no password in any program's arguments (no warning).
 #[test]
-fn one_command_with_the_serve_flag() {
+fn the_readmes_first_command_works_as_shown() {
+    let readme = std::fs::read_to_string(repo().join("README.md")).unwrap();
+    let block = readme.split("```sh\n").nth(1).unwrap();
+    let first: Vec<&str> = block
+        .lines()
+        .skip_while(|l| l.starts_with('#'))
+        .take_while(|l| !l.is_empty())
+        .collect();
+    let script = first
+        .join("\n")
+        .replace("cargo run --release --", &format!("'{BIN}'"));
+    assert!(script.contains("scenarios/exchange.yaml"), "{script}");
+    assert!(
+        !script.contains("--serve-user "),
+        "a password in argv:\n{script}"
+    );
+    let shown = readme
+        .split("The first prints one line per scenario and exits 0:\n\n```\n")
+        .nth(1)
+        .unwrap()
+        .split("```")
+        .next()
+        .unwrap();
     let dir = tempfile::tempdir().unwrap();
-    let junit = dir.path().join("exchange.junit.xml");
-    let r = run(smtp_plan(&[
-        "run",
-        "--serve",
-        "--serve-user",
-        &format!("user1@contoso.com:{PASSWORD}"),
-        "scenarios/exchange.yaml",
-        "--junit",
-        junit.to_str().unwrap(),
-    ])
-    .env("SMTP_PASSWORD", PASSWORD));
+    std::os::unix::fs::symlink(repo().join("scenarios"), dir.path().join("scenarios")).unwrap();
+    let mut sh = std::process::Command::new("sh");
+    sh.args(["-c", &script])
+        .current_dir(dir.path())
+        .env("NO_COLOR", "1");
+    for (k, _) in std::env::vars() {
+        if k.starts_with("SMTP_") {
+            sh.env_remove(k);
+        }
+    }
+    let r = run(sh);
     r.assert_code(0);
-    assert_eq!(r.last_line(), "3 passed, 0 failed");
-    assert_valid_junit(&junit);
+    let durations = regex::Regex::new(r"\(\d+\.\d+s\)").unwrap();
+    assert_eq!(
+        durations.replace_all(&r.stdout, "(T)"),
+        durations.replace_all(shown, "(T)"),
+        "{}",
+        r.stderr
+    );
+    assert!(!r.stderr.contains("visible to every user"), "{}", r.stderr);
+    assert!(!r.stderr.contains("Demo-Passw0rd"), "{}", r.stderr);
+    assert_valid_junit(&dir.path().join("exchange.junit.xml"));
 }
 
 #[test]

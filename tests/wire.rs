@@ -247,3 +247,107 @@ fn allow_plaintext_sends_the_secret_and_the_capture_sees_it() {
         );
     }
 }
+
+/// A CR or LF inside a `${..}` of a command line — a variable, a secret, an inline
+/// `${env:..}`, a function's result — is an error naming it: no part of the command goes out,
+/// so no second command is smuggled in, and the value is not printed.
+#[test]
+fn a_line_break_in_a_value_smuggles_no_command() {
+    const SECRET: &str = "Smug-S3cret\r\nSMUGGLED-AUTH";
+    let kinds: &[(&str, &str, &str)] = &[
+        ("send", "- send: 'NOOP ${x}'", "${x}"),
+        ("send-lf", "- send: 'NOOP ${lf}'", "${lf}"),
+        ("send-cr", "- send: 'NOOP ${cr}'", "${cr}"),
+        ("ehlo", "- ehlo: 'client ${x}'", "${x}"),
+        ("helo", "- helo: '${x}'", "${x}"),
+        ("mail_from", "- mail_from: '${x}@example.test'", "${x}"),
+        (
+            "mail_from-params",
+            "- mail_from: {address: a@example.test, params: ['X-P=${x}']}",
+            "${x}",
+        ),
+        (
+            "rcpt_to",
+            "- mail_from: a@example.test\n      - rcpt_to: [b@example.test, '${x}@example.test']",
+            "${x}",
+        ),
+        ("vrfy", "- vrfy: '${x}'", "${x}"),
+        ("expn", "- expn: '${x}'", "${x}"),
+        ("help", "- help: '${x}'", "${x}"),
+        (
+            "secret",
+            "- send: 'NOOP ${pw}'\n        allow_plaintext: true",
+            "${pw}",
+        ),
+        ("env", "- send: 'NOOP ${env:SMUG_ENV}'", "${env:SMUG_ENV}"),
+        (
+            "function",
+            "- send: 'NOOP ${base64_decode(b)}'",
+            "${base64_decode(b)}",
+        ),
+    ];
+    let server = Capture::start();
+    let dir = tempfile::tempdir().unwrap();
+    let mut text = format!(
+        "name: smuggle\ntarget: {{host: 127.0.0.1, port: {}, timeout: 5s}}\nscenarios:\n",
+        server.addr.port()
+    );
+    for (name, step, _) in kinds {
+        text.push_str(&format!(
+            "  - name: {name}\n    steps:\n      - expect: 220\n      {step}\n      - send: AFTER\n"
+        ));
+    }
+    let path = plan(dir.path(), "smuggle.yaml", &text);
+    let b64 = {
+        use base64::Engine as _;
+        base64::engine::general_purpose::STANDARD.encode("a\r\nSMUGGLED-FN")
+    };
+    let r = run(smtp_plan(&[
+        "run",
+        path.to_str().unwrap(),
+        "-v",
+        "--var",
+        "x=a\r\nSMUGGLED-VAR",
+        "--var",
+        "lf=a\nSMUGGLED-LF",
+        "--var",
+        "cr=a\rSMUGGLED-CR",
+        "--var",
+        &format!("b={b64}"),
+        "--secret",
+        "pw",
+    ])
+    .env("pw", SECRET)
+    .env("SMUG_ENV", "a\nSMUGGLED-ENV"));
+    let wire = server.finish();
+    r.assert_code(1);
+    assert_eq!(
+        r.last_line(),
+        format!("0 passed, {} failed", kinds.len()),
+        "{}",
+        r.stdout
+    );
+    for (name, _, shown) in kinds {
+        let block = r
+            .stdout
+            .split("ERROR smuggle › ")
+            .find(|b| b.starts_with(&format!("{name} (")))
+            .unwrap_or_else(|| panic!("{name}: no FAIL block\n{}", r.stdout));
+        assert!(
+            block.contains(&format!(
+                "`{shown}` holds a line break (CR or LF), which would end the command early"
+            )),
+            "{name}:\n{block}"
+        );
+    }
+    // Nothing of the commands went out, and the scenarios stopped there.
+    for needle in ["SMUGGLED", "NOOP", "VRFY", "EXPN", "HELP", "X-P=", "AFTER"] {
+        assert!(!wire.contains(needle), "{needle:?} on the wire:\n{wire}");
+    }
+    assert!(wire.contains("MAIL FROM:<a@example.test>"), "{wire}");
+    // The secret's value is not printed.
+    let all = format!("{}{}", r.stdout, r.stderr);
+    for form in forbidden_forms(SECRET) {
+        assert!(!all.contains(&form), "{form:?} printed:\n{all}");
+    }
+}

@@ -2,7 +2,7 @@
 //! `${user}` at IMAP `mail.example.com:993` ...: it must arrive in INBOX, with header
 //! `DKIM-Signature` ...".
 
-use super::{and_list, code, tpl, trust};
+use super::{and_list, code, credential_words, tpl, trust};
 use crate::duration::format_duration;
 use crate::model::{
     ImapTls, MailboxExpect, MailboxSource, MailboxSpec, Presence, Target, TextExpect,
@@ -38,10 +38,10 @@ pub(super) fn mailbox_words(m: &MailboxSpec, target: &Target) -> String {
                 trust(insecure, ca, Some(&name))
             };
             format!(
-                "{} (logged in as {} with the password from {}) at IMAP {} ({tls}{checks})",
+                "{} (logged in as {} with {}) at IMAP {} ({tls}{checks})",
                 "the account",
                 code(&tpl(&imap.username)),
-                code(&tpl(&imap.password)),
+                credential_words("password", imap.password.expose()),
                 code(&format!("{host}:{}", imap.port_or_default())),
             )
         }

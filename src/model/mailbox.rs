@@ -42,8 +42,8 @@ pub struct ImapSpec {
     pub port: Option<u16>,
     pub tls: ImapTls,
     pub username: Template,
-    /// Always secret, like an AUTH password.
-    pub password: Template,
+    /// Always secret, like an AUTH password (`Debug` shows `***`).
+    pub password: crate::template::SecretTemplate,
     /// Trust settings over the target's (client certificates are not used for IMAP).
     pub tls_options: TlsOptions,
 }

@@ -1,6 +1,7 @@
 //! What a plan IS: plain data, built by the loader ([`crate::scenario`]) from YAML and read
 //! by the runner, the reports and `doc`. No I/O, no YAML types.
 
+mod debug;
 mod expect;
 mod mailbox;
 mod plan;

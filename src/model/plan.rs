@@ -53,8 +53,11 @@ impl<'a> IntoIterator for &'a VarValues {
     }
 }
 
-/// One loaded plan file = one JUnit test suite. Its `Debug` shows no variable value.
-#[derive(Debug, Clone)]
+/// One loaded plan file = one JUnit test suite. Its `Debug` shows no secret in any form: the
+/// variables show their names only, the file text its size, a password or token `***`, and
+/// what is left (a secret written literally in a `send:`, a name or a regex) is masked by the
+/// plan's own [`Redactor`](crate::redact::Redactor) (see `model::debug`).
+#[derive(Clone)]
 pub struct Plan {
     /// The path as the user gave it (or as found under a directory they gave).
     pub path: PathBuf,
@@ -70,6 +73,9 @@ pub struct Plan {
     /// from, of every variable made from one of those, and every password and token an `auth`
     /// step has before it runs. Empty values are left out. Redacted in every output.
     pub secret_values: Vec<Secret>,
+    /// Masks `secret_values` in every form; built once at load (a 200 KB secret makes it
+    /// costly), copied into each scenario's transcript.
+    pub redactor: Arc<crate::redact::Redactor>,
     /// The names whose values are secret, captures included: a value captured under one of
     /// these names is masked from its capture on.
     pub secret_names: BTreeSet<String>,

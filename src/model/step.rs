@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use super::{Expect, MailboxSpec, ProxyHeader, Span, TlsMode, TlsOptions};
 use crate::protocol::Mechanism;
-use crate::template::Template;
+use crate::template::{SecretTemplate, Template};
 
 /// One step: what to do, what the reply must look like, and where it was written.
 #[derive(Debug, Clone)]
@@ -33,8 +33,9 @@ pub struct Step {
     pub send_anyway: bool,
 }
 
-/// A file other than the plan file that a step was written in.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// A file other than the plan file that a step was written in. `Debug` shows the text's size
+/// (see `model::debug`).
+#[derive(Clone, PartialEq, Eq)]
 pub struct Origin {
     pub path: PathBuf,
     /// The file's text, for the source line of a failure.
@@ -237,19 +238,20 @@ pub enum AuthMechanism {
     Named(Mechanism),
 }
 
-/// The secret an `auth` step logs in with.
+/// The secret an `auth` step logs in with. `Debug` shows `Password(***)` / `Token(***)`.
 #[derive(Debug, Clone)]
 pub enum Credential {
     /// `password:` (every mechanism but XOAUTH2 and OAUTHBEARER).
-    Password(Template),
+    Password(SecretTemplate),
     /// `token:` — an OAuth 2.0 bearer token (XOAUTH2, OAUTHBEARER).
-    Token(Template),
+    Token(SecretTemplate),
 }
 
 impl Credential {
-    pub fn template(&self) -> &Template {
+    /// The template of the password or token, to render or to see which variables it uses.
+    pub fn expose(&self) -> &Template {
         match self {
-            Credential::Password(t) | Credential::Token(t) => t,
+            Credential::Password(t) | Credential::Token(t) => t.expose(),
         }
     }
 

@@ -333,22 +333,22 @@ fn mechanisms(login: &Login, caps: &Capabilities) -> (Vec<Mechanism>, Vec<(Strin
     if let Some(m) = login.mechanism {
         return (vec![m], Vec::new());
     }
-    let offered: Vec<String> = caps
-        .params("AUTH")
-        .iter()
-        .map(|p| p.to_ascii_uppercase())
-        .collect();
+    // As the server wrote them (a secret it echoed there is masked only in that form).
+    let offered = caps.params("AUTH");
     let mut tried: Vec<Mechanism> = Mechanism::ALL
         .into_iter()
-        .filter(|m| !m.uses_token() && offered.iter().any(|o| o == m.name()))
+        .filter(|m| !m.uses_token() && offered.iter().any(|o| o.eq_ignore_ascii_case(m.name())))
         .collect();
     let untried = offered
         .iter()
-        .filter_map(|name| match name.parse::<Mechanism>() {
-            Ok(m) if tried.contains(&m) => None,
-            Ok(_) => Some((name.clone(), "it needs a token, not a password")),
-            Err(_) => Some((name.clone(), "smtp-plan does not implement it")),
-        })
+        .map(|name| (*name).to_owned())
+        .filter_map(
+            |name| match name.to_ascii_uppercase().parse::<Mechanism>() {
+                Ok(m) if tried.contains(&m) => None,
+                Ok(_) => Some((name, "it needs a token, not a password")),
+                Err(_) => Some((name, "smtp-plan does not implement it")),
+            },
+        )
         .collect();
     if tried.is_empty() {
         tried.push(Mechanism::Plain);

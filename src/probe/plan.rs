@@ -353,7 +353,10 @@ fn capability_lists(reply: &Reply) -> (Vec<Yaml>, Vec<Yaml>) {
         }
     };
     for c in caps.iter() {
-        if !plain_keyword(&c.keyword) {
+        // A line that held an echoed secret asserts nothing.
+        let echoed =
+            c.keyword.contains(ECHOED_SECRET) || c.params.iter().any(|p| p.contains(ECHOED_SECRET));
+        if !plain_keyword(&c.keyword) || echoed {
             continue;
         }
         match (c.keyword.as_str(), c.params.as_slice()) {

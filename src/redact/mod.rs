@@ -80,6 +80,9 @@ pub struct Redactor {
     texts: Vec<Finder<'static>>,
     /// Base64 fragments: a match masks the whole base64 word around it.
     base64: Vec<(Finder<'static>, Alphabet)>,
+    /// The values added so far: adding one again costs nothing (an `auth` step adds its
+    /// password, usually known from the start, each time it runs).
+    known: Vec<Secret>,
 }
 
 impl fmt::Debug for Redactor {
@@ -113,9 +116,10 @@ impl Redactor {
 
     /// Mask `value` in every form.
     pub fn add_secret(&mut self, value: &str) {
-        if value.is_empty() {
+        if value.is_empty() || self.known.iter().any(|k| k.expose() == value) {
             return;
         }
+        self.known.push(Secret::new(value));
         for form in text_forms(value) {
             self.add_bytes(form);
         }
@@ -167,15 +171,8 @@ impl Redactor {
                 found.push((at, at + n));
             }
         }
-        let fragments = self
-            .base64
-            .iter()
-            .filter(|(f, _)| f.needle().len() <= bytes.len());
-        for (fragment, alphabet) in fragments {
-            let n = fragment.needle().len();
-            for at in fragment.find_iter(bytes) {
-                found.push(base64_word(bytes, at, at + n, *alphabet));
-            }
+        for (s, e, _) in self.base64_matches(bytes, true) {
+            found.push((s, e));
         }
         for view in views::views(text) {
             for form in fits(view.bytes.len()) {
@@ -184,12 +181,92 @@ impl Redactor {
                     pieces(&view.origin, at, at + n, &mut found);
                 }
             }
+            // Base64 split across the lines of a reply (or escaped) reads whole here; each of
+            // its pieces is masked with the base64 word it is part of where it was written.
+            let (mut split, mut one) = (Vec::new(), Vec::new());
+            for (s, e, alphabet) in self.base64_matches(&view.bytes, false) {
+                one.clear();
+                pieces(&view.origin, s, e, &mut one);
+                split.extend(one.iter().map(|&(ps, pe)| (ps, pe, alphabet)));
+            }
+            split.sort_unstable_by_key(|p| (p.0, p.1));
+            let mut covered = 0;
+            for (s, e, alphabet) in split {
+                if s < covered {
+                    found.push((s, e));
+                    continue;
+                }
+                let word = base64_word(bytes, s, e, alphabet);
+                covered = word.1;
+                found.push(word);
+            }
         }
         merge(text, found)
     }
 
+    /// Where a base64 fragment of a secret is in `bytes`; with `widen`, widened to the base64
+    /// word around it, each word scanned once however many fragments it holds (no quadratic
+    /// work on a long word).
+    fn base64_matches(&self, bytes: &[u8], widen: bool) -> Vec<(usize, usize, Alphabet)> {
+        let mut out = Vec::new();
+        let fragments = self
+            .base64
+            .iter()
+            .filter(|(f, _)| f.needle().len() <= bytes.len());
+        for (fragment, alphabet) in fragments {
+            let n = fragment.needle().len();
+            let mut covered = 0;
+            for at in fragment.find_iter(bytes) {
+                if at < covered {
+                    continue;
+                }
+                let (s, e) = if widen {
+                    base64_word(bytes, at, at + n, *alphabet)
+                } else {
+                    (at, at + n)
+                };
+                covered = e;
+                out.push((s, e, *alphabet));
+            }
+        }
+        out
+    }
+
     pub fn redact(&self, text: &str) -> String {
         self.mask(text, |_| MASK.to_owned())
+    }
+
+    /// The length in bytes of the longest form searched: a text cut anywhere shows no part
+    /// of a secret if it is redacted with this many bytes of what follows the cut.
+    pub fn longest_form(&self) -> usize {
+        let texts = self.texts.first().map_or(0, |f| f.needle().len());
+        let base64 = self.base64.iter().map(|(f, _)| f.needle().len()).max();
+        // A base64 fragment leaves out up to 3 characters at each end.
+        texts.max(base64.map_or(0, |n| n + 6))
+    }
+
+    /// `text` redacted as the middle of `before` + `text` + `after`: a secret that starts
+    /// before it or goes on after it (a message shown in pieces, a line cut short) is masked
+    /// in the part shown.
+    pub fn redact_part(&self, before: &str, text: &str, after: &str) -> String {
+        if self.is_empty() {
+            return text.to_owned();
+        }
+        let whole = format!("{before}{text}{after}");
+        let (from, to) = (before.len(), before.len() + text.len());
+        let mut out = String::with_capacity(text.len());
+        let mut at = from;
+        for (s, e) in self.ranges(&whole) {
+            let (s, e) = (s.max(from), e.min(to));
+            if s >= e {
+                continue;
+            }
+            out.push_str(whole.get(at..s).unwrap_or_default());
+            out.push_str(MASK);
+            at = e;
+        }
+        out.push_str(whole.get(at..to).unwrap_or_default());
+        out
     }
 
     /// Like [`redact`](Self::redact), but each masked character becomes one `*`, so that
@@ -315,97 +392,4 @@ fn merge(text: &str, mut found: Vec<(usize, usize)>) -> Vec<(usize, usize)> {
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used)]
-mod tests {
-    use super::*;
-    use crate::protocol::b64_encode;
-
-    #[test]
-    fn masks_value_and_base64() {
-        let r = Redactor::new(["P@$$w0rd"]);
-        assert_eq!(r.redact("pass P@$$w0rd"), "pass ***");
-        assert_eq!(
-            r.redact(&format!("C: {}", b64_encode(b"P@$$w0rd"))),
-            "C: ***"
-        );
-        assert_eq!(r.redact("nothing here"), "nothing here");
-    }
-
-    #[test]
-    fn longest_first() {
-        let mut r = Redactor::new(["abcdef"]);
-        r.add_exact("xxabcdefxx".into());
-        assert_eq!(r.redact("1 xxabcdefxx 2 abcdef"), "1 *** 2 ***");
-    }
-
-    #[test]
-    fn keep_width_masks_each_character() {
-        let r = Redactor::new(["pässwd"]);
-        assert_eq!(r.redact_keep_width("a: pässwd, b"), "a: ******, b");
-    }
-
-    #[test]
-    fn secret_type_never_prints() {
-        let s = Secret::new("hunter2");
-        assert_eq!(format!("{s} {s:?}"), "*** ***");
-        assert_eq!(s.expose(), "hunter2");
-        let r = Redactor::new(["hunter2"]);
-        assert!(!format!("{r:?}").contains("hunter2"));
-    }
-
-    #[test]
-    fn escaped_and_encoded_forms() {
-        let pw = "pa\"ss\\wo\u{301}rd\t";
-        let r = Redactor::new([pw]);
-        for shown in [
-            format!("{pw:?}"),
-            serde_json::to_string(pw).unwrap(),
-            "pa&quot;ss\\wo\u{301}rd&#9;".to_owned(),
-            "pa%22ss%5Cwo%CC%81rd%09".to_owned(),
-            "pa%22ss%5cwo%cc%81rd%09".to_owned(),
-            pw.bytes().map(|b| format!("{b:02x}")).collect(),
-        ] {
-            let out = r.redact(&format!("got: {shown} end"));
-            let quoted = "got: \"***\" end";
-            assert!(out == "got: *** end" || out == quoted, "{shown}: {out}");
-        }
-        for before in ["", "P", "Pa", "Password: "] {
-            let b64 = b64_encode(format!("{before}{pw} for u").as_bytes());
-            assert_eq!(r.redact(&format!("334 {b64}")), "334 ***", "{before}");
-        }
-    }
-
-    #[test]
-    fn a_secret_split_across_reply_lines() {
-        let r = Redactor::new(["Sup3rS3cret"]);
-        let lines = vec!["250-bad Sup3r".to_owned(), "250 S3cret ok".to_owned()];
-        assert_eq!(r.redact_lines(&lines, 4), ["250-bad ***", "250 *** ok"]);
-        let b64 = b64_encode(b"Sup3rS3cret");
-        let lines = vec![format!("250-b64 {b64}"), "250 hex tail".to_owned()];
-        assert_eq!(r.redact_lines(&lines, 4), ["250-b64 ***", "250 hex tail"]);
-        assert_eq!(
-            r.redact("got: 250-x Sup3r\n          250 S3cret"),
-            "got: 250-x ***\n          250 ***"
-        );
-        assert_eq!(
-            r.redact("last reply: 5 Sup3 / 550 rS3cret"),
-            "last reply: 5 *** / 550 ***"
-        );
-    }
-
-    #[test]
-    fn a_multi_line_secret_in_a_message() {
-        let r = Redactor::new(["first half\nsecond half"]);
-        assert_eq!(
-            r.redact("A\r\nfirst half\r\nsecond half\r\n.\r\n"),
-            "A\r\n***\r\n.\r\n"
-        );
-    }
-
-    #[test]
-    fn short_secrets_are_refused() {
-        assert!(check_secret_length("abcde").is_err());
-        assert!(check_secret_length("abcdef").is_ok());
-        assert!(check_secret_length("äöüäöü").is_ok());
-    }
-}
+mod tests;

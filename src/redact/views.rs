@@ -37,12 +37,32 @@ pub(super) fn views(text: &str) -> Vec<View> {
     let bytes = text.as_bytes();
     let mut out = Vec::new();
     if bytes.iter().any(|&b| b == b'\\' || b == b'&') {
-        out.push(unescape(text));
+        let once = unescape(text);
+        // Escaped twice (`{:?}` of a regex that escapes the secret, JSON of a quoted value).
+        if once.bytes.contains(&b'\\')
+            && let Ok(again) = std::str::from_utf8(&once.bytes)
+        {
+            let twice = unescape(again);
+            let origin = twice
+                .origin
+                .iter()
+                .map(|&(s, e)| {
+                    let first = once.origin.get(s).map_or(0, |o| o.0);
+                    let last = once.origin.get(e.saturating_sub(1)).map_or(first, |o| o.1);
+                    (first, last)
+                })
+                .collect();
+            out.push(View {
+                bytes: twice.bytes,
+                origin,
+            });
+        }
+        out.push(once);
     }
     if bytes.contains(&b'%') {
         out.push(percent_decode(bytes));
     }
-    if bytes.contains(&b'\n') || text.contains(" / ") {
+    if bytes.contains(&b'\n') || text.contains(" / ") || text.contains(", ") {
         out.push(joined(bytes));
     }
     out
@@ -89,6 +109,8 @@ fn backslash(rest: &str) -> Option<(char, usize)> {
         't' => Some('\t'),
         '0' => Some('\0'),
         '\\' | '"' | '\'' | '/' => Some(next),
+        // A regex's escape of a metacharacter or other punctuation (`\-`, `\.`, `\$`).
+        c if c.is_ascii_punctuation() => Some(c),
         _ => None,
     };
     if let Some(c) = simple {
@@ -151,9 +173,10 @@ fn percent_decode(bytes: &[u8]) -> View {
 }
 
 /// The text with its line structure taken out: a line break, the indentation after it, a
-/// transcript mark (`S:`, `C:`) and a reply code (`250-`, `250 `) are skipped, and so is the
-/// ` / ` that joins reply lines in one-line messages. A secret the server split across the
-/// lines of a reply reads whole here.
+/// transcript mark (`S:`, `C:`) and a reply code (`250-`, `250 `) are skipped, and so are the
+/// ` / ` that joins reply lines in one-line messages and the `, ` that joins the lines of a
+/// list (the capabilities a server lists). A secret the server split across the lines of a
+/// reply reads whole here.
 fn joined(bytes: &[u8]) -> View {
     let mut v = View::with_capacity(bytes.len());
     let mut i = 0;
@@ -162,6 +185,7 @@ fn joined(bytes: &[u8]) -> View {
             b'\r' if bytes.get(i + 1) == Some(&b'\n') => Some(i + 2),
             b'\n' => Some(i + 1),
             b' ' if bytes.get(i..i + 3) == Some(b" / ") => Some(i + 3),
+            b',' if bytes.get(i + 1) == Some(&b' ') => Some(i + 2),
             _ => None,
         };
         let Some(mut j) = sep else {
@@ -203,6 +227,16 @@ mod tests {
         let v = unescape(r#"a\"b\\c\td\u{301}e\u00e9&quot;&#65;&#x42;&amp;"#);
         assert_eq!(text(&v), "a\"b\\c\td\u{301}e\u{e9}\"AB&");
         assert_eq!(v.origin[1], (1, 3));
+    }
+
+    #[test]
+    fn regex_escapes_and_escapes_of_escapes_decode() {
+        assert_eq!(text(&unescape(r"p\-a\.s\$s")), "p-a.s$s");
+        // `{:?}` of a regex that escapes a secret: escaped twice.
+        let vs = views(r#"Regex("p\\-a\\.ss")"#);
+        let twice = vs.iter().find(|v| text(v) == r#"Regex("p-a.ss")"#);
+        // `-` comes from the three bytes `\\-`.
+        assert_eq!(twice.map(|v| v.origin[8]), Some((8, 11)));
     }
 
     #[test]

@@ -11,7 +11,7 @@ impl Run<'_> {
     /// The `auth` step: the whole exchange; its final reply to check, or how it ended.
     pub(super) async fn auth(&mut self, spec: &AuthSpec, step: &Step) -> Result<AuthEnd, StepErr> {
         let user = self.render(&spec.username)?;
-        let secret = Secret::new(self.render(spec.credential.template())?);
+        let secret = Secret::new(self.render(spec.credential.expose())?);
         if !secret.expose().is_empty()
             && let Err(why) = crate::redact::check_secret_length(secret.expose())
         {

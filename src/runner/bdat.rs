@@ -45,8 +45,9 @@ impl Run<'_> {
         };
         let mut stream = Encoded::new(&message, file.as_mut());
         let mut piece = Vec::with_capacity(CHUNK);
-        // Each chunk's first lines, within one budget for the whole message.
-        let mut lines = DataLines::default();
+        // Each chunk's first lines, within one budget for the whole message (a line that a
+        // secret may still run on into the next chunk waits for it: see `DataLines::flush`).
+        let mut lines = DataLines::new(self.session.transcript.redactor.longest_form());
         for i in 0..total {
             let size = chunks.size(i);
             let last = i + 1 == total;

@@ -216,7 +216,7 @@ impl Run<'_> {
             Message::Text { .. } => None,
         };
         let mut encoder = DataEncoder::new();
-        let mut lines = DataLines::default();
+        let mut lines = DataLines::new(self.session.transcript.redactor.longest_form());
         let mut out: Vec<u8> = Vec::with_capacity(CHUNK + CHUNK / 8);
         let mut first = true;
         // Reading is synchronous and bounded (one chunk); writing awaits between chunks.

@@ -274,8 +274,15 @@ impl Run<'_> {
             .into());
         }
         let checked = {
+            let redactor = self.session.transcript.redactor.clone();
             let mut render = |t: &crate::template::Template| self.render(t);
-            check_delivered(&delivered, &found.folder, &spec.expect, &mut render)?
+            check_delivered(
+                &delivered,
+                &found.folder,
+                &spec.expect,
+                &mut render,
+                &redactor,
+            )?
         };
         let CheckedMessage {
             mismatches,
@@ -309,7 +316,7 @@ impl Run<'_> {
         allow_plaintext: bool,
     ) -> Result<Result<(Source, String), StepEnd>, StepErr> {
         let username = self.render(&imap.username)?;
-        let password = Secret::new(self.render(&imap.password)?);
+        let password = Secret::new(self.render(imap.password.expose())?);
         self.session
             .transcript
             .redactor

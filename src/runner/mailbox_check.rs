@@ -8,6 +8,7 @@ use regex::Regex;
 use super::mailbox_report::MailboxCheck;
 use crate::mailbox::Delivered;
 use crate::model::{MailboxExpect, Presence, TextExpect};
+use crate::redact::Redactor;
 use crate::session::StepFailure;
 use crate::template::Template;
 
@@ -42,9 +43,12 @@ impl CheckedMessage {
 
 type Render<'a> = dyn FnMut(&Template) -> Result<String, StepFailure> + 'a;
 
-fn cut(text: &str) -> String {
+/// `text` as quoted in a failure: redacted first (a secret cut short would not be found any
+/// more), then cut to [`MAX_QUOTED`] characters.
+fn cut(redactor: &Redactor, text: &str) -> String {
+    let text = redactor.redact(text);
     if text.chars().count() <= MAX_QUOTED {
-        return text.to_owned();
+        return text;
     }
     let mut s: String = text.chars().take(MAX_QUOTED).collect();
     s.push_str("...");
@@ -56,6 +60,7 @@ pub(super) fn check_delivered(
     folder: &str,
     expect: &MailboxExpect,
     render: &mut Render<'_>,
+    redactor: &Redactor,
 ) -> Result<CheckedMessage, StepFailure> {
     let mut out = CheckedMessage::default();
     if let Some(want) = &expect.folder {
@@ -114,28 +119,40 @@ pub(super) fn check_delivered(
                 &joined,
                 &h.text,
                 render,
+                redactor,
                 &mut out,
                 &mut expected,
             )?;
         }
         if out.mismatches.len() != before {
             for v in &values {
-                out.details.push(format!("{}: {}", h.name, cut(v)));
+                out.details
+                    .push(format!("{}: {}", h.name, cut(redactor, v)));
             }
         }
-        let actual = values.iter().map(|v| cut(v)).collect();
+        let actual = values.iter().map(|v| cut(redactor, v)).collect();
         out.check(format!("header {}", h.name), expected, actual, before);
     }
     if let Some(body) = &expect.body {
         let before = out.mismatches.len();
         let mut expected = Vec::new();
-        check_text("the body", &d.body, body, render, &mut out, &mut expected)?;
+        check_text(
+            "the body",
+            &d.body,
+            body,
+            render,
+            redactor,
+            &mut out,
+            &mut expected,
+        )?;
         // The body itself is not repeated: a failure quotes its first lines.
         out.check("body".to_owned(), expected, Vec::new(), before);
         if out.mismatches.len() != before {
-            let lines: Vec<&str> = d.body.lines().collect();
+            // Redacted whole: a secret with a line break is masked on both lines.
+            let body = redactor.redact(&d.body);
+            let lines: Vec<&str> = body.lines().collect();
             for l in lines.iter().take(MAX_BODY_LINES) {
-                out.details.push(format!("body: {}", cut(l)));
+                out.details.push(format!("body: {}", cut(redactor, l)));
             }
             if lines.len() > MAX_BODY_LINES {
                 out.details.push(format!(
@@ -214,6 +231,7 @@ fn check_text(
     text: &str,
     t: &TextExpect,
     render: &mut Render<'_>,
+    redactor: &Redactor,
     out: &mut CheckedMessage,
     expected: &mut Vec<String>,
 ) -> Result<(), StepFailure> {
@@ -221,8 +239,10 @@ fn check_text(
         let want = render(want)?;
         expected.push(format!("equals {want:?}"));
         if text != want {
-            out.mismatches
-                .push(format!("{what} is {:?}, expected {want:?}", cut(text)));
+            out.mismatches.push(format!(
+                "{what} is {:?}, expected {want:?}",
+                cut(redactor, text)
+            ));
         }
     }
     if let Some(want) = &t.contains {
@@ -304,7 +324,7 @@ mod tests {
             t.render(&vars)
                 .map_err(|e| StepFailure::expectation(e.to_string(), Vec::new()))
         };
-        check_delivered(&d, folder, expect, &mut render).unwrap()
+        check_delivered(&d, folder, expect, &mut render, &Redactor::default()).unwrap()
     }
 
     /// Every kind of check holds on the message as it is.

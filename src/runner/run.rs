@@ -79,7 +79,7 @@ impl<'a> Run<'a> {
             scenario,
             options,
             session: Session::new(
-                Redactor::of_secrets(&plan.secret_values),
+                Redactor::clone(&plan.redactor),
                 scenario.target.timeout,
                 options.limits,
             ),

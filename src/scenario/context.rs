@@ -465,13 +465,17 @@ fn locate_reference(pos: Pos, raw: Option<&str>, value: &str, offset: usize) -> 
 }
 
 /// Mask secret values in the diagnostics: those of `cx.secrets` as `***` in messages and help;
-/// those and `cx.literal_secrets` in the quoted source line with one `*` per character, so
-/// that the caret still points at the right column.
+/// those and `cx.literal_secrets` (also the short ones) in the quoted source line with one `*`
+/// per character, so that the caret still points at the right column.
 pub(crate) fn redact_diagnostics(diags: &mut [Diagnostic], cx: &Cx<'_>) {
     let long = |v: &&String| crate::redact::check_secret_length(v).is_ok();
     let everywhere = crate::redact::Redactor::new(cx.secrets.iter().filter(long));
-    let in_source =
-        crate::redact::Redactor::new(cx.secrets.iter().chain(&cx.literal_secrets).filter(long));
+    // In the quoted line a secret too short to be masked everywhere is masked too: the
+    // line is shown because of a problem there, often that very secret.
+    let mut in_source = everywhere.clone();
+    for s in &cx.literal_secrets {
+        in_source.add_secret(s);
+    }
     for d in diags {
         d.message = everywhere.redact(&d.message);
         d.help = d.help.as_deref().map(|h| everywhere.redact(h));

@@ -21,8 +21,9 @@ use super::target::{PartialTarget, Resolver};
 use super::vars::{Vars, command_line_vars, load_vars};
 use crate::files::{FileRoot, MAX_PLAN_BYTES};
 use crate::model::BUILTIN_VARS;
-use crate::model::{Action, Plan, Scenario, Span, VarValues};
+use crate::model::{Action, MailboxSource, Plan, Scenario, Span, Step, VarValues};
 use crate::redact::Secret;
+use crate::template::Template;
 
 /// What the command line adds to loading.
 #[derive(Debug, Clone, Default)]
@@ -437,17 +438,34 @@ fn load_plan(
         name: redactor.redact(&name?),
         vars: vars.values,
         secret_values: secret_values.into_iter().map(Secret::new).collect(),
+        redactor: Arc::new(redactor),
         secret_names,
         scenarios,
     })
 }
 
-/// The names `auth` steps take their passwords and tokens from.
+/// The password or token a step logs in with (`auth`, a `mailbox` step's IMAP account), and
+/// what to call it.
+fn credential_of(step: &Step) -> Option<(&'static str, &Template)> {
+    match &step.action {
+        Action::Auth(spec) if spec.credential.is_token() => {
+            Some(("token", spec.credential.expose()))
+        }
+        Action::Auth(spec) => Some(("password", spec.credential.expose())),
+        Action::Mailbox(m) => match &m.source {
+            MailboxSource::Imap(imap) => Some(("IMAP password", imap.password.expose())),
+            MailboxSource::Maildir(_) => None,
+        },
+        _ => None,
+    }
+}
+
+/// The names `auth` steps (and IMAP logins) take their passwords and tokens from.
 fn credential_names(scenarios: &[Scenario]) -> BTreeSet<String> {
     let mut names = BTreeSet::new();
     for step in scenarios.iter().flat_map(|s| &s.steps) {
-        if let Action::Auth(spec) = &step.action {
-            names.extend(spec.credential.template().vars().map(|(n, _)| n.to_owned()));
+        if let Some((_, t)) = credential_of(step) {
+            names.extend(t.vars().map(|(n, _)| n.to_owned()));
         }
     }
     names
@@ -498,6 +516,8 @@ fn secret_values_of(
             if value.is_empty() || !reported.insert(name.clone()) {
                 continue;
             }
+            // Not masked everywhere (it would mangle the output), but in quoted plan lines.
+            cx.literal_secrets.push(value.clone());
             let message = format!("the value of secret `{name}` {why}");
             let help = Some(format!(
                 "give `{name}` a longer value; for a wrong-password test use a wrong value of {} or more characters",
@@ -524,8 +544,9 @@ fn secret_values_of(
     out
 }
 
-/// The password or token of every `auth` step that can be rendered before the scenario runs
-/// (written literally, or made only from variables): secret from the start, in every output.
+/// The password or token of every `auth` step (and IMAP login) that can be rendered before the
+/// scenario runs (written literally, or made only from variables): secret from the start, in
+/// every output.
 fn literal_credentials(
     cx: &mut Cx<'_>,
     scenarios: &[Scenario],
@@ -536,27 +557,23 @@ fn literal_credentials(
         let mut vars = plan_vars.0.clone();
         vars.extend(sc.vars.iter().map(|(k, v)| (k.clone(), v.clone())));
         for step in &sc.steps {
-            let Action::Auth(spec) = &step.action else {
+            let Some((what, template)) = credential_of(step) else {
                 continue;
             };
-            let Ok(value) = spec.credential.template().render(&vars) else {
+            let Ok(value) = template.render(&vars) else {
                 continue;
             };
             if value.is_empty() || out.contains(&value) {
                 continue;
             }
-            let literal = spec.credential.template().vars().next().is_none();
+            let literal = template.vars().next().is_none();
             if let Err(why) = crate::redact::check_secret_length(&value) {
                 if !literal {
                     // Reported at the variable it comes from.
                     continue;
                 }
-                let what = if spec.credential.is_token() {
-                    "token"
-                } else {
-                    "password"
-                };
-                let message = format!("this `auth` step's {what} {why}");
+                cx.literal_secrets.push(value.clone());
+                let message = format!("this `{}` step's {what} {why}", step.action.keyword());
                 let help = Some(format!(
                     "for a wrong-{what} test use a wrong value of {} or more characters",
                     crate::redact::MIN_SECRET_CHARS

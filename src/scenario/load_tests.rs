@@ -161,7 +161,7 @@ fn the_contract_example_loads() {
     };
     assert_eq!(auth.mechanism, AuthMechanism::Named(Mechanism::Login));
     assert_eq!(auth.username.to_string(), "${user}");
-    assert_eq!(auth.credential.template().to_string(), "${password}");
+    assert_eq!(auth.credential.expose().to_string(), "${password}");
     assert!(!auth.credential.is_token());
     assert_eq!(s[4].expect.codes, vec![CodePattern::exact(235)]);
     assert_eq!(s[4].expect.enhanced.unwrap().to_string(), "2.7.0");

@@ -212,11 +212,16 @@ fn load_imap(
     let entries = cx.map(node, "`imap`")?;
     let before = cx.diags.len();
     cx.check_keys(entries, IMAP_KEYS, "in `imap`");
-    // A password written literally is secret: no diagnostic may quote it.
-    if let Some(text) = get(entries, "password").and_then(|n| n.scalar_text(cx.source))
-        && !text.contains('$')
-    {
-        cx.literal_secrets.push(text);
+    // A password is secret: no diagnostic may quote it, whether it is written literally (also
+    // with `$` in it) or partly, or is a broken template.
+    if let Some(node) = get(entries, "password") {
+        cx.secret_spot(node);
+        if let Some(text) = node.scalar_text(cx.source)
+            && !super::context::is_pure_reference(&text)
+            && !text.is_empty()
+        {
+            cx.literal_secrets.push(text);
+        }
     }
     let host = get(entries, "host").and_then(|n| resolver.host(cx, n));
     let port = get(entries, "port").and_then(|n| resolver.port(cx, n));
@@ -260,7 +265,7 @@ fn load_imap(
         port,
         tls,
         username: username?,
-        password: password?,
+        password: crate::template::SecretTemplate::new(password?),
         tls_options: TlsOptions {
             client_cert: None,
             client_key: None,

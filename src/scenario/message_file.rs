@@ -399,7 +399,7 @@ fn unknown_references(file: &MessageFile, scope: &VarScope<'_>) -> Vec<ScanError
             let names: Vec<&String> = match p {
                 Part::Var { name, .. } => vec![name],
                 Part::Func { args, .. } => args.iter().collect(),
-                Part::Lit(_) => Vec::new(),
+                Part::Lit(_) | Part::Env { .. } => Vec::new(),
             };
             for name in names {
                 if scope.known.contains(name) {
@@ -527,16 +527,23 @@ mod tests {
             .iter()
             .map(|p| match p {
                 FilePart::Bytes(r) => format!("{}..{}", r.start, r.end),
-                FilePart::Template(t, at) => format!("{at}:{t}"),
+                FilePart::Template(t, at) => format!(
+                    "{at}:{}",
+                    t.render(&std::collections::BTreeMap::from([(
+                        "x".into(),
+                        "X".into()
+                    )]))
+                    .unwrap()
+                ),
             })
             .collect();
         assert_eq!(
             shown,
             [
                 "0..2",
-                "2:${x}",
+                "2:X",
                 "6..9",
-                "9:$${",
+                "9:${",
                 "12..15",
                 "15:/home/x",
                 "28..32"

@@ -20,7 +20,7 @@ use crate::model::{
     Action, AuthMechanism, AuthSpec, ConnectSpec, Credential, DataSpec, Span, StartTls, Step,
 };
 use crate::protocol::Mechanism;
-use crate::template::Template;
+use crate::template::{SecretTemplate, Template};
 
 pub(crate) const ACTIONS: &[&str] = &[
     "send",
@@ -569,7 +569,7 @@ impl StepLoader<'_, '_> {
                 cx.secret_spot(node);
                 if let Some(text) = node.scalar_text(cx.source)
                     && !super::context::is_pure_reference(&text)
-                    && crate::redact::check_secret_length(&text).is_ok()
+                    && !text.is_empty()
                 {
                     cx.literal_secrets.push(text);
                 }
@@ -643,8 +643,10 @@ impl StepLoader<'_, '_> {
             }
             (Some(n), None) => cx
                 .template_in(n, "`password`", scope)
-                .map(Credential::Password),
-            (None, Some(n)) => cx.template_in(n, "`token`", scope).map(Credential::Token),
+                .map(|t| Credential::Password(SecretTemplate::new(t))),
+            (None, Some(n)) => cx
+                .template_in(n, "`token`", scope)
+                .map(|t| Credential::Token(SecretTemplate::new(t))),
             (None, None) => {
                 cx.error_key(
                     key,

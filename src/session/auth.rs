@@ -76,16 +76,12 @@ impl Session {
         }
     }
 
-    /// The AUTH mechanisms the last EHLO advertised, upper-cased; `None` when no EHLO was
-    /// answered on this connection (since its last STARTTLS).
+    /// The AUTH mechanisms the last EHLO advertised, as the server wrote them (not
+    /// upper-cased: a secret it echoed there is masked only in the form it was sent); `None`
+    /// when no EHLO was answered on this connection (since its last STARTTLS).
     pub fn offered_mechanisms(&self) -> Option<Vec<String>> {
         let caps = self.capabilities.as_ref()?;
-        Some(
-            caps.params("AUTH")
-                .iter()
-                .map(|p| p.to_ascii_uppercase())
-                .collect(),
-        )
+        Some(caps.params("AUTH").into_iter().map(str::to_owned).collect())
     }
 
     /// Note in the transcript that `mech` is tried although the last EHLO did not offer it.
@@ -93,7 +89,7 @@ impl Session {
         let Some(offered) = self.offered_mechanisms() else {
             return;
         };
-        if offered.iter().any(|o| o == mech.name()) {
+        if offered.iter().any(|o| o.eq_ignore_ascii_case(mech.name())) {
             return;
         }
         let offered = if offered.is_empty() {
@@ -119,7 +115,7 @@ impl Session {
         let chosen = Mechanism::ALL
             .into_iter()
             .filter(|m| m.uses_token() == token)
-            .find(|m| offered.iter().any(|o| o == m.name()));
+            .find(|m| offered.iter().any(|o| o.eq_ignore_ascii_case(m.name())));
         let shown = if offered.is_empty() {
             "none".to_owned()
         } else {

@@ -4,6 +4,10 @@
 #
 #   benches/compare.sh [ROUNDS]        # default 21 rounds for the one-conversation table
 #
+# SMTP_PLAN_BIN runs another smtp-plan binary instead of building one; SMTP_PLAN_BASELINE_BIN
+# adds a second one ("before") to the one-conversation and loading tables, interleaved with the
+# first, for a before/after comparison on a busy machine.
+#
 # Installs what it needs from Debian packages if missing (swaks, python3, GNU time, and the test servers'
 # packages through tests/servers/install.sh), builds the release binary, starts a private
 # Postfix + Dovecot (tests/servers/up.sh) on its own port base (COMPARE_PORT_BASE, default
@@ -94,18 +98,24 @@ head -c $((100 * 1024 * 1024)) /dev/zero | tr '\0' 'x' | fold -w 76 |
     sed '1i Subject: 100 MB\n' >"$RUN/big.eml"
 plan 1 "{file: big.eml}" >"$RUN/big1.yaml"
 plan 5 "{file: big.eml}" >"$RUN/big5.yaml"
-# 10 files of 1,000 scenarios (one file of 10,000 passes the parser's budget of 200,000 nodes).
+plan 1 "{file: big.eml}" | sed 's/      - data: {file: big.eml}/      - bdat: {file: big.eml}/' >"$RUN/bdat1.yaml"
+grep -q 'bdat: {file: big.eml}' "$RUN/bdat1.yaml"
+# 10,000 scenarios: in one file, and in 10 files of 1,000.
 rm -rf "$RUN/many" && mkdir -p "$RUN/many"
-python3 - "$RUN/many" <<'EOF'
+python3 - "$RUN/many" "$RUN/one10k.yaml" <<'EOF'
 import sys
+def scenarios(f, name, n):
+    f.write(f"name: {name}\ntarget: {{host: 127.0.0.1, port: 25}}\nscenarios:\n")
+    for i in range(n):
+        f.write(f"  - name: scenario {i}\n    steps:\n      - expect: 220\n"
+                f"      - ehlo: client.example.test\n      - mail_from: a{i}@example.test\n"
+                f"      - rcpt_to: b@example.test\n      - data: \"Subject: {i}\\n\\nhello\\n\"\n"
+                "      - quit\n")
 for k in range(10):
     with open(f"{sys.argv[1]}/part{k}.yaml", "w") as f:
-        f.write(f"name: many {k}\ntarget: {{host: 127.0.0.1, port: 25}}\nscenarios:\n")
-        for i in range(1000):
-            f.write(f"  - name: scenario {i}\n    steps:\n      - expect: 220\n"
-                    f"      - ehlo: client.example.test\n      - mail_from: a{i}@example.test\n"
-                    f"      - rcpt_to: b@example.test\n      - data: \"Subject: {i}\\n\\nhello\\n\"\n"
-                    "      - quit\n")
+        scenarios(f, f"many {k}", 1000)
+with open(sys.argv[2], "w") as f:
+    scenarios(f, "many", 10000)
 EOF
 
 # The built-in server, for the post-STARTTLS figure against a second implementation.
@@ -137,7 +147,7 @@ ARGS=("$HOST" "$PORT" "$CA" "$USER1" "$PASS1" "$RCPT")
 
 python3 - "$RUN/spec.json" <<EOF
 import json, sys
-run, bin = "$RUN", "$BIN"
+run, bin, before = "$RUN", "$BIN", "${SMTP_PLAN_BASELINE_BIN:-}"
 swaks = $(python3 -c 'import json,sys; print(json.dumps(sys.argv[1:]))' "${SWAKS[@]}")
 smtplib = $(python3 -c 'import json,sys; print(json.dumps(sys.argv[1:]))' "${SMTPLIB[@]}")
 args = $(python3 -c 'import json,sys; print(json.dumps(sys.argv[1:]))' "${ARGS[@]}")
@@ -151,7 +161,7 @@ groups = [
       "step_goal": "no 40 ms stall"},
      {"name": "swaks", "argv": swaks},
      {"name": "python3 smtplib", "argv": smtplib + ["1"] + args},
-   ]},
+   ] + ([{"name": "smtp-plan (baseline)", "argv": [before, "run", "-q", f"{run}/one.yaml"]}] if before else [])},
   {"title": "EHLO after STARTTLS against the built-in server", "baseline": "smtp-plan (built-in server)",
    "commands": [
      {"name": "smtp-plan (built-in server)", "argv": [bin, "run", "-q", f"{run}/builtin.yaml", "--json", f"{run}/builtin.json"],
@@ -169,15 +179,19 @@ groups = [
    "commands": [
      {"name": "smtp-plan, 1 scenario", "argv": [bin, "run", "-q", f"{run}/big1.yaml"], "goal": "<= 32 MB"},
      {"name": "smtp-plan, 5 scenarios, same file", "argv": [bin, "run", "-q", f"{run}/big5.yaml"], "goal": "<= 32 MB"},
+     {"name": "smtp-plan, 1 scenario, BDAT", "argv": [bin, "run", "-q", f"{run}/bdat1.yaml"], "goal": "<= 32 MB"},
    ]},
-  {"title": "Loading 10,000 scenarios", "baseline": "smtp-plan check", "rounds": 5,
+  {"title": "Loading 10,000 scenarios", "baseline": "smtp-plan check, 10 files", "rounds": 5,
    "commands": [
-     {"name": "smtp-plan check", "argv": [bin, "check", f"{run}/many"], "goal": "<= 500 ms, <= 40 MB"},
-   ]},
+     {"name": "smtp-plan check, 10 files", "argv": [bin, "check", f"{run}/many"], "goal": "<= 500 ms, <= 40 MB"},
+     {"name": "smtp-plan check, 1 file", "argv": [bin, "check", f"{run}/one10k.yaml"], "goal": "<= 500 ms, <= 40 MB"},
+   ] + ([{"name": "baseline check, 10 files", "argv": [before, "check", f"{run}/many"]}] if before else [])},
 ]
 json.dump(groups, open(sys.argv[1], "w"))
 EOF
 
 echo "smtp-plan $("$BIN" --version | cut -d' ' -f2), $(swaks --version 2>&1 | head -1), $(python3 --version)"
 echo "Postfix $(postconf -d -h mail_version) on $HOST:$PORT; $(nproc) cores; $(uname -r)"
+echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
 python3 "$HERE/measure.py" "$ROUNDS" "$RUN/spec.json"
+echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"

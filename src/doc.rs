@@ -259,20 +259,26 @@ fn render_steps(out: &mut String, scenario: &Scenario, redactor: &Redactor) {
             Action::StartTls(over) => starttls_words(step, over, &scenario.target, &expect),
             Action::Auth(a) => {
                 let (what, t) = match &a.credential {
-                    crate::model::Credential::Password(t) => ("password", t.expose()),
-                    crate::model::Credential::Token(t) => ("token", t.expose()),
+                    crate::model::Credential::Password(t) => ("password", Some(t.expose())),
+                    crate::model::Credential::Token(t) => ("token", Some(t.expose())),
+                    crate::model::Credential::Ticket => ("ticket", None),
                 };
-                let secret = credential_words(what, t);
+                let secret = match t {
+                    Some(t) => credential_words(what, t),
+                    None => "the Kerberos ticket from the environment (`KRB5CCNAME`, or a keytab in `KRB5_CLIENT_KTNAME`)".to_owned(),
+                };
+                let who = if a.username.to_string().is_empty() {
+                    "the ticket's principal".to_owned()
+                } else {
+                    code(&tpl(&a.username))
+                };
                 let mechanism = match a.mechanism {
                     crate::model::AuthMechanism::Auto => {
                         "the strongest AUTH mechanism the server offers".to_owned()
                     }
                     crate::model::AuthMechanism::Named(m) => code(&format!("AUTH {m}")),
                 };
-                format!(
-                    "Log in with {mechanism} as {} and {secret}: {expect}.",
-                    code(&tpl(&a.username)),
-                )
+                format!("Log in with {mechanism} as {who} and {secret}: {expect}.")
             }
             Action::MailFrom(e) => format!(
                 "Send {}: {expect}.",
@@ -356,7 +362,7 @@ fn starttls_words(
         .or_else(|| target.socket.is_none().then(|| target.host.clone()));
     let ca = o.ca_file.as_ref();
     // the reply first, then the handshake, then what the session must be
-    let mut reply_only = step.expect.clone();
+    let mut reply_only = (*step.expect).clone();
     let tls = reply_only
         .tls
         .take()
@@ -540,7 +546,7 @@ pub fn expect_words(e: &Expect) -> String {
     if let Some(re) = &e.not_matches {
         parts.push(format!("the reply must not match {}", code(re.as_str())));
     }
-    if let Some(words) = e.tls.as_ref().and_then(asserts::tls_expect_words) {
+    if let Some(words) = e.tls.as_deref().and_then(asserts::tls_expect_words) {
         parts.push(words);
     }
     for (name, re) in &e.capture {

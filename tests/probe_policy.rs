@@ -231,7 +231,7 @@ fn a_mechanism_advertised_but_failing_is_recorded_as_failing() {
     let (plan, text) = probe(dir.path(), "auth.yaml", &failing, &LOGIN);
     for want in [
         "# AUTH, each mechanism on its own connection: CRAM-MD5 failed (535), PLAIN succeeded (235).\n",
-        "# AUTH mechanisms advertised but not tried: XOAUTH2 (it needs a token, not a password), GSSAPI (smtp-plan does not implement it).\n",
+        "# AUTH mechanisms advertised but not tried: XOAUTH2 (it needs a token, not a password), GSSAPI (it needs a Kerberos ticket, not a password).\n",
         "  - name: AUTH CRAM-MD5 as the probing user\n",
         "- auth: {mechanism: CRAM-MD5, username: '${user}', password: '${password}'}\n        expect: {code: 535, enhanced: 5.7.8, contains: 'Error: authentication failed'}\n",
         "- auth: {mechanism: PLAIN, username: '${user}', password: '${password}'}\n        expect: {code: 235, enhanced: 2.7.0, contains: Authentication successful}\n",

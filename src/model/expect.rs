@@ -22,7 +22,7 @@ pub struct Expect {
     pub capture: Vec<(String, Regex)>,
     /// `tls: {...}`: what the connection's TLS session must look like (after `starttls`, or on a
     /// TLS connection).
-    pub tls: Option<TlsExpect>,
+    pub tls: Option<Box<TlsExpect>>,
     /// `within: 500ms` (extension): the reply must have come this soon after the command was
     /// sent (or the connection opened, for a greeting).
     pub within: Option<Duration>,

@@ -12,8 +12,9 @@ use crate::template::{SecretTemplate, Template};
 #[derive(Debug, Clone)]
 pub struct Step {
     pub action: Action,
-    /// The step's `expect:`, or the action's default expectation when omitted.
-    pub expect: Expect,
+    /// The step's `expect:`, or the action's default expectation when omitted (one value shared
+    /// by every step of that kind: a plan of 10,000 scenarios holds few expectations).
+    pub expect: Arc<Expect>,
     /// Whether `expect:` was written in the plan (false = the default was filled in).
     pub expect_given: bool,
     /// Where the step's list item starts (the `-`'s first key).
@@ -117,7 +118,7 @@ pub enum Action {
     Lhlo(Template),
     /// `starttls` / `starttls: {expect, ca_file, insecure, server_name}`; the options given here
     /// override the target's for this handshake only (None = keep the target's).
-    StartTls(StartTls),
+    StartTls(Box<StartTls>),
     Auth(AuthSpec),
     MailFrom(Envelope),
     RcptTo(Envelope),
@@ -141,7 +142,7 @@ pub enum Action {
     Pipeline(Vec<Step>),
     /// `bdat: MESSAGE` (RFC 3030 CHUNKING): the message in BDAT chunks, LAST on the final one
     /// (extension).
-    Bdat(BdatSpec),
+    Bdat(Box<BdatSpec>),
     /// `xclient: {addr, name, ..}` (Postfix XCLIENT): claim another client; the reply is the
     /// server's new greeting (extension).
     Xclient(Vec<XAttr>),
@@ -152,7 +153,7 @@ pub enum Action {
     ExpectClose,
     /// `connect` / `connect: {host, port, tls}` — open a fresh connection; missing keys come
     /// from the scenario's target.
-    Connect(ConnectSpec),
+    Connect(Box<ConnectSpec>),
     /// `mailbox: {imap | maildir, ..}` — wait for the sent message to be delivered, check it
     /// (extension; see `mailbox_model`).
     Mailbox(Box<MailboxSpec>),
@@ -224,11 +225,16 @@ pub struct ConnectSpec {
 #[derive(Debug, Clone)]
 pub struct AuthSpec {
     pub mechanism: AuthMechanism,
+    /// The user to log in as; for GSSAPI the authorization identity, empty (the default) for
+    /// the ticket's own principal.
     pub username: Template,
     /// Always treated as a secret by the runner, whether or not it is listed in `secrets:`.
     pub credential: Credential,
     /// `initial_response:`; None = the mechanism's default (see the README's AUTH section).
     pub initial_response: Option<bool>,
+    /// `service:` (GSSAPI): the server's GSS-API name, `smtp@HOST` (host-based) or a Kerberos
+    /// principal `smtp/HOST@REALM`; None = `smtp@` the target's host.
+    pub service: Option<Template>,
 }
 
 /// `mechanism: NAME` or `mechanism: auto` (the strongest one the last EHLO offered).
@@ -245,13 +251,18 @@ pub enum Credential {
     Password(SecretTemplate),
     /// `token:` — an OAuth 2.0 bearer token (XOAUTH2, OAUTHBEARER).
     Token(SecretTemplate),
+    /// Neither: a Kerberos ticket from the environment (GSSAPI: `KRB5CCNAME`, or a keytab in
+    /// `KRB5_CLIENT_KTNAME`).
+    Ticket,
 }
 
 impl Credential {
-    /// The template of the password or token, to render or to see which variables it uses.
-    pub fn expose(&self) -> &Template {
+    /// The template of the password or token, to render or to see which variables it uses;
+    /// None for a ticket.
+    pub fn expose(&self) -> Option<&Template> {
         match self {
-            Credential::Password(t) | Credential::Token(t) => t.expose(),
+            Credential::Password(t) | Credential::Token(t) => Some(t.expose()),
+            Credential::Ticket => None,
         }
     }
 

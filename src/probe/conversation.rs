@@ -190,6 +190,7 @@ impl Talk {
         let credentials = Credentials {
             user: login.user.clone(),
             secret: login.password.clone(),
+            service: None,
         };
         let res = self
             .session
@@ -337,7 +338,11 @@ fn mechanisms(login: &Login, caps: &Capabilities) -> (Vec<Mechanism>, Vec<(Strin
     let offered = caps.params("AUTH");
     let mut tried: Vec<Mechanism> = Mechanism::ALL
         .into_iter()
-        .filter(|m| !m.uses_token() && offered.iter().any(|o| o.eq_ignore_ascii_case(m.name())))
+        .filter(|m| {
+            !m.uses_token()
+                && !m.uses_ticket()
+                && offered.iter().any(|o| o.eq_ignore_ascii_case(m.name()))
+        })
         .collect();
     let untried = offered
         .iter()
@@ -345,6 +350,9 @@ fn mechanisms(login: &Login, caps: &Capabilities) -> (Vec<Mechanism>, Vec<(Strin
         .filter_map(
             |name| match name.to_ascii_uppercase().parse::<Mechanism>() {
                 Ok(m) if tried.contains(&m) => None,
+                Ok(m) if m.uses_ticket() => {
+                    Some((name, "it needs a Kerberos ticket, not a password"))
+                }
                 Ok(_) => Some((name, "it needs a token, not a password")),
                 Err(_) => Some((name, "smtp-plan does not implement it")),
             },
@@ -481,7 +489,10 @@ mod tests {
             untried,
             [
                 ("XOAUTH2".to_owned(), "it needs a token, not a password"),
-                ("GSSAPI".to_owned(), "smtp-plan does not implement it"),
+                (
+                    "GSSAPI".to_owned(),
+                    "it needs a Kerberos ticket, not a password"
+                ),
             ]
         );
     }

@@ -22,8 +22,8 @@ pub use proxy::proxy_header;
 pub use reply::{Limits, Reply, ReplyCode, ReplyError, ReplyParser};
 pub use sasl::{
     Mechanism, NtlmChallenge, NtlmServer, OAuthResponse, SaslError, ScramClient, ScramHash,
-    ScramServer, b64_decode, b64_encode, cram_md5_response, ntlm_authenticate, ntlm_negotiate,
-    oauthbearer_response, parse_ntlm_challenge, parse_oauth, parse_plain, plain_response,
-    random_bytes, xoauth2_response,
+    ScramServer, b64_decode, b64_encode, check_security_offer, cram_md5_response,
+    ntlm_authenticate, ntlm_negotiate, oauthbearer_response, parse_ntlm_challenge, parse_oauth,
+    parse_plain, plain_response, random_bytes, security_layer_choice, xoauth2_response,
 };
 pub use tls_version::TlsVersion;

@@ -11,7 +11,10 @@ impl Run<'_> {
     /// The `auth` step: the whole exchange; its final reply to check, or how it ended.
     pub(super) async fn auth(&mut self, spec: &AuthSpec, step: &Step) -> Result<AuthEnd, StepErr> {
         let user = self.render(&spec.username)?;
-        let secret = Secret::new(self.render(spec.credential.expose())?);
+        let secret = Secret::new(match spec.credential.expose() {
+            Some(t) => self.render(t)?,
+            None => String::new(), // GSSAPI: the ticket stays in the Kerberos library
+        });
         if !secret.expose().is_empty()
             && let Err(why) = crate::redact::check_secret_length(secret.expose())
         {
@@ -41,11 +44,19 @@ impl Run<'_> {
                 }
             }
         };
+        let service = match &spec.service {
+            Some(t) => Some(self.render(t)?),
+            None => None,
+        };
         let challenge_expected = step.expect.codes.iter().any(|c| c.matches(334));
         self.session
             .authenticate(
                 mech,
-                &Credentials { user, secret },
+                &Credentials {
+                    user,
+                    secret,
+                    service,
+                },
                 spec.initial_response,
                 challenge_expected,
             )

@@ -65,10 +65,10 @@ pub(crate) fn load_bdat(
         }
         (None, None) => Some(Chunking::Auto),
     };
-    Some(Action::Bdat(BdatSpec {
+    Some(Action::Bdat(Box::new(BdatSpec {
         message: message?,
         chunking: chunking?,
-    }))
+    })))
 }
 
 fn chunk(cx: &mut Cx<'_>, node: &Node, what: &str, min: i128) -> Option<usize> {

@@ -567,11 +567,7 @@ mod tests {
     use super::*;
 
     fn pos(line: u32, col: u32) -> Pos {
-        Pos {
-            line,
-            col,
-            bytes: None,
-        }
+        Pos::at(line, col)
     }
 
     #[test]

@@ -1,5 +1,7 @@
 //! `expect:` in all its forms, and the default expectation of each step.
 
+use std::sync::{Arc, Mutex};
+
 use regex::Regex;
 
 use super::context::{Cx, VarScope, get};
@@ -90,7 +92,7 @@ pub(crate) fn load_expect(cx: &mut Cx<'_>, node: &Node, scope: &VarScope<'_>) ->
         }
     }
     if let Some((key, n)) = entries.iter().find(|(k, _)| k.name == "tls") {
-        expect.tls = load_tls_expect(cx, key, n, scope);
+        expect.tls = load_tls_expect(cx, key, n, scope).map(Box::new);
     }
     if let Some(n) = get(entries, "per_recipient")
         && let Some(items) = cx.list(n, "`per_recipient`")
@@ -126,7 +128,7 @@ pub(crate) fn load_expect(cx: &mut Cx<'_>, node: &Node, scope: &VarScope<'_>) ->
 }
 
 /// What a step expects when its `expect:` is omitted.
-pub(crate) fn default_expect(action: &Action) -> Expect {
+pub(crate) fn default_expect(action: &Action) -> Arc<Expect> {
     let codes = match action {
         Action::Ehlo(_)
         | Action::EhloFallback(_)
@@ -161,10 +163,18 @@ pub(crate) fn default_expect(action: &Action) -> Expect {
         | Action::Connect(_)
         | Action::Mailbox(_) => Vec::new(),
     };
-    Expect {
+    // A handful of distinct values, made once each.
+    static SHARED: Mutex<Vec<Arc<Expect>>> = Mutex::new(Vec::new());
+    let mut shared = SHARED.lock().unwrap_or_else(|e| e.into_inner());
+    if let Some(e) = shared.iter().find(|e| e.codes == codes) {
+        return Arc::clone(e);
+    }
+    let made = Arc::new(Expect {
         codes,
         ..Expect::default()
-    }
+    });
+    shared.push(Arc::clone(&made));
+    made
 }
 
 fn load_codes(cx: &mut Cx<'_>, node: &Node) -> Option<Vec<CodePattern>> {

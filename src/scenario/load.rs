@@ -449,9 +449,9 @@ fn load_plan(
 fn credential_of(step: &Step) -> Option<(&'static str, &Template)> {
     match &step.action {
         Action::Auth(spec) if spec.credential.is_token() => {
-            Some(("token", spec.credential.expose()))
+            Some(("token", spec.credential.expose()?))
         }
-        Action::Auth(spec) => Some(("password", spec.credential.expose())),
+        Action::Auth(spec) => Some(("password", spec.credential.expose()?)),
         Action::Mailbox(m) => match &m.source {
             MailboxSource::Imap(imap) => Some(("IMAP password", imap.password.expose())),
             MailboxSource::Maildir(_) => None,
@@ -766,6 +766,8 @@ fn load_scenario(
                 );
                 loader.load_list(cx, items, None);
                 steps = loader.steps;
+                // Kept for the whole run: no spare capacity (a plan may hold 10,000 of these).
+                steps.shrink_to_fit();
             }
         }
     }

@@ -38,3 +38,21 @@ pub use load::{LoadOptions, load_plan_str, load_plans, load_plans_with_env};
 pub use message_file::{open_message_file, preview_message_file};
 pub use schema::plan_schema;
 pub use tls_expect::TLS_VARS;
+
+#[cfg(test)]
+mod tests {
+    /// A plan may hold 10,000 scenarios of several steps each, and one file a quarter of a
+    /// million YAML nodes: a step and a node stay small (benches/compare.sh measures loading).
+    #[test]
+    fn steps_and_nodes_stay_small() {
+        let sizes = (
+            size_of::<crate::model::Step>(),
+            size_of::<super::node::Node>(),
+            size_of::<super::node::Key>(),
+        );
+        assert!(
+            sizes.0 <= 160 && sizes.1 <= 48 && sizes.2 <= 40,
+            "{sizes:?}"
+        );
+    }
+}

@@ -15,33 +15,59 @@ use serde_saphyr::{Location, MessageFormatter as _, Spanned, UserMessageFormatte
 pub(crate) const MAX_FILE_BYTES: usize = crate::files::MAX_PLAN_BYTES as usize;
 
 /// Where a node or key was written: 1-based line and (character) column, and its bytes in the
-/// source when known.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+/// source when known. 16 bytes (a plan file is at most 8 MiB): a plan of 10,000 scenarios
+/// has a quarter of a million of these.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct Pos {
     pub line: u32,
     pub col: u32,
-    /// Byte offset and length in the file text.
-    pub bytes: Option<(usize, usize)>,
+    /// Byte offset and length in the file text; `start` is [`UNKNOWN`] when not known.
+    start: u32,
+    len: u32,
+}
+
+const UNKNOWN: u32 = u32::MAX;
+
+impl Default for Pos {
+    fn default() -> Self {
+        Self::at(0, 0)
+    }
 }
 
 impl Pos {
+    /// A position whose bytes in the source are not known.
+    pub fn at(line: u32, col: u32) -> Self {
+        Self {
+            line,
+            col,
+            start: UNKNOWN,
+            len: 0,
+        }
+    }
+
     fn from_location(loc: Location) -> Self {
         let span = loc.span();
         let bytes = span.byte_offset().zip(span.byte_len()).and_then(|(o, l)| {
-            let o = usize::try_from(o).ok()?;
-            let l = usize::try_from(l).ok()?;
+            let o = u32::try_from(o).ok().filter(|o| *o != UNKNOWN)?;
+            let l = u32::try_from(l).ok()?;
             Some((o, l))
         });
+        let (start, len) = bytes.unwrap_or((UNKNOWN, 0));
         Self {
             line: u32::try_from(loc.line()).unwrap_or(u32::MAX),
             col: u32::try_from(loc.column()).unwrap_or(u32::MAX),
-            bytes,
+            start,
+            len,
         }
     }
 
     /// The text this node spans in `source` (for a scalar: as written, quotes included).
     pub fn raw<'s>(&self, source: &'s str) -> Option<&'s str> {
-        let (start, len) = self.bytes?;
+        if self.start == UNKNOWN {
+            return None;
+        }
+        let start = usize::try_from(self.start).ok()?;
+        let len = usize::try_from(self.len).ok()?;
         source.get(start..start.checked_add(len)?)
     }
 }
@@ -187,6 +213,9 @@ impl<'de> Visitor<'de> for ValueVisitor {
         while let Some(item) = seq.next_element::<Node>()? {
             items.push(item);
         }
+        // No spare capacity: most lists and mappings of a plan hold one or two items, and a
+        // plan of 10,000 scenarios has a hundred thousand of them.
+        items.shrink_to_fit();
         Ok(Value::Seq(items))
     }
 
@@ -196,6 +225,7 @@ impl<'de> Visitor<'de> for ValueVisitor {
             let value = map.next_value::<Node>()?;
             entries.push((key, value));
         }
+        entries.shrink_to_fit();
         Ok(Value::Map(entries))
     }
 }

@@ -96,8 +96,8 @@ fn mappings() -> Vec<(
         (
             "auth",
             AUTH_KEYS.to_vec(),
-            &["mechanism", "username"],
-            "The whole SASL exchange; base64 is done for you. The password is always redacted.",
+            &["mechanism"],
+            "The whole SASL exchange; base64 is done for you. The password is always redacted. `username` is required but for GSSAPI.",
         ),
         (
             "envelope",
@@ -456,9 +456,15 @@ fn value_schema(place: &str, key: &str) -> Option<Value> {
         }),
         ("auth", "mechanism") => json!({
             "type": "string",
-            "examples": ["PLAIN", "LOGIN", "CRAM-MD5", "SCRAM-SHA-1", "SCRAM-SHA-256", "XOAUTH2", "OAUTHBEARER", "NTLM", "auto"]
+            "examples": ["PLAIN", "LOGIN", "CRAM-MD5", "SCRAM-SHA-1", "SCRAM-SHA-256", "XOAUTH2", "OAUTHBEARER", "NTLM", "GSSAPI", "auto"]
         }),
-        ("auth", "username" | "password") => string("May use ${..} variables."),
+        ("auth", "password") => string("May use ${..} variables."),
+        ("auth", "username") => string(
+            "May use ${..} variables. For GSSAPI, optional: the authorization identity (default: the ticket's principal).",
+        ),
+        ("auth", "service") => string(
+            "GSSAPI: the server's Kerberos service, `smtp@HOST` (host-based) or a principal `smtp/HOST@REALM`; default `smtp@` the target's host. The ticket comes from the environment (KRB5CCNAME, or a keytab in KRB5_CLIENT_KTNAME).",
+        ),
         ("auth", "token") => {
             string("An OAuth 2.0 bearer token (XOAUTH2, OAUTHBEARER); always secret.")
         }

@@ -16,9 +16,7 @@ use super::message::load_data_map;
 use super::node::{Key, Node, Value};
 use super::step_options::{STEP_OPTIONS, load_step_options};
 use super::target::Resolver;
-use crate::model::{
-    Action, AuthMechanism, AuthSpec, ConnectSpec, Credential, DataSpec, Span, StartTls, Step,
-};
+use crate::model::{Action, AuthMechanism, AuthSpec, Credential, DataSpec, Span, Step};
 use crate::protocol::Mechanism;
 use crate::template::{SecretTemplate, Template};
 
@@ -78,6 +76,7 @@ pub(crate) const AUTH_KEYS: &[&str] = &[
     "password",
     "token",
     "initial_response",
+    "service",
 ];
 /// A step-level key beside the action (not an action itself).
 pub(crate) const ALLOW_PLAINTEXT: &str = "allow_plaintext";
@@ -423,11 +422,16 @@ impl StepLoader<'_, '_> {
         }
         let step = action.map(|action| {
             let expect_given = loaded_expect.is_some();
-            let mut expect = loaded_expect.unwrap_or_else(|| default_expect(&action));
-            // The step's default code stays in force unless the expectation names one.
-            if expect.codes.is_empty() {
-                expect.codes = default_expect(&action).codes;
-            }
+            let expect = match loaded_expect {
+                None => default_expect(&action),
+                Some(mut expect) => {
+                    // The step's default code stays in force unless the expectation names one.
+                    if expect.codes.is_empty() {
+                        expect.codes.clone_from(&default_expect(&action).codes);
+                    }
+                    std::sync::Arc::new(expect)
+                }
+            };
             Step {
                 expect,
                 action,
@@ -497,10 +501,12 @@ impl StepLoader<'_, '_> {
             "auth" => self.load_auth(cx, key, value, scope).map(Action::Auth),
             "sleep" => cx.duration(value, "`sleep`").map(Action::Sleep),
             "starttls" => match &value.value {
-                Value::Null => Some(Action::StartTls(StartTls::default())),
+                Value::Null => Some(Action::StartTls(Box::default())),
                 Value::Map(entries) => {
                     cx.check_keys(entries, STARTTLS_KEYS, "in `starttls`");
-                    Some(Action::StartTls(self.resolver.starttls(cx, entries)))
+                    Some(Action::StartTls(Box::new(
+                        self.resolver.starttls(cx, entries),
+                    )))
                 }
                 _ => {
                     cx.error(
@@ -515,8 +521,10 @@ impl StepLoader<'_, '_> {
                 }
             },
             "connect" => match &value.value {
-                Value::Null => Some(Action::Connect(ConnectSpec::default())),
-                Value::Map(entries) => Some(Action::Connect(self.resolver.connect(cx, entries))),
+                Value::Null => Some(Action::Connect(Box::default())),
+                Value::Map(entries) => Some(Action::Connect(Box::new(
+                    self.resolver.connect(cx, entries),
+                ))),
                 _ => {
                     cx.error(
                         value,
@@ -622,8 +630,49 @@ impl StepLoader<'_, '_> {
                 }
             }
         });
-        let username = field(cx, "username").and_then(|n| cx.template_in(n, "`username`", scope));
+        let gssapi = mechanism == Some(AuthMechanism::Named(Mechanism::Gssapi));
+        let username = if gssapi {
+            // The authorization identity; empty: the ticket's own principal.
+            match get(entries, "username") {
+                Some(n) => cx.template_in(n, "`username`", scope),
+                None => Some(Template::literal("")),
+            }
+        } else {
+            field(cx, "username").and_then(|n| cx.template_in(n, "`username`", scope))
+        };
+        let service = match get(entries, "service") {
+            None => None,
+            Some(n) if gssapi => cx.template_in(n, "`service`", scope),
+            Some(_) => {
+                if let Some((k, _)) = entries.iter().find(|(k, _)| k.name == "service") {
+                    cx.error_key(
+                        k,
+                        "`service` is for `mechanism: GSSAPI` (the server's Kerberos service name)",
+                        Some("remove it".into()),
+                    );
+                }
+                None
+            }
+        };
         let credential = match (get(entries, "password"), get(entries, "token")) {
+            (None, None) if gssapi => Some(Credential::Ticket),
+            (Some(_), _) | (_, Some(_)) if gssapi => {
+                let k = entries
+                    .iter()
+                    .find(|(k, _)| k.name == "password" || k.name == "token")
+                    .map(|(k, _)| k);
+                if let Some(k) = k {
+                    cx.error_key(
+                        k,
+                        format!(
+                            "GSSAPI logs in with a Kerberos ticket from the environment: `{}` is not used",
+                            k.name
+                        ),
+                        Some("remove it; get a ticket with `kinit` (KRB5CCNAME) or name a keytab in KRB5_CLIENT_KTNAME".into()),
+                    );
+                }
+                None
+            }
             (Some(_), Some(_)) => {
                 let token_key = entries
                     .iter()
@@ -699,6 +748,7 @@ impl StepLoader<'_, '_> {
             username: username?,
             credential: credential?,
             initial_response,
+            service,
         })
     }
 }
@@ -708,9 +758,9 @@ fn bare_action(name: &str) -> Option<Action> {
         "quit" => Action::Quit,
         "rset" => Action::Rset,
         "noop" => Action::Noop,
-        "starttls" => Action::StartTls(StartTls::default()),
+        "starttls" => Action::StartTls(Box::default()),
         "expect_close" => Action::ExpectClose,
-        "connect" => Action::Connect(ConnectSpec::default()),
+        "connect" => Action::Connect(Box::default()),
         "help" => Action::Help(None),
         _ => return None,
     })

@@ -86,6 +86,9 @@ impl Sasl<'_> {
     /// None: the mechanism is not offered.
     pub(crate) fn start(&self, mechanism: &str) -> Option<(Exchange, SaslStep)> {
         let mech: Mechanism = mechanism.parse().ok()?;
+        if !ADVERTISED.contains(&mech) {
+            return None; // GSSAPI: no Kerberos acceptor here.
+        }
         let empty = || SaslStep::Challenge(String::new());
         Some(match mech {
             Mechanism::Plain => (Exchange::Plain, empty()),
@@ -110,6 +113,7 @@ impl Sasl<'_> {
                 Exchange::NtlmNegotiate(Box::new(NtlmServer::new().ok()?)),
                 SaslStep::Challenge("NTLM supported".to_owned()),
             ),
+            Mechanism::Gssapi => return None,
         })
     }
 

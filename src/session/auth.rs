@@ -2,6 +2,9 @@
 //! every wire form of the secret masked in the transcript before it is sent, and no
 //! credentials on a connection without TLS unless allowed.
 
+mod gssapi;
+mod kerberos;
+
 use super::client::Session;
 use super::failure::{FailureKind, StepFailure};
 use crate::protocol::{
@@ -20,11 +23,16 @@ pub enum AuthEnd {
     Failed(StepFailure),
 }
 
-/// Who logs in, with what: a password, or a token for XOAUTH2 / OAUTHBEARER.
+/// Who logs in, with what: a password, or a token for XOAUTH2 / OAUTHBEARER; for GSSAPI no
+/// secret (the Kerberos ticket comes from the environment), `user` the authorization identity
+/// (empty: the ticket's principal).
 #[derive(Debug)]
 pub struct Credentials {
     pub user: String,
     pub secret: Secret,
+    /// GSSAPI: the server's service name (`smtp@HOST` or `smtp/HOST@REALM`); None: `smtp@`
+    /// the connection's host.
+    pub service: Option<String>,
 }
 
 impl Session {
@@ -63,6 +71,14 @@ impl Session {
                 self.oauth(mech, login, initial.unwrap_or(true)).await?
             }
             Mechanism::Ntlm => self.ntlm(login, initial.unwrap_or(true)).await?,
+            Mechanism::Gssapi => {
+                let service = match &login.service {
+                    Some(s) => s.clone(),
+                    None => format!("smtp@{}", self.host()),
+                };
+                self.gssapi(&login.user, &service, initial.unwrap_or(true))
+                    .await?
+            }
         };
         match end {
             AuthEnd::Reply(reply) if is_challenge(&reply) && !challenge_expected => {
@@ -114,7 +130,7 @@ impl Session {
         };
         let chosen = Mechanism::ALL
             .into_iter()
-            .filter(|m| m.uses_token() == token)
+            .filter(|m| !m.uses_ticket() && m.uses_token() == token)
             .find(|m| offered.iter().any(|o| o.eq_ignore_ascii_case(m.name())));
         let shown = if offered.is_empty() {
             "none".to_owned()

@@ -144,6 +144,28 @@ for pid in $pf_pids; do
     stop_group postfix "$pid" "$pgid" || status=1
 done
 
+# --- the Kerberos KDC (tests/servers/kdc.sh) -------------------------------
+# is_our_kdc PID: a live krb5kdc started with our kdc.conf (KRB5_KDC_PROFILE)?
+is_our_kdc() {
+    local pid=$1
+    [ -r "/proc/$pid/environ" ] || return 1
+    [ "$(readlink "/proc/$pid/exe" 2>/dev/null)" = /usr/sbin/krb5kdc ] || return 1
+    tr '\0' '\n' <"/proc/$pid/environ" 2>/dev/null | grep -qxF "KRB5_KDC_PROFILE=$RUNDIR/krb5/kdc.conf"
+}
+kdc_pids=$( { recorded krb5kdc; pidfile "$RUNDIR/krb5/krb5kdc.pid"; } | sort -u)
+for pid in $kdc_pids; do
+    is_our_kdc "$pid" || continue
+    log "stopping krb5kdc (pid $pid)"
+    stopped=$((stopped + 1))
+    kill -TERM "$pid" 2>/dev/null || true
+    tries=$(( STOP_TIMEOUT * 10 ))
+    while kill -0 "$pid" 2>/dev/null && [ "$(ps -o stat= -p "$pid" | cut -c1)" != Z ]; do
+        tries=$((tries - 1))
+        if [ "$tries" -le 0 ]; then kill -KILL "$pid" 2>/dev/null || true; break; fi
+        sleep 0.1
+    done
+done
+
 # --- Dovecot --------------------------------------------------------------
 dc_pids=$( { recorded dovecot; pidfile "$DC_BASE/master.pid"; } | sort -u)
 for pid in $dc_pids; do

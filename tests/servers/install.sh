@@ -16,9 +16,14 @@
 #   python3        - used by the smoke checks (normally already installed)
 #   prometheus-node-exporter - reads the --metrics file back through its textfile collector
 #   chromium       - headless browser that opens the --html report (console errors, screenshot)
+#   krb5-kdc, krb5-admin-server, krb5-user - a private Kerberos KDC (kdc.sh), kadmin.local, kinit
+#   dovecot-gssapi - Dovecot's GSSAPI mechanism, so Postfix offers AUTH GSSAPI
+#   libkrb5-dev, libclang-dev, pkg-config - to build smtp-plan's `gssapi` feature (the libgssapi
+#                    crate binds MIT's GSS-API with bindgen); scripts/test builds with it
 set -euo pipefail
 
-PACKAGES=(postfix dovecot-core dovecot-imapd dovecot-lmtpd openssl libxml2-utils python3 prometheus-node-exporter chromium)
+PACKAGES=(postfix dovecot-core dovecot-imapd dovecot-lmtpd openssl libxml2-utils python3 prometheus-node-exporter chromium
+          krb5-kdc krb5-admin-server krb5-user dovecot-gssapi libkrb5-dev libclang-dev pkg-config)
 
 # Which of them are not fully installed yet?
 missing=()
@@ -47,6 +52,10 @@ export DEBIAN_FRONTEND=noninteractive
 $SUDO debconf-set-selections <<'SEL'
 postfix postfix/main_mailer_type select No configuration
 postfix postfix/mailname string mail.example.test
+krb5-config krb5-config/default_realm string EXAMPLE.TEST
+krb5-config krb5-config/add_servers_realm string EXAMPLE.TEST
+krb5-config krb5-config/add_servers boolean false
+krb5-config krb5-config/read_conf boolean true
 SEL
 
 # Keep the package scripts from starting the *system* postfix/dovecot services

@@ -7,9 +7,10 @@
 # config/queue/data directories, the Dovecot config and runtime directories,
 # the Maildirs and the logs. The system's /etc/postfix and /etc/dovecot are
 # only read (Postfix's meta files), never changed, and no system service is
-# started. Ports are SMTP_PLAN_PORT_BASE (default 20000) + 25/465/587/26..32
-# (Postfix), 143/993 (Dovecot IMAP) and 24 (Dovecot LMTP, also on the Unix
-# socket RUNDIR/dovecot-run/lmtp), so runs with different bases coexist.
+# started. Ports are SMTP_PLAN_PORT_BASE (default 20000) + 25/465/587/26..32/35
+# (Postfix), 143/993 (Dovecot IMAP), 24 (Dovecot LMTP, also on the Unix socket
+# RUNDIR/dovecot-run/lmtp) and 88 (a Kerberos KDC, tests/servers/kdc.sh, for AUTH
+# GSSAPI), so runs with different bases coexist.
 #
 # On success it writes RUNDIR/env (source it) and prints it. On failure it
 # prints the reason plus the log tails, stops whatever it started and exits 1.
@@ -27,9 +28,10 @@ log() { echo "up.sh: $*" >&2; }
 
 [ $# -eq 1 ] || die "usage: $0 RUNDIR"
 [ "$(id -u)" -eq 0 ] || die "must run as root (Postfix and Dovecot need it to start)"
-for bin in postfix postconf dovecot openssl runuser; do
+for bin in postfix postconf dovecot openssl runuser krb5kdc; do
     command -v "$bin" >/dev/null || die "'$bin' not found - run tests/servers/install.sh first"
 done
+[ -f /usr/lib/dovecot/modules/auth/libmech_gssapi.so ] || die "Dovecot's GSSAPI module (package dovecot-gssapi) is missing - run tests/servers/install.sh first"
 [ -x /usr/lib/dovecot/imap ] || die "Dovecot's IMAP server (package dovecot-imapd) is missing - run tests/servers/install.sh first"
 [ -x /usr/lib/dovecot/lmtp ] || die "Dovecot's LMTP server (package dovecot-lmtpd) is missing - run tests/servers/install.sh first"
 
@@ -57,15 +59,17 @@ PORT_CLIENTCERT=$((BASE + 29))  # STARTTLS required, client certificate required
 PORT_SELFSIGNED_CA=$((BASE + 30)) # like smtp, self-signed the usual way (marked as a CA)
 PORT_XCLIENT=$((BASE + 31))     # like smtp, XCLIENT and XFORWARD allowed from loopback
 PORT_PROXY=$((BASE + 32))       # like smtp behind a load balancer: PROXY protocol v1/v2 first
+PORT_GSSAPI=$((BASE + 35))      # like smtp, and AUTH GSSAPI offered too (the others hide it)
+PORT_KDC=$((BASE + 88))         # the Kerberos KDC of realm EXAMPLE.TEST (UDP and TCP)
 PORT_IMAP=$((BASE + 143))       # Dovecot IMAP, STARTTLS (plaintext login allowed too)
 PORT_IMAPS=$((BASE + 993))      # Dovecot IMAP, implicit TLS
 PORT_LMTP=$((BASE + 24))        # Dovecot LMTP (and on the Unix socket $DC_BASE/lmtp)
 ALL_PORTS=("$PORT_SMTP" "$PORT_SMTPS" "$PORT_SUBMISSION" "$PORT_EXPIRED"
            "$PORT_WRONGNAME" "$PORT_SELFSIGNED" "$PORT_CLIENTCERT" "$PORT_SELFSIGNED_CA"
-           "$PORT_XCLIENT" "$PORT_IMAP" "$PORT_IMAPS" "$PORT_LMTP")
+           "$PORT_XCLIENT" "$PORT_GSSAPI" "$PORT_IMAP" "$PORT_IMAPS" "$PORT_LMTP")
 # Checked for being free, but not probed for a greeting: the PROXY port greets only after
 # a PROXY header (smtp-plan's tests check it).
-EXTRA_PORTS=("$PORT_PROXY")
+EXTRA_PORTS=("$PORT_PROXY" "$PORT_KDC")
 
 USER1=alice@example.test  PASS1='Al1ce-S3cret!pw'
 USER2=bob@example.test    PASS2='B0b-S3cret!pw'
@@ -320,6 +324,8 @@ smtpd_sasl_type              = dovecot
 smtpd_sasl_path              = private/auth
 smtpd_sasl_security_options  = noanonymous
 smtpd_sasl_tls_security_options = noanonymous
+# Dovecot offers GSSAPI too; only the gssapi listener (master.cf) advertises it.
+smtpd_sasl_mechanism_filter = !gssapi, !external, static:rest
 
 # --- TLS (per-listener variations are in master.cf)
 smtpd_tls_security_level = may
@@ -384,6 +390,9 @@ $HOST:$PORT_XCLIENT inet n - n - - smtpd
   -o syslog_name=postfix/xclient-$PORT_XCLIENT
   -o smtpd_authorized_xclient_hosts=127.0.0.0/8
   -o smtpd_authorized_xforward_hosts=127.0.0.0/8
+$HOST:$PORT_GSSAPI inet n - n - - smtpd
+  -o syslog_name=postfix/gssapi-$PORT_GSSAPI
+  -o smtpd_sasl_mechanism_filter=!external,static:rest
 $HOST:$PORT_PROXY inet n - n - - smtpd
   -o syslog_name=postfix/proxy-$PORT_PROXY
   -o smtpd_upstream_proxy_protocol=haproxy
@@ -460,7 +469,13 @@ default_login_user    = dovenull
 # Plaintext mechanisms must work before STARTTLS on the smtp port
 # (Postfix decides where AUTH is offered).
 disable_plaintext_auth = no
-auth_mechanisms = plain login cram-md5 scram-sha-1 scram-sha-256
+auth_mechanisms = plain login cram-md5 scram-sha-1 scram-sha-256 gssapi
+# GSSAPI: the service key of smtp/mail.example.test@EXAMPLE.TEST (tests/servers/kdc.sh); the
+# realm's krb5.conf and a replay cache of our own reach the auth process through its
+# environment (Dovecot clears it otherwise).
+auth_gssapi_hostname = mail.example.test
+auth_krb5_keytab = $RUNDIR/krb5/smtp.keytab
+import_environment = \$import_environment KRB5_CONFIG=$RUNDIR/krb5/krb5.conf KRB5RCACHEDIR=$RUNDIR/krb5/rcache
 # Answer wrong passwords at once: the tests should not wait 2 s each.
 auth_failure_delay = 0
 auth_cache_size = 0
@@ -549,6 +564,11 @@ trap on_exit EXIT
 # throttles that service for a minute. The socket lives in the queue's
 # private/ directory, so create that (as Postfix would: postfix, 0700) now.
 install -d -o postfix -m 0700 "$PF_QUEUE/private"
+# The KDC first: Dovecot's GSSAPI reads the keytab it makes.
+KDC_START_NS=$(date +%s%N)
+KDC_PID=$("$HERE/kdc.sh" "$RUNDIR" "$PORT_KDC" | sed -n 's/^krb5kdc=//p') || fail "the KDC did not start"
+printf 'krb5kdc=%s\n' "$KDC_PID" >"$RUNDIR/pids"
+KDC_MS=$(( ($(date +%s%N) - KDC_START_NS) / 1000000 ))
 dovecot -c "$DC_CONF" >"$RUNDIR/dovecot-start.out" 2>&1 || fail "dovecot did not start"
 
 # wait_for WHAT CONDITION...: poll every 100 ms until the command succeeds,
@@ -563,7 +583,7 @@ wait_for() {
 }
 wait_for "dovecot's pid file" test -s "$DC_BASE/master.pid"
 DC_PID=$(cat "$DC_BASE/master.pid")
-printf 'dovecot=%s\n' "$DC_PID" >"$RUNDIR/pids"
+printf 'dovecot=%s\n' "$DC_PID" >>"$RUNDIR/pids"
 wait_for "dovecot's auth socket $PF_QUEUE/private/auth" test -S "$PF_QUEUE/private/auth"
 wait_for "dovecot's LMTP socket $DC_BASE/lmtp" test -S "$DC_BASE/lmtp"
 
@@ -615,15 +635,18 @@ probe() {
 # ready PORT: does it greet with 220 (and, on the smtp port, offer every AUTH
 # mechanism - which proves that Postfix reaches Dovecot)?
 WANT_AUTH="PLAIN LOGIN CRAM-MD5 SCRAM-SHA-1 SCRAM-SHA-256"
+WANT_AUTH_GSSAPI="$WANT_AUTH GSSAPI"
 ready() {
     local port=$1 mode=plain out greeting='220 '
     [ "$port" = "$PORT_SMTPS" ] && mode=tls
-    [ "$port" = "$PORT_SMTP" ] && mode=ehlo
+    [ "$port" = "$PORT_SMTP" ] || [ "$port" = "$PORT_GSSAPI" ] && mode=ehlo
     [ "$port" = "$PORT_IMAPS" ] && mode=tls
     [ "$port" = "$PORT_IMAP" ] || [ "$port" = "$PORT_IMAPS" ] && greeting='* OK'
     out=$(probe "$port" "$mode" 2>/dev/null) || return 1
     [[ "$out" == "$greeting"* ]] || return 1
-    [ "$mode" != ehlo ] || [ "$(sed -n 2p <<<"$out")" = "$WANT_AUTH" ]
+    local want=$WANT_AUTH
+    [ "$port" = "$PORT_GSSAPI" ] && want=$WANT_AUTH_GSSAPI
+    [ "$mode" != ehlo ] || [ "$(sed -n 2p <<<"$out")" = "$want" ]
 }
 
 # Poll all ports until each has answered once; also watch the masters.
@@ -662,6 +685,7 @@ export SMTP_PLAN_POSTFIX_CLIENTCERT_PORT=$(q "$PORT_CLIENTCERT")
 export SMTP_PLAN_POSTFIX_SELFSIGNED_CA_PORT=$(q "$PORT_SELFSIGNED_CA")
 export SMTP_PLAN_POSTFIX_XCLIENT_PORT=$(q "$PORT_XCLIENT")
 export SMTP_PLAN_POSTFIX_PROXY_PORT=$(q "$PORT_PROXY")
+export SMTP_PLAN_POSTFIX_GSSAPI_PORT=$(q "$PORT_GSSAPI")
 export SMTP_PLAN_POSTFIX_IMAP_PORT=$(q "$PORT_IMAP")
 export SMTP_PLAN_POSTFIX_IMAPS_PORT=$(q "$PORT_IMAPS")
 export SMTP_PLAN_POSTFIX_LMTP_PORT=$(q "$PORT_LMTP")
@@ -691,9 +715,19 @@ export SMTP_PLAN_POSTFIX_HOSTNAME='mail.example.test'
 export SMTP_PLAN_POSTFIX_LOG=$(q "$PF_LOG")
 export SMTP_PLAN_POSTFIX_DOVECOT_LOG=$(q "$DC_LOG")
 EOF
+cat >>"$RUNDIR/env.tmp" <<EOF
+# Kerberos (tests/servers/kdc.sh): pass SMTP_PLAN_KRB5_CONFIG as KRB5_CONFIG to a client.
+export SMTP_PLAN_KRB5_CONFIG=$(q "$RUNDIR/krb5/krb5.conf")
+export SMTP_PLAN_KRB5_REALM='EXAMPLE.TEST'
+export SMTP_PLAN_KRB5_KDC_PORT=$(q "$PORT_KDC")
+export SMTP_PLAN_KRB5_PRINCIPAL='alice@EXAMPLE.TEST'
+export SMTP_PLAN_KRB5_CLIENT_KEYTAB=$(q "$RUNDIR/krb5/alice.keytab")
+export SMTP_PLAN_KRB5_SERVICE='smtp@mail.example.test'
+export SMTP_PLAN_KRB5_KDC_LOG=$(q "$RUNDIR/krb5/kdc.log")
+EOF
 mv "$RUNDIR/env.tmp" "$RUNDIR/env"
 
 trap - EXIT
 ELAPSED_MS=$(( ($(date +%s%N) - START_NS) / 1000000 ))
-log "postfix (pid $PF_PID) and dovecot (pid $DC_PID) ready in ${ELAPSED_MS} ms; env: $RUNDIR/env"
+log "postfix (pid $PF_PID), dovecot (pid $DC_PID) and the KDC (pid $KDC_PID, set up in ${KDC_MS} ms) ready in ${ELAPSED_MS} ms; env: $RUNDIR/env"
 cat "$RUNDIR/env"

@@ -15,6 +15,8 @@ pub enum Mechanism {
     XOAuth2,
     OAuthBearer,
     Ntlm,
+    /// RFC 4752 Kerberos V5 through GSS-API, with a ticket from the environment.
+    Gssapi,
 }
 
 /// The mechanism name is not one smtp-plan knows.
@@ -24,8 +26,9 @@ pub struct UnknownMechanism(pub String);
 
 impl Mechanism {
     /// Every mechanism, strongest first: the order `mechanism: auto` picks in (the OAuth ones
-    /// only when the plan gives a `token`, the others only when it gives a `password`).
-    pub const ALL: [Mechanism; 8] = [
+    /// only when the plan gives a `token`, the others only when it gives a `password`; never
+    /// GSSAPI, which takes neither).
+    pub const ALL: [Mechanism; 9] = [
         Mechanism::OAuthBearer,
         Mechanism::XOAuth2,
         Mechanism::ScramSha256,
@@ -34,6 +37,7 @@ impl Mechanism {
         Mechanism::Ntlm,
         Mechanism::Plain,
         Mechanism::Login,
+        Mechanism::Gssapi,
     ];
 
     pub fn name(self) -> &'static str {
@@ -46,12 +50,18 @@ impl Mechanism {
             Mechanism::XOAuth2 => "XOAUTH2",
             Mechanism::OAuthBearer => "OAUTHBEARER",
             Mechanism::Ntlm => "NTLM",
+            Mechanism::Gssapi => "GSSAPI",
         }
     }
 
     /// Whether the credential is an OAuth 2.0 bearer token (`token:`) rather than a password.
     pub fn uses_token(self) -> bool {
         matches!(self, Mechanism::XOAuth2 | Mechanism::OAuthBearer)
+    }
+
+    /// Whether it logs in with a Kerberos ticket from the environment (no password, no token).
+    pub fn uses_ticket(self) -> bool {
+        self == Mechanism::Gssapi
     }
 }
 

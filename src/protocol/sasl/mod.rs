@@ -3,6 +3,7 @@
 
 mod cram_md5;
 mod crypto;
+mod gssapi;
 mod mechanism;
 mod ntlm;
 mod oauth;
@@ -12,6 +13,7 @@ mod scram;
 
 pub use cram_md5::cram_md5_response;
 pub use crypto::random_bytes;
+pub use gssapi::{check_security_offer, security_layer_choice};
 pub use mechanism::{Mechanism, b64_decode, b64_encode};
 pub use ntlm::{
     NtlmChallenge, NtlmServer, ntlm_authenticate, ntlm_negotiate, parse_ntlm_challenge,

@@ -4,6 +4,9 @@
 //! Plans are loaded without the process environment: `${env:NAME:-default}` shows its
 //! default and `${env:NAME}` shows as itself, so the page is the same on every machine.
 //! Values of secret variables and AUTH passwords are never shown, only their names.
+//!
+//! Why one file: the page is written top to bottom in one pass; the words for
+//! assertions, extensions and mailbox checks are already in doc/.
 
 use std::collections::{BTreeSet, HashMap};
 use std::fmt::Write as _;
@@ -12,13 +15,13 @@ use std::path::PathBuf;
 mod asserts;
 mod extensions;
 
+use crate::model::{
+    Action, CodePattern, ConnectSpec, Expect, Plan, Scenario, StartTls, Target, TlsMode,
+};
 use crate::protocol::HostPort;
 use crate::redact::Redactor;
-use crate::scenario::{
-    Action, CodePattern, ConnectSpec, Expect, LoadOptions, Plan, Scenario, Target, TlsMode,
-    TlsOverride, load_plans_with_env,
-};
-use crate::template::{Part, Template};
+use crate::scenario::{LoadOptions, load_plans_with_env};
+use crate::template::{Part, Template, env_refs};
 
 mod mailbox_words;
 
@@ -54,44 +57,6 @@ pub fn load_for_doc(
         ..options
     };
     load_plans_with_env(paths, &options, &env)
-}
-
-/// A `${env:NAME}` or `${env:NAME:-default}` in a plan's text.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct EnvRef {
-    pub name: String,
-    pub default: Option<String>,
-}
-
-/// Every environment reference in `text`, in order, first use of each name only.
-pub fn env_refs(text: &str) -> Vec<EnvRef> {
-    let mut out: Vec<EnvRef> = Vec::new();
-    let mut rest = text;
-    while let Some(i) = rest.find("${env:") {
-        let escaped = i > 0 && rest.get(i - 1..i) == Some("$");
-        let after = rest.get(i + 6..).unwrap_or_default();
-        rest = after;
-        if escaped {
-            continue;
-        }
-        let Some(end) = after.find('}') else { break };
-        let inner = after.get(..end).unwrap_or_default();
-        let (name, default) = match inner.split_once(":-") {
-            Some((n, d)) => (n, Some(d.to_owned())),
-            None => (inner, None),
-        };
-        let valid = !name.is_empty()
-            && name
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '.' || c == '-');
-        if valid && !out.iter().any(|r| r.name == name) {
-            out.push(EnvRef {
-                name: name.to_owned(),
-                default,
-            });
-        }
-    }
-    out
 }
 
 /// The whole page. `command` is the command that makes it, named in its header.
@@ -244,7 +209,7 @@ fn describe_target(t: &Target) -> String {
         .as_deref()
         .or(t.socket.is_none().then_some(t.host.as_str()));
     s.push_str(&trust(
-        &t.tls_options.insecure,
+        t.tls_options.is_insecure(),
         t.tls_options.ca_file.as_ref(),
         name,
     ));
@@ -258,8 +223,8 @@ fn describe_target(t: &Target) -> String {
 }
 
 /// How certificates are checked, as a clause starting with `; `.
-fn trust(insecure: &bool, ca: Option<&PathBuf>, name: Option<&str>) -> String {
-    if *insecure {
+fn trust(insecure: bool, ca: Option<&PathBuf>, name: Option<&str>) -> String {
+    if insecure {
         return "; certificates are not verified".to_owned();
     }
     let mut s = String::from("; certificates must be valid");
@@ -294,9 +259,9 @@ fn render_steps(out: &mut String, scenario: &Scenario, redactor: &Redactor) {
             Action::StartTls(over) => starttls_words(step, over, &scenario.target, &expect),
             Action::Auth(a) => {
                 let (what, t) = match &a.credential {
-                    crate::scenario::Credential::Password(t) => ("password", Some(t.expose())),
-                    crate::scenario::Credential::Token(t) => ("token", Some(t.expose())),
-                    crate::scenario::Credential::Ticket => ("ticket", None),
+                    crate::model::Credential::Password(t) => ("password", Some(t.expose())),
+                    crate::model::Credential::Token(t) => ("token", Some(t.expose())),
+                    crate::model::Credential::Ticket => ("ticket", None),
                 };
                 let secret = match t {
                     Some(t) => credential_words(what, t),
@@ -308,10 +273,10 @@ fn render_steps(out: &mut String, scenario: &Scenario, redactor: &Redactor) {
                     code(&tpl(&a.username))
                 };
                 let mechanism = match a.mechanism {
-                    crate::scenario::AuthMechanism::Auto => {
+                    crate::model::AuthMechanism::Auto => {
                         "the strongest AUTH mechanism the server offers".to_owned()
                     }
-                    crate::scenario::AuthMechanism::Named(m) => code(&format!("AUTH {m}")),
+                    crate::model::AuthMechanism::Named(m) => code(&format!("AUTH {m}")),
                 };
                 format!("Log in with {mechanism} as {who} and {secret}: {expect}.")
             }
@@ -372,8 +337,8 @@ fn render_steps(out: &mut String, scenario: &Scenario, redactor: &Redactor) {
 }
 
 fn starttls_words(
-    step: &crate::scenario::Step,
-    over: &TlsOverride,
+    step: &crate::model::Step,
+    spec: &StartTls,
     target: &Target,
     expect: &str,
 ) -> String {
@@ -389,14 +354,13 @@ fn starttls_words(
             code("STARTTLS")
         );
     }
-    let o = &target.tls_options;
-    let insecure = over.insecure.unwrap_or(o.insecure);
-    let name = over
+    let o = spec.options.clone().or(&target.tls_options);
+    let insecure = o.is_insecure();
+    let name = o
         .server_name
         .clone()
-        .or_else(|| o.server_name.clone())
         .or_else(|| target.socket.is_none().then(|| target.host.clone()));
-    let ca = over.ca_file.as_ref().or(o.ca_file.as_ref());
+    let ca = o.ca_file.as_ref();
     // the reply first, then the handshake, then what the session must be
     let mut reply_only = (*step.expect).clone();
     let tls = reply_only
@@ -412,9 +376,9 @@ fn starttls_words(
         "Start TLS with {}{reply}; then the TLS handshake must succeed",
         code("STARTTLS")
     );
-    s.push_str(&trust(&insecure, ca, name.as_deref()));
-    if over.min_version.is_some() {
-        s.push_str(&asserts::min_version_words(over.min_version));
+    s.push_str(&trust(insecure, ca, name.as_deref()));
+    if spec.options.min_version.is_some() {
+        s.push_str(&asserts::min_version_words(spec.options.min_version));
     }
     if let Some(tls) = tls {
         s.push_str("; ");
@@ -448,13 +412,13 @@ fn connect_fails_words(spec: &ConnectSpec, target: &Target, expect: &str) -> Str
 
 /// The message of a `data` step as the plan writes it: the text, or a structured message's
 /// headers, body and attachment names.
-fn data_text(spec: &crate::scenario::DataSpec) -> String {
+fn data_text(spec: &crate::model::DataSpec) -> String {
     match spec {
-        crate::scenario::DataSpec::Text(t) => tpl(t),
-        crate::scenario::DataSpec::File(f) => {
+        crate::model::DataSpec::Text(t) => tpl(t),
+        crate::model::DataSpec::File(f) => {
             crate::scenario::preview_message_file(f, 64 * 1024, &tpl)
         }
-        crate::scenario::DataSpec::Mime(m) => {
+        crate::model::DataSpec::Mime(m) => {
             let mut text: String = m
                 .headers
                 .iter()
@@ -678,24 +642,6 @@ impl Slugs {
 #[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn env_references() {
-        let refs = env_refs("a: ${env:A:-x y}\nb: ${env:B}\nc: $${env:C}\nd: ${env:A}\n");
-        assert_eq!(
-            refs,
-            vec![
-                EnvRef {
-                    name: "A".into(),
-                    default: Some("x y".into())
-                },
-                EnvRef {
-                    name: "B".into(),
-                    default: None
-                },
-            ]
-        );
-    }
 
     #[test]
     fn inline_code_and_escapes() {

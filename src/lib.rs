@@ -1,12 +1,14 @@
 //! smtp-plan: declarative SMTP conversation tests.
 //!
-//! Data flows one way: YAML -> [`scenario`] model -> [`runner`] -> results -> [`report`].
+//! Data flows one way: YAML -> [`scenario`] (the loader) -> [`model`] -> [`runner`] -> results
+//! -> [`report`].
 
 pub mod cli;
 pub mod doc;
 pub mod duration;
 pub mod files;
 pub mod mailbox;
+pub mod model;
 pub mod probe;
 pub mod protocol;
 pub mod redact;

@@ -12,6 +12,7 @@ use std::path::{Path, PathBuf};
 
 use crate::redact::Secret;
 use crate::secrets_file::{parse_secrets, parse_users_text};
+use crate::template::is_var_name;
 
 /// The most a secret file (or standard input) may hold.
 const MAX_BYTES: u64 = crate::files::MAX_SECRETS_BYTES;
@@ -170,13 +171,6 @@ fn ordinal(n: usize) -> String {
     format!("{n}{suffix}")
 }
 
-fn valid_name(name: &str) -> bool {
-    !name.is_empty()
-        && name
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-'))
-}
-
 /// Secret variables from the command line, in the order they take effect, and the warnings
 /// to print.
 #[derive(Debug, Default)]
@@ -217,7 +211,7 @@ pub fn given_secrets(
         let flag = "--secret-file";
         let Some((name, path)) = item
             .split_once('=')
-            .filter(|(n, p)| valid_name(n) && !p.is_empty())
+            .filter(|(n, p)| is_var_name(n) && !p.is_empty())
         else {
             return Err(InputError::Bad {
                 flag,
@@ -231,7 +225,7 @@ pub fn given_secrets(
         let flag = "--secret";
         let text = item.expose();
         let (name, value) = match text.split_once('=') {
-            None if valid_name(text) => {
+            None if is_var_name(text) => {
                 let value =
                     env(text)
                         .filter(|v| !v.is_empty())
@@ -241,10 +235,10 @@ pub fn given_secrets(
                         })?;
                 (text.to_owned(), value)
             }
-            Some((name, "-")) if valid_name(name) => {
+            Some((name, "-")) if is_var_name(name) => {
                 (name.to_owned(), one_value(stdin.take(flag)?))
             }
-            Some((name, value)) if valid_name(name) => {
+            Some((name, value)) if is_var_name(name) => {
                 out.warnings.push(format!(
                     "--secret {name}=...: the value {ARGV_WARNING}; give it as `--secret {name}` (from the environment variable {name}), `--secret {name}=-` (standard input), `--secret-file {name}=PATH` or `--secrets-file FILE`"
                 ));

@@ -52,11 +52,7 @@ pub fn parse_secrets(text: &str) -> Result<Vec<(String, String)>, usize> {
             return Err(i + 1);
         };
         let name = name.trim_end();
-        let valid = !name.is_empty()
-            && name
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-'));
-        if !valid {
+        if !crate::template::is_var_name(name) {
             return Err(i + 1);
         }
         let unquoted = ['"', '\'']

@@ -15,6 +15,11 @@ use std::fmt;
 use crate::protocol::{b64_decode, b64_encode, plain_response};
 use crate::redact::Secret;
 
+mod scan;
+
+pub use scan::{EnvRef, env_refs, is_var_name};
+use scan::{Token, env_ref, scan};
+
 /// A parsed string with `${var}` references.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Template {
@@ -158,82 +163,64 @@ impl Template {
     pub fn parse(text: &str, env: &dyn Fn(&str) -> Option<String>) -> Result<Self, TemplateError> {
         let mut parts = Vec::new();
         let mut lit = String::new();
-        let mut rest = text;
-        let mut pos = 0usize;
-        while let Some(i) = rest.find('$') {
-            lit.push_str(rest.get(..i).unwrap_or_default());
-            let at = pos + i;
-            let tail = rest.get(i..).unwrap_or_default();
-            if let Some(after) = tail.strip_prefix("$${") {
-                lit.push_str("${");
-                let used = tail.len() - after.len();
-                pos = at + used;
-                rest = after;
-            } else if let Some(after) = tail.strip_prefix("${") {
-                let Some(end) = after.find('}') else {
+        for token in scan(text) {
+            let (inner, at) = match token {
+                Token::Text(t) => {
+                    lit.push_str(t);
+                    continue;
+                }
+                Token::Unclosed { offset } => {
                     return Err(TemplateError {
-                        offset: at,
+                        offset,
                         message: "unclosed `${`: add `}` (or write `$${` for a literal `${`)"
                             .into(),
                     });
-                };
-                let inner = after.get(..end).unwrap_or_default();
-                if let Some(env_ref) = inner.strip_prefix("env:") {
-                    let (name, default) = match env_ref.split_once(":-") {
-                        Some((n, d)) => (n, Some(d)),
-                        None => (env_ref, None),
-                    };
-                    check_name(name, at, "environment variable")?;
-                    // As in the shell's `${NAME:-default}`: an empty value takes the default
-                    // too (CI systems pass an unset secret or variable as an empty string).
-                    let value = env(name).filter(|v| default.is_none() || !v.is_empty());
-                    match value.or_else(|| default.map(str::to_owned)) {
-                        Some(v) => {
-                            if !lit.is_empty() {
-                                parts.push(Part::Lit(std::mem::take(&mut lit)));
-                            }
-                            if !v.is_empty() {
-                                parts.push(Part::Env {
-                                    name: name.to_owned(),
-                                    value: Secret::new(v),
-                                });
-                            }
+                }
+                Token::Ref { inner, offset } => (inner, offset),
+            };
+            if let Some((name, default)) = env_ref(inner) {
+                check_name(name, at, "environment variable")?;
+                // As in the shell's `${NAME:-default}`: an empty value takes the default
+                // too (CI systems pass an unset secret or variable as an empty string).
+                let value = env(name).filter(|v| default.is_none() || !v.is_empty());
+                match value.or_else(|| default.map(str::to_owned)) {
+                    Some(v) => {
+                        if !lit.is_empty() {
+                            parts.push(Part::Lit(std::mem::take(&mut lit)));
                         }
-                        None => {
-                            return Err(TemplateError {
-                                offset: at,
-                                message: format!(
-                                    "environment variable `{name}` is not set (give a default with `${{env:{name}:-...}}`)"
-                                ),
+                        if !v.is_empty() {
+                            parts.push(Part::Env {
+                                name: name.to_owned(),
+                                value: Secret::new(v),
                             });
                         }
                     }
-                } else {
-                    let part = match inner.split_once('(') {
-                        Some((name, args)) => parse_func(name, args, at)?,
-                        None => {
-                            check_name(inner, at, "variable")?;
-                            Part::Var {
-                                name: inner.to_owned(),
-                                offset: at,
-                            }
-                        }
-                    };
-                    if !lit.is_empty() {
-                        parts.push(Part::Lit(std::mem::take(&mut lit)));
+                    None => {
+                        return Err(TemplateError {
+                            offset: at,
+                            message: format!(
+                                "environment variable `{name}` is not set (give a default with `${{env:{name}:-...}}`)"
+                            ),
+                        });
                     }
-                    parts.push(part);
                 }
-                let used = 2 + end + 1;
-                pos = at + used;
-                rest = tail.get(used..).unwrap_or_default();
-            } else {
-                lit.push('$');
-                pos = at + 1;
-                rest = tail.get(1..).unwrap_or_default();
+                continue;
             }
+            let part = match inner.split_once('(') {
+                Some((name, args)) => parse_func(name, args, at)?,
+                None => {
+                    check_name(inner, at, "variable")?;
+                    Part::Var {
+                        name: inner.to_owned(),
+                        offset: at,
+                    }
+                }
+            };
+            if !lit.is_empty() {
+                parts.push(Part::Lit(std::mem::take(&mut lit)));
+            }
+            parts.push(part);
         }
-        lit.push_str(rest);
         if !lit.is_empty() {
             parts.push(Part::Lit(lit));
         }
@@ -385,11 +372,7 @@ impl fmt::Display for Template {
 }
 
 fn check_name(name: &str, offset: usize, what: &str) -> Result<(), TemplateError> {
-    let valid = !name.is_empty()
-        && name
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '.' || c == '-');
-    if valid {
+    if is_var_name(name) {
         Ok(())
     } else {
         Err(TemplateError {

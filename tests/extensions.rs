@@ -346,7 +346,8 @@ fn helo_fallback_after_a_refused_ehlo_is_in_the_transcript() {
     );
 }
 
-/// A server that answers NOOP after `delay` (a slow server, simulated on its side).
+/// A server that answers NOOP after `delay` (a slow server, simulated on its side): the
+/// sleep is the server behaviour the latency tests test, not a synchronisation.
 fn slow_noop(delay: Duration) -> (Fake, Receiver<Vec<String>>) {
     responder(move |line| {
         if line == "NOOP" {

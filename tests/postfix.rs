@@ -62,24 +62,7 @@ fn mx_plan_passes_and_the_message_arrives_intact() {
     // delivery is asynchronous: wait (bounded) for the file that Postfix wrote for this id
     let new = pf.maildir.join("alice/new");
     let marker = format!("id {id}");
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
-    let message = loop {
-        let found = std::fs::read_dir(&new)
-            .into_iter()
-            .flatten()
-            .flatten()
-            .filter_map(|e| std::fs::read_to_string(e.path()).ok())
-            .find(|text| text.contains(&marker));
-        if let Some(text) = found {
-            break text;
-        }
-        assert!(
-            std::time::Instant::now() < deadline,
-            "no message with {marker} in {}",
-            new.display()
-        );
-        std::thread::sleep(std::time::Duration::from_millis(50));
-    };
+    let message = delivered_file(&new, &marker, std::time::Duration::from_secs(10));
     for header in [
         "Subject: smtp-plan delivery check",
         "X-Smtp-Plan: delivery",

@@ -9,30 +9,13 @@
 
 mod common;
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use common::*;
 
 /// The delivered message holding `marker`, waiting (bounded) for Postfix's delivery.
 fn delivered(maildir: &std::path::Path, marker: &str) -> String {
-    let deadline = Instant::now() + Duration::from_secs(10);
-    loop {
-        let found = std::fs::read_dir(maildir.join("new"))
-            .into_iter()
-            .flatten()
-            .flatten()
-            .filter_map(|e| std::fs::read_to_string(e.path()).ok())
-            .find(|text| text.contains(marker));
-        if let Some(text) = found {
-            return text;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "no message with {marker} in {}",
-            maildir.display()
-        );
-        std::thread::sleep(Duration::from_millis(50));
-    }
+    delivered_file(&maildir.join("new"), marker, Duration::from_secs(10))
 }
 
 #[test]
@@ -228,23 +211,19 @@ fn binarymime_is_refused_before_sending_since_postfix_does_not_advertise_it() {
 /// Postfix log lines that mention `needle`, waiting (bounded) for them to be written.
 fn log_lines_with(needle: &str) -> Vec<String> {
     let log = std::env::var("SMTP_PLAN_POSTFIX_LOG").expect("SMTP_PLAN_POSTFIX_LOG");
-    let deadline = Instant::now() + Duration::from_secs(10);
-    loop {
-        let text = std::fs::read_to_string(&log).unwrap_or_default();
-        let found: Vec<String> = text
-            .lines()
-            .filter(|l| l.contains(needle))
-            .map(str::to_owned)
-            .collect();
-        if !found.is_empty() {
-            return found;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "no line with {needle:?} in {log}"
-        );
-        std::thread::sleep(Duration::from_millis(50));
-    }
+    wait_until(
+        Duration::from_secs(10),
+        &format!("a line with {needle:?} in {log}"),
+        || {
+            let text = std::fs::read_to_string(&log).unwrap_or_default();
+            let found: Vec<String> = text
+                .lines()
+                .filter(|l| l.contains(needle))
+                .map(str::to_owned)
+                .collect();
+            (!found.is_empty()).then_some(found)
+        },
+    )
 }
 
 #[test]

@@ -173,11 +173,19 @@ fn probe_never_sends_a_password_without_tls() {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let addr = listener.local_addr().unwrap();
     let (tx, rx) = std::sync::mpsc::channel::<String>();
-    std::thread::spawn(move || {
+    // Every connection's thread is joined, and the accept loop ends at a sentinel connection
+    // made once the probe has exited: then `rx` holds every line the probe sent.
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let stopped = stop.clone();
+    let server = std::thread::spawn(move || {
+        let mut sessions = Vec::new();
         for stream in listener.incoming().take(8) {
+            if stopped.load(std::sync::atomic::Ordering::SeqCst) {
+                break;
+            }
             let Ok(mut s) = stream else { break };
             let tx = tx.clone();
-            std::thread::spawn(move || {
+            sessions.push(std::thread::spawn(move || {
                 s.set_read_timeout(Some(std::time::Duration::from_secs(10)))
                     .unwrap();
                 write(&mut s, "220 fake ESMTP\r\n");
@@ -200,7 +208,10 @@ fn probe_never_sends_a_password_without_tls() {
                         write(&mut s, "250 2.0.0 ok\r\n");
                     }
                 }
-            });
+            }));
+        }
+        for session in sessions {
+            session.join().unwrap();
         }
     });
     let r = run(smtp_plan(&[
@@ -212,8 +223,10 @@ fn probe_never_sends_a_password_without_tls() {
         "SAFETY_PW",
     ])
     .env("SAFETY_PW", PW));
-    std::thread::sleep(std::time::Duration::from_millis(200));
-    let seen: Vec<String> = rx.try_iter().collect();
+    stop.store(true, std::sync::atomic::Ordering::SeqCst);
+    let _ = std::net::TcpStream::connect(addr);
+    server.join().unwrap();
+    let seen: Vec<String> = rx.iter().collect();
     assert!(
         !seen
             .iter()

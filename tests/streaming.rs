@@ -11,7 +11,7 @@
 mod common;
 
 use std::path::{Path, PathBuf};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use common::*;
 
@@ -67,24 +67,7 @@ fn write_plan(dir: &Path, target: &str, extra_target: &str, steps_before: &str) 
 
 /// The file in `dir` whose text contains `needle`, waiting (bounded) for delivery.
 fn delivered(dir: &Path, needle: &str) -> String {
-    let deadline = Instant::now() + Duration::from_secs(20);
-    loop {
-        let found = std::fs::read_dir(dir)
-            .into_iter()
-            .flatten()
-            .flatten()
-            .filter_map(|e| std::fs::read_to_string(e.path()).ok())
-            .find(|text| text.contains(needle));
-        if let Some(text) = found {
-            return text;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "no message with {needle:?} in {}",
-            dir.display()
-        );
-        std::thread::sleep(Duration::from_millis(50));
-    }
+    delivered_file(dir, needle, Duration::from_secs(20))
 }
 
 fn captured_id(stdout: &str) -> String {

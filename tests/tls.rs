@@ -166,19 +166,10 @@ impl SServer {
             .status()
             .expect("openssl is installed (scripts/test installs it)");
         assert!(made.success(), "openssl req failed");
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
+        // Port 0: s_server takes a free port and names it (`ACCEPT 127.0.0.1:PORT`), so no
+        // other process can take it between a look and the bind.
         let mut child = Command::new("openssl")
-            .args([
-                "s_server",
-                "-accept",
-                &format!("127.0.0.1:{port}"),
-                "-naccept",
-                "1",
-            ])
+            .args(["s_server", "-accept", "127.0.0.1:0", "-naccept", "1"])
             .arg("-cert")
             .arg(&cert)
             .arg("-key")
@@ -189,27 +180,31 @@ impl SServer {
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
             .spawn()
-            .expect("spawn openssl s_server");
+            .expect("openssl is installed (scripts/test installs it)");
         let out = child.stdout.take().unwrap();
         let (tx, rx) = mpsc::channel();
         std::thread::spawn(move || {
             for line in BufReader::new(out).lines() {
                 let Ok(line) = line else { break };
-                if line.contains("ACCEPT") {
-                    let _ = tx.send(());
+                if let Some(port) = line
+                    .strip_prefix("ACCEPT ")
+                    .and_then(|a| a.rsplit(':').next())
+                    .and_then(|p| p.parse::<u16>().ok())
+                {
+                    let _ = tx.send(port);
                 }
             }
         });
         let started = rx.recv_timeout(Duration::from_secs(10));
         let mut s = Self {
             child,
-            port,
+            port: 0,
             _dir: dir,
         };
-        if started.is_err() {
+        let Ok(port) = started else {
             let _ = s.child.kill();
             panic!("openssl s_server {args:?} did not start");
-        }
+        };
         s.port = port;
         s
     }

@@ -7,11 +7,12 @@ use std::path::PathBuf;
 use anyhow::bail;
 use clap::Args;
 
+use crate::model::Plan;
+use crate::protocol::TlsVersion;
 use crate::redact::Secret;
 use crate::runner::{Partition, Selection};
-use crate::scenario::{LoadOptions, Plan, load_plans};
+use crate::scenario::{LoadOptions, load_plans};
 use crate::secret_input::{StdinOnce, given_secrets, given_users, secret_arg};
-use crate::transport::TlsVersion;
 
 use super::Problem;
 

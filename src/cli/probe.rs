@@ -78,13 +78,6 @@ pub struct ProbeArgs {
     pub output: Option<PathBuf>,
 }
 
-fn valid_env_name(name: &str) -> bool {
-    !name.is_empty()
-        && name
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '.' || c == '-')
-}
-
 /// A word for the shell, single-quoted when it needs to be.
 fn shell_word(s: &str) -> String {
     let safe = !s.is_empty()
@@ -168,7 +161,7 @@ fn options(a: &ProbeArgs) -> anyhow::Result<ProbeOptions> {
     }
     let login = match (&a.user, &a.password_env) {
         (Some(user), Some(var)) => {
-            if !valid_env_name(var) {
+            if !crate::template::is_var_name(var) {
                 bail!(
                     "--password-env {var:?}: not a valid variable name (letters, digits, `_`, `.`, `-`)"
                 );

@@ -8,10 +8,11 @@ use clap::Args;
 
 use super::options::{SelectArgs, VarArgs, load, parse_tls_version, parse_users};
 use super::{Exit, Outcome, Problem, run_runtime, say};
+use crate::protocol::TlsVersion;
 use crate::report::{JunitOptions, NagiosStatus, ReportConfig};
 use crate::runner::{RunOptions, Schedule, Selection, TargetOverride, run_plans};
 use crate::scenario::LoadOptions;
-use crate::transport::{ClientCert, TlsVersion};
+use crate::transport::ClientCert;
 
 #[derive(Debug, Args)]
 pub struct RunArgs {

@@ -6,7 +6,7 @@ use std::fmt::Write as _;
 
 use super::{and_list, code, or_list, tpl};
 use crate::duration::format_duration as human_duration;
-use crate::scenario::{Action, Step, Target, TlsExpect, TlsVersion};
+use crate::model::{Action, Step, Target, TlsExpect, TlsVersion};
 
 /// "the TLS session must use TLSv1.3 with a cipher matching `^TLS13_`; the certificate must
 /// hold `mail.contoso.com`, have an issuer matching `Let's Encrypt` and stay valid for at

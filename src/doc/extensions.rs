@@ -2,7 +2,7 @@
 //! first-class ESMTP parameters, HELO fallback).
 
 use super::{code, expect_words, tpl};
-use crate::scenario::{Action, Chunking, DataSpec, Envelope, EsmtpParam, ParamValue, Step};
+use crate::model::{Action, Chunking, DataSpec, Envelope, EsmtpParam, ParamValue, Step};
 
 /// The sentence for an extension step; None for the other steps.
 pub(super) fn step_words(step: &Step, expect: &str) -> Option<String> {

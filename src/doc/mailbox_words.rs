@@ -4,7 +4,7 @@
 
 use super::{and_list, code, credential_words, tpl, trust};
 use crate::duration::format_duration;
-use crate::scenario::{
+use crate::model::{
     ImapTls, MailboxExpect, MailboxSource, MailboxSpec, Presence, Target, TextExpect,
 };
 
@@ -28,14 +28,14 @@ pub(super) fn mailbox_words(m: &MailboxSpec, target: &Target) -> String {
         MailboxSource::Imap(imap) => {
             let host = imap.host.clone().unwrap_or_else(|| target.host.clone());
             let tls = imap.tls.describe();
-            let o = &target.tls_options;
-            let insecure = imap.tls_options.insecure.unwrap_or(o.insecure);
+            let o = imap.tls_options.clone().or(&target.tls_options);
+            let insecure = o.is_insecure();
             let name = imap.tls_options.server_name.clone().unwrap_or(host.clone());
-            let ca = imap.tls_options.ca_file.as_ref().or(o.ca_file.as_ref());
+            let ca = o.ca_file.as_ref();
             let checks = if imap.tls == ImapTls::None {
                 String::new()
             } else {
-                trust(&insecure, ca, Some(&name))
+                trust(insecure, ca, Some(&name))
             };
             format!(
                 "{} (logged in as {} with {}) at IMAP {} ({tls}{checks})",

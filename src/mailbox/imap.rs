@@ -13,8 +13,8 @@ use tokio_rustls::client::TlsStream;
 use super::bounded::{Bounded, Budget};
 use super::{Found, MAX_MESSAGE_BYTES, MailboxError, parse_message_id};
 use crate::duration::format_duration;
+use crate::model::ImapTls;
 use crate::redact::Secret;
-use crate::scenario::ImapTls;
 use crate::transport::stream::Stream;
 use crate::transport::{TlsInfo, TlsParams};
 

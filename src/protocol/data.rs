@@ -157,13 +157,28 @@ mod tests {
 
     #[test]
     fn normalises_and_stuffs() {
-        assert_eq!(
-            encode_data("Subject: x\n\n.hidden\r\nend"),
-            b"Subject: x\r\n\r\n..hidden\r\nend\r\n.\r\n"
-        );
-        assert_eq!(encode_data("a\rb\r\n"), b"a\r\nb\r\n.\r\n");
-        assert_eq!(encode_data(""), b".\r\n");
-        assert_eq!(encode_data(".\n"), b"..\r\n.\r\n");
+        // A dot alone, dots only at line starts, a dot after each kind of line end; a CR LF
+        // pair is one line end, LF CR two.
+        let cases: &[(&str, &[u8])] = &[
+            (
+                "Subject: x\n\n.hidden\r\nend",
+                b"Subject: x\r\n\r\n..hidden\r\nend\r\n.\r\n",
+            ),
+            ("a\rb\r\n", b"a\r\nb\r\n.\r\n"),
+            ("", b".\r\n"),
+            (".\n", b"..\r\n.\r\n"),
+            (".", b"..\r\n.\r\n"),
+            ("a.b\n.c", b"a.b\r\n..c\r\n.\r\n"),
+            ("x\r.y\r\n.z\n.w", b"x\r\n..y\r\n..z\r\n..w\r\n.\r\n"),
+            ("..\n", b"...\r\n.\r\n"),
+            ("\n\n.", b"\r\n\r\n..\r\n.\r\n"),
+            ("a\n\rb", b"a\r\n\r\nb\r\n.\r\n"),
+            ("\r", b"\r\n.\r\n"),
+            ("\r\r\n", b"\r\n\r\n.\r\n"),
+        ];
+        for (text, wire) in cases {
+            assert_eq!(encode_data(text), *wire, "{text:?}");
+        }
     }
 
     #[test]
@@ -171,23 +186,6 @@ mod tests {
         assert_eq!(normalize_crlf("a\n.b\rc\r\nd"), b"a\r\n.b\r\nc\r\nd\r\n");
         assert_eq!(normalize_crlf(""), b"");
         assert_eq!(normalize_crlf("x\n"), b"x\r\n");
-    }
-
-    #[test]
-    fn dot_stuffing_edge_cases() {
-        // A dot alone, dots only at line starts, a dot after each kind of line end.
-        assert_eq!(encode_data("."), b"..\r\n.\r\n");
-        assert_eq!(encode_data("a.b\n.c"), b"a.b\r\n..c\r\n.\r\n");
-        assert_eq!(
-            encode_data("x\r.y\r\n.z\n.w"),
-            b"x\r\n..y\r\n..z\r\n..w\r\n.\r\n"
-        );
-        assert_eq!(encode_data("..\n"), b"...\r\n.\r\n");
-        assert_eq!(encode_data("\n\n."), b"\r\n\r\n..\r\n.\r\n");
-        // A CR LF pair is one line end; LF CR is two.
-        assert_eq!(encode_data("a\n\rb"), b"a\r\n\r\nb\r\n.\r\n");
-        assert_eq!(encode_data("\r"), b"\r\n.\r\n");
-        assert_eq!(encode_data("\r\r\n"), b"\r\n\r\n.\r\n");
     }
 
     /// Every way of cutting a message into two or three pieces gives the bytes of encoding it

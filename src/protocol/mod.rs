@@ -10,6 +10,7 @@ mod mime;
 mod proxy;
 mod reply;
 mod sasl;
+mod tls_version;
 
 pub use capability::{Capabilities, Capability};
 pub use command::{Command, CommandError, parse_command, xtext};
@@ -25,3 +26,4 @@ pub use sasl::{
     ntlm_authenticate, ntlm_negotiate, oauthbearer_response, parse_ntlm_challenge, parse_oauth,
     parse_plain, plain_response, random_bytes, security_layer_choice, xoauth2_response,
 };
+pub use tls_version::TlsVersion;

@@ -5,8 +5,8 @@ use std::fmt::Write as _;
 
 use anstyle::{AnsiColor, Style};
 
+use crate::model::Plan;
 use crate::runner::{Outcome, ScenarioResult, SuiteResult};
-use crate::scenario::Plan;
 
 fn paint(style: Style, text: &str, color: bool) -> String {
     if color {

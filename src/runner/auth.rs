@@ -3,8 +3,8 @@
 //! the secret).
 
 use super::run::{Run, StepErr};
+use crate::model::{AuthMechanism, AuthSpec, Step};
 use crate::redact::Secret;
-use crate::scenario::{AuthMechanism, AuthSpec, Step};
 use crate::session::{AuthEnd, Credentials, FailureKind, StepFailure};
 
 impl Run<'_> {

@@ -7,8 +7,9 @@
 
 use super::message::{CHUNK, Message, PieceReader, open_unchanged};
 use super::run::{Run, StepEnd, StepErr};
+use crate::model::{BdatSpec, Chunking, Step};
 use crate::protocol::{Command, DataEncoder};
-use crate::scenario::{AUTO_CHUNK, BdatSpec, Chunking, Step};
+use crate::scenario::AUTO_CHUNK;
 use crate::session::DataLines;
 use crate::session::{FailureKind, StepFailure};
 

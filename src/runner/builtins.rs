@@ -100,7 +100,7 @@ mod tests {
         let mut vars = BTreeMap::new();
         set_scenario_builtins(&mut vars, "p", "s");
         assert_eq!(vars.len(), 2, "{vars:?}");
-        for name in crate::scenario::BUILTIN_VARS {
+        for name in crate::model::BUILTIN_VARS {
             fill(&mut vars, name);
             assert!(vars.contains_key(*name), "{name}");
         }

@@ -2,8 +2,8 @@
 
 use std::collections::BTreeMap;
 
+use crate::model::{CodePattern, Expect};
 use crate::protocol::{Capabilities, Reply};
-use crate::scenario::{CodePattern, Expect};
 
 /// One expectation that did not hold, in words.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -158,7 +158,7 @@ pub fn check_reply(
     }
 }
 
-fn has(caps: &Capabilities, req: &crate::scenario::CapabilityReq) -> bool {
+fn has(caps: &Capabilities, req: &crate::model::CapabilityReq) -> bool {
     match &req.param {
         Some(p) => caps.has_param(&req.keyword, p),
         None => caps.has(&req.keyword),
@@ -171,7 +171,7 @@ mod tests {
     use regex::Regex;
 
     use super::*;
-    use crate::scenario::{CapabilityReq, EnhancedPattern};
+    use crate::model::{CapabilityReq, EnhancedPattern};
 
     fn reply(code: u16, lines: &[&str]) -> Reply {
         Reply::new(code, lines).unwrap()

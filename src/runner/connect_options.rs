@@ -6,8 +6,8 @@ use std::net::IpAddr;
 use std::path::PathBuf;
 
 use super::target::TargetOverride;
+use crate::model::{ConnectSpec, Target};
 use crate::protocol::proxy_header;
-use crate::scenario::{ConnectSpec, Target};
 use crate::transport::ConnectOptions;
 
 /// The Unix socket a connection goes to, if it goes to one: `--target unix:PATH`, else the

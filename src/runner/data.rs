@@ -9,8 +9,8 @@ use std::sync::Arc;
 
 use super::message::{CHUNK, Message, Piece, PieceReader, open_unchanged};
 use super::run::{Run, StepEnd, StepErr, got_detail};
+use crate::model::{DataSpec, Expect, FilePart, MessageFile};
 use crate::protocol::{Command, DataEncoder, MimeAttachment, Reply, build_message};
-use crate::scenario::{DataSpec, Expect, FilePart, MessageFile};
 use crate::session::{DataLines, FailureKind, StepFailure};
 
 impl Run<'_> {

@@ -3,7 +3,7 @@
 
 use super::run::{Run, StepEnd};
 use super::tls_check::describe_tls;
-use crate::scenario::{Action, ExpectedFailure, Step};
+use crate::model::{Action, ExpectedFailure, Step};
 use crate::session::StepFailure;
 
 /// `the certificate to be rejected as expired` / `... or the connection to be refused`.

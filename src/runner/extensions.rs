@@ -3,8 +3,8 @@
 //! server advertised what a step uses.
 
 use super::run::{Run, StepEnd, StepErr};
+use crate::model::{Action, Envelope, ParamValue, Recipient, Step};
 use crate::protocol::{Capabilities, Command, Reply, xtext};
-use crate::scenario::{Action, Envelope, ParamValue, Recipient, Step};
 use crate::session::{FailureKind, StepFailure};
 use crate::template::Template;
 

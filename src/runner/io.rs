@@ -2,7 +2,7 @@
 //! `expect_close` step; the session does the talking.
 
 use super::run::{Run, StepEnd, StepErr};
-use crate::scenario::{ConnectSpec, Target, TlsMode, TlsOverride};
+use crate::model::{ConnectSpec, Target, TlsMode, TlsOptions};
 use crate::session::{FailureKind, StepFailure};
 use crate::transport::{CloseSeen, TransportError};
 
@@ -28,7 +28,7 @@ impl Run<'_> {
             };
         }
         let params =
-            (tls == TlsMode::Implicit).then(|| self.tls_params(&TlsOverride::default(), &host));
+            (tls == TlsMode::Implicit).then(|| self.tls_params(&TlsOptions::default(), &host));
         let (connect_options, notes) =
             super::connect_options::connect_options(spec, target, self.options.bind);
         let info = self
@@ -56,7 +56,7 @@ impl Run<'_> {
         }
         // No host name: the TLS name must come from `server_name` (or `insecure`).
         let params =
-            (tls == TlsMode::Implicit).then(|| self.tls_params(&TlsOverride::default(), ""));
+            (tls == TlsMode::Implicit).then(|| self.tls_params(&TlsOptions::default(), ""));
         let info = self.session.connect_unix(path, params.as_ref()).await?;
         self.clear_tls_vars();
         if let Some(info) = info {

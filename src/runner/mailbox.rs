@@ -13,10 +13,8 @@ use crate::mailbox::{
     Delivered, Found, ImapBox, ImapLogin, MailboxError, Maildir, bracketed, parse_delivered,
     parse_message_id,
 };
+use crate::model::{Action, ImapSpec, ImapTls, MailboxSource, MailboxSpec, Scenario, TlsOptions};
 use crate::redact::Secret;
-use crate::scenario::{
-    Action, ImapSpec, ImapTls, MailboxSource, MailboxSpec, Scenario, TlsOverride,
-};
 use crate::session::{FailureKind, StepFailure};
 
 /// The most lines of a delivered message a transcript shows (as for DATA).
@@ -339,7 +337,7 @@ impl Run<'_> {
             )
             .into()));
         }
-        let over = TlsOverride {
+        let over = TlsOptions {
             server_name: Some(
                 imap.tls_options
                     .server_name

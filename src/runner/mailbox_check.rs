@@ -1,12 +1,14 @@
 //! Checking a delivered message against a `mailbox` step's `expect:`: the folder, headers,
 //! body, attachments and MIME structure. Every part that does not hold is listed.
+//!
+//! Why one file: some 260 lines of code; the rest are its unit tests, one case each.
 
 use regex::Regex;
 
 use super::mailbox_report::MailboxCheck;
 use crate::mailbox::Delivered;
+use crate::model::{MailboxExpect, Presence, TextExpect};
 use crate::redact::Redactor;
-use crate::scenario::{MailboxExpect, Presence, TextExpect};
 use crate::session::StepFailure;
 use crate::template::Template;
 
@@ -287,7 +289,7 @@ fn captured(re: &Regex, text: &str) -> Option<String> {
 mod tests {
     use super::*;
     use crate::mailbox::parse_delivered;
-    use crate::scenario::{AttachmentExpect, CountRange, HeaderExpect};
+    use crate::model::{AttachmentExpect, CountRange, HeaderExpect};
     use crate::session::StepFailure;
 
     const MESSAGE: &str = "Return-Path: <alice@example.test>\r\nDelivered-To: bob@example.test\r\nReceived: from client by mail (Postfix) with ESMTPSA id ABC123\r\nX-Spam-Status: No, score=-1.2\r\nMessage-ID: <m1@smtp-plan>\r\nSubject: Quarterly report\r\nMIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=\"b\"\r\n\r\n--b\r\nContent-Type: text/plain\r\n\r\nThe figures are attached.\r\n--b\r\nContent-Type: text/csv; name=\"report.csv\"\r\nContent-Disposition: attachment; filename=\"report.csv\"\r\n\r\nq,r\r\n--b--\r\n";

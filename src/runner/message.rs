@@ -5,8 +5,8 @@
 use std::io::{Read, Seek, SeekFrom};
 use std::sync::Arc;
 
+use crate::model::MessageFile;
 use crate::redact::Redactor;
-use crate::scenario::MessageFile;
 
 /// How many bytes are read from a message file, and written to the server, at a time.
 pub(super) const CHUNK: usize = 64 * 1024;

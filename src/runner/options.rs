@@ -4,7 +4,8 @@ use std::path::PathBuf;
 
 use super::target::TargetOverride;
 use crate::protocol::Limits;
-use crate::transport::{ClientCert, TlsVersion};
+use crate::protocol::TlsVersion;
+use crate::transport::ClientCert;
 
 /// Command-line settings that apply to every scenario.
 #[derive(Debug, Clone, Default)]

@@ -2,8 +2,8 @@
 //! its own expectation; DATA, when last, gets its message after the 354.
 
 use super::run::{Run, StepEnd, StepErr};
+use crate::model::{Action, Expect, Step};
 use crate::protocol::{Command, Reply};
-use crate::scenario::{Action, Expect, Step};
 use crate::session::{FailureKind, StepFailure};
 
 /// One command of the group, with the expectation its reply is checked against.

@@ -3,7 +3,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use super::TranscriptLine;
-use crate::scenario::{Origin, Span};
+use crate::model::{Origin, Span};
 use crate::session::FailureKind;
 use crate::transport::TlsInfo;
 

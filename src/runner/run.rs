@@ -6,9 +6,9 @@ use std::collections::BTreeMap;
 use super::check::{check_reply, describe_expect};
 use super::message::Message;
 use super::options::RunOptions;
+use crate::model::{Expect, Plan, Scenario};
 use crate::protocol::Reply;
 use crate::redact::Redactor;
-use crate::scenario::{Expect, Plan, Scenario};
 use crate::session::{FailureKind, Session, StepFailure};
 use crate::template::Template;
 

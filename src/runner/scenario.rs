@@ -5,8 +5,8 @@ use std::time::{Duration, Instant};
 use super::options::RunOptions;
 use super::result::{Failure, Outcome, ScenarioResult, StepResult, StepStatus};
 use super::run::{Run, StepEnd, StepErr};
+use crate::model::{Action, ConnectSpec, Expect, Origin, Plan, Scenario, Span, Step};
 use crate::protocol::{Command, Reply};
-use crate::scenario::{Action, ConnectSpec, Expect, Origin, Plan, Scenario, Span, Step};
 use crate::session::{AuthEnd, StepFailure};
 
 pub async fn run_scenario(

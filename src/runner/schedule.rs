@@ -9,7 +9,7 @@ use tokio::task::JoinSet;
 use super::options::RunOptions;
 use super::result::{Failure, Outcome, ScenarioResult, SuiteResult};
 use super::scenario::run_scenario;
-use crate::scenario::{Plan, Scenario};
+use crate::model::{Plan, Scenario};
 use crate::session::FailureKind;
 
 /// `--tag`, `--skip-tag`, `--filter`, `--partition`.
@@ -194,20 +194,12 @@ pub async fn run_plans(
 }
 
 /// What [`run_plans`] spawns for scenario `s` of plan `p` (tests put a failing one in).
-type Runner =
-    fn(
-        Arc<Vec<Plan>>,
-        usize,
-        usize,
-        Arc<RunOptions>,
-    ) -> std::pin::Pin<Box<dyn std::future::Future<Output = Option<ScenarioResult>> + Send>>;
+type Runner = fn(Arc<Vec<Plan>>, usize, usize, Arc<RunOptions>) -> Played;
 
-fn play(
-    plans: Arc<Vec<Plan>>,
-    p: usize,
-    s: usize,
-    options: Arc<RunOptions>,
-) -> std::pin::Pin<Box<dyn std::future::Future<Output = Option<ScenarioResult>> + Send>> {
+/// One scenario being played (`None`: no such scenario).
+type Played = std::pin::Pin<Box<dyn std::future::Future<Output = Option<ScenarioResult>> + Send>>;
+
+fn play(plans: Arc<Vec<Plan>>, p: usize, s: usize, options: Arc<RunOptions>) -> Played {
     Box::pin(async move {
         let plan = plans.get(p)?;
         let sc = plan.scenarios.get(s)?;
@@ -382,12 +374,7 @@ mod tests {
     }
 
     /// Scenario "b" panics; "a" and "d" pass.
-    fn flaky(
-        plans: Arc<Vec<Plan>>,
-        p: usize,
-        s: usize,
-        _options: Arc<RunOptions>,
-    ) -> std::pin::Pin<Box<dyn std::future::Future<Output = Option<ScenarioResult>> + Send>> {
+    fn flaky(plans: Arc<Vec<Plan>>, p: usize, s: usize, _options: Arc<RunOptions>) -> Played {
         Box::pin(async move {
             let sc = plans.get(p)?.scenarios.get(s)?;
             match sc.name.as_str() {

@@ -1,13 +1,12 @@
 //! The `starttls` step and the TLS side of every connection: the handshake's settings (plan,
 //! step and command line merged), the `${tls.*}` variables, and the `tls:` expectation.
 
-use std::path::PathBuf;
-
 use super::check::Mismatch;
 use super::run::{Run, StepEnd, StepErr};
 use super::tls_check::{check_tls, describe_tls, describe_tls_expect, tls_vars};
+use crate::model::{Expect, StartTls, Step, TlsExpect, TlsOptions};
 use crate::protocol::Command;
-use crate::scenario::{Expect, Step, TLS_VARS, TlsExpect, TlsOverride};
+use crate::scenario::TLS_VARS;
 use crate::session::{FailureKind, StepFailure};
 use crate::transport::{ClientCert, TlsInfo, TlsParams};
 
@@ -24,35 +23,22 @@ impl Run<'_> {
     /// The TLS settings of one handshake: the step's keys over the target's; the command line's
     /// CA files are trusted as well, its `--insecure` wins, its client certificate is the
     /// fallback, and the higher minimum version applies.
-    pub(super) fn tls_params(&self, over: &TlsOverride, host: &str) -> TlsParams {
-        let t = &self.scenario.target.tls_options;
+    pub(super) fn tls_params(&self, over: &TlsOptions, host: &str) -> TlsParams {
+        let o = over.clone().or(&self.scenario.target.tls_options);
         let mut ca_files = self.options.ca_files.clone();
-        ca_files.extend(over.ca_file.clone().or_else(|| t.ca_file.clone()));
-        let pair = |cert: &Option<PathBuf>, key: &Option<PathBuf>| {
-            cert.clone()
-                .zip(key.clone())
-                .map(|(cert, key)| ClientCert { cert, key })
-        };
+        ca_files.extend(o.ca_file.clone());
+        let insecure = self.options.insecure || o.is_insecure();
+        let pins = o.pins().to_vec();
+        let client_cert = o.client_cert.zip(o.client_key);
         TlsParams {
-            server_name: over
-                .server_name
-                .clone()
-                .or_else(|| t.server_name.clone())
-                .unwrap_or_else(|| host.to_owned()),
+            server_name: o.server_name.unwrap_or_else(|| host.to_owned()),
             ca_files,
-            insecure: self.options.insecure || over.insecure.unwrap_or(t.insecure),
-            client_cert: pair(&over.client_cert, &over.client_key)
-                .or_else(|| pair(&t.client_cert, &t.client_key))
+            insecure,
+            client_cert: client_cert
+                .map(|(cert, key)| ClientCert { cert, key })
                 .or_else(|| self.options.client_cert.clone()),
-            min_version: over
-                .min_version
-                .or(t.min_version)
-                .max(self.options.min_version),
-            pins: if over.pin_sha256.is_empty() {
-                t.pin_sha256.clone()
-            } else {
-                over.pin_sha256.clone()
-            },
+            min_version: o.min_version.max(self.options.min_version),
+            pins,
         }
     }
 
@@ -107,11 +93,12 @@ impl Run<'_> {
 
     pub(super) async fn starttls(
         &mut self,
-        over: &TlsOverride,
+        spec: &StartTls,
         step: &Step,
     ) -> Result<StepEnd, StepErr> {
+        let over = &spec.options;
         let expect = &step.expect;
-        let required = over.is_required();
+        let required = spec.is_required();
         // A plan that expects the refusal (`expect: 454`) sends STARTTLS whatever EHLO said.
         let expects_success = expect.codes.iter().any(|c| c.matches(220));
         let advertised = self

@@ -3,7 +3,7 @@
 use std::collections::BTreeMap;
 
 use super::check::Mismatch;
-use crate::scenario::TlsExpect;
+use crate::model::TlsExpect;
 use crate::transport::TlsInfo;
 use crate::transport::date::ymd;
 
@@ -204,7 +204,7 @@ mod tests {
     use regex::Regex;
 
     use super::*;
-    use crate::scenario::{TlsVersion, Validity};
+    use crate::model::{TlsVersion, Validity};
     use crate::transport::CertInfo;
 
     const NOW: i64 = 1_767_225_600; // 2026-01-01

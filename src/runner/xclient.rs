@@ -2,8 +2,8 @@
 //! advertised; after XCLIENT the reply is the server's new greeting, so EHLO is needed again.
 
 use super::run::{Run, StepEnd, StepErr};
+use crate::model::{Step, XAttr};
 use crate::protocol::{Command, xtext};
-use crate::scenario::{Step, XAttr};
 use crate::session::{FailureKind, StepFailure};
 
 impl Run<'_> {

@@ -3,8 +3,8 @@
 
 use super::context::{Cx, VarScope, get};
 use super::message::load_data_map;
-use super::model::{Action, BdatSpec, Chunking, DataSpec};
 use super::node::{Key, Node, Value};
+use crate::model::{Action, BdatSpec, Chunking, DataSpec};
 
 /// Step keys that only a `bdat` step may have.
 pub(crate) const BDAT_OPTIONS: &[&str] = &["chunk_size", "chunks"];

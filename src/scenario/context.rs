@@ -1,5 +1,8 @@
 //! The state of loading one file: its text, where problems go, and helpers that read nodes
 //! into plain values, reporting (not returning) every problem at its position.
+//!
+//! Why one file: `Cx` is one type whose methods (reading nodes into values, reporting
+//! problems at positions, masking secrets in diagnostics) share its state; tests follow.
 
 use std::collections::BTreeSet;
 use std::path::Path;
@@ -331,7 +334,7 @@ impl<'a> Cx<'a> {
                 format!(
                     "`{name}` is defined further down in `vars:`; variables are resolved in order, so move it up"
                 )
-            } else if super::model::BUILTIN_VARS.contains(&name) {
+            } else if crate::model::BUILTIN_VARS.contains(&name) {
                 format!(
                     "`{name}` is a built-in variable, set when the scenario runs: steps can use it, `vars:` and `target:` cannot"
                 )

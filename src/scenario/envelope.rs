@@ -5,8 +5,8 @@
 
 use super::context::{Cx, VarScope, get};
 use super::expect::{LoadedExpect, load_expect};
-use super::model::{Envelope, EsmtpParam, ParamValue, Recipient, Span};
 use super::node::{Key, Node, Value};
+use crate::model::{Envelope, EsmtpParam, ParamValue, Recipient, Span};
 
 /// Keys of `mail_from: {..}`.
 pub(crate) const MAIL_KEYS: &[&str] = &[

@@ -6,9 +6,10 @@ use regex::Regex;
 
 use super::context::{Cx, VarScope, get};
 use super::fails::load_fails;
-use super::model::{Action, CapabilityReq, CodePattern, EnhancedPattern, Expect};
-use super::node::{Node, Value};
+use super::node::{Key, Node, Value};
 use super::tls_expect::load_tls_expect;
+use crate::model::{Action, CapabilityReq, CodePattern, EnhancedPattern, Expect};
+use crate::template::is_var_name;
 
 pub(crate) const EXPECT_KEYS: &[&str] = &[
     "code",
@@ -75,23 +76,7 @@ pub(crate) fn load_expect(cx: &mut Cx<'_>, node: &Node, scope: &VarScope<'_>) ->
         && let Some(capture_entries) = cx.map(n, "`capture`")
     {
         for (name, pattern) in capture_entries {
-            if !valid_var_name(&name.name) {
-                cx.error_key(
-                    name,
-                    format!("`{}` is not a valid variable name", name.name),
-                    Some("use letters, digits, `_`, `.` and `-`".into()),
-                );
-                continue;
-            }
-            if super::model::BUILTIN_VARS.contains(&name.name.as_str()) {
-                cx.error_key(
-                    name,
-                    format!("`{}` is a built-in variable", name.name),
-                    Some(format!(
-                        "smtp-plan sets `${{{}}}` itself; capture into another name",
-                        name.name
-                    )),
-                );
+            if !capture_name_ok(cx, name) {
                 continue;
             }
             captures.push(name.name.clone());
@@ -390,11 +375,29 @@ pub(crate) fn parse_capability(text: &str) -> Option<CapabilityReq> {
     })
 }
 
-pub(crate) fn valid_var_name(name: &str) -> bool {
-    !name.is_empty()
-        && name
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '.' || c == '-')
+/// A `capture:` key names a variable: a valid name that is not a built-in one (else a
+/// problem at the key).
+pub(crate) fn capture_name_ok(cx: &mut Cx<'_>, name: &Key) -> bool {
+    if !is_var_name(&name.name) {
+        cx.error_key(
+            name,
+            format!("`{}` is not a valid variable name", name.name),
+            Some("use letters, digits, `_`, `.` and `-`".into()),
+        );
+        return false;
+    }
+    if crate::model::BUILTIN_VARS.contains(&name.name.as_str()) {
+        cx.error_key(
+            name,
+            format!("`{}` is a built-in variable", name.name),
+            Some(format!(
+                "smtp-plan sets `${{{}}}` itself; capture into another name",
+                name.name
+            )),
+        );
+        return false;
+    }
+    true
 }
 
 #[cfg(test)]

@@ -3,8 +3,8 @@
 
 use super::context::{Cx, list_names};
 use super::diagnostic::did_you_mean;
-use super::model::{Action, Expect, ExpectedFailure};
 use super::node::{Key, Node, Value};
+use crate::model::{Action, Expect, ExpectedFailure};
 
 /// `fails: expired` or `fails: [untrusted, expired]`.
 pub(crate) fn load_fails(cx: &mut Cx<'_>, node: &Node) -> Vec<ExpectedFailure> {

@@ -1,22 +1,27 @@
 //! Plan files -> [`Plan`]s: find the files, parse each into a spanned tree, and validate it
 //! into the model, collecting every problem of every file.
+//!
+//! Why one file: the walk from plan files to `Plan`s (files, plan keys, secrets,
+//! scenarios) in the order it happens; the parts that stand alone are beside it (target, step,
+//! vars, reuse, expect, ...).
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+use super::Diagnostics;
 use super::context::{Cx, EnvLookup, get, is_yaml_path};
 use super::diagnostic::{Diagnostic, did_you_mean};
 use super::files::FileAccess;
-use super::model::BUILTIN_VARS;
 use super::node::{Node, Value, parse_yaml};
 use super::reuse::{Library, StepsLoader, load_groups, load_includes, with_cx};
 use super::secret_vars::{check_empty_secrets, secret_env_hints, secret_help};
 use super::step::StepLoader;
 use super::target::{PartialTarget, Resolver};
 use super::vars::{Vars, command_line_vars, load_vars};
-use super::{Action, Diagnostics, MailboxSource, Plan, Scenario, Span, Step, VarValues};
 use crate::files::{FileRoot, MAX_PLAN_BYTES};
+use crate::model::BUILTIN_VARS;
+use crate::model::{Action, MailboxSource, Plan, Scenario, Span, Step, VarValues};
 use crate::redact::Secret;
 use crate::template::Template;
 

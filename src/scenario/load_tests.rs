@@ -1,5 +1,7 @@
 //! Loading plans from strings: the contract's example, every expectation form, and each kind
 //! of problem with its exact position and help.
+//!
+//! Why one file: the loader's unit tests, each an independent case, beside load.rs.
 
 #![allow(
     clippy::unwrap_used,
@@ -14,6 +16,7 @@ use std::time::Duration;
 
 use super::load::{LoadOptions, load_str};
 use super::*;
+use crate::model::*;
 use crate::protocol::Mechanism;
 
 fn env(name: &str) -> Option<String> {
@@ -122,7 +125,7 @@ fn the_contract_example_loads() {
     assert_eq!(t.tls, TlsMode::None);
     assert_eq!(t.timeout, Duration::from_secs(10));
     assert_eq!(t.tls_options.ca_file, Some(in_base("certs/ca.pem")));
-    assert!(!t.tls_options.insecure);
+    assert!(!t.tls_options.is_insecure());
 
     let s = &first.steps;
     assert!(matches!(s[0].action, Action::Read));
@@ -151,7 +154,7 @@ fn the_contract_example_loads() {
     let Action::StartTls(tls) = &s[2].action else {
         panic!("starttls")
     };
-    assert_eq!(**tls, TlsOverride::default());
+    assert_eq!(**tls, StartTls::default());
     assert_eq!(s[2].expect.codes, vec![CodePattern::exact(220)]);
     let Action::Auth(auth) = &s[4].action else {
         panic!("auth")
@@ -361,9 +364,9 @@ fn step_forms() {
     let Action::StartTls(tls) = &s[1].action else {
         panic!("starttls")
     };
-    assert_eq!(tls.ca_file, Some(in_base("ca.pem")));
-    assert_eq!(tls.insecure, Some(true));
-    assert_eq!(tls.server_name.as_deref(), Some("mx.example"));
+    assert_eq!(tls.options.ca_file, Some(in_base("ca.pem")));
+    assert_eq!(tls.options.insecure, Some(true));
+    assert_eq!(tls.options.server_name.as_deref(), Some("mx.example"));
     assert!(s[1].expect_given);
     assert_eq!(s[2].expect.codes, vec![CodePattern::class(2)]);
     let Action::MailFrom(from) = &s[3].action else {
@@ -408,7 +411,7 @@ scenarios:
     assert_eq!(a.host, "cli.example");
     assert_eq!(a.port, 587);
     assert_eq!(a.timeout, Duration::from_millis(1500));
-    assert!(a.tls_options.insecure);
+    assert!(a.tls_options.is_insecure());
     assert_eq!(a.tls_options.ca_file, Some(in_base("certs/../ca.pem")));
     let b = &plan.scenarios[1].target;
     assert_eq!(b.port, 2525);
@@ -732,8 +735,8 @@ scenarios:
         panic!("starttls")
     };
     assert!(!over.is_required());
-    assert_eq!(over.min_version, Some(TlsVersion::V1_2));
-    assert_eq!(over.client_cert, Some(in_base("x.pem")));
+    assert_eq!(over.options.min_version, Some(TlsVersion::V1_2));
+    assert_eq!(over.options.client_cert, Some(in_base("x.pem")));
     assert!(sc.steps[1].expect.tls.is_none());
 }
 

@@ -7,11 +7,11 @@ use std::time::Duration;
 use super::context::{Cx, VarScope, get};
 use super::files::relative_to;
 use super::mailbox_expect::load_mailbox_expect;
-use super::mailbox_model::{ImapSpec, ImapTls, MailboxExpect, MailboxSource, MailboxSpec};
-use super::model::{Action, TlsOverride};
 use super::node::{Key, Node, Value};
 use super::target::Resolver;
 use crate::files::FileError;
+use crate::model::{Action, TlsOptions};
+use crate::model::{ImapSpec, ImapTls, MailboxExpect, MailboxSource, MailboxSpec};
 
 pub(crate) const MAILBOX_KEYS: &[&str] =
     &["imap", "maildir", "message_id", "folders", "within", "poll"];
@@ -256,7 +256,7 @@ fn load_imap(
     };
     let username = field("username");
     let password = field("password");
-    let over = resolver.tls_override(cx, entries);
+    let over = resolver.starttls(cx, entries).options;
     if cx.diags.len() != before {
         return None;
     }
@@ -266,10 +266,9 @@ fn load_imap(
         tls,
         username: username?,
         password: crate::template::SecretTemplate::new(password?),
-        tls_options: TlsOverride {
+        tls_options: TlsOptions {
             client_cert: None,
             client_key: None,
-            required: None,
             ..over
         },
     })
@@ -277,7 +276,7 @@ fn load_imap(
 
 /// A `mailbox` step without `message_id:` looks for the message of an earlier `data` step of
 /// its scenario: there must be one.
-pub(crate) fn check_sent_before(cx: &mut Cx<'_>, step: &super::model::Step, sent_before: bool) {
+pub(crate) fn check_sent_before(cx: &mut Cx<'_>, step: &crate::model::Step, sent_before: bool) {
     if let Action::Mailbox(spec) = &step.action
         && spec.message_id.is_none()
         && !sent_before

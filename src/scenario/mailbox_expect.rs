@@ -2,11 +2,11 @@
 //! `structure` (extension).
 
 use super::context::{Cx, VarScope, get};
-use super::expect::{load_regex, valid_var_name};
-use super::mailbox_model::{
+use super::expect::{capture_name_ok, load_regex};
+use super::node::{Node, Value};
+use crate::model::{
     AttachmentExpect, CountRange, HeaderExpect, MailboxExpect, Presence, TextExpect,
 };
-use super::node::{Node, Value};
 
 pub(crate) const MAILBOX_EXPECT_KEYS: &[&str] = &[
     "arrives",
@@ -201,20 +201,7 @@ fn load_text(
         && let Some(capture_entries) = cx.map(n, "`capture`")
     {
         for (name, pattern) in capture_entries {
-            if !valid_var_name(&name.name) {
-                cx.error_key(
-                    name,
-                    format!("`{}` is not a valid variable name", name.name),
-                    Some("use letters, digits, `_`, `.` and `-`".into()),
-                );
-                continue;
-            }
-            if super::model::BUILTIN_VARS.contains(&name.name.as_str()) {
-                cx.error_key(
-                    name,
-                    format!("`{}` is a built-in variable", name.name),
-                    Some("capture into another name".into()),
-                );
+            if !capture_name_ok(cx, name) {
                 continue;
             }
             captures.push(name.name.clone());

@@ -5,9 +5,9 @@ use std::path::Path;
 use std::sync::Arc;
 
 use super::context::{Cx, VarScope, get};
-use super::model::{Attachment, DataSpec, MimeSpec};
 use super::node::{Key, Node};
 use crate::files::MAX_MESSAGE_BYTES;
+use crate::model::{Attachment, DataSpec, MimeSpec};
 
 pub(crate) const DATA_KEYS: &[&str] = &["file", "raw", "headers", "body", "attachments"];
 pub(crate) const ATTACHMENT_KEYS: &[&str] = &["file", "content_type", "name"];

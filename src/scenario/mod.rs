@@ -1,4 +1,5 @@
-//! The plan model, YAML loading with positions, and diagnostics.
+//! Loading: YAML with positions -> the plan [`crate::model`]; templates, includes, checks and
+//! diagnostics.
 
 mod bdat;
 mod context;
@@ -12,11 +13,8 @@ mod load;
 mod load_tests;
 mod mailbox;
 mod mailbox_expect;
-mod mailbox_model;
 mod message;
 mod message_file;
-mod model;
-mod model_debug;
 mod node;
 mod pipeline;
 mod proxy;
@@ -37,11 +35,10 @@ pub use bdat::AUTO_CHUNK;
 pub use diagnostic::{Diagnostic, Diagnostics};
 pub(crate) use load::find_plan_files;
 pub use load::{LoadOptions, load_plan_str, load_plans, load_plans_with_env};
-pub use mailbox_model::*;
 pub use message_file::{open_message_file, preview_message_file};
-pub use model::*;
 pub use schema::plan_schema;
 pub use tls_expect::TLS_VARS;
+
 #[cfg(test)]
 mod tests {
     /// A plan may hold 10,000 scenarios of several steps each, and one file a quarter of a
@@ -49,7 +46,7 @@ mod tests {
     #[test]
     fn steps_and_nodes_stay_small() {
         let sizes = (
-            size_of::<super::Step>(),
+            size_of::<crate::model::Step>(),
             size_of::<super::node::Node>(),
             size_of::<super::node::Key>(),
         );

@@ -2,9 +2,9 @@
 //! own expectation, checked in order.
 
 use super::context::{Cx, VarScope};
-use super::model::Action;
 use super::node::{Key, Node, Value};
 use super::step::{LoadedStep, StepLoader};
+use crate::model::Action;
 
 /// The commands a pipelined group may hold; `data` only last.
 pub(crate) const PIPELINE_ITEMS: &[&str] = &["mail_from", "rcpt_to", "data", "rset", "noop"];

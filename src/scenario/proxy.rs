@@ -5,9 +5,9 @@
 use std::net::{IpAddr, SocketAddr};
 
 use super::context::{Cx, get};
-use super::model::ProxyHeader;
 use super::node::Node;
 use super::target::Resolver;
+use crate::model::ProxyHeader;
 
 pub(crate) const PROXY_KEYS: &[&str] = &["version", "source", "destination"];
 

@@ -11,15 +11,15 @@ use std::sync::Arc;
 use super::context::is_yaml_path;
 use super::context::{Cx, VarScope, get};
 use super::diagnostic::did_you_mean;
-use super::expect::valid_var_name;
 use super::files::relative_to;
-use super::model::{Origin, Step, Target, TlsMode};
 use super::node::{Key, Node, Value, parse_yaml};
 use super::step::StepLoader;
 use super::target::{PartialTarget, Resolver};
 use super::tls_expect::TlsState;
 use super::vars::{Vars, load_vars};
 use crate::files::MAX_PLAN_BYTES;
+use crate::model::{Origin, Step, Target, TlsMode};
+use crate::template::is_var_name;
 
 /// The keys of an included file.
 pub(crate) const INCLUDE_FILE_KEYS: &[&str] = &["include", "vars", "secrets", "groups", "target"];
@@ -259,7 +259,7 @@ pub(crate) fn load_groups(
         return;
     };
     for (key, steps) in entries {
-        if !valid_var_name(&key.name) {
+        if !is_var_name(&key.name) {
             cx.error_key(
                 key,
                 format!("`{}` is not a valid group name", key.name),
@@ -386,7 +386,7 @@ impl<'a, 'r, 'v> StepsLoader<'a, 'r, 'v> {
         let sent_before = self
             .steps
             .iter()
-            .any(|s| matches!(s.action, super::model::Action::Data(_)));
+            .any(|s| matches!(s.action, crate::model::Action::Data(_)));
         let loaded = with_cx(main, &self.lib.files, file, |cx| {
             let loaded = loader.load(cx, item, &scope);
             if let Some(step) = &loaded.step {

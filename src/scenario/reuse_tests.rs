@@ -15,6 +15,7 @@ use std::time::Duration;
 
 use super::load::{LoadOptions, load_plans, load_str};
 use super::*;
+use crate::model::*;
 
 fn env(name: &str) -> Option<String> {
     (name == "HOST").then(|| "mx.example".to_owned())
@@ -232,15 +233,15 @@ fn data_from_a_file_is_a_template_unless_raw() {
     ));
     let steps = &plan.scenarios[0].steps;
     // The message as the runner sends it: the file's bytes and the rendered references.
-    let whole = |file: &crate::scenario::MessageFile, vars: &BTreeMap<String, String>| {
+    let whole = |file: &crate::model::MessageFile, vars: &BTreeMap<String, String>| {
         let bytes = std::fs::read(&file.path).unwrap();
         let mut out = String::new();
         for part in &file.parts {
             match part {
-                crate::scenario::FilePart::Bytes(r) => out.push_str(
+                crate::model::FilePart::Bytes(r) => out.push_str(
                     std::str::from_utf8(&bytes[r.start as usize..r.end as usize]).unwrap(),
                 ),
-                crate::scenario::FilePart::Template(t, _) => out.push_str(&render(t, vars)),
+                crate::model::FilePart::Template(t, _) => out.push_str(&render(t, vars)),
             }
         }
         out

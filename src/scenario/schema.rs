@@ -6,6 +6,9 @@
 //! key's value schema comes from [`value_schema`]. A key the loader accepts but this file does
 //! not describe makes [`plan_schema`] fail (and its unit test, and `smtp-plan schema`), so the
 //! two cannot drift apart. To add a key: add it to the loader's list, then an arm here.
+//!
+//! Why one file: the schema is one table built from the loader's key lists, so that the
+//! drift test compares one thing with the shipped file.
 
 use serde_json::{Map, Value, json};
 
@@ -677,7 +680,7 @@ pub fn plan_schema() -> Result<Value, String> {
             "anyOf": [refer("codes"), refer("expect_map"), refer("mailbox_expect")]
         },
         "expected_failure": {
-            "enum": crate::scenario::ExpectedFailure::ALL.iter().map(|f| f.word()).collect::<Vec<_>>()
+            "enum": crate::model::ExpectedFailure::ALL.iter().map(|f| f.word()).collect::<Vec<_>>()
         },
         "step": {
             "anyOf": [

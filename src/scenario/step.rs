@@ -1,5 +1,8 @@
 //! One item of `steps:`: a bare keyword (`quit`), or a mapping with one action key and an
 //! optional `expect:`; `- expect: E` alone reads a reply.
+//!
+//! Why one file: `StepLoader` is the one dispatch over every step kind; each kind's own
+//! loading already lives in a file of its own (envelope, bdat, pipeline, xclient, mailbox, ...).
 
 use std::str::FromStr as _;
 
@@ -10,10 +13,10 @@ use super::envelope::{load_envelope, load_recipients};
 use super::expect::{EXPECT_KEYS, LoadedExpect, default_expect, load_expect};
 use super::fails::{check_fails_fit, is_fails_map};
 use super::message::load_data_map;
-use super::model::{Action, AuthMechanism, AuthSpec, Credential, DataSpec, Span, Step};
 use super::node::{Key, Node, Value};
 use super::step_options::{STEP_OPTIONS, load_step_options};
 use super::target::Resolver;
+use crate::model::{Action, AuthMechanism, AuthSpec, Credential, DataSpec, Span, Step};
 use crate::protocol::Mechanism;
 use crate::template::{SecretTemplate, Template};
 
@@ -503,7 +506,7 @@ impl StepLoader<'_, '_> {
                 Value::Map(entries) => {
                     cx.check_keys(entries, STARTTLS_KEYS, "in `starttls`");
                     Some(Action::StartTls(Box::new(
-                        self.resolver.tls_override(cx, entries),
+                        self.resolver.starttls(cx, entries),
                     )))
                 }
                 _ => {

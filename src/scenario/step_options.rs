@@ -4,8 +4,8 @@
 use std::time::Duration;
 
 use super::context::{Cx, get, list_names};
-use super::model::Retry;
 use super::node::{Key, Node, Value};
+use crate::model::Retry;
 
 pub(crate) const STEP_OPTIONS: &[&str] = &["retry", "timeout"];
 pub(crate) const RETRY_KEYS: &[&str] = &["count", "interval"];

@@ -8,10 +8,8 @@ use std::time::Duration;
 use super::context::{Cx, VarScope, get};
 use super::diagnostic::did_you_mean;
 use super::files::{PemKind, relative_to};
-use super::model::{
-    ConnectSpec, ProxyHeader, Target, TlsMode, TlsOptions, TlsOverride, TlsVersion,
-};
 use super::node::{Key, Node, Value};
+use crate::model::{ConnectSpec, ProxyHeader, StartTls, Target, TlsMode, TlsOptions, TlsVersion};
 
 /// `server_name` is an extension of the v1 format: the name used for SNI and the certificate
 /// check when it differs from `host` (e.g. connecting to an IP address).
@@ -44,15 +42,9 @@ pub(crate) struct PartialTarget {
     pub port: Option<u16>,
     pub tls: Option<TlsMode>,
     pub timeout: Option<Duration>,
-    pub ca_file: Option<PathBuf>,
-    pub insecure: Option<bool>,
-    pub server_name: Option<String>,
-    pub client_cert: Option<PathBuf>,
-    pub client_key: Option<PathBuf>,
-    pub min_version: Option<TlsVersion>,
+    pub tls_options: TlsOptions,
     pub proxy: Option<ProxyHeader>,
     pub bind: Option<std::net::IpAddr>,
-    pub pin_sha256: Option<Vec<String>>,
     pub socket: Option<PathBuf>,
 }
 
@@ -71,15 +63,9 @@ impl PartialTarget {
             port: self.port.or(base.port),
             tls: self.tls.or(base.tls),
             timeout: self.timeout.or(base.timeout),
-            ca_file: self.ca_file.or_else(|| base.ca_file.clone()),
-            insecure: self.insecure.or(base.insecure),
-            server_name: self.server_name.or_else(|| base.server_name.clone()),
-            client_cert: self.client_cert.or_else(|| base.client_cert.clone()),
-            client_key: self.client_key.or_else(|| base.client_key.clone()),
-            min_version: self.min_version.or(base.min_version),
+            tls_options: self.tls_options.or(&base.tls_options),
             proxy: self.proxy.or(base.proxy),
             bind: self.bind.or(base.bind),
-            pin_sha256: self.pin_sha256.or_else(|| base.pin_sha256.clone()),
         }
     }
 
@@ -89,15 +75,7 @@ impl PartialTarget {
             port: self.port.unwrap_or(DEFAULT_PORT),
             tls: self.tls.unwrap_or_default(),
             timeout: self.timeout.unwrap_or(DEFAULT_TIMEOUT),
-            tls_options: TlsOptions {
-                ca_file: self.ca_file,
-                insecure: self.insecure.unwrap_or(false),
-                server_name: self.server_name,
-                client_cert: self.client_cert,
-                client_key: self.client_key,
-                min_version: self.min_version,
-                pin_sha256: self.pin_sha256.unwrap_or_default(),
-            },
+            tls_options: self.tls_options,
             proxy: self.proxy,
             bind: self.bind,
             socket: self.socket,
@@ -159,15 +137,13 @@ impl<'v> Resolver<'v> {
             Value::Int(n) => n.to_string(),
             _ => self.text(cx, node, "`port`")?,
         };
-        let port = text.trim().parse::<u16>().ok().filter(|p| *p != 0);
-        if port.is_none() {
-            cx.error(
-                node,
-                format!("invalid port `{text}`"),
-                Some("a port is a number from 1 to 65535".into()),
-            );
+        match crate::protocol::parse_port(&text) {
+            Ok(port) => Some(port),
+            Err(e) => {
+                cx.error(node, e.to_string(), Some(e.plan_help()));
+                None
+            }
         }
-        port
     }
 
     pub fn tls(&self, cx: &mut Cx<'_>, node: &Node) -> Option<TlsMode> {
@@ -248,14 +224,9 @@ impl<'v> Resolver<'v> {
         out.port = field("port").and_then(|n| self.port(cx, n));
         out.tls = field("tls").and_then(|n| self.tls(cx, n));
         out.timeout = field("timeout").and_then(|n| self.timeout(cx, n));
-        out.ca_file = field("ca_file").and_then(|n| self.pem_path(cx, n, PemKind::Ca));
-        out.insecure = field("insecure").and_then(|n| self.bool(cx, n, "`insecure`"));
-        out.server_name = field("server_name").and_then(|n| self.text(cx, n, "`server_name`"));
-        (out.client_cert, out.client_key) = self.client_pair(cx, entries);
-        out.min_version = field("min_version").and_then(|n| self.min_version(cx, n));
+        out.tls_options = self.tls_options(cx, entries);
         out.proxy = field("proxy").and_then(|n| self.proxy(cx, n));
         out.bind = field("bind").and_then(|n| self.bind(cx, n));
-        out.pin_sha256 = field("pin_sha256").map(|n| self.pins(cx, n));
         out.socket = field("socket").and_then(|n| self.socket(cx, n, entries));
         out
     }
@@ -355,22 +326,30 @@ impl<'v> Resolver<'v> {
         }
     }
 
-    /// The TLS options of `starttls: {ca_file, insecure, server_name, client_cert, client_key,
-    /// min_version, required}` (keys already checked).
-    pub fn tls_override(&self, cx: &mut Cx<'_>, entries: &[(Key, Node)]) -> TlsOverride {
+    /// `ca_file, insecure, server_name, client_cert, client_key, min_version, pin_sha256` of a
+    /// `target:`, a `starttls:` step or an `imap:` check (keys already checked).
+    pub fn tls_options(&self, cx: &mut Cx<'_>, entries: &[(Key, Node)]) -> TlsOptions {
         let field = |name: &str| get(entries, name);
         let (client_cert, client_key) = self.client_pair(cx, entries);
-        TlsOverride {
+        TlsOptions {
             ca_file: field("ca_file").and_then(|n| self.pem_path(cx, n, PemKind::Ca)),
             insecure: field("insecure").and_then(|n| self.bool(cx, n, "`insecure`")),
             server_name: field("server_name").and_then(|n| self.text(cx, n, "`server_name`")),
             client_cert,
             client_key,
             min_version: field("min_version").and_then(|n| self.min_version(cx, n)),
-            pin_sha256: field("pin_sha256")
-                .map(|n| self.pins(cx, n))
-                .unwrap_or_default(),
-            required: field("required").and_then(|n| self.bool(cx, n, "`required`")),
+            pin_sha256: field("pin_sha256").map(|n| self.pins(cx, n)),
+        }
+    }
+
+    /// `starttls: {.. the TLS options .., required}` (keys already checked). An empty
+    /// `pin_sha256` here leaves the target's pins in force.
+    pub fn starttls(&self, cx: &mut Cx<'_>, entries: &[(Key, Node)]) -> StartTls {
+        let mut options = self.tls_options(cx, entries);
+        options.pin_sha256 = options.pin_sha256.filter(|pins| !pins.is_empty());
+        StartTls {
+            options,
+            required: get(entries, "required").and_then(|n| self.bool(cx, n, "`required`")),
         }
     }
 }

@@ -2,9 +2,9 @@
 
 use super::context::{Cx, VarScope, get};
 use super::expect::load_regex;
-use super::model::{Span, TlsExpect, TlsVersion, Validity};
 use super::node::{Key, Node, Value};
 use crate::duration::{DURATION_HELP, DurationError, parse_duration_within};
+use crate::model::{Span, TlsExpect, TlsVersion, Validity};
 
 pub(crate) const TLS_EXPECT_KEYS: &[&str] = &["version", "cipher", "cert"];
 pub(crate) const CERT_EXPECT_KEYS: &[&str] = &[
@@ -159,11 +159,11 @@ impl TlsState {
     }
 
     /// A `tls:` expectation needs a TLS connection, or the `starttls` step itself.
-    pub fn check_step(&self, cx: &mut Cx<'_>, step: &super::model::Step) {
+    pub fn check_step(&self, cx: &mut Cx<'_>, step: &crate::model::Step) {
         let Some(want) = &step.expect.tls else {
             return;
         };
-        if self.active || matches!(step.action, super::model::Action::StartTls(_)) {
+        if self.active || matches!(step.action, crate::model::Action::StartTls(_)) {
             return;
         }
         cx.error_at(
@@ -178,11 +178,11 @@ impl TlsState {
         );
     }
 
-    pub fn after(&mut self, step: &super::model::Step, target: &super::model::Target) {
+    pub fn after(&mut self, step: &crate::model::Step, target: &crate::model::Target) {
         match &step.action {
-            super::model::Action::StartTls(_) => self.active = true,
-            super::model::Action::Connect(spec) => {
-                self.active = spec.tls.unwrap_or(target.tls) == super::model::TlsMode::Implicit;
+            crate::model::Action::StartTls(_) => self.active = true,
+            crate::model::Action::Connect(spec) => {
+                self.active = spec.tls.unwrap_or(target.tls) == crate::model::TlsMode::Implicit;
             }
             _ => {}
         }

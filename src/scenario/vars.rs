@@ -6,11 +6,11 @@ use std::path::Path;
 
 use super::context::{Cx, EnvLookup, VarScope};
 use super::diagnostic::Diagnostic;
-use super::expect::valid_var_name;
 use super::files::NO_FILES;
 use super::load::LoadOptions;
-use super::model::{BUILTIN_VARS, VarValues};
 use super::node::{Key, Value, parse_yaml};
+use crate::model::{BUILTIN_VARS, VarValues};
+use crate::template::is_var_name;
 
 /// Variables resolved so far, and the names whose value had a problem (already reported; they
 /// still count as defined, so their uses are not reported again).
@@ -67,7 +67,7 @@ pub(crate) fn load_vars(
     let mut later: BTreeSet<String> = entries.iter().map(|(k, _)| k.name.clone()).collect();
     for (key, value) in entries {
         later.remove(&key.name);
-        if !valid_var_name(&key.name) {
+        if !is_var_name(&key.name) {
             cx.error_key(
                 key,
                 format!("`{}` is not a valid variable name", key.name),
@@ -183,7 +183,7 @@ fn load_vars_file(
             Value::Null => {}
             Value::Map(entries) => {
                 for (key, value) in entries {
-                    if !valid_var_name(&key.name) {
+                    if !is_var_name(&key.name) {
                         cx.error_key(
                             key,
                             format!("`{}` is not a valid variable name", key.name),

@@ -2,8 +2,8 @@
 //! claim, each a template, sent xtext-encoded.
 
 use super::context::{Cx, VarScope};
-use super::model::{Action, XAttr};
 use super::node::{Key, Node, Value};
+use crate::model::{Action, XAttr};
 
 /// XCLIENT attributes (YAML key, wire name).
 pub(crate) const XCLIENT_KEYS: &[&str] = &[

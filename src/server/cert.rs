@@ -11,7 +11,7 @@ use rustls::pki_types::{PrivateKeyDer, PrivatePkcs8KeyDer};
 use tokio_rustls::TlsAcceptor;
 
 use super::ServerError;
-use crate::transport::date::{Civil, unix_now};
+use crate::transport::date::{unix_now, utc};
 
 pub(crate) const CA_NAME: &str = "smtp-plan serve CA";
 
@@ -27,11 +27,9 @@ fn tls_err(e: impl std::fmt::Display) -> ServerError {
 /// Valid from yesterday (clock skew) for a year, in whole UTC days.
 fn set_validity(params: &mut CertificateParams) -> Result<(), ServerError> {
     let now = unix_now();
-    let from = Civil::from_unix(now - 86_400);
-    let until = Civil::from_unix(now + 365 * 86_400);
-    let year = |c: &Civil| i32::try_from(c.year).map_err(tls_err);
-    params.not_before = rcgen::date_time_ymd(year(&from)?, from.month, from.day);
-    params.not_after = rcgen::date_time_ymd(year(&until)?, until.month, until.day);
+    let day = |secs: i64| utc(secs).replace_time(time::Time::MIDNIGHT);
+    params.not_before = day(now - 86_400);
+    params.not_after = day(now + 365 * 86_400);
     Ok(())
 }
 

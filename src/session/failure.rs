@@ -2,7 +2,7 @@
 //! (an expectation about the server did not hold) versus `<error>` (the conversation could not
 //! go on), is written to the JSON report as `kind`, and is what `expect: {fails: ...}` matches.
 
-use crate::scenario::ExpectedFailure;
+use crate::model::ExpectedFailure;
 use crate::transport::{ConnectFailure, TlsFailure, TransportError};
 
 /// What kind of problem ended a step.

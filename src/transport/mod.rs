@@ -16,8 +16,8 @@ pub use connection::CloseSeen;
 pub use connection::{ConnectOptions, Connection};
 pub use error::{ConnectFailure, TransportError};
 pub use tls::{
-    CertInfo, ClientCert, TlsInfo, TlsParams, TlsVersion, fingerprint, normalize_pin,
-    parse_pem_certificates, parse_pem_private_key,
+    CertInfo, ClientCert, TlsInfo, TlsParams, fingerprint, normalize_pin, parse_pem_certificates,
+    parse_pem_private_key,
 };
 pub(crate) use tls::{NO_NAME, handshake};
 pub use tls_failure::TlsFailure;

@@ -15,11 +15,10 @@ use rustls::pki_types::{CertificateDer, PrivateKeyDer};
 use rustls::{ClientConfig, RootCertStore};
 
 use super::TransportError;
-use super::tls::{
-    ClientCert, TlsParams, TlsVersion, parse_pem_certificates, parse_pem_private_key,
-};
+use super::tls::{ClientCert, TlsParams, parse_pem_certificates, parse_pem_private_key};
 use super::tls_failure::TlsFailure;
 use super::verify::{RecordingVerifier, Trust};
+use crate::protocol::TlsVersion;
 
 /// Everything of `TlsParams` that shapes the configuration (the server name does not).
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]

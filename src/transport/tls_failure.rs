@@ -4,7 +4,8 @@
 use rustls::{AlertDescription, CertificateError, PeerIncompatible};
 
 use super::date::{rfc3339, ymd};
-use super::tls::{CertInfo, TlsVersion};
+use super::tls::CertInfo;
+use crate::protocol::TlsVersion;
 
 /// The kind of a TLS failure: what `expect: {fails: ...}` matches and the JSON report shows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

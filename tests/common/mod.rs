@@ -194,6 +194,46 @@ impl Drop for Fake {
     }
 }
 
+/// A port of ours that refuses connections: bound, so that no other process takes it, and not
+/// listening (the kernel answers a connection with a reset) until `listen` is called.
+pub fn closed_port() -> (tokio::net::TcpSocket, u16) {
+    let socket = tokio::net::TcpSocket::new_v4().unwrap();
+    socket.bind("127.0.0.1:0".parse().unwrap()).unwrap();
+    let port = socket.local_addr().unwrap().port();
+    (socket, port)
+}
+
+/// The one wait in the tests on what only another process knows: Postfix delivering to a
+/// Maildir, writing its log, taking a reload. It asks `look` every 50 ms until `timeout`, and
+/// panics naming `what`. Our own threads and children are never waited on like this: they are
+/// joined, or waited on through a channel or a pipe.
+pub fn wait_until<T>(timeout: Duration, what: &str, mut look: impl FnMut() -> Option<T>) -> T {
+    let deadline = std::time::Instant::now() + timeout;
+    loop {
+        if let Some(found) = look() {
+            return found;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "{what}: not seen within {timeout:?}"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+/// The text of a file in `dir` that contains `needle`, waiting (bounded) for a delivery.
+pub fn delivered_file(dir: &Path, needle: &str, timeout: Duration) -> String {
+    let what = format!("a message with {needle:?} in {}", dir.display());
+    wait_until(timeout, &what, || {
+        std::fs::read_dir(dir)
+            .into_iter()
+            .flatten()
+            .flatten()
+            .filter_map(|e| std::fs::read_to_string(e.path()).ok())
+            .find(|text| text.contains(needle))
+    })
+}
+
 /// Read one CRLF line from the client (for fake servers, on TCP or a Unix socket).
 pub fn read_line(stream: &mut impl Read) -> String {
     let mut line = Vec::new();

@@ -5,7 +5,8 @@
 
 use std::collections::BTreeSet;
 
-use smtp_plan::scenario::{LoadOptions, VarValues, load_plans_with_env};
+use smtp_plan::model::VarValues;
+use smtp_plan::scenario::{LoadOptions, load_plans_with_env};
 
 use super::leak_forms::values;
 use super::{assert_clean_of, forms_of, yaml_str};

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use regex::Regex;
 
-use super::model::TlsOverride;
+use super::TlsOptions;
 use crate::template::Template;
 
 /// `- mailbox: {imap: {..} | maildir: DIR, message_id, folders, within, poll}` with its `expect:`.
@@ -45,7 +45,7 @@ pub struct ImapSpec {
     /// Always secret, like an AUTH password (`Debug` shows `***`).
     pub password: crate::template::SecretTemplate,
     /// Trust settings over the target's (client certificates are not used for IMAP).
-    pub tls_options: TlsOverride,
+    pub tls_options: TlsOptions,
 }
 
 impl ImapSpec {

@@ -11,7 +11,7 @@ use crate::model::{BdatSpec, Chunking, Step};
 use crate::protocol::{Command, DataEncoder};
 use crate::scenario::AUTO_CHUNK;
 use crate::session::DataLines;
-use crate::session::{FailureKind, StepFailure};
+use crate::results::{FailureKind, StepFailure};
 
 impl Run<'_> {
     pub(super) async fn bdat(&mut self, spec: &BdatSpec, step: &Step) -> Result<StepEnd, StepErr> {

@@ -6,7 +6,7 @@ mod gssapi;
 mod kerberos;
 
 use super::client::Session;
-use super::failure::{FailureKind, StepFailure};
+use crate::results::{FailureKind, StepFailure};
 use crate::protocol::{
     Command, Mechanism, Reply, SaslError, ScramClient, ScramHash, b64_decode, b64_encode,
     cram_md5_response, ntlm_authenticate, ntlm_negotiate, oauthbearer_response,

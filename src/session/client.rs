@@ -4,8 +4,8 @@
 
 use std::time::{Duration, Instant};
 
-use super::failure::{FailureKind, StepFailure};
-use super::transcript::{Dir, Transcript, TranscriptLine};
+use super::transcript::Transcript;
+use crate::results::{Dir, FailureKind, StepFailure, TranscriptLine};
 use crate::protocol::{Capabilities, Command, HostPort, Limits, Reply};
 use crate::redact::Redactor;
 use crate::transport::{ConnectOptions, Connection, TlsInfo, TlsParams, TransportError};

@@ -9,7 +9,7 @@ use crate::protocol::{
     Mechanism, Reply, SaslError, b64_encode, check_security_offer, security_layer_choice,
 };
 use crate::session::client::Session;
-use crate::session::failure::{FailureKind, StepFailure};
+use crate::results::{FailureKind, StepFailure};
 
 /// Context tokens a server may send before the exchange is given up (Kerberos needs one).
 const MAX_ROUNDS: usize = 8;

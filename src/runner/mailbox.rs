@@ -6,7 +6,6 @@ use std::time::{Duration, Instant};
 
 use super::builtins::uuid_v4;
 use super::mailbox_check::{CheckedMessage, check_delivered};
-use crate::results::{Dir, FoundMessage, MailboxReport};
 use super::run::{Run, StepEnd, StepErr};
 use crate::duration::format_duration;
 use crate::mailbox::{
@@ -15,6 +14,7 @@ use crate::mailbox::{
 };
 use crate::model::{Action, ImapSpec, ImapTls, MailboxSource, MailboxSpec, Scenario, TlsOptions};
 use crate::redact::Secret;
+use crate::results::{Dir, FoundMessage, MailboxReport};
 use crate::results::{FailureKind, StepFailure};
 
 /// The most lines of a delivered message a transcript shows (as for DATA).

@@ -9,8 +9,8 @@ use super::options::RunOptions;
 use crate::model::{Expect, Plan, Scenario};
 use crate::protocol::Reply;
 use crate::redact::Redactor;
-use crate::session::Session;
 use crate::results::{FailureKind, MailboxReport, StepFailure};
+use crate::session::Session;
 use crate::template::Template;
 
 /// How one step ended.

@@ -5,9 +5,9 @@
 use std::time::{Duration, Instant};
 
 use super::transcript::Transcript;
-use crate::results::{Dir, FailureKind, StepFailure, TranscriptLine};
 use crate::protocol::{Capabilities, Command, HostPort, Limits, Reply};
 use crate::redact::Redactor;
+use crate::results::{Dir, FailureKind, StepFailure, TranscriptLine};
 use crate::transport::{ConnectOptions, Connection, TlsInfo, TlsParams, TransportError};
 
 /// At most this much of what the server sent unasked is shown.

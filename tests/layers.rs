@@ -158,7 +158,16 @@ fn no_circles_between_modules() {
 /// dependency: a child that names `super::Failure` depends on the sibling that defines it,
 /// and the circle parent -> child -> parent appears only when the child really uses
 /// something defined in the parent — then that piece moves down into a file of its own. A
-/// `mod child;` line is no dependency either. There are no exemptions.
+/// `mod child;` line is no dependency either, nor a visibility (`pub(in crate::session)`).
+///
+/// Calls count too where a type's inherent `impl` is split over files (`impl Run<'_>` in a
+/// dozen runner files): `self.name()` in one file's block that calls the method another
+/// file's block defines is an edge, like a path — so the file that defines the type calls
+/// none of the methods defined in the others, and mutual recursion (a pipeline holds steps,
+/// a step may be a pipeline) goes through a function argument, not through two files
+/// calling each other. Not seen: calls on a value other than `self`, and `super::` inside an
+/// inline module is taken as the file's own item when the file defines it. There are no
+/// exemptions.
 #[test]
 fn no_circles_between_files() {
     let graph = Crate::read().file_graph();
@@ -275,7 +284,9 @@ fn the_checker_finds_a_circle_and_names_its_paths() {
 
 /// The file graph on a small crate: a child naming its parent's re-export depends on the
 /// sibling that defines it (no circle), a child using what its parent defines while the
-/// parent uses the child is a circle, and a `#[cfg(test)]` module is no node.
+/// parent uses the child is a circle, a `#[cfg(test)]` module is no node, and a method of a
+/// type whose `impl` is split over two files, called on `self`, is an edge (a trait's impl
+/// is not).
 #[test]
 fn the_checker_follows_re_exports_to_the_defining_file() {
     let files = [
@@ -292,6 +303,14 @@ fn the_checker_follows_re_exports_to_the_defining_file() {
         (
             "d",
             "use crate::a::Thing as T;\nfn f() { crate::a::helper() }\n",
+        ),
+        (
+            "e",
+            "mod f;\npub struct S;\nimpl S {\n    pub fn a(&self) { self.b() }\n}\n",
+        ),
+        (
+            "e::f",
+            "use super::S;\nimpl S {\n    pub(super) fn b(&self) {}\n}\nimpl Clone for S {\n    fn clone(&self) -> S { self.a(); S }\n}\n",
         ),
     ];
     let module = |name: &str| -> Vec<String> { name.split("::").map(str::to_owned).collect() };
@@ -310,7 +329,11 @@ fn the_checker_follows_re_exports_to_the_defining_file() {
     assert_eq!(edges("a::c"), ["a", "a::b"]);
     assert_eq!(edges("d"), ["a", "a::b"]);
     assert!(!graph.contains_key(&module("a::t")));
-    let parts = tangles(&graph);
-    assert_eq!(parts.len(), 1);
-    assert_eq!(parts[0].iter().map(show).collect::<Vec<_>>(), ["a", "a::c"]);
+    assert_eq!(edges("e"), ["e::f"]);
+    assert_eq!(graph[&module("e")][&module("e::f")], "self.b() of impl S");
+    let parts: Vec<Vec<String>> = tangles(&graph)
+        .iter()
+        .map(|p| p.iter().map(show).collect())
+        .collect();
+    assert_eq!(parts, [["a", "a::c"], ["e", "e::f"]]);
 }

@@ -8,7 +8,8 @@
 use std::sync::Arc;
 
 use super::message::{CHUNK, Message, Piece, PieceReader, open_unchanged};
-use super::run::{Run, StepEnd, StepErr, got_detail};
+use super::run::{Run, StepEnd, StepErr};
+use super::verdict::got_detail;
 use crate::model::{DataSpec, Expect, FilePart, MessageFile};
 use crate::protocol::{Command, DataEncoder, MimeAttachment, Reply, build_message};
 use crate::results::{FailureKind, StepFailure};

@@ -21,6 +21,7 @@ mod schedule;
 mod starttls;
 mod target;
 mod tls_check;
+mod verdict;
 mod xclient;
 
 pub use check::{Mismatch, check_reply, describe_expect};

@@ -3,11 +3,9 @@
 
 use std::collections::BTreeMap;
 
-use super::check::{check_reply, describe_expect};
 use super::message::Message;
 use super::options::RunOptions;
-use crate::model::{Expect, Plan, Scenario};
-use crate::protocol::Reply;
+use crate::model::{Plan, Scenario};
 use crate::redact::Redactor;
 use crate::results::{FailureKind, MailboxReport, StepFailure};
 use crate::session::Session;
@@ -54,11 +52,6 @@ pub(super) struct Run<'a> {
     pub(super) lmtp_recipients: Option<Vec<String>>,
     /// What the running `mailbox` step looked for and checked, for its step result.
     pub(super) mailbox_seen: Option<Box<MailboxReport>>,
-}
-
-/// The `got:` detail of a failure: the reply, its lines aligned under the first.
-pub(super) fn got_detail(reply: &Reply) -> String {
-    format!("got:      {}", reply.wire_text("\n          "))
 }
 
 impl<'a> Run<'a> {
@@ -139,68 +132,5 @@ impl Run<'_> {
     /// The failure of a step that would put a secret on an unencrypted connection.
     pub(super) fn refuse_plaintext(&mut self, what: &str) -> StepEnd {
         self.session.plaintext_refusal(what).into()
-    }
-
-    pub(super) fn check_parts(
-        &mut self,
-        reply: &Reply,
-        expect: &Expect,
-        with_tls: bool,
-    ) -> StepEnd {
-        let contains = match expect.contains.as_ref().map(|t| self.render(t)).transpose() {
-            Ok(c) => c,
-            Err(f) => return f.into(),
-        };
-        let mut mismatches = match check_reply(reply, expect, contains.as_deref()) {
-            Ok(captured) => {
-                for (name, value) in captured {
-                    // A capture later used as a password or token is secret from here on.
-                    if self.plan.secret_names.contains(&name) {
-                        self.session.transcript.redactor.add_secret(&value);
-                        self.session.transcript.redact_last_reply_again();
-                    }
-                    self.session
-                        .transcript
-                        .info(&format!("captured {name} = {value}"));
-                    let shown = self.session.transcript.redactor.redact(&value);
-                    self.captures.push((name.clone(), shown));
-                    self.vars.insert(name, value);
-                }
-                Vec::new()
-            }
-            Err(mismatches) => mismatches,
-        };
-        if let (Some(within), Some(latency)) = (expect.within, self.session.latency())
-            && latency > within
-        {
-            mismatches.push(super::check::Mismatch(format!(
-                "the reply came after {}, expected within {}",
-                crate::duration::format_duration(latency),
-                crate::duration::format_duration(within)
-            )));
-        }
-        let mut tls_detail = None;
-        if with_tls && let Some(want) = &expect.tls {
-            match self.tls_mismatches(want) {
-                Ok(None) => {}
-                Ok(Some(m)) => {
-                    mismatches.extend(m.bad);
-                    tls_detail = Some((m.want, m.got));
-                }
-                Err(f) => return f.into(),
-            }
-        }
-        if mismatches.is_empty() {
-            return StepEnd::Pass;
-        }
-        let reason = mismatches.first().map_or_else(String::new, |m| m.0.clone());
-        let mut details: Vec<String> = mismatches.iter().skip(1).map(|m| m.0.clone()).collect();
-        details.push(format!("expected: {}", describe_expect(expect)));
-        details.push(got_detail(reply));
-        if let Some((want, got)) = tls_detail {
-            details.push(format!("expected TLS: {want}"));
-            details.push(format!("got TLS:      {got}"));
-        }
-        StepFailure::expectation(reason, details).into()
     }
 }

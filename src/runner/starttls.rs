@@ -1,23 +1,13 @@
 //! The `starttls` step and the TLS side of every connection: the handshake's settings (plan,
 //! step and command line merged), the `${tls.*}` variables, and the `tls:` expectation.
 
-use super::check::Mismatch;
 use super::run::{Run, StepEnd, StepErr};
-use super::tls_check::{check_tls, describe_tls, describe_tls_expect, tls_vars};
+use super::tls_check::tls_vars;
 use crate::model::TLS_VARS;
-use crate::model::{Expect, StartTls, Step, TlsExpect, TlsOptions};
+use crate::model::{Expect, StartTls, Step, TlsOptions};
 use crate::protocol::Command;
 use crate::results::{FailureKind, StepFailure};
 use crate::transport::{ClientCert, TlsInfo, TlsParams};
-
-/// A `tls:` expectation that did not hold.
-pub(super) struct TlsMismatch {
-    pub bad: Vec<Mismatch>,
-    /// The expectation, described.
-    pub want: String,
-    /// The connection's TLS, described.
-    pub got: String,
-}
 
 impl Run<'_> {
     /// The TLS settings of one handshake: the step's keys over the target's; the command line's
@@ -51,26 +41,6 @@ impl Run<'_> {
         for name in TLS_VARS {
             self.vars.remove(*name);
         }
-    }
-
-    /// Check the open connection against a `tls:` expectation: `None` if it holds, otherwise
-    /// the mismatches and the expectation and the connection described.
-    pub(super) fn tls_mismatches(
-        &mut self,
-        want: &TlsExpect,
-    ) -> Result<Option<TlsMismatch>, StepErr> {
-        let names = want
-            .names_include
-            .iter()
-            .map(|t| self.render(t))
-            .collect::<Result<Vec<_>, _>>()?;
-        let info = self.session.tls_info();
-        let bad = check_tls(info, want, &names, crate::transport::date::unix_now());
-        Ok((!bad.is_empty()).then(|| TlsMismatch {
-            bad,
-            want: describe_tls_expect(want, &names),
-            got: describe_tls(info),
-        }))
     }
 
     /// The `tls:` part of a `starttls` step's expectation, after the handshake.

@@ -8,7 +8,7 @@ use super::context::{Cx, VarScope, get};
 use super::files::relative_to;
 use super::mailbox_expect::load_mailbox_expect;
 use super::node::{Key, Node, Value};
-use super::target::Resolver;
+use super::resolver::Resolver;
 use crate::files::FileError;
 use crate::model::{Action, TlsOptions};
 use crate::model::{ImapSpec, ImapTls, MailboxExpect, MailboxSource, MailboxSpec};

@@ -18,9 +18,11 @@ mod message;
 mod message_file;
 mod node;
 mod options;
+mod partial_target;
 mod pattern;
 mod pipeline;
 mod proxy;
+mod resolver;
 mod reuse;
 #[cfg(test)]
 mod reuse_tests;

@@ -6,7 +6,7 @@ use std::net::{IpAddr, SocketAddr};
 
 use super::context::{Cx, get};
 use super::node::Node;
-use super::target::Resolver;
+use super::resolver::Resolver;
 use crate::model::ProxyHeader;
 
 pub(crate) const PROXY_KEYS: &[&str] = &["version", "source", "destination"];

@@ -6,7 +6,8 @@ use std::path::PathBuf;
 use super::context::Cx;
 use super::files::relative_to;
 use super::node::{Key, Node};
-use super::target::{PartialTarget, Resolver};
+use super::partial_target::PartialTarget;
+use super::resolver::Resolver;
 use crate::transport::socket::MAX_SOCKET_PATH;
 
 /// Keys that cannot go beside `socket` in one map, and why.

@@ -14,8 +14,9 @@ use super::expect::{EXPECT_KEYS, LoadedExpect, default_expect, load_expect};
 use super::fails::{check_fails_fit, is_fails_map};
 use super::message::load_data_map;
 use super::node::{Key, Node, Value};
+use super::pipeline::load_pipeline;
+use super::resolver::Resolver;
 use super::step_options::{STEP_OPTIONS, load_step_options};
-use super::target::Resolver;
 use crate::model::{Action, AuthMechanism, AuthSpec, Credential, DataSpec, Span, Step};
 use crate::protocol::Mechanism;
 use crate::template::{SecretTemplate, Template};
@@ -384,7 +385,10 @@ impl StepLoader<'_, '_> {
                         Some("put `expect` on each of its commands".into()),
                     );
                 }
-                let (action, names) = self.load_pipeline(cx, key, value, scope);
+                let (action, names) = load_pipeline(cx, key, value, &mut |cx, item| {
+                    let loaded = self.load(cx, item, scope);
+                    (loaded.step, loaded.captures)
+                });
                 captures.extend(names);
                 action
             }

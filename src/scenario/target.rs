@@ -1,15 +1,16 @@
 //! `target:` (plan and scenario level), `connect:` and the TLS options of `starttls:`.
 //! Their values are templates resolved at load time against the plan's variables.
 
-use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
 use std::time::Duration;
 
-use super::context::{Cx, VarScope, get};
+use super::context::{Cx, get};
 use super::diagnostic::did_you_mean;
 use super::files::{PemKind, relative_to};
 use super::node::{Key, Node, Value};
-use crate::model::{ConnectSpec, ProxyHeader, StartTls, Target, TlsMode, TlsOptions, TlsVersion};
+use super::partial_target::PartialTarget;
+use super::resolver::Resolver;
+use crate::model::{ConnectSpec, StartTls, TlsMode, TlsOptions, TlsVersion};
 
 /// `server_name` is an extension of the v1 format: the name used for SNI and the certificate
 /// check when it differs from `host` (e.g. connecting to an IP address).
@@ -31,84 +32,7 @@ pub(crate) const TARGET_KEYS: &[&str] = &[
 ];
 pub(crate) const CONNECT_KEYS: &[&str] = &["host", "port", "tls", "proxy", "bind", "socket"];
 
-const DEFAULT_HOST: &str = "localhost";
-const DEFAULT_PORT: u16 = 25;
-const DEFAULT_TIMEOUT: Duration = Duration::from_secs(10);
-
-/// A `target:` as written: every key optional, so a scenario's keys can win one by one.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub(crate) struct PartialTarget {
-    pub host: Option<String>,
-    pub port: Option<u16>,
-    pub tls: Option<TlsMode>,
-    pub timeout: Option<Duration>,
-    pub tls_options: TlsOptions,
-    pub proxy: Option<ProxyHeader>,
-    pub bind: Option<std::net::IpAddr>,
-    pub socket: Option<PathBuf>,
-}
-
-impl PartialTarget {
-    /// These keys, and `base`'s where these are missing. Where to connect goes as a whole:
-    /// a `host` or `port` here drops `base`'s `socket`.
-    pub fn or(self, base: &PartialTarget) -> PartialTarget {
-        let socket = if self.host.is_some() || self.port.is_some() {
-            self.socket
-        } else {
-            self.socket.or_else(|| base.socket.clone())
-        };
-        PartialTarget {
-            socket,
-            host: self.host.or_else(|| base.host.clone()),
-            port: self.port.or(base.port),
-            tls: self.tls.or(base.tls),
-            timeout: self.timeout.or(base.timeout),
-            tls_options: self.tls_options.or(&base.tls_options),
-            proxy: self.proxy.or(base.proxy),
-            bind: self.bind.or(base.bind),
-        }
-    }
-
-    pub fn finish(self) -> Target {
-        Target {
-            host: self.host.unwrap_or_else(|| DEFAULT_HOST.to_owned()),
-            port: self.port.unwrap_or(DEFAULT_PORT),
-            tls: self.tls.unwrap_or_default(),
-            timeout: self.timeout.unwrap_or(DEFAULT_TIMEOUT),
-            tls_options: self.tls_options,
-            proxy: self.proxy,
-            bind: self.bind,
-            socket: self.socket,
-        }
-    }
-}
-
-/// Reads target-like values, resolving `${var}` against the plan's variables.
-pub(crate) struct Resolver<'v> {
-    pub vars: &'v BTreeMap<String, String>,
-    pub names: BTreeSet<String>,
-}
-
-impl<'v> Resolver<'v> {
-    pub fn new(vars: &'v BTreeMap<String, String>) -> Self {
-        Self {
-            vars,
-            names: vars.keys().cloned().collect(),
-        }
-    }
-
-    /// A scalar with its variables substituted.
-    pub fn text(&self, cx: &mut Cx<'_>, node: &Node, what: &str) -> Option<String> {
-        let later = BTreeSet::new();
-        let scope = VarScope {
-            known: &self.names,
-            later: &later,
-            captures: false,
-        };
-        let template = cx.template_in(node, what, &scope)?;
-        template.render(self.vars).ok()
-    }
-
+impl Resolver<'_> {
     /// A host name or an IP address (the model holds IPv6 without brackets); a URL, a host
     /// with a port, a space... are problems that say what to write.
     pub fn host(&self, cx: &mut Cx<'_>, node: &Node) -> Option<String> {

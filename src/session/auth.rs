@@ -2,26 +2,21 @@
 //! every wire form of the secret masked in the transcript before it is sent, and no
 //! credentials on a connection without TLS unless allowed.
 
+mod exchange;
 mod gssapi;
 mod kerberos;
 
+pub use exchange::AuthEnd;
+
 use super::client::Session;
 use crate::protocol::{
-    Command, Mechanism, Reply, SaslError, ScramClient, ScramHash, b64_decode, b64_encode,
-    cram_md5_response, ntlm_authenticate, ntlm_negotiate, oauthbearer_response,
-    parse_ntlm_challenge, plain_response, xoauth2_response,
+    Mechanism, SaslError, ScramClient, ScramHash, b64_decode, b64_encode, cram_md5_response,
+    ntlm_authenticate, ntlm_negotiate, oauthbearer_response, parse_ntlm_challenge, plain_response,
+    xoauth2_response,
 };
 use crate::redact::Secret;
 use crate::results::{FailureKind, StepFailure};
-
-/// How an AUTH exchange ended: a final reply (to check), or a failure found on the client
-/// side (no TLS, a wrong SCRAM server signature, a malformed challenge) after which nothing
-/// more of the exchange was sent.
-#[derive(Debug)]
-pub enum AuthEnd {
-    Reply(Reply),
-    Failed(StepFailure),
-}
+use exchange::is_challenge;
 
 /// Who logs in, with what: a password, or a token for XOAUTH2 / OAUTHBEARER; for GSSAPI no
 /// secret (the Kerberos ticket comes from the environment), `user` the authorization identity
@@ -159,77 +154,6 @@ impl Session {
                 ))
             }
         }
-    }
-
-    /// Send one SASL line. A line that carries a secret is masked in every output first.
-    async fn sasl_line(&mut self, line: String, secret: bool) -> Result<Reply, StepFailure> {
-        if secret {
-            self.transcript.redactor.add_exact(line.clone());
-        }
-        self.command(&Command::Raw(line)).await
-    }
-
-    /// `AUTH MECH [initial]`; `initial` is masked when `secret`.
-    async fn auth_command(
-        &mut self,
-        mech: Mechanism,
-        initial: Option<String>,
-        secret: bool,
-    ) -> Result<Reply, StepFailure> {
-        if secret && let Some(i) = &initial {
-            self.transcript.redactor.add_exact(i.clone());
-        }
-        self.command(&Command::Auth {
-            mechanism: mech.name().to_owned(),
-            initial,
-        })
-        .await
-    }
-
-    /// Send `first` as the initial response, or after the server's empty 334.
-    async fn start(
-        &mut self,
-        mech: Mechanism,
-        first: String,
-        secret: bool,
-        initial: bool,
-    ) -> Result<Reply, StepFailure> {
-        if initial {
-            return self.auth_command(mech, Some(first), secret).await;
-        }
-        let reply = self.auth_command(mech, None, false).await?;
-        if !is_challenge(&reply) {
-            return Ok(reply);
-        }
-        self.sasl_line(first, secret).await
-    }
-
-    /// Cancel the exchange (`*`), read the server's answer, and fail with `why`.
-    async fn cancel(&mut self, why: &SaslError) -> Result<AuthEnd, StepFailure> {
-        let reason = why.to_string();
-        self.transcript.info(&format!("cancelling AUTH: {reason}"));
-        let reply = self.command(&Command::Raw("*".to_owned())).await?;
-        Ok(AuthEnd::Failed(StepFailure::expectation(
-            reason,
-            vec![format!(
-                "the server answered the cancel with: {}",
-                reply.wire_text(" / ")
-            )],
-        )))
-    }
-
-    /// A 334 challenge's bytes; shown in the transcript when it is text.
-    fn challenge(&mut self, reply: &Reply) -> Result<Vec<u8>, SaslError> {
-        let text = reply.text();
-        let bytes = b64_decode(&text)
-            .ok_or_else(|| SaslError(format!("the server's challenge is not base64: {text:?}")))?;
-        if let Ok(decoded) = std::str::from_utf8(&bytes)
-            && !decoded.is_empty()
-        {
-            self.transcript
-                .info(&format!("challenge decodes to {decoded:?}"));
-        }
-        Ok(bytes)
     }
 
     async fn plain(&mut self, login: &Credentials, initial: bool) -> Result<AuthEnd, StepFailure> {
@@ -391,8 +315,4 @@ impl Session {
             Err(e) => self.cancel(&e).await,
         }
     }
-}
-
-fn is_challenge(reply: &Reply) -> bool {
-    reply.code.value() == 334
 }

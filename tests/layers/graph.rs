@@ -5,8 +5,8 @@ use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::path::PathBuf;
 
 use super::paths::{
-    Module, Written, code_of, crate_paths, declared_modules, defines, module_path, rust_files, src,
-    test_modules, uses,
+    ImplBlock, Module, Written, code_of, crate_paths, declared_modules, defines, impl_blocks,
+    module_path, rust_files, src, test_modules, uses,
 };
 
 /// The library: each module that has a file (test modules left out: tests may reach
@@ -17,6 +17,8 @@ pub struct Crate {
     /// The modules each file declares, and the names its `use` lines bring in.
     children: BTreeMap<Module, BTreeSet<String>>,
     imports: BTreeMap<Module, Vec<(String, Written)>>,
+    /// Each file's inherent `impl` blocks.
+    impls: BTreeMap<Module, Vec<ImplBlock>>,
 }
 
 impl Crate {
@@ -57,11 +59,16 @@ impl Crate {
             .map(|(m, c)| (m.clone(), declared_modules(c)))
             .collect();
         let imports = code.iter().map(|(m, c)| (m.clone(), uses(c))).collect();
+        let impls = files
+            .keys()
+            .map(|m| (m.clone(), impl_blocks(&texts[m])))
+            .collect();
         Self {
             files,
             code,
             children,
             imports,
+            impls,
         }
     }
 
@@ -129,6 +136,17 @@ impl Crate {
         Some(at)
     }
 
+    /// Whether `path` is a `super::NAME` written inside an inline module (`mod imp { .. }`)
+    /// for an item of the file itself: the file's modules are not read apart, so such a path
+    /// is taken to stay in the file when the file defines NAME and has an inline module.
+    fn inline_super(&self, m: &Module, path: &[String]) -> bool {
+        let has_inline = self
+            .children(m)
+            .iter()
+            .any(|c| self.code(m).contains(&format!("mod {c} {{")));
+        matches!(path, [first, name, ..] if first == "super" && has_inline && defines(self.code(m), name))
+    }
+
     /// The written path's top-level module, before any `use` is followed
     /// (`crate::runner::Failure` is an import of `runner` even if runner only re-exports it).
     pub fn written_top(&self, from: &Module, path: &[String]) -> Option<String> {
@@ -146,12 +164,53 @@ impl Crate {
                 if let Some(to) = self.resolve(m, &w.segments, 0)
                     && to != *m
                     && !to.is_empty()
+                    && !self.inline_super(m, &w.segments)
                 {
                     edges.entry(to).or_insert_with(|| w.segments.join("::"));
                 }
             }
         }
+        for (from, to, via) in self.method_calls() {
+            graph.entry(from).or_default().entry(to).or_insert(via);
+        }
         graph
+    }
+
+    /// The calls between the files of a type whose `impl` blocks are spread over several
+    /// files (`impl Run<'_>` in a dozen runner files): a `self.name()` in one file's block
+    /// that calls the method another file's block defines (the only one of that name for the
+    /// type) is a dependency like a path. Types are told apart by name and top-level module.
+    fn method_calls(&self) -> Vec<(Module, Module, String)> {
+        type Owners<'a> = BTreeMap<(&'a str, &'a str), BTreeMap<&'a str, BTreeSet<&'a Module>>>;
+        fn top(m: &Module) -> &str {
+            m.first().map_or("", String::as_str)
+        }
+        let mut owners: Owners<'_> = BTreeMap::new();
+        for (m, blocks) in &self.impls {
+            for b in blocks {
+                let methods = owners.entry((top(m), b.type_name.as_str())).or_default();
+                for name in &b.defines {
+                    methods.entry(name.as_str()).or_default().insert(m);
+                }
+            }
+        }
+        let mut out = Vec::new();
+        for (m, blocks) in &self.impls {
+            for b in blocks {
+                let methods = &owners[&(top(m), b.type_name.as_str())];
+                for call in &b.calls {
+                    if let Some(files) = methods.get(call.as_str())
+                        && files.len() == 1
+                        && !files.contains(m)
+                        && let Some(to) = files.first()
+                    {
+                        let via = format!("self.{call}() of impl {}", b.type_name);
+                        out.push((m.clone(), (*to).clone(), via));
+                    }
+                }
+            }
+        }
+        out
     }
 }
 

@@ -213,7 +213,7 @@ pub fn expand(s: &str, mut pos: usize) -> (Vec<Written>, usize) {
 
 /// Every path in `code` that may name something of this crate: those that start with
 /// `crate::`, `super::` or `self::` (or `$crate::`), and those that start with a module the
-/// file declares (`children`).
+/// file declares (`children`). A visibility (`pub(in crate::session)`) names no dependency.
 pub fn crate_paths(code: &str, children: &BTreeSet<String>) -> Vec<Written> {
     let mut out = Vec::new();
     let mut pos = 0;
@@ -228,7 +228,8 @@ pub fn crate_paths(code: &str, children: &BTreeSet<String>) -> Vec<Written> {
         }
         let id = ident_at(&code[pos..]);
         let ours = matches!(id, "crate" | "super" | "self") || children.contains(id);
-        if ours && code[pos + id.len()..].starts_with("::") {
+        let visibility = code[..pos].trim_end().ends_with("(in");
+        if ours && !visibility && code[pos + id.len()..].starts_with("::") {
             let (paths, end) = expand(code, pos);
             out.extend(paths);
             pos = end.max(pos + id.len());
@@ -286,4 +287,80 @@ pub fn defines(code: &str, name: &str) -> bool {
             !before.is_some_and(is_ident_char) && !after.is_some_and(is_ident_char)
         })
     })
+}
+
+/// A top-level inherent `impl` block (from `impl Run<'_> {` to the `}` that starts a line, as
+/// rustfmt writes them; trait impls left out): the type, the methods it defines and the
+/// methods it calls on `self`.
+#[derive(Debug, PartialEq)]
+pub struct ImplBlock {
+    pub type_name: String,
+    pub defines: BTreeSet<String>,
+    pub calls: BTreeSet<String>,
+}
+
+/// The inherent `impl` blocks of a file's text (test modules are indented, so left out).
+pub fn impl_blocks(text: &str) -> Vec<ImplBlock> {
+    let mut out = Vec::new();
+    let mut lines = text.lines();
+    while let Some(line) = lines.next() {
+        let Some(after) = line.strip_prefix("impl") else {
+            continue;
+        };
+        let mut header = after.to_owned();
+        while !header.trim_end().ends_with('{') {
+            match lines.next() {
+                Some(more) => header.push_str(more),
+                None => break,
+            }
+        }
+        let mut rest = header.trim_start();
+        if rest.starts_with('<') {
+            let mut depth = 0;
+            let end = rest
+                .char_indices()
+                .find(|&(_, c)| {
+                    depth += match c {
+                        '<' => 1,
+                        '>' => -1,
+                        _ => 0,
+                    };
+                    depth == 0
+                })
+                .map_or(rest.len(), |(i, _)| i + 1);
+            rest = rest[end..].trim_start();
+        }
+        let body: Vec<&str> = lines.by_ref().take_while(|l| *l != "}").collect();
+        if header.contains(" for ") {
+            continue; // a trait's impl: its methods are called through the trait
+        }
+        let mut block = ImplBlock {
+            type_name: ident_at(rest).to_owned(),
+            defines: BTreeSet::new(),
+            calls: BTreeSet::new(),
+        };
+        for line in body {
+            let code = line.split("//").next().unwrap_or_default();
+            if let Some(method) = code.strip_prefix("    ").filter(|c| !c.starts_with(' ')) {
+                let mut m = method;
+                for word in ["pub(crate) ", "pub(super) ", "pub ", "const ", "async "] {
+                    m = m.strip_prefix(word).unwrap_or(m);
+                }
+                if let Some(name) = m.strip_prefix("fn ") {
+                    block.defines.insert(ident_at(name).to_owned());
+                }
+            }
+            for (i, _) in code.match_indices("self.") {
+                let before = code[..i].chars().last();
+                let name = ident_at(&code[i + "self.".len()..]);
+                if !before.is_some_and(is_ident_char)
+                    && code[i + "self.".len() + name.len()..].starts_with('(')
+                {
+                    block.calls.insert(name.to_owned());
+                }
+            }
+        }
+        out.push(block);
+    }
+    out
 }

@@ -3,8 +3,8 @@
 //! then the security-layer negotiation — "no security layer", and the authorization identity
 //! (`username`, empty by default). Every token is masked in every output.
 
+use super::exchange::{AuthEnd, is_challenge};
 use super::kerberos::{Kerberos, TICKET_HINT};
-use super::{AuthEnd, is_challenge};
 use crate::protocol::{
     Mechanism, Reply, SaslError, b64_encode, check_security_offer, security_layer_choice,
 };

@@ -390,6 +390,8 @@ scenarios:
             r.stdout
         );
         assert_tokens_masked(&r, &xml);
+        // The script's own check (an `AUTH GSSAPI` token came) held.
+        fake.join();
     }
 }
 

@@ -13,20 +13,32 @@ use std::path::{Path, PathBuf};
 
 /// The layers, lowest first, and the top-level modules of each. An import may point to the
 /// same layer or a lower one; within a layer the modules must not import each other in a
-/// circle. The run's results (`runner::result`, `runner::failure`) are plain data inside the
-/// runner module: reports read them and run nothing.
+/// circle.
+///
+/// The results of a run (`results`: suites, scenarios, steps, typed failures, transcript
+/// lines, what `mailbox` steps found) are plain data with a layer of their own, *below* the
+/// session and the runner that write them: a producer imports what it produces, so the
+/// arrow points down. Results read only the model (spans, expected failures) and transport
+/// (TLS session facts, error kinds). The reports read results, and see [`READS_ONLY`].
 const LAYERS: &[(&str, &[&str])] = &[
     ("foundation", &["duration", "files", "snippet"]),
     ("protocol", &["protocol"]),
     ("transport", &["transport"]),
     ("model", &["model", "redact", "template"]),
     ("loader", &["scenario", "secrets_file", "secret_input"]),
+    ("results", &["results"]),
     ("session", &["session"]),
     ("runner", &["runner", "mailbox"]),
     ("reports", &["report"]),
     ("tools", &["server", "probe", "doc"]),
     ("cli", &["cli"]),
 ];
+
+/// Modules that may import nothing above a given layer, although they sit higher: the
+/// reports read the results (and what the results are made of, and the loader's
+/// diagnostics), never the session or the runner: a report is written from what a run
+/// left, not from how it ran.
+const READS_ONLY: &[(&str, &str)] = &[("report", "results")];
 
 /// Past this many lines a file says at its top why it is not split.
 const LONG: usize = 550;
@@ -188,6 +200,24 @@ fn imports_point_down_the_layers() {
                     file.display(),
                     LAYERS[low].0,
                     LAYERS[high].0
+                ));
+            }
+        }
+    }
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+}
+
+#[test]
+fn reports_read_only_results() {
+    let graph = module_graph();
+    let mut wrong = Vec::new();
+    for (module, ceiling) in READS_ONLY {
+        let top = LAYERS.iter().position(|(name, _)| name == ceiling).unwrap();
+        for (to, file) in graph.get(*module).into_iter().flatten() {
+            if layer_of(to).is_none_or(|l| l > top) {
+                wrong.push(format!(
+                    "{}: `{module}` imports `{to}`; it may read only `{ceiling}` and the layers below",
+                    file.display()
                 ));
             }
         }

@@ -6,7 +6,8 @@ use std::time::Duration;
 
 use crate::protocol::{Capabilities, Command, Limits, Mechanism, Reply};
 use crate::redact::{Redactor, Secret};
-use crate::session::{AuthEnd, Credentials, FailureKind, Session, StepFailure};
+use crate::results::{FailureKind, StepFailure};
+use crate::session::{AuthEnd, Credentials, Session};
 use crate::transport::{ConnectOptions, TlsInfo, TlsParams};
 
 /// How the probe connects.

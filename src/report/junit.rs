@@ -13,7 +13,7 @@ use std::path::Path;
 
 use quick_junit::{NonSuccessKind, Report, TestCase, TestCaseStatus, TestSuite};
 
-use crate::runner::{Failure, Outcome, ScenarioResult, StepStatus, SuiteResult, TranscriptLine};
+use crate::results::{Failure, Outcome, ScenarioResult, StepStatus, SuiteResult, TranscriptLine};
 use crate::scenario::Diagnostics;
 
 #[derive(Debug, Clone, Copy, Default)]

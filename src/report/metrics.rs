@@ -7,7 +7,7 @@
 use std::fmt::Write as _;
 use std::path::Path;
 
-use crate::runner::{ScenarioResult, SuiteResult};
+use crate::results::{ScenarioResult, SuiteResult};
 use crate::scenario::Diagnostics;
 
 /// One series per scenario; a scenario run several times (`--repeat`) is up only if every run

@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 
 use super::JunitOptions;
-use crate::runner::SuiteResult;
+use crate::results::SuiteResult;
 use crate::scenario::Diagnostics;
 
 /// Which reports to write, and where (checked command-line options).

@@ -11,7 +11,7 @@ mod timeline;
 use std::fmt::Write as _;
 use std::path::Path;
 
-use crate::runner::{Dir, Failure, Outcome, ScenarioResult, StepStatus, SuiteResult};
+use crate::results::{Dir, Failure, Outcome, ScenarioResult, StepStatus, SuiteResult};
 
 /// Escape for HTML text and attribute values.
 pub(crate) fn esc(s: &str) -> String {
@@ -138,7 +138,7 @@ fn steps(sc: &ScenarioResult, id: usize) -> String {
     out
 }
 
-fn transcript(lines: &[crate::runner::TranscriptLine]) -> String {
+fn transcript(lines: &[crate::results::TranscriptLine]) -> String {
     if lines.is_empty() {
         return String::new();
     }

@@ -4,7 +4,7 @@
 use std::fmt::Write as _;
 
 use super::esc;
-use crate::runner::{ScenarioResult, StepStatus};
+use crate::results::{ScenarioResult, StepStatus};
 
 const WIDTH: f64 = 900.0;
 const LABEL: f64 = 190.0;

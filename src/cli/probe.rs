@@ -7,7 +7,8 @@ use std::time::Duration;
 use anyhow::{Context as _, bail};
 use clap::{Args, ValueEnum};
 
-use super::{Exit, Outcome, Problem, runtime};
+use super::process::runtime;
+use super::{Exit, Outcome, Problem};
 use crate::probe::{Login, PlanMeta, ProbeOptions, ProbeTls, probe, render_plan};
 use crate::protocol::Mechanism;
 use crate::redact::Secret;

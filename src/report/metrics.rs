@@ -161,7 +161,7 @@ pub fn render_metrics_load_error(_diags: &Diagnostics, now_unix: f64) -> String 
 
 /// Write atomically beside `path` (see the module comment).
 pub fn write_metrics(path: &Path, text: &str) -> std::io::Result<()> {
-    super::write_atomic(path, text)
+    super::atomic::write_atomic(path, text)
 }
 
 #[cfg(test)]

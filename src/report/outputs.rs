@@ -45,7 +45,7 @@ impl ReportConfig {
             failed("JUnit report", path, e);
         }
         if let Some(path) = &self.json
-            && let Err(e) = super::write_atomic(path, &super::render_json(suites))
+            && let Err(e) = super::atomic::write_atomic(path, &super::render_json(suites))
         {
             failed("JSON report", path, e);
         }

@@ -14,8 +14,7 @@ use crate::mailbox::{
 };
 use crate::model::{Action, ImapSpec, ImapTls, MailboxSource, MailboxSpec, Scenario, TlsOptions};
 use crate::redact::Secret;
-use crate::results::{Dir, FoundMessage, MailboxReport};
-use crate::results::{FailureKind, StepFailure};
+use crate::results::{Dir, FailureKind, FoundMessage, MailboxReport, StepFailure};
 
 /// The most lines of a delivered message a transcript shows (as for DATA).
 const MAX_SHOWN_LINES: usize = 200;

@@ -3,7 +3,7 @@
 
 use std::fmt::Write as _;
 
-use super::esc;
+use super::escape::esc;
 use crate::results::{ScenarioResult, StepStatus};
 
 const WIDTH: f64 = 900.0;

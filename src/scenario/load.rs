@@ -18,7 +18,9 @@ use super::options::LoadOptions;
 use super::partial_target::PartialTarget;
 use super::resolver::Resolver;
 use super::reuse::{Library, StepsLoader, load_groups, load_includes, with_cx};
-use super::secret_vars::{check_empty_secrets, secret_env_hints, secret_help};
+use super::secret_vars::{
+    check_empty_secrets, mask_vars_when_unsure, secret_env_hints, secret_help,
+};
 use super::step::StepLoader;
 use super::vars::{Vars, command_line_vars, load_vars};
 use crate::files::{FileRoot, MAX_PLAN_BYTES};
@@ -390,6 +392,7 @@ fn load_plan(
         check_empty_secrets(cx, entries, &secret_names, &values_of);
     }
     secret_env_hints(cx, entries, &secret_names);
+    mask_vars_when_unsure(cx, entries, &secret_names);
     // Where the secret variables' values are written: problems there are not quoted.
     let spots: Vec<_> = cx
         .var_spots

@@ -10,13 +10,28 @@ pub use exchange::AuthEnd;
 
 use super::client::Session;
 use crate::protocol::{
-    Mechanism, SaslError, ScramClient, ScramHash, b64_decode, b64_encode, cram_md5_response,
+    Mechanism, Reply, SaslError, ScramClient, ScramHash, b64_decode, b64_encode, cram_md5_response,
     ntlm_authenticate, ntlm_negotiate, oauthbearer_response, parse_ntlm_challenge, plain_response,
     xoauth2_response,
 };
 use crate::redact::Secret;
 use crate::results::{FailureKind, StepFailure};
-use exchange::is_challenge;
+use exchange::{Started, is_challenge};
+
+/// The reply that ended an exchange before the client sent its `what` (the password, the
+/// token, the proof of the password). A refusal is the server's answer, to be checked; a
+/// success cannot be a login, since the server never had what it would check: it fails.
+fn ended_before(mech: Mechanism, what: &str, reply: Reply) -> AuthEnd {
+    if !reply.code.is_positive() {
+        return AuthEnd::Reply(reply);
+    }
+    AuthEnd::Failed(StepFailure::expectation(
+        format!(
+            "{mech}: the server accepted the login before smtp-plan sent the {what}, so it cannot have checked it"
+        ),
+        vec![format!("got:      {}", reply.wire_text(" / "))],
+    ))
+}
 
 /// Who logs in, with what: a password, or a token for XOAUTH2 / OAUTHBEARER; for GSSAPI no
 /// secret (the Kerberos ticket comes from the environment), `user` the authorization identity
@@ -158,8 +173,10 @@ impl Session {
 
     async fn plain(&mut self, login: &Credentials, initial: bool) -> Result<AuthEnd, StepFailure> {
         let blob = plain_response(&login.user, login.secret.expose());
-        let reply = self.start(Mechanism::Plain, blob, true, initial).await?;
-        Ok(AuthEnd::Reply(reply))
+        match self.start(Mechanism::Plain, blob, true, initial).await? {
+            Started::Sent(reply) => Ok(AuthEnd::Reply(reply)),
+            Started::Before(reply) => Ok(ended_before(Mechanism::Plain, "password", reply)),
+        }
     }
 
     async fn login(&mut self, login: &Credentials, initial: bool) -> Result<AuthEnd, StepFailure> {
@@ -170,13 +187,13 @@ impl Session {
         } else {
             let first = self.auth_command(Mechanism::Login, None, false).await?;
             if !is_challenge(&first) {
-                return Ok(AuthEnd::Reply(first));
+                return Ok(ended_before(Mechanism::Login, "password", first));
             }
             let _ = self.challenge(&first);
             self.sasl_line(user, false).await?
         };
         if !is_challenge(&reply) {
-            return Ok(AuthEnd::Reply(reply));
+            return Ok(ended_before(Mechanism::Login, "password", reply));
         }
         let _ = self.challenge(&reply);
         let password = b64_encode(login.secret.expose().as_bytes());
@@ -186,7 +203,11 @@ impl Session {
     async fn cram_md5(&mut self, login: &Credentials) -> Result<AuthEnd, StepFailure> {
         let first = self.auth_command(Mechanism::CramMd5, None, false).await?;
         if !is_challenge(&first) {
-            return Ok(AuthEnd::Reply(first));
+            return Ok(ended_before(
+                Mechanism::CramMd5,
+                "digest of the password",
+                first,
+            ));
         }
         let challenge = match self.challenge(&first) {
             Ok(c) => c,
@@ -218,9 +239,12 @@ impl Session {
                 )
             })?;
         let first = b64_encode(client.client_first().as_bytes());
-        let reply = self.start(mech, first, false, initial).await?;
+        // The client-first message holds no proof: a reply that is no challenge, to it or to
+        // AUTH, comes before the proof of the password.
+        let (Started::Sent(reply) | Started::Before(reply)) =
+            self.start(mech, first, false, initial).await?;
         if !is_challenge(&reply) {
-            return Ok(AuthEnd::Reply(reply));
+            return Ok(ended_before(mech, "proof of the password", reply));
         }
         let server_first = match self
             .challenge(&reply)
@@ -278,9 +302,13 @@ impl Session {
             oauthbearer_response(&login.user, login.secret.expose(), &host, port)
         };
         self.transcript.redactor.add_exact(raw.clone());
-        let reply = self
+        let reply = match self
             .start(mech, b64_encode(raw.as_bytes()), true, initial)
-            .await?;
+            .await?
+        {
+            Started::Sent(reply) => reply,
+            Started::Before(reply) => return Ok(ended_before(mech, "token", reply)),
+        };
         if !is_challenge(&reply) {
             return Ok(AuthEnd::Reply(reply));
         }
@@ -298,11 +326,16 @@ impl Session {
 
     async fn ntlm(&mut self, login: &Credentials, initial: bool) -> Result<AuthEnd, StepFailure> {
         let negotiate = b64_encode(&ntlm_negotiate());
-        let reply = self
+        // The negotiate message holds no credential: the password's response comes third.
+        let (Started::Sent(reply) | Started::Before(reply)) = self
             .start(Mechanism::Ntlm, negotiate, false, initial)
             .await?;
         if !is_challenge(&reply) {
-            return Ok(AuthEnd::Reply(reply));
+            return Ok(ended_before(
+                Mechanism::Ntlm,
+                "response to its challenge",
+                reply,
+            ));
         }
         let authenticate = b64_decode(&reply.text())
             .ok_or_else(|| SaslError("the NTLM challenge is not base64".into()))

@@ -5,6 +5,14 @@ use crate::protocol::{Command, Mechanism, Reply, SaslError, b64_decode};
 use crate::results::StepFailure;
 use crate::session::client::Session;
 
+/// What [`Session::start`] got: the reply to the mechanism's first message, or the server's
+/// reply to the AUTH command itself when that was no challenge (the first message was then not
+/// sent).
+pub(super) enum Started {
+    Sent(Reply),
+    Before(Reply),
+}
+
 /// How an AUTH exchange ended: a final reply (to check), or a failure found on the client
 /// side (no TLS, a wrong SCRAM server signature, a malformed challenge) after which nothing
 /// more of the exchange was sent.
@@ -55,15 +63,16 @@ impl Session {
         first: String,
         secret: bool,
         initial: bool,
-    ) -> Result<Reply, StepFailure> {
+    ) -> Result<Started, StepFailure> {
         if initial {
-            return self.auth_command(mech, Some(first), secret).await;
+            let reply = self.auth_command(mech, Some(first), secret).await?;
+            return Ok(Started::Sent(reply));
         }
         let reply = self.auth_command(mech, None, false).await?;
         if !is_challenge(&reply) {
-            return Ok(reply);
+            return Ok(Started::Before(reply));
         }
-        self.sasl_line(first, secret).await
+        Ok(Started::Sent(self.sasl_line(first, secret).await?))
     }
 
     /// Cancel the exchange (`*`), read the server's answer, and fail with `why`.

@@ -21,11 +21,13 @@ mod proxy;
 mod reuse;
 #[cfg(test)]
 mod reuse_tests;
+mod scenarios;
 mod schema;
 mod secret_vars;
 mod socket;
 mod step;
 mod step_options;
+mod stream;
 mod target;
 mod tls_expect;
 mod vars;

@@ -294,7 +294,13 @@ pub(crate) fn parse_yaml(text: &str) -> Result<Node, YamlError> {
             ),
         });
     }
-    let options = serde_saphyr::options! {
+    serde_saphyr::from_str_with_options::<Node>(text, yaml_options())
+        .map_err(|err| yaml_error(text, err))
+}
+
+/// How every plan file is parsed: the budgets above.
+pub(crate) fn yaml_options() -> serde_saphyr::Options {
+    serde_saphyr::options! {
         budget: serde_saphyr::budget! {
             max_depth: MAX_DEPTH,
             max_documents: 1,
@@ -309,32 +315,34 @@ pub(crate) fn parse_yaml(text: &str) -> Result<Node, YamlError> {
             max_replay_stack_depth: 16,
             max_alias_expansions_per_anchor: 1_000,
         },
+    }
+}
+
+/// A parse error of `text` as one problem at one position, in words.
+fn yaml_error(text: &str, err: serde_saphyr::Error) -> YamlError {
+    let err = err.without_snippet();
+    let (line, col) = err.location().map_or((0, 0), |loc| {
+        (
+            u32::try_from(loc.line()).unwrap_or(u32::MAX),
+            u32::try_from(loc.column()).unwrap_or(u32::MAX),
+        )
+    });
+    let message: String = match &err {
+        serde_saphyr::Error::Budget { breach, .. } => budget_words(breach),
+        _ => UserMessageFormatter
+            .format_message(err)
+            .chars()
+            .map(|c| {
+                if c.is_control() {
+                    c.escape_unicode().to_string()
+                } else {
+                    c.to_string()
+                }
+            })
+            .collect(),
     };
-    serde_saphyr::from_str_with_options::<Node>(text, options).map_err(|err| {
-        let err = err.without_snippet();
-        let (line, col) = err.location().map_or((0, 0), |loc| {
-            (
-                u32::try_from(loc.line()).unwrap_or(u32::MAX),
-                u32::try_from(loc.column()).unwrap_or(u32::MAX),
-            )
-        });
-        let message: String = match &err {
-            serde_saphyr::Error::Budget { breach, .. } => budget_words(breach),
-            _ => UserMessageFormatter
-                .format_message(err)
-                .chars()
-                .map(|c| {
-                    if c.is_control() {
-                        c.escape_unicode().to_string()
-                    } else {
-                        c.to_string()
-                    }
-                })
-                .collect(),
-        };
-        let col = control_column(text, line, col, &message).unwrap_or(col);
-        YamlError { line, col, message }
-    })
+    let col = control_column(text, line, col, &message).unwrap_or(col);
+    YamlError { line, col, message }
 }
 
 #[cfg(test)]

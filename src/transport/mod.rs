@@ -20,6 +20,7 @@ pub use tls::{
     parse_pem_private_key,
 };
 pub(crate) use tls::{NO_NAME, handshake};
+pub(crate) use tls_config::{checked_ca_file, remember_ca_file};
 pub use tls_failure::TlsFailure;
 
 #[cfg(test)]

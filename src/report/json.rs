@@ -3,7 +3,7 @@
 
 use serde::Serialize;
 
-use crate::runner::{Dir, MailboxReport, Outcome, ScenarioResult, StepStatus, SuiteResult};
+use crate::results::{Dir, MailboxReport, Outcome, ScenarioResult, StepStatus, SuiteResult};
 
 #[derive(Serialize)]
 struct Report<'a> {

@@ -5,11 +5,10 @@
 
 use regex::Regex;
 
-use super::mailbox_report::MailboxCheck;
 use crate::mailbox::Delivered;
 use crate::model::{MailboxExpect, Presence, TextExpect};
 use crate::redact::Redactor;
-use crate::session::StepFailure;
+use crate::results::{MailboxCheck, StepFailure};
 use crate::template::Template;
 
 /// Header values and body lines quoted in a failure are cut to this many characters.
@@ -290,7 +289,7 @@ mod tests {
     use super::*;
     use crate::mailbox::parse_delivered;
     use crate::model::{AttachmentExpect, CountRange, HeaderExpect};
-    use crate::session::StepFailure;
+    use crate::results::StepFailure;
 
     const MESSAGE: &str = "Return-Path: <alice@example.test>\r\nDelivered-To: bob@example.test\r\nReceived: from client by mail (Postfix) with ESMTPSA id ABC123\r\nX-Spam-Status: No, score=-1.2\r\nMessage-ID: <m1@smtp-plan>\r\nSubject: Quarterly report\r\nMIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=\"b\"\r\n\r\n--b\r\nContent-Type: text/plain\r\n\r\nThe figures are attached.\r\n--b\r\nContent-Type: text/csv; name=\"report.csv\"\r\nContent-Disposition: attachment; filename=\"report.csv\"\r\n\r\nq,r\r\n--b--\r\n";
 

@@ -14,7 +14,8 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use super::load::{LoadOptions, load_str};
+use super::load::load_str;
+use super::options::LoadOptions;
 use super::*;
 use crate::model::*;
 use crate::protocol::Mechanism;

@@ -5,7 +5,6 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use super::context::{Cx, get};
-use super::load::SCENARIO_KEYS;
 use super::node::{Node, Value};
 use super::reuse::{Library, StepsLoader};
 use super::step::StepLoader;
@@ -13,6 +12,8 @@ use super::target::{PartialTarget, Resolver};
 use super::vars::{Vars, load_vars};
 use crate::model::BUILTIN_VARS;
 use crate::model::{Scenario, Span, VarValues};
+
+pub(crate) const SCENARIO_KEYS: &[&str] = &["name", "tags", "skip", "target", "vars", "steps"];
 
 /// What every scenario of a plan starts from.
 pub(super) struct ScenarioContext<'a> {

@@ -22,7 +22,7 @@ use super::stream::{Event, parse_streaming};
 use super::target::{PartialTarget, Resolver};
 use super::vars::{Vars, command_line_vars, load_vars};
 use crate::files::{FileRoot, MAX_PLAN_BYTES};
-use crate::model::{Action, MailboxSource, Plan, Scenario, Step, VarValues};
+use crate::model::{Action, MailboxSource, Plan, Scenario, Step, Target, VarValues};
 use crate::redact::Secret;
 use crate::template::Template;
 
@@ -89,6 +89,8 @@ pub fn load_plans_with_env(
         for file in files {
             match read_plan_file(&file) {
                 Ok(text) => {
+                    // Kept by the plan for its diagnostics: one copy of the text.
+                    let text: Arc<str> = Arc::from(text);
                     let (result, included) = load_file_str(&file, &text, &options, env, true);
                     loaded.push((file, searched, result, included));
                 }
@@ -222,7 +224,7 @@ pub(crate) fn load_str(
     options: &LoadOptions,
     env: EnvLookup<'_>,
 ) -> Result<Plan, Vec<Diagnostic>> {
-    load_file_str(path, text, options, env, true).0
+    load_file_str(path, &Arc::from(text), options, env, true).0
 }
 
 /// [`load_str`] from the file's whole tree, never streamed: what the streamed load must equal.
@@ -233,14 +235,14 @@ pub(crate) fn load_str_unstreamed(
     options: &LoadOptions,
     env: EnvLookup<'_>,
 ) -> Result<Plan, Vec<Diagnostic>> {
-    load_file_str(path, text, options, env, false).0
+    load_file_str(path, &Arc::from(text), options, env, false).0
 }
 
 /// [`load_str`], and the canonical paths of the files the plan includes. `stream`: its
 /// scenarios are loaded as they are parsed when the file allows (see `stream`).
 fn load_file_str(
     path: &Path,
-    text: &str,
+    text: &Arc<str>,
     options: &LoadOptions,
     env: EnvLookup<'_>,
     stream: bool,
@@ -272,7 +274,7 @@ fn load_file_str(
     cx.diags.clone_from(&prelude);
     let mut included = Vec::new();
     let streamed = stream
-        .then(|| load_streamed(&mut cx, &cli, &options.secrets, &mut included))
+        .then(|| load_streamed(&mut cx, text, &cli, &options.secrets, &mut included))
         .flatten();
     let plan = match streamed {
         Some(plan) => plan,
@@ -282,7 +284,7 @@ fn load_file_str(
             cx.diags = prelude;
             included.clear();
             match parse_yaml(text) {
-                Ok(root) => load_plan(&mut cx, &root, &cli, &options.secrets, &mut included),
+                Ok(root) => load_plan(&mut cx, text, &root, &cli, &options.secrets, &mut included),
                 Err(e) => {
                     let width = 1;
                     cx.error_at(e.line, e.col, width, e.message, None);
@@ -314,6 +316,7 @@ fn load_file_str(
 
 fn load_plan(
     cx: &mut Cx<'_>,
+    source: &Arc<str>,
     root: &Node,
     cli: &BTreeMap<String, String>,
     cli_secrets: &BTreeSet<String>,
@@ -349,13 +352,14 @@ fn load_plan(
             Some(scenarios_help()),
         ),
     }
-    plan_finish(cx, entries, setup, list, cli_secrets)
+    plan_finish(cx, source, entries, setup, list, cli_secrets)
 }
 
 /// [`load_plan`] with the scenarios streamed from the text (see `stream`): `None` when the
 /// file does not stream, and must be loaded from its whole tree.
 fn load_streamed(
     cx: &mut Cx<'_>,
+    source: &Arc<str>,
     cli: &BTreeMap<String, String>,
     cli_secrets: &BTreeSet<String>,
     included: &mut Vec<PathBuf>,
@@ -372,7 +376,7 @@ fn load_streamed(
         }
     })?;
     let setup = setup?;
-    Some(plan_finish(cx, &entries, setup, list, cli_secrets))
+    Some(plan_finish(cx, source, &entries, setup, list, cli_secrets))
 }
 
 /// What the plan's keys before its scenarios give every scenario.
@@ -380,6 +384,7 @@ struct PlanSetup {
     lib: Library,
     vars: Vars,
     plan_target: PartialTarget,
+    target: Arc<Target>,
 }
 
 impl PlanSetup {
@@ -389,6 +394,7 @@ impl PlanSetup {
             cli,
             vars: &self.vars,
             plan_target: &self.plan_target,
+            target: &self.target,
         }
     }
 }
@@ -416,6 +422,7 @@ fn plan_setup(
     PlanSetup {
         lib,
         vars,
+        target: Arc::new(plan_target.clone().finish()),
         plan_target,
     }
 }
@@ -424,6 +431,7 @@ fn plan_setup(
 /// name, secrets and what they mask.
 fn plan_finish(
     cx: &mut Cx<'_>,
+    source: &Arc<str>,
     entries: &[(Key, Node)],
     setup: PlanSetup,
     list: ScenarioList,
@@ -506,7 +514,7 @@ fn plan_finish(
     }
     Some(Plan {
         path: cx.path.to_path_buf(),
-        source: Arc::from(cx.source),
+        source: Arc::clone(source),
         name: redactor.redact(&name?),
         vars: vars.values,
         secret_values: secret_values.into_iter().map(Secret::new).collect(),

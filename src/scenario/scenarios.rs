@@ -3,6 +3,7 @@
 //! be unique. Items come one at a time, from a whole tree or streamed (see `stream`).
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
 
 use super::context::{Cx, get};
 use super::node::{Node, Value};
@@ -11,7 +12,7 @@ use super::step::StepLoader;
 use super::target::{PartialTarget, Resolver};
 use super::vars::{Vars, load_vars};
 use crate::model::BUILTIN_VARS;
-use crate::model::{Scenario, Span, VarValues};
+use crate::model::{Scenario, Span, Target, VarValues};
 
 pub(crate) const SCENARIO_KEYS: &[&str] = &["name", "tags", "skip", "target", "vars", "steps"];
 
@@ -21,6 +22,8 @@ pub(super) struct ScenarioContext<'a> {
     pub cli: &'a BTreeMap<String, String>,
     pub vars: &'a Vars,
     pub plan_target: &'a PartialTarget,
+    /// `plan_target` finished: the target of every scenario without one of its own.
+    pub target: &'a Arc<Target>,
 }
 
 /// What the variables of a scenario's `vars:` were made from, and their values.
@@ -135,11 +138,10 @@ fn load_scenario(
         Some(n) => {
             let own = resolver.target(cx, n, "in `target`");
             super::socket::check_merged(cx, n, &own, plan.plan_target);
-            own.or(plan.plan_target)
+            Arc::new(own.or(plan.plan_target).finish())
         }
-        None => plan.plan_target.clone(),
-    }
-    .finish();
+        None => Arc::clone(plan.target),
+    };
 
     let mut steps = Vec::new();
     match get(entries, "steps") {

@@ -206,7 +206,7 @@ fn play(plans: Arc<Vec<Plan>>, p: usize, s: usize, options: Arc<RunOptions>) -> 
     })
 }
 
-pub(super) async fn run_plans_with(
+async fn run_plans_with(
     plans: Arc<Vec<Plan>>,
     options: Arc<RunOptions>,
     schedule: Schedule,

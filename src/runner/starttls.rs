@@ -74,7 +74,7 @@ impl Run<'_> {
     }
 
     /// The `tls:` part of a `starttls` step's expectation, after the handshake.
-    pub(super) fn check_session(&mut self, expect: &Expect) -> StepEnd {
+    fn check_session(&mut self, expect: &Expect) -> StepEnd {
         let Some(want) = &expect.tls else {
             return StepEnd::Pass;
         };

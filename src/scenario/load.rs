@@ -91,7 +91,7 @@ pub fn load_plans_with_env(
                 Ok(text) => {
                     // Kept by the plan for its diagnostics: one copy of the text.
                     let text: Arc<str> = Arc::from(text);
-                    let (result, included) = load_file_str(&file, &text, &options, env, true);
+                    let (result, included) = load_file_str(&file, &text, &options, env, STREAMED);
                     loaded.push((file, searched, result, included));
                 }
                 Err(d) => problems.push(d),
@@ -224,28 +224,43 @@ pub(crate) fn load_str(
     options: &LoadOptions,
     env: EnvLookup<'_>,
 ) -> Result<Plan, Vec<Diagnostic>> {
-    load_file_str(path, &Arc::from(text), options, env, true).0
+    load_file_str(path, &Arc::from(text), options, env, STREAMED).0
 }
 
-/// [`load_str`] from the file's whole tree, never streamed: what the streamed load must equal.
+/// [`load_str`] in the given `ways` only (none: from the file's whole tree), for tests that
+/// every way loads alike.
 #[cfg(test)]
-pub(crate) fn load_str_unstreamed(
+pub(crate) fn load_str_in(
     path: &Path,
     text: &str,
     options: &LoadOptions,
     env: EnvLookup<'_>,
+    ways: &[Parse],
 ) -> Result<Plan, Vec<Diagnostic>> {
-    load_file_str(path, &Arc::from(text), options, env, false).0
+    load_file_str(path, &Arc::from(text), options, env, ways).0
 }
 
-/// [`load_str`], and the canonical paths of the files the plan includes. `stream`: its
-/// scenarios are loaded as they are parsed when the file allows (see `stream`).
+/// How a plan file's scenarios are streamed (see `stream`), in the order they are tried; the
+/// whole tree read by serde-saphyr is the last way, always taken when the others give up.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Parse {
+    /// Straight from the parser's events (`fast_yaml`).
+    Fast,
+    /// Through serde-saphyr.
+    Serde,
+}
+
+/// The ways of a run: the fast one, then serde-saphyr's stream, then the whole tree.
+pub(crate) const STREAMED: &[Parse] = &[Parse::Fast, Parse::Serde];
+
+/// [`load_str`], and the canonical paths of the files the plan includes; `ways` are tried
+/// before the whole tree.
 fn load_file_str(
     path: &Path,
     text: &Arc<str>,
     options: &LoadOptions,
     env: EnvLookup<'_>,
-    stream: bool,
+    ways: &[Parse],
 ) -> (Result<Plan, Vec<Diagnostic>>, Vec<PathBuf>) {
     let root_dir = options
         .file_root
@@ -270,28 +285,36 @@ fn load_file_str(
             options.vars.0.clone()
         }
     };
-    let mut cx = Cx::new(path, text, env, &files);
-    cx.diags.clone_from(&prelude);
+    let fresh = || {
+        let mut cx = Cx::new(path, text, env, &files);
+        cx.diags.clone_from(&prelude);
+        cx
+    };
+    let mut cx = fresh();
     let mut included = Vec::new();
-    let streamed = stream
-        .then(|| load_streamed(&mut cx, text, &cli, &options.secrets, &mut included))
-        .flatten();
+    // The first way that reads the file gives the plan; what a way that gave up found is
+    // thrown away, and the whole tree says it.
+    let mut streamed = None;
+    for how in ways {
+        if let Some(plan) =
+            load_streamed(&mut cx, text, *how, &cli, &options.secrets, &mut included)
+        {
+            streamed = Some(plan);
+            break;
+        }
+        cx = fresh();
+        included.clear();
+    }
     let plan = match streamed {
         Some(plan) => plan,
-        None => {
-            // Not streamed: what the stream found is thrown away, and the whole tree says it.
-            cx = Cx::new(path, text, env, &files);
-            cx.diags = prelude;
-            included.clear();
-            match parse_yaml(text) {
-                Ok(root) => load_plan(&mut cx, text, &root, &cli, &options.secrets, &mut included),
-                Err(e) => {
-                    let width = 1;
-                    cx.error_at(e.line, e.col, width, e.message, None);
-                    None
-                }
+        None => match parse_yaml(text) {
+            Ok(root) => load_plan(&mut cx, text, &root, &cli, &options.secrets, &mut included),
+            Err(e) => {
+                let width = 1;
+                cx.error_at(e.line, e.col, width, e.message, None);
+                None
             }
-        }
+        },
     };
     let result = match plan {
         Some(plan) if cx.diags.is_empty() => Ok(plan),
@@ -360,6 +383,7 @@ fn load_plan(
 fn load_streamed(
     cx: &mut Cx<'_>,
     source: &Arc<str>,
+    how: Parse,
     cli: &BTreeMap<String, String>,
     cli_secrets: &BTreeSet<String>,
     included: &mut Vec<PathBuf>,
@@ -367,14 +391,18 @@ fn load_streamed(
     let mut setup: Option<PlanSetup> = None;
     let mut list = ScenarioList::default();
     let text = cx.source;
-    let entries = parse_streaming(text, &mut |event| match event {
+    let mut on = |event: Event<'_>| match event {
         Event::Scenarios(before) => setup = Some(plan_setup(cx, before, cli, included)),
         Event::Scenario(item) => {
             if let Some(setup) = &setup {
                 list.add(cx, &item, &setup.context(cli));
             }
         }
-    })?;
+    };
+    let entries = match how {
+        Parse::Fast => super::fast_yaml::parse_streaming(text, &mut on),
+        Parse::Serde => parse_streaming(text, &mut on),
+    }?;
     let setup = setup?;
     Some(plan_finish(cx, source, &entries, setup, list, cli_secrets))
 }

@@ -7,6 +7,7 @@ mod diagnostic;
 mod envelope;
 mod expect;
 mod fails;
+mod fast_yaml;
 mod file_access;
 mod files;
 mod load;

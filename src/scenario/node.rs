@@ -47,15 +47,27 @@ impl Pos {
 
     fn from_location(loc: Location) -> Self {
         let span = loc.span();
-        let bytes = span.byte_offset().zip(span.byte_len()).and_then(|(o, l)| {
+        let bytes = span.byte_offset().zip(span.byte_len());
+        let at = |n: u64| usize::try_from(n).unwrap_or(usize::MAX);
+        Self::from_parts(
+            at(loc.line()),
+            at(loc.column()),
+            bytes.map(|(o, l)| (at(o), at(l))),
+        )
+    }
+
+    /// A position from its 1-based line and column and, when known, its byte offset and
+    /// length in the source.
+    pub fn from_parts(line: usize, col: usize, bytes: Option<(usize, usize)>) -> Self {
+        let bytes = bytes.and_then(|(o, l)| {
             let o = u32::try_from(o).ok().filter(|o| *o != UNKNOWN)?;
             let l = u32::try_from(l).ok()?;
             Some((o, l))
         });
         let (start, len) = bytes.unwrap_or((UNKNOWN, 0));
         Self {
-            line: u32::try_from(loc.line()).unwrap_or(u32::MAX),
-            col: u32::try_from(loc.column()).unwrap_or(u32::MAX),
+            line: u32::try_from(line).unwrap_or(u32::MAX),
+            col: u32::try_from(col).unwrap_or(u32::MAX),
             start,
             len,
         }

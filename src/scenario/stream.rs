@@ -23,7 +23,7 @@ pub(crate) enum Event<'a> {
 }
 
 /// The keys the scenarios are loaded with: they must come before `scenarios:` to stream.
-const BEFORE_SCENARIOS: &[&str] = &["include", "target", "vars", "groups", "scenarios"];
+pub(crate) const BEFORE_SCENARIOS: &[&str] = &["include", "target", "vars", "groups", "scenarios"];
 
 /// The plan's keys other than `scenarios:`, once every scenario has been handed to `on`; `None`
 /// when the file does not stream (see the module documentation).
@@ -124,21 +124,124 @@ mod tests {
 
     use super::*;
     use crate::scenario::LoadOptions;
-    use crate::scenario::load::{load_str, load_str_unstreamed};
+    use crate::scenario::load::{Parse, load_str_in};
 
     fn streams(text: &str) -> bool {
         parse_streaming(text, &mut |_| {}).is_some()
     }
 
     /// The loaded plan (its `Debug`, which shows every scenario and step) or the problems,
-    /// streamed and from the whole tree.
-    fn both(path: &Path, text: &str) -> (String, String) {
+    /// from the whole tree, then streamed through serde-saphyr, then from the events.
+    fn every_way(path: &Path, text: &str) -> [String; 3] {
         let options = LoadOptions::default();
         let env = |name: &str| (name == "SMTP_PLAN_TEST_SET").then(|| "set".to_owned());
-        (
-            format!("{:#?}", load_str(path, text, &options, &env)),
-            format!("{:#?}", load_str_unstreamed(path, text, &options, &env)),
-        )
+        [&[][..], &[Parse::Serde], &[Parse::Fast]]
+            .map(|ways| format!("{:#?}", load_str_in(path, text, &options, &env, ways)))
+    }
+
+    fn fast(text: &str) -> bool {
+        crate::scenario::fast_yaml::parse_streaming(text, &mut |_| {}).is_some()
+    }
+
+    type Entries = Vec<(Key, Node)>;
+    type Streamer = fn(&str, &mut dyn FnMut(Event<'_>)) -> Option<Entries>;
+
+    /// What a stream hands over, and the keys it returns.
+    fn nodes(parse: Streamer, text: &str) -> Option<(Vec<Node>, Entries)> {
+        let mut seen = Vec::new();
+        let entries = parse(text, &mut |event| match event {
+            Event::Scenarios(before) => seen.extend(before.iter().map(|(_, n)| n.clone())),
+            Event::Scenario(node) => seen.push(node),
+        })?;
+        Some((seen, entries))
+    }
+
+    /// Every scalar the events are read into, typed and placed as serde-saphyr does; those it
+    /// cannot type for sure are left to serde-saphyr.
+    #[test]
+    fn the_events_read_scalars_as_serde_saphyr_does() {
+        let fast_ones = [
+            "text",
+            "${user}",
+            "a@b.test",
+            "10s",
+            "1.5s",
+            "127.0.0.1",
+            "25",
+            "0",
+            "yes",
+            "No",
+            "ON",
+            "off",
+            "y",
+            "true",
+            "FALSE",
+            "~",
+            "null",
+            "NULL",
+            "'017'",
+            "\"1_000\"",
+            "\"a\\tb\"",
+            "'it''s'",
+            "|\n          two\n          lines",
+            ">-\n          folded\n          text",
+            "plain\n          continued",
+            "\"é ü\"",
+            "ü",
+            "\"\"",
+            "",
+            "<<",
+        ];
+        let serde_ones = [
+            "017",
+            "1_000",
+            "0x1A",
+            "0o17",
+            "+5",
+            "-5",
+            "1.5",
+            "1e5",
+            ".inf",
+            "inf",
+            "nan",
+            "1:30",
+            "2025-01-01",
+            "!!str 5",
+            "&a x",
+            "99999999999999999999",
+        ];
+        let mut wrong = Vec::new();
+        for (scalars, fast) in [(&fast_ones[..], true), (&serde_ones[..], false)] {
+            for s in scalars {
+                let text = format!(
+                    "vars:\n  k: {s}\n  \"q\": {s}\nscenarios:\n  - name: {s}\n    steps:\n      - {s}\n"
+                );
+                let by_events = nodes(crate::scenario::fast_yaml::parse_streaming, &text);
+                if by_events.is_some() != fast {
+                    wrong.push(format!("{s}: {by_events:?}"));
+                }
+                if let Some(by_events) = by_events {
+                    assert_eq!(Some(by_events), nodes(parse_streaming, &text), "{s}");
+                }
+            }
+        }
+        assert!(wrong.is_empty(), "{wrong:#?}");
+        // Keys: written twice, or not plain text, go to serde-saphyr.
+        for text in [
+            "a: 1\na: 2\nscenarios: [x]\n",
+            "1: x\nscenarios: [x]\n",
+            "yes: x\nscenarios: [x]\n",
+            "<<: {a: 1}\nscenarios: [x]\n",
+            "scenarios: [x]\nscenarios: [y]\n",
+            "? [a]\n: x\nscenarios: [x]\n",
+            "scenarios: [x]\n---\nb: 1\n",
+            "%YAML 1.2\n---\nscenarios: [x]\n",
+        ] {
+            assert!(
+                nodes(crate::scenario::fast_yaml::parse_streaming, text).is_none(),
+                "{text}"
+            );
+        }
     }
 
     #[test]
@@ -189,20 +292,28 @@ mod tests {
         }
         files.sort();
         assert!(files.len() > 100, "{}", files.len());
-        let mut streamed = 0;
+        let (mut streamed, mut fast_ones) = (0, 0);
         for file in &files {
             let Ok(text) = std::fs::read_to_string(file) else {
                 continue;
             };
             streamed += usize::from(streams(&text));
-            let (stream, tree) = both(file, &text);
+            fast_ones += usize::from(fast(&text));
+            let [tree, stream, fast] = every_way(file, &text);
             assert_eq!(stream, tree, "{}", file.display());
+            assert_eq!(fast, tree, "{}", file.display());
         }
         assert!(streamed > files.len() / 2, "{streamed} of {}", files.len());
+        assert!(
+            fast_ones > files.len() / 3,
+            "{fast_ones} of {}",
+            files.len()
+        );
         // A key the scenarios need after them, with problems on both sides of it.
         let late = "scenarios:\n  - name: a\n    steps: [{ehlo: '${x}'}, bogus]\n  - name: a\n    steps: [quit]\nvars: {x: '${env:NOPE}'}\ntarget: {port: 99999}\n";
-        let (stream, tree) = both(Path::new("late.yaml"), late);
+        let [tree, stream, fast] = every_way(Path::new("late.yaml"), late);
         assert_eq!(stream, tree);
+        assert_eq!(fast, tree);
         assert!(tree.contains("duplicate scenario name"), "{tree}");
     }
 }

@@ -407,9 +407,10 @@ fn noop_server(when: Noop) -> (Fake, Receiver<bool>) {
 fn a_late_reply_fails_within_and_no_reply_is_an_error() {
     let (fake, noop) = noop_server(Noop::AfterSilence(Duration::from_millis(250)));
     let dir = tempfile::tempdir().unwrap();
-    let text = format!(
-        "name: latency\ntarget: {{host: 127.0.0.1, port: {}, timeout: 2s}}\nscenarios:\n  - name: talk\n    steps:\n      - expect: {{code: 220, within: 1s}}\n      - noop:\n        expect: {{code: 250, within: 100ms}}\n      - quit\n",
-        fake.addr.port()
+    let text = one_scenario(
+        "latency",
+        &format!("host: 127.0.0.1, port: {}, timeout: 2s", fake.addr.port()),
+        "      - expect: {code: 220, within: 1s}\n      - noop:\n        expect: {code: 250, within: 100ms}\n      - quit\n",
     );
     let path = plan(dir.path(), "latency.yaml", &text);
     let json = dir.path().join("latency.json");

@@ -444,6 +444,7 @@ fn lhlo_and_vrfy_send_their_commands() {
         "      - expect: 220\n      - lhlo: client.test\n        expect: {capabilities: [PIPELINING]}\n      - vrfy: user1\n        expect: {code: 252, enhanced: 2.1.5}\n      - quit\n",
     );
     r.assert_code(0);
+    fake.join();
     assert_eq!(
         *seen.lock().unwrap(),
         ["LHLO client.test", "VRFY user1", "QUIT"],

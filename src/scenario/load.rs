@@ -17,7 +17,9 @@ use super::node::{Key, Node, Value, parse_yaml};
 use super::options::LoadOptions;
 use super::reuse::{Library, load_groups, load_includes, with_cx};
 use super::scenarios::{ScenarioContext, ScenarioDeps, ScenarioList};
-use super::secret_vars::{check_empty_secrets, secret_env_hints, secret_help};
+use super::secret_vars::{
+    check_empty_secrets, mask_vars_when_unsure, secret_env_hints, secret_help,
+};
 use super::stream::{Event, parse_streaming};
 use super::target::{PartialTarget, Resolver};
 use super::vars::{Vars, command_line_vars, load_vars};
@@ -517,6 +519,7 @@ fn plan_finish(
         check_empty_secrets(cx, entries, &secret_names, &values_of);
     }
     secret_env_hints(cx, entries, &secret_names);
+    mask_vars_when_unsure(cx, entries, &secret_names);
     // Where the secret variables' values are written: problems there are not quoted.
     let spots: Vec<_> = cx
         .var_spots

@@ -207,9 +207,23 @@ impl Fake {
     }
 }
 
+impl Fake {
+    /// Wait for the script to end (once a client connected: it closed the connection, or a
+    /// read timed out) and fail the test with the script's panic if it panicked: what it saw
+    /// is then complete, so a test can assert on it, also that something was NOT sent.
+    pub fn join(mut self) {
+        if let Some(handle) = self.handle.take()
+            && let Err(panic) = handle.join()
+        {
+            std::panic::resume_unwind(panic);
+        }
+    }
+}
+
 impl Drop for Fake {
     fn drop(&mut self) {
-        // The script ends by itself (its reads time out); do not block a failing test on it.
+        // Not joined here: a script nobody connected to still waits in accept, and a failing
+        // test must not block on it. Tests that look at what the script saw call `join`.
         let _ = self.handle.take();
     }
 }

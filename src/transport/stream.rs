@@ -2,10 +2,8 @@
 //! client and the server alike.
 
 use std::io;
-use std::pin::Pin;
-use std::task::{Context, Poll};
 
-use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
+use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::TcpStream;
 
 use super::socket::Socket;
@@ -43,46 +41,73 @@ fn gone() -> io::Error {
     )
 }
 
-impl<T: AsyncRead + Unpin, P: AsyncRead + Unpin> AsyncRead for Stream<T, P> {
-    fn poll_read(
-        self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        buf: &mut ReadBuf<'_>,
-    ) -> Poll<io::Result<()>> {
-        match self.get_mut() {
-            Stream::Plain(s) => Pin::new(s).poll_read(cx, buf),
-            Stream::Tls(s) => Pin::new(&mut **s).poll_read(cx, buf),
-            Stream::Gone => Poll::Ready(Err(gone())),
+/// What a connection reads and writes: TCP, a Unix socket, or TLS over either.
+pub(crate) trait Io: AsyncRead + AsyncWrite + Unpin {}
+
+impl<S: AsyncRead + AsyncWrite + Unpin + ?Sized> Io for S {}
+
+/// `AsyncRead` and `AsyncWrite` for an enum of streams, each call going to the stream in use:
+/// the type's `fn io(&mut self) -> io::Result<&mut dyn Io>` (an error: there is none, and
+/// every call but a shutdown fails with it).
+macro_rules! delegate_io {
+    (impl<$($g:ident: $bound:path),*> for $ty:ty) => {
+        impl<$($g: $bound),*> tokio::io::AsyncRead for $ty {
+            fn poll_read(
+                self: std::pin::Pin<&mut Self>,
+                cx: &mut std::task::Context<'_>,
+                buf: &mut tokio::io::ReadBuf<'_>,
+            ) -> std::task::Poll<std::io::Result<()>> {
+                match self.get_mut().io() {
+                    Ok(s) => tokio::io::AsyncRead::poll_read(std::pin::Pin::new(s), cx, buf),
+                    Err(e) => std::task::Poll::Ready(Err(e)),
+                }
+            }
+        }
+
+        impl<$($g: $bound),*> tokio::io::AsyncWrite for $ty {
+            fn poll_write(
+                self: std::pin::Pin<&mut Self>,
+                cx: &mut std::task::Context<'_>,
+                buf: &[u8],
+            ) -> std::task::Poll<std::io::Result<usize>> {
+                match self.get_mut().io() {
+                    Ok(s) => tokio::io::AsyncWrite::poll_write(std::pin::Pin::new(s), cx, buf),
+                    Err(e) => std::task::Poll::Ready(Err(e)),
+                }
+            }
+
+            fn poll_flush(
+                self: std::pin::Pin<&mut Self>,
+                cx: &mut std::task::Context<'_>,
+            ) -> std::task::Poll<std::io::Result<()>> {
+                match self.get_mut().io() {
+                    Ok(s) => tokio::io::AsyncWrite::poll_flush(std::pin::Pin::new(s), cx),
+                    Err(e) => std::task::Poll::Ready(Err(e)),
+                }
+            }
+
+            fn poll_shutdown(
+                self: std::pin::Pin<&mut Self>,
+                cx: &mut std::task::Context<'_>,
+            ) -> std::task::Poll<std::io::Result<()>> {
+                match self.get_mut().io() {
+                    Ok(s) => tokio::io::AsyncWrite::poll_shutdown(std::pin::Pin::new(s), cx),
+                    Err(_) => std::task::Poll::Ready(Ok(())),
+                }
+            }
+        }
+    };
+}
+pub(crate) use delegate_io;
+
+impl<T: Io, P: Io> Stream<T, P> {
+    fn io(&mut self) -> io::Result<&mut dyn Io> {
+        match self {
+            Stream::Plain(s) => Ok(s),
+            Stream::Tls(s) => Ok(&mut **s),
+            Stream::Gone => Err(gone()),
         }
     }
 }
 
-impl<T: AsyncWrite + Unpin, P: AsyncWrite + Unpin> AsyncWrite for Stream<T, P> {
-    fn poll_write(
-        self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        buf: &[u8],
-    ) -> Poll<io::Result<usize>> {
-        match self.get_mut() {
-            Stream::Plain(s) => Pin::new(s).poll_write(cx, buf),
-            Stream::Tls(s) => Pin::new(&mut **s).poll_write(cx, buf),
-            Stream::Gone => Poll::Ready(Err(gone())),
-        }
-    }
-
-    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        match self.get_mut() {
-            Stream::Plain(s) => Pin::new(s).poll_flush(cx),
-            Stream::Tls(s) => Pin::new(&mut **s).poll_flush(cx),
-            Stream::Gone => Poll::Ready(Err(gone())),
-        }
-    }
-
-    fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        match self.get_mut() {
-            Stream::Plain(s) => Pin::new(s).poll_shutdown(cx),
-            Stream::Tls(s) => Pin::new(&mut **s).poll_shutdown(cx),
-            Stream::Gone => Poll::Ready(Ok(())),
-        }
-    }
-}
+delegate_io!(impl<T: Io, P: Io> for Stream<T, P>);

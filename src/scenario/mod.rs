@@ -27,6 +27,8 @@ mod socket;
 mod step;
 mod step_options;
 mod target;
+#[cfg(test)]
+mod test_loader;
 mod tls_expect;
 mod vars;
 mod xclient;

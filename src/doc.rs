@@ -14,16 +14,16 @@ use std::path::PathBuf;
 
 mod asserts;
 mod extensions;
+mod mailbox_words;
+mod words;
 
-use crate::model::{
-    Action, CodePattern, ConnectSpec, Expect, Plan, Scenario, StartTls, Target, TlsMode,
-};
+use crate::model::{Action, ConnectSpec, Plan, Scenario, StartTls, Target, TlsMode};
 use crate::protocol::HostPort;
 use crate::redact::Redactor;
 use crate::scenario::{LoadOptions, load_plans_with_env};
-use crate::template::{Part, Template, env_refs};
-
-mod mailbox_words;
+use crate::template::env_refs;
+use asserts::expect_words;
+use words::{code, credential_words, md, normalize, tpl, trust};
 
 /// Load plans with an environment of their own: names used somewhere without a default read
 /// as `${env:NAME}`; every other name is unset (so its default applies). `options` carries
@@ -171,22 +171,6 @@ fn render_plan(out: &mut String, plan: &Plan, slugs: &mut Slugs) {
     }
 }
 
-/// `a/b/../c` -> `a/c`, lexically (the path is only shown, never opened).
-fn normalize(path: &std::path::Path) -> PathBuf {
-    use std::path::Component;
-    let mut out: Vec<Component<'_>> = Vec::new();
-    for c in path.components() {
-        match c {
-            Component::CurDir => {}
-            Component::ParentDir if matches!(out.last(), Some(Component::Normal(_))) => {
-                out.pop();
-            }
-            c => out.push(c),
-        }
-    }
-    out.iter().collect()
-}
-
 /// `host:port`, or `unix:PATH` for a Unix socket.
 fn endpoint(host: &str, port: u16, socket: Option<&PathBuf>) -> String {
     match socket {
@@ -219,25 +203,6 @@ fn describe_target(t: &Target) -> String {
         "; each reply within {}",
         crate::duration::format_duration(t.timeout)
     );
-    s
-}
-
-/// How certificates are checked, as a clause starting with `; `.
-fn trust(insecure: bool, ca: Option<&PathBuf>, name: Option<&str>) -> String {
-    if insecure {
-        return "; certificates are not verified".to_owned();
-    }
-    let mut s = String::from("; certificates must be valid");
-    if let Some(name) = name {
-        let _ = write!(s, " for {}", code(name));
-    }
-    if let Some(ca) = ca {
-        let _ = write!(
-            s,
-            " (the CA in {} is trusted too)",
-            code(&normalize(ca).display().to_string())
-        );
-    }
     s
 }
 
@@ -436,184 +401,6 @@ fn data_text(spec: &crate::model::DataSpec) -> String {
     }
 }
 
-/// Where a password or token comes from: `the password from ${pw}`, or `a password written
-/// in the plan (not shown)` when any of it is written literally.
-fn credential_words(what: &str, t: &Template) -> String {
-    if t.parts().iter().all(|p| matches!(p, Part::Var { .. })) && !t.parts().is_empty() {
-        format!("the {what} from {}", code(&tpl(t)))
-    } else {
-        format!("a {what} written in the plan (not shown)")
-    }
-}
-
-/// A template as the plan means it: literal text and `${name}` references.
-fn tpl(t: &Template) -> String {
-    t.parts()
-        .iter()
-        .map(|p| match p {
-            Part::Lit(s) => s.clone(),
-            // `doc` loads plans with `${env:NAME}` standing for itself (see `load_for_doc`).
-            Part::Env { value, .. } => value.expose().to_owned(),
-            Part::Var { name, .. } => format!("${{{name}}}"),
-            Part::Func { func, args, .. } => format!("${{{}({})}}", func.name(), args.join(", ")),
-        })
-        .collect()
-}
-
-fn codes_words(codes: &[CodePattern]) -> String {
-    let one = |c: &CodePattern| {
-        let s = c.to_string();
-        if s.contains('x') {
-            format!("a {s} code")
-        } else {
-            s
-        }
-    };
-    match codes {
-        [c] => one(c),
-        many => {
-            let items: Vec<String> = many.iter().map(one).collect();
-            let (last, rest) = items
-                .split_last()
-                .map_or((String::new(), &[][..]), |(l, r)| (l.clone(), r));
-            format!("{} or {last}", rest.join(", "))
-        }
-    }
-}
-
-/// An expectation in words: "the server must answer 235 with enhanced status `2.7.0`; the
-/// reply must contain `Authentication successful`".
-pub fn expect_words(e: &Expect) -> String {
-    if !e.fails.is_empty() {
-        let items: Vec<String> = e.fails.iter().map(|f| f.describe().to_owned()).collect();
-        return format!(
-            "the step must fail: smtp-plan expects {}; the connection is then closed",
-            or_list(&items)
-        );
-    }
-    if !e.per_recipient.is_empty() {
-        let each: Vec<String> = e
-            .per_recipient
-            .iter()
-            .enumerate()
-            .map(|(i, r)| format!("recipient {}: {}", i + 1, expect_words(r)))
-            .collect();
-        return format!(
-            "one reply per accepted recipient (LMTP), in order: {}",
-            each.join("; ")
-        );
-    }
-    let mut server = Vec::new();
-    if !e.codes.is_empty() {
-        let mut answer = format!("answer {}", codes_words(&e.codes));
-        if let Some(enh) = &e.enhanced {
-            let _ = write!(answer, " with enhanced status {}", code(&enh.to_string()));
-        }
-        server.push(answer);
-    } else if let Some(enh) = &e.enhanced {
-        server.push(format!(
-            "answer with enhanced status {}",
-            code(&enh.to_string())
-        ));
-    }
-    if !e.capabilities.is_empty() {
-        let items: Vec<String> = e
-            .capabilities
-            .iter()
-            .map(|c| code(&c.to_string()))
-            .collect();
-        server.push(format!("list {}", and_list(&items)));
-    }
-    if !e.lacks.is_empty() {
-        let items: Vec<String> = e.lacks.iter().map(|c| code(&c.to_string())).collect();
-        let verb = if server.is_empty() {
-            "not list"
-        } else {
-            "and must not list"
-        };
-        server.push(format!("{verb} {}", or_list(&items)));
-    }
-    let mut parts = Vec::new();
-    if !server.is_empty() {
-        parts.push(format!("the server must {}", server.join(", ")));
-    }
-    if let Some(re) = &e.matches {
-        parts.push(format!("the reply must match {}", code(re.as_str())));
-    }
-    if let Some(c) = &e.contains {
-        parts.push(format!("the reply must contain {}", code(&tpl(c))));
-    }
-    if let Some(re) = &e.not_matches {
-        parts.push(format!("the reply must not match {}", code(re.as_str())));
-    }
-    if let Some(words) = e.tls.as_deref().and_then(asserts::tls_expect_words) {
-        parts.push(words);
-    }
-    for (name, re) in &e.capture {
-        parts.push(format!(
-            "{} is taken from the reply with {}",
-            code(&format!("${{{name}}}")),
-            code(re.as_str())
-        ));
-    }
-    if parts.is_empty() {
-        "any reply is accepted".to_owned()
-    } else {
-        parts.join("; ")
-    }
-}
-
-fn join_with(items: &[String], word: &str) -> String {
-    match items {
-        [] => String::new(),
-        [one] => one.clone(),
-        [rest @ .., last] => format!("{} {word} {last}", rest.join(", ")),
-    }
-}
-
-fn and_list(items: &[String]) -> String {
-    join_with(items, "and")
-}
-
-fn or_list(items: &[String]) -> String {
-    join_with(items, "or")
-}
-
-/// Inline code that survives backticks and line breaks in `s`.
-fn code(s: &str) -> String {
-    let s = s.replace('\n', "\\n").replace('\r', "\\r");
-    let mut longest = 0;
-    let mut run = 0;
-    for c in s.chars() {
-        if c == '`' {
-            run += 1;
-            longest = longest.max(run);
-        } else {
-            run = 0;
-        }
-    }
-    if longest == 0 {
-        return format!("`{s}`");
-    }
-    let fence = "`".repeat(longest + 1);
-    format!("{fence} {s} {fence}")
-}
-
-/// Text with Markdown's active characters escaped.
-fn md(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        if matches!(
-            c,
-            '\\' | '`' | '*' | '_' | '[' | ']' | '<' | '>' | '|' | '#'
-        ) {
-            out.push('\\');
-        }
-        out.push(if c.is_control() { ' ' } else { c });
-    }
-    out
-}
-
 /// GitHub-style heading anchors, with `-1`, `-2` for repeats.
 #[derive(Default)]
 struct Slugs {
@@ -642,13 +429,6 @@ impl Slugs {
 #[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn inline_code_and_escapes() {
-        assert_eq!(code("a`b"), "`` a`b ``");
-        assert_eq!(code("x"), "`x`");
-        assert_eq!(md("a_b *c* <d>"), r"a\_b \*c\* \<d\>");
-    }
 
     #[test]
     fn slugs_repeat() {

@@ -1,7 +1,7 @@
 //! smtp-plan: declarative SMTP conversation tests.
 //!
-//! Data flows one way: YAML -> [`scenario`] (the loader) -> [`model`] -> [`runner`] -> results
-//! -> [`report`].
+//! Data flows one way: YAML -> [`scenario`] (the loader) -> [`model`] -> [`runner`] ->
+//! [`results`] -> [`report`].
 
 pub mod cli;
 pub mod doc;
@@ -13,6 +13,7 @@ pub mod probe;
 pub mod protocol;
 pub mod redact;
 pub mod report;
+pub mod results;
 pub mod runner;
 pub mod scenario;
 pub mod secret_input;

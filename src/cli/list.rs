@@ -5,7 +5,8 @@ use std::path::PathBuf;
 use clap::Args;
 
 use super::options::{SelectArgs, VarArgs, load};
-use super::{Exit, Outcome, say};
+use super::process::say;
+use super::{Exit, Outcome};
 
 #[derive(Debug, Args)]
 pub struct ListArgs {

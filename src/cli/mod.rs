@@ -7,6 +7,7 @@ mod exit;
 mod list;
 mod options;
 mod probe;
+mod process;
 mod run;
 mod schema;
 mod serve;
@@ -15,8 +16,9 @@ mod shell;
 use std::io::Write as _;
 use std::process::ExitCode;
 
-use anyhow::Context as _;
-use clap::{Parser, Subcommand, ValueEnum};
+use clap::{CommandFactory as _, Parser, Subcommand, ValueEnum};
+
+use process::say;
 
 pub use check::CheckArgs;
 pub use doc::DocArgs;
@@ -123,8 +125,8 @@ pub fn main_entry() -> ExitCode {
         Cmd::List(args) => list::cmd_list(&args),
         Cmd::Probe(args) => probe::cmd_probe(args),
         Cmd::Doc(args) => doc::cmd_doc(&args),
-        Cmd::Completions(args) => shell::cmd_completions(&args),
-        Cmd::Man(args) => shell::cmd_man(&args),
+        Cmd::Completions(args) => shell::cmd_completions(&args, Cli::command()),
+        Cmd::Man(args) => shell::cmd_man(&args, Cli::command()),
     };
     match outcome {
         Ok(exit) => exit.into(),
@@ -135,38 +137,4 @@ pub fn main_entry() -> ExitCode {
             problem.exit().into()
         }
     }
-}
-
-/// Print to stdout; a closed pipe (`smtp-plan run ... | head`) is not an error worth a panic.
-fn say(text: &str) {
-    say_bytes(text.as_bytes());
-}
-
-fn say_bytes(bytes: &[u8]) {
-    let mut out = std::io::stdout().lock();
-    let _ = out.write_all(bytes);
-    let _ = out.flush();
-}
-
-fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
-    tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .context("could not start the async runtime")
-}
-
-/// The runtime of `run`: with `--jobs` above 1 on a machine with several cores, one worker
-/// thread per core (at most one per job), so that TLS handshakes and message encoding of
-/// scenarios running at once use the cores; otherwise one thread (no thread start-up cost).
-fn run_runtime(jobs: usize) -> anyhow::Result<tokio::runtime::Runtime> {
-    let cores = std::thread::available_parallelism().map_or(1, usize::from);
-    let threads = jobs.min(cores);
-    if threads <= 1 {
-        return runtime();
-    }
-    tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(threads)
-        .enable_all()
-        .build()
-        .context("could not start the async runtime")
 }

@@ -7,7 +7,8 @@ use std::time::Duration;
 use anyhow::{Context as _, bail};
 use clap::{Args, ValueEnum};
 
-use super::{Exit, Outcome, Problem, runtime};
+use super::process::runtime;
+use super::{Exit, Outcome, Problem};
 use crate::probe::{Login, PlanMeta, ProbeOptions, ProbeTls, probe, render_plan};
 use crate::protocol::Mechanism;
 use crate::redact::Secret;
@@ -226,7 +227,7 @@ pub fn cmd_probe(a: ProbeArgs) -> Outcome {
     let observed = match runtime()?.block_on(probe(&o)) {
         Ok(obs) => obs,
         Err(e) => {
-            let tls_failed = matches!(e.kind(), Some(crate::session::FailureKind::Tls(_)));
+            let tls_failed = matches!(e.kind(), Some(crate::results::FailureKind::Tls(_)));
             let help = if tls_failed && o.ca_file.is_none() && !o.insecure {
                 vec![
                     "trust the server's CA with --ca-file FILE, or skip verification with --insecure"

@@ -7,7 +7,8 @@ use std::sync::Arc;
 use clap::Args;
 
 use super::options::{SelectArgs, VarArgs, load, parse_tls_version, parse_users};
-use super::{Exit, Outcome, Problem, run_runtime, say};
+use super::process::{run_runtime, say};
+use super::{Exit, Outcome, Problem};
 use crate::protocol::TlsVersion;
 use crate::report::{JunitOptions, NagiosStatus, ReportConfig};
 use crate::runner::{RunOptions, Schedule, Selection, TargetOverride, run_plans};

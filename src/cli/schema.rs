@@ -2,7 +2,8 @@
 
 use anyhow::Context as _;
 
-use super::{Exit, Outcome, say};
+use super::process::say;
+use super::{Exit, Outcome};
 
 pub fn cmd_schema() -> Outcome {
     let schema = crate::scenario::plan_schema().map_err(anyhow::Error::msg)?;

@@ -7,7 +7,8 @@ use anyhow::Context as _;
 use clap::Args;
 
 use super::options::{parse_duration_arg, parse_users};
-use super::{Exit, Outcome, runtime, say};
+use super::process::{runtime, say};
+use super::{Exit, Outcome};
 
 #[derive(Debug, Args)]
 pub struct ServeArgs {

@@ -1,9 +1,11 @@
 //! `smtp-plan completions SHELL` and `smtp-plan man`: generated from the clap definitions, so
-//! they follow every option as it is added.
+//! they follow every option as it is added. The caller hands in the command line's
+//! definition (`Cli::command()`).
 
-use clap::{Args, CommandFactory as _};
+use clap::Args;
 
-use super::{Cli, Exit, Outcome};
+use super::process::say_bytes;
+use super::{Exit, Outcome};
 
 #[derive(Debug, Args)]
 pub struct CompletionsArgs {
@@ -13,11 +15,10 @@ pub struct CompletionsArgs {
 }
 
 /// Completions for `shell` on stdout (`smtp-plan completions bash > /etc/bash_completion.d/smtp-plan`).
-pub fn cmd_completions(args: &CompletionsArgs) -> Outcome {
-    let mut cmd = Cli::command();
+pub fn cmd_completions(args: &CompletionsArgs, mut cmd: clap::Command) -> Outcome {
     let mut out = Vec::new();
     clap_complete::generate(args.shell, &mut cmd, "smtp-plan", &mut out);
-    super::say_bytes(&out);
+    say_bytes(&out);
     Ok(Exit::Passed)
 }
 
@@ -28,8 +29,7 @@ pub struct ManArgs {
 }
 
 /// The man page (roff) on stdout: `smtp-plan man > smtp-plan.1`.
-pub fn cmd_man(args: &ManArgs) -> Outcome {
-    let top = Cli::command();
+pub fn cmd_man(args: &ManArgs, top: clap::Command) -> Outcome {
     let page = match &args.command {
         None => top,
         Some(name) => {
@@ -48,6 +48,6 @@ pub fn cmd_man(args: &ManArgs) -> Outcome {
     clap_mangen::Man::new(page)
         .render(&mut out)
         .map_err(|e| anyhow::anyhow!("could not render the man page: {e}"))?;
-    super::say_bytes(&out);
+    say_bytes(&out);
     Ok(Exit::Passed)
 }

@@ -4,9 +4,9 @@
 
 use std::fmt::Write as _;
 
-use super::{and_list, code, or_list, tpl};
+use super::words::{and_list, code, or_list, tpl};
 use crate::duration::format_duration as human_duration;
-use crate::model::{Action, Step, Target, TlsExpect, TlsVersion};
+use crate::model::{Action, CodePattern, Expect, Step, Target, TlsExpect, TlsVersion};
 
 /// "the TLS session must use TLSv1.3 with a cipher matching `^TLS13_`; the certificate must
 /// hold `mail.contoso.com`, have an issuer matching `Let's Encrypt` and stay valid for at
@@ -89,6 +89,109 @@ pub(super) fn step_notes(step: &Step, target: &Target) -> Vec<String> {
         notes.push(s);
     }
     notes
+}
+
+fn codes_words(codes: &[CodePattern]) -> String {
+    let one = |c: &CodePattern| {
+        let s = c.to_string();
+        if s.contains('x') {
+            format!("a {s} code")
+        } else {
+            s
+        }
+    };
+    match codes {
+        [c] => one(c),
+        many => {
+            let items: Vec<String> = many.iter().map(one).collect();
+            let (last, rest) = items
+                .split_last()
+                .map_or((String::new(), &[][..]), |(l, r)| (l.clone(), r));
+            format!("{} or {last}", rest.join(", "))
+        }
+    }
+}
+
+/// An expectation in words: "the server must answer 235 with enhanced status `2.7.0`; the
+/// reply must contain `Authentication successful`".
+pub(super) fn expect_words(e: &Expect) -> String {
+    if !e.fails.is_empty() {
+        let items: Vec<String> = e.fails.iter().map(|f| f.describe().to_owned()).collect();
+        return format!(
+            "the step must fail: smtp-plan expects {}; the connection is then closed",
+            or_list(&items)
+        );
+    }
+    if !e.per_recipient.is_empty() {
+        let each: Vec<String> = e
+            .per_recipient
+            .iter()
+            .enumerate()
+            .map(|(i, r)| format!("recipient {}: {}", i + 1, expect_words(r)))
+            .collect();
+        return format!(
+            "one reply per accepted recipient (LMTP), in order: {}",
+            each.join("; ")
+        );
+    }
+    let mut server = Vec::new();
+    if !e.codes.is_empty() {
+        let mut answer = format!("answer {}", codes_words(&e.codes));
+        if let Some(enh) = &e.enhanced {
+            let _ = write!(answer, " with enhanced status {}", code(&enh.to_string()));
+        }
+        server.push(answer);
+    } else if let Some(enh) = &e.enhanced {
+        server.push(format!(
+            "answer with enhanced status {}",
+            code(&enh.to_string())
+        ));
+    }
+    if !e.capabilities.is_empty() {
+        let items: Vec<String> = e
+            .capabilities
+            .iter()
+            .map(|c| code(&c.to_string()))
+            .collect();
+        server.push(format!("list {}", and_list(&items)));
+    }
+    if !e.lacks.is_empty() {
+        let items: Vec<String> = e.lacks.iter().map(|c| code(&c.to_string())).collect();
+        let verb = if server.is_empty() {
+            "not list"
+        } else {
+            "and must not list"
+        };
+        server.push(format!("{verb} {}", or_list(&items)));
+    }
+    let mut parts = Vec::new();
+    if !server.is_empty() {
+        parts.push(format!("the server must {}", server.join(", ")));
+    }
+    if let Some(re) = &e.matches {
+        parts.push(format!("the reply must match {}", code(re.as_str())));
+    }
+    if let Some(c) = &e.contains {
+        parts.push(format!("the reply must contain {}", code(&tpl(c))));
+    }
+    if let Some(re) = &e.not_matches {
+        parts.push(format!("the reply must not match {}", code(re.as_str())));
+    }
+    if let Some(words) = e.tls.as_deref().and_then(tls_expect_words) {
+        parts.push(words);
+    }
+    for (name, re) in &e.capture {
+        parts.push(format!(
+            "{} is taken from the reply with {}",
+            code(&format!("${{{name}}}")),
+            code(re.as_str())
+        ));
+    }
+    if parts.is_empty() {
+        "any reply is accepted".to_owned()
+    } else {
+        parts.join("; ")
+    }
 }
 
 #[cfg(test)]

@@ -1,7 +1,8 @@
 //! `doc` wording for the SMTP extension steps (ETRN, EXPN, HELP, several recipients, the
 //! first-class ESMTP parameters, HELO fallback).
 
-use super::{code, expect_words, tpl};
+use super::asserts::expect_words;
+use super::words::{code, tpl};
 use crate::model::{Action, Chunking, DataSpec, Envelope, EsmtpParam, ParamValue, Step};
 
 /// The sentence for an extension step; None for the other steps.

@@ -2,7 +2,7 @@
 //! `${user}` at IMAP `mail.example.com:993` ...: it must arrive in INBOX, with header
 //! `DKIM-Signature` ...".
 
-use super::{and_list, code, credential_words, tpl, trust};
+use super::words::{and_list, code, credential_words, normalize, tpl, trust};
 use crate::duration::format_duration;
 use crate::model::{
     ImapTls, MailboxExpect, MailboxSource, MailboxSpec, Presence, Target, TextExpect,
@@ -22,7 +22,7 @@ pub(super) fn mailbox_words(m: &MailboxSpec, target: &Target) -> String {
         MailboxSource::Maildir(dir) => {
             format!(
                 "the Maildir {}",
-                code(&super::normalize(dir).display().to_string())
+                code(&normalize(dir).display().to_string())
             )
         }
         MailboxSource::Imap(imap) => {

@@ -55,7 +55,7 @@ impl Delivered {
 /// The Message-ID of a message (or of its header block), with angle brackets.
 pub fn parse_message_id(raw: &[u8]) -> Option<String> {
     let message = MessageParser::new().parse_headers(raw)?;
-    message.message_id().map(super::bracketed)
+    message.message_id().map(bracketed)
 }
 
 /// Parse a delivered message. A message mail-parser cannot read at all gives an empty result
@@ -176,6 +176,12 @@ fn structure(message: &Message<'_>, id: u32, depth: usize) -> String {
         PartType::Message(nested) => format!("{ct}({})", structure(nested, 0, depth + 1)),
         _ => ct,
     }
+}
+
+/// `<id@host>` with the angle brackets, however it was given.
+pub fn bracketed(id: &str) -> String {
+    let bare = id.trim().trim_start_matches('<').trim_end_matches('>');
+    format!("<{bare}>")
 }
 
 #[cfg(test)]

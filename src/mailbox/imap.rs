@@ -11,7 +11,9 @@ use tokio::net::TcpStream;
 use tokio_rustls::client::TlsStream;
 
 use super::bounded::{Bounded, Budget};
-use super::{Found, MAX_MESSAGE_BYTES, MailboxError, parse_message_id};
+use super::delivered::parse_message_id;
+use super::error::MailboxError;
+use super::found::{Found, MAX_MESSAGE_BYTES};
 use crate::duration::format_duration;
 use crate::model::ImapTls;
 use crate::redact::Secret;

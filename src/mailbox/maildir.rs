@@ -7,7 +7,9 @@ use std::path::{Path, PathBuf};
 
 use tokio::io::AsyncReadExt as _;
 
-use super::{Found, MAX_MESSAGE_BYTES, MailboxError, parse_message_id};
+use super::delivered::parse_message_id;
+use super::error::MailboxError;
+use super::found::{Found, MAX_MESSAGE_BYTES};
 
 /// At most this much of a file is read to find its Message-ID.
 const HEADER_BYTES: u64 = 256 * 1024;

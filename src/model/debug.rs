@@ -2,7 +2,8 @@
 //! hold a password written literally), and a plan's whole `Debug` text is masked by its own
 //! redactor (a secret written literally in a `send:`, a name or a regex).
 
-use super::{Origin, Plan};
+use super::plan::Plan;
+use super::span::Origin;
 
 impl std::fmt::Debug for Plan {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {

@@ -4,7 +4,7 @@ use std::time::Duration;
 
 use regex::Regex;
 
-use super::Span;
+use super::span::Span;
 use crate::protocol::TlsVersion;
 use crate::template::Template;
 use crate::transport::TlsFailure;

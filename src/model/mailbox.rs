@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use regex::Regex;
 
-use super::TlsOptions;
+use super::target::TlsOptions;
 use crate::template::Template;
 
 /// `- mailbox: {imap: {..} | maildir: DIR, message_id, folders, within, poll}` with its `expect:`.

@@ -5,10 +5,14 @@ mod debug;
 mod expect;
 mod mailbox;
 mod plan;
+mod span;
 mod step;
+mod target;
 
 pub use crate::protocol::TlsVersion;
 pub use expect::*;
 pub use mailbox::*;
 pub use plan::*;
+pub use span::*;
 pub use step::*;
+pub use target::*;

@@ -4,7 +4,10 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
-use super::{Expect, MailboxSpec, ProxyHeader, Span, TlsMode, TlsOptions};
+use super::expect::Expect;
+use super::mailbox::MailboxSpec;
+use super::span::{Origin, Span};
+use super::target::{ProxyHeader, TlsMode, TlsOptions};
 use crate::protocol::Mechanism;
 use crate::template::{SecretTemplate, Template};
 
@@ -34,15 +37,6 @@ pub struct Step {
     pub send_anyway: bool,
 }
 
-/// A file other than the plan file that a step was written in. `Debug` shows the text's size
-/// (see `model::debug`).
-#[derive(Clone, PartialEq, Eq)]
-pub struct Origin {
-    pub path: PathBuf,
-    /// The file's text, for the source line of a failure.
-    pub source: Arc<str>,
-}
-
 /// `retry: {count: N, interval: D}`: up to N more attempts, D apart.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Retry {
@@ -54,6 +48,17 @@ pub struct Retry {
 /// UUID v4 for each step), `now` (the RFC 2822 date at each step), `message_id`
 /// (`<UUID@smtp-plan>`, one per scenario), `scenario.name` and `plan.name`.
 pub const BUILTIN_VARS: &[&str] = &["uuid", "now", "message_id", "scenario.name", "plan.name"];
+
+/// The variables a TLS handshake sets, for `${tls.*}`.
+pub const TLS_VARS: &[&str] = &[
+    "tls.version",
+    "tls.cipher",
+    "tls.cert.subject",
+    "tls.cert.names",
+    "tls.cert.issuer",
+    "tls.cert.not_after",
+    "tls.cert.days_left",
+];
 
 /// The message of a `data` step.
 #[derive(Debug, Clone)]

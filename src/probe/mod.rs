@@ -3,11 +3,13 @@
 
 mod conversation;
 mod generalize;
+mod observation;
 mod plan;
 mod summary;
 mod yaml;
 
-pub use conversation::{Login, Observation, ProbeError, ProbeOptions, ProbeTls, probe};
+pub use conversation::{Login, ProbeError, ProbeOptions, ProbeTls, probe};
+pub use observation::Observation;
 pub use plan::{TlsFacts, render_plan, tls_facts};
 pub use summary::PlanMeta;
 pub use yaml::{Yaml, escape_template, quote, render as render_yaml};

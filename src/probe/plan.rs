@@ -1,9 +1,8 @@
 //! What the probe saw -> the text of a plan that asserts it.
 
-use super::conversation::{
-    Conversation, Exchange, Observation, ProbeOptions, ProbeTls, Purpose, Sent,
-};
+use super::conversation::{ProbeOptions, ProbeTls};
 use super::generalize::{line_regex, stable_text};
+use super::observation::{Conversation, Exchange, Observation, Purpose, Sent};
 use super::summary::PlanMeta;
 use super::yaml::{Yaml, escape_template, render};
 use crate::protocol::{Capabilities, EnhancedCode, Reply};
@@ -392,7 +391,7 @@ fn capability_lists(reply: &Reply) -> (Vec<Yaml>, Vec<Yaml>) {
 #[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
-    use crate::probe::conversation::{Login, ProbeTls, Purpose};
+    use crate::probe::conversation::Login;
     use crate::protocol::{Mechanism, b64_encode};
     use crate::redact::Secret;
 

@@ -1,7 +1,7 @@
 //! The header of a probed plan: the `$schema` comment (only when asked for), how and when it
 //! was probed, and what the probe found out about AUTH and the plaintext policy.
 
-use super::conversation::{Observation, Purpose, Sent};
+use super::observation::{Observation, Purpose, Sent};
 
 /// How the plan is labelled.
 #[derive(Debug, Clone)]

@@ -6,7 +6,7 @@ use std::fmt::Write as _;
 use anstyle::{AnsiColor, Style};
 
 use crate::model::Plan;
-use crate::runner::{Outcome, ScenarioResult, SuiteResult};
+use crate::results::{Outcome, ScenarioResult, SuiteResult};
 
 fn paint(style: Style, text: &str, color: bool) -> String {
     if color {
@@ -24,7 +24,7 @@ fn secs(d: std::time::Duration) -> String {
 /// The plan line a failure points at, with a caret under its column (the snippet renderer
 /// shared with load diagnostics; also in JUnit): no lines when the line is unknown.
 pub(super) fn failure_snippet(
-    f: &crate::runner::Failure,
+    f: &crate::results::Failure,
     gutter: &dyn Fn(&str) -> String,
     caret: &dyn Fn(&str) -> String,
 ) -> Vec<String> {

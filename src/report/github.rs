@@ -3,7 +3,7 @@
 
 use std::fmt::Write as _;
 
-use crate::runner::{Outcome, SuiteResult};
+use crate::results::{Outcome, SuiteResult};
 use crate::scenario::Diagnostics;
 
 /// Workflow commands escape `%`, CR and LF in messages, and also `:` and `,` in properties.

@@ -3,7 +3,7 @@
 
 use serde::Serialize;
 
-use crate::runner::{Dir, MailboxReport, Outcome, ScenarioResult, StepStatus, SuiteResult};
+use crate::results::{Dir, MailboxReport, Outcome, ScenarioResult, StepStatus, SuiteResult};
 
 // One record per JSON object: they look alike (names, strings, durations), but each is its own.
 #[derive(Serialize)]

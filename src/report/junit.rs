@@ -13,7 +13,7 @@ use std::path::Path;
 
 use quick_junit::{NonSuccessKind, Report, TestCase, TestCaseStatus, TestSuite};
 
-use crate::runner::{Failure, Outcome, ScenarioResult, StepStatus, SuiteResult, TranscriptLine};
+use crate::results::{Failure, Outcome, ScenarioResult, StepStatus, SuiteResult, TranscriptLine};
 use crate::scenario::Diagnostics;
 
 #[derive(Debug, Clone, Copy, Default)]
@@ -259,11 +259,11 @@ pub fn write_junit_load_errors(
     options: JunitOptions,
 ) -> io::Result<()> {
     let xml = render_junit_load_errors(diags, options).map_err(io::Error::other)?;
-    super::write_atomic(path, &xml)
+    super::atomic::write_atomic(path, &xml)
 }
 
 /// Write the report atomically.
 pub fn write_junit(path: &Path, suites: &[SuiteResult], options: JunitOptions) -> io::Result<()> {
     let xml = render_junit(suites, options).map_err(io::Error::other)?;
-    super::write_atomic(path, &xml)
+    super::atomic::write_atomic(path, &xml)
 }

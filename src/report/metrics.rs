@@ -7,7 +7,7 @@
 use std::fmt::Write as _;
 use std::path::Path;
 
-use crate::runner::{ScenarioResult, SuiteResult};
+use crate::results::{ScenarioResult, SuiteResult};
 use crate::scenario::Diagnostics;
 
 /// One series per scenario; a scenario run several times (`--repeat`) is up only if every run
@@ -161,7 +161,7 @@ pub fn render_metrics_load_error(_diags: &Diagnostics, now_unix: f64) -> String 
 
 /// Write atomically beside `path` (see the module comment).
 pub fn write_metrics(path: &Path, text: &str) -> std::io::Result<()> {
-    super::write_atomic(path, text)
+    super::atomic::write_atomic(path, text)
 }
 
 #[cfg(test)]

@@ -1,5 +1,6 @@
 //! Reports read results; they never run anything.
 
+mod atomic;
 mod console;
 mod github;
 mod html;
@@ -11,6 +12,7 @@ mod outputs;
 mod owned_dir;
 mod transcripts;
 
+pub use atomic::write_atomic;
 pub use console::{render_scenario, render_summary};
 pub use github::{render_github_annotations, render_github_load_annotations};
 pub use html::{render_html, write_html};
@@ -22,15 +24,3 @@ pub use metrics::{render_metrics, render_metrics_load_error, write_metrics};
 pub use nagios::{NagiosStatus, render_nagios, render_nagios_unknown};
 pub use outputs::ReportConfig;
 pub use transcripts::{slug, write_transcripts};
-
-/// Write `text` to `path` atomically (a temporary file beside it, then a rename), creating the
-/// parent directory.
-pub fn write_atomic(path: &std::path::Path, text: &str) -> std::io::Result<()> {
-    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-        std::fs::create_dir_all(dir)?;
-    }
-    let mut tmp = path.as_os_str().to_owned();
-    tmp.push(".tmp");
-    std::fs::write(&tmp, text)?;
-    std::fs::rename(&tmp, path)
-}

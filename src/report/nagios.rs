@@ -9,7 +9,7 @@
 
 use std::fmt::Write as _;
 
-use crate::runner::SuiteResult;
+use crate::results::SuiteResult;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum NagiosStatus {

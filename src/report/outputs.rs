@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 
 use super::JunitOptions;
-use crate::runner::SuiteResult;
+use crate::results::SuiteResult;
 use crate::scenario::Diagnostics;
 
 /// Which reports to write, and where (checked command-line options).
@@ -45,7 +45,7 @@ impl ReportConfig {
             failed("JUnit report", path, e);
         }
         if let Some(path) = &self.json
-            && let Err(e) = super::write_atomic(path, &super::render_json(suites))
+            && let Err(e) = super::atomic::write_atomic(path, &super::render_json(suites))
         {
             failed("JSON report", path, e);
         }

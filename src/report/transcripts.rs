@@ -7,7 +7,7 @@ use std::fmt::Write as _;
 use std::io;
 use std::path::Path;
 
-use crate::runner::SuiteResult;
+use crate::results::SuiteResult;
 
 /// Lowercase letters, digits, `-` and `_`; anything else becomes `-`; never empty.
 pub fn slug(name: &str) -> String {

@@ -5,7 +5,8 @@
 use super::run::{Run, StepErr};
 use crate::model::{AuthMechanism, AuthSpec, Step};
 use crate::redact::Secret;
-use crate::session::{AuthEnd, Credentials, FailureKind, StepFailure};
+use crate::results::{FailureKind, StepFailure};
+use crate::session::{AuthEnd, Credentials};
 
 impl Run<'_> {
     /// The `auth` step: the whole exchange; its final reply to check, or how it ended.

@@ -9,9 +9,9 @@ use super::message::{CHUNK, Message, PieceReader, open_unchanged};
 use super::run::{Run, StepEnd, StepErr};
 use crate::model::{BdatSpec, Chunking, Step};
 use crate::protocol::{Command, DataEncoder};
+use crate::results::{FailureKind, StepFailure};
 use crate::scenario::AUTO_CHUNK;
 use crate::session::DataLines;
-use crate::session::{FailureKind, StepFailure};
 
 impl Run<'_> {
     pub(super) async fn bdat(&mut self, spec: &BdatSpec, step: &Step) -> Result<StepEnd, StepErr> {

@@ -11,7 +11,8 @@ use super::message::{CHUNK, Message, Piece, PieceReader, open_unchanged};
 use super::run::{Run, StepEnd, StepErr, got_detail};
 use crate::model::{DataSpec, Expect, FilePart, MessageFile};
 use crate::protocol::{Command, DataEncoder, MimeAttachment, Reply, build_message};
-use crate::session::{DataLines, FailureKind, StepFailure};
+use crate::results::{FailureKind, StepFailure};
+use crate::session::DataLines;
 
 impl Run<'_> {
     /// A `data` step's message: built (MIME) or rendered (text, a file's references) now.

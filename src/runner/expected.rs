@@ -4,7 +4,7 @@
 use super::run::{Run, StepEnd};
 use super::tls_check::describe_tls;
 use crate::model::{Action, ExpectedFailure, Step};
-use crate::session::StepFailure;
+use crate::results::StepFailure;
 
 /// `the certificate to be rejected as expired` / `... or the connection to be refused`.
 fn describe(want: &[ExpectedFailure]) -> String {

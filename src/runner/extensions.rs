@@ -5,7 +5,7 @@
 use super::run::{Run, StepEnd, StepErr};
 use crate::model::{Action, Envelope, ParamValue, Recipient, Step};
 use crate::protocol::{Capabilities, Command, Reply, xtext};
-use crate::session::{FailureKind, StepFailure};
+use crate::results::{FailureKind, StepFailure};
 use crate::template::Template;
 
 impl Run<'_> {

@@ -3,7 +3,7 @@
 
 use super::run::{Run, StepEnd, StepErr};
 use crate::model::{ConnectSpec, Target, TlsMode, TlsOptions};
-use crate::session::{FailureKind, StepFailure};
+use crate::results::{FailureKind, StepFailure};
 use crate::transport::{CloseSeen, TransportError};
 
 impl Run<'_> {
@@ -86,7 +86,7 @@ impl Run<'_> {
             Ok(CloseSeen::Line(line)) => {
                 self.session
                     .transcript
-                    .push(crate::session::Dir::Server, &line);
+                    .push(crate::results::Dir::Server, &line);
                 Ok(StepFailure::expectation(
                     "expected the server to close the connection, but it sent a line",
                     vec![format!("got: {line}")],

@@ -6,7 +6,6 @@ use std::time::{Duration, Instant};
 
 use super::builtins::uuid_v4;
 use super::mailbox_check::{CheckedMessage, check_delivered};
-use super::mailbox_report::{FoundMessage, MailboxReport};
 use super::run::{Run, StepEnd, StepErr};
 use crate::duration::format_duration;
 use crate::mailbox::{
@@ -15,7 +14,7 @@ use crate::mailbox::{
 };
 use crate::model::{Action, ImapSpec, ImapTls, MailboxSource, MailboxSpec, Scenario, TlsOptions};
 use crate::redact::Secret;
-use crate::session::{FailureKind, StepFailure};
+use crate::results::{Dir, FailureKind, FoundMessage, MailboxReport, StepFailure};
 
 /// The most lines of a delivered message a transcript shows (as for DATA).
 const MAX_SHOWN_LINES: usize = 200;
@@ -400,7 +399,7 @@ impl Run<'_> {
             return;
         }
         for line in lines.by_ref().take(MAX_SHOWN_LINES) {
-            self.session.transcript.push(super::Dir::Server, line);
+            self.session.transcript.push(Dir::Server, line);
         }
         let rest = lines.count();
         if rest > 0 {

@@ -1,4 +1,5 @@
-//! Executes plans: scenario -> steps -> results (plain data, reported afterwards).
+//! Executes plans: scenario -> steps -> results ([`crate::results`]: plain data, reported
+//! afterwards).
 
 mod auth;
 mod bdat;
@@ -11,11 +12,9 @@ mod extensions;
 mod io;
 mod mailbox;
 mod mailbox_check;
-mod mailbox_report;
 mod message;
 mod options;
 mod pipeline;
-mod result;
 mod run;
 mod scenario;
 mod schedule;
@@ -24,12 +23,8 @@ mod target;
 mod tls_check;
 mod xclient;
 
-pub use crate::session::FailureKind;
-pub use crate::session::{Dir, Transcript, TranscriptLine};
 pub use check::{Mismatch, check_reply, describe_expect};
-pub use mailbox_report::{FoundMessage, MailboxCheck, MailboxReport};
 pub use options::RunOptions;
-pub use result::{Failure, Outcome, ScenarioResult, StepResult, StepStatus, SuiteResult};
 pub use scenario::run_scenario;
 pub use schedule::{Partition, Schedule, Selection, run_plans};
 pub use target::TargetOverride;

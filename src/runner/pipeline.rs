@@ -4,7 +4,7 @@
 use super::run::{Run, StepEnd, StepErr};
 use crate::model::{Action, Expect, Step};
 use crate::protocol::{Command, Reply};
-use crate::session::{FailureKind, StepFailure};
+use crate::results::{FailureKind, StepFailure};
 
 /// One command of the group, with the expectation its reply is checked against.
 struct Queued<'s> {

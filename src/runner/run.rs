@@ -9,7 +9,8 @@ use super::options::RunOptions;
 use crate::model::{Expect, Plan, Scenario};
 use crate::protocol::Reply;
 use crate::redact::Redactor;
-use crate::session::{FailureKind, Session, StepFailure};
+use crate::results::{FailureKind, MailboxReport, StepFailure};
+use crate::session::Session;
 use crate::template::Template;
 
 /// How one step ended.
@@ -52,7 +53,7 @@ pub(super) struct Run<'a> {
     /// which gets its own reply after the message. `None` in an SMTP session.
     pub(super) lmtp_recipients: Option<Vec<String>>,
     /// What the running `mailbox` step looked for and checked, for its step result.
-    pub(super) mailbox_seen: Option<Box<super::MailboxReport>>,
+    pub(super) mailbox_seen: Option<Box<MailboxReport>>,
 }
 
 /// The `got:` detail of a failure: the reply, its lines aligned under the first.

@@ -3,11 +3,11 @@
 use std::time::{Duration, Instant};
 
 use super::options::RunOptions;
-use super::result::{Failure, Outcome, ScenarioResult, StepResult, StepStatus};
 use super::run::{Run, StepEnd, StepErr};
 use crate::model::{Action, ConnectSpec, Expect, Origin, Plan, Scenario, Span, Step};
 use crate::protocol::{Command, Reply};
-use crate::session::{AuthEnd, StepFailure};
+use crate::results::{Failure, Outcome, ScenarioResult, StepFailure, StepResult, StepStatus};
+use crate::session::AuthEnd;
 
 pub async fn run_scenario(
     plan: &Plan,

@@ -7,10 +7,9 @@ use std::time::Duration;
 use tokio::task::JoinSet;
 
 use super::options::RunOptions;
-use super::result::{Failure, Outcome, ScenarioResult, SuiteResult};
 use super::scenario::run_scenario;
 use crate::model::{Plan, Scenario};
-use crate::session::FailureKind;
+use crate::results::{Failure, FailureKind, Outcome, ScenarioResult, SuiteResult};
 
 /// `--tag`, `--skip-tag`, `--filter`, `--partition`.
 #[derive(Debug, Clone, Default)]
@@ -207,7 +206,7 @@ fn play(plans: Arc<Vec<Plan>>, p: usize, s: usize, options: Arc<RunOptions>) -> 
     })
 }
 
-pub(super) async fn run_plans_with(
+async fn run_plans_with(
     plans: Arc<Vec<Plan>>,
     options: Arc<RunOptions>,
     schedule: Schedule,

@@ -4,10 +4,10 @@
 use super::check::Mismatch;
 use super::run::{Run, StepEnd, StepErr};
 use super::tls_check::{check_tls, describe_tls, describe_tls_expect, tls_vars};
+use crate::model::TLS_VARS;
 use crate::model::{Expect, StartTls, Step, TlsExpect, TlsOptions};
 use crate::protocol::Command;
-use crate::scenario::TLS_VARS;
-use crate::session::{FailureKind, StepFailure};
+use crate::results::{FailureKind, StepFailure};
 use crate::transport::{ClientCert, TlsInfo, TlsParams};
 
 /// A `tls:` expectation that did not hold.
@@ -74,7 +74,7 @@ impl Run<'_> {
     }
 
     /// The `tls:` part of a `starttls` step's expectation, after the handshake.
-    pub(super) fn check_session(&mut self, expect: &Expect) -> StepEnd {
+    fn check_session(&mut self, expect: &Expect) -> StepEnd {
         let Some(want) = &expect.tls else {
             return StepEnd::Pass;
         };

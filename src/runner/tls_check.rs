@@ -284,7 +284,7 @@ mod tests {
         assert_eq!(v["tls.version"], "TLSv1.3");
         assert_eq!(v["tls.cert.names"], "localhost, 127.0.0.1");
         assert_eq!(v["tls.cert.days_left"], "5");
-        assert_eq!(v.len(), crate::scenario::TLS_VARS.len());
+        assert_eq!(v.len(), crate::model::TLS_VARS.len());
         assert_eq!(tls_vars(None)["tls.version"], "none");
     }
 }

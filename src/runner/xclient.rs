@@ -4,7 +4,7 @@
 use super::run::{Run, StepEnd, StepErr};
 use crate::model::{Step, XAttr};
 use crate::protocol::{Command, xtext};
-use crate::session::{FailureKind, StepFailure};
+use crate::results::{FailureKind, StepFailure};
 
 impl Run<'_> {
     pub(super) async fn xattrs(

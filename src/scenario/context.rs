@@ -9,7 +9,7 @@ use std::path::Path;
 use std::time::Duration;
 
 use super::diagnostic::{Diagnostic, did_you_mean};
-use super::files::FileAccess;
+use super::file_access::FileAccess;
 use super::node::{Key, Node, Pos, Value};
 use crate::duration::{DURATION_HELP, DurationError, parse_duration};
 use crate::template::Template;
@@ -326,7 +326,7 @@ impl<'a> Cx<'a> {
                 continue;
             }
             ok = false;
-            let help = if super::tls_expect::TLS_VARS.contains(&name) {
+            let help = if crate::model::TLS_VARS.contains(&name) {
                 format!(
                     "`{name}` is set by a TLS handshake: use it after a `starttls` step or on a `tls: implicit` connection"
                 )

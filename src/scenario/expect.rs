@@ -7,6 +7,7 @@ use regex::Regex;
 use super::context::{Cx, VarScope, get};
 use super::fails::load_fails;
 use super::node::{Node, Value};
+use super::pattern::load_regex;
 use super::tls_expect::load_tls_expect;
 use super::vars::check_var_key;
 use crate::model::{Action, CapabilityReq, CodePattern, EnhancedPattern, Expect};
@@ -275,50 +276,6 @@ pub(crate) fn parse_enhanced_pattern(text: &str) -> Option<EnhancedPattern> {
     })
 }
 
-/// Compile a regex now, so a bad one is a load error at its position.
-pub(crate) fn load_regex(cx: &mut Cx<'_>, node: &Node, what: &str) -> Option<Regex> {
-    let pattern = cx.text(node, what)?;
-    match Regex::new(&pattern) {
-        Ok(re) => Some(re),
-        Err(err) => {
-            let text = err.to_string();
-            let reason = text
-                .lines()
-                .rev()
-                .find_map(|l| l.strip_prefix("error: "))
-                .unwrap_or(&text)
-                .to_owned();
-            let message = format!("invalid regex in {what}: {reason}");
-            match regex_error_offset(&pattern, &text) {
-                Some((offset, width)) => {
-                    cx.error_in_text(node, &pattern, offset, width, message, None);
-                }
-                None => cx.error(node, message, None),
-            }
-            None
-        }
-    }
-}
-
-/// The regex crate prints the pattern and a caret line under it (both indented 4 spaces);
-/// turn that caret into a byte offset and width in the pattern (one-line patterns only).
-fn regex_error_offset(pattern: &str, error: &str) -> Option<(usize, usize)> {
-    if pattern.contains('\n') {
-        return None;
-    }
-    let mut lines = error.lines();
-    lines.find(|l| l.strip_prefix("    ") == Some(pattern))?;
-    let carets = lines.next()?.strip_prefix("    ")?;
-    let start = carets.find('^')?;
-    let width = carets
-        .get(start..)?
-        .chars()
-        .take_while(|c| *c == '^')
-        .count();
-    let offset = pattern.char_indices().nth(start).map(|(i, _)| i)?;
-    Some((offset, width))
-}
-
 fn load_capabilities(cx: &mut Cx<'_>, node: &Node, what: &str) -> Vec<CapabilityReq> {
     let Some(items) = cx.list(node, what) else {
         return Vec::new();
@@ -438,12 +395,5 @@ mod tests {
         for bad in ["", "AUTH LOGIN PLAIN", "-X", "AUTH=LOGIN"] {
             assert_eq!(parse_capability(bad), None, "{bad}");
         }
-    }
-
-    #[test]
-    fn regex_caret_becomes_an_offset() {
-        let pattern = String::from("ab(c");
-        let err = Regex::new(&pattern).unwrap_err().to_string();
-        assert_eq!(regex_error_offset("ab(c", &err), Some((2, 1)));
     }
 }

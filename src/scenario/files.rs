@@ -9,22 +9,6 @@ use super::context::Cx;
 use super::node::Node;
 use crate::files::{FileError, FileRoot, MAX_PEM_BYTES};
 
-/// How the files a plan names are reached and checked.
-#[derive(Debug)]
-pub(crate) struct FileAccess {
-    /// Where they must lie; `None` when the root cannot be read (every file is then refused).
-    pub root: Option<FileRoot>,
-    /// Whether `ca_file`, `client_cert` and `client_key` are read and checked at load (not by
-    /// `doc`, which describes plans without running them).
-    pub check_tls_files: bool,
-}
-
-/// No files at all (a `--vars-file` names none).
-pub(crate) static NO_FILES: FileAccess = FileAccess {
-    root: None,
-    check_tls_files: false,
-};
-
 /// A file named in the plan, read: the path as resolved (for messages) and its bytes.
 pub(crate) struct NamedFile {
     pub path: PathBuf,

@@ -12,8 +12,9 @@ use std::sync::Arc;
 use super::Diagnostics;
 use super::context::{Cx, EnvLookup, get, is_yaml_path};
 use super::diagnostic::{Diagnostic, did_you_mean};
-use super::files::FileAccess;
+use super::file_access::FileAccess;
 use super::node::{Node, Value, parse_yaml};
+use super::options::LoadOptions;
 use super::reuse::{Library, StepsLoader, load_groups, load_includes, with_cx};
 use super::secret_vars::{check_empty_secrets, secret_env_hints, secret_help};
 use super::step::StepLoader;
@@ -24,26 +25,6 @@ use crate::model::BUILTIN_VARS;
 use crate::model::{Action, MailboxSource, Plan, Scenario, Span, Step, VarValues};
 use crate::redact::Secret;
 use crate::template::Template;
-
-/// What the command line adds to loading.
-#[derive(Debug, Clone, Default)]
-pub struct LoadOptions {
-    /// `--var NAME=VALUE` (and the values of `--secret` and `--secrets-file`); they beat
-    /// `vars:` in files and `--vars-file`. `Debug` shows the names only.
-    pub vars: VarValues,
-    /// `--vars-file FILE`s (YAML mappings of names to values), in order; a later one wins.
-    /// They beat `vars:` in files.
-    pub vars_files: Vec<PathBuf>,
-    /// Names whose values are secret in every plan (`--secret`, `--secrets-file`), whether or
-    /// not a plan lists them in `secrets:`. Their values are in `vars`.
-    pub secrets: BTreeSet<String>,
-    /// `--file-root DIR`: the files a plan names must lie under it. Without it, the root is
-    /// the directory of the plan (or the directory) named on the command line.
-    pub file_root: Option<PathBuf>,
-    /// Load to describe, not to run (`doc`): the `ca_file`, `client_cert` and `client_key` a
-    /// plan names are not read, and an empty secret is no problem.
-    pub describe_only: bool,
-}
 
 pub(crate) const PLAN_KEYS: &[&str] = &[
     "name",

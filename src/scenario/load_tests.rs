@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use super::load::LoadOptions;
+use super::options::LoadOptions;
 use super::test_loader::{TestLoader, one_scenario, test_cert_and_key_pem, write_files};
 use super::*;
 use crate::model::*;

@@ -2,8 +2,9 @@
 //! `structure` (extension).
 
 use super::context::{Cx, VarScope, get};
-use super::expect::{load_captures, load_regex};
+use super::expect::load_captures;
 use super::node::{Node, Value};
+use super::pattern::load_regex;
 use crate::model::{
     AttachmentExpect, CountRange, HeaderExpect, MailboxExpect, Presence, TextExpect,
 };

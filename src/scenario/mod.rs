@@ -7,6 +7,7 @@ mod diagnostic;
 mod envelope;
 mod expect;
 mod fails;
+mod file_access;
 mod files;
 mod load;
 #[cfg(test)]
@@ -16,6 +17,8 @@ mod mailbox_expect;
 mod message;
 mod message_file;
 mod node;
+mod options;
+mod pattern;
 mod pipeline;
 mod proxy;
 mod reuse;
@@ -31,15 +34,17 @@ mod target;
 mod test_loader;
 mod tls_expect;
 mod vars;
+#[cfg(test)]
+mod vars_tests;
 mod xclient;
 
 pub use bdat::AUTO_CHUNK;
 pub use diagnostic::{Diagnostic, Diagnostics};
 pub(crate) use load::find_plan_files;
-pub use load::{LoadOptions, load_plan_str, load_plans, load_plans_with_env};
+pub use load::{load_plan_str, load_plans, load_plans_with_env};
 pub use message_file::{open_message_file, preview_message_file};
+pub use options::LoadOptions;
 pub use schema::plan_schema;
-pub use tls_expect::TLS_VARS;
 
 #[cfg(test)]
 mod tests {

@@ -3,7 +3,8 @@
 
 use std::path::{Path, PathBuf};
 
-use super::load::{LoadOptions, load_str};
+use super::load::load_str;
+use super::options::LoadOptions;
 use super::{Diagnostic, Diagnostics};
 use crate::model::Plan;
 

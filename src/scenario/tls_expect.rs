@@ -1,8 +1,8 @@
 //! `expect: {tls: {...}}`: what a TLS session must look like, and which steps may ask.
 
 use super::context::{Cx, VarScope, get};
-use super::expect::load_regex;
 use super::node::{Key, Node, Value};
+use super::pattern::load_regex;
 use crate::duration::{DURATION_HELP, DurationError, parse_duration_within};
 use crate::model::{Span, TlsExpect, TlsVersion, Validity};
 
@@ -12,17 +12,6 @@ pub(crate) const CERT_EXPECT_KEYS: &[&str] = &[
     "subject_matches",
     "issuer_matches",
     "valid_for_at_least",
-];
-
-/// The variables a TLS handshake sets, for `${tls.*}`.
-pub const TLS_VARS: &[&str] = &[
-    "tls.version",
-    "tls.cipher",
-    "tls.cert.subject",
-    "tls.cert.names",
-    "tls.cert.issuer",
-    "tls.cert.not_after",
-    "tls.cert.days_left",
 ];
 
 /// The most a `valid_for_at_least` may ask: ten years.
@@ -149,7 +138,7 @@ impl TlsState {
 
     /// Add (or remove) the `${tls.*}` variables for the next step.
     pub fn define_vars(&self, known: &mut std::collections::BTreeSet<String>) {
-        for name in TLS_VARS {
+        for name in crate::model::TLS_VARS {
             if self.active {
                 known.insert((*name).to_owned());
             } else {

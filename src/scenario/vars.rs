@@ -6,9 +6,9 @@ use std::path::Path;
 
 use super::context::{Cx, EnvLookup, VarScope};
 use super::diagnostic::Diagnostic;
-use super::files::NO_FILES;
-use super::load::LoadOptions;
+use super::file_access::NO_FILES;
 use super::node::{Key, Node, Value, parse_yaml};
+use super::options::LoadOptions;
 use crate::model::{BUILTIN_VARS, VarValues};
 use crate::template::is_var_name;
 

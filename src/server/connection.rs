@@ -11,8 +11,8 @@ use tokio::net::TcpStream;
 use tokio::time::timeout;
 use tokio_rustls::server::TlsStream;
 
-use super::listener::Shared;
 use super::session::{self, Answer, Next, Session};
+use super::shared::Shared;
 use crate::protocol::{DataDecoder, Reply};
 use crate::transport::date::{rfc2822, unix_now};
 use crate::transport::lines::{LineReader, ReadLine};

@@ -3,46 +3,19 @@
 
 use std::net::SocketAddr;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use tokio::io::AsyncWriteExt;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 use tokio::task::{JoinHandle, JoinSet};
-use tokio_rustls::TlsAcceptor;
 
 use super::maildir::Maildir;
+use super::shared::Shared;
 use super::{ServerConfig, ServerError, cert, connection, session};
-use crate::transport::date::unix_now;
 
 /// Connections served at once per listener; more are turned away with a 421.
 const MAX_CONNECTIONS: usize = 256;
-
-/// What every connection task shares.
-pub(crate) struct Shared {
-    pub config: ServerConfig,
-    pub acceptor: TlsAcceptor,
-    pub maildir: Option<Maildir>,
-    pub next_internal_id: AtomicU64,
-    queue_counter: AtomicU64,
-}
-
-impl Shared {
-    /// 32 hex digits, random where the system allows, unique per server in any case.
-    pub(crate) fn queue_id(&self) -> String {
-        let mut bytes = [0u8; 16];
-        let random = rustls::crypto::ring::default_provider()
-            .secure_random
-            .fill(&mut bytes)
-            .is_ok();
-        if !random {
-            let n = self.queue_counter.fetch_add(1, Ordering::Relaxed);
-            bytes = (u128::from(n) << 64 | u128::from(unix_now().unsigned_abs())).to_be_bytes();
-        }
-        bytes.iter().map(|b| format!("{b:02X}")).collect()
-    }
-}
 
 /// A started server; dropping it stops accepting too (`shutdown` also waits).
 pub struct RunningServer {
@@ -129,13 +102,7 @@ pub async fn start(config: ServerConfig) -> Result<RunningServer, ServerError> {
         Some(addr) => Some(bind(addr).await?),
         None => None,
     };
-    let shared = Arc::new(Shared {
-        config,
-        acceptor: pki.acceptor,
-        maildir,
-        next_internal_id: AtomicU64::new(1),
-        queue_counter: AtomicU64::new(0),
-    });
+    let shared = Arc::new(Shared::new(config, pki.acceptor, maildir));
     let (stop, stopped) = watch::channel(false);
     let mut tasks = vec![tokio::spawn(accept_loop(
         plain,

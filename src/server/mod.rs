@@ -11,6 +11,7 @@ mod listener;
 mod maildir;
 mod sasl;
 mod session;
+mod shared;
 
 pub use config::{ServerConfig, ServerError};
 pub use listener::{RunningServer, start};

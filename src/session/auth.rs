@@ -6,13 +6,13 @@ mod gssapi;
 mod kerberos;
 
 use super::client::Session;
-use super::failure::{FailureKind, StepFailure};
 use crate::protocol::{
     Command, Mechanism, Reply, SaslError, ScramClient, ScramHash, b64_decode, b64_encode,
     cram_md5_response, ntlm_authenticate, ntlm_negotiate, oauthbearer_response,
     parse_ntlm_challenge, plain_response, xoauth2_response,
 };
 use crate::redact::Secret;
+use crate::results::{FailureKind, StepFailure};
 
 /// How an AUTH exchange ended: a final reply (to check), or a failure found on the client
 /// side (no TLS, a wrong SCRAM server signature, a malformed challenge) after which nothing

@@ -4,10 +4,10 @@
 
 use std::time::{Duration, Instant};
 
-use super::failure::{FailureKind, StepFailure};
-use super::transcript::{Dir, Transcript, TranscriptLine};
+use super::transcript::Transcript;
 use crate::protocol::{Capabilities, Command, HostPort, Limits, Reply};
 use crate::redact::Redactor;
+use crate::results::{Dir, FailureKind, StepFailure, TranscriptLine};
 use crate::transport::{ConnectOptions, Connection, TlsInfo, TlsParams, TransportError};
 
 /// At most this much of what the server sent unasked is shown.

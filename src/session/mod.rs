@@ -6,10 +6,8 @@
 
 mod auth;
 mod client;
-mod failure;
 mod transcript;
 
 pub use auth::{AuthEnd, Credentials};
 pub use client::Session;
-pub use failure::{FailureKind, StepFailure};
-pub use transcript::{DataLines, Dir, Transcript, TranscriptLine};
+pub use transcript::{DataLines, Transcript};

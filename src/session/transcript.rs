@@ -1,38 +1,8 @@
-use std::fmt;
+//! Recording a conversation as it happens: every line redacted as it is recorded, DATA kept
+//! short. The lines themselves are results ([`crate::results::TranscriptLine`]).
 
 use crate::redact::Redactor;
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Dir {
-    /// Sent by smtp-plan.
-    Client,
-    /// Received from the server.
-    Server,
-    /// A note from smtp-plan (TLS upgrade, a connection, a warning).
-    Info,
-}
-
-/// One redacted transcript line.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct TranscriptLine {
-    pub dir: Dir,
-    pub text: String,
-}
-
-impl fmt::Display for TranscriptLine {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let mark = match self.dir {
-            Dir::Client => "C:",
-            Dir::Server => "S:",
-            Dir::Info => "*",
-        };
-        if self.text.is_empty() {
-            f.write_str(mark)
-        } else {
-            write!(f, "{mark} {}", self.text)
-        }
-    }
-}
+use crate::results::{Dir, TranscriptLine};
 
 /// Collects the conversation, redacting every line as it is recorded.
 #[derive(Default)]

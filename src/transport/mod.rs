@@ -1,6 +1,7 @@
 //! TCP and TLS streams, STARTTLS upgrade, bounded reads with timeouts.
 //! Knows SMTP only as far as reading a reply; nothing of plans or reports.
 
+mod cert;
 mod connection;
 pub(crate) mod date;
 mod error;
@@ -12,14 +13,12 @@ mod tls_config;
 mod tls_failure;
 mod verify;
 
+pub use cert::{CertInfo, TlsInfo, fingerprint, normalize_pin};
 pub use connection::CloseSeen;
 pub use connection::{ConnectOptions, Connection};
 pub use error::{ConnectFailure, TransportError};
-pub use tls::{
-    CertInfo, ClientCert, TlsInfo, TlsParams, fingerprint, normalize_pin, parse_pem_certificates,
-    parse_pem_private_key,
-};
 pub(crate) use tls::{NO_NAME, handshake};
+pub use tls_config::{ClientCert, TlsParams, parse_pem_certificates, parse_pem_private_key};
 pub use tls_failure::TlsFailure;
 
 #[cfg(test)]

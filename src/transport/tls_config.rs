@@ -11,14 +11,59 @@ use std::sync::{Arc, Mutex, OnceLock};
 use rustls::client::danger::ServerCertVerifier;
 use rustls::client::{Resumption, WebPkiServerVerifier};
 use rustls::crypto::CryptoProvider;
+use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer};
 use rustls::{ClientConfig, RootCertStore};
 
-use super::TransportError;
-use super::tls::{ClientCert, TlsParams, parse_pem_certificates, parse_pem_private_key};
+use super::error::TransportError;
 use super::tls_failure::TlsFailure;
 use super::verify::{RecordingVerifier, Trust};
 use crate::protocol::TlsVersion;
+
+/// What the client needs for one TLS handshake.
+#[derive(Debug, Clone, Default)]
+pub struct TlsParams {
+    /// SNI and the name the certificate must hold (a DNS name or an IP literal). Empty: the
+    /// host the connection was made to.
+    pub server_name: String,
+    /// Extra trust anchors (PEM files, each may hold several certificates), all trusted
+    /// together on top of the system roots.
+    pub ca_files: Vec<PathBuf>,
+    /// Skip certificate verification entirely.
+    pub insecure: bool,
+    /// A certificate (chain) and key to present when the server asks for one.
+    pub client_cert: Option<ClientCert>,
+    /// The oldest protocol version to offer; `None` = TLS 1.2 (rustls cannot go lower).
+    pub min_version: Option<TlsVersion>,
+    /// `pin_sha256`: SHA-256 fingerprints (as [`normalize_pin`](super::normalize_pin) writes them); when given, the
+    /// server's certificate must be one of these, and is then trusted whoever issued it (its
+    /// name and dates are still checked).
+    pub pins: Vec<String>,
+}
+
+/// A client certificate: PEM files for the chain (end entity first) and its private key.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClientCert {
+    pub cert: PathBuf,
+    pub key: PathBuf,
+}
+
+/// The certificates of a PEM file (`ca_file`, `client_cert`): at least one.
+pub fn parse_pem_certificates(bytes: &[u8]) -> Result<Vec<CertificateDer<'static>>, String> {
+    let certs = CertificateDer::pem_slice_iter(bytes)
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| format!("not a valid PEM file ({e})"))?;
+    if certs.is_empty() {
+        return Err("no PEM certificate found in it".to_owned());
+    }
+    Ok(certs)
+}
+
+/// The private key of a PEM file (`client_key`).
+pub fn parse_pem_private_key(bytes: &[u8]) -> Result<PrivateKeyDer<'static>, String> {
+    PrivateKeyDer::from_pem_slice(bytes)
+        .map_err(|e| format!("no usable PEM private key (PKCS#8, PKCS#1 or SEC1) in it ({e})"))
+}
 
 /// Everything of `TlsParams` that shapes the configuration (the server name does not).
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]

@@ -3,8 +3,8 @@
 
 use rustls::{AlertDescription, CertificateError, PeerIncompatible};
 
+use super::cert::CertInfo;
 use super::date::{rfc3339, ymd};
-use super::tls::CertInfo;
 use crate::protocol::TlsVersion;
 
 /// The kind of a TLS failure: what `expect: {fails: ...}` matches and the JSON report shows.

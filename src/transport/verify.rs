@@ -12,7 +12,7 @@ use rustls::crypto::CryptoProvider;
 use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
 use rustls::{CertificateError, DigitallySignedStruct, SignatureScheme};
 
-use super::tls::{CertInfo, fingerprint};
+use super::cert::{CertInfo, fingerprint};
 use super::tls_failure::PIN_MISMATCH;
 
 /// What a verification trusts, shared by every handshake with the same TLS settings. The

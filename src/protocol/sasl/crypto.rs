@@ -3,7 +3,7 @@
 use hmac::{Hmac, Mac as _};
 use sha1::Digest as _;
 
-use super::SaslError;
+use super::error::SaslError;
 
 pub(crate) fn hmac_md5(key: &[u8], data: &[&[u8]]) -> Vec<u8> {
     // HMAC accepts keys of any length: new_from_slice cannot fail for it.

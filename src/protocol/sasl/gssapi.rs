@@ -4,7 +4,7 @@
 //! maintained safe binding; no Rust crate implements Kerberos itself well enough to trust
 //! with a KDC. rsasl's GSSAPI is the same binding (an older libgssapi) under its framework.
 
-use super::SaslError;
+use super::error::SaslError;
 
 /// Security layer bit: "no security layer" (RFC 4752 §3.3).
 const NO_SECURITY_LAYER: u8 = 0x01;

@@ -3,6 +3,7 @@
 
 mod cram_md5;
 mod crypto;
+mod error;
 mod gssapi;
 mod mechanism;
 mod ntlm;
@@ -13,6 +14,7 @@ mod scram;
 
 pub use cram_md5::cram_md5_response;
 pub use crypto::random_bytes;
+pub use error::SaslError;
 pub use gssapi::{check_security_offer, security_layer_choice};
 pub use mechanism::{Mechanism, b64_decode, b64_encode};
 pub use ntlm::{
@@ -21,14 +23,3 @@ pub use ntlm::{
 pub use oauth::{OAuthResponse, oauthbearer_response, parse_oauth, xoauth2_response};
 pub use plain::{parse_plain, plain_response};
 pub use scram::{ScramClient, ScramHash, ScramServer};
-
-/// A SASL exchange that cannot go on: the peer sent something malformed or wrong.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{0}")]
-pub struct SaslError(pub String);
-
-impl SaslError {
-    pub(crate) fn new(message: impl Into<String>) -> Self {
-        Self(message.into())
-    }
-}

@@ -7,8 +7,8 @@
 //! stack, far heavier than these ~400 lines for the one exchange SMTP needs, and the built-in
 //! server needs the server side too. Checked with the MS-NLMP §4.2.4 vectors.
 
-use super::SaslError;
 use super::crypto::{hmac_md5, md4, random_bytes, same};
+use super::error::SaslError;
 
 const SIGNATURE: &[u8; 8] = b"NTLMSSP\0";
 const NEGOTIATE_UNICODE: u32 = 0x0000_0001;

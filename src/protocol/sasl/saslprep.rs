@@ -13,7 +13,7 @@ use std::borrow::Cow;
 use stringprep::tables;
 use unicode_normalization::UnicodeNormalization as _;
 
-use super::SaslError;
+use super::error::SaslError;
 
 /// `text` prepared with SASLprep (query semantics); an error names the offending character
 /// by its code point only (the text may be a password).

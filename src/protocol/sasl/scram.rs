@@ -11,10 +11,10 @@
 //! server needs the server side with its own password store anyway. The part that needed a
 //! library — the RFC 3454 tables of SASLprep — comes from the `stringprep` crate, as in rsasl.
 
-use super::SaslError;
 use super::crypto::{
     hmac_sha1, hmac_sha256, pbkdf2_sha1, pbkdf2_sha256, random_bytes, same, sha1, sha256,
 };
+use super::error::SaslError;
 use super::mechanism::{b64_decode, b64_encode};
 use super::saslprep::saslprep;
 

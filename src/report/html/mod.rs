@@ -6,28 +6,15 @@
 //! from the results, which are already redacted.
 
 mod assets;
+mod escape;
 mod timeline;
 
 use std::fmt::Write as _;
 use std::path::Path;
 
-use crate::runner::{Dir, Failure, Outcome, ScenarioResult, StepStatus, SuiteResult};
+use escape::esc;
 
-/// Escape for HTML text and attribute values.
-pub(crate) fn esc(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
-}
+use crate::results::{Dir, Failure, Outcome, ScenarioResult, StepStatus, SuiteResult};
 
 /// `pass`, `fail`, `error` or `skip`.
 fn status(sc: &ScenarioResult) -> &'static str {
@@ -138,7 +125,7 @@ fn steps(sc: &ScenarioResult, id: usize) -> String {
     out
 }
 
-fn transcript(lines: &[crate::runner::TranscriptLine]) -> String {
+fn transcript(lines: &[crate::results::TranscriptLine]) -> String {
     if lines.is_empty() {
         return String::new();
     }
@@ -291,7 +278,7 @@ pub fn render_html(suites: &[SuiteResult]) -> String {
 /// Write `DIR/index.html`; DIR holds only this run's report (see [`super::owned_dir`]).
 pub fn write_html(dir: &Path, suites: &[SuiteResult]) -> std::io::Result<()> {
     super::owned_dir::prepare(dir)?;
-    super::write_atomic(&dir.join("index.html"), &render_html(suites))
+    super::atomic::write_atomic(&dir.join("index.html"), &render_html(suites))
 }
 
 #[cfg(test)]

@@ -3,8 +3,8 @@
 
 use std::fmt::Write as _;
 
-use super::esc;
-use crate::runner::{ScenarioResult, StepStatus};
+use super::escape::esc;
+use crate::results::{ScenarioResult, StepStatus};
 
 const WIDTH: f64 = 900.0;
 const LABEL: f64 = 190.0;

@@ -8,8 +8,8 @@ use super::{AuthEnd, is_challenge};
 use crate::protocol::{
     Mechanism, Reply, SaslError, b64_encode, check_security_offer, security_layer_choice,
 };
+use crate::results::{FailureKind, StepFailure};
 use crate::session::client::Session;
-use crate::session::failure::{FailureKind, StepFailure};
 
 /// Context tokens a server may send before the exchange is given up (Kerberos needs one).
 const MAX_ROUNDS: usize = 8;

@@ -1,10 +1,10 @@
+//! A run's outcome: one suite per plan file, one scenario per JUnit test case, its steps.
+
 use std::path::PathBuf;
-use std::sync::Arc;
 use std::time::Duration;
 
-use super::TranscriptLine;
-use crate::model::{Origin, Span};
-use crate::session::FailureKind;
+use super::{Failure, MailboxReport, TranscriptLine};
+use crate::model::Span;
 use crate::transport::TlsInfo;
 
 /// One plan file's results (one JUnit test suite).
@@ -67,44 +67,6 @@ impl Outcome {
     }
 }
 
-/// Where and why a scenario stopped. All text is already redacted.
-#[derive(Debug, Clone)]
-pub struct Failure {
-    /// 1-based step number; 0 = the connection opened before the first step.
-    pub step: usize,
-    /// The step's YAML key (`data`, `starttls`, ...), or `connect`.
-    pub keyword: &'static str,
-    /// `file:line:col` of the step (or of the scenario for step 0).
-    pub location: String,
-    pub span: Span,
-    /// The file `span` points into when it is not the plan file (a step of an included group).
-    pub origin: Option<Arc<Origin>>,
-    /// What kind of problem it was (decides failure vs error).
-    pub kind: FailureKind,
-    /// One line: what went wrong.
-    pub reason: String,
-    /// Further lines: expected, got, the reply, the last reply before a drop.
-    pub details: Vec<String>,
-    /// The plan's line at `span` (redacted: it may hold a literal password), when known.
-    pub source_line: Option<String>,
-}
-
-impl Failure {
-    /// `step 7 (data) at scenarios/exchange.yaml:38:9`
-    pub fn step_label(&self) -> String {
-        if self.step == 0 {
-            format!("connecting (scenario at {})", self.location)
-        } else {
-            format!("step {} ({}) at {}", self.step, self.keyword, self.location)
-        }
-    }
-
-    /// `step 7 (data) at scenarios/exchange.yaml:38:9: expected code 250, got 554`
-    pub fn headline(&self) -> String {
-        format!("{}: {}", self.step_label(), self.reason)
-    }
-}
-
 #[derive(Debug, Clone)]
 pub struct StepResult {
     pub keyword: &'static str,
@@ -117,7 +79,7 @@ pub struct StepResult {
     /// The transcript lines this step produced (indices into `ScenarioResult::transcript`).
     pub lines: std::ops::Range<usize>,
     /// A `mailbox` step's search and checks (redacted), once it has looked.
-    pub mailbox: Option<Box<super::MailboxReport>>,
+    pub mailbox: Option<Box<MailboxReport>>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -1,8 +1,10 @@
 //! Typed step failures: what kind of problem ended a step. The kind decides JUnit `<failure>`
 //! (an expectation about the server did not hold) versus `<error>` (the conversation could not
-//! go on), is written to the JSON report as `kind`, and is what `expect: {fails: ...}` matches.
+//! go on), is written to the JSON report as `kind`, and is what `expect: {fails: ...}` matches. A scenario's [`Failure`] adds where it stopped.
 
-use crate::model::ExpectedFailure;
+use std::sync::Arc;
+
+use crate::model::{ExpectedFailure, Origin, Span};
 use crate::transport::{ConnectFailure, TlsFailure, TransportError};
 
 /// What kind of problem ended a step.
@@ -130,6 +132,44 @@ impl StepFailure {
     /// An expectation that did not hold.
     pub fn expectation(reason: impl Into<String>, details: Vec<String>) -> Self {
         Self::new(FailureKind::Expectation, reason, details)
+    }
+}
+
+/// Where and why a scenario stopped. All text is already redacted.
+#[derive(Debug, Clone)]
+pub struct Failure {
+    /// 1-based step number; 0 = the connection opened before the first step.
+    pub step: usize,
+    /// The step's YAML key (`data`, `starttls`, ...), or `connect`.
+    pub keyword: &'static str,
+    /// `file:line:col` of the step (or of the scenario for step 0).
+    pub location: String,
+    pub span: Span,
+    /// The file `span` points into when it is not the plan file (a step of an included group).
+    pub origin: Option<Arc<Origin>>,
+    /// What kind of problem it was (decides failure vs error).
+    pub kind: FailureKind,
+    /// One line: what went wrong.
+    pub reason: String,
+    /// Further lines: expected, got, the reply, the last reply before a drop.
+    pub details: Vec<String>,
+    /// The plan's line at `span` (redacted: it may hold a literal password), when known.
+    pub source_line: Option<String>,
+}
+
+impl Failure {
+    /// `step 7 (data) at scenarios/exchange.yaml:38:9`
+    pub fn step_label(&self) -> String {
+        if self.step == 0 {
+            format!("connecting (scenario at {})", self.location)
+        } else {
+            format!("step {} ({}) at {}", self.step, self.keyword, self.location)
+        }
+    }
+
+    /// `step 7 (data) at scenarios/exchange.yaml:38:9: expected code 250, got 554`
+    pub fn headline(&self) -> String {
+        format!("{}: {}", self.step_label(), self.reason)
     }
 }
 

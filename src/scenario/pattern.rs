@@ -1,0 +1,64 @@
+//! Regular expressions in a plan (`matches`, `capture`, `cipher`, ...): compiled at load, so
+//! a bad one is a load error pointing at the character it trips on.
+
+use regex::Regex;
+
+use super::context::Cx;
+use super::node::Node;
+
+/// Compile a regex now, so a bad one is a load error at its position.
+pub(crate) fn load_regex(cx: &mut Cx<'_>, node: &Node, what: &str) -> Option<Regex> {
+    let pattern = cx.text(node, what)?;
+    match Regex::new(&pattern) {
+        Ok(re) => Some(re),
+        Err(err) => {
+            let text = err.to_string();
+            let reason = text
+                .lines()
+                .rev()
+                .find_map(|l| l.strip_prefix("error: "))
+                .unwrap_or(&text)
+                .to_owned();
+            let message = format!("invalid regex in {what}: {reason}");
+            match regex_error_offset(&pattern, &text) {
+                Some((offset, width)) => {
+                    cx.error_in_text(node, &pattern, offset, width, message, None);
+                }
+                None => cx.error(node, message, None),
+            }
+            None
+        }
+    }
+}
+
+/// The regex crate prints the pattern and a caret line under it (both indented 4 spaces);
+/// turn that caret into a byte offset and width in the pattern (one-line patterns only).
+fn regex_error_offset(pattern: &str, error: &str) -> Option<(usize, usize)> {
+    if pattern.contains('\n') {
+        return None;
+    }
+    let mut lines = error.lines();
+    lines.find(|l| l.strip_prefix("    ") == Some(pattern))?;
+    let carets = lines.next()?.strip_prefix("    ")?;
+    let start = carets.find('^')?;
+    let width = carets
+        .get(start..)?
+        .chars()
+        .take_while(|c| *c == '^')
+        .count();
+    let offset = pattern.char_indices().nth(start).map(|(i, _)| i)?;
+    Some((offset, width))
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn regex_caret_becomes_an_offset() {
+        let pattern = String::from("ab(c");
+        let err = Regex::new(&pattern).unwrap_err().to_string();
+        assert_eq!(regex_error_offset("ab(c", &err), Some((2, 1)));
+    }
+}

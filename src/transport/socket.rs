@@ -9,7 +9,7 @@ use tokio::net::TcpStream;
 use tokio::net::UnixStream;
 
 use super::error::ConnectFailure;
-use super::stream::{Io, delegate_io};
+use super::io::{Io, delegate_io};
 
 /// The longest path a Unix socket address holds (`sun_path` is 108 bytes with its NUL).
 pub(crate) const MAX_SOCKET_PATH: usize = 107;

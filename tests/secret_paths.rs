@@ -12,6 +12,9 @@
 #[allow(dead_code)]
 mod certs;
 mod common;
+#[path = "script/conn.rs"]
+#[allow(dead_code)]
+mod conn;
 #[path = "secret_paths/echo.rs"]
 mod echo;
 

@@ -3,7 +3,7 @@
 //! lines). It records what it was sent: the AUTH commands, the longest command line, and the
 //! commands that came before TLS.
 
-use std::io::{BufRead as _, BufReader, Read, Write};
+use std::io::{BufRead as _, BufReader, Write};
 use std::net::{TcpListener, TcpStream};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};

@@ -70,6 +70,7 @@ fn data_fails_when_the_server_answers_data_with_2xx() {
         );
         assert!(r.stdout.contains("step 4 (data)"), "{}", r.stdout);
         assert!(xml.contains("<failure "), "{xml}");
+        fake.join();
         assert!(
             !seen.lock().unwrap().iter().any(|l| l == "Subject: x"),
             "the message must not be sent after a 250 to DATA"
@@ -90,6 +91,7 @@ fn data_still_checks_a_refusal_and_sends_after_354() {
     let steps = "      - expect: 220\n      - data: \"Subject: x\\n\\nbody\"\n      - quit\n";
     let (r, _) = against(&fake, steps);
     r.assert_code(0);
+    fake.join();
     let seen = seen.lock().unwrap();
     assert!(seen.iter().any(|l| l == "Subject: x"), "{seen:?}");
 }

@@ -346,40 +346,88 @@ fn helo_fallback_after_a_refused_ehlo_is_in_the_transcript() {
     );
 }
 
-/// A server that answers NOOP after `delay` (a slow server, simulated on its side): the
-/// sleep is the server behaviour the latency tests test, not a synchronisation.
-fn slow_noop(delay: Duration) -> (Fake, Receiver<Vec<String>>) {
-    responder(move |line| {
-        if line == "NOOP" {
-            std::thread::sleep(delay);
+/// When the latency tests' server answers NOOP.
+#[derive(Clone, Copy)]
+enum Noop {
+    /// At once.
+    Now,
+    /// Once the client has waited for the reply, connected and silent, for this long (a read
+    /// timeout on the server's side). Time is what a latency check is about: the server's
+    /// read timeout is the late reply under test, never a synchronisation.
+    AfterSilence(Duration),
+    /// Never: the server reads until the client closes the connection.
+    Never,
+}
+
+/// A server that greets, answers NOOP as `when` says and other commands with 250 (QUIT 221),
+/// and reports each NOOP's fate: `true` answered, `false` the client left before.
+fn noop_server(when: Noop) -> (Fake, Receiver<bool>) {
+    let (tx, rx) = channel();
+    let fake = Fake::start(move |mut s: TcpStream| {
+        use std::io::Read as _;
+        write(&mut s, "220 fake ESMTP\r\n");
+        loop {
+            match read_line(&mut s).as_str() {
+                "" => return,
+                "QUIT" => return write(&mut s, "221 bye\r\n"),
+                "NOOP" => {
+                    let answered = match when {
+                        Noop::Now => true,
+                        Noop::AfterSilence(patience) => {
+                            s.set_read_timeout(Some(patience)).unwrap();
+                            let silent = match s.read(&mut [0u8; 64]) {
+                                Err(e) => matches!(
+                                    e.kind(),
+                                    std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
+                                ),
+                                Ok(_) => false,
+                            };
+                            s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+                            silent
+                        }
+                        Noop::Never => {
+                            let _ = s.read(&mut [0u8; 64]);
+                            false
+                        }
+                    };
+                    let _ = tx.send(answered);
+                    if !answered {
+                        return;
+                    }
+                    write(&mut s, "250 2.0.0 ok\r\n");
+                }
+                _ => write(&mut s, "250 2.0.0 ok\r\n"),
+            }
         }
-        match line {
-            "QUIT" => "221 bye\r\n".to_owned(),
-            _ => "250 2.0.0 ok\r\n".to_owned(),
-        }
-    })
+    });
+    (fake, rx)
 }
 
 #[test]
 fn a_late_reply_fails_within_and_no_reply_is_an_error() {
-    let (fake, _rx) = slow_noop(Duration::from_millis(250));
+    let (fake, noop) = noop_server(Noop::AfterSilence(Duration::from_millis(250)));
     let dir = tempfile::tempdir().unwrap();
-    let text = format!(
-        "name: latency\ntarget: {{host: 127.0.0.1, port: {}, timeout: 2s}}\nscenarios:\n  - name: talk\n    steps:\n      - expect: {{code: 220, within: 1s}}\n      - noop:\n        expect: {{code: 250, within: 100ms}}\n      - quit\n",
-        fake.addr.port()
+    let text = one_scenario(
+        "latency",
+        &format!("host: 127.0.0.1, port: {}, timeout: 2s", fake.addr.port()),
+        "      - expect: {code: 220, within: 1s}\n      - noop:\n        expect: {code: 250, within: 100ms}\n      - quit\n",
     );
     let path = plan(dir.path(), "latency.yaml", &text);
     let json = dir.path().join("latency.json");
     let junit = dir.path().join("latency.xml");
-    let r = run(smtp_plan(&[
-        "run",
-        path.to_str().unwrap(),
-        "--json",
-        json.to_str().unwrap(),
-        "--junit",
-        junit.to_str().unwrap(),
-    ]));
+    let r = run_bounded(
+        smtp_plan(&[
+            "run",
+            path.to_str().unwrap(),
+            "--json",
+            json.to_str().unwrap(),
+            "--junit",
+            junit.to_str().unwrap(),
+        ]),
+        HANG,
+    );
     r.assert_code(1);
+    assert!(noop.recv_timeout(HANG).unwrap(), "the client left early");
     assert!(r.stdout.contains("FAIL  latency › talk"), "{}", r.stdout);
     assert!(r.stdout.contains("the reply came after 2"), "{}", r.stdout);
     assert!(r.stdout.contains(", expected within 100ms"), "{}", r.stdout);
@@ -404,25 +452,27 @@ fn a_late_reply_fails_within_and_no_reply_is_an_error() {
     );
 
     // In time, the same expectation holds.
-    let (fake, _rx) = slow_noop(Duration::from_millis(10));
+    let (fake, noop) = noop_server(Noop::Now);
     let text = regex_port(
         &text.replace("within: 100ms", "within: 1s"),
         fake.addr.port(),
     );
     let path = plan(dir.path(), "in-time.yaml", &text);
-    run(smtp_plan(&["run", path.to_str().unwrap()])).assert_code(0);
+    run_bounded(smtp_plan(&["run", path.to_str().unwrap()]), HANG).assert_code(0);
+    assert!(noop.recv_timeout(HANG).unwrap());
 
     // No reply at all is the timeout ERROR, not a latency FAIL.
-    let (fake, _rx) = slow_noop(Duration::from_millis(1500));
+    let (fake, noop) = noop_server(Noop::Never);
     let text = regex_port(
         &text.replace("timeout: 2s", "timeout: 300ms"),
         fake.addr.port(),
     );
     let path = plan(dir.path(), "silent.yaml", &text);
-    let r = run(smtp_plan(&["run", path.to_str().unwrap()]));
+    let r = run_bounded(smtp_plan(&["run", path.to_str().unwrap()]), HANG);
     r.assert_code(1);
     assert!(r.stdout.contains("ERROR latency › talk"), "{}", r.stdout);
     assert!(r.stdout.contains("no reply within 300ms"), "{}", r.stdout);
+    assert!(!noop.recv_timeout(HANG).unwrap(), "the server answered");
 }
 
 /// `text` with its `port: N` replaced by `port`.

@@ -92,10 +92,8 @@ fn a_reply_beyond_the_bounds_is_cut_off() {
 fn the_json_report_types_each_failure() {
     let dir = tempfile::tempdir().unwrap();
     let kind_of = |fake: Fake, steps: &str| -> serde_json::Value {
-        let text = format!(
-            "name: kinds\ntarget: {{host: 127.0.0.1, port: {}, timeout: 2s}}\nscenarios:\n  - name: talk\n    steps:\n{steps}",
-            fake.addr.port()
-        );
+        let target = format!("host: 127.0.0.1, port: {}, timeout: 2s", fake.addr.port());
+        let text = one_scenario("kinds", &target, steps);
         let path = plan(dir.path(), "kinds.yaml", &text);
         let json = dir.path().join("kinds.json");
         let r = run(smtp_plan(&[

@@ -135,13 +135,8 @@ fn the_shipped_reuse_plan_delivers_file_and_mime_messages() {
 
 /// A plan against `port` with `steps` (indented as list items) and a target timeout.
 fn plan_for(dir: &std::path::Path, port: u16, timeout: &str, steps: &str) -> std::path::PathBuf {
-    plan(
-        dir,
-        "p.yaml",
-        &format!(
-            "name: p\ntarget: {{host: 127.0.0.1, port: {port}, timeout: {timeout}}}\nscenarios:\n  - name: s\n    steps:\n{steps}"
-        ),
-    )
+    let target = format!("host: 127.0.0.1, port: {port}, timeout: {timeout}");
+    plan(dir, "p.yaml", &one_scenario("p", &target, steps))
 }
 
 /// A server that refuses NOOP with 451 `refusals` times, then accepts it.
@@ -189,7 +184,7 @@ fn retry_gives_up_after_count() {
     let path = plan_for(dir.path(), fake.addr.port(), "2s", NOOP_RETRIED);
     let r = run(smtp_plan(&["run", path.to_str().unwrap(), "-v"]));
     r.assert_code(1);
-    assert!(r.stdout.contains("FAIL  p › s"), "{}", r.stdout);
+    assert!(r.stdout.contains("FAIL  p › talk"), "{}", r.stdout);
     assert!(
         r.stdout.contains("expected code 250, got 451"),
         "{}",
@@ -218,67 +213,123 @@ fn connect_retries_while_the_port_is_closed() {
 #[test]
 fn connect_retries_until_a_late_server_listens() {
     let (socket, port) = closed_port();
-    // The server coming up late is the scenario under test, not a synchronisation: whether
-    // the client's first attempts are refused or not, the run must pass.
-    let server = std::thread::spawn(move || {
-        std::thread::sleep(Duration::from_millis(300));
-        let rt = tokio::runtime::Builder::new_current_thread()
-            .enable_io()
-            .build()
-            .unwrap();
-        let mut s = rt.block_on(async move {
-            let listener = socket.listen(4).unwrap();
-            listener.accept().await.unwrap().0.into_std().unwrap()
-        });
-        s.set_nonblocking(false).unwrap();
-        s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
-        write(&mut s, "220 late ESMTP\r\n");
-        let _ = read_line(&mut s);
-        write(&mut s, "221 bye\r\n");
-    });
     let dir = tempfile::tempdir().unwrap();
     let path = plan_for(
         dir.path(),
         port,
         "2s",
-        "      - connect:\n        retry: {count: 50, interval: 100ms}\n      - expect: 220\n      - quit\n",
+        "      - connect:\n        retry: {count: 100, interval: 100ms}\n      - expect: 220\n      - quit\n",
     );
-    let r = run(smtp_plan(&["run", path.to_str().unwrap(), "-v"]));
+    // The server comes up once the client's first connection was refused, not after a while:
+    // strace reports the refused connect(2) on stderr as it happens (`-v` cannot: it prints a
+    // scenario when it has ended).
+    let mut client = Watched::spawn(smtp_plan_under(
+        &strace(&["-e", "trace=connect,getsockopt"]),
+        &["run", path.to_str().unwrap(), "-v"],
+    ));
+    client.wait_for("ECONNREFUSED", HANG);
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_io()
+        .build()
+        .unwrap();
+    let listener = rt.block_on(async move { socket.listen(4).unwrap() });
+    let server = std::thread::spawn(move || {
+        let mut s =
+            rt.block_on(async move { listener.accept().await.unwrap().0.into_std().unwrap() });
+        s.set_nonblocking(false).unwrap();
+        s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+        write(&mut s, "220 late ESMTP\r\n");
+        let quit = read_line(&mut s);
+        write(&mut s, "221 bye\r\n");
+        quit
+    });
+    let r = client.finish(HANG);
     r.assert_code(0);
-    server.join().unwrap();
+    assert!(r.stdout.contains("* retry 1/100 in 100ms"), "{}", r.stdout);
+    assert!(r.stdout.contains("S: 220 late ESMTP"), "{}", r.stdout);
+    assert_eq!(server.join().unwrap(), "QUIT");
 }
 
-/// A server that greets after `delay`: the slow server is what the timeout tests test (the
-/// sleep is the server's behaviour, not a synchronisation).
-fn slow_greeting(delay: Duration) -> Fake {
-    Fake::start(move |mut s: TcpStream| {
-        std::thread::sleep(delay);
+/// A server that greets only once the client has waited, connected and silent, for longer than
+/// `patience` (a read timeout on the server's side), and reports whether it greeted: `false`
+/// means the client closed the connection before. Time is what a timeout test is about: the
+/// server's read timeout is the measurement, never a synchronisation (the test joins the
+/// server and gets its answer through the thread's result).
+fn greets_after_silence(patience: Duration) -> (Fake, std::sync::mpsc::Receiver<bool>) {
+    let (tx, rx) = std::sync::mpsc::channel();
+    let fake = Fake::start(move |mut s: TcpStream| {
+        use std::io::Read as _;
+        s.set_read_timeout(Some(patience)).unwrap();
+        let waited = match s.read(&mut [0u8; 64]) {
+            Err(e) => matches!(
+                e.kind(),
+                std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
+            ),
+            Ok(_) => false,
+        };
+        let _ = tx.send(waited);
+        if !waited {
+            return;
+        }
+        s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
         write(&mut s, "220 slow ESMTP\r\n");
         if read_line(&mut s) == "QUIT" {
             write(&mut s, "221 bye\r\n");
         }
-    })
+    });
+    (fake, rx)
+}
+
+/// A server that never greets: it reads until the client closes the connection (or for at
+/// most 10 s), and reports whether the client closed it.
+fn never_greets() -> (Fake, std::sync::mpsc::Receiver<bool>) {
+    let (tx, rx) = std::sync::mpsc::channel();
+    let fake = Fake::start(move |mut s: TcpStream| {
+        use std::io::Read as _;
+        let closed = matches!(s.read(&mut [0u8; 64]), Ok(0));
+        let _ = tx.send(closed);
+    });
+    (fake, rx)
 }
 
 #[test]
 fn a_step_timeout_lengthens_the_target_timeout() {
-    let fake = slow_greeting(Duration::from_millis(700));
+    // The greeting comes after the client stayed 1 s: past the target's 300 ms, within the
+    // step's 5 s.
+    let (fake, greeted) = greets_after_silence(Duration::from_secs(1));
     let dir = tempfile::tempdir().unwrap();
     let steps = "      - expect: 220\n        timeout: 5s\n      - quit\n";
     let path = plan_for(dir.path(), fake.addr.port(), "300ms", steps);
-    run(smtp_plan(&["run", path.to_str().unwrap()])).assert_code(0);
+    run_bounded(smtp_plan(&["run", path.to_str().unwrap()]), HANG).assert_code(0);
+    assert!(greeted.recv_timeout(HANG).unwrap(), "the client left early");
+    // Without the step's timeout the client gives up at 300 ms: the server saw it leave.
+    let (fake, greeted) = greets_after_silence(Duration::from_secs(1));
+    let path = plan_for(
+        dir.path(),
+        fake.addr.port(),
+        "300ms",
+        "      - expect: 220\n",
+    );
+    let r = run_bounded(smtp_plan(&["run", path.to_str().unwrap()]), HANG);
+    r.assert_code(1);
+    assert!(r.stdout.contains("no reply within 300ms"), "{}", r.stdout);
+    assert!(!greeted.recv_timeout(HANG).unwrap(), "the server greeted");
 }
 
 #[test]
 fn a_step_timeout_shortens_the_target_timeout() {
-    let fake = slow_greeting(Duration::from_secs(5));
+    let (fake, closed) = never_greets();
     let dir = tempfile::tempdir().unwrap();
     let steps = "      - expect: 220\n        timeout: 200ms\n      - quit\n";
     let path = plan_for(dir.path(), fake.addr.port(), "30s", steps);
-    // The fake greets after 5 s: a run that waited for the target's 30 s would have passed.
+    // The server never greets: a run that used the target's 30 s would say so.
     let r = run_bounded(smtp_plan(&["run", path.to_str().unwrap()]), HANG);
     r.assert_code(1);
     assert!(r.stdout.contains("no reply within 200ms"), "{}", r.stdout);
+    assert!(
+        closed.recv_timeout(HANG).unwrap(),
+        "the client did not close"
+    );
 }
 
 #[test]
@@ -393,6 +444,7 @@ fn lhlo_and_vrfy_send_their_commands() {
         "      - expect: 220\n      - lhlo: client.test\n        expect: {capabilities: [PIPELINING]}\n      - vrfy: user1\n        expect: {code: 252, enhanced: 2.1.5}\n      - quit\n",
     );
     r.assert_code(0);
+    fake.join();
     assert_eq!(
         *seen.lock().unwrap(),
         ["LHLO client.test", "VRFY user1", "QUIT"],

@@ -209,21 +209,9 @@ fn binarymime_is_refused_before_sending_since_postfix_does_not_advertise_it() {
 }
 
 /// Postfix log lines that mention `needle`, waiting (bounded) for them to be written.
-fn log_lines_with(needle: &str) -> Vec<String> {
+fn postfix_log_lines_with(needle: &str) -> Vec<String> {
     let log = std::env::var("SMTP_PLAN_POSTFIX_LOG").expect("SMTP_PLAN_POSTFIX_LOG");
-    wait_until(
-        Duration::from_secs(10),
-        &format!("a line with {needle:?} in {log}"),
-        || {
-            let text = std::fs::read_to_string(&log).unwrap_or_default();
-            let found: Vec<String> = text
-                .lines()
-                .filter(|l| l.contains(needle))
-                .map(str::to_owned)
-                .collect();
-            (!found.is_empty()).then_some(found)
-        },
-    )
+    log_lines_with(std::path::Path::new(&log), needle, Duration::from_secs(10))
 }
 
 #[test]
@@ -247,7 +235,7 @@ fn xclient_and_xforward_claims_reach_postfix() {
         .find_map(|l| l.split_once("* captured queue_id = "))
         .map(|(_, id)| id.trim().to_owned())
         .expect("a queue id");
-    let lines = log_lines_with(&format!("{id}: client="));
+    let lines = postfix_log_lines_with(&format!("{id}: client="));
     assert!(
         lines[0].contains("orig_client=origin.example.test[127.0.0.10]"),
         "{lines:?}"
@@ -321,7 +309,7 @@ fn postfix_sees_the_clients_the_proxy_headers_claim_and_the_bound_address() {
     let proxy_port = std::env::var("SMTP_PLAN_POSTFIX_PROXY_PORT").unwrap();
     let smtp_port = std::env::var("SMTP_PLAN_POSTFIX_SMTP_PORT").unwrap();
     for (addr, port) in [(&v1, &proxy_port), (&v2, &proxy_port), (&local, &smtp_port)] {
-        let lines = log_lines_with(&format!("connect from unknown[{addr}]"));
+        let lines = postfix_log_lines_with(&format!("connect from unknown[{addr}]"));
         assert!(lines[0].contains(&format!("-{port}/smtpd")), "{lines:?}");
     }
     // --bind does the same for a plan that names no local address.
@@ -330,7 +318,7 @@ fn postfix_sees_the_clients_the_proxy_headers_claim_and_the_bound_address() {
     let text = "target: {host: '${env:SMTP_PLAN_POSTFIX_HOST}', port: '${env:SMTP_PLAN_POSTFIX_SMTP_PORT}'}\nscenarios:\n  - name: bound\n    steps:\n      - expect: 220\n      - quit\n";
     let path = plan(dir.path(), "bound.yaml", text);
     run_plan(path.to_str().unwrap(), &["--bind", &cli]).assert_code(0);
-    log_lines_with(&format!("connect from unknown[{cli}]"));
+    postfix_log_lines_with(&format!("connect from unknown[{cli}]"));
 }
 
 #[test]

@@ -745,14 +745,26 @@ fn postfix_probe_passes_then_names_a_reconfiguration() {
     assert_eq!(r.last_line(), "9 passed, 0 failed");
     let mut outputs = vec![r.stdout, r.stderr, std::fs::read_to_string(&junit).unwrap()];
 
-    // Switch STARTTLS off on that server and wait until new connections see it.
+    // Switch STARTTLS off on that server and wait until new connections see it: Postfix's log
+    // says when the master took the reload; from then on a new connection is asked (its own
+    // log lines wake the next look while an old smtpd still answers).
     assert!(ehlo_keywords(&port).iter().any(|k| k == "STARTTLS"));
+    let log = std::path::PathBuf::from(own.var("LOG"));
+    let reloads = || {
+        let text = std::fs::read_to_string(&log).unwrap_or_default();
+        text.matches("reload -- version").count()
+    };
+    let before = reloads();
     let reconf = std::time::Instant::now();
     own.postconf_and_reload("smtpd_tls_security_level=none");
     wait_until(
         std::time::Duration::from_secs(20),
         "postfix reloaded without STARTTLS",
-        || (!ehlo_keywords(&port).iter().any(|k| k == "STARTTLS")).then_some(()),
+        &[&log],
+        || {
+            (reloads() > before && !ehlo_keywords(&port).iter().any(|k| k == "STARTTLS"))
+                .then_some(())
+        },
     );
     let visible = reconf.elapsed();
 

@@ -269,9 +269,8 @@ fn an_imap_password_and_the_offered_mechanisms_show_no_secret() {
     let login = "Auto-S3cret-pw";
     let server = EchoServer::start(&certs, login, user);
     let dir = tempfile::tempdir().unwrap();
-    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let imap_port = closed.local_addr().unwrap().port();
-    drop(closed);
+    // Held (bound, not listening) for the whole test: no other process can take the port.
+    let (_closed, imap_port) = closed_port();
     let text = format!(
         "name: imap\ntarget: {{host: 127.0.0.1, port: {}, timeout: 10s, ca_file: {}}}\nvars:\n  user: {user}\n  login: '${{env:AUTO_PW}}'\n  imap_pw: '${{env:IMAP_PW}}'\nscenarios:\n  - name: imap\n    steps:\n      - expect: 220\n      - ehlo: client.test\n      - starttls\n      - ehlo: client.test\n      - vrfy: 'x${{imap_pw}}'\n      - auth: {{mechanism: auto, username: '${{user}}', password: '${{login}}'}}\n        expect: 535\n      - mailbox:\n          imap: {{host: 127.0.0.1, port: {imap_port}, tls: implicit, username: u, password: '${{imap_pw}}'}}\n          message_id: '<m@x>'\n          within: 1s\n          poll: 500ms\n  - name: literal\n    steps:\n      - mailbox:\n          imap: {{host: 127.0.0.1, port: {imap_port}, tls: implicit, username: u, password: '{literal}'}}\n          message_id: '<m@x>'\n          within: 1s\n          poll: 500ms\n",
         server.port,

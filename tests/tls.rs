@@ -148,7 +148,7 @@ impl SServer {
     fn start(args: &[&str]) -> Self {
         let dir = tempfile::tempdir().unwrap();
         let (cert, key) = (dir.path().join("c.pem"), dir.path().join("k.pem"));
-        let made = Command::new("openssl")
+        let made = Command::new(need_tool("openssl", "openssl"))
             .args([
                 "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
             ])
@@ -164,11 +164,11 @@ impl SServer {
             .arg(&cert)
             .stderr(Stdio::null())
             .status()
-            .expect("openssl is installed (scripts/test installs it)");
+            .expect("run openssl");
         assert!(made.success(), "openssl req failed");
         // Port 0: s_server takes a free port and names it (`ACCEPT 127.0.0.1:PORT`), so no
         // other process can take it between a look and the bind.
-        let mut child = Command::new("openssl")
+        let mut child = Command::new(need_tool("openssl", "openssl"))
             .args(["s_server", "-accept", "127.0.0.1:0", "-naccept", "1"])
             .arg("-cert")
             .arg(&cert)
@@ -180,7 +180,7 @@ impl SServer {
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
             .spawn()
-            .expect("openssl is installed (scripts/test installs it)");
+            .expect("run openssl");
         let out = child.stdout.take().unwrap();
         let (tx, rx) = mpsc::channel();
         std::thread::spawn(move || {

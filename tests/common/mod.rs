@@ -15,6 +15,13 @@ use std::process::{Child, Command, Output, Stdio};
 use std::thread::JoinHandle;
 use std::time::Duration;
 
+mod tools;
+mod watch;
+#[allow(unused_imports)]
+pub use tools::{Watched, faketime, need_tool, strace};
+#[allow(unused_imports)]
+pub use watch::{delivered_file, log_lines_with, wait_until};
+
 pub const BIN: &str = env!("CARGO_BIN_EXE_smtp-plan");
 
 pub fn repo() -> PathBuf {
@@ -23,7 +30,20 @@ pub fn repo() -> PathBuf {
 
 /// `smtp-plan ARGS` from the repository root, environment cleared of SMTP_* variables.
 pub fn smtp_plan(args: &[&str]) -> Command {
-    let mut cmd = Command::new(BIN);
+    smtp_plan_under(&[], args)
+}
+
+/// [`smtp_plan`] run by `wrapper` (a program and its arguments, e.g. [`strace`] or
+/// [`faketime`]), which gets the binary's path and `args` after its own.
+pub fn smtp_plan_under(wrapper: &[String], args: &[&str]) -> Command {
+    let mut cmd = match wrapper.split_first() {
+        Some((program, own)) => {
+            let mut cmd = Command::new(program);
+            cmd.args(own).arg(BIN);
+            cmd
+        }
+        None => Command::new(BIN),
+    };
     cmd.args(args).current_dir(repo()).env("NO_COLOR", "1");
     for (k, _) in std::env::vars() {
         if k.starts_with("SMTP_") && !k.starts_with("SMTP_PLAN_") {
@@ -187,9 +207,23 @@ impl Fake {
     }
 }
 
+impl Fake {
+    /// Wait for the script to end (once a client connected: it closed the connection, or a
+    /// read timed out) and fail the test with the script's panic if it panicked: what it saw
+    /// is then complete, so a test can assert on it, also that something was NOT sent.
+    pub fn join(mut self) {
+        if let Some(handle) = self.handle.take()
+            && let Err(panic) = handle.join()
+        {
+            std::panic::resume_unwind(panic);
+        }
+    }
+}
+
 impl Drop for Fake {
     fn drop(&mut self) {
-        // The script ends by itself (its reads time out); do not block a failing test on it.
+        // Not joined here: a script nobody connected to still waits in accept, and a failing
+        // test must not block on it. Tests that look at what the script saw call `join`.
         let _ = self.handle.take();
     }
 }
@@ -201,37 +235,6 @@ pub fn closed_port() -> (tokio::net::TcpSocket, u16) {
     socket.bind("127.0.0.1:0".parse().unwrap()).unwrap();
     let port = socket.local_addr().unwrap().port();
     (socket, port)
-}
-
-/// The one wait in the tests on what only another process knows: Postfix delivering to a
-/// Maildir, writing its log, taking a reload. It asks `look` every 50 ms until `timeout`, and
-/// panics naming `what`. Our own threads and children are never waited on like this: they are
-/// joined, or waited on through a channel or a pipe.
-pub fn wait_until<T>(timeout: Duration, what: &str, mut look: impl FnMut() -> Option<T>) -> T {
-    let deadline = std::time::Instant::now() + timeout;
-    loop {
-        if let Some(found) = look() {
-            return found;
-        }
-        assert!(
-            std::time::Instant::now() < deadline,
-            "{what}: not seen within {timeout:?}"
-        );
-        std::thread::sleep(Duration::from_millis(50));
-    }
-}
-
-/// The text of a file in `dir` that contains `needle`, waiting (bounded) for a delivery.
-pub fn delivered_file(dir: &Path, needle: &str, timeout: Duration) -> String {
-    let what = format!("a message with {needle:?} in {}", dir.display());
-    wait_until(timeout, &what, || {
-        std::fs::read_dir(dir)
-            .into_iter()
-            .flatten()
-            .flatten()
-            .filter_map(|e| std::fs::read_to_string(e.path()).ok())
-            .find(|text| text.contains(needle))
-    })
 }
 
 /// Read one CRLF line from the client (for fake servers, on TCP or a Unix socket).
@@ -276,14 +279,12 @@ pub fn check_junit(path: &Path) -> Result<(), String> {
 /// Validate against `tests/junit/XSD` (e.g. the plain `junit-10.xsd` for `--junit-strict`).
 pub fn check_junit_against(path: &Path, xsd: &str) -> Result<(), String> {
     let xsd = repo().join("tests/junit").join(xsd);
-    let out = Command::new("xmllint")
+    let out = Command::new(need_tool("xmllint", "libxml2-utils"))
         .args(["--noout", "--schema"])
         .arg(&xsd)
         .arg(path)
         .output()
-        .map_err(|e| {
-            format!("xmllint could not run ({e}): scripts/test installs it (libxml2-utils)")
-        })?;
+        .map_err(|e| format!("xmllint could not run: {e}"))?;
     if out.status.success() {
         return Ok(());
     }
@@ -364,15 +365,23 @@ pub fn run_plan(plan: &str, args: &[&str]) -> Run {
     run(smtp_plan(&all))
 }
 
+/// The one way the tests write a one-scenario plan: suite `suite` with `target` (the inside of
+/// its mapping, e.g. `host: 127.0.0.1, port: 2525, timeout: 2s`) and one scenario, `talk`,
+/// whose `steps` are YAML list items indented by six spaces (`      - expect: 220\n`).
+pub fn one_scenario(suite: &str, target: &str, steps: &str) -> String {
+    format!("name: {suite}\ntarget: {{{target}}}\nscenarios:\n  - name: talk\n    steps:\n{steps}")
+}
+
 /// Run a one-scenario plan (suite `suite`, scenario `talk`, 400 ms reply timeout) with `steps`
 /// against `fake`, verbosely, with a JUnit report; checks that the run neither hung nor
 /// panicked and that the report validates. Returns the run and the report.
 pub fn run_against(fake: &Fake, suite: &str, steps: &str) -> (Run, String) {
     let dir = tempfile::tempdir().unwrap();
-    let text = format!(
-        "name: {suite}\ntarget: {{host: 127.0.0.1, port: {}, timeout: 400ms}}\nscenarios:\n  - name: talk\n    steps:\n{steps}",
+    let target = format!(
+        "host: 127.0.0.1, port: {}, timeout: 400ms",
         fake.addr.port()
     );
+    let text = one_scenario(suite, &target, steps);
     let path = plan(dir.path(), &format!("{suite}.yaml"), &text);
     let junit = dir.path().join(format!("{suite}.xml"));
     let r = run_bounded(

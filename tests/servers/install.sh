@@ -20,10 +20,15 @@
 #   dovecot-gssapi - Dovecot's GSSAPI mechanism, so Postfix offers AUTH GSSAPI
 #   libkrb5-dev, libclang-dev, pkg-config - to build smtp-plan's `gssapi` feature (the libgssapi
 #                    crate binds MIT's GSS-API with bindgen); scripts/test builds with it
+#   faketime       - libfaketime: a test moves smtp-plan's clock hours on to see a Kerberos
+#                    ticket expired, instead of waiting for it (tests/gssapi.rs)
+#   strace         - a test starts its late server once it sees the client's connection refused
+#                    (tests/plans.rs), instead of after a while
 set -euo pipefail
 
 PACKAGES=(postfix dovecot-core dovecot-imapd dovecot-lmtpd openssl libxml2-utils python3 prometheus-node-exporter chromium
-          krb5-kdc krb5-admin-server krb5-user dovecot-gssapi libkrb5-dev libclang-dev pkg-config)
+          krb5-kdc krb5-admin-server krb5-user dovecot-gssapi libkrb5-dev libclang-dev pkg-config
+          faketime strace)
 
 # Which of them are not fully installed yet?
 missing=()

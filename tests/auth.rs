@@ -287,6 +287,38 @@ fn a_wrong_scram_server_signature_fails_the_step() {
     }
 }
 
+/// A success to the client-first message (with the AUTH command, as SCRAM starts) comes before
+/// any proof of the password: never a login. (tests/cases/run/auth-*-accepted-before-* hold
+/// the other mechanisms and the replies to AUTH alone.)
+#[test]
+fn scram_accepted_right_after_the_client_first_message_fails() {
+    let fake = Fake::start(|mut s| {
+        write(&mut s, "220 fake ESMTP\r\n");
+        read_line(&mut s);
+        write(&mut s, "250-fake\r\n250 AUTH SCRAM-SHA-256\r\n");
+        let auth = read_line(&mut s);
+        assert!(auth.starts_with("AUTH SCRAM-SHA-256 "), "{auth}");
+        write(&mut s, "235 2.7.0 Authentication successful\r\n");
+        read_line(&mut s);
+    });
+    let steps = "      - auth: {mechanism: SCRAM-SHA-256, username: '${user}', password: '${password}'}\n        allow_plaintext: true\n";
+    let dir = tempfile::tempdir().unwrap();
+    let path = plan(dir.path(), "scram.yaml", &plain_plan(steps));
+    let r = run(smtp_plan(&[
+        "run",
+        path.to_str().unwrap(),
+        "-v",
+        "--target",
+        &fake.addr.to_string(),
+    ]));
+    r.assert_code(1);
+    assert!(
+        r.stdout.contains("SCRAM-SHA-256: the server accepted the login before smtp-plan sent the proof of the password"),
+        "{}",
+        r.stdout
+    );
+}
+
 #[test]
 fn secrets_from_the_command_line_are_never_echoed() {
     let dir = tempfile::tempdir().unwrap();

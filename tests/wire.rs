@@ -175,12 +175,12 @@ fn kinds() -> Vec<(&'static str, &'static str)> {
     ]
 }
 
-fn plan_text(port: u16, allow: bool) -> String {
+fn plan_text(port: u16, allow: bool, kinds: &[(&str, &str)]) -> String {
     let mut s = format!(
         "name: wire\ntarget: {{host: 127.0.0.1, port: {port}, timeout: 5s}}\nvars:\n  user: u@example.test\nscenarios:\n"
     );
-    for (name, steps) in kinds() {
-        let mut steps = steps.to_owned();
+    for (name, steps) in kinds {
+        let mut steps = (*steps).to_owned();
         if allow {
             // The last step is the one that carries the secret.
             steps.push_str(
@@ -195,30 +195,31 @@ fn plan_text(port: u16, allow: bool) -> String {
 }
 
 fn run_wire(allow: bool) -> (Run, String) {
+    run_kinds(allow, &kinds(), PW)
+}
+
+fn run_kinds(allow: bool, kinds: &[(&str, &str)], pw: &str) -> (Run, String) {
     let server = Capture::start();
     let dir = tempfile::tempdir().unwrap();
     let path = plan(
         dir.path(),
         "wire.yaml",
-        &plan_text(server.addr.port(), allow),
+        &plan_text(server.addr.port(), allow, kinds),
     );
-    let r = run(smtp_plan(&["run", path.to_str().unwrap(), "-v", "--secret", "pw"]).env("pw", PW));
+    let r = run(smtp_plan(&["run", path.to_str().unwrap(), "-v", "--secret", "pw"]).env("pw", pw));
     (r, server.finish())
 }
 
-#[test]
-fn no_secret_goes_out_without_tls_for_any_command_kind() {
-    let (r, wire) = run_wire(false);
+/// The guard's FAIL block of each scenario says nothing was sent.
+fn assert_refused(r: &Run, kinds: &[(&str, &str)]) {
     r.assert_code(1);
-    let count = kinds().len();
     assert_eq!(
         r.last_line(),
-        format!("0 passed, {count} failed"),
+        format!("0 passed, {} failed", kinds.len()),
         "{}",
         r.stdout
     );
-    // Every scenario stopped at its guard, before sending.
-    for (name, _) in kinds() {
+    for (name, _) in kinds {
         let block = r
             .stdout
             .split("FAIL  wire › ")
@@ -229,6 +230,13 @@ fn no_secret_goes_out_without_tls_for_any_command_kind() {
             "{name}:\n{block}"
         );
     }
+}
+
+#[test]
+fn no_secret_goes_out_without_tls_for_any_command_kind() {
+    let (r, wire) = run_wire(false);
+    // Every scenario stopped at its guard, before sending.
+    assert_refused(&r, &kinds());
     for form in forbidden_forms(PW) {
         assert!(
             !wire.contains(&form),
@@ -264,6 +272,58 @@ fn allow_plaintext_sends_the_secret_and_the_capture_sees_it() {
             "{needle:?} not on the wire:\n{wire}"
         );
     }
+}
+
+/// Values smtp-plan xtext-encodes itself (RFC 3461 `ENVID`, `ORCPT`, Postfix's `XCLIENT` and
+/// `XFORWARD`): a secret with a space, `+` or `=` is sent as `+20`, `+2B`, `+3D`, which the
+/// guard must see through like the output does.
+const XTEXT_PW: &str = "Xt S3cret=p+w";
+
+fn xtext_kinds() -> Vec<(&'static str, &'static str)> {
+    vec![
+        (
+            "envid",
+            "      - ehlo: client.test\n      - mail_from: {address: a@example.test, envid: '${pw}'}\n        send_anyway: true\n",
+        ),
+        (
+            "orcpt",
+            "      - ehlo: client.test\n      - mail_from: a@example.test\n      - rcpt_to: {address: b@example.test, orcpt: '${pw}@example.test'}\n        send_anyway: true\n",
+        ),
+        (
+            "xclient",
+            "      - ehlo: client.test\n      - xclient: {login: '${pw}'}\n        send_anyway: true\n",
+        ),
+        (
+            "xforward",
+            "      - ehlo: client.test\n      - xforward: {ident: '${pw}'}\n        send_anyway: true\n",
+        ),
+    ]
+}
+
+#[test]
+fn a_secret_xtext_encodes_into_no_plaintext_command_and_no_output() {
+    let encoded = "Xt+20S3cret+3Dp+2Bw";
+    let (r, wire) = run_kinds(false, &xtext_kinds(), XTEXT_PW);
+    assert_refused(&r, &xtext_kinds());
+    assert!(!wire.contains(encoded), "the secret went out:\n{wire}");
+    assert!(wire.contains("MAIL FROM:<a@example.test>"), "{wire}");
+    // Allowed (`xclient` and `xforward` never allow it), it goes out encoded — and the
+    // transcript still masks it.
+    let (r, wire) = run_kinds(true, &xtext_kinds()[..2], XTEXT_PW);
+    r.assert_code(0);
+    for needle in [
+        format!("ENVID={encoded}"),
+        format!("ORCPT=rfc822;{encoded}@example.test"),
+    ] {
+        assert!(
+            wire.contains(&needle),
+            "{needle:?} not on the wire:\n{wire}"
+        );
+    }
+    for form in forbidden_forms(XTEXT_PW) {
+        assert!(!r.stdout.contains(&form), "{form:?} shown:\n{}", r.stdout);
+    }
+    assert!(r.stdout.contains("ENVID=***"), "{}", r.stdout);
 }
 
 /// A CR or LF inside a `${..}` of a command line — a variable, a secret, an inline

@@ -1,5 +1,6 @@
 //! Other ways to read a text, so that a secret is found however it was written into it:
-//! with escapes (`\"`, `\\`, `\t`, `\u{301}`, `\u00e9`, `&quot;`), percent-encoded, or split
+//! with escapes (`\"`, `\\`, `\t`, `\u{301}`, `\u00e9`, `&quot;`), percent-encoded (also xtext's
+//! `+XX` and quoted-printable's `=XX`), or split
 //! across the lines of a reply. Each view keeps, for every byte it holds, the byte range of
 //! the original text it came from, so that a match is masked where it was written.
 
@@ -59,8 +60,12 @@ pub(super) fn views(text: &str) -> Vec<View> {
         }
         out.push(once);
     }
-    if bytes.contains(&b'%') {
-        out.push(percent_decode(bytes));
+    // `%41` (URLs), `+41` (xtext: ENVID, ORCPT, XCLIENT, AUTH=), `=41` (quoted-printable,
+    // RFC 2047 Q-words).
+    for marker in [b'%', b'+', b'='] {
+        if has_hex_escape(bytes, marker) {
+            out.push(hex_escape_decode(bytes, marker));
+        }
     }
     if bytes.contains(&b'\n') || text.contains(" / ") || text.contains(", ") {
         out.push(joined(bytes));
@@ -149,8 +154,18 @@ fn entity(rest: &str) -> Option<(char, usize)> {
     Some((c, end + 1))
 }
 
-/// `%41` -> `A` (any mix of encoded and plain bytes).
-fn percent_decode(bytes: &[u8]) -> View {
+/// Whether `marker` followed by two hex digits occurs in `bytes`.
+fn has_hex_escape(bytes: &[u8], marker: u8) -> bool {
+    memchr::memchr_iter(marker, bytes).any(|i| {
+        bytes
+            .get(i + 1..i + 3)
+            .is_some_and(|h| h.iter().all(u8::is_ascii_hexdigit))
+    })
+}
+
+/// `%41` -> `A` with `marker` `%` (any mix of encoded and plain bytes; `+` for xtext, `=`
+/// for quoted-printable).
+fn hex_escape_decode(bytes: &[u8], marker: u8) -> View {
     let mut v = View::with_capacity(bytes.len());
     let mut i = 0;
     while let Some(&b) = bytes.get(i) {
@@ -158,8 +173,8 @@ fn percent_decode(bytes: &[u8]) -> View {
             .get(i + 1..i + 3)
             .and_then(|h| std::str::from_utf8(h).ok())
             .and_then(|h| u8::from_str_radix(h, 16).ok());
-        match (b, hex) {
-            (b'%', Some(decoded)) => {
+        match (b == marker, hex) {
+            (true, Some(decoded)) => {
                 v.push(decoded, (i, i + 3));
                 i += 3;
             }
@@ -241,7 +256,20 @@ mod tests {
 
     #[test]
     fn percent_and_joined() {
-        assert_eq!(text(&percent_decode(b"p%40ss%2Fw%zz")), "p@ss/w%zz");
+        assert_eq!(
+            text(&hex_escape_decode(b"p%40ss%2Fw%zz", b'%')),
+            "p@ss/w%zz"
+        );
+        assert_eq!(
+            text(&hex_escape_decode(b"Pa55+20w0rd+3Dx+2By", b'+')),
+            "Pa55 w0rd=x+y"
+        );
+        assert_eq!(
+            text(&hex_escape_decode(b"P=C3=A4ss=3D", b'=')),
+            "P\u{e4}ss="
+        );
+        assert!(!has_hex_escape(b"dGVzdA== a+b", b'='));
+        assert!(!has_hex_escape(b"dGVzdA== a+b", b'+'));
         let v = joined(b"250-abc\r\n250 def\n    S: 250 ghi / 250 jkl");
         assert_eq!(text(&v), "250-abcdefghijkl");
     }

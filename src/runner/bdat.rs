@@ -59,7 +59,7 @@ impl Run<'_> {
             self.session.conn()?;
             self.session.transcript.client(&command.to_string());
             // The command and the chunk's first piece in one write; the check for unsolicited
-            // bytes runs before it. The rest of the chunk follows a piece at a time.
+            // bytes runs before it and before each further piece of the chunk.
             let mut wire = command.to_string().into_bytes();
             let mut left = size;
             let mut first = true;
@@ -84,7 +84,10 @@ impl Run<'_> {
                         .await?;
                     first = false;
                 } else if !piece.is_empty() {
-                    self.session.write(&piece).await?;
+                    // A reply before the chunk's end would be taken for the chunk's.
+                    self.session
+                        .send_bytes(&piece, &format!("the rest of `{shown}`"), false)
+                        .await?;
                 }
                 if left == 0 || got == 0 {
                     break;

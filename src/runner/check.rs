@@ -79,6 +79,11 @@ pub fn check_reply(
     }
     if let Some(want) = &expect.enhanced {
         match reply.enhanced() {
+            // RFC 3463 §2: the class of the enhanced code must be the reply code's first
+            // digit. `550 2.1.0` is a refusal whatever its text claims: never a pass.
+            Some(got) if got.class != reply.code.class() => bad.push(Mismatch(format!(
+                "expected enhanced code {want}, but the reply's {got} contradicts its code {code} (RFC 3463: the class must be the code's first digit)"
+            ))),
             Some(got) if want.matches(&got) => {}
             Some(got) => bad.push(Mismatch(format!(
                 "expected enhanced code {want}, got {got}"
@@ -222,6 +227,27 @@ mod tests {
                 "reply text matches /denied/ (at \"denied\"), which it must not",
             ]
         );
+    }
+
+    #[test]
+    fn an_enhanced_code_of_another_class_than_the_reply_never_holds() {
+        let want = |class| Expect {
+            enhanced: Some(EnhancedPattern {
+                class: Some(class),
+                subject: Some(1),
+                detail: Some(0),
+            }),
+            ..Expect::default()
+        };
+        let bad = check_reply(&reply(550, &["2.1.0 Sender OK"]), &want(2), None).unwrap_err();
+        assert_eq!(
+            bad,
+            vec![Mismatch(
+                "expected enhanced code 2.1.0, but the reply's 2.1.0 contradicts its code 550 (RFC 3463: the class must be the code's first digit)".into()
+            )]
+        );
+        assert!(check_reply(&reply(250, &["5.1.0 no"]), &want(5), None).is_err());
+        assert!(check_reply(&reply(250, &["2.1.0 ok"]), &want(2), None).is_ok());
     }
 
     #[test]

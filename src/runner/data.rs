@@ -247,13 +247,16 @@ impl Run<'_> {
             }
             if out.len() >= CHUNK || (!more && !out.is_empty()) {
                 lines.feed(&out);
-                if first {
-                    // An unsolicited line after 354 would be read as the reply to the message.
-                    self.session.send_bytes(&out, "the message", false).await?;
-                    first = false;
+                // An unsolicited line after 354 would be read as the reply to the message, and
+                // a reply before its end (the server took only a part) as its acceptance:
+                // checked before every piece.
+                let what = if first {
+                    "the message"
                 } else {
-                    self.session.write(&out).await?;
-                }
+                    "the rest of the message"
+                };
+                self.session.send_bytes(&out, what, false).await?;
+                first = false;
                 out.clear();
             }
             if !more {

@@ -16,7 +16,9 @@ use super::file_access::FileAccess;
 use super::node::{Node, Value, parse_yaml};
 use super::options::LoadOptions;
 use super::reuse::{Library, StepsLoader, load_groups, load_includes, with_cx};
-use super::secret_vars::{check_empty_secrets, secret_env_hints, secret_help};
+use super::secret_vars::{
+    check_empty_secrets, mask_vars_when_unsure, secret_env_hints, secret_help,
+};
 use super::step::StepLoader;
 use super::target::{PartialTarget, Resolver};
 use super::vars::{Vars, command_line_vars, load_vars};
@@ -389,6 +391,7 @@ fn load_plan(
         check_empty_secrets(cx, entries, &secret_names, &values_of);
     }
     secret_env_hints(cx, entries, &secret_names);
+    mask_vars_when_unsure(cx, entries, &secret_names);
     // Where the secret variables' values are written: problems there are not quoted.
     let spots: Vec<_> = cx
         .var_spots

@@ -85,3 +85,42 @@ pub(crate) fn secret_env_hints(cx: &mut Cx<'_>, plan: &[(Key, Node)], names: &BT
         }
     }
 }
+
+/// When the plan's `secrets:` is not a list of names, its `vars:` not a mapping, or a secret's
+/// value not a scalar, which values are secret is not known: every text under `vars:` is then
+/// kept out of the load errors (their quoted lines and messages). The plan does not load
+/// anyway, so masking a value that was not secret costs nothing.
+pub(crate) fn mask_vars_when_unsure(
+    cx: &mut Cx<'_>,
+    plan: &[(Key, Node)],
+    names: &BTreeSet<String>,
+) {
+    let names_ok = get(plan, "secrets").is_none_or(|n| match &n.value {
+        Value::Seq(items) => items.iter().all(|i| matches!(i.value, Value::Str(_))),
+        _ => false,
+    });
+    let vars = get(plan, "vars");
+    let values_ok = match vars.map(|n| &n.value) {
+        None | Some(Value::Null) => true,
+        Some(Value::Map(entries)) => entries
+            .iter()
+            .filter(|(k, _)| names.contains(&k.name))
+            .all(|(_, v)| !matches!(v.value, Value::Seq(_) | Value::Map(_))),
+        Some(_) => false,
+    };
+    if names_ok && values_ok {
+        return;
+    }
+    if let Some(node) = vars {
+        collect_texts(node, &mut cx.secrets);
+    }
+}
+
+fn collect_texts(node: &Node, out: &mut Vec<String>) {
+    match &node.value {
+        Value::Str(s) => out.push(s.clone()),
+        Value::Seq(items) => items.iter().for_each(|n| collect_texts(n, out)),
+        Value::Map(entries) => entries.iter().for_each(|(_, n)| collect_texts(n, out)),
+        Value::Null | Value::Bool(_) | Value::Int(_) | Value::Float(_) => {}
+    }
+}

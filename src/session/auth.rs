@@ -23,6 +23,29 @@ pub enum AuthEnd {
     Failed(StepFailure),
 }
 
+/// What [`Session::start`] got: the reply to the mechanism's first message, or the server's
+/// reply to the AUTH command itself when that was no challenge (the first message was then not
+/// sent).
+pub(super) enum Started {
+    Sent(Reply),
+    Before(Reply),
+}
+
+/// The reply that ended an exchange before the client sent its `what` (the password, the
+/// token, the proof of the password). A refusal is the server's answer, to be checked; a
+/// success cannot be a login, since the server never had what it would check: it fails.
+fn ended_before(mech: Mechanism, what: &str, reply: Reply) -> AuthEnd {
+    if !reply.code.is_positive() {
+        return AuthEnd::Reply(reply);
+    }
+    AuthEnd::Failed(StepFailure::expectation(
+        format!(
+            "{mech}: the server accepted the login before smtp-plan sent the {what}, so it cannot have checked it"
+        ),
+        vec![format!("got:      {}", reply.wire_text(" / "))],
+    ))
+}
+
 /// Who logs in, with what: a password, or a token for XOAUTH2 / OAUTHBEARER; for GSSAPI no
 /// secret (the Kerberos ticket comes from the environment), `user` the authorization identity
 /// (empty: the ticket's principal).
@@ -193,15 +216,16 @@ impl Session {
         first: String,
         secret: bool,
         initial: bool,
-    ) -> Result<Reply, StepFailure> {
+    ) -> Result<Started, StepFailure> {
         if initial {
-            return self.auth_command(mech, Some(first), secret).await;
+            let reply = self.auth_command(mech, Some(first), secret).await?;
+            return Ok(Started::Sent(reply));
         }
         let reply = self.auth_command(mech, None, false).await?;
         if !is_challenge(&reply) {
-            return Ok(reply);
+            return Ok(Started::Before(reply));
         }
-        self.sasl_line(first, secret).await
+        Ok(Started::Sent(self.sasl_line(first, secret).await?))
     }
 
     /// Cancel the exchange (`*`), read the server's answer, and fail with `why`.
@@ -234,8 +258,10 @@ impl Session {
 
     async fn plain(&mut self, login: &Credentials, initial: bool) -> Result<AuthEnd, StepFailure> {
         let blob = plain_response(&login.user, login.secret.expose());
-        let reply = self.start(Mechanism::Plain, blob, true, initial).await?;
-        Ok(AuthEnd::Reply(reply))
+        match self.start(Mechanism::Plain, blob, true, initial).await? {
+            Started::Sent(reply) => Ok(AuthEnd::Reply(reply)),
+            Started::Before(reply) => Ok(ended_before(Mechanism::Plain, "password", reply)),
+        }
     }
 
     async fn login(&mut self, login: &Credentials, initial: bool) -> Result<AuthEnd, StepFailure> {
@@ -246,13 +272,13 @@ impl Session {
         } else {
             let first = self.auth_command(Mechanism::Login, None, false).await?;
             if !is_challenge(&first) {
-                return Ok(AuthEnd::Reply(first));
+                return Ok(ended_before(Mechanism::Login, "password", first));
             }
             let _ = self.challenge(&first);
             self.sasl_line(user, false).await?
         };
         if !is_challenge(&reply) {
-            return Ok(AuthEnd::Reply(reply));
+            return Ok(ended_before(Mechanism::Login, "password", reply));
         }
         let _ = self.challenge(&reply);
         let password = b64_encode(login.secret.expose().as_bytes());
@@ -262,7 +288,11 @@ impl Session {
     async fn cram_md5(&mut self, login: &Credentials) -> Result<AuthEnd, StepFailure> {
         let first = self.auth_command(Mechanism::CramMd5, None, false).await?;
         if !is_challenge(&first) {
-            return Ok(AuthEnd::Reply(first));
+            return Ok(ended_before(
+                Mechanism::CramMd5,
+                "digest of the password",
+                first,
+            ));
         }
         let challenge = match self.challenge(&first) {
             Ok(c) => c,
@@ -294,9 +324,12 @@ impl Session {
                 )
             })?;
         let first = b64_encode(client.client_first().as_bytes());
-        let reply = self.start(mech, first, false, initial).await?;
+        // The client-first message holds no proof: a reply that is no challenge, to it or to
+        // AUTH, comes before the proof of the password.
+        let (Started::Sent(reply) | Started::Before(reply)) =
+            self.start(mech, first, false, initial).await?;
         if !is_challenge(&reply) {
-            return Ok(AuthEnd::Reply(reply));
+            return Ok(ended_before(mech, "proof of the password", reply));
         }
         let server_first = match self
             .challenge(&reply)
@@ -354,9 +387,13 @@ impl Session {
             oauthbearer_response(&login.user, login.secret.expose(), &host, port)
         };
         self.transcript.redactor.add_exact(raw.clone());
-        let reply = self
+        let reply = match self
             .start(mech, b64_encode(raw.as_bytes()), true, initial)
-            .await?;
+            .await?
+        {
+            Started::Sent(reply) => reply,
+            Started::Before(reply) => return Ok(ended_before(mech, "token", reply)),
+        };
         if !is_challenge(&reply) {
             return Ok(AuthEnd::Reply(reply));
         }
@@ -374,11 +411,16 @@ impl Session {
 
     async fn ntlm(&mut self, login: &Credentials, initial: bool) -> Result<AuthEnd, StepFailure> {
         let negotiate = b64_encode(&ntlm_negotiate());
-        let reply = self
+        // The negotiate message holds no credential: the password's response comes third.
+        let (Started::Sent(reply) | Started::Before(reply)) = self
             .start(Mechanism::Ntlm, negotiate, false, initial)
             .await?;
         if !is_challenge(&reply) {
-            return Ok(AuthEnd::Reply(reply));
+            return Ok(ended_before(
+                Mechanism::Ntlm,
+                "response to its challenge",
+                reply,
+            ));
         }
         let authenticate = b64_decode(&reply.text())
             .ok_or_else(|| SaslError("the NTLM challenge is not base64".into()))

@@ -49,6 +49,32 @@ fn percent(text: &str) -> String {
         .collect()
 }
 
+/// RFC 3461 xtext (ENVID, ORCPT, XCLIENT, AUTH=): `+XX` for `+`, `=` and bytes outside `!`..`~`.
+fn xtext(text: &str) -> String {
+    text.bytes()
+        .map(|b| {
+            if (b'!'..=b'~').contains(&b) && b != b'+' && b != b'=' {
+                char::from(b).to_string()
+            } else {
+                format!("+{b:02X}")
+            }
+        })
+        .collect()
+}
+
+/// Quoted-printable (and RFC 2047 Q) style: `=XX` for `=`, space and bytes outside `!`..`~`.
+fn quoted_printable(text: &str) -> String {
+    text.bytes()
+        .map(|b| {
+            if (b'!'..=b'~').contains(&b) && b != b'=' {
+                char::from(b).to_string()
+            } else {
+                format!("={b:02X}")
+            }
+        })
+        .collect()
+}
+
 /// What the server answers with about `secret` (one text per reply line).
 pub fn echo_lines(secret: &str) -> Vec<String> {
     if secret.is_empty() || secret.len() > MAX_ECHO {
@@ -91,6 +117,8 @@ pub fn echo_lines(secret: &str) -> Vec<String> {
         format!("hex {}", hex(secret.as_bytes())),
         format!("HEX {}", hex(secret.as_bytes()).to_ascii_uppercase()),
         format!("pct {}", percent(secret)),
+        format!("xtext {}", xtext(secret)),
+        format!("qp {}", quoted_printable(secret)),
     ]);
     lines
 }
@@ -156,6 +184,8 @@ pub fn forbidden_forms(value: &str) -> Vec<String> {
     let p = percent(value);
     out.push(p.to_ascii_lowercase());
     out.push(p);
+    out.push(xtext(value));
+    out.push(quoted_printable(value));
     out.sort();
     out.dedup();
     out.retain(|f| long(f));

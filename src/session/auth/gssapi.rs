@@ -4,7 +4,7 @@
 //! (`username`, empty by default). Every token is masked in every output.
 
 use super::kerberos::{Kerberos, TICKET_HINT};
-use super::{AuthEnd, is_challenge};
+use super::{AuthEnd, Started, is_challenge};
 use crate::protocol::{
     Mechanism, Reply, SaslError, b64_encode, check_security_offer, security_layer_choice,
 };
@@ -29,7 +29,10 @@ impl Session {
             "GSSAPI: Kerberos service ticket for `{service}` obtained"
         ));
         let first = b64_encode(&first);
-        let mut reply = self.start(Mechanism::Gssapi, first, true, initial).await?;
+        // Whether or not the first token went out, a success before the exchange is complete
+        // fails below.
+        let (Started::Sent(mut reply) | Started::Before(mut reply)) =
+            self.start(Mechanism::Gssapi, first, true, initial).await?;
         let mut rounds = 0;
         loop {
             if !is_challenge(&reply) {

@@ -14,13 +14,14 @@ use serde_json::{Map, Value, json};
 
 use super::envelope::{ENVELOPE_KEYS, RECIPIENT_KEYS};
 use super::expect::EXPECT_KEYS;
-use super::load::{PLAN_KEYS, SCENARIO_KEYS};
+use super::load::PLAN_KEYS;
 use super::mailbox::{IMAP_KEYS, MAILBOX_KEYS};
 use super::mailbox_expect::{
     BODY_EXPECT_KEYS, COUNT_KEYS, HEADER_EXPECT_KEYS, MAILBOX_ATTACHMENT_KEYS, MAILBOX_EXPECT_KEYS,
 };
 use super::message::{ATTACHMENT_KEYS, DATA_KEYS};
 use super::proxy::PROXY_KEYS;
+use super::scenarios::SCENARIO_KEYS;
 use super::step::{AUTH_KEYS, BARE, EHLO_KEYS, STARTTLS_KEYS, step_keys};
 use super::step_options::{MAX_RETRIES, RETRY_KEYS};
 use super::target::{CONNECT_KEYS, TARGET_KEYS};

@@ -33,6 +33,8 @@ mod step;
 mod step_options;
 mod stream;
 mod target;
+#[cfg(test)]
+mod test_loader;
 mod tls_expect;
 mod vars;
 #[cfg(test)]

@@ -108,6 +108,21 @@ impl Run<'_> {
         Ok(out)
     }
 
+    /// Store a captured value (from a reply or a delivered message) as `${name}`. A capture
+    /// later used as a password or token is secret from here on.
+    pub(super) fn capture(&mut self, name: String, value: String) {
+        if self.plan.secret_names.contains(&name) {
+            self.session.transcript.redactor.add_secret(&value);
+            self.session.transcript.redact_last_reply_again();
+        }
+        self.session
+            .transcript
+            .info(&format!("captured {name} = {value}"));
+        let shown = self.session.transcript.redactor.redact(&value);
+        self.captures.push((name.clone(), shown));
+        self.vars.insert(name, value);
+    }
+
     /// A computed built-in variable (`now`, `message_id`) for this step.
     pub(super) fn builtin(&mut self, name: &str) -> String {
         super::builtins::fill(&mut self.vars, name);

@@ -35,6 +35,8 @@ mod step;
 mod step_options;
 mod stream;
 mod target;
+#[cfg(test)]
+mod test_loader;
 mod tls_expect;
 mod vars;
 #[cfg(test)]

@@ -681,7 +681,7 @@ pub fn plan_schema() -> Result<Value, String> {
             "anyOf": [refer("codes"), refer("expect_map"), refer("mailbox_expect")]
         },
         "expected_failure": {
-            "enum": crate::model::ExpectedFailure::ALL.iter().map(|f| f.word()).collect::<Vec<_>>()
+            "enum": crate::model::ExpectedFailure::all().map(|f| f.word()).collect::<Vec<_>>()
         },
         "step": {
             "anyOf": [

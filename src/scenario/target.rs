@@ -4,7 +4,7 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-use super::context::{Cx, get};
+use super::context::{Cx, get, keys};
 use super::diagnostic::did_you_mean;
 use super::files::{PemKind, relative_to};
 use super::node::{Key, Node, Value};
@@ -14,11 +14,14 @@ use crate::model::{ConnectSpec, StartTls, TlsMode, TlsOptions, TlsVersion};
 
 /// `server_name` is an extension of the v1 format: the name used for SNI and the certificate
 /// check when it differs from `host` (e.g. connecting to an IP address).
-pub(crate) const TARGET_KEYS: &[&str] = &[
-    "host",
-    "port",
-    "tls",
-    "timeout",
+pub(crate) const TARGET_KEYS: &[&str] = &keys::<14>(&[
+    &["host", "port", "tls", "timeout"],
+    &TLS_OPTION_KEYS,
+    &["proxy", "bind", "socket"],
+]);
+
+/// The TLS options, the same under `target:` and `starttls:`.
+pub(crate) const TLS_OPTION_KEYS: [&str; 7] = [
     "ca_file",
     "insecure",
     "server_name",
@@ -26,10 +29,8 @@ pub(crate) const TARGET_KEYS: &[&str] = &[
     "client_key",
     "min_version",
     "pin_sha256",
-    "proxy",
-    "bind",
-    "socket",
 ];
+
 pub(crate) const CONNECT_KEYS: &[&str] = &["host", "port", "tls", "proxy", "bind", "socket"];
 
 impl Resolver<'_> {

@@ -5,6 +5,7 @@ mod cert;
 mod connection;
 pub(crate) mod date;
 mod error;
+mod io;
 pub(crate) mod lines;
 pub(crate) mod socket;
 pub(crate) mod stream;

@@ -102,7 +102,10 @@ fn kind_name(kind: &std::fs::FileType) -> &'static str {
 
 /// Read a checked handle to its end, failing as soon as it holds more than `max` bytes.
 pub fn read_bounded(file: File, max: u64) -> Result<Vec<u8>, FileError> {
-    let mut bytes = Vec::new();
+    // Room for what the file holds now: a plan of several MB is not read into a buffer that
+    // doubled its way up to twice that (the bound is still enforced while reading).
+    let size = file.metadata().map_or(0, |m| m.len().min(max));
+    let mut bytes = Vec::with_capacity(usize::try_from(size).unwrap_or(0));
     file.take(max.saturating_add(1)).read_to_end(&mut bytes)?;
     if bytes.len() as u64 > max {
         return Err(FileError::TooLarge { max });

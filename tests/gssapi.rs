@@ -27,10 +27,11 @@ fn env(name: &str) -> String {
     })
 }
 
-/// A plan that logs in with GSSAPI on `port` after STARTTLS (`auth` is the inside of the
-/// mapping, after `mechanism: GSSAPI`).
+/// A plan that logs in with GSSAPI on Postfix's GSSAPI port after STARTTLS (`auth` is the
+/// inside of the mapping, after `mechanism: GSSAPI`).
 #[cfg(feature = "gssapi")]
-fn gssapi_plan(dir: &Path, port: &str, auth: &str) -> std::path::PathBuf {
+fn gssapi_plan(dir: &Path, auth: &str) -> std::path::PathBuf {
+    let port = env("SMTP_PLAN_POSTFIX_GSSAPI_PORT");
     let text = format!(
         "target: {{host: 127.0.0.1, port: {port}, ca_file: '{}'}}
 scenarios:
@@ -47,6 +48,15 @@ scenarios:
         env("SMTP_PLAN_POSTFIX_CA")
     );
     plan(dir, "gssapi.yaml", &text)
+}
+
+/// [`gssapi_plan`] in `dir` run with a fresh ticket of alice's in the credential cache: the
+/// run and its JUnit report.
+#[cfg(feature = "gssapi")]
+fn with_a_ticket(dir: &Path, auth: &str) -> (Run, String) {
+    let cache = kinit(dir, &[]);
+    let path = gssapi_plan(dir, auth);
+    run_kerberos(&path, &[("KRB5CCNAME", cache)])
 }
 
 /// `smtp-plan run PLAN -v --junit` with the test realm's krb5.conf and `krb5_env`.
@@ -125,12 +135,7 @@ mod with_kerberos {
     fn a_ticket_from_the_credential_cache_logs_in_with_mutual_authentication() {
         let dir = tempfile::tempdir().unwrap();
         let cache = kinit(dir.path(), &[]);
-        let port = env("SMTP_PLAN_POSTFIX_GSSAPI_PORT");
-        let path = gssapi_plan(
-            dir.path(),
-            &port,
-            ", service: '${env:SMTP_PLAN_KRB5_SERVICE}'",
-        );
+        let path = gssapi_plan(dir.path(), ", service: '${env:SMTP_PLAN_KRB5_SERVICE}'");
         let (r, xml) = run_kerberos(&path, &[("KRB5CCNAME", cache)]);
         r.assert_code(0);
         assert!(r.stdout.contains("S: 235"), "{}", r.stdout);
@@ -161,7 +166,6 @@ mod with_kerberos {
     #[ignore = "needs the real Postfix + Dovecot + KDC: run scripts/test"]
     fn a_client_keytab_in_krb5_client_ktname_logs_in_without_kinit() {
         let dir = tempfile::tempdir().unwrap();
-        let port = env("SMTP_PLAN_POSTFIX_GSSAPI_PORT");
         let cache = format!("FILE:{}", dir.path().join("empty-ccache").display());
         let krb5_env = [
             ("KRB5CCNAME", cache),
@@ -171,7 +175,6 @@ mod with_kerberos {
         // authorization identity.
         let path = gssapi_plan(
             dir.path(),
-            &port,
             ", service: smtp/mail.example.test@EXAMPLE.TEST, username: alice@EXAMPLE.TEST",
         );
         let (r, xml) = run_kerberos(&path, &krb5_env);
@@ -181,7 +184,6 @@ mod with_kerberos {
         // Another identity than the ticket's: Dovecot refuses (krb5_kuserok says no).
         let path = gssapi_plan(
             dir.path(),
-            &port,
             ", service: smtp@mail.example.test, username: bob@example.test",
         );
         let (r, _) = run_kerberos(&path, &krb5_env);
@@ -199,8 +201,7 @@ mod with_kerberos {
     #[ignore = "needs the real Postfix + Dovecot + KDC: run scripts/test"]
     fn no_ticket_fails_before_anything_is_sent_and_names_krb5ccname() {
         let dir = tempfile::tempdir().unwrap();
-        let port = env("SMTP_PLAN_POSTFIX_GSSAPI_PORT");
-        let path = gssapi_plan(dir.path(), &port, ", service: smtp@mail.example.test");
+        let path = gssapi_plan(dir.path(), ", service: smtp@mail.example.test");
         let cache = format!("FILE:{}", dir.path().join("no-such-ccache").display());
         let (r, _) = run_kerberos(&path, &[("KRB5CCNAME", cache)]);
         r.assert_code(1);
@@ -219,8 +220,7 @@ mod with_kerberos {
     fn an_expired_ticket_fails_before_anything_is_sent() {
         let dir = tempfile::tempdir().unwrap();
         let cache = kinit(dir.path(), &["-l", "1h"]);
-        let port = env("SMTP_PLAN_POSTFIX_GSSAPI_PORT");
-        let path = gssapi_plan(dir.path(), &port, ", service: smtp@mail.example.test");
+        let path = gssapi_plan(dir.path(), ", service: smtp@mail.example.test");
         let krb5_env = [("KRB5CCNAME", cache)];
         // Today the ticket logs in...
         let (r, _) = run_kerberos(&path, &krb5_env);
@@ -253,10 +253,7 @@ mod with_kerberos {
     #[ignore = "needs the real Postfix + Dovecot + KDC: run scripts/test"]
     fn a_service_the_kdc_does_not_know_fails_before_anything_is_sent() {
         let dir = tempfile::tempdir().unwrap();
-        let cache = kinit(dir.path(), &[]);
-        let port = env("SMTP_PLAN_POSTFIX_GSSAPI_PORT");
-        let path = gssapi_plan(dir.path(), &port, ", service: smtp@wrong.example.test");
-        let (r, _) = run_kerberos(&path, &[("KRB5CCNAME", cache)]);
+        let (r, _) = with_a_ticket(dir.path(), ", service: smtp@wrong.example.test");
         r.assert_code(1);
         assert!(
             r.stdout
@@ -277,10 +274,7 @@ mod with_kerberos {
     fn a_service_the_server_has_no_key_for_is_refused_by_the_server() {
         // imap/mail.example.test is in the KDC, but not in Dovecot's keytab.
         let dir = tempfile::tempdir().unwrap();
-        let cache = kinit(dir.path(), &[]);
-        let port = env("SMTP_PLAN_POSTFIX_GSSAPI_PORT");
-        let path = gssapi_plan(dir.path(), &port, ", service: imap@mail.example.test");
-        let (r, xml) = run_kerberos(&path, &[("KRB5CCNAME", cache)]);
+        let (r, xml) = with_a_ticket(dir.path(), ", service: imap@mail.example.test");
         r.assert_code(1);
         assert!(r.stdout.contains("C: AUTH GSSAPI ***"), "{}", r.stdout);
         assert!(r.stdout.contains("S: 535"), "{}", r.stdout);

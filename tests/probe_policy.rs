@@ -82,14 +82,12 @@ fn tls_config() -> Arc<rustls::ServerConfig> {
     let ck =
         rcgen::generate_simple_self_signed(vec!["localhost".into(), "127.0.0.1".into()]).unwrap();
     let key = rustls::pki_types::PrivateKeyDer::Pkcs8(ck.signing_key.serialize_der().into());
-    let provider = Arc::new(rustls::crypto::ring::default_provider());
-    let config = rustls::ServerConfig::builder_with_provider(provider)
-        .with_safe_default_protocol_versions()
-        .unwrap()
-        .with_no_client_auth()
-        .with_single_cert(vec![ck.cert.der().clone()], key)
-        .unwrap();
-    Arc::new(config)
+    smtp_plan::server::cert::server_tls_config(
+        vec![ck.cert.der().clone()],
+        key,
+        rustls::DEFAULT_VERSIONS,
+    )
+    .unwrap()
 }
 
 fn serve(mut tcp: TcpStream, policy: &Policy, tls: &Arc<rustls::ServerConfig>) {

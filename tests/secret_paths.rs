@@ -12,6 +12,9 @@
 #[allow(dead_code)]
 mod certs;
 mod common;
+#[path = "script/conn.rs"]
+#[allow(dead_code)]
+mod conn;
 #[path = "secret_paths/echo.rs"]
 mod echo;
 
@@ -37,6 +40,24 @@ fn outputs(r: &Run, dir: &Path) -> String {
         }
     }
     all
+}
+
+/// The arguments of `run` that turn every output on, into `out` (where [`outputs`] reads them):
+/// verbose, JUnit with steps, JSON, a transcript per scenario.
+fn every_output(out: &Path) -> Vec<String> {
+    let o = |name: &str| out.join(name).to_str().unwrap().to_owned();
+    [
+        "-v",
+        "--junit",
+        &o("r.xml"),
+        "--junit-steps",
+        "--json",
+        &o("r.json"),
+        "--transcript-dir",
+        &o("t"),
+    ]
+    .map(str::to_owned)
+    .to_vec()
 }
 
 /// No piece of `secret` of `window` characters or more, in clear, in base64 (at the three
@@ -196,21 +217,12 @@ fn probe_writes_no_form_of_an_echoed_password() {
         assert!(server.auths() >= 1);
         assert_no_piece("probe", &outputs(&r, &out), password, user, 6);
         // The generated plan, played against the same server with every output on.
-        let o = |name: &str| out.join(name).to_str().unwrap().to_owned();
-        let played = run(smtp_plan(&[
-            "run",
-            plan_path.to_str().unwrap(),
-            "-v",
-            "--junit",
-            &o("r.xml"),
-            "--junit-steps",
-            "--json",
-            &o("r.json"),
-            "--transcript-dir",
-            &o("t"),
-        ])
-        .env("PROBE_ECHO_PW", password)
-        .env("GITHUB_ACTIONS", "true"));
+        let mut args = vec!["run", plan_path.to_str().unwrap()];
+        let every = every_output(&out);
+        args.extend(every.iter().map(String::as_str));
+        let played = run(smtp_plan(&args)
+            .env("PROBE_ECHO_PW", password)
+            .env("GITHUB_ACTIONS", "true"));
         played.assert_code(0);
         assert!(
             played.stdout.contains("S: 535-plain ***"),
@@ -251,26 +263,12 @@ fn a_200_kb_secret_is_masked_everywhere() {
     let path = plan(dir.path(), "big.yaml", &text);
     let out = dir.path().join("out");
     std::fs::create_dir(&out).unwrap();
-    let o = |name: &str| out.join(name).to_str().unwrap().to_owned();
+    let secret = format!("big={}", secret_file.display());
+    let mut args = vec!["run", path.to_str().unwrap(), "--secret-file", &secret];
+    let every = every_output(&out);
+    args.extend(every.iter().map(String::as_str));
     // Quadratic work on 200 KB would take hours: bounded against a hang, no timing claim.
-    let r = run_bounded(
-        smtp_plan(&[
-            "run",
-            path.to_str().unwrap(),
-            "-v",
-            "--secret-file",
-            &format!("big={}", secret_file.display()),
-            "--junit",
-            &o("r.xml"),
-            "--junit-steps",
-            "--json",
-            &o("r.json"),
-            "--transcript-dir",
-            &o("t"),
-        ])
-        .env("GITHUB_ACTIONS", "true"),
-        HANG,
-    );
+    let r = run_bounded(smtp_plan(&args).env("GITHUB_ACTIONS", "true"), HANG);
     r.assert_code(1);
     // The first scenario stopped at its guard, before sending; the second sent it over TLS.
     assert!(

@@ -14,10 +14,8 @@ mod common;
 mod leak_forms;
 
 use std::io::{BufRead as _, BufReader, Write as _};
-use std::net::{SocketAddr, TcpListener, TcpStream};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::net::{SocketAddr, TcpStream};
 use std::sync::{Arc, Mutex};
-use std::thread::JoinHandle;
 
 use common::*;
 use leak_forms::forbidden_forms;
@@ -28,44 +26,24 @@ const PW: &str = "Wire-S3cret-pw";
 struct Capture {
     addr: SocketAddr,
     bytes: Arc<Mutex<Vec<u8>>>,
-    stop: Arc<AtomicBool>,
-    accept: Option<JoinHandle<Vec<JoinHandle<()>>>>,
+    server: Threaded,
 }
 
 impl Capture {
     fn start() -> Self {
-        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-        let addr = listener.local_addr().unwrap();
         let bytes = Arc::new(Mutex::new(Vec::new()));
-        let stop = Arc::new(AtomicBool::new(false));
-        let (b, st) = (Arc::clone(&bytes), Arc::clone(&stop));
-        let accept = std::thread::spawn(move || {
-            let mut conns = Vec::new();
-            for stream in listener.incoming() {
-                if st.load(Ordering::SeqCst) {
-                    break;
-                }
-                let Ok(stream) = stream else { break };
-                let b = Arc::clone(&b);
-                conns.push(std::thread::spawn(move || serve(stream, &b)));
-            }
-            conns
-        });
+        let b = Arc::clone(&bytes);
+        let server = Threaded::start(move |stream| serve(stream, &b));
         Self {
-            addr,
+            addr: server.addr,
             bytes,
-            stop,
-            accept: Some(accept),
+            server,
         }
     }
 
     /// Everything received, once every connection has ended.
-    fn finish(mut self) -> String {
-        self.stop.store(true, Ordering::SeqCst);
-        let _ = TcpStream::connect(self.addr);
-        for conn in self.accept.take().unwrap().join().unwrap() {
-            conn.join().unwrap();
-        }
+    fn finish(self) -> String {
+        self.server.stop();
         String::from_utf8_lossy(&self.bytes.lock().unwrap()).into_owned()
     }
 }

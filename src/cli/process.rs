@@ -27,6 +27,10 @@ pub(super) fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
 /// thread per core (at most one per job), so that TLS handshakes and message encoding of
 /// scenarios running at once use the cores; otherwise one thread (no thread start-up cost).
 pub(super) fn run_runtime(jobs: usize) -> anyhow::Result<tokio::runtime::Runtime> {
+    // One job needs no count of the cores (it reads the cgroup files).
+    if jobs <= 1 {
+        return runtime();
+    }
     let cores = std::thread::available_parallelism().map_or(1, usize::from);
     let threads = jobs.min(cores);
     if threads <= 1 {

@@ -292,17 +292,7 @@ impl ImapBox {
         self.budget.set(SMALL_ANSWER);
         let session = &mut self.session;
         let size = timed(t, "UID FETCH (RFC822.SIZE)", async {
-            let stream = session
-                .uid_fetch(uid.to_string(), "RFC822.SIZE")
-                .await
-                .map_err(imap_err)?;
-            let fetches: Vec<_> = stream.collect().await;
-            let mut size = None;
-            for f in fetches {
-                let f = f.map_err(imap_err)?;
-                size = size.or(f.size);
-            }
-            Ok(size)
+            fetch_first(session, uid, "RFC822.SIZE", |f| f.size).await
         })
         .await?
         .unwrap_or(0);
@@ -317,18 +307,10 @@ impl ImapBox {
         self.budget.set(size.saturating_add(SMALL_ANSWER));
         let session = &mut self.session;
         timed(t, "UID FETCH (BODY.PEEK[])", async {
-            let stream = session
-                .uid_fetch(uid.to_string(), "BODY.PEEK[]")
-                .await
-                .map_err(imap_err)?;
-            let fetches: Vec<_> = stream.collect().await;
-            let mut body = None;
-            for f in fetches {
-                let f = f.map_err(imap_err)?;
-                if body.is_none() {
-                    body = f.body().map(<[u8]>::to_vec);
-                }
-            }
+            let body = fetch_first(session, uid, "BODY.PEEK[]", |f| {
+                f.body().map(<[u8]>::to_vec)
+            })
+            .await?;
             body.ok_or_else(|| MailboxError::Imap(format!("UID {uid}: FETCH returned no body")))
         })
         .await
@@ -339,6 +321,28 @@ impl ImapBox {
         self.budget.set(SMALL_ANSWER);
         let _ = tokio::time::timeout(self.timeout, self.session.logout()).await;
     }
+}
+
+/// `UID FETCH uid query`: the first of what `pick` finds in the answers (all of them read).
+async fn fetch_first<T>(
+    session: &mut Session<Inner>,
+    uid: u32,
+    query: &str,
+    pick: impl Fn(&async_imap::types::Fetch) -> Option<T>,
+) -> Result<Option<T>, MailboxError> {
+    let stream = session
+        .uid_fetch(uid.to_string(), query)
+        .await
+        .map_err(imap_err)?;
+    let fetches: Vec<_> = stream.collect().await;
+    let mut found = None;
+    for f in fetches {
+        let f = f.map_err(imap_err)?;
+        if found.is_none() {
+            found = pick(&f);
+        }
+    }
+    Ok(found)
 }
 
 #[cfg(test)]

@@ -7,6 +7,7 @@ use regex::Regex;
 use super::span::Span;
 use crate::protocol::TlsVersion;
 use crate::template::Template;
+use crate::transport::TlsFailure;
 
 /// Every given part must hold. An empty `codes` means any reply code.
 #[derive(Debug, Clone, Default)]
@@ -40,20 +41,9 @@ pub struct Expect {
 pub enum ExpectedFailure {
     /// Any TLS handshake or certificate failure.
     Tls,
-    /// The certificate's issuer is not trusted (self-signed included).
-    Untrusted,
-    /// The certificate is self-signed and not trusted.
-    SelfSigned,
-    /// The certificate has expired.
-    Expired,
-    /// The certificate is not valid yet.
-    NotYetValid,
-    /// The certificate does not hold the name checked.
-    WrongName,
-    /// No TLS protocol version in common.
-    ProtocolVersion,
-    /// No cipher suite in common.
-    NoSharedCipher,
+    /// This kind of TLS failure: one of [`TlsFailure::EXPECTABLE`] (`untrusted` also holds for
+    /// a self-signed certificate).
+    TlsKind(TlsFailure),
     /// Connecting is refused.
     Refused,
     /// No reply (or no connection) within the timeout.
@@ -65,32 +55,18 @@ pub enum ExpectedFailure {
 }
 
 impl ExpectedFailure {
-    pub const ALL: [ExpectedFailure; 12] = [
-        Self::Tls,
-        Self::Untrusted,
-        Self::SelfSigned,
-        Self::Expired,
-        Self::NotYetValid,
-        Self::WrongName,
-        Self::ProtocolVersion,
-        Self::NoSharedCipher,
-        Self::Refused,
-        Self::Timeout,
-        Self::Closed,
-        Self::Reset,
-    ];
+    /// Every failure a plan may name, in the order the format lists them.
+    pub fn all() -> impl Iterator<Item = Self> {
+        std::iter::once(Self::Tls)
+            .chain(TlsFailure::EXPECTABLE.map(Self::TlsKind))
+            .chain([Self::Refused, Self::Timeout, Self::Closed, Self::Reset])
+    }
 
     /// The word a plan writes.
     pub fn word(self) -> &'static str {
         match self {
             Self::Tls => "tls",
-            Self::Untrusted => "untrusted",
-            Self::SelfSigned => "self_signed",
-            Self::Expired => "expired",
-            Self::NotYetValid => "not_yet_valid",
-            Self::WrongName => "wrong_name",
-            Self::ProtocolVersion => "protocol_version",
-            Self::NoSharedCipher => "no_shared_cipher",
+            Self::TlsKind(t) => t.word(),
             Self::Refused => "refused",
             Self::Timeout => "timeout",
             Self::Closed => "closed",
@@ -99,20 +75,14 @@ impl ExpectedFailure {
     }
 
     pub fn parse(word: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|f| f.word() == word)
+        Self::all().find(|f| f.word() == word)
     }
 
     /// In words, for messages: "the certificate to be expired".
     pub fn describe(self) -> &'static str {
         match self {
             Self::Tls => "the TLS handshake to fail",
-            Self::Untrusted => "the certificate to be rejected as not trusted",
-            Self::SelfSigned => "the certificate to be rejected as self-signed",
-            Self::Expired => "the certificate to be rejected as expired",
-            Self::NotYetValid => "the certificate to be rejected as not valid yet",
-            Self::WrongName => "the certificate to be rejected for the wrong name",
-            Self::ProtocolVersion => "the TLS handshake to fail for want of a common version",
-            Self::NoSharedCipher => "the TLS handshake to fail for want of a common cipher suite",
+            Self::TlsKind(t) => t.expected(),
             Self::Refused => "the connection to be refused",
             Self::Timeout => "no reply within the timeout",
             Self::Closed => "the server to close the connection",

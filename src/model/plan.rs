@@ -79,8 +79,9 @@ pub struct Plan {
 pub struct Scenario {
     pub name: String,
     pub tags: Vec<String>,
-    /// The plan's `target:` merged with the scenario's own `target:` (scenario keys win).
-    pub target: Target,
+    /// The plan's `target:` merged with the scenario's own `target:` (scenario keys win); one
+    /// value shared by every scenario without a `target:` of its own.
+    pub target: Arc<Target>,
     pub steps: Vec<Step>,
     /// The scenario's own `vars:`, resolved; they override the plan's variables (extension).
     pub vars: VarValues,

@@ -33,28 +33,36 @@ pub fn proxy_header(version: u8, source: SocketAddr, destination: SocketAddr) ->
             )
             .into_bytes(),
         ),
-        (2, SocketAddr::V4(s), SocketAddr::V4(d)) => {
-            let mut out = V2_SIGNATURE.to_vec();
-            // version 2, command PROXY; TCP over IPv4; 12 bytes of addresses
-            out.extend_from_slice(&[0x21, 0x11, 0x00, 12]);
-            out.extend_from_slice(&s.ip().octets());
-            out.extend_from_slice(&d.ip().octets());
-            out.extend_from_slice(&s.port().to_be_bytes());
-            out.extend_from_slice(&d.port().to_be_bytes());
-            Some(out)
-        }
-        (2, SocketAddr::V6(s), SocketAddr::V6(d)) => {
-            let mut out = V2_SIGNATURE.to_vec();
-            // TCP over IPv6; 36 bytes of addresses
-            out.extend_from_slice(&[0x21, 0x21, 0x00, 36]);
-            out.extend_from_slice(&s.ip().octets());
-            out.extend_from_slice(&d.ip().octets());
-            out.extend_from_slice(&s.port().to_be_bytes());
-            out.extend_from_slice(&d.port().to_be_bytes());
-            Some(out)
-        }
+        // TCP over IPv4: 12 bytes of addresses and ports
+        (2, SocketAddr::V4(s), SocketAddr::V4(d)) => Some(v2(
+            0x11,
+            &s.ip().octets(),
+            &d.ip().octets(),
+            (s.port(), d.port()),
+        )),
+        // TCP over IPv6: 36 bytes
+        (2, SocketAddr::V6(s), SocketAddr::V6(d)) => Some(v2(
+            0x21,
+            &s.ip().octets(),
+            &d.ip().octets(),
+            (s.port(), d.port()),
+        )),
         _ => None,
     }
+}
+
+/// A version 2 header, command PROXY: the address `family` byte, then the source and
+/// destination addresses and ports.
+fn v2(family: u8, source: &[u8], destination: &[u8], ports: (u16, u16)) -> Vec<u8> {
+    let len = u8::try_from(source.len() + destination.len() + 4).unwrap_or(u8::MAX);
+    let mut out = V2_SIGNATURE.to_vec();
+    // version 2, command PROXY; the family; the length of what follows
+    out.extend_from_slice(&[0x21, family, 0x00, len]);
+    out.extend_from_slice(source);
+    out.extend_from_slice(destination);
+    out.extend_from_slice(&ports.0.to_be_bytes());
+    out.extend_from_slice(&ports.1.to_be_bytes());
+    out
 }
 
 #[cfg(test)]

@@ -1,5 +1,4 @@
 //! The redactor on raw strings: every form, splits, cuts, and its time on a 200 KB secret.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use super::*;
 use crate::protocol::b64_encode;

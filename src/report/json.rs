@@ -5,6 +5,7 @@ use serde::Serialize;
 
 use crate::results::{Dir, MailboxReport, Outcome, ScenarioResult, StepStatus, SuiteResult};
 
+// One record per JSON object: they look alike (names, strings, durations), but each is its own.
 #[derive(Serialize)]
 struct Report<'a> {
     /// The format of this file; bumped on incompatible changes.

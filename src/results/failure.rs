@@ -79,13 +79,9 @@ impl FailureKind {
         use ExpectedFailure as E;
         match (want, self) {
             (E::Tls, Self::Tls(t)) => t != TlsFailure::Setup,
-            (E::Untrusted, Self::Tls(TlsFailure::Untrusted | TlsFailure::SelfSigned)) => true,
-            (E::SelfSigned, Self::Tls(TlsFailure::SelfSigned)) => true,
-            (E::Expired, Self::Tls(TlsFailure::Expired)) => true,
-            (E::NotYetValid, Self::Tls(TlsFailure::NotYetValid)) => true,
-            (E::WrongName, Self::Tls(TlsFailure::WrongName)) => true,
-            (E::ProtocolVersion, Self::Tls(TlsFailure::ProtocolVersion)) => true,
-            (E::NoSharedCipher, Self::Tls(TlsFailure::NoSharedCipher)) => true,
+            // A self-signed certificate's issuer is not trusted either.
+            (E::TlsKind(TlsFailure::Untrusted), Self::Tls(TlsFailure::SelfSigned)) => true,
+            (E::TlsKind(want), Self::Tls(got)) => want == got,
             (E::Refused, Self::Refused) => true,
             (E::Timeout, Self::Timeout) => true,
             (E::Closed, Self::Closed | Self::Reset) => true,
@@ -174,5 +170,82 @@ impl Failure {
     /// `step 7 (data) at scenarios/exchange.yaml:38:9: expected code 250, got 554`
     pub fn headline(&self) -> String {
         format!("{}: {}", self.step_label(), self.reason)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The words a plan may write are the TLS kinds of the transport layer that a plan may
+    /// expect, between `tls` and the connection failures, in the format's order.
+    #[test]
+    fn expected_failures_are_the_plan_words_in_order() {
+        let words: Vec<&str> = ExpectedFailure::all().map(|f| f.word()).collect();
+        assert_eq!(
+            words,
+            [
+                "tls",
+                "untrusted",
+                "self_signed",
+                "expired",
+                "not_yet_valid",
+                "wrong_name",
+                "protocol_version",
+                "no_shared_cipher",
+                "refused",
+                "timeout",
+                "closed",
+                "reset"
+            ]
+        );
+        for f in ExpectedFailure::all() {
+            assert_eq!(ExpectedFailure::parse(f.word()), Some(f));
+        }
+        for word in ["pin_mismatch", "setup", "handshake"] {
+            assert_eq!(ExpectedFailure::parse(word), None, "{word}");
+        }
+    }
+
+    /// Each TLS kind a plan expects is met by that kind only (and `untrusted` by a
+    /// self-signed certificate too); `tls` by any but unusable settings.
+    #[test]
+    fn a_tls_expectation_is_met_by_its_own_kind_only() {
+        use FailureKind as K;
+        use TlsFailure as T;
+        let all = [
+            T::Untrusted,
+            T::SelfSigned,
+            T::Expired,
+            T::NotYetValid,
+            T::WrongName,
+            T::ProtocolVersion,
+            T::NoSharedCipher,
+            T::PinMismatch,
+            T::Setup,
+            T::Handshake,
+        ];
+        for want in TlsFailure::EXPECTABLE {
+            for got in all {
+                let met = want == got || (want == T::Untrusted && got == T::SelfSigned);
+                assert_eq!(
+                    K::Tls(got).satisfies(ExpectedFailure::TlsKind(want)),
+                    met,
+                    "{want:?} by {got:?}"
+                );
+            }
+            assert!(!K::Timeout.satisfies(ExpectedFailure::TlsKind(want)));
+        }
+        for got in all {
+            assert_eq!(
+                K::Tls(got).satisfies(ExpectedFailure::Tls),
+                got != T::Setup,
+                "{got:?}"
+            );
+        }
+        assert!(!K::Closed.satisfies(ExpectedFailure::Tls));
+        assert!(K::Reset.satisfies(ExpectedFailure::Closed));
+        assert!(!K::Closed.satisfies(ExpectedFailure::Reset));
+        assert!(!K::Refused.satisfies(ExpectedFailure::Timeout));
     }
 }

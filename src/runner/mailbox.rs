@@ -433,14 +433,4 @@ impl Run<'_> {
         }
         self.mailbox_seen = Some(Box::new(report));
     }
-
-    /// Store a value captured from the delivered message as `${name}`.
-    fn capture(&mut self, name: String, value: String) {
-        self.session
-            .transcript
-            .info(&format!("captured {name} = {value}"));
-        let shown = self.session.transcript.redactor.redact(&value);
-        self.captures.push((name.clone(), shown));
-        self.vars.insert(name, value);
-    }
 }

@@ -115,6 +115,21 @@ impl Run<'_> {
         Ok(out)
     }
 
+    /// Store a captured value (from a reply or a delivered message) as `${name}`. A capture
+    /// later used as a password or token is secret from here on.
+    pub(super) fn capture(&mut self, name: String, value: String) {
+        if self.plan.secret_names.contains(&name) {
+            self.session.transcript.redactor.add_secret(&value);
+            self.session.transcript.redact_last_reply_again();
+        }
+        self.session
+            .transcript
+            .info(&format!("captured {name} = {value}"));
+        let shown = self.session.transcript.redactor.redact(&value);
+        self.captures.push((name.clone(), shown));
+        self.vars.insert(name, value);
+    }
+
     /// A computed built-in variable (`now`, `message_id`) for this step.
     pub(super) fn builtin(&mut self, name: &str) -> String {
         super::builtins::fill(&mut self.vars, name);
@@ -154,17 +169,7 @@ impl Run<'_> {
         let mut mismatches = match check_reply(reply, expect, contains.as_deref()) {
             Ok(captured) => {
                 for (name, value) in captured {
-                    // A capture later used as a password or token is secret from here on.
-                    if self.plan.secret_names.contains(&name) {
-                        self.session.transcript.redactor.add_secret(&value);
-                        self.session.transcript.redact_last_reply_again();
-                    }
-                    self.session
-                        .transcript
-                        .info(&format!("captured {name} = {value}"));
-                    let shown = self.session.transcript.redactor.redact(&value);
-                    self.captures.push((name.clone(), shown));
-                    self.vars.insert(name, value);
+                    self.capture(name, value);
                 }
                 Vec::new()
             }

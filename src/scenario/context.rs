@@ -552,6 +552,24 @@ pub(crate) fn get<'n>(entries: &'n [(Key, Node)], name: &str) -> Option<&'n Node
     entries.iter().find(|(k, _)| k.name == name).map(|(_, v)| v)
 }
 
+/// The lists of keys one after the other, as one list of `N` keys (checked when building).
+// Evaluated while compiling: an index out of bounds, or a wrong `N`, fails the build.
+#[allow(clippy::indexing_slicing)]
+pub(crate) const fn keys<const N: usize>(parts: &[&[&'static str]]) -> [&'static str; N] {
+    let mut out = [""; N];
+    let (mut part, mut n) = (0, 0);
+    while part < parts.len() {
+        let mut i = 0;
+        while i < parts[part].len() {
+            out[n] = parts[part][i];
+            (i, n) = (i + 1, n + 1);
+        }
+        part += 1;
+    }
+    assert!(n == N, "N is not the number of keys");
+    out
+}
+
 /// `a`, `b` or `c` as "`a`, `b`, `c`".
 pub(crate) fn list_names(names: &[&str]) -> String {
     names

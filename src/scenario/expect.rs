@@ -2,13 +2,15 @@
 
 use std::sync::{Arc, Mutex};
 
+use regex::Regex;
+
 use super::context::{Cx, VarScope, get};
 use super::fails::load_fails;
-use super::node::{Key, Node, Value};
+use super::node::{Node, Value};
 use super::pattern::{load_regex, refuse_empty};
 use super::tls_expect::load_tls_expect;
+use super::vars::check_var_key;
 use crate::model::{Action, CapabilityReq, CodePattern, EnhancedPattern, Expect};
-use crate::template::is_var_name;
 
 pub(crate) const EXPECT_KEYS: &[&str] = &[
     "code",
@@ -77,18 +79,8 @@ pub(crate) fn load_expect(cx: &mut Cx<'_>, node: &Node, scope: &VarScope<'_>) ->
         expect.lacks = load_capabilities(cx, n, "`lacks`");
     }
     let mut captures = Vec::new();
-    if let Some(n) = get(entries, "capture")
-        && let Some(capture_entries) = cx.map(n, "`capture`")
-    {
-        for (name, pattern) in capture_entries {
-            if !capture_name_ok(cx, name) {
-                continue;
-            }
-            captures.push(name.name.clone());
-            if let Some(re) = load_regex(cx, pattern, "a `capture` pattern") {
-                expect.capture.push((name.name.clone(), re));
-            }
-        }
+    if let Some(n) = get(entries, "capture") {
+        expect.capture = load_captures(cx, n, &mut captures);
     }
     if let Some(n) = get(entries, "within") {
         expect.within = cx.duration(n, "`within`");
@@ -336,29 +328,27 @@ pub(crate) fn parse_capability(text: &str) -> Option<CapabilityReq> {
     })
 }
 
-/// A `capture:` key names a variable: a valid name that is not a built-in one (else a
-/// problem at the key).
-pub(crate) fn capture_name_ok(cx: &mut Cx<'_>, name: &Key) -> bool {
-    if !is_var_name(&name.name) {
-        cx.error_key(
-            name,
-            format!("`{}` is not a valid variable name", name.name),
-            Some("use letters, digits, `_`, `.` and `-`".into()),
-        );
-        return false;
+/// `capture: {NAME: REGEX, ...}`: each name with its pattern. A valid name goes into `names`
+/// even when its pattern has a problem, so that later steps do not report it as undefined.
+pub(crate) fn load_captures(
+    cx: &mut Cx<'_>,
+    node: &Node,
+    names: &mut Vec<String>,
+) -> Vec<(String, Regex)> {
+    let mut out = Vec::new();
+    let Some(entries) = cx.map(node, "`capture`") else {
+        return out;
+    };
+    for (name, pattern) in entries {
+        if !check_var_key(cx, name, "capture into another name") {
+            continue;
+        }
+        names.push(name.name.clone());
+        if let Some(re) = load_regex(cx, pattern, "a `capture` pattern") {
+            out.push((name.name.clone(), re));
+        }
     }
-    if crate::model::BUILTIN_VARS.contains(&name.name.as_str()) {
-        cx.error_key(
-            name,
-            format!("`{}` is a built-in variable", name.name),
-            Some(format!(
-                "smtp-plan sets `${{{}}}` itself; capture into another name",
-                name.name
-            )),
-        );
-        return false;
-    }
-    true
+    out
 }
 
 #[cfg(test)]

@@ -28,7 +28,7 @@ pub(crate) fn load_fails(cx: &mut Cx<'_>, node: &Node) -> Vec<ExpectedFailure> {
         match ExpectedFailure::parse(word.trim()) {
             Some(f) => out.push(f),
             None => {
-                let words: Vec<&str> = ExpectedFailure::ALL.iter().map(|f| f.word()).collect();
+                let words: Vec<&str> = ExpectedFailure::all().map(|f| f.word()).collect();
                 let help = match did_you_mean(word.trim(), words.iter().copied()) {
                     Some(w) => format!("did you mean `{w}`?"),
                     None => format!("expected one of {}", all_words()),
@@ -45,7 +45,7 @@ pub(crate) fn load_fails(cx: &mut Cx<'_>, node: &Node) -> Vec<ExpectedFailure> {
 }
 
 fn all_words() -> String {
-    let words: Vec<&str> = ExpectedFailure::ALL.iter().map(|f| f.word()).collect();
+    let words: Vec<&str> = ExpectedFailure::all().map(|f| f.word()).collect();
     list_names(&words)
 }
 
@@ -66,13 +66,7 @@ pub(crate) fn check_fails_fit(cx: &mut Cx<'_>, key: &Key, action: &Action, expec
         );
     }
     for f in &expect.fails {
-        let tls = !matches!(
-            f,
-            ExpectedFailure::Refused
-                | ExpectedFailure::Timeout
-                | ExpectedFailure::Closed
-                | ExpectedFailure::Reset
-        );
+        let tls = matches!(f, ExpectedFailure::Tls | ExpectedFailure::TlsKind(_));
         let problem = if tls && !matches!(action, Action::StartTls(_) | Action::Connect(_)) {
             Some((
                 format!("`fails: {}` cannot happen on a `{keyword}` step", f.word()),

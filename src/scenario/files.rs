@@ -141,23 +141,31 @@ impl Cx<'_> {
             return;
         }
         let what = kind.what();
-        let bytes = match kind {
-            PemKind::Ca => match crate::files::read_file(path, MAX_PEM_BYTES) {
-                Ok(bytes) => bytes,
-                Err(e) => return self.file_error(node, what, path, &e),
-            },
+        let checked = match kind {
+            // Read once per run: the handshakes that trust it use what is read here.
+            PemKind::Ca => {
+                if crate::transport::checked_ca_file(path).is_some() {
+                    return;
+                }
+                let bytes = match crate::files::read_file(path, MAX_PEM_BYTES) {
+                    Ok(bytes) => bytes,
+                    Err(e) => return self.file_error(node, what, path, &e),
+                };
+                crate::transport::parse_pem_certificates(&bytes)
+                    .map(|certs| crate::transport::remember_ca_file(path, certs))
+            }
             PemKind::ClientCert | PemKind::ClientKey => {
-                match self.read_path(node, path.to_path_buf(), what, MAX_PEM_BYTES) {
-                    Some(file) => file.bytes,
-                    None => return,
+                let Some(file) = self.read_path(node, path.to_path_buf(), what, MAX_PEM_BYTES)
+                else {
+                    return;
+                };
+                match kind {
+                    PemKind::ClientKey => {
+                        crate::transport::parse_pem_private_key(&file.bytes).map(drop)
+                    }
+                    _ => crate::transport::parse_pem_certificates(&file.bytes).map(drop),
                 }
             }
-        };
-        let checked = match kind {
-            PemKind::Ca | PemKind::ClientCert => {
-                crate::transport::parse_pem_certificates(&bytes).map(drop)
-            }
-            PemKind::ClientKey => crate::transport::parse_pem_private_key(&bytes).map(drop),
         };
         if let Err(reason) = checked {
             self.error(

@@ -13,18 +13,18 @@ use super::Diagnostics;
 use super::context::{Cx, EnvLookup, get, is_yaml_path};
 use super::diagnostic::{Diagnostic, did_you_mean};
 use super::file_access::FileAccess;
-use super::node::{Node, Value, parse_yaml};
+use super::node::{Key, Node, Value, parse_yaml};
 use super::options::LoadOptions;
-use super::reuse::{Library, StepsLoader, load_groups, load_includes, with_cx};
+use super::reuse::{Library, load_groups, load_includes, with_cx};
+use super::scenarios::{ScenarioContext, ScenarioDeps, ScenarioList};
 use super::secret_vars::{
     check_empty_secrets, mask_vars_when_unsure, secret_env_hints, secret_help,
 };
-use super::step::StepLoader;
+use super::stream::{Event, parse_streaming};
 use super::target::{PartialTarget, Resolver};
 use super::vars::{Vars, command_line_vars, load_vars};
 use crate::files::{FileRoot, MAX_PLAN_BYTES};
-use crate::model::BUILTIN_VARS;
-use crate::model::{Action, MailboxSource, Plan, Scenario, Span, Step, VarValues};
+use crate::model::{Action, MailboxSource, Plan, Scenario, Step, Target, VarValues};
 use crate::redact::Secret;
 use crate::template::Template;
 
@@ -37,7 +37,6 @@ pub(crate) const PLAN_KEYS: &[&str] = &[
     "groups",
     "scenarios",
 ];
-pub(crate) const SCENARIO_KEYS: &[&str] = &["name", "tags", "skip", "target", "vars", "steps"];
 /// Directories nested deeper than this are not searched (and symlinked ones never are).
 const MAX_DIR_DEPTH: usize = 32;
 
@@ -92,7 +91,9 @@ pub fn load_plans_with_env(
         for file in files {
             match read_plan_file(&file) {
                 Ok(text) => {
-                    let (result, included) = load_file_str(&file, &text, &options, env);
+                    // Kept by the plan for its diagnostics: one copy of the text.
+                    let text: Arc<str> = Arc::from(text);
+                    let (result, included) = load_file_str(&file, &text, &options, env, STREAMED);
                     loaded.push((file, searched, result, included));
                 }
                 Err(d) => problems.push(d),
@@ -225,15 +226,43 @@ pub(crate) fn load_str(
     options: &LoadOptions,
     env: EnvLookup<'_>,
 ) -> Result<Plan, Vec<Diagnostic>> {
-    load_file_str(path, text, options, env).0
+    load_file_str(path, &Arc::from(text), options, env, STREAMED).0
 }
 
-/// [`load_str`], and the canonical paths of the files the plan includes.
-fn load_file_str(
+/// [`load_str`] in the given `ways` only (none: from the file's whole tree), for tests that
+/// every way loads alike.
+#[cfg(test)]
+pub(crate) fn load_str_in(
     path: &Path,
     text: &str,
     options: &LoadOptions,
     env: EnvLookup<'_>,
+    ways: &[Parse],
+) -> Result<Plan, Vec<Diagnostic>> {
+    load_file_str(path, &Arc::from(text), options, env, ways).0
+}
+
+/// How a plan file's scenarios are streamed (see `stream`), in the order they are tried; the
+/// whole tree read by serde-saphyr is the last way, always taken when the others give up.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Parse {
+    /// Straight from the parser's events (`fast_yaml`).
+    Fast,
+    /// Through serde-saphyr.
+    Serde,
+}
+
+/// The ways of a run: the fast one, then serde-saphyr's stream, then the whole tree.
+pub(crate) const STREAMED: &[Parse] = &[Parse::Fast, Parse::Serde];
+
+/// [`load_str`], and the canonical paths of the files the plan includes; `ways` are tried
+/// before the whole tree.
+fn load_file_str(
+    path: &Path,
+    text: &Arc<str>,
+    options: &LoadOptions,
+    env: EnvLookup<'_>,
+    ways: &[Parse],
 ) -> (Result<Plan, Vec<Diagnostic>>, Vec<PathBuf>) {
     let root_dir = options
         .file_root
@@ -244,9 +273,9 @@ fn load_file_str(
         root: root.as_ref().ok().cloned(),
         check_tls_files: !options.describe_only,
     };
-    let mut cx = Cx::new(path, text, env, &files);
+    let mut prelude = Vec::new();
     if let (Err(e), Some(given)) = (&root, &options.file_root) {
-        cx.diags.push(file_problem(
+        prelude.push(file_problem(
             given,
             format!("the file root `{}` cannot be used: {e}", given.display()),
         ));
@@ -254,18 +283,40 @@ fn load_file_str(
     let cli = match command_line_vars(options, env) {
         Ok(vars) => vars,
         Err(d) => {
-            cx.diags.extend(d);
+            prelude.extend(d);
             options.vars.0.clone()
         }
     };
+    let fresh = || {
+        let mut cx = Cx::new(path, text, env, &files);
+        cx.diags.clone_from(&prelude);
+        cx
+    };
+    let mut cx = fresh();
     let mut included = Vec::new();
-    let plan = match parse_yaml(text) {
-        Ok(root) => load_plan(&mut cx, &root, &cli, &options.secrets, &mut included),
-        Err(e) => {
-            let width = 1;
-            cx.error_at(e.line, e.col, width, e.message, None);
-            None
+    // The first way that reads the file gives the plan; what a way that gave up found is
+    // thrown away, and the whole tree says it.
+    let mut streamed = None;
+    for how in ways {
+        if let Some(plan) =
+            load_streamed(&mut cx, text, *how, &cli, &options.secrets, &mut included)
+        {
+            streamed = Some(plan);
+            break;
         }
+        cx = fresh();
+        included.clear();
+    }
+    let plan = match streamed {
+        Some(plan) => plan,
+        None => match parse_yaml(text) {
+            Ok(root) => load_plan(&mut cx, text, &root, &cli, &options.secrets, &mut included),
+            Err(e) => {
+                let width = 1;
+                cx.error_at(e.line, e.col, width, e.message, None);
+                None
+            }
+        },
     };
     let result = match plan {
         Some(plan) if cx.diags.is_empty() => Ok(plan),
@@ -290,6 +341,7 @@ fn load_file_str(
 
 fn load_plan(
     cx: &mut Cx<'_>,
+    source: &Arc<str>,
     root: &Node,
     cli: &BTreeMap<String, String>,
     cli_secrets: &BTreeSet<String>,
@@ -313,17 +365,77 @@ fn load_plan(
             return None;
         }
     };
-    cx.check_keys(entries, PLAN_KEYS, "in the plan");
-
-    let name = match get(entries, "name") {
-        Some(node) => cx.text(node, "`name`"),
-        None => Some(
-            cx.path
-                .file_stem()
-                .map(|s| s.to_string_lossy().into_owned())
-                .unwrap_or_default(),
+    let setup = plan_setup(cx, entries, cli, included);
+    let mut list = ScenarioList::default();
+    match get(entries, "scenarios") {
+        Some(node) => list.load_all(cx, node, &setup.context(cli)),
+        None => cx.error_at(
+            1,
+            1,
+            1,
+            "the plan has no `scenarios:`",
+            Some(scenarios_help()),
         ),
+    }
+    plan_finish(cx, source, entries, setup, list, cli_secrets)
+}
+
+/// [`load_plan`] with the scenarios streamed from the text (see `stream`): `None` when the
+/// file does not stream, and must be loaded from its whole tree.
+fn load_streamed(
+    cx: &mut Cx<'_>,
+    source: &Arc<str>,
+    how: Parse,
+    cli: &BTreeMap<String, String>,
+    cli_secrets: &BTreeSet<String>,
+    included: &mut Vec<PathBuf>,
+) -> Option<Option<Plan>> {
+    let mut setup: Option<PlanSetup> = None;
+    let mut list = ScenarioList::default();
+    let text = cx.source;
+    let mut on = |event: Event<'_>| match event {
+        Event::Scenarios(before) => setup = Some(plan_setup(cx, before, cli, included)),
+        Event::Scenario(item) => {
+            if let Some(setup) = &setup {
+                list.add(cx, &item, &setup.context(cli));
+            }
+        }
     };
+    let entries = match how {
+        Parse::Fast => super::fast_yaml::parse_streaming(text, &mut on),
+        Parse::Serde => parse_streaming(text, &mut on),
+    }?;
+    let setup = setup?;
+    Some(plan_finish(cx, source, &entries, setup, list, cli_secrets))
+}
+
+/// What the plan's keys before its scenarios give every scenario.
+struct PlanSetup {
+    lib: Library,
+    vars: Vars,
+    plan_target: PartialTarget,
+    target: Arc<Target>,
+}
+
+impl PlanSetup {
+    fn context<'a>(&'a self, cli: &'a BTreeMap<String, String>) -> ScenarioContext<'a> {
+        ScenarioContext {
+            lib: &self.lib,
+            cli,
+            vars: &self.vars,
+            plan_target: &self.plan_target,
+            target: &self.target,
+        }
+    }
+}
+
+/// Load the plan's `include:`, `vars:`, `target:` and `groups:`.
+fn plan_setup(
+    cx: &mut Cx<'_>,
+    entries: &[(Key, Node)],
+    cli: &BTreeMap<String, String>,
+    included: &mut Vec<PathBuf>,
+) -> PlanSetup {
     let mut lib = Library::default();
     let mut stack: Vec<PathBuf> = std::fs::canonicalize(cx.path).into_iter().collect();
     load_includes(cx, get(entries, "include"), cli, &mut lib, &mut stack);
@@ -337,27 +449,43 @@ fn load_plan(
         .unwrap_or_default()
         .or(&lib.target);
     load_groups(cx, get(entries, "groups"), None, &mut lib);
-    let loaded = ScenarioContext {
-        lib: &lib,
-        cli,
-        vars: &vars,
-        plan_target: &plan_target,
+    PlanSetup {
+        lib,
+        vars,
+        target: Arc::new(plan_target.clone().finish()),
+        plan_target,
+    }
+}
+
+/// The plan from its keys (a streamed `scenarios:` is not among them) and its scenarios: its
+/// name, secrets and what they mask.
+fn plan_finish(
+    cx: &mut Cx<'_>,
+    source: &Arc<str>,
+    entries: &[(Key, Node)],
+    setup: PlanSetup,
+    list: ScenarioList,
+    cli_secrets: &BTreeSet<String>,
+) -> Option<Plan> {
+    cx.check_keys(entries, PLAN_KEYS, "in the plan");
+
+    let name = match get(entries, "name") {
+        Some(node) => cx.text(node, "`name`"),
+        None => Some(
+            cx.path
+                .file_stem()
+                .map(|s| s.to_string_lossy().into_owned())
+                .unwrap_or_default(),
+        ),
     };
-    let mut scenario_names = BTreeSet::new();
-    let mut scenario_deps = Vec::new();
-    let scenarios = match get(entries, "scenarios") {
-        Some(node) => load_scenarios(cx, node, &loaded, &mut scenario_names, &mut scenario_deps),
-        None => {
-            cx.error_at(
-                1,
-                1,
-                1,
-                "the plan has no `scenarios:`",
-                Some(scenarios_help()),
-            );
-            Vec::new()
-        }
-    };
+    let PlanSetup { lib, vars, .. } = setup;
+    let ScenarioList {
+        mut scenarios,
+        var_names: scenario_names,
+        deps: scenario_deps,
+        ..
+    } = list;
+    scenarios.shrink_to_fit();
     // `secrets:` may name a variable of the plan, of an included file or of any scenario.
     let mut values_of: BTreeMap<String, Vec<String>> = BTreeMap::new();
     for (k, v) in vars
@@ -406,7 +534,6 @@ fn load_plan(
     cx.secrets.extend(secret_values.iter().cloned());
     // Names, tags and skip reasons are shown everywhere: a secret in them is masked at once.
     let redactor = crate::redact::Redactor::new(&secret_values);
-    let mut scenarios = scenarios;
     if !redactor.is_empty() {
         for sc in &mut scenarios {
             sc.name = redactor.redact(&sc.name);
@@ -418,7 +545,7 @@ fn load_plan(
     }
     Some(Plan {
         path: cx.path.to_path_buf(),
-        source: Arc::from(cx.source),
+        source: Arc::clone(source),
         name: redactor.redact(&name?),
         vars: vars.values,
         secret_values: secret_values.into_iter().map(Secret::new).collect(),
@@ -579,14 +706,6 @@ fn scenarios_help() -> String {
     "a plan lists its scenarios: `scenarios: [{name: .., steps: [..]}]`".into()
 }
 
-/// What every scenario of a plan starts from.
-struct ScenarioContext<'a> {
-    lib: &'a Library,
-    cli: &'a BTreeMap<String, String>,
-    vars: &'a Vars,
-    plan_target: &'a PartialTarget,
-}
-
 /// Checks the names listed in `secrets:` and collects their values.
 struct Secrets<'a> {
     /// Every value each variable name has (in the plan, or in some scenario).
@@ -615,176 +734,5 @@ impl Secrets<'_> {
             Some(help),
         );
         None
-    }
-}
-
-/// What the variables of a scenario's `vars:` were made from, and their values.
-type ScenarioDeps = Vec<(BTreeSet<String>, String)>;
-
-fn load_scenarios(
-    cx: &mut Cx<'_>,
-    node: &Node,
-    plan: &ScenarioContext<'_>,
-    var_names: &mut BTreeSet<String>,
-    deps: &mut ScenarioDeps,
-) -> Vec<Scenario> {
-    let Some(items) = cx.list(node, "`scenarios`") else {
-        return Vec::new();
-    };
-    if items.is_empty() {
-        cx.error(
-            node,
-            "the plan has no scenarios",
-            Some("add at least one: `- name: .. steps: [..]`".into()),
-        );
-    }
-    let mut seen: BTreeMap<String, u32> = BTreeMap::new();
-    let mut out = Vec::new();
-    for item in items {
-        let Some(scenario) = load_scenario(cx, item, plan, var_names, deps) else {
-            continue;
-        };
-        out.push(scenario);
-    }
-    // Duplicate names, reported at the second use.
-    for item in items {
-        let Value::Map(entries) = &item.value else {
-            continue;
-        };
-        let Some(name_node) = get(entries, "name") else {
-            continue;
-        };
-        let Some(name) = name_node.scalar_text(cx.source) else {
-            continue;
-        };
-        match seen.get(&name) {
-            Some(first) => cx.error(
-                name_node,
-                format!("duplicate scenario name `{name}`"),
-                Some(format!(
-                    "first used on line {first}; scenario names must be unique in a file"
-                )),
-            ),
-            None => {
-                seen.insert(name, name_node.pos.line);
-            }
-        }
-    }
-    out
-}
-
-fn load_scenario(
-    cx: &mut Cx<'_>,
-    node: &Node,
-    plan: &ScenarioContext<'_>,
-    var_names: &mut BTreeSet<String>,
-    deps: &mut ScenarioDeps,
-) -> Option<Scenario> {
-    let entries = cx.map(node, "a scenario")?;
-    cx.check_keys(entries, SCENARIO_KEYS, "in a scenario");
-    let name = match get(entries, "name") {
-        Some(n) => cx.text(n, "a scenario's `name`"),
-        None => {
-            cx.error(node, "a scenario needs a `name`", None);
-            None
-        }
-    };
-    let mut tags = Vec::new();
-    if let Some(list) = get(entries, "tags").and_then(|n| cx.list(n, "`tags`")) {
-        for item in list {
-            if let Some(tag) = cx.text(item, "a tag") {
-                tags.push(tag);
-            }
-        }
-    }
-    let skip = get(entries, "skip").and_then(|n| load_skip(cx, n));
-    // The scenario's own variables, on top of the plan's (the command line still wins).
-    let vars_node = get(entries, "vars");
-    let vars = load_vars(cx, vars_node, plan.cli, plan.vars);
-    let own: BTreeSet<String> = match vars_node.map(|n| &n.value) {
-        Some(Value::Map(e)) => e.iter().map(|(k, _)| k.name.clone()).collect(),
-        _ => BTreeSet::new(),
-    };
-    var_names.extend(own.iter().cloned());
-    let scenario_vars: BTreeMap<String, String> = vars
-        .values
-        .iter()
-        .filter(|(k, _)| own.contains(*k) && !plan.cli.contains_key(*k))
-        .map(|(k, v)| (k.clone(), v.clone()))
-        .collect();
-    // A scenario variable made from a secret is as secret as one of the plan's.
-    for (name, value) in &scenario_vars {
-        if let Some(from) = vars.deps.get(name) {
-            deps.push((from.clone(), value.clone()));
-        }
-    }
-    let mut resolver = Resolver::new(&vars.values);
-    resolver.names.extend(vars.broken.iter().cloned());
-    let target = match get(entries, "target") {
-        Some(n) => {
-            let own = resolver.target(cx, n, "in `target`");
-            super::socket::check_merged(cx, n, &own, plan.plan_target);
-            own.or(plan.plan_target)
-        }
-        None => plan.plan_target.clone(),
-    }
-    .finish();
-
-    let mut steps = Vec::new();
-    match get(entries, "steps") {
-        None => cx.error(node, "a scenario needs `steps`", None),
-        Some(steps_node) => {
-            if let Some(items) = cx.list(steps_node, "`steps`") {
-                if items.is_empty() {
-                    cx.error(steps_node, "a scenario needs at least one step", None);
-                }
-                let mut known = resolver.names.clone();
-                known.extend(BUILTIN_VARS.iter().map(|b| (*b).to_owned()));
-                let mut loader = StepsLoader::new(
-                    plan.lib,
-                    StepLoader {
-                        resolver: &resolver,
-                    },
-                    known,
-                    &target,
-                );
-                loader.load_list(cx, items, None);
-                steps = loader.steps;
-                // Kept for the whole run: no spare capacity (a plan may hold 10,000 of these).
-                steps.shrink_to_fit();
-            }
-        }
-    }
-    Some(Scenario {
-        name: name?,
-        tags,
-        target,
-        steps,
-        vars: VarValues(scenario_vars),
-        skip,
-        span: Span {
-            line: node.pos.line,
-            col: node.pos.col,
-        },
-    })
-}
-
-/// `skip: REASON`: the scenario is reported as skipped, with the reason.
-fn load_skip(cx: &mut Cx<'_>, node: &Node) -> Option<String> {
-    let help = || Some("give the reason: `skip: \"the relay is down until #123 is fixed\"`".into());
-    match &node.value {
-        Value::Str(reason) if !reason.trim().is_empty() => Some(reason.clone()),
-        Value::Str(_) | Value::Null => {
-            cx.error(node, "`skip` needs a reason", help());
-            None
-        }
-        _ => {
-            cx.error(
-                node,
-                format!("`skip` takes the reason as text, found {}", node.kind()),
-                help(),
-            );
-            None
-        }
     }
 }

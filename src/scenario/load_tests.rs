@@ -3,19 +3,12 @@
 //!
 //! Why one file: the loader's unit tests, each an independent case, beside load.rs.
 
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::indexing_slicing,
-    clippy::panic
-)]
-
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use super::load::load_str;
 use super::options::LoadOptions;
+use super::test_loader::{TestLoader, one_scenario, test_cert_and_key_pem, write_files};
 use super::*;
 use crate::model::*;
 use crate::protocol::Mechanism;
@@ -36,19 +29,18 @@ const BASE: &str = "target/load-tests/plans";
 fn base() -> &'static Path {
     static MADE: std::sync::OnceLock<()> = std::sync::OnceLock::new();
     MADE.get_or_init(|| {
-        let ck = rcgen::generate_simple_self_signed(vec!["load.test".to_owned()]).unwrap();
-        let (cert, key) = (ck.cert.pem(), ck.signing_key.serialize_pem());
-        std::fs::create_dir_all(Path::new(BASE).join("certs")).unwrap();
-        for (name, text) in [
-            ("ca.pem", &cert),
-            ("certs/ca.pem", &cert),
-            ("c.pem", &cert),
-            ("x.pem", &cert),
-            ("k.pem", &key),
-            ("y.pem", &key),
-        ] {
-            std::fs::write(Path::new(BASE).join(name), text).unwrap();
-        }
+        let (cert, key) = test_cert_and_key_pem();
+        write_files(
+            Path::new(BASE),
+            &[
+                ("ca.pem", &cert),
+                ("certs/ca.pem", &cert),
+                ("c.pem", &cert),
+                ("x.pem", &cert),
+                ("k.pem", &key),
+                ("y.pem", &key),
+            ],
+        );
     });
     Path::new(BASE)
 }
@@ -57,46 +49,30 @@ fn in_base(name: &str) -> PathBuf {
     base().join(name)
 }
 
+fn loader() -> TestLoader {
+    TestLoader {
+        path: in_base("test.yaml"),
+        files_under: None,
+        env,
+    }
+}
+
 fn load_with(text: &str, options: &LoadOptions) -> Result<Plan, Vec<Diagnostic>> {
-    load_str(&in_base("test.yaml"), text, options, &env)
+    loader().load_with(text, options)
 }
 
 fn load(text: &str) -> Plan {
-    match load_with(text, &LoadOptions::default()) {
-        Ok(plan) => plan,
-        Err(d) => panic!("{}", Diagnostics(d).render(false)),
-    }
+    loader().load(text)
 }
 
 /// Every problem as `line:col message | help`.
 fn problems(text: &str) -> Vec<String> {
-    problems_with(text, &LoadOptions::default())
-}
-
-fn problems_with(text: &str, options: &LoadOptions) -> Vec<String> {
-    match load_with(text, options) {
-        Ok(_) => panic!("expected problems"),
-        Err(d) => d
-            .iter()
-            .map(|d| {
-                format!(
-                    "{}:{} {}{}",
-                    d.line,
-                    d.col,
-                    d.message,
-                    d.help
-                        .as_ref()
-                        .map(|h| format!(" | {h}"))
-                        .unwrap_or_default()
-                )
-            })
-            .collect(),
-    }
+    loader().problems(text)
 }
 
 /// A plan with one scenario whose steps are `steps` (indented as list items).
 fn with_steps(steps: &str) -> String {
-    format!("vars:\n  user: bob\nscenarios:\n  - name: s\n    steps:\n{steps}")
+    one_scenario("", steps)
 }
 
 fn steps(text: &str) -> Vec<Step> {

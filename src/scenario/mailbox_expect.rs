@@ -2,7 +2,7 @@
 //! `structure` (extension).
 
 use super::context::{Cx, VarScope, get};
-use super::expect::capture_name_ok;
+use super::expect::load_captures;
 use super::node::{Node, Value};
 use super::pattern::{load_regex, refuse_empty};
 use crate::model::{
@@ -204,18 +204,8 @@ fn load_text(
     {
         t.not_matches = load_regex(cx, n, "`not_matches`");
     }
-    if let Some(n) = get(entries, "capture")
-        && let Some(capture_entries) = cx.map(n, "`capture`")
-    {
-        for (name, pattern) in capture_entries {
-            if !capture_name_ok(cx, name) {
-                continue;
-            }
-            captures.push(name.name.clone());
-            if let Some(re) = load_regex(cx, pattern, "a `capture` pattern") {
-                t.capture.push((name.name.clone(), re));
-            }
-        }
+    if let Some(n) = get(entries, "capture") {
+        t.capture = load_captures(cx, n, captures);
     }
     Some(t)
 }

@@ -47,15 +47,27 @@ impl Pos {
 
     fn from_location(loc: Location) -> Self {
         let span = loc.span();
-        let bytes = span.byte_offset().zip(span.byte_len()).and_then(|(o, l)| {
+        let bytes = span.byte_offset().zip(span.byte_len());
+        let at = |n: u64| usize::try_from(n).unwrap_or(usize::MAX);
+        Self::from_parts(
+            at(loc.line()),
+            at(loc.column()),
+            bytes.map(|(o, l)| (at(o), at(l))),
+        )
+    }
+
+    /// A position from its 1-based line and column and, when known, its byte offset and
+    /// length in the source.
+    pub fn from_parts(line: usize, col: usize, bytes: Option<(usize, usize)>) -> Self {
+        let bytes = bytes.and_then(|(o, l)| {
             let o = u32::try_from(o).ok().filter(|o| *o != UNKNOWN)?;
             let l = u32::try_from(l).ok()?;
             Some((o, l))
         });
         let (start, len) = bytes.unwrap_or((UNKNOWN, 0));
         Self {
-            line: u32::try_from(loc.line()).unwrap_or(u32::MAX),
-            col: u32::try_from(loc.column()).unwrap_or(u32::MAX),
+            line: u32::try_from(line).unwrap_or(u32::MAX),
+            col: u32::try_from(col).unwrap_or(u32::MAX),
             start,
             len,
         }
@@ -294,7 +306,13 @@ pub(crate) fn parse_yaml(text: &str) -> Result<Node, YamlError> {
             ),
         });
     }
-    let options = serde_saphyr::options! {
+    serde_saphyr::from_str_with_options::<Node>(text, yaml_options())
+        .map_err(|err| yaml_error(text, err))
+}
+
+/// How every plan file is parsed: the budgets above.
+pub(crate) fn yaml_options() -> serde_saphyr::Options {
+    serde_saphyr::options! {
         budget: serde_saphyr::budget! {
             max_depth: MAX_DEPTH,
             max_documents: 1,
@@ -309,32 +327,34 @@ pub(crate) fn parse_yaml(text: &str) -> Result<Node, YamlError> {
             max_replay_stack_depth: 16,
             max_alias_expansions_per_anchor: 1_000,
         },
+    }
+}
+
+/// A parse error of `text` as one problem at one position, in words.
+fn yaml_error(text: &str, err: serde_saphyr::Error) -> YamlError {
+    let err = err.without_snippet();
+    let (line, col) = err.location().map_or((0, 0), |loc| {
+        (
+            u32::try_from(loc.line()).unwrap_or(u32::MAX),
+            u32::try_from(loc.column()).unwrap_or(u32::MAX),
+        )
+    });
+    let message: String = match &err {
+        serde_saphyr::Error::Budget { breach, .. } => budget_words(breach),
+        _ => UserMessageFormatter
+            .format_message(err)
+            .chars()
+            .map(|c| {
+                if c.is_control() {
+                    c.escape_unicode().to_string()
+                } else {
+                    c.to_string()
+                }
+            })
+            .collect(),
     };
-    serde_saphyr::from_str_with_options::<Node>(text, options).map_err(|err| {
-        let err = err.without_snippet();
-        let (line, col) = err.location().map_or((0, 0), |loc| {
-            (
-                u32::try_from(loc.line()).unwrap_or(u32::MAX),
-                u32::try_from(loc.column()).unwrap_or(u32::MAX),
-            )
-        });
-        let message: String = match &err {
-            serde_saphyr::Error::Budget { breach, .. } => budget_words(breach),
-            _ => UserMessageFormatter
-                .format_message(err)
-                .chars()
-                .map(|c| {
-                    if c.is_control() {
-                        c.escape_unicode().to_string()
-                    } else {
-                        c.to_string()
-                    }
-                })
-                .collect(),
-        };
-        let col = control_column(text, line, col, &message).unwrap_or(col);
-        YamlError { line, col, message }
-    })
+    let col = control_column(text, line, col, &message).unwrap_or(col);
+    YamlError { line, col, message }
 }
 
 #[cfg(test)]

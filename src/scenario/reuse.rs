@@ -17,10 +17,9 @@ use super::secret_vars::mask_vars_when_unsure;
 use super::step::StepLoader;
 use super::target::{PartialTarget, Resolver};
 use super::tls_expect::TlsState;
-use super::vars::{Vars, load_vars};
+use super::vars::{Vars, check_name, load_vars};
 use crate::files::MAX_PLAN_BYTES;
 use crate::model::{Origin, Step, Target, TlsMode};
-use crate::template::is_var_name;
 
 /// The keys of an included file.
 pub(crate) const INCLUDE_FILE_KEYS: &[&str] = &["include", "vars", "secrets", "groups", "target"];
@@ -272,12 +271,7 @@ pub(crate) fn load_groups(
         return;
     };
     for (key, steps) in entries {
-        if !is_var_name(&key.name) {
-            cx.error_key(
-                key,
-                format!("`{}` is not a valid group name", key.name),
-                Some("use letters, digits, `_`, `.` and `-`".into()),
-            );
+        if !check_name(cx, key, "group") {
             continue;
         }
         if let Some(first) = lib.groups.get(&key.name) {

@@ -2,20 +2,14 @@
 //! `retry:`, `timeout:` and `skip:` — each problem with its file, line and column. The
 //! fixture here (a directory of files, one loaded as the plan) serves `vars_tests.rs` too.
 
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::indexing_slicing,
-    clippy::panic
-)]
-
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use super::load::{load_plans, load_str};
+use super::load::load_plans;
 use super::options::LoadOptions;
-use super::*;
+pub(super) use super::test_loader::one_scenario;
+use super::test_loader::{TestLoader, test_cert_and_key_pem, write_files};
 use crate::model::*;
 
 fn env(name: &str) -> Option<String> {
@@ -23,11 +17,8 @@ fn env(name: &str) -> Option<String> {
 }
 
 /// A self-signed certificate (PEM), for the `ca_file`s the loader checks.
-pub(super) fn test_cert_pem() -> String {
-    rcgen::generate_simple_self_signed(vec!["load.test".to_owned()])
-        .unwrap()
-        .cert
-        .pem()
+fn test_cert_pem() -> String {
+    test_cert_and_key_pem().0
 }
 
 /// A directory with files; `plan.yaml` is loaded from it.
@@ -36,11 +27,7 @@ pub(super) struct Dir(tempfile::TempDir);
 impl Dir {
     pub(super) fn new(files: &[(&str, &str)]) -> Self {
         let dir = tempfile::tempdir().unwrap();
-        for (name, text) in files {
-            let path = dir.path().join(name);
-            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-            std::fs::write(path, text).unwrap();
-        }
+        write_files(dir.path(), files);
         Self(dir)
     }
 
@@ -48,56 +35,26 @@ impl Dir {
         self.0.path().join(name)
     }
 
-    pub(super) fn load_with(
-        &self,
-        text: &str,
-        options: &LoadOptions,
-    ) -> Result<Plan, Vec<Diagnostic>> {
-        load_str(&self.path("plan.yaml"), text, options, &env)
+    /// Problems name their file relative to the directory.
+    pub(super) fn loader(&self) -> TestLoader {
+        TestLoader {
+            path: self.path("plan.yaml"),
+            files_under: Some(self.0.path().to_owned()),
+            env,
+        }
     }
 
     pub(super) fn load(&self, text: &str) -> Plan {
-        match self.load_with(text, &LoadOptions::default()) {
-            Ok(p) => p,
-            Err(d) => panic!("{}", Diagnostics(d).render(false)),
-        }
+        self.loader().load(text)
     }
 
-    /// Every problem as `file:line:col message | help` (file relative to the directory).
     pub(super) fn problems_with(&self, text: &str, options: &LoadOptions) -> Vec<String> {
-        match self.load_with(text, options) {
-            Ok(_) => panic!("expected problems"),
-            Err(d) => d
-                .iter()
-                .map(|d| {
-                    let file = d
-                        .path
-                        .strip_prefix(self.0.path())
-                        .unwrap_or(&d.path)
-                        .display()
-                        .to_string();
-                    format!(
-                        "{file}:{}:{} {}{}",
-                        d.line,
-                        d.col,
-                        d.message,
-                        d.help
-                            .as_ref()
-                            .map(|h| format!(" | {h}"))
-                            .unwrap_or_default()
-                    )
-                })
-                .collect(),
-        }
+        self.loader().problems_with(text, options)
     }
 
     pub(super) fn problems(&self, text: &str) -> Vec<String> {
-        self.problems_with(text, &LoadOptions::default())
+        self.loader().problems(text)
     }
-}
-
-pub(super) fn one_scenario(extra: &str, steps: &str) -> String {
-    format!("vars:\n  user: bob\nscenarios:\n  - name: s\n{extra}    steps:\n{steps}")
 }
 
 pub(super) fn render(t: &crate::template::Template, vars: &BTreeMap<String, String>) -> String {

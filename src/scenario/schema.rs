@@ -14,13 +14,14 @@ use serde_json::{Map, Value, json};
 
 use super::envelope::{ENVELOPE_KEYS, RECIPIENT_KEYS};
 use super::expect::EXPECT_KEYS;
-use super::load::{PLAN_KEYS, SCENARIO_KEYS};
+use super::load::PLAN_KEYS;
 use super::mailbox::{IMAP_KEYS, MAILBOX_KEYS};
 use super::mailbox_expect::{
     BODY_EXPECT_KEYS, COUNT_KEYS, HEADER_EXPECT_KEYS, MAILBOX_ATTACHMENT_KEYS, MAILBOX_EXPECT_KEYS,
 };
 use super::message::{ATTACHMENT_KEYS, DATA_KEYS};
 use super::proxy::PROXY_KEYS;
+use super::scenarios::SCENARIO_KEYS;
 use super::step::{AUTH_KEYS, BARE, EHLO_KEYS, STARTTLS_KEYS, step_keys};
 use super::step_options::{MAX_RETRIES, RETRY_KEYS};
 use super::target::{CONNECT_KEYS, TARGET_KEYS};
@@ -680,7 +681,7 @@ pub fn plan_schema() -> Result<Value, String> {
             "anyOf": [refer("codes"), refer("expect_map"), refer("mailbox_expect")]
         },
         "expected_failure": {
-            "enum": crate::model::ExpectedFailure::ALL.iter().map(|f| f.word()).collect::<Vec<_>>()
+            "enum": crate::model::ExpectedFailure::all().map(|f| f.word()).collect::<Vec<_>>()
         },
         "step": {
             "anyOf": [

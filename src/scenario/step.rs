@@ -7,7 +7,7 @@
 use std::str::FromStr as _;
 
 use super::bdat::{BDAT_OPTIONS, load_bdat};
-use super::context::{Cx, VarScope, get, list_names};
+use super::context::{Cx, VarScope, get, keys, list_names};
 use super::diagnostic::did_you_mean;
 use super::envelope::{load_envelope, load_recipients};
 use super::expect::{EXPECT_KEYS, LoadedExpect, default_expect, load_expect};
@@ -15,7 +15,7 @@ use super::fails::{check_fails_fit, is_fails_map};
 use super::message::load_data_map;
 use super::node::{Key, Node, Value};
 use super::step_options::{STEP_OPTIONS, load_step_options};
-use super::target::Resolver;
+use super::target::{Resolver, TLS_OPTION_KEYS};
 use crate::model::{Action, AuthMechanism, AuthSpec, Credential, DataSpec, Span, Step};
 use crate::protocol::Mechanism;
 use crate::template::{SecretTemplate, Template};
@@ -59,17 +59,8 @@ pub(crate) const BARE: &[&str] = &[
 ];
 /// Steps that read no reply, so `expect` makes no sense on them.
 pub(crate) const NO_REPLY: &[&str] = &["sleep", "expect_close", "connect"];
-pub(crate) const STARTTLS_KEYS: &[&str] = &[
-    "expect",
-    "ca_file",
-    "insecure",
-    "server_name",
-    "client_cert",
-    "client_key",
-    "min_version",
-    "pin_sha256",
-    "required",
-];
+pub(crate) const STARTTLS_KEYS: &[&str] =
+    &keys::<9>(&[&["expect"], &TLS_OPTION_KEYS, &["required"]]);
 pub(crate) const AUTH_KEYS: &[&str] = &[
     "mechanism",
     "username",

@@ -5,7 +5,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
 use std::time::Duration;
 
-use super::context::{Cx, VarScope, get};
+use super::context::{Cx, VarScope, get, keys};
 use super::diagnostic::did_you_mean;
 use super::files::{PemKind, relative_to};
 use super::node::{Key, Node, Value};
@@ -13,11 +13,14 @@ use crate::model::{ConnectSpec, ProxyHeader, StartTls, Target, TlsMode, TlsOptio
 
 /// `server_name` is an extension of the v1 format: the name used for SNI and the certificate
 /// check when it differs from `host` (e.g. connecting to an IP address).
-pub(crate) const TARGET_KEYS: &[&str] = &[
-    "host",
-    "port",
-    "tls",
-    "timeout",
+pub(crate) const TARGET_KEYS: &[&str] = &keys::<14>(&[
+    &["host", "port", "tls", "timeout"],
+    &TLS_OPTION_KEYS,
+    &["proxy", "bind", "socket"],
+]);
+
+/// The TLS options, the same under `target:` and `starttls:`.
+pub(crate) const TLS_OPTION_KEYS: [&str; 7] = [
     "ca_file",
     "insecure",
     "server_name",
@@ -25,10 +28,8 @@ pub(crate) const TARGET_KEYS: &[&str] = &[
     "client_key",
     "min_version",
     "pin_sha256",
-    "proxy",
-    "bind",
-    "socket",
 ];
+
 pub(crate) const CONNECT_KEYS: &[&str] = &["host", "port", "tls", "proxy", "bind", "socket"];
 
 const DEFAULT_HOST: &str = "localhost";

@@ -7,7 +7,7 @@ use std::path::Path;
 use super::context::{Cx, EnvLookup, VarScope};
 use super::diagnostic::Diagnostic;
 use super::file_access::NO_FILES;
-use super::node::{Key, Value, parse_yaml};
+use super::node::{Key, Node, Value, parse_yaml};
 use super::options::LoadOptions;
 use crate::model::{BUILTIN_VARS, VarValues};
 use crate::template::is_var_name;
@@ -30,14 +30,36 @@ impl Vars {
     }
 }
 
-/// Report a variable named like a built-in one (`uuid`, `scenario.name`, ...).
-pub(crate) fn check_not_builtin(cx: &mut Cx<'_>, key: &Key) -> bool {
+/// The help for a `vars:` name that is a built-in one.
+const CHOOSE: &str = "choose another name";
+
+/// A key that names something a plan refers to by `${..}` or `use:` (`what`: "variable",
+/// "group"): letters, digits, `_`, `.` and `-`, else a problem at the key.
+pub(crate) fn check_name(cx: &mut Cx<'_>, key: &Key, what: &str) -> bool {
+    if is_var_name(&key.name) {
+        return true;
+    }
+    cx.error_key(
+        key,
+        format!("`{}` is not a valid {what} name", key.name),
+        Some("use letters, digits, `_`, `.` and `-`".into()),
+    );
+    false
+}
+
+/// A key that names a variable the plan sets (`vars:`, `--vars-file`, `capture:`): a valid
+/// name that is not a built-in one (`uuid`, `scenario.name`, ...), else a problem at the key.
+/// `instead` ends the help for a built-in name: "choose another name".
+pub(crate) fn check_var_key(cx: &mut Cx<'_>, key: &Key, instead: &str) -> bool {
+    if !check_name(cx, key, "variable") {
+        return false;
+    }
     if BUILTIN_VARS.contains(&key.name.as_str()) {
         cx.error_key(
             key,
             format!("`{}` is a built-in variable", key.name),
             Some(format!(
-                "smtp-plan sets `${{{}}}` itself; choose another name",
+                "smtp-plan sets `${{{}}}` itself; {instead}",
                 key.name
             )),
         );
@@ -46,12 +68,25 @@ pub(crate) fn check_not_builtin(cx: &mut Cx<'_>, key: &Key) -> bool {
     true
 }
 
+/// A variable's value that is a list or a mapping.
+fn not_a_scalar(cx: &mut Cx<'_>, key: &Key, value: &Node) {
+    cx.error(
+        value,
+        format!(
+            "variable `{}` must be a string, a number or a boolean, found {}",
+            key.name,
+            value.kind()
+        ),
+        None,
+    );
+}
+
 /// One `vars:` mapping resolved in order on top of `base` (a value may use `${env:..}`, the
 /// variables of `base` and earlier ones of this mapping). Names in `cli` (`--var`,
 /// `--vars-file`) are not evaluated: the command line wins.
 pub(crate) fn load_vars(
     cx: &mut Cx<'_>,
-    node: Option<&super::node::Node>,
+    node: Option<&Node>,
     cli: &BTreeMap<String, String>,
     base: &Vars,
 ) -> Vars {
@@ -67,15 +102,7 @@ pub(crate) fn load_vars(
     let mut later: BTreeSet<String> = entries.iter().map(|(k, _)| k.name.clone()).collect();
     for (key, value) in entries {
         later.remove(&key.name);
-        if !is_var_name(&key.name) {
-            cx.error_key(
-                key,
-                format!("`{}` is not a valid variable name", key.name),
-                Some("use letters, digits, `_`, `.` and `-`".into()),
-            );
-            continue;
-        }
-        if !check_not_builtin(cx, key) || cli.contains_key(&key.name) {
+        if !check_var_key(cx, key, CHOOSE) || cli.contains_key(&key.name) {
             continue;
         }
         out.broken.insert(key.name.clone());
@@ -89,15 +116,7 @@ pub(crate) fn load_vars(
                 continue;
             }
             Value::Seq(_) | Value::Map(_) => {
-                cx.error(
-                    value,
-                    format!(
-                        "variable `{}` must be a string, a number or a boolean, found {}",
-                        key.name,
-                        value.kind()
-                    ),
-                    None,
-                );
+                not_a_scalar(cx, key, value);
                 continue;
             }
             _ => {}
@@ -183,30 +202,14 @@ fn load_vars_file(
             Value::Null => {}
             Value::Map(entries) => {
                 for (key, value) in entries {
-                    if !is_var_name(&key.name) {
-                        cx.error_key(
-                            key,
-                            format!("`{}` is not a valid variable name", key.name),
-                            Some("use letters, digits, `_`, `.` and `-`".into()),
-                        );
-                        continue;
-                    }
-                    if !check_not_builtin(&mut cx, key) {
+                    if !check_var_key(&mut cx, key, CHOOSE) {
                         continue;
                     }
                     match value.scalar_text(&text) {
                         Some(v) => {
                             vars.insert(key.name.clone(), v);
                         }
-                        None => cx.error(
-                            value,
-                            format!(
-                                "variable `{}` must be a string, a number or a boolean, found {}",
-                                key.name,
-                                value.kind()
-                            ),
-                            None,
-                        ),
+                        None => not_a_scalar(&mut cx, key, value),
                     }
                 }
             }

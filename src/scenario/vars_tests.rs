@@ -1,13 +1,6 @@
 //! Loading variables: scenario vars, `--vars-file`, `secrets:` naming them, built-in
 //! variables — each problem with its file, line and column.
 
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::indexing_slicing,
-    clippy::panic
-)]
-
 use std::collections::BTreeMap;
 
 use super::options::LoadOptions;
@@ -73,6 +66,7 @@ fn vars_files_beat_plan_vars_and_lose_to_var() {
         ..LoadOptions::default()
     };
     let plan = d
+        .loader()
         .load_with(
             "vars: {user: plan, n: 1, host: h0}\nscenarios: [{name: s, vars: {user: scen}, steps: [noop]}]\n",
             &options,
@@ -89,7 +83,7 @@ fn vars_files_beat_plan_vars_and_lose_to_var() {
 
 #[test]
 fn a_bad_vars_file_points_into_it() {
-    let d = Dir::new(&[("v.yaml", "ok: 1\nlist: [a]\nuuid: x\n")]);
+    let d = Dir::new(&[("v.yaml", "ok: 1\nlist: [a]\nuuid: x\nbad name: y\n")]);
     let options = LoadOptions {
         vars_files: vec![d.path("v.yaml"), d.path("missing.yaml")],
         ..LoadOptions::default()
@@ -104,6 +98,21 @@ fn a_bad_vars_file_points_into_it() {
             "v.yaml:2:7 variable `list` must be a string, a number or a boolean, found a list"
                 .into(),
             "v.yaml:3:1 `uuid` is a built-in variable | smtp-plan sets `${uuid}` itself; choose another name".into(),
+            "v.yaml:4:1 `bad name` is not a valid variable name | use letters, digits, `_`, `.` and `-`".into(),
+        ]
+    );
+}
+
+#[test]
+fn a_plan_variable_is_a_scalar_like_a_vars_file_one() {
+    let d = Dir::new(&[]);
+    let p =
+        d.problems("vars:\n  list: [a]\n  map: {a: b}\nscenarios: [{name: s, steps: [noop]}]\n");
+    assert_eq!(
+        p,
+        vec![
+            "plan.yaml:2:9 variable `list` must be a string, a number or a boolean, found a list",
+            "plan.yaml:3:8 variable `map` must be a string, a number or a boolean, found a mapping",
         ]
     );
 }
@@ -117,14 +126,17 @@ fn builtins_are_defined_in_steps_only_and_cannot_be_shadowed() {
     ));
     assert_eq!(plan.scenarios[0].steps.len(), 1);
     let p = d.problems(
-        "vars:\n  a: ${uuid}\n  now: x\nscenarios:\n  - name: s\n    steps:\n      - expect: {code: 250, capture: {message_id: '(.*)'}}\n",
+        "vars:\n  a: ${uuid}\n  now: x\n  bad name: x\nscenarios:\n  - name: s\n    steps:\n      - expect: {code: 250, capture: {message_id: '(.*)'}}\n      - mailbox: {maildir: m}\n        expect: {headers: {X-A: {capture: {now: '(.*)', ok: '(.*)'}}}, body: {capture: {bad name: '(.*)'}}}\n",
     );
     assert_eq!(
         p,
         vec![
             "plan.yaml:2:6 undefined variable `uuid` | `uuid` is a built-in variable, set when the scenario runs: steps can use it, `vars:` and `target:` cannot",
             "plan.yaml:3:3 `now` is a built-in variable | smtp-plan sets `${now}` itself; choose another name",
-            "plan.yaml:7:39 `message_id` is a built-in variable | smtp-plan sets `${message_id}` itself; capture into another name",
+            "plan.yaml:4:3 `bad name` is not a valid variable name | use letters, digits, `_`, `.` and `-`",
+            "plan.yaml:8:39 `message_id` is a built-in variable | smtp-plan sets `${message_id}` itself; capture into another name",
+            "plan.yaml:10:44 `now` is a built-in variable | smtp-plan sets `${now}` itself; capture into another name",
+            "plan.yaml:10:89 `bad name` is not a valid variable name | use letters, digits, `_`, `.` and `-`",
         ]
     );
     let options = LoadOptions {

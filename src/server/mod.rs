@@ -4,7 +4,7 @@
 //! ([`RunningServer::ca_pem`]); STARTTLS on the plain port, implicit TLS on `tls_listen`.
 //! Accepted messages go to a maildir or nowhere (see `maildir.rs` for the file format).
 
-mod cert;
+pub mod cert;
 mod config;
 mod connection;
 mod listener;

@@ -1,10 +1,4 @@
 //! The built-in server driven by the project's own client transport.
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    clippy::indexing_slicing
-)]
 
 use std::time::Duration;
 

@@ -5,6 +5,7 @@ mod cert;
 mod connection;
 pub(crate) mod date;
 mod error;
+mod io;
 pub(crate) mod lines;
 pub(crate) mod socket;
 pub(crate) mod stream;
@@ -19,6 +20,7 @@ pub use connection::{ConnectOptions, Connection};
 pub use error::{ConnectFailure, TransportError};
 pub(crate) use tls::{NO_NAME, handshake};
 pub use tls_config::{ClientCert, TlsParams, parse_pem_certificates, parse_pem_private_key};
+pub(crate) use tls_config::{checked_ca_file, remember_ca_file};
 pub use tls_failure::TlsFailure;
 
 #[cfg(test)]

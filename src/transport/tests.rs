@@ -1,17 +1,8 @@
 //! Client transport against scripted servers on 127.0.0.1.
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    clippy::indexing_slicing
-)]
 
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use rcgen::{
-    BasicConstraints, CertificateParams, DnType, ExtendedKeyUsagePurpose, IsCa, Issuer, KeyPair,
-};
+use rcgen::{Issuer, KeyPair};
 use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
@@ -19,6 +10,7 @@ use tokio_rustls::TlsAcceptor;
 
 use super::{Connection, TlsParams, TransportError};
 use crate::protocol::{Limits, ReplyError};
+use crate::server::cert::{ca_params, server_cert_params, server_tls_config};
 
 const SHORT: Duration = Duration::from_millis(200);
 const LONG: Duration = Duration::from_secs(5);
@@ -208,29 +200,25 @@ async fn plaintext_after_starttls_is_refused() {
 
 // ---- TLS -------------------------------------------------------------------------------
 
-struct Pki {
+pub(super) struct Pki {
     ca_pem: String,
     cert: CertificateDer<'static>,
     key: PrivateKeyDer<'static>,
 }
 
 /// A CA ("Test CA") and a leaf for `names`, optionally expired, or a self-signed leaf.
-fn pki(names: &[&str], expired: bool, self_signed: bool) -> Pki {
+pub(super) fn pki(names: &[&str], expired: bool, self_signed: bool) -> Pki {
     let ca_key = KeyPair::generate().unwrap();
-    let mut ca = CertificateParams::new(Vec::<String>::new()).unwrap();
-    ca.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
-    ca.distinguished_name.push(DnType::CommonName, "Test CA");
+    let ca = ca_params("Test CA");
     let ca_cert = ca.self_signed(&ca_key).unwrap();
     let key = KeyPair::generate().unwrap();
-    let mut leaf =
-        CertificateParams::new(names.iter().map(|n| (*n).to_owned()).collect::<Vec<_>>()).unwrap();
-    leaf.distinguished_name.push(DnType::CommonName, names[0]);
-    leaf.extended_key_usages = vec![ExtendedKeyUsagePurpose::ServerAuth];
+    let mut leaf = server_cert_params(names).unwrap();
     if expired {
         leaf.not_before = rcgen::date_time_ymd(2020, 1, 1);
         leaf.not_after = rcgen::date_time_ymd(2021, 1, 1);
     }
     let cert = if self_signed {
+        leaf.use_authority_key_identifier_extension = false;
         leaf.self_signed(&key).unwrap()
     } else {
         leaf.signed_by(&key, &Issuer::new(ca, ca_key)).unwrap()
@@ -242,16 +230,13 @@ fn pki(names: &[&str], expired: bool, self_signed: bool) -> Pki {
     }
 }
 
-fn acceptor(pki: &Pki) -> TlsAcceptor {
-    let config = rustls::ServerConfig::builder_with_provider(Arc::new(
-        rustls::crypto::ring::default_provider(),
-    ))
-    .with_safe_default_protocol_versions()
-    .unwrap()
-    .with_no_client_auth()
-    .with_single_cert(vec![pki.cert.clone()], pki.key.clone_key())
-    .unwrap();
-    TlsAcceptor::from(Arc::new(config))
+pub(super) fn acceptor(pki: &Pki) -> TlsAcceptor {
+    let config = server_tls_config(
+        vec![pki.cert.clone()],
+        pki.key.clone_key(),
+        rustls::DEFAULT_VERSIONS,
+    );
+    TlsAcceptor::from(config.unwrap())
 }
 
 /// An implicit-TLS server that greets with 220 once the handshake is done.

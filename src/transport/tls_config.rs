@@ -107,7 +107,31 @@ fn read_pem(path: &Path) -> Result<Vec<u8>, String> {
     crate::files::read_file(path, crate::files::MAX_PEM_BYTES).map_err(|e| e.to_string())
 }
 
+/// The certificates of the `ca_file`s the loader has read and checked (it checks them so that
+/// nothing is sent when one is wrong), by path as the plan resolved it: the handshake uses
+/// them instead of reading and parsing each file a second time. Public certificates only.
+fn checked_ca_files() -> &'static Mutex<HashMap<PathBuf, Vec<CertificateDer<'static>>>> {
+    static CHECKED: OnceLock<Mutex<HashMap<PathBuf, Vec<CertificateDer<'static>>>>> =
+        OnceLock::new();
+    CHECKED.get_or_init(|| Mutex::new(HashMap::new()))
+}
+
+/// The certificates of the CA file at `path` if the loader has checked it.
+pub(crate) fn checked_ca_file(path: &Path) -> Option<Vec<CertificateDer<'static>>> {
+    let checked = checked_ca_files().lock().unwrap_or_else(|e| e.into_inner());
+    checked.get(path).cloned()
+}
+
+/// Remember the certificates of the CA file at `path`, read and checked by the loader.
+pub(crate) fn remember_ca_file(path: &Path, certs: Vec<CertificateDer<'static>>) {
+    let mut checked = checked_ca_files().lock().unwrap_or_else(|e| e.into_inner());
+    checked.insert(path.to_path_buf(), certs);
+}
+
 fn load_ca_file(path: &Path) -> Result<Vec<CertificateDer<'static>>, TransportError> {
+    if let Some(certs) = checked_ca_file(path) {
+        return Ok(certs);
+    }
     let fail = |reason: String| TransportError::CaFile {
         path: path.to_path_buf(),
         reason,

@@ -33,6 +33,18 @@ pub enum TlsFailure {
 }
 
 impl TlsFailure {
+    /// The kinds a plan may name in `expect: {fails: ...}`, in the order the format lists them.
+    /// Not `pin_mismatch`, `setup` nor `handshake`: `fails: tls` covers those.
+    pub const EXPECTABLE: [TlsFailure; 7] = [
+        Self::Untrusted,
+        Self::SelfSigned,
+        Self::Expired,
+        Self::NotYetValid,
+        Self::WrongName,
+        Self::ProtocolVersion,
+        Self::NoSharedCipher,
+    ];
+
     /// The word used in plans (`fails: expired`) and in the JSON report.
     pub fn word(self) -> &'static str {
         match self {
@@ -46,6 +58,22 @@ impl TlsFailure {
             Self::PinMismatch => "pin_mismatch",
             Self::Setup => "setup",
             Self::Handshake => "handshake",
+        }
+    }
+
+    /// In words, for messages: "(expected) the certificate to be rejected as expired".
+    pub fn expected(self) -> &'static str {
+        match self {
+            Self::Untrusted => "the certificate to be rejected as not trusted",
+            Self::SelfSigned => "the certificate to be rejected as self-signed",
+            Self::Expired => "the certificate to be rejected as expired",
+            Self::NotYetValid => "the certificate to be rejected as not valid yet",
+            Self::WrongName => "the certificate to be rejected for the wrong name",
+            Self::ProtocolVersion => "the TLS handshake to fail for want of a common version",
+            Self::NoSharedCipher => "the TLS handshake to fail for want of a common cipher suite",
+            Self::PinMismatch => "the certificate to be rejected as not the pinned one",
+            Self::Setup => "the TLS settings to be unusable",
+            Self::Handshake => "the TLS handshake to fail",
         }
     }
 

@@ -3,15 +3,16 @@
 //! there for the next read. The server thread and the test synchronise over channels: the
 //! stray bytes are written only after the client has read the greeting, and looked for only
 //! after the write returned (on loopback the bytes are then in the client's socket).
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use std::sync::Arc;
+use std::future::Future;
 use std::time::Duration;
 
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
-use tokio::net::TcpListener;
+use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
 
+use super::tests::{acceptor, pki};
 use super::{Connection, TlsParams};
 use crate::protocol::Limits;
 
@@ -37,70 +38,79 @@ async fn stray<S: AsyncRead + AsyncWrite + Unpin>(
     }
 }
 
-async fn check(mut c: Connection, go: oneshot::Sender<()>, written: oneshot::Receiver<()>) {
-    assert_eq!(c.read_reply(LONG).await.unwrap().code.value(), 220);
-    assert!(c.unsolicited().is_empty(), "nothing is due yet");
-    go.send(()).unwrap();
-    written.await.unwrap();
-    assert_eq!(c.unsolicited(), b"250 stray\r\n");
-    // Looked at, not lost: the next read gets it.
-    assert_eq!(c.read_reply(LONG).await.unwrap().text(), "stray");
-    assert!(c.unsolicited().is_empty());
+/// A server on 127.0.0.1 whose one connection, opened by `open` (as it is, or in TLS), plays
+/// `stray`; and the two ends of the test's side of the channels.
+struct Stray {
+    port: u16,
+    go: oneshot::Sender<()>,
+    written: oneshot::Receiver<()>,
+    server: JoinHandle<()>,
+}
+
+impl Stray {
+    async fn serve<S, F, Fut>(open: F) -> Self
+    where
+        S: AsyncRead + AsyncWrite + Unpin + Send,
+        F: FnOnce(TcpStream) -> Fut + Send + 'static,
+        Fut: Future<Output = S> + Send,
+    {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let (go, go_rx) = oneshot::channel();
+        let (written_tx, written) = oneshot::channel();
+        let server = tokio::spawn(async move {
+            let (s, _) = listener.accept().await.unwrap();
+            stray(open(s).await, go_rx, written_tx).await;
+        });
+        Self {
+            port,
+            go,
+            written,
+            server,
+        }
+    }
+
+    async fn check(self, mut c: Connection) {
+        assert_eq!(c.read_reply(LONG).await.unwrap().code.value(), 220);
+        assert!(c.unsolicited().is_empty(), "nothing is due yet");
+        self.go.send(()).unwrap();
+        self.written.await.unwrap();
+        assert_eq!(c.unsolicited(), b"250 stray\r\n");
+        // Looked at, not lost: the next read gets it.
+        assert_eq!(c.read_reply(LONG).await.unwrap().text(), "stray");
+        assert!(c.unsolicited().is_empty());
+        // The server holds the connection until the client closes it.
+        drop(c);
+        self.server.await.unwrap();
+    }
 }
 
 #[tokio::test]
 async fn stray_bytes_on_a_plain_socket_are_seen_without_waiting() {
-    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let port = listener.local_addr().unwrap().port();
-    let (go_tx, go_rx) = oneshot::channel();
-    let (written_tx, written_rx) = oneshot::channel();
-    let server = tokio::spawn(async move {
-        let (s, _) = listener.accept().await.unwrap();
-        stray(s, go_rx, written_tx).await;
-    });
-    let (c, _) = Connection::connect("127.0.0.1", port, LONG, None, Limits::default())
+    let stray = Stray::serve(|s| async { s }).await;
+    let (c, _) = Connection::connect("127.0.0.1", stray.port, LONG, None, Limits::default())
         .await
         .unwrap();
-    check(c, go_tx, written_rx).await;
-    server.await.unwrap();
+    stray.check(c).await;
 }
 
 #[tokio::test]
 async fn stray_bytes_inside_tls_are_seen_without_waiting() {
-    let key = rcgen::KeyPair::generate().unwrap();
-    let cert = rcgen::CertificateParams::new(vec!["localhost".to_owned()])
-        .unwrap()
-        .self_signed(&key)
-        .unwrap();
-    let config = rustls::ServerConfig::builder_with_provider(Arc::new(
-        rustls::crypto::ring::default_provider(),
-    ))
-    .with_safe_default_protocol_versions()
-    .unwrap()
-    .with_no_client_auth()
-    .with_single_cert(
-        vec![cert.der().clone()],
-        rustls::pki_types::PrivateKeyDer::Pkcs8(key.serialize_der().into()),
-    )
-    .unwrap();
-    let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(config));
-    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let port = listener.local_addr().unwrap().port();
-    let (go_tx, go_rx) = oneshot::channel();
-    let (written_tx, written_rx) = oneshot::channel();
-    let server = tokio::spawn(async move {
-        let (s, _) = listener.accept().await.unwrap();
-        let tls = acceptor.accept(s).await.unwrap();
-        stray(tls, go_rx, written_tx).await;
-    });
+    let acceptor = acceptor(&pki(&["localhost"], false, true));
+    let stray = Stray::serve(|s| async move { acceptor.accept(s).await.unwrap() }).await;
     let params = TlsParams {
         insecure: true,
         ..TlsParams::default()
     };
-    let (c, info) = Connection::connect("127.0.0.1", port, LONG, Some(&params), Limits::default())
-        .await
-        .unwrap();
+    let (c, info) = Connection::connect(
+        "127.0.0.1",
+        stray.port,
+        LONG,
+        Some(&params),
+        Limits::default(),
+    )
+    .await
+    .unwrap();
     assert_eq!(info.unwrap().version, "TLSv1.3");
-    check(c, go_tx, written_rx).await;
-    server.await.unwrap();
+    stray.check(c).await;
 }

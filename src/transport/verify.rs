@@ -60,33 +60,39 @@ impl Trust {
     }
 
     /// The `ca_file`s alone, if any.
-    fn verify_extra(
-        &self,
-        end_entity: &CertificateDer<'_>,
-        intermediates: &[CertificateDer<'_>],
-        server_name: &ServerName<'_>,
-        ocsp: &[u8],
-        now: UnixTime,
-    ) -> Option<Result<ServerCertVerified, rustls::Error>> {
-        let extra = self.extra.as_ref()?;
-        Some(extra.verify_server_cert(end_entity, intermediates, server_name, ocsp, now))
+    fn verify_extra(&self, shown: &Shown<'_>) -> Option<Result<ServerCertVerified, rustls::Error>> {
+        self.extra.as_ref().map(|v| shown.verify_by(v))
     }
 
     /// The system roots and the `ca_file`s together.
-    fn verify_full(
-        &self,
-        end_entity: &CertificateDer<'_>,
-        intermediates: &[CertificateDer<'_>],
-        server_name: &ServerName<'_>,
-        ocsp: &[u8],
-        now: UnixTime,
-    ) -> Result<ServerCertVerified, rustls::Error> {
+    fn verify_full(&self, shown: &Shown<'_>) -> Result<ServerCertVerified, rustls::Error> {
         match self.full() {
-            Some(v) => v.verify_server_cert(end_entity, intermediates, server_name, ocsp, now),
+            Some(v) => shown.verify_by(v),
             None => Err(rustls::Error::InvalidCertificate(
                 CertificateError::UnknownIssuer,
             )),
         }
+    }
+}
+
+/// What the server showed in one handshake, as `verify_server_cert` is given it.
+struct Shown<'a> {
+    end_entity: &'a CertificateDer<'a>,
+    intermediates: &'a [CertificateDer<'a>],
+    server_name: &'a ServerName<'a>,
+    ocsp: &'a [u8],
+    now: UnixTime,
+}
+
+impl Shown<'_> {
+    fn verify_by(&self, v: &WebPkiServerVerifier) -> Result<ServerCertVerified, rustls::Error> {
+        v.verify_server_cert(
+            self.end_entity,
+            self.intermediates,
+            self.server_name,
+            self.ocsp,
+            self.now,
+        )
     }
 }
 
@@ -191,9 +197,14 @@ impl ServerCertVerifier for RecordingVerifier {
             .exact
             .iter()
             .any(|c| c.as_ref() == end_entity.as_ref());
-        let extra =
-            self.trust
-                .verify_extra(end_entity, intermediates, server_name, ocsp_response, now);
+        let shown = Shown {
+            end_entity,
+            intermediates,
+            server_name,
+            ocsp: ocsp_response,
+            now,
+        };
+        let extra = self.trust.verify_extra(&shown);
         match extra {
             Some(Ok(ok)) => return Ok(ok),
             Some(r) if is_exact && issuer_problem(&r) => {
@@ -201,9 +212,7 @@ impl ServerCertVerifier for RecordingVerifier {
             }
             _ => {}
         }
-        let verified =
-            self.trust
-                .verify_full(end_entity, intermediates, server_name, ocsp_response, now);
+        let verified = self.trust.verify_full(&shown);
         if is_exact && issuer_problem(&verified) {
             return check_exact(end_entity, server_name, now);
         }

@@ -15,8 +15,11 @@ use std::process::{Child, Command, Output, Stdio};
 use std::thread::JoinHandle;
 use std::time::Duration;
 
+mod threaded;
 mod tools;
 mod watch;
+#[allow(unused_imports)]
+pub use threaded::Threaded;
 #[allow(unused_imports)]
 pub use tools::{Watched, faketime, need_tool, strace};
 #[allow(unused_imports)]

@@ -5,12 +5,10 @@
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use rcgen::{
-    BasicConstraints, CertificateParams, DistinguishedName, DnType, ExtendedKeyUsagePurpose, IsCa,
-    Issuer, KeyPair, KeyUsagePurpose,
-};
+use rcgen::{CertificateParams, Issuer, KeyPair};
 use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
 use sha2::{Digest, Sha256};
+use smtp_plan::server::cert;
 
 /// Which certificate the server presents.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -72,33 +70,17 @@ pub struct Certs {
     _dir: tempfile::TempDir,
 }
 
-fn dn(cn: &str) -> DistinguishedName {
-    let mut dn = DistinguishedName::new();
-    dn.push(DnType::CommonName, cn);
-    dn
-}
-
+/// A CA named `cn`, valid 2020-01-01 to 2099-01-01.
 fn ca_params(cn: &str) -> CertificateParams {
-    let mut ca = CertificateParams::default();
-    ca.distinguished_name = dn(cn);
-    ca.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
-    ca.key_usages = vec![
-        KeyUsagePurpose::KeyCertSign,
-        KeyUsagePurpose::CrlSign,
-        KeyUsagePurpose::DigitalSignature,
-    ];
+    let mut ca = cert::ca_params(cn);
     ca.not_before = rcgen::date_time_ymd(2020, 1, 1);
     ca.not_after = rcgen::date_time_ymd(2099, 1, 1);
     ca
 }
 
+/// A server certificate for `names`, valid from 2020-01-01 to `until`-01-01.
 fn leaf_params(names: &[&str], until: i32) -> CertificateParams {
-    let mut leaf =
-        CertificateParams::new(names.iter().map(|n| (*n).to_owned()).collect::<Vec<_>>()).unwrap();
-    leaf.distinguished_name = dn(names.first().copied().unwrap_or("localhost"));
-    leaf.extended_key_usages = vec![ExtendedKeyUsagePurpose::ServerAuth];
-    leaf.key_usages = vec![KeyUsagePurpose::DigitalSignature];
-    leaf.use_authority_key_identifier_extension = true;
+    let mut leaf = cert::server_cert_params(names).unwrap();
     leaf.not_before = rcgen::date_time_ymd(2020, 1, 1);
     leaf.not_after = rcgen::date_time_ymd(until, 1, 1);
     leaf
@@ -208,22 +190,16 @@ impl Certs {
 
     pub fn server_config(&self, kind: CertKind, tls12_only: bool) -> Arc<rustls::ServerConfig> {
         let chain = self.chain(kind);
-        let provider = Arc::new(rustls::crypto::ring::default_provider());
-        let builder = rustls::ServerConfig::builder_with_provider(provider);
-        let builder = if tls12_only {
-            builder
-                .with_protocol_versions(&[&rustls::version::TLS12])
-                .unwrap()
+        let versions = if tls12_only {
+            &[&rustls::version::TLS12][..]
         } else {
-            builder.with_safe_default_protocol_versions().unwrap()
+            rustls::DEFAULT_VERSIONS
         };
-        let config = builder
-            .with_no_client_auth()
-            .with_single_cert(
-                chain.certs.clone(),
-                PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(chain.key.clone())),
-            )
-            .unwrap();
-        Arc::new(config)
+        cert::server_tls_config(
+            chain.certs.clone(),
+            PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(chain.key.clone())),
+            versions,
+        )
+        .unwrap()
     }
 }

@@ -11,6 +11,7 @@
 )]
 
 pub mod certs;
+pub mod conn;
 
 use std::io::{ErrorKind, Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
@@ -20,6 +21,7 @@ use std::thread::JoinHandle;
 use std::time::Duration;
 
 use certs::{CertKind, Certs};
+use conn::Conn;
 
 /// How long the server waits for a line, a close or a connection from the client.
 const PATIENCE: Duration = Duration::from_secs(10);
@@ -148,51 +150,6 @@ impl Script {
 
     pub fn uses_tls(&self) -> bool {
         self.ops.iter().any(|(_, op)| matches!(op, Op::Tls(..)))
-    }
-}
-
-/// The connection as it is now: plain, or upgraded by a `tls` instruction.
-enum Conn {
-    Plain(TcpStream),
-    Tls(Box<rustls::StreamOwned<rustls::ServerConnection, TcpStream>>),
-    Gone,
-}
-
-impl Conn {
-    fn tcp(&self) -> Option<&TcpStream> {
-        match self {
-            Conn::Plain(s) => Some(s),
-            Conn::Tls(s) => Some(s.get_ref()),
-            Conn::Gone => None,
-        }
-    }
-}
-
-impl Read for Conn {
-    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
-        match self {
-            Conn::Plain(s) => s.read(buf),
-            Conn::Tls(s) => s.read(buf),
-            Conn::Gone => Ok(0),
-        }
-    }
-}
-
-impl Write for Conn {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        match self {
-            Conn::Plain(s) => s.write(buf),
-            Conn::Tls(s) => s.write(buf),
-            Conn::Gone => Err(ErrorKind::NotConnected.into()),
-        }
-    }
-
-    fn flush(&mut self) -> std::io::Result<()> {
-        match self {
-            Conn::Plain(s) => s.flush(),
-            Conn::Tls(s) => s.flush(),
-            Conn::Gone => Ok(()),
-        }
     }
 }
 

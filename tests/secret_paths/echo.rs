@@ -3,14 +3,15 @@
 //! lines). It records what it was sent: the AUTH commands, the longest command line, and the
 //! commands that came before TLS.
 
-use std::io::{BufRead as _, BufReader, Read, Write};
-use std::net::{TcpListener, TcpStream};
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::io::{BufRead as _, BufReader, Write};
+use std::net::TcpStream;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
-use std::thread::JoinHandle;
 use std::time::Duration;
 
 use super::certs::{CertKind, Certs};
+use super::common::Threaded;
+use super::conn::Conn;
 
 pub fn b64(bytes: &[u8]) -> String {
     use base64::Engine as _;
@@ -51,40 +52,6 @@ fn echo_lines(secret: &str, user: &str) -> Vec<String> {
     lines
 }
 
-enum Conn {
-    Plain(TcpStream),
-    Tls(Box<rustls::StreamOwned<rustls::ServerConnection, TcpStream>>),
-    Gone,
-}
-
-impl Read for Conn {
-    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
-        match self {
-            Conn::Plain(s) => s.read(buf),
-            Conn::Tls(s) => s.read(buf),
-            Conn::Gone => Ok(0),
-        }
-    }
-}
-
-impl Write for Conn {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        match self {
-            Conn::Plain(s) => s.write(buf),
-            Conn::Tls(s) => s.write(buf),
-            Conn::Gone => Ok(0),
-        }
-    }
-
-    fn flush(&mut self) -> std::io::Result<()> {
-        match self {
-            Conn::Plain(s) => s.flush(),
-            Conn::Tls(s) => s.flush(),
-            Conn::Gone => Ok(()),
-        }
-    }
-}
-
 #[derive(Default)]
 struct Seen {
     auths: AtomicUsize,
@@ -95,41 +62,23 @@ struct Seen {
 pub struct EchoServer {
     pub port: u16,
     seen: Arc<Seen>,
-    stop: Arc<AtomicBool>,
-    accept: Option<JoinHandle<Vec<JoinHandle<()>>>>,
+    server: Threaded,
 }
 
 impl EchoServer {
     pub fn start(certs: &Certs, secret: &str, user: &str) -> Self {
-        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-        let port = listener.local_addr().unwrap().port();
         let config = certs.server_config(CertKind::Ok, false);
-        let echo = Arc::new(echo_lines(secret, user));
-        let secret = Arc::new(secret.to_owned());
+        let echo = echo_lines(secret, user);
+        let secret = secret.to_owned();
         let seen = Arc::new(Seen::default());
-        let stop = Arc::new(AtomicBool::new(false));
-        let (st, sn) = (Arc::clone(&stop), Arc::clone(&seen));
-        let accept = std::thread::spawn(move || {
-            let mut conns = Vec::new();
-            for stream in listener.incoming() {
-                if st.load(Ordering::SeqCst) {
-                    break;
-                }
-                let Ok(stream) = stream else { break };
-                let (config, echo, seen) =
-                    (Arc::clone(&config), Arc::clone(&echo), Arc::clone(&sn));
-                let secret = Arc::clone(&secret);
-                conns.push(std::thread::spawn(move || {
-                    serve(stream, &config, (&secret, &echo), &seen);
-                }));
-            }
-            conns
+        let sn = Arc::clone(&seen);
+        let server = Threaded::start(move |stream| {
+            serve(stream, &config, (&secret, &echo), &sn);
         });
         Self {
-            port,
+            port: server.addr.port(),
             seen,
-            stop,
-            accept: Some(accept),
+            server,
         }
     }
 
@@ -151,12 +100,8 @@ impl EchoServer {
     }
 
     /// Stop accepting, and wait for every connection to end.
-    pub fn stop(mut self) {
-        self.stop.store(true, Ordering::SeqCst);
-        let _ = TcpStream::connect(("127.0.0.1", self.port));
-        for conn in self.accept.take().unwrap().join().unwrap() {
-            conn.join().unwrap();
-        }
+    pub fn stop(self) {
+        self.server.stop();
     }
 }
 

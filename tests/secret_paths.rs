@@ -140,6 +140,43 @@ fn a_secret_shorter_than_six_characters_is_refused_end_to_end() {
     }
 }
 
+/// `--var` on a name a plan holds secret puts its value in `ps` like `--secret NAME=VALUE`:
+/// `run`, `check` and `list` warn (naming the variable, never the value); a `--var` on a name
+/// that is not secret gets no warning.
+#[test]
+fn a_var_that_sets_a_secret_on_the_command_line_is_warned_about() {
+    let dir = tempfile::tempdir().unwrap();
+    let plan_text = "name: argv\ntarget: {host: 127.0.0.1, port: 9}\nvars:\n  listed: ${env:SMTP_PLAN_UNSET_FOR_TEST:-unset-default}\n  user: u@example.test\nsecrets: [listed]\nscenarios:\n  - name: login\n    steps:\n      - auth: {mechanism: PLAIN, username: '${user}', password: '${pw}'}\n      - send: 'NOOP ${listed}'\n";
+    let path = plan(dir.path(), "argv.yaml", plan_text);
+    let p = path.to_str().unwrap();
+    for cmd in ["run", "check", "list"] {
+        let r = run(smtp_plan(&[
+            cmd,
+            p,
+            "--var",
+            "pw=Argv-Auth-Pw1",
+            "--var",
+            "listed=Argv-Listed-2",
+            "--var",
+            "user=v@example.test",
+        ]));
+        for name in ["pw", "listed"] {
+            assert!(
+                r.stderr.contains(&format!(
+                    "warning: --var {name}=...: `{name}` is a secret in"
+                )),
+                "{cmd} {name}:\n{}",
+                r.stderr
+            );
+        }
+        assert!(!r.stderr.contains("--var user="), "{cmd}:\n{}", r.stderr);
+        let all = format!("{}{}", r.stdout, r.stderr);
+        for v in ["Argv-Auth-Pw1", "Argv-Listed-2"] {
+            assert!(!all.contains(v), "{cmd}: {v:?} printed:\n{all}");
+        }
+    }
+}
+
 /// `probe` against a server that echoes the password in every reply, raw, in base64, as the
 /// AUTH PLAIN blob and split across lines: the plan it writes holds no piece of it, and
 /// playing that plan (with every output on) shows none either.

@@ -120,9 +120,23 @@ impl SelectArgs {
     }
 }
 
-/// Load plans; their diagnostics are the problem when they do not load.
+/// Load plans; their diagnostics are the problem when they do not load. A `--var` that sets
+/// a variable a plan holds secret (`secrets:`, an `auth` password) is warned about like
+/// `--secret NAME=VALUE`: `ps` shows its value.
 pub fn load(paths: &[PathBuf], options: &LoadOptions) -> Result<Vec<Plan>, Problem> {
-    load_plans(paths, options).map_err(Problem::from)
+    let plans = load_plans(paths, options).map_err(Problem::from)?;
+    for name in options.vars.keys() {
+        if options.secrets.contains(name) {
+            continue;
+        }
+        if let Some(plan) = plans.iter().find(|p| p.secret_names.contains(name)) {
+            eprintln!(
+                "warning: --var {name}=...: `{name}` is a secret in {}, and its value is visible to every user of this machine (`ps`) while smtp-plan runs; give it as `--secret {name}` (from the environment variable {name}), `--secret {name}=-` (standard input), `--secret-file {name}=PATH` or `--secrets-file FILE`",
+                plan.path.display()
+            );
+        }
+    }
+    Ok(plans)
 }
 
 /// `NAME=VALUE` pairs, in order (a later one wins).

@@ -397,6 +397,21 @@ mod tests {
     use crate::redact::Secret;
 
     #[test]
+    fn an_enhanced_code_of_another_class_than_the_reply_is_not_asserted() {
+        let keys = |code, text: &str| -> Vec<String> {
+            let ex = Exchange {
+                sent: Sent::MailFrom { as_user: false },
+                reply: Reply::new(code, &[text]).unwrap(),
+                tls: None,
+            };
+            full_expect(&ex).into_iter().map(|(k, _)| k).collect()
+        };
+        assert!(keys(250, "2.1.0 Sender OK").contains(&"enhanced".to_owned()));
+        // `550 2.1.0` would fail the plan against the very server it was probed from.
+        assert!(!keys(550, "2.1.0 Sender OK").contains(&"enhanced".to_owned()));
+    }
+
+    #[test]
     fn a_plan_never_asserts_an_echoed_secret() {
         let pw = "P@$$w0rd-echo";
         let o = ProbeOptions {

@@ -255,17 +255,7 @@ impl Redactor {
         let whole = format!("{before}{text}{after}");
         let (from, to) = (before.len(), before.len() + text.len());
         let mut out = String::with_capacity(text.len());
-        let mut at = from;
-        for (s, e) in self.ranges(&whole) {
-            let (s, e) = (s.max(from), e.min(to));
-            if s >= e {
-                continue;
-            }
-            out.push_str(whole.get(at..s).unwrap_or_default());
-            out.push_str(MASK);
-            at = e;
-        }
-        out.push_str(whole.get(at..to).unwrap_or_default());
+        mask_window(&mut out, &whole, (from, to), &self.ranges(&whole));
         out
     }
 
@@ -322,17 +312,7 @@ impl Redactor {
             .map(|(line, &(from, skip))| {
                 let to = from + line.len() - skip;
                 let mut out = line.get(..skip).unwrap_or_default().to_owned();
-                let mut at = from;
-                for &(s, e) in &ranges {
-                    let (s, e) = (s.max(from), e.min(to));
-                    if s >= e {
-                        continue;
-                    }
-                    out.push_str(joined.get(at..s).unwrap_or_default());
-                    out.push_str(MASK);
-                    at = e;
-                }
-                out.push_str(joined.get(at..to).unwrap_or_default());
+                mask_window(&mut out, &joined, (from, to), &ranges);
                 out
             })
             .collect()
@@ -351,6 +331,27 @@ fn base64_word(bytes: &[u8], start: usize, end: usize, alphabet: Alphabet) -> (u
         e += 1;
     }
     (s, e)
+}
+
+/// `whole[from..to]` appended to `out`, with the part of each of `ranges` (sorted, merged)
+/// that falls inside it masked.
+fn mask_window(
+    out: &mut String,
+    whole: &str,
+    (from, to): (usize, usize),
+    ranges: &[(usize, usize)],
+) {
+    let mut at = from;
+    for &(s, e) in ranges {
+        let (s, e) = (s.max(from), e.min(to));
+        if s >= e {
+            continue;
+        }
+        out.push_str(whole.get(at..s).unwrap_or_default());
+        out.push_str(MASK);
+        at = e;
+    }
+    out.push_str(whole.get(at..to).unwrap_or_default());
 }
 
 /// The original ranges of the view's bytes `start..end`, as contiguous pieces.

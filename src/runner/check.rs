@@ -101,10 +101,17 @@ pub fn check_reply(
             re.as_str()
         )));
     }
-    if let Some(needle) = contains
-        && !text.contains(needle)
-    {
-        bad.push(Mismatch(format!("reply text does not contain {needle:?}")));
+    match contains {
+        // `contains: ''` is a load error; empty here, its variables had no value (a CI
+        // variable not set): it would hold for every reply.
+        Some("") => bad.push(Mismatch(
+            "`contains` is empty (its variables have no value): it would hold for every reply"
+                .to_owned(),
+        )),
+        Some(needle) if !text.contains(needle) => {
+            bad.push(Mismatch(format!("reply text does not contain {needle:?}")));
+        }
+        _ => {}
     }
     if let Some(re) = &expect.not_matches
         && let Some(m) = re.find(&text)

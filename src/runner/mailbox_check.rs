@@ -245,7 +245,11 @@ fn check_text(
     if let Some(want) = &t.contains {
         let want = render(want)?;
         expected.push(format!("contains {want:?}"));
-        if !text.contains(&want) {
+        if want.is_empty() {
+            out.mismatches.push(format!(
+                "`contains` for {what} is empty (its variables have no value): it would hold for every text"
+            ));
+        } else if !text.contains(&want) {
             out.mismatches
                 .push(format!("{what} does not contain {want:?}"));
         }

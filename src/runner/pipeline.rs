@@ -98,12 +98,9 @@ impl Run<'_> {
                 }
             };
             let final_reply = match &q.message {
-                Some(message) if reply.code.is_intermediate() => {
-                    // Every pipelined reply is in (DATA is last): from here a reply before
-                    // the message is unsolicited again, as outside a pipeline.
-                    self.session.pipelining = false;
-                    self.send_message(message).await?
-                }
+                // Every pipelined reply is in (DATA is last): a reply before the message is
+                // unsolicited, as outside a pipeline.
+                Some(message) if reply.code.is_intermediate() => self.send_message(message).await?,
                 Some(_) if reply.code.is_positive() => {
                     return Ok(StepFailure::expectation(
                         format!(

@@ -282,12 +282,7 @@ impl Run<'_> {
                 reply
             }
             Action::RcptToMany(list) => return self.recipients(list, step).await,
-            Action::Pipeline(items) => {
-                self.session.pipelining = true;
-                let end = self.pipeline(items, step).await;
-                self.session.pipelining = false;
-                return end;
-            }
+            Action::Pipeline(items) => return self.pipeline(items, step).await,
             Action::Bdat(spec) => return self.bdat(spec, step).await,
             Action::Xclient(attrs) => return self.xattrs("XCLIENT", attrs, step).await,
             Action::Xforward(attrs) => return self.xattrs("XFORWARD", attrs, step).await,

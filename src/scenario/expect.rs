@@ -7,7 +7,7 @@ use regex::Regex;
 use super::context::{Cx, VarScope, get};
 use super::fails::load_fails;
 use super::node::{Node, Value};
-use super::pattern::load_regex;
+use super::pattern::{load_regex, refuse_empty};
 use super::tls_expect::load_tls_expect;
 use super::vars::check_var_key;
 use crate::model::{Action, CapabilityReq, CodePattern, EnhancedPattern, Expect};
@@ -57,13 +57,19 @@ pub(crate) fn load_expect(cx: &mut Cx<'_>, node: &Node, scope: &VarScope<'_>) ->
     if let Some(enhanced) = get(entries, "enhanced") {
         expect.enhanced = load_enhanced(cx, enhanced);
     }
-    if let Some(n) = get(entries, "matches") {
+    if let Some(n) = get(entries, "matches")
+        && !refuse_empty(cx, n, "matches")
+    {
         expect.matches = load_regex(cx, n, "`matches`");
     }
-    if let Some(n) = get(entries, "not_matches") {
+    if let Some(n) = get(entries, "not_matches")
+        && !refuse_empty(cx, n, "not_matches")
+    {
         expect.not_matches = load_regex(cx, n, "`not_matches`");
     }
-    if let Some(n) = get(entries, "contains") {
+    if let Some(n) = get(entries, "contains")
+        && !refuse_empty(cx, n, "contains")
+    {
         expect.contains = cx.template_in(n, "`contains`", scope);
     }
     if let Some(n) = get(entries, "capabilities") {

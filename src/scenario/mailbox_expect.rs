@@ -4,7 +4,7 @@
 use super::context::{Cx, VarScope, get};
 use super::expect::load_captures;
 use super::node::{Node, Value};
-use super::pattern::load_regex;
+use super::pattern::{load_regex, refuse_empty};
 use crate::model::{
     AttachmentExpect, CountRange, HeaderExpect, MailboxExpect, Presence, TextExpect,
 };
@@ -189,13 +189,19 @@ fn load_text(
     if let Some(n) = get(entries, "equals") {
         t.equals = cx.template_in(n, "`equals`", scope);
     }
-    if let Some(n) = get(entries, "contains") {
+    if let Some(n) = get(entries, "contains")
+        && !refuse_empty(cx, n, "contains")
+    {
         t.contains = cx.template_in(n, "`contains`", scope);
     }
-    if let Some(n) = get(entries, "matches") {
+    if let Some(n) = get(entries, "matches")
+        && !refuse_empty(cx, n, "matches")
+    {
         t.matches = load_regex(cx, n, "`matches`");
     }
-    if let Some(n) = get(entries, "not_matches") {
+    if let Some(n) = get(entries, "not_matches")
+        && !refuse_empty(cx, n, "not_matches")
+    {
         t.not_matches = load_regex(cx, n, "`not_matches`");
     }
     if let Some(n) = get(entries, "capture") {

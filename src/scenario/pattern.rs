@@ -4,7 +4,27 @@
 use regex::Regex;
 
 use super::context::Cx;
-use super::node::Node;
+use super::node::{Node, Value};
+
+/// `''` as `contains`, `matches` or `not_matches` is a check that cannot tell one text from
+/// another: the first two hold for every text (a PASS that proves nothing), the last for none.
+/// A load error; true when `node` is such an empty text.
+pub(crate) fn refuse_empty(cx: &mut Cx<'_>, node: &Node, key: &str) -> bool {
+    if !matches!(&node.value, Value::Str(s) if s.is_empty()) {
+        return false;
+    }
+    let what = if key == "not_matches" {
+        "it matches every text, so this check always fails"
+    } else {
+        "it holds for every text, so this check can never fail"
+    };
+    cx.error(
+        node,
+        format!("`{key}` is empty: {what}"),
+        Some("write the text (or regex) to look for, or leave the key out".into()),
+    );
+    true
+}
 
 /// Compile a regex now, so a bad one is a load error at its position.
 pub(crate) fn load_regex(cx: &mut Cx<'_>, node: &Node, what: &str) -> Option<Regex> {

@@ -15,6 +15,7 @@ use super::files::relative_to;
 use super::node::{Key, Node, Value, parse_yaml};
 use super::partial_target::PartialTarget;
 use super::resolver::Resolver;
+use super::secret_vars::mask_vars_when_unsure;
 use super::step::StepLoader;
 use super::tls_expect::TlsState;
 use super::vars::{Vars, check_name, load_vars};
@@ -241,6 +242,18 @@ fn load_included(
         lib.target = target.or(&lib.target);
     }
     load_groups(cx, get(entries, "groups"), Some(index), lib);
+    // A malformed `secrets:` or `vars:` here leaves the secret values unknown, as in a plan.
+    let listed: BTreeSet<String> = match get(entries, "secrets").map(|n| &n.value) {
+        Some(Value::Seq(items)) => items
+            .iter()
+            .filter_map(|i| match &i.value {
+                Value::Str(name) => Some(name.clone()),
+                _ => None,
+            })
+            .collect(),
+        _ => BTreeSet::new(),
+    };
+    mask_vars_when_unsure(cx, entries, &listed);
     if let Some(items) = get(entries, "secrets").and_then(|n| cx.list(n, "`secrets`")) {
         for item in items {
             lib.secrets.push((index, item.clone()));

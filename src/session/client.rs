@@ -32,9 +32,6 @@ pub struct Session {
     pub timeout: Duration,
     /// A secret may go over a connection without TLS (a step's `allow_plaintext: true`).
     pub allow_plaintext: bool,
-    /// Commands are pipelined on purpose: replies to earlier commands may be waiting when a
-    /// command is sent, so the check for unsolicited bytes before each write is off.
-    pub pipelining: bool,
     /// When the last bytes were written (or the connection opened): replies are timed from it.
     sent_at: Option<Instant>,
     /// The latency of the last reply read.
@@ -90,7 +87,6 @@ impl Session {
             after_quit: None,
             timeout,
             allow_plaintext: false,
-            pipelining: false,
             sent_at: None,
             latency: None,
             said_insecure: false,
@@ -369,15 +365,15 @@ impl Session {
         {
             return Err(self.plaintext_refusal("a command that holds a secret"));
         }
-        if !self.pipelining {
-            let stray = self.conn()?.unsolicited();
-            if !stray.is_empty() {
-                return Err(self.unsolicited_failure(
-                    &stray,
-                    &format!("before {what} was sent"),
-                    "it would be taken as the reply to the command; smtp-plan stops here",
-                ));
-            }
+        // Also before a pipeline's one write: a reply that came before it answers none of its
+        // commands.
+        let stray = self.conn()?.unsolicited();
+        if !stray.is_empty() {
+            return Err(self.unsolicited_failure(
+                &stray,
+                &format!("before {what} was sent"),
+                "it would be taken as the reply to the command; smtp-plan stops here",
+            ));
         }
         if show {
             self.transcript.client(&String::from_utf8_lossy(bytes));

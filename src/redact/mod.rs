@@ -115,6 +115,11 @@ impl Redactor {
     }
 
     /// Mask `value` in every form.
+    /// Whether `value` is one of the secrets (as given, not a form of one).
+    pub fn knows(&self, value: &str) -> bool {
+        self.known.iter().any(|k| k.expose() == value)
+    }
+
     pub fn add_secret(&mut self, value: &str) {
         if value.is_empty() || self.known.iter().any(|k| k.expose() == value) {
             return;

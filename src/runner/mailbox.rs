@@ -253,6 +253,13 @@ impl Run<'_> {
                 found.copies, found.folder
             ));
         }
+        // Checked before anything of the message is shown: a value it captures under a secret
+        // name must be masked in the message and in the checks' quotes already.
+        let checked = if spec.expect.arrives {
+            self.check_message(&delivered, &found.folder, spec)?
+        } else {
+            CheckedMessage::default()
+        };
         self.show_delivered(&found.raw, &delivered);
         report.found = Some(FoundMessage {
             folder: found.folder.clone(),
@@ -272,17 +279,6 @@ impl Run<'_> {
             )
             .into());
         }
-        let checked = {
-            let redactor = self.session.transcript.redactor.clone();
-            let mut render = |t: &crate::template::Template| self.render(t);
-            check_delivered(
-                &delivered,
-                &found.folder,
-                &spec.expect,
-                &mut render,
-                &redactor,
-            )?
-        };
         let CheckedMessage {
             mismatches,
             details,
@@ -306,6 +302,32 @@ impl Run<'_> {
             found.folder, delivered.size, delivered.structure
         ));
         Ok(StepFailure::expectation(reason, all).into())
+    }
+
+    /// Check the delivered message against the step's `expect:`. A value it captures under a
+    /// name that is secret (an `auth` step logs in with it, a `secrets:` lists it) is a secret
+    /// from here on — also when the step fails — and the check is made again so that what it
+    /// quotes is masked with it.
+    fn check_message(
+        &mut self,
+        delivered: &Delivered,
+        folder: &str,
+        spec: &MailboxSpec,
+    ) -> Result<CheckedMessage, StepErr> {
+        let check = |run: &mut Self| {
+            let redactor = run.session.transcript.redactor.clone();
+            let mut render = |t: &crate::template::Template| run.render(t);
+            check_delivered(delivered, folder, &spec.expect, &mut render, &redactor)
+        };
+        let checked = check(self)?;
+        let mut more = false;
+        for (name, value) in &checked.captures {
+            if self.is_secret_name(name) && !self.session.transcript.redactor.knows(value) {
+                self.session.transcript.redactor.add_secret(value);
+                more = true;
+            }
+        }
+        if more { check(self) } else { Ok(checked) }
     }
 
     /// Log in to the IMAP account; `Ok(Err(end))` when the step ends before that.

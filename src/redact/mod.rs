@@ -114,12 +114,12 @@ impl Redactor {
         Self::new(secrets.iter().map(Secret::expose))
     }
 
-    /// Mask `value` in every form.
     /// Whether `value` is one of the secrets (as given, not a form of one).
     pub fn knows(&self, value: &str) -> bool {
         self.known.iter().any(|k| k.expose() == value)
     }
 
+    /// Mask `value` in every form.
     pub fn add_secret(&mut self, value: &str) {
         if value.is_empty() || self.known.iter().any(|k| k.expose() == value) {
             return;

@@ -8,12 +8,13 @@ SPEC is a list of groups: {"title": ..., "rounds": optional, "baseline": NAME,
 "step_ms": optional [json report path, scenario index, step index]}]}.
 
 Each round runs every command of a group once, the order rotated each round, so that a slow
-moment of the machine hits every tool alike. Wall time is measured around the whole process
-(spawn to exit, including GNU time's own small fork); peak RSS comes from GNU time (for a shell
-loop, the largest of the processes it waited for, e.g. the 20 swaks); CPU time (user + system,
-microseconds, from wait4: the command and every process it waited for, GNU time's own ~1.5 ms
-included) is the figure least moved by other load on the machine. A command that fails stops
-the benchmark: a figure of a failed run means nothing.
+moment of the machine hits every tool alike. Wall time is measured around the command itself
+(spawn to exit, nothing in between); CPU time (user + system, from wait4: the command and every
+process it waited for, e.g. the 20 swaks of a shell loop) is the figure least moved by other
+load on the machine. Peak RSS comes from separate runs of each command under GNU time, after
+the timed rounds (a child of this Python process would count Python's own pages, as the peak
+survives exec; for a shell loop it is the largest of the processes it waited for). A command
+that fails stops the benchmark: a figure of a failed run means nothing.
 """
 import json
 import os
@@ -24,26 +25,39 @@ import time
 
 
 RSS_FILE = "/tmp/measure-rss-%d" % os.getpid()
+# Runs under GNU time per command for its peak RSS (the largest is shown).
+RSS_ROUNDS = 3
 
 
-def run_once(argv):
-    # Peak RSS through GNU time: a child forked from this Python process would count Python's
-    # own pages (the peak survives exec); `time` is small.
-    wrapped = ["/usr/bin/time", "-f", "%M", "-o", RSS_FILE] + argv
+def fail(argv, code, err):
+    sys.stderr.write(f"command failed ({code}): {' '.join(argv)}\n")
+    sys.stderr.write(err.decode(errors="replace")[-3000:])
+    sys.exit(1)
+
+
+def run_timed(argv):
+    """Wall and CPU milliseconds of one run of the command, with no wrapper around it."""
     started = time.perf_counter()
-    proc = subprocess.Popen(wrapped, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    # stderr is small (failures, GNU time's note): read it whole, then reap with the usage.
+    proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    # stderr is small (failures): read it whole, then reap with the usage.
     err = proc.stderr.read()
     _, status, usage = os.wait4(proc.pid, 0)
     took = time.perf_counter() - started
     proc.returncode = os.waitstatus_to_exitcode(status)
     if proc.returncode != 0:
-        sys.stderr.write(f"command failed ({proc.returncode}): {' '.join(argv)}\n")
-        sys.stderr.write(err.decode(errors="replace")[-3000:])
-        sys.exit(1)
+        fail(argv, proc.returncode, err)
+    return took * 1000.0, (usage.ru_utime + usage.ru_stime) * 1000.0
+
+
+def run_rss(argv):
+    """Peak RSS (MB) of one run of the command, through GNU time (see the module's doc)."""
+    wrapped = ["/usr/bin/time", "-f", "%M", "-o", RSS_FILE] + argv
+    proc = subprocess.run(wrapped, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    if proc.returncode != 0:
+        fail(argv, proc.returncode, proc.stderr)
     with open(RSS_FILE) as f:
         kb = int(f.read().split()[-1])
-    return took * 1000.0, kb / 1024.0, (usage.ru_utime + usage.ru_stime) * 1000.0
+    return kb / 1024.0
 
 
 def step_ms(report, scenario, step):
@@ -66,12 +80,14 @@ def main():
         for r in range(n):
             order = cmds[r % len(cmds):] + cmds[: r % len(cmds)]
             for c in order:
-                ms, mb, cpu_ms = run_once(c["argv"])
+                ms, cpu_ms = run_timed(c["argv"])
                 times[c["name"]].append(ms)
-                rss[c["name"]].append(mb)
                 cpu[c["name"]].append(cpu_ms)
                 if "step_ms" in c:
                     steps[c["name"]].append(step_ms(*c["step_ms"]))
+        for r in range(min(n, RSS_ROUNDS)):
+            for c in cmds:
+                rss[c["name"]].append(run_rss(c["argv"]))
         base = statistics.median(times[group["baseline"]])
         print(f"\n{group['title']} ({n} rounds, interleaved)")
         print(f"| {'command':<34} | {'median ms':>10} | {'min ms':>8} | {'CPU ms':>8} | {'peak RSS MB':>11} | {'× smtp-plan':>11} | goal")

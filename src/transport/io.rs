@@ -38,6 +38,25 @@ macro_rules! delegate_io {
                 }
             }
 
+            // Vectored writes go through whole: without these, a TLS handshake's records
+            // (ChangeCipherSpec and Finished) would leave in one `send` each.
+            fn poll_write_vectored(
+                self: std::pin::Pin<&mut Self>,
+                cx: &mut std::task::Context<'_>,
+                bufs: &[std::io::IoSlice<'_>],
+            ) -> std::task::Poll<std::io::Result<usize>> {
+                match self.get_mut().io() {
+                    Ok(s) => {
+                        tokio::io::AsyncWrite::poll_write_vectored(std::pin::Pin::new(s), cx, bufs)
+                    }
+                    Err(e) => std::task::Poll::Ready(Err(e)),
+                }
+            }
+
+            fn is_write_vectored(&self) -> bool {
+                true
+            }
+
             fn poll_flush(
                 self: std::pin::Pin<&mut Self>,
                 cx: &mut std::task::Context<'_>,

@@ -30,26 +30,19 @@ impl Socket {
         }
     }
 
-    /// Bytes that reached the socket but not yet the reader, taken without waiting: the socket
-    /// is read through a duplicate of its descriptor, which is non-blocking like the original,
-    /// so that bytes that have arrived are seen whatever tokio's readiness says.
+    /// Bytes that reached the socket but not yet the reader, taken without waiting: one
+    /// `recv` on the socket itself, whatever tokio's readiness says (which may not have seen
+    /// them yet). It cannot block: tokio registers only non-blocking sockets (`connect` makes
+    /// them so), and an empty socket answers `EAGAIN` (no bytes).
     #[cfg(unix)]
     pub(crate) fn take_ready(&self, max: usize) -> Vec<u8> {
         use std::io::Read;
-        use std::os::fd::AsFd;
-        let fd = match self {
-            Socket::Tcp(s) => s.as_fd().try_clone_to_owned(),
-            Socket::Unix(s) => s.as_fd().try_clone_to_owned(),
+        let sock = match self {
+            Socket::Tcp(s) => socket2::SockRef::from(s),
+            Socket::Unix(s) => socket2::SockRef::from(s),
         };
-        let Ok(fd) = fd else {
-            return Vec::new();
-        };
-        let mut dup = socket2::Socket::from(fd);
-        if dup.set_nonblocking(true).is_err() {
-            return Vec::new();
-        }
         let mut buf = vec![0u8; max];
-        match dup.read(&mut buf) {
+        match (&*sock).read(&mut buf) {
             Ok(n) => {
                 buf.truncate(n);
                 buf

@@ -75,7 +75,9 @@ fn an_endless_literal_is_cut_at_the_budget() {
         let t = tag(&line);
         write(
             s,
-            &format!("* 1 FETCH (UID 7 RFC822.SIZE 100)\r\n{t} OK done\r\n"),
+            &format!(
+                "* 1 FETCH (UID 7 RFC822.SIZE 100 INTERNALDATE \"01-Jan-2099 00:00:00 +0000\")\r\n{t} OK done\r\n"
+            ),
         );
         let _ = read_line(s); // UID FETCH 7 BODY.PEEK[]
         let _ = s.write_all(b"* 1 FETCH (UID 7 BODY[] {50000000}\r\n");
@@ -106,7 +108,9 @@ fn a_message_over_32_mib_is_not_fetched() {
         let t = tag(&line);
         write(
             s,
-            &format!("* 1 FETCH (UID 7 RFC822.SIZE 40000000)\r\n{t} OK done\r\n"),
+            &format!(
+                "* 1 FETCH (UID 7 RFC822.SIZE 40000000 INTERNALDATE \"01-Jan-2099 00:00:00 +0000\")\r\n{t} OK done\r\n"
+            ),
         );
         // nothing more is asked for: the next line is LOGOUT (or the client hangs up)
         let next = read_line(s);

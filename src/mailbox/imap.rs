@@ -2,7 +2,7 @@
 //! LOGIN, list folders, search by Message-ID, fetch. async-imap speaks the protocol; TLS is the
 //! project's own (same verification as SMTP); every command has a timeout and a byte budget.
 
-use std::time::Duration;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use async_imap::types::NameAttribute;
 use async_imap::{Client, Session};
@@ -13,7 +13,7 @@ use tokio_rustls::client::TlsStream;
 use super::bounded::{Bounded, Budget};
 use super::delivered::parse_message_id;
 use super::error::MailboxError;
-use super::found::{Found, MAX_MESSAGE_BYTES};
+use super::found::{Found, Looked, MAX_MESSAGE_BYTES, delivered_earlier};
 use crate::duration::format_duration;
 use crate::model::ImapTls;
 use crate::redact::Secret;
@@ -24,6 +24,9 @@ type Inner = Bounded<Stream<TlsStream<TcpStream>>>;
 
 /// What a small answer (greeting, LOGIN, LIST, EXAMINE, SEARCH) may hold.
 const SMALL_ANSWER: usize = 1024 * 1024;
+
+/// The most messages with one Message-ID smtp-plan reads in a folder (each is fetched).
+const MAX_HITS: usize = 1000;
 
 /// Where and as whom to log in.
 #[derive(Debug)]
@@ -233,12 +236,14 @@ impl ImapBox {
     }
 
     /// The message with this Message-ID (`<..>`) in `folder`, if it is there. IMAP's header
-    /// search matches substrings: the Message-ID of each hit is compared exactly.
+    /// search matches substrings: the Message-ID of each hit is compared exactly. A copy whose
+    /// INTERNALDATE is before `not_before` (by more than the slack) is left aside unread.
     pub async fn find(
         &mut self,
         folder: &str,
         message_id: &str,
-    ) -> Result<Option<Found>, MailboxError> {
+        not_before: Option<SystemTime>,
+    ) -> Result<Looked, MailboxError> {
         let t = self.timeout;
         let query = quoted(message_id).ok_or_else(|| {
             MailboxError::Imap(format!(
@@ -267,36 +272,78 @@ impl ImapBox {
         .await?
         .into_iter()
         .collect();
+        if uids.len() > MAX_HITS {
+            return Err(MailboxError::Imap(format!(
+                "the search for {message_id} in {folder} found {} messages, more than the {MAX_HITS} smtp-plan reads",
+                uids.len()
+            )));
+        }
         uids.sort_unstable();
-        let mut found: Option<Vec<u8>> = None;
+        let mut looked = Looked::default();
         let mut copies = 0;
         for uid in uids {
-            let raw = self.fetch(uid).await?;
+            let (size, date) = self.metadata(uid).await?;
+            if let Some(date) = date
+                && delivered_earlier(date, not_before)
+            {
+                looked.earlier += 1;
+                continue;
+            }
+            if not_before.is_some() && date.is_none() {
+                return Err(MailboxError::Imap(format!(
+                    "UID {uid}: the server gave no INTERNALDATE, so it cannot be told whether this copy was delivered before this run sent the message"
+                )));
+            }
+            let raw = self.fetch(uid, size).await?;
             if parse_message_id(&raw).is_some_and(|id| id == message_id) {
                 copies += 1;
-                if found.is_none() {
-                    found = Some(raw);
+                if looked.found.is_none() {
+                    looked.found = Some(Found {
+                        folder: folder.to_owned(),
+                        raw,
+                        copies: 0,
+                    });
                 }
             }
         }
-        Ok(found.map(|raw| Found {
-            folder: folder.to_owned(),
-            raw,
-            copies,
-        }))
+        if let Some(found) = &mut looked.found {
+            found.copies = copies;
+        }
+        Ok(looked)
     }
 
-    /// One message by UID: its size first, then (if not too big) the whole message.
-    async fn fetch(&mut self, uid: u32) -> Result<Vec<u8>, MailboxError> {
-        let t = self.timeout;
+    /// The size (RFC822.SIZE) and delivery time (INTERNALDATE) of a message by UID.
+    async fn metadata(
+        &mut self,
+        uid: u32,
+    ) -> Result<(Option<u32>, Option<SystemTime>), MailboxError> {
         self.budget.set(SMALL_ANSWER);
         let session = &mut self.session;
-        let size = timed(t, "UID FETCH (RFC822.SIZE)", async {
-            fetch_first(session, uid, "RFC822.SIZE", |f| f.size).await
-        })
-        .await?
-        .unwrap_or(0);
-        let size = usize::try_from(size).unwrap_or(usize::MAX);
+        let meta = timed(
+            self.timeout,
+            "UID FETCH (RFC822.SIZE INTERNALDATE)",
+            async {
+                fetch_first(session, uid, "(RFC822.SIZE INTERNALDATE)", |f| {
+                    Some((f.size, f.internal_date().map(|d| d.timestamp())))
+                })
+                .await
+            },
+        )
+        .await?;
+        let (size, date) = meta.unwrap_or((None, None));
+        let date = date.map(|secs| match u64::try_from(secs) {
+            Ok(s) => UNIX_EPOCH + Duration::from_secs(s),
+            Err(_) => UNIX_EPOCH,
+        });
+        Ok((size, date))
+    }
+
+    /// One message by UID, its size given by the server (none: read up to the budget): not
+    /// if it is too big, and an error if the server sends other than that many bytes.
+    async fn fetch(&mut self, uid: u32, size: Option<u32>) -> Result<Vec<u8>, MailboxError> {
+        let t = self.timeout;
+        let announced = size.map(|s| usize::try_from(s).unwrap_or(usize::MAX));
+        let size = announced.unwrap_or(0);
         if size > MAX_MESSAGE_BYTES {
             return Err(MailboxError::TooBig {
                 size: u64::try_from(size).unwrap_or(u64::MAX),
@@ -306,14 +353,25 @@ impl ImapBox {
         // The literal, and the FETCH line around it.
         self.budget.set(size.saturating_add(SMALL_ANSWER));
         let session = &mut self.session;
-        timed(t, "UID FETCH (BODY.PEEK[])", async {
+        let raw = timed(t, "UID FETCH (BODY.PEEK[])", async {
             let body = fetch_first(session, uid, "BODY.PEEK[]", |f| {
                 f.body().map(<[u8]>::to_vec)
             })
             .await?;
             body.ok_or_else(|| MailboxError::Imap(format!("UID {uid}: FETCH returned no body")))
         })
-        .await
+        .await?;
+        // A message cut short (or padded) would be checked as another message: a header the
+        // plan says is absent could be in the part that did not come.
+        if let Some(announced) = announced
+            && raw.len() != announced
+        {
+            return Err(MailboxError::Imap(format!(
+                "UID {uid}: the server sent {} bytes of a message it said is {announced} bytes (RFC822.SIZE): it is not checked",
+                raw.len()
+            )));
+        }
+        Ok(raw)
     }
 
     /// LOGOUT (best effort, bounded).
@@ -323,7 +381,8 @@ impl ImapBox {
     }
 }
 
-/// `UID FETCH uid query`: the first of what `pick` finds in the answers (all of them read).
+/// `UID FETCH uid query`: the first of what `pick` finds in the answers for that UID (all of
+/// them read; a FETCH of another message, solicited or not, is not taken for it).
 async fn fetch_first<T>(
     session: &mut Session<Inner>,
     uid: u32,
@@ -338,7 +397,7 @@ async fn fetch_first<T>(
     let mut found = None;
     for f in fetches {
         let f = f.map_err(imap_err)?;
-        if found.is_none() {
+        if found.is_none() && f.uid == Some(uid) {
             found = pick(&f);
         }
     }

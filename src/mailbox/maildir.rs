@@ -4,12 +4,13 @@
 
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
+use std::time::SystemTime;
 
 use tokio::io::AsyncReadExt as _;
 
 use super::delivered::parse_message_id;
 use super::error::MailboxError;
-use super::found::{Found, MAX_MESSAGE_BYTES};
+use super::found::{Found, Looked, MAX_MESSAGE_BYTES, delivered_earlier};
 
 /// At most this much of a file is read to find its Message-ID.
 const HEADER_BYTES: u64 = 256 * 1024;
@@ -21,6 +22,8 @@ pub struct Maildir {
     root: PathBuf,
     /// Files already read whose Message-ID is another (by their unique name, before `:`).
     seen: HashSet<String>,
+    /// Files with the Message-ID delivered before the message was sent (left aside).
+    earlier: HashSet<String>,
 }
 
 fn io_err(path: &Path, e: &std::io::Error) -> MailboxError {
@@ -41,6 +44,7 @@ impl Maildir {
         Self {
             root,
             seen: HashSet::new(),
+            earlier: HashSet::new(),
         }
     }
 
@@ -93,16 +97,19 @@ impl Maildir {
         }
     }
 
-    /// The message with this Message-ID (`<..>`) in `folder`, if it is there now.
+    /// The message with this Message-ID (`<..>`) in `folder`, if it is there now. A file
+    /// last modified before `not_before` (by more than the slack) is an older copy: left aside.
     pub async fn find(
         &mut self,
         folder: &str,
         message_id: &str,
-    ) -> Result<Option<Found>, MailboxError> {
+        not_before: Option<SystemTime>,
+    ) -> Result<Looked, MailboxError> {
         let dir = self.folder_dir(folder);
         let mut matches: Vec<PathBuf> = Vec::new();
         // A file moved from new/ to cur/ while we look is one message.
         let mut matched = HashSet::new();
+        let mut earlier = HashSet::new();
         for sub in ["new", "cur"] {
             let path = dir.join(sub);
             let mut entries = match tokio::fs::read_dir(&path).await {
@@ -118,23 +125,37 @@ impl Maildir {
                 }
                 let name = entry.file_name().to_string_lossy().into_owned();
                 let unique = name.split(':').next().unwrap_or_default().to_owned();
+                if self.earlier.contains(&unique) {
+                    earlier.insert(unique);
+                    continue;
+                }
                 if name.starts_with('.') || self.seen.contains(&unique) {
                     continue;
                 }
                 let file = entry.path();
                 // Regular files only: a link (which could lead out of the Maildir), a FIFO
                 // (whose open would block) or a device is never opened.
-                let regular = tokio::fs::symlink_metadata(&file)
+                let meta = tokio::fs::symlink_metadata(&file)
                     .await
-                    .is_ok_and(|m| m.file_type().is_file());
-                if !regular {
+                    .ok()
+                    .filter(|m| m.file_type().is_file());
+                let Some(meta) = meta else {
                     self.seen.insert(unique);
                     continue;
-                }
+                };
                 let Some(head) = read_head(&file).await? else {
                     continue; // moved (new/ -> cur/) or removed meanwhile: seen next time
                 };
                 if parse_message_id(&head).is_some_and(|id| id == message_id) {
+                    // Delivery writes the file: its time is when it was delivered.
+                    if meta
+                        .modified()
+                        .is_ok_and(|at| delivered_earlier(at, not_before))
+                    {
+                        self.earlier.insert(unique.clone());
+                        earlier.insert(unique);
+                        continue;
+                    }
                     if matched.insert(unique) {
                         matches.push(file);
                     }
@@ -145,16 +166,23 @@ impl Maildir {
         }
         matches.sort();
         let copies = matches.len();
+        let earlier = earlier.len();
         for file in matches {
             if let Some(raw) = read_whole(&file).await? {
-                return Ok(Some(Found {
-                    folder: folder.to_owned(),
-                    raw,
-                    copies,
-                }));
+                return Ok(Looked {
+                    found: Some(Found {
+                        folder: folder.to_owned(),
+                        raw,
+                        copies,
+                    }),
+                    earlier,
+                });
             }
         }
-        Ok(None)
+        Ok(Looked {
+            found: None,
+            earlier,
+        })
     }
 }
 

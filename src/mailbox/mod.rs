@@ -11,6 +11,6 @@ mod maildir;
 
 pub use delivered::{AttachmentInfo, Delivered, bracketed, parse_delivered, parse_message_id};
 pub use error::MailboxError;
-pub use found::{Found, MAX_MESSAGE_BYTES};
+pub use found::{CLOCK_SLACK, Found, Looked, MAX_MESSAGE_BYTES};
 pub use imap::{ImapBox, ImapLogin};
 pub use maildir::Maildir;

@@ -2,14 +2,14 @@
 //! sent, in an IMAP account or a Maildir, then check it; or check that it stays away. Also the
 //! `data` side: the Message-ID of the sent message is recorded (and added when it has none).
 
-use std::time::{Duration, Instant};
+use std::time::{Duration, Instant, SystemTime};
 
 use super::builtins::uuid_v4;
 use super::mailbox_check::{CheckedMessage, check_delivered};
 use super::run::{Run, StepEnd, StepErr};
 use crate::duration::format_duration;
 use crate::mailbox::{
-    Delivered, Found, ImapBox, ImapLogin, MailboxError, Maildir, bracketed, parse_delivered,
+    Delivered, ImapBox, ImapLogin, Looked, MailboxError, Maildir, bracketed, parse_delivered,
     parse_message_id,
 };
 use crate::model::{Action, ImapSpec, ImapTls, MailboxSource, MailboxSpec, Scenario, TlsOptions};
@@ -33,10 +33,15 @@ impl Source {
         }
     }
 
-    async fn find(&mut self, folder: &str, id: &str) -> Result<Option<Found>, MailboxError> {
+    async fn find(
+        &mut self,
+        folder: &str,
+        id: &str,
+        not_before: Option<SystemTime>,
+    ) -> Result<Looked, MailboxError> {
         match self {
-            Source::Imap(b) => b.find(folder, id).await,
-            Source::Maildir(m) => m.find(folder, id).await,
+            Source::Imap(b) => b.find(folder, id, not_before).await,
+            Source::Maildir(m) => m.find(folder, id, not_before).await,
         }
     }
 
@@ -83,6 +88,10 @@ impl Run<'_> {
     /// `Message-ID: <UUID@smtp-plan>` at the top (a header block is made if it has none).
     pub(super) fn record_message_id(&mut self, text: String) -> String {
         if let Some(id) = parse_message_id(text.as_bytes()) {
+            // Unique to this run only when made of a value drawn for it.
+            let drawn = |name: &str| self.vars.get(name).is_some_and(|v| id.contains(v.as_str()));
+            let unique = drawn("uuid") || drawn("message_id");
+            self.sent_not_before = (!unique).then(SystemTime::now);
             self.sent_message_id = Some(id);
             return text;
         }
@@ -96,6 +105,7 @@ impl Run<'_> {
             "the message has no Message-ID: adding Message-ID: {id} for the mailbox step"
         ));
         self.sent_message_id = Some(id.clone());
+        self.sent_not_before = None;
         if has_headers {
             format!("Message-ID: {id}{eol}{text}")
         } else {
@@ -108,10 +118,20 @@ impl Run<'_> {
         spec: &MailboxSpec,
         allow_plaintext: bool,
     ) -> Result<StepEnd, StepErr> {
-        let id = match &spec.message_id {
-            Some(t) => bracketed(&self.render(t)?),
+        // A copy delivered before the message was sent (or, for a Message-ID the step names,
+        // before the scenario began) is an older message's: left aside.
+        let (id, not_before) = match &spec.message_id {
+            Some(t) => {
+                let id = bracketed(&self.render(t)?);
+                let not_before = if self.sent_message_id.as_ref() == Some(&id) {
+                    self.sent_not_before
+                } else {
+                    Some(self.started_at)
+                };
+                (id, not_before)
+            }
             None => match &self.sent_message_id {
-                Some(id) => id.clone(),
+                Some(id) => (id.clone(), self.sent_not_before),
                 None => {
                     return Ok(StepFailure::new(
                         FailureKind::Plan,
@@ -150,6 +170,7 @@ impl Run<'_> {
         let deadline = started + spec.within;
         let mut looks = 0u32;
         let mut searched: Vec<String> = Vec::new();
+        let mut earlier = 0;
         let found = loop {
             looks += 1;
             let folders = if spec.folders.is_empty() {
@@ -164,22 +185,31 @@ impl Run<'_> {
                 spec.folders.clone()
             };
             let mut hit = None;
+            let mut earlier_now = 0;
             for folder in &folders {
                 if !searched.contains(folder) {
                     searched.push(folder.clone());
                 }
-                match source.find(folder, &id).await {
-                    Ok(Some(f)) => {
+                match source.find(folder, &id, not_before).await {
+                    Ok(Looked {
+                        found: Some(f),
+                        earlier,
+                    }) => {
+                        earlier_now += earlier;
                         hit = Some(f);
                         break;
                     }
-                    Ok(None) => {}
+                    Ok(Looked {
+                        found: None,
+                        earlier,
+                    }) => earlier_now += earlier,
                     Err(e) => {
                         source.close().await;
                         return Ok(mailbox_err(&e));
                     }
                 }
             }
+            earlier = earlier.max(earlier_now);
             if hit.is_some() {
                 break hit;
             }
@@ -217,16 +247,36 @@ impl Run<'_> {
             "looked {looks} time(s) over {} in {searched} of {place}",
             seconds(elapsed)
         );
+        let left_aside = (earlier > 0).then(|| {
+            format!(
+                "{earlier} message(s) with this Message-ID delivered before this run sent it were left aside (give each run's message its own Message-ID, e.g. <${{uuid}}@host>)"
+            )
+        });
+        if let Some(text) = &left_aside {
+            self.session.transcript.info(text);
+        }
         let Some(found) = found else {
             self.session.transcript.info(&format!(
                 "no message with Message-ID {id} within {}",
                 format_duration(spec.within)
             ));
+            let nowhere = report.folders.is_empty();
             self.keep_report(report);
-            if !spec.expect.arrives {
+            if !spec.expect.arrives && !nowhere {
                 return Ok(StepEnd::Pass);
             }
             let mut details = vec![format!("Message-ID: {id}"), looked];
+            details.extend(left_aside);
+            if !spec.expect.arrives {
+                if let Some(dir) = missing_maildir {
+                    details.push(format!("the Maildir {dir} does not exist"));
+                }
+                return Ok(StepFailure::expectation(
+                    "there was no folder to look in, so it cannot be told that the message did not arrive",
+                    details,
+                )
+                .into());
+            }
             if let Some(dir) = missing_maildir {
                 details.push(format!("the Maildir {dir} does not exist (yet)"));
             }

@@ -42,6 +42,13 @@ pub(super) struct Run<'a> {
     pub(super) wants_message_id: bool,
     /// The Message-ID of the last message a `data` step sent, when `wants_message_id`.
     pub(super) sent_message_id: Option<String>,
+    /// When that message was sent, if its Message-ID may be an older message's too (the plan
+    /// wrote it, not made unique by `${uuid}`, `${message_id}` or smtp-plan): a copy delivered
+    /// before then is not this run's.
+    pub(super) sent_not_before: Option<std::time::SystemTime>,
+    /// When the scenario began: a copy of a message whose Message-ID a `mailbox` step names
+    /// (`message_id:`) delivered before then is not this run's.
+    pub(super) started_at: std::time::SystemTime,
     /// The running step's index in the scenario.
     pub(super) step_index: usize,
     /// A message rendered ahead of its `data` step (for `size: message`): the step's index
@@ -81,6 +88,8 @@ impl<'a> Run<'a> {
             captures: Vec::new(),
             wants_message_id,
             sent_message_id: None,
+            sent_not_before: None,
+            started_at: std::time::SystemTime::now(),
             step_index: 0,
             prepared: None,
             lmtp_recipients: None,

@@ -217,6 +217,15 @@ fn a_scenario_secret_that_cannot_work_is_a_load_error_at_its_place() {
         "{all}"
     );
     assert!(all.contains("--secret token"), "{all}");
+    // Unset: the help points at `--secret`, not at a default written in the plan.
+    let (all, p) = check_fails(&text, &[]);
+    assert!(
+        all.contains(&format!("{p}:7:15"))
+            && all.contains("environment variable `SMTP_PLAN_TEST_EMPTY` is not set"),
+        "{all}"
+    );
+    assert!(all.contains("`token` is a secret: set the environment variable, or pass it with `--secret token=VALUE`"), "{all}");
+    assert!(!all.contains("give a default"), "{all}");
     // Too short a value, also one of the plan's named only by the scenario.
     let text =
         format!("{head}    vars:\n      token: 'Ab1!x'\n    secrets: [token, user2]\n{steps}")

@@ -193,6 +193,10 @@ fn load_scenario(
         };
         load_scenario_secrets(cx, node, &scope)
     });
+    if let Some(s) = &secrets {
+        // An unset `${env:..}` of a secret points at `--secret`, never at a default.
+        super::secret_vars::secret_env_hints(cx, entries, &s.names);
+    }
     let secret_names = secrets.map(|s| {
         list.secret_values.extend(s.values);
         list.secret_problems.extend(s.problems);

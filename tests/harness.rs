@@ -1,5 +1,7 @@
-//! The test harness's own wait (tests/common/watch.rs): it looks again only when the watched
-//! directory changes — also one that does not exist yet — and fails naming what it waited for.
+//! The test harness itself: its wait (tests/common/watch.rs) looks again only when the watched
+//! directory changes — also one that does not exist yet — and fails naming what it waited for;
+//! servers a test starts for itself (tests/common/own_servers.rs) do not outlive it, not even
+//! when it is killed.
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
@@ -10,6 +12,9 @@
 mod common;
 
 use std::cell::Cell;
+use std::io::{BufRead as _, BufReader, Read as _, Write as _};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
 use std::time::Duration;
 
 use common::*;
@@ -62,4 +67,116 @@ fn a_wait_where_nothing_changes_looks_once_and_fails_naming_what() {
     );
     // No change, no second look: nothing polls.
     assert_eq!(looks.get(), 1);
+}
+
+/// Set in the child process of [`servers_of_a_killed_test_are_stopped`].
+const KILLED_CHILD: &str = "SMTP_PLAN_TEST_KILLED_CHILD";
+
+/// A test process that starts servers of its own and is then killed with SIGKILL — no drop, no
+/// panic hook, nothing of it runs any more — leaves nothing running: this test runs itself as
+/// that child, kills it once its servers are up, waits (on hold.sh's log, bounded) until they
+/// were stopped, and checks that each daemon is gone and the ports refuse connections.
+#[test]
+#[ignore = "needs the real Postfix + Dovecot: run scripts/test"]
+fn servers_of_a_killed_test_are_stopped() {
+    if std::env::var_os(KILLED_CHILD).is_some() {
+        let own = OwnServers::start();
+        let mut out = std::io::stdout();
+        writeln!(out, "own servers in {}", own.path().display()).unwrap();
+        out.flush().unwrap();
+        // Until killed: the parent never writes to this pipe.
+        let _ = std::io::stdin().read(&mut [0u8; 1]);
+        panic!("the parent was to kill this process, not to close its input");
+    }
+    let _ = postfix();
+    let mut child = Command::new(std::env::current_exe().unwrap())
+        .args([
+            "--exact",
+            "servers_of_a_killed_test_are_stopped",
+            "--include-ignored",
+            "--nocapture",
+            "--test-threads=1",
+        ])
+        .env(KILLED_CHILD, "1")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .unwrap();
+    // Read on a thread of its own, so that a child which never says where its servers are
+    // (it hung) fails the test after HANG instead of blocking it.
+    let out = child.stdout.take().unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let _ = tx.send(
+            BufReader::new(out)
+                .lines()
+                .map_while(Result::ok)
+                .find_map(|l| {
+                    l.split_once("own servers in ")
+                        .map(|(_, d)| PathBuf::from(d))
+                }),
+        );
+    });
+    let dir = match rx.recv_timeout(HANG) {
+        Ok(Some(dir)) => dir,
+        Ok(None) => panic!("the child test ended without starting servers of its own"),
+        Err(_) => {
+            let _ = child.kill();
+            panic!("the child test did not start servers of its own within {HANG:?}");
+        }
+    };
+    let daemons = [
+        ("krb5kdc", "/usr/sbin/krb5kdc"),
+        ("dovecot", "/usr/sbin/dovecot"),
+        ("postfix", "/usr/lib/postfix/sbin/master"),
+    ];
+    let pids = pids_in(&dir);
+    assert_eq!(pids.len(), daemons.len(), "{pids:?}");
+    for (name, exe) in daemons {
+        let pid = pids.iter().find(|(n, _)| n == name).unwrap().1;
+        assert!(
+            running(pid, Path::new(exe)),
+            "{name} (pid {pid}) is not running"
+        );
+    }
+    let env = std::fs::read_to_string(dir.join("env")).unwrap();
+    let port = |name: &str| -> u16 {
+        let key = format!("export SMTP_PLAN_POSTFIX_{name}_PORT='");
+        let at = env.find(&key).unwrap() + key.len();
+        env[at..].split('\'').next().unwrap().parse().unwrap()
+    };
+    let ports = [port("SMTP"), port("IMAP"), port("LMTP")];
+    for p in ports {
+        std::net::TcpStream::connect(("127.0.0.1", p)).unwrap();
+    }
+
+    child.kill().unwrap();
+    child.wait().unwrap();
+
+    let log = dir.join("down.log");
+    let status = wait_until(HANG, "hold.sh stopping the servers", &[&log], || {
+        let text = std::fs::read_to_string(&log).unwrap_or_default();
+        text.lines()
+            .find_map(|l| l.strip_prefix("down "))
+            .map(str::to_owned)
+    });
+    assert_eq!(status, "0", "{}", std::fs::read_to_string(&log).unwrap());
+    for (name, pid) in &pids {
+        let exe = daemons.iter().find(|(n, _)| n == name).unwrap().1;
+        assert!(
+            !running(*pid, Path::new(exe)),
+            "{name} (pid {pid}) still runs"
+        );
+    }
+    for p in ports {
+        let refused = std::net::TcpStream::connect(("127.0.0.1", p)).unwrap_err();
+        assert_eq!(
+            refused.kind(),
+            std::io::ErrorKind::ConnectionRefused,
+            "port {p}"
+        );
+    }
+    // Left in the run's directory for the next up.sh to remove; nothing needs it now.
+    std::fs::remove_dir_all(&dir).unwrap();
 }

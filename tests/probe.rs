@@ -533,131 +533,7 @@ fn postfix_smtps_probe_passes_and_a_plain_port_differs() {
     assert!(r.stdout.contains("ERROR"), "{}", r.stdout);
 }
 
-// ---- a private Postfix + Dovecot that the test reconfigures ------------------------------
-
-/// A Postfix + Dovecot of its own (tests/servers/up.sh in a fresh directory on a free port
-/// base), so the test may change its configuration. down.sh stops it on drop, also when an
-/// assertion failed; the directory (with the logs) is then kept and its path printed.
-struct OwnPostfix {
-    dir: Option<tempfile::TempDir>,
-    env: std::collections::HashMap<String, String>,
-}
-
-impl OwnPostfix {
-    /// Port bases 10000, 11000, ..., 19000 (a base uses base+25..=base+993, see up.sh): below
-    /// the shared servers' default 20000 and below the kernel's ephemeral range (32768 up), so
-    /// a port some other test bound to port 0 cannot take one. The first base tried is derived
-    /// from the pid; a base is tried when all its ports are free, and up.sh is retried on
-    /// another base if one was taken meanwhile (its error or Postfix's log says "in use").
-    fn start() -> Self {
-        let servers = repo().join("tests/servers");
-        let first = std::process::id() as usize;
-        let mut last_err = String::new();
-        for i in 0..20 {
-            let base = 10_000 + 1_000 * ((first + i) % 10);
-            let ports = [25, 26, 27, 28, 29, 30, 31, 32, 143, 465, 587, 993].map(|o| base + o);
-            if !ports
-                .iter()
-                .all(|&p| std::net::TcpListener::bind(("127.0.0.1", p as u16)).is_ok())
-            {
-                continue;
-            }
-            // tempdir() is under /tmp, which the daemon users can reach; up.sh opens it to 0755.
-            let dir = tempfile::Builder::new()
-                .prefix("smtp-plan-probe-reconf-")
-                .tempdir()
-                .unwrap();
-            let out = std::process::Command::new(servers.join("up.sh"))
-                .arg(dir.path())
-                .env("SMTP_PLAN_PORT_BASE", base.to_string())
-                .output()
-                .unwrap();
-            let mut own = Self {
-                dir: Some(dir),
-                env: Default::default(),
-            };
-            if out.status.success() {
-                let text = std::fs::read_to_string(own.path().join("env")).unwrap();
-                for line in text.lines() {
-                    if let Some((k, v)) = line
-                        .strip_prefix("export ")
-                        .and_then(|kv| kv.split_once('='))
-                    {
-                        own.env
-                            .insert(k.to_owned(), v.trim_matches('\'').to_owned());
-                    }
-                }
-                return own;
-            }
-            last_err = String::from_utf8_lossy(&out.stderr).into_owned();
-            if !last_err.contains("already in use") {
-                panic!("tests/servers/up.sh failed:\n{last_err}");
-            }
-            // `own` is dropped here: down.sh, directory removed (the status was "in use").
-            own.dir.take();
-        }
-        panic!(
-            "no free port base in 10000..=19000 for a private Postfix; last up.sh error:\n{last_err}"
-        );
-    }
-
-    fn path(&self) -> &Path {
-        self.dir.as_ref().unwrap().path()
-    }
-
-    fn var(&self, name: &str) -> &str {
-        let key = format!("SMTP_PLAN_POSTFIX_{name}");
-        self.env
-            .get(&key)
-            .unwrap_or_else(|| panic!("{key} missing"))
-    }
-
-    /// `postconf -c DIR -e SETTING`, then `postfix -c DIR reload`.
-    fn postconf_and_reload(&self, setting: &str) {
-        let conf = self.path().join("postfix-conf");
-        for args in [
-            vec!["postconf", "-c", conf.to_str().unwrap(), "-e", setting],
-            // As up.sh does: Postfix waits until a just-written main.cf is in the past.
-            vec![
-                "touch",
-                "-d",
-                "-1 minute",
-                conf.join("main.cf").to_str().unwrap(),
-            ],
-            vec!["postfix", "-c", conf.to_str().unwrap(), "reload"],
-        ] {
-            let out = std::process::Command::new(args[0])
-                .args(&args[1..])
-                .output()
-                .unwrap();
-            assert!(
-                out.status.success(),
-                "{args:?}: {}",
-                String::from_utf8_lossy(&out.stderr)
-            );
-        }
-    }
-}
-
-impl Drop for OwnPostfix {
-    fn drop(&mut self) {
-        let Some(dir) = self.dir.take() else { return };
-        let down = std::process::Command::new(repo().join("tests/servers/down.sh"))
-            .arg(dir.path())
-            .output();
-        let stopped = matches!(&down, Ok(o) if o.status.success());
-        if std::thread::panicking() || !stopped {
-            let kept = dir.keep();
-            eprintln!(
-                "private Postfix + Dovecot kept in {} (logs)",
-                kept.display()
-            );
-            if !stopped {
-                eprintln!("tests/servers/down.sh failed: {down:?}");
-            }
-        }
-    }
-}
+// ---- a Postfix + Dovecot of the test's own, which it reconfigures --------------------------
 
 /// The EHLO keywords of 127.0.0.1:PORT, one fresh connection (bounded reads).
 fn ehlo_keywords(port: &str) -> Vec<String> {
@@ -693,7 +569,7 @@ fn ehlo_keywords(port: &str) -> Vec<String> {
 fn postfix_probe_passes_then_names_a_reconfiguration() {
     let _ = postfix();
     let started = std::time::Instant::now();
-    let own = OwnPostfix::start();
+    let own = OwnServers::start();
     let up = started.elapsed();
     let port = own.var("SMTP_PORT").to_owned();
     let password = own.var("PASSWORD").to_owned();

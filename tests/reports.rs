@@ -194,3 +194,49 @@ fn default_junit_names_the_failing_line() {
         "{xml}"
     );
 }
+
+/// A report path that is not a regular file is written into, never replaced: a rename over
+/// `/dev/null` (`--junit /dev/null`, run as root) made it a regular file for the whole machine,
+/// which broke every daemon that detaches through it. A FIFO stands in for the device here.
+#[test]
+fn a_report_to_a_fifo_goes_into_it_and_leaves_it_a_fifo() {
+    use std::os::unix::fs::FileTypeExt as _;
+    let dir = tempfile::tempdir().unwrap();
+    let fifo = dir.path().join("junit.xml");
+    let made = std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .expect("mkfifo (coreutils) is needed by this test");
+    assert!(made.success());
+    // The reader: opening a FIFO waits for a writer, then it reads to the writer's end.
+    let (tx, rx) = std::sync::mpsc::channel();
+    let reading = fifo.clone();
+    std::thread::spawn(move || {
+        let _ = tx.send(std::fs::read_to_string(reading));
+    });
+    let (_held, port) = closed_port();
+    let target = format!("host: 127.0.0.1, port: {port}, timeout: 2s");
+    let path = plan(
+        dir.path(),
+        "p.yaml",
+        &one_scenario("fifo", &target, "      - expect: 220\n"),
+    );
+    let r = run_bounded(
+        smtp_plan(&[
+            "run",
+            path.to_str().unwrap(),
+            "--junit",
+            fifo.to_str().unwrap(),
+        ]),
+        HANG,
+    );
+    r.assert_code(1);
+    let kind = std::fs::symlink_metadata(&fifo).unwrap().file_type();
+    assert!(kind.is_fifo(), "the FIFO was replaced by {kind:?}");
+    let xml = rx
+        .recv_timeout(HANG)
+        .expect("nothing was written into the FIFO")
+        .unwrap();
+    assert!(xml.contains("<testsuites"), "{xml}");
+    assert!(!dir.path().join("junit.xml.tmp").exists());
+}

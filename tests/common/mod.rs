@@ -15,9 +15,12 @@ use std::process::{Child, Command, Output, Stdio};
 use std::thread::JoinHandle;
 use std::time::Duration;
 
+mod own_servers;
 mod threaded;
 mod tools;
 mod watch;
+#[allow(unused_imports)]
+pub use own_servers::{OwnServers, pids_in, running};
 #[allow(unused_imports)]
 pub use threaded::Threaded;
 #[allow(unused_imports)]

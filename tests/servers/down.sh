@@ -9,9 +9,12 @@
 # killed). Each master gets SIGTERM (for Postfix that is what "postfix stop"
 # sends) and its process group is awaited; whatever is still there after a
 # bounded wait is killed with SIGKILL. Returns once all of it is gone.
+# Servers that tests started for themselves under RUNDIR/own/NAME (tests/servers/hold.sh) are
+# stopped the same way first, so that none outlives the run.
 # Safe to run when nothing is running; leaves RUNDIR's files in place (logs!).
 set -euo pipefail
 
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 log() { echo "down.sh: $*" >&2; }
 
 [ $# -eq 1 ] || { echo "usage: $0 RUNDIR" >&2; exit 2; }
@@ -129,6 +132,12 @@ kill_leftovers() {
 
 status=0
 stopped=0
+
+# --- servers of the tests' own (hold.sh), one RUNDIR each --------------------
+for own in "$RUNDIR"/own/*/; do
+    [ -d "$own" ] || continue
+    "$HERE/down.sh" "$own" || status=1
+done
 
 # --- Postfix --------------------------------------------------------------
 pf_pids=$( { recorded postfix; pidfile "$PF_QUEUE/pid/master.pid"; } | sort -u)

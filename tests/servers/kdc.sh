@@ -14,6 +14,12 @@
 # install.sh (krb5-kdc, krb5-admin-server, krb5-user).
 set -euo pipefail
 
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+# shellcheck source=tests/servers/wait.sh
+source "$HERE/wait.sh"
+# Seconds to wait for the KDC to start, and then for a ticket (as up.sh's servers).
+READY_TIMEOUT=${SMTP_PLAN_READY_TIMEOUT:-20}
+
 die() { echo "kdc.sh: error: $*" >&2; exit 1; }
 [ $# -eq 2 ] || die "usage: $0 RUNDIR PORT"
 RUNDIR=$1 PORT=$2
@@ -87,14 +93,29 @@ chmod 0600 "$K/smtp.keytab" "$K/alice.keytab"
 # Dovecot's replay cache (KRB5RCACHEDIR), instead of /var/tmp.
 install -d -o dovecot -g dovecot -m 0700 "$K/rcache"
 
-krb5kdc -P "$K/krb5kdc.pid" >"$K/krb5kdc.out" 2>&1 || { cat "$K/krb5kdc.out" >&2; die "krb5kdc did not start"; }
-# It forks and writes its pid file; wait until a client gets a ticket (the proof it works).
-for _ in $(seq 1 100); do
-    if [ -s "$K/krb5kdc.pid" ] && KRB5CCNAME=MEMORY:probe kinit -k -t "$K/alice.keytab" alice 2>/dev/null; then
-        echo "krb5kdc=$(cat "$K/krb5kdc.pid")"
-        exit 0
+# -n: in the foreground - no fork and no daemon(3), which gives up when /dev/null is not the
+# real device (the forked KDC then dies at once, "No such device - while detaching from tty",
+# after krb5kdc has already returned 0). setsid gives it a session of its own, as daemon(3)
+# would (no signal to the caller's process group reaches it), so its pid is known at once. It
+# says "krb5kdc: starting..." on stderr once its sockets listen and its pid file is written.
+setsid krb5kdc -n -P "$K/krb5kdc.pid" </dev/null >"$K/krb5kdc.out" 2>&1 &
+KDC_PID=$!
+if ! wait_line "$K/krb5kdc.out" "starting..." "$READY_TIMEOUT" "$KDC_PID"; then
+    cat "$K/krb5kdc.out" >&2 || true
+    tail -n 20 "$K/kdc.log" >&2 2>/dev/null || true
+    if kill -0 "$KDC_PID" 2>/dev/null; then
+        kill "$KDC_PID" 2>/dev/null || true
+        die "krb5kdc (pid $KDC_PID) did not say it was starting within ${READY_TIMEOUT}s (its output and log: above)"
     fi
-    sleep 0.1
-done
-tail -n 20 "$K/kdc.log" >&2 2>/dev/null || true
-die "the KDC on 127.0.0.1:$PORT gave no ticket within 10 s"
+    die "krb5kdc exited while starting (its output and log: above)"
+fi
+[ "$(cat "$K/krb5kdc.pid")" = "$KDC_PID" ] || die "krb5kdc's pid file says $(cat "$K/krb5kdc.pid"), not $KDC_PID"
+# The proof it works: a client gets a ticket. kinit itself would wait up to ~25 s for a KDC
+# that takes the connection but does not answer, hence the bound.
+if ! KRB5CCNAME=MEMORY:probe timeout "$READY_TIMEOUT" kinit -k -t "$K/alice.keytab" alice >"$K/kinit.out" 2>&1; then
+    cat "$K/kinit.out" >&2 || true
+    tail -n 20 "$K/kdc.log" >&2 2>/dev/null || true
+    kill "$KDC_PID" 2>/dev/null || true
+    die "the KDC on 127.0.0.1:$PORT (pid $KDC_PID) gave alice no ticket (kinit's output and the KDC log: above)"
+fi
+echo "krb5kdc=$KDC_PID"

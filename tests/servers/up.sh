@@ -100,12 +100,13 @@ DC_LOG=$RUNDIR/dovecot.log
 
 # --------------------------------------------------------------------------
 # 1. Clean slate: stop whatever an earlier (maybe crashed) run left behind in
-#    this RUNDIR, then remove only the things this script creates.
+#    this RUNDIR - also the servers tests started for themselves in RUNDIR/own
+#    (hold.sh) - then remove only the things this script and those tests create.
 # --------------------------------------------------------------------------
 "$HERE/down.sh" "$RUNDIR" >/dev/null || die "could not stop the servers of an earlier run in $RUNDIR"
 rm -rf -- "$CERTS" "$PF_CONF" "$PF_QUEUE" "$PF_DATA" "$DC_CONF_DIR" "$DC_BASE" \
           "$DC_STATE" "$DC_INDEX" "$MAILDIR" "$PF_LOG" "$DC_LOG" "$RUNDIR/env" "$RUNDIR/pids" \
-          "$RUNDIR/postfix-start.out" "$RUNDIR/dovecot-start.out"
+          "$RUNDIR/postfix-start.out" "$RUNDIR/dovecot-start.out" "$RUNDIR/own"
 
 # The daemons run as postfix, dovecot and nobody: they must reach RUNDIR.
 # (mktemp -d makes 0700 directories; we may open up our own directory, but

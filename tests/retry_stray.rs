@@ -13,7 +13,8 @@ mod common;
 
 use common::*;
 
-const STEPS: &str = "      - expect: 220\n      - noop:\n        retry: {count: 2, interval: 50ms}\n      - quit\n";
+const STEPS: &str =
+    "      - expect: 220\n      - noop:\n        retry: {count: 2, interval: 50ms}\n      - quit\n";
 
 #[test]
 fn a_second_reply_to_the_first_attempt_is_never_the_answer_to_the_retry() {
@@ -55,7 +56,10 @@ fn a_stray_reply_sent_after_the_retry_leaves_the_real_answer_over_and_fails() {
         let _ = read_line(&mut s); // NOOP
         write(&mut s, "451 4.3.0 try again\r\n");
         let _ = read_line(&mut s); // NOOP (retry)
-        write(&mut s, "250 2.0.0 late for the first\r\n451 4.3.0 try again\r\n");
+        write(
+            &mut s,
+            "250 2.0.0 late for the first\r\n451 4.3.0 try again\r\n",
+        );
         loop {
             let line = read_line(&mut s);
             if line.is_empty() {

@@ -370,3 +370,26 @@ fn over_real_dovecot_imap_the_copy_this_run_delivered_is_checked_not_an_older_on
         r.stdout
     );
 }
+
+#[test]
+fn a_maildir_folder_too_big_to_look_through_is_an_error_not_an_absence() {
+    // More files than smtp-plan looks at in one folder: `arrives: false` must not pass on
+    // the ones it did not look at. (Dot files: counted, never opened, so the test is quick.)
+    let dir = tempfile::tempdir().unwrap();
+    let new = dir.path().join("md/new");
+    std::fs::create_dir_all(&new).unwrap();
+    std::fs::create_dir_all(dir.path().join("md/cur")).unwrap();
+    for i in 0..100_001 {
+        std::fs::File::create(new.join(format!(".{i}"))).unwrap();
+    }
+    let smtp = accepting(|_| {});
+    let r = send_and_look(dir.path(), &smtp, "{arrives: false}");
+    r.assert_code(1);
+    assert!(
+        r.stdout.contains("ERROR ")
+            && r.stdout
+                .contains("it holds more than 100000 files, more than smtp-plan looks at"),
+        "{}",
+        r.stdout
+    );
+}

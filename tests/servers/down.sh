@@ -28,7 +28,7 @@ PF_CONF=$RUNDIR/postfix-conf
 PF_QUEUE=$RUNDIR/postfix-queue
 DC_CONF=$RUNDIR/dovecot/dovecot.conf
 DC_BASE=$RUNDIR/dovecot-run
-STOP_TIMEOUT=${SMTP_PLAN_STOP_TIMEOUT:-10}   # seconds per daemon before SIGKILL
+STOP_TIMEOUT=${SMTP_PLAN_STOP_TIMEOUT:-10}   # seconds per daemon after SIGTERM before SIGKILL
 
 # recorded NAME: the pid up.sh wrote into RUNDIR/pids for NAME, if any
 recorded() {
@@ -65,14 +65,33 @@ group_alive() {
     ps -e -o pgid=,stat= | awk -v g="$1" '$1 == g && $2 !~ /^Z/ { found = 1 } END { exit !found }'
 }
 
-# wait_group PGID SECONDS: poll every 100 ms until the group is gone
-wait_group() {
-    local pgid=$1 tries=$(( $2 * 10 ))
-    while group_alive "$pgid"; do
-        tries=$((tries - 1))
-        [ "$tries" -gt 0 ] || return 1
+# pid_alive PID: is PID a live process (not a zombie)?
+pid_alive() {
+    kill -0 "$1" 2>/dev/null && [ "$(ps -o stat= -p "$1" | cut -c1)" != Z ]
+}
+
+# poll_while SECONDS COMMAND...: run COMMAND every 100 ms for as long as it succeeds (something
+# is still there), for at most SECONDS of the clock; fails if it still succeeds then. Polling is
+# the only way here: a process that is not our child tells us nothing when it exits.
+poll_while() {
+    local secs=$1 end
+    shift
+    end=$(( $(date +%s%N) + secs * 1000000000 ))
+    while "$@"; do
+        [ "$(date +%s%N)" -lt "$end" ] || return 1
         sleep 0.1
     done
+}
+
+# stop_pid NAME PID: SIGTERM one verified process, wait for it to end, SIGKILL it if it does
+# not within STOP_TIMEOUT seconds.
+stop_pid() {
+    local name=$1 pid=$2
+    kill -TERM "$pid" 2>/dev/null || true
+    poll_while "$STOP_TIMEOUT" pid_alive "$pid" && return 0
+    log "$name (pid $pid) still running ${STOP_TIMEOUT}s after SIGTERM - sending SIGKILL"
+    kill -KILL "$pid" 2>/dev/null || true
+    poll_while 5 pid_alive "$pid" || { log "$name (pid $pid) still running 5s after SIGKILL"; return 1; }
 }
 
 # stop_group NAME PID PGID: after the caller asked the verified master PID to
@@ -82,20 +101,13 @@ stop_group() {
     local name=$1 pid=$2 pgid=$3
     if [ "$pgid" != "$pid" ]; then
         # Not a group leader (unexpected): never signal a group we don't own.
-        kill -TERM "$pid" 2>/dev/null || true
-        local tries=$((STOP_TIMEOUT * 10))
-        while kill -0 "$pid" 2>/dev/null && [ "$(ps -o stat= -p "$pid" | cut -c1)" != Z ]; do
-            tries=$((tries - 1))
-            if [ "$tries" -le 0 ]; then kill -KILL "$pid" 2>/dev/null || true; break; fi
-            sleep 0.1
-        done
-        return 0
+        stop_pid "$name" "$pid"
+        return
     fi
-    if ! wait_group "$pgid" "$STOP_TIMEOUT"; then
-        log "$name (pgid $pgid) still running after ${STOP_TIMEOUT}s - sending SIGKILL"
-        kill -KILL -- "-$pgid" 2>/dev/null || true
-        wait_group "$pgid" 5 || { log "$name (pgid $pgid) did not exit"; return 1; }
-    fi
+    poll_while "$STOP_TIMEOUT" group_alive "$pgid" && return 0
+    log "$name (pgid $pgid) still running ${STOP_TIMEOUT}s after SIGTERM - sending SIGKILL"
+    kill -KILL -- "-$pgid" 2>/dev/null || true
+    poll_while 5 group_alive "$pgid" || { log "$name (pgid $pgid) still running 5s after SIGKILL"; return 1; }
 }
 
 # leftovers KIND PGID: live processes still in the process group of a master
@@ -115,20 +127,18 @@ leftovers() {
     return 0
 }
 
-# kill_leftovers KIND PGID: SIGKILL such orphans and wait (bounded) for them
+# kill_leftovers KIND PGID: SIGKILL such orphans and wait (5 s at most) for them
 kill_leftovers() {
-    local kind=$1 pgid=$2 tries=50 pids
+    local kind=$1 pgid=$2 pids
     mapfile -t pids < <(leftovers "$kind" "$pgid")
     [ "${#pids[@]}" -gt 0 ] || return 0
     log "killing leftover $kind processes of dead master $pgid: ${pids[*]}"
     stopped=$((stopped + 1))
     kill -KILL "${pids[@]}" 2>/dev/null || true
-    while [ -n "$(leftovers "$kind" "$pgid")" ]; do
-        tries=$((tries - 1))
-        [ "$tries" -gt 0 ] || { log "leftover $kind processes did not exit"; return 1; }
-        sleep 0.1
-    done
+    poll_while 5 any_leftovers "$kind" "$pgid" \
+        || { log "leftover $kind processes still running 5s after SIGKILL: $(leftovers "$kind" "$pgid" | xargs)"; return 1; }
 }
+any_leftovers() { [ -n "$(leftovers "$1" "$2")" ]; }
 
 status=0
 stopped=0
@@ -166,13 +176,7 @@ for pid in $kdc_pids; do
     is_our_kdc "$pid" || continue
     log "stopping krb5kdc (pid $pid)"
     stopped=$((stopped + 1))
-    kill -TERM "$pid" 2>/dev/null || true
-    tries=$(( STOP_TIMEOUT * 10 ))
-    while kill -0 "$pid" 2>/dev/null && [ "$(ps -o stat= -p "$pid" | cut -c1)" != Z ]; do
-        tries=$((tries - 1))
-        if [ "$tries" -le 0 ]; then kill -KILL "$pid" 2>/dev/null || true; break; fi
-        sleep 0.1
-    done
+    stop_pid krb5kdc "$pid" || status=1
 done
 
 # --- Dovecot --------------------------------------------------------------

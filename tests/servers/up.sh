@@ -21,6 +21,8 @@
 set -euo pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+# shellcheck source=tests/servers/wait.sh
+source "$HERE/wait.sh"
 START_NS=$(date +%s%N)
 
 die() { echo "up.sh: error: $*" >&2; exit 1; }
@@ -81,7 +83,7 @@ USER3=carol@example.test  PASS3='Cäröl Pässwört-3'
 VMAIL_UID=$(id -u nobody)
 VMAIL_GID=$(getent group nogroup | cut -d: -f3)
 
-# Seconds to wait for the servers, and the key type of all certificates.
+# Seconds to wait for each server to start, and the key type of all certificates.
 READY_TIMEOUT=${SMTP_PLAN_READY_TIMEOUT:-20}
 KEY_TYPE=${SMTP_PLAN_CERT_KEY_TYPE:-ec}   # ec (P-256) or rsa (2048 bit)
 
@@ -570,28 +572,26 @@ KDC_START_NS=$(date +%s%N)
 KDC_PID=$("$HERE/kdc.sh" "$RUNDIR" "$PORT_KDC" | sed -n 's/^krb5kdc=//p') || fail "the KDC did not start"
 printf 'krb5kdc=%s\n' "$KDC_PID" >"$RUNDIR/pids"
 KDC_MS=$(( ($(date +%s%N) - KDC_START_NS) / 1000000 ))
-dovecot -c "$DC_CONF" >"$RUNDIR/dovecot-start.out" 2>&1 || fail "dovecot did not start"
-
-# wait_for WHAT CONDITION...: poll every 100 ms until the command succeeds,
-# for at most READY_TIMEOUT seconds overall (counted from here on).
-deadline=$(( $(date +%s) + READY_TIMEOUT ))
-wait_for() {
-    local what=$1; shift
-    until "$@"; do
-        [ "$(date +%s)" -lt "$deadline" ] || fail "timed out after ${READY_TIMEOUT}s waiting for $what"
-        sleep 0.1
-    done
-}
-wait_for "dovecot's pid file" test -s "$DC_BASE/master.pid"
-DC_PID=$(cat "$DC_BASE/master.pid")
+# Dovecot in the foreground (-F) of a session of its own (setsid, as a daemon would have), so
+# its pid is known at once. It creates every listener - the TCP ports, the auth socket for
+# Postfix, the LMTP socket - before it logs "starting up" and writes its pid file, and gives up
+# ("Failed to start listeners") if one fails: that log line is the readiness signal.
+setsid dovecot -F -c "$DC_CONF" </dev/null >"$RUNDIR/dovecot-start.out" 2>&1 &
+DC_PID=$!
 printf 'dovecot=%s\n' "$DC_PID" >>"$RUNDIR/pids"
-wait_for "dovecot's auth socket $PF_QUEUE/private/auth" test -S "$PF_QUEUE/private/auth"
-wait_for "dovecot's LMTP socket $DC_BASE/lmtp" test -S "$DC_BASE/lmtp"
+if ! wait_line "$DC_LOG" "starting up" "$READY_TIMEOUT" "$DC_PID"; then
+    kill -0 "$DC_PID" 2>/dev/null || fail "dovecot (pid $DC_PID) exited while starting"
+    fail "dovecot (pid $DC_PID) did not log 'starting up' in $DC_LOG within ${READY_TIMEOUT}s"
+fi
+for sock in "$PF_QUEUE/private/auth" "$DC_BASE/lmtp"; do
+    [ -S "$sock" ] || fail "dovecot said it was starting up, but its socket $sock is missing"
+done
 
-# Creates the remaining queue directories, then starts the master daemon
-# (postfix start returns once the master has initialised).
+# Creates the remaining queue directories, then starts the master daemon: `postfix start`
+# returns once the master has bound every listener (master -w reports its initialisation).
 postfix -c "$PF_CONF" start >"$RUNDIR/postfix-start.out" 2>&1 || fail "postfix did not start"
 PF_PID=$(awk '{ print $1; exit }' "$PF_QUEUE/pid/master.pid")
+[ -n "$PF_PID" ] || fail "postfix started, but $PF_QUEUE/pid/master.pid holds no pid"
 printf 'postfix=%s\n' "$PF_PID" >>"$RUNDIR/pids"
 
 # probe PORT MODE: connect, print the greeting line, then (for MODE=ehlo) the
@@ -650,7 +650,12 @@ ready() {
     [ "$mode" != ehlo ] || [ "$(sed -n 2p <<<"$out")" = "$want" ]
 }
 
-# Poll all ports until each has answered once; also watch the masters.
+# Every port listens by now; what may still lag is a daemon behind it - smtpd asks Dovecot's
+# auth service for the AUTH list, Dovecot starts imap-login and lmtp on the first connection -
+# and nothing announces that, so each port is asked (a 220 greeting, and on the smtp ports
+# the full AUTH list) until it answers properly: polling, every 100 ms, for at most
+# READY_TIMEOUT seconds from here. Usually every port answers on the first round.
+deadline=$(( $(date +%s) + READY_TIMEOUT ))
 pending=("${ALL_PORTS[@]}")
 while [ "${#pending[@]}" -gt 0 ]; do
     still=()
@@ -662,7 +667,7 @@ while [ "${#pending[@]}" -gt 0 ]; do
     kill -0 "$PF_PID" 2>/dev/null || fail "the postfix master (pid $PF_PID) exited"
     kill -0 "$DC_PID" 2>/dev/null || fail "dovecot (pid $DC_PID) exited"
     [ "$(date +%s)" -lt "$deadline" ] \
-        || fail "after ${READY_TIMEOUT}s no proper greeting (220, and AUTH $WANT_AUTH on $PORT_SMTP) on port(s): ${pending[*]}"
+        || fail "no proper greeting within ${READY_TIMEOUT}s (220, '* OK' for IMAP, and AUTH $WANT_AUTH on $PORT_SMTP, with GSSAPI on $PORT_GSSAPI) on port(s): ${pending[*]} (postfix.log and dovecot.log: below)"
     sleep 0.1
 done
 

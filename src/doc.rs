@@ -157,6 +157,10 @@ fn render_plan(out: &mut String, plan: &Plan, slugs: &mut Slugs) {
             let tags: Vec<String> = scenario.tags.iter().map(|t| code(t)).collect();
             facts.push(format!("Tags: {}.", tags.join(", ")));
         }
+        if let Some(names) = &scenario.secret_names {
+            let names: Vec<String> = names.iter().map(|n| code(n)).collect();
+            facts.push(format!("Secrets: {} (never shown).", names.join(", ")));
+        }
         if main_target.is_some_and(|t| *t != scenario.target) {
             facts.push(format!(
                 "Server: {}.",

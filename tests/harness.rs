@@ -14,7 +14,7 @@ mod common;
 use std::cell::Cell;
 use std::io::{BufRead as _, BufReader, Read as _, Write as _};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
 use common::*;
@@ -69,8 +69,58 @@ fn a_wait_where_nothing_changes_looks_once_and_fails_naming_what() {
     assert_eq!(looks.get(), 1);
 }
 
-/// Set in the child process of [`servers_of_a_killed_test_are_stopped`].
+/// Set in the child processes of the tests below: what the child is to start.
 const KILLED_CHILD: &str = "SMTP_PLAN_TEST_KILLED_CHILD";
+
+/// In the child: say `said` on standard output, then wait to be killed (the parent never
+/// writes to this input).
+fn child_says_then_waits(said: &str) -> ! {
+    let mut out = std::io::stdout();
+    writeln!(out, "{said}").unwrap();
+    out.flush().unwrap();
+    let _ = std::io::stdin().read(&mut [0u8; 1]);
+    panic!("the parent was to kill this process, not to close its input");
+}
+
+/// Run `test` of this binary as a child process in the role `role`, with its standard error
+/// piped as `stderr` says; returns it and the rest of the first line of its standard output
+/// after `marker` (waited for on a thread of its own: a child that never says it fails the
+/// test after HANG instead of blocking it).
+fn child_test(test: &str, role: &str, stderr: Stdio, marker: &'static str) -> (Child, String) {
+    let mut child = Command::new(std::env::current_exe().unwrap())
+        .args([
+            "--exact",
+            test,
+            "--include-ignored",
+            "--nocapture",
+            "--test-threads=1",
+        ])
+        .env(KILLED_CHILD, role)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(stderr)
+        .spawn()
+        .unwrap();
+    let out = child.stdout.take().unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        // The harness prints "test NAME ... " before the test's own output, on the same line.
+        let _ = tx.send(
+            BufReader::new(out)
+                .lines()
+                .map_while(Result::ok)
+                .find_map(|l| l.split_once(marker).map(|(_, rest)| rest.to_owned())),
+        );
+    });
+    match rx.recv_timeout(HANG) {
+        Ok(Some(said)) => (child, said),
+        Ok(None) => panic!("the child test ended without saying {marker:?}"),
+        Err(_) => {
+            let _ = child.kill();
+            panic!("the child test did not say {marker:?} within {HANG:?}");
+        }
+    }
+}
 
 /// A test process that starts servers of its own and is then killed with SIGKILL — no drop, no
 /// panic hook, nothing of it runs any more — leaves nothing running: this test runs itself as
@@ -79,53 +129,18 @@ const KILLED_CHILD: &str = "SMTP_PLAN_TEST_KILLED_CHILD";
 #[test]
 #[ignore = "needs the real Postfix + Dovecot: run scripts/test"]
 fn servers_of_a_killed_test_are_stopped() {
-    if std::env::var_os(KILLED_CHILD).is_some() {
+    if std::env::var(KILLED_CHILD).as_deref() == Ok("own servers") {
         let own = OwnServers::start();
-        let mut out = std::io::stdout();
-        writeln!(out, "own servers in {}", own.path().display()).unwrap();
-        out.flush().unwrap();
-        // Until killed: the parent never writes to this pipe.
-        let _ = std::io::stdin().read(&mut [0u8; 1]);
-        panic!("the parent was to kill this process, not to close its input");
+        child_says_then_waits(&format!("own servers in {}", own.path().display()));
     }
     let _ = postfix();
-    let mut child = Command::new(std::env::current_exe().unwrap())
-        .args([
-            "--exact",
-            "servers_of_a_killed_test_are_stopped",
-            "--include-ignored",
-            "--nocapture",
-            "--test-threads=1",
-        ])
-        .env(KILLED_CHILD, "1")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .unwrap();
-    // Read on a thread of its own, so that a child which never says where its servers are
-    // (it hung) fails the test after HANG instead of blocking it.
-    let out = child.stdout.take().unwrap();
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        let _ = tx.send(
-            BufReader::new(out)
-                .lines()
-                .map_while(Result::ok)
-                .find_map(|l| {
-                    l.split_once("own servers in ")
-                        .map(|(_, d)| PathBuf::from(d))
-                }),
-        );
-    });
-    let dir = match rx.recv_timeout(HANG) {
-        Ok(Some(dir)) => dir,
-        Ok(None) => panic!("the child test ended without starting servers of its own"),
-        Err(_) => {
-            let _ = child.kill();
-            panic!("the child test did not start servers of its own within {HANG:?}");
-        }
-    };
+    let (mut child, dir) = child_test(
+        "servers_of_a_killed_test_are_stopped",
+        "own servers",
+        Stdio::inherit(),
+        "own servers in ",
+    );
+    let dir = PathBuf::from(dir);
     let daemons = [
         ("krb5kdc", "/usr/sbin/krb5kdc"),
         ("dovecot", "/usr/sbin/dovecot"),
@@ -179,4 +194,53 @@ fn servers_of_a_killed_test_are_stopped() {
     }
     // Left in the run's directory for the next up.sh to remove; nothing needs it now.
     std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// The same for the built-in server (`smtp-plan serve`, tests/common's `Serve`), which tests
+/// start as a child process: when the test process is killed, the kernel kills the server too
+/// (its parent-death signal, [`dies_with_test`]). Its standard error is the child test's, piped
+/// here: the pipe ends once both are gone, which is the wait.
+#[test]
+fn a_builtin_server_dies_with_a_killed_test() {
+    if std::env::var(KILLED_CHILD).as_deref() == Ok("serve") {
+        let serve = Serve::start(&[]);
+        child_says_then_waits(&format!(
+            "serve pid {} port {}",
+            serve.pid(),
+            serve.smtp.port()
+        ));
+    }
+    let (mut child, said) = child_test(
+        "a_builtin_server_dies_with_a_killed_test",
+        "serve",
+        Stdio::piped(),
+        "serve pid ",
+    );
+    let (pid, port) = said.split_once(" port ").unwrap();
+    let (pid, port): (u32, u16) = (pid.parse().unwrap(), port.parse().unwrap());
+    assert!(
+        running(pid, Path::new(BIN)),
+        "serve (pid {pid}) is not running"
+    );
+    std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
+    let mut err = child.stderr.take().unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let _ = err.read_to_end(&mut Vec::new());
+        let _ = tx.send(());
+    });
+
+    child.kill().unwrap();
+    child.wait().unwrap();
+
+    if rx.recv_timeout(HANG).is_err() {
+        let _ = Command::new("kill").args(["-9", &pid.to_string()]).status();
+        panic!("smtp-plan serve (pid {pid}) outlived the killed test by {HANG:?}");
+    }
+    assert!(
+        !running(pid, Path::new(BIN)),
+        "serve (pid {pid}) still runs"
+    );
+    let refused = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap_err();
+    assert_eq!(refused.kind(), std::io::ErrorKind::ConnectionRefused);
 }

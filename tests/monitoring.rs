@@ -11,7 +11,7 @@ mod common;
 
 use std::io::{BufRead as _, BufReader, Read as _, Write as _};
 use std::path::Path;
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 
 use common::*;
 
@@ -40,7 +40,8 @@ fn scrape_with_node_exporter(textfile_dir: &Path) -> String {
         Path::new(bin).is_file(),
         "{bin} is missing: tests/servers/install.sh installs it (Debian package prometheus-node-exporter)"
     );
-    let mut child = Command::new(bin)
+    // dies_with_test: an assertion below that fails must not leave it running.
+    let mut child = dies_with_test(bin)
         .args([
             "--web.listen-address=127.0.0.1:0",
             "--collector.disable-defaults",

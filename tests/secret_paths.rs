@@ -17,48 +17,14 @@ mod common;
 mod conn;
 #[path = "secret_paths/echo.rs"]
 mod echo;
+#[path = "secret_paths/outputs.rs"]
+mod outputs;
 
 use std::collections::HashSet;
-use std::path::Path;
 
 use common::*;
 use echo::{EchoServer, b64, hex};
-
-/// Every output of a run, and the files it wrote (their names too).
-fn outputs(r: &Run, dir: &Path) -> String {
-    let mut all = format!("{}\n{}\n", r.stdout, r.stderr);
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(d) = stack.pop() {
-        for e in std::fs::read_dir(&d).into_iter().flatten().flatten() {
-            let path = e.path();
-            all.push_str(&format!("{}\n", path.display()));
-            if path.is_dir() {
-                stack.push(path);
-            } else {
-                all.push_str(&String::from_utf8_lossy(&std::fs::read(&path).unwrap()));
-            }
-        }
-    }
-    all
-}
-
-/// The arguments of `run` that turn every output on, into `out` (where [`outputs`] reads them):
-/// verbose, JUnit with steps, JSON, a transcript per scenario.
-fn every_output(out: &Path) -> Vec<String> {
-    let o = |name: &str| out.join(name).to_str().unwrap().to_owned();
-    [
-        "-v",
-        "--junit",
-        &o("r.xml"),
-        "--junit-steps",
-        "--json",
-        &o("r.json"),
-        "--transcript-dir",
-        &o("t"),
-    ]
-    .map(str::to_owned)
-    .to_vec()
-}
+use outputs::{every_output, outputs};
 
 /// No piece of `secret` of `window` characters or more, in clear, in base64 (at the three
 /// alignments, and of the AUTH PLAIN blob) or in hex, is anywhere in `text`.
@@ -355,4 +321,68 @@ fn an_imap_password_and_the_offered_mechanisms_show_no_secret() {
         assert_no_piece("imap", &all, secret, user, 6);
     }
     server.stop();
+}
+
+/// A value a `mailbox` step captures under a name a later `auth` step logs in with is secret
+/// in that `mailbox` step's own report too: the delivered message in the transcript, the
+/// header values its checks quote (JSON `mailbox`, a failure), the JSON `captures` — in every
+/// output. The message lies in a Maildir (a password-reset mail the server sent), so nothing
+/// before the `mailbox` step knows the value; the second scenario's checks fail and quote it.
+#[test]
+fn a_mailbox_capture_used_as_a_password_is_hidden_in_its_own_step() {
+    let user = "u@example.test";
+    let new_pw = "Qz7-Rst!Kw9x";
+    let server = Serve::start(&["--user", &format!("{user}:{new_pw}")]);
+    let dir = tempfile::tempdir().unwrap();
+    for sub in ["new", "cur", "tmp"] {
+        std::fs::create_dir_all(dir.path().join("box").join(sub)).unwrap();
+    }
+    std::fs::write(
+        dir.path().join("box/new/1.eml"),
+        format!(
+            "Message-ID: <reset@example.test>\r\nFrom: it@example.test\r\nTo: {user}\r\nSubject: password reset\r\nX-New-Password: {new_pw}\r\n\r\nYour new password: {new_pw}\r\n"
+        ),
+    )
+    .unwrap();
+    let scenario = |name: &str, body: &str| {
+        format!(
+            "  - name: {name}\n    steps:\n      - expect: 220\n      - ehlo: client.test\n      - mailbox: {{maildir: box, message_id: '<reset@example.test>', within: 2s, poll: 100ms}}\n        expect:\n          headers:\n            X-New-Password: {{capture: {{newpw: '(.+)'}}}}\n          body: {body}\n      - starttls\n      - ehlo: client.test\n      - auth: {{mechanism: PLAIN, username: '${{user}}', password: '${{newpw}}'}}\n      - quit\n"
+        )
+    };
+    let text = format!(
+        "name: reset\ntarget: {{host: 127.0.0.1, port: {}, timeout: 5s, ca_file: {}}}\nvars:\n  user: {user}\nscenarios:\n{}{}",
+        server.smtp.port(),
+        server.ca.display(),
+        scenario(
+            "logs in with the new password",
+            "{contains: 'new password'}"
+        ),
+        scenario("the check quotes the header", "{equals: 'something else'}"),
+    );
+    let path = plan(dir.path(), "reset.yaml", &text);
+    let out = dir.path().join("out");
+    std::fs::create_dir(&out).unwrap();
+    let mut args = vec!["run".to_owned(), path.to_str().unwrap().to_owned()];
+    args.extend(every_output(&out));
+    args.extend([
+        "--html".to_owned(),
+        out.join("h").to_str().unwrap().to_owned(),
+    ]);
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let r = run_bounded(smtp_plan(&args).env("GITHUB_ACTIONS", "true"), HANG);
+    r.assert_code(1);
+    // Not vacuous: the first logged in with the captured password, the second quoted the
+    // header and the body in its failure.
+    for want in [
+        "PASS  reset › logs in with the new password",
+        "* captured newpw = ***",
+        "235 2.7.0 Authentication successful",
+        "FAIL  reset › the check quotes the header",
+        "the body is \"Your new password: ***",
+    ] {
+        assert!(r.stdout.contains(want), "{want:?} missing:\n{}", r.stdout);
+    }
+    let all = outputs(&r, &out);
+    assert!(all.contains("X-New-Password"), "{all}");
+    assert_no_piece("mailbox capture", &all, new_pw, user, 6);
 }

@@ -129,7 +129,15 @@ pub fn load(paths: &[PathBuf], options: &LoadOptions) -> Result<Vec<Plan>, Probl
         if options.secrets.contains(name) {
             continue;
         }
-        if let Some(plan) = plans.iter().find(|p| p.secret_names.contains(name)) {
+        let secret_in = |p: &&Plan| {
+            p.secret_names.contains(name)
+                || p.scenarios.iter().any(|s| {
+                    s.secret_names
+                        .as_ref()
+                        .is_some_and(|names| names.contains(name))
+                })
+        };
+        if let Some(plan) = plans.iter().find(secret_in) {
             eprintln!(
                 "warning: --var {name}=...: `{name}` is a secret in {}, and its value is visible to every user of this machine (`ps`) while smtp-plan runs; give it as `--secret {name}` (from the environment variable {name}), `--secret {name}=-` (standard input), `--secret-file {name}=PATH` or `--secrets-file FILE`",
                 plan.path.display()

@@ -87,6 +87,9 @@ pub struct Scenario {
     pub vars: VarValues,
     /// `skip: REASON`: reported as skipped (never as passed), not run.
     pub skip: Option<String>,
+    /// The names the scenario's own `secrets:` lists (None: it has none). Their values are in
+    /// the plan's secrets already; a value captured under one is secret from its capture on.
+    pub secret_names: Option<Box<std::collections::BTreeSet<String>>>,
     /// Where `- name:` of this scenario starts.
     pub span: Span,
 }

@@ -114,6 +114,11 @@ impl Redactor {
         Self::new(secrets.iter().map(Secret::expose))
     }
 
+    /// Whether `value` is one of the secrets (as given, not a form of one).
+    pub fn knows(&self, value: &str) -> bool {
+        self.known.iter().any(|k| k.expose() == value)
+    }
+
     /// Mask `value` in every form.
     pub fn add_secret(&mut self, value: &str) {
         if value.is_empty() || self.known.iter().any(|k| k.expose() == value) {

@@ -5,19 +5,15 @@
 use std::time::{Duration, Instant, SystemTime};
 
 use super::builtins::uuid_v4;
-use super::mailbox_check::{CheckedMessage, check_delivered};
+use super::mailbox_check::CheckedMessage;
 use super::run::{Run, StepEnd, StepErr};
 use crate::duration::format_duration;
 use crate::mailbox::{
-    Delivered, ImapBox, ImapLogin, Looked, MailboxError, Maildir, bracketed, parse_delivered,
-    parse_message_id,
+    ImapBox, ImapLogin, Looked, MailboxError, Maildir, bracketed, parse_delivered, parse_message_id,
 };
 use crate::model::{Action, ImapSpec, ImapTls, MailboxSource, MailboxSpec, Scenario, TlsOptions};
 use crate::redact::Secret;
-use crate::results::{Dir, FailureKind, FoundMessage, MailboxReport, StepFailure};
-
-/// The most lines of a delivered message a transcript shows (as for DATA).
-const MAX_SHOWN_LINES: usize = 200;
+use crate::results::{FailureKind, FoundMessage, MailboxReport, StepFailure};
 
 /// Where the step looks.
 enum Source {
@@ -303,6 +299,13 @@ impl Run<'_> {
                 found.copies, found.folder
             ));
         }
+        // Checked before anything of the message is shown: a value it captures under a secret
+        // name must be masked in the message and in the checks' quotes already.
+        let checked = if spec.expect.arrives {
+            self.check_message(&delivered, &found.folder, spec)?
+        } else {
+            CheckedMessage::default()
+        };
         self.show_delivered(&found.raw, &delivered);
         report.found = Some(FoundMessage {
             folder: found.folder.clone(),
@@ -322,17 +325,6 @@ impl Run<'_> {
             )
             .into());
         }
-        let checked = {
-            let redactor = self.session.transcript.redactor.clone();
-            let mut render = |t: &crate::template::Template| self.render(t);
-            check_delivered(
-                &delivered,
-                &found.folder,
-                &spec.expect,
-                &mut render,
-                &redactor,
-            )?
-        };
         let CheckedMessage {
             mismatches,
             details,
@@ -427,60 +419,5 @@ impl Run<'_> {
                 Ok(Err(mailbox_err(&e)))
             }
         }
-    }
-
-    /// The delivered message in the transcript as `S:` lines, bounded like DATA; not at all
-    /// when its decoded text holds a secret (its encoding could show it unmasked).
-    fn show_delivered(&mut self, raw: &[u8], d: &Delivered) {
-        let text = String::from_utf8_lossy(raw);
-        let mut lines = text.split('\n').map(|l| l.trim_end_matches('\r'));
-        let count = text.split('\n').count();
-        let r = &self.session.transcript.redactor;
-        let decoded_secret = d
-            .headers
-            .iter()
-            .map(|(_, v)| v.as_str())
-            .chain([d.body.as_str()])
-            .any(|t| r.redact(t) != t);
-        if decoded_secret {
-            self.session.transcript.info(&format!(
-                "the delivered message ({count} lines) is not shown: it holds a secret"
-            ));
-            return;
-        }
-        for line in lines.by_ref().take(MAX_SHOWN_LINES) {
-            self.session.transcript.push(Dir::Server, line);
-        }
-        let rest = lines.count();
-        if rest > 0 {
-            self.session
-                .transcript
-                .info(&format!("... {rest} more message lines not shown"));
-        }
-    }
-}
-
-impl Run<'_> {
-    /// Keep what the step did for its step result, every text redacted.
-    fn keep_report(&mut self, mut report: MailboxReport) {
-        let r = &self.session.transcript.redactor;
-        let all = |texts: &mut Vec<String>| {
-            for t in texts.iter_mut() {
-                *t = r.redact(t);
-            }
-        };
-        report.place = r.redact(&report.place);
-        report.message_id = r.redact(&report.message_id);
-        all(&mut report.folders);
-        if let Some(found) = &mut report.found {
-            found.folder = r.redact(&found.folder);
-        }
-        for check in &mut report.checks {
-            check.what = r.redact(&check.what);
-            all(&mut check.expected);
-            all(&mut check.actual);
-            all(&mut check.failures);
-        }
-        self.mailbox_seen = Some(Box::new(report));
     }
 }

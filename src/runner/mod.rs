@@ -12,6 +12,7 @@ mod extensions;
 mod io;
 mod mailbox;
 mod mailbox_check;
+mod mailbox_shown;
 mod message;
 mod options;
 mod pipeline;

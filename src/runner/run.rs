@@ -120,7 +120,7 @@ impl Run<'_> {
     /// Store a captured value (from a reply or a delivered message) as `${name}`. A capture
     /// later used as a password or token is secret from here on.
     pub(super) fn capture(&mut self, name: String, value: String) {
-        if self.plan.secret_names.contains(&name) {
+        if self.is_secret_name(&name) {
             self.session.transcript.redactor.add_secret(&value);
             self.session.transcript.redact_last_reply_again();
         }
@@ -130,6 +130,17 @@ impl Run<'_> {
         let shown = self.session.transcript.redactor.redact(&value);
         self.captures.push((name.clone(), shown));
         self.vars.insert(name, value);
+    }
+
+    /// Whether a value captured under `name` is secret: the plan holds the name secret (its
+    /// `secrets:`, an `auth` password), or the scenario's own `secrets:` lists it.
+    pub(super) fn is_secret_name(&self, name: &str) -> bool {
+        self.plan.secret_names.contains(name)
+            || self
+                .scenario
+                .secret_names
+                .as_ref()
+                .is_some_and(|names| names.contains(name))
     }
 
     /// A computed built-in variable (`now`, `message_id`) for this step.

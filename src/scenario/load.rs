@@ -416,6 +416,8 @@ struct PlanSetup {
     vars: Vars,
     plan_target: PartialTarget,
     target: Arc<Target>,
+    /// How many of `cx.var_spots` the plan and its includes wrote.
+    plan_spots: usize,
 }
 
 impl PlanSetup {
@@ -426,6 +428,7 @@ impl PlanSetup {
             vars: &self.vars,
             plan_target: &self.plan_target,
             target: &self.target,
+            plan_spots: self.plan_spots,
         }
     }
 }
@@ -455,6 +458,7 @@ fn plan_setup(
         vars,
         target: Arc::new(plan_target.clone().finish()),
         plan_target,
+        plan_spots: cx.var_spots.len(),
     }
 }
 
@@ -484,6 +488,8 @@ fn plan_finish(
         mut scenarios,
         var_names: scenario_names,
         deps: scenario_deps,
+        secret_values: scenario_secrets,
+        secret_problems,
         ..
     } = list;
     scenarios.shrink_to_fit();
@@ -530,7 +536,20 @@ fn plan_finish(
         .collect();
     cx.secret_spots.extend(spots);
     super::context::hide_problems_in_secret_spots(cx);
+    // A scenario's `secrets:` naming what the plan holds secret anyway: reported there. (After
+    // the above: these problems are about a secret value, and never quote it.)
+    cx.diags.extend(
+        secret_problems
+            .into_iter()
+            .filter(|(name, _)| !secret_names.contains(name))
+            .map(|(_, d)| d),
+    );
     let mut secret_values = secret_values_of(cx, &secret_names, &values_of, &vars, &scenario_deps);
+    for value in scenario_secrets {
+        if !secret_values.contains(&value) {
+            secret_values.push(value);
+        }
+    }
     literal_credentials(cx, &scenarios, &vars.values, &mut secret_values);
     cx.secrets.extend(secret_values.iter().cloned());
     // Names, tags and skip reasons are shown everywhere: a secret in them is masked at once.

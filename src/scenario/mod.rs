@@ -27,6 +27,7 @@ mod resolver;
 mod reuse;
 #[cfg(test)]
 mod reuse_tests;
+mod scenario_secrets;
 mod scenarios;
 mod schema;
 mod secret_vars;

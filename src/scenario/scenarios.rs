@@ -6,16 +6,19 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
 use super::context::{Cx, get};
+use super::diagnostic::Diagnostic;
 use super::node::{Node, Value};
 use super::partial_target::PartialTarget;
 use super::resolver::Resolver;
 use super::reuse::{Library, StepsLoader};
+use super::scenario_secrets::{SecretScope, load_scenario_secrets};
 use super::step::StepLoader;
 use super::vars::{Vars, load_vars};
 use crate::model::BUILTIN_VARS;
 use crate::model::{Scenario, Span, Target, VarValues};
 
-pub(crate) const SCENARIO_KEYS: &[&str] = &["name", "tags", "skip", "target", "vars", "steps"];
+pub(crate) const SCENARIO_KEYS: &[&str] =
+    &["name", "tags", "skip", "target", "vars", "secrets", "steps"];
 
 /// What every scenario of a plan starts from.
 pub(super) struct ScenarioContext<'a> {
@@ -25,6 +28,8 @@ pub(super) struct ScenarioContext<'a> {
     pub plan_target: &'a PartialTarget,
     /// `plan_target` finished: the target of every scenario without one of its own.
     pub target: &'a Arc<Target>,
+    /// How many of `cx.var_spots` the plan and its includes wrote (the scenarios' follow).
+    pub plan_spots: usize,
 }
 
 /// What the variables of a scenario's `vars:` were made from, and their values.
@@ -37,6 +42,10 @@ pub(super) struct ScenarioList {
     /// The names of the scenarios' own variables.
     pub var_names: BTreeSet<String>,
     pub deps: ScenarioDeps,
+    /// The values the scenarios' own `secrets:` hold secret, and the problems found with them
+    /// (by name).
+    pub secret_values: Vec<String>,
+    pub secret_problems: Vec<(String, Diagnostic)>,
     /// Each scenario name and the line of its first use.
     seen: BTreeMap<String, u32>,
 }
@@ -61,7 +70,7 @@ impl ScenarioList {
 
     /// One item of `scenarios:`; a name used before is reported here, at its second use.
     pub fn add(&mut self, cx: &mut Cx<'_>, item: &Node, plan: &ScenarioContext<'_>) {
-        if let Some(scenario) = load_scenario(cx, item, plan, &mut self.var_names, &mut self.deps) {
+        if let Some(scenario) = load_scenario(cx, item, plan, self) {
             self.scenarios.push(scenario);
         }
         let Value::Map(entries) = &item.value else {
@@ -92,8 +101,7 @@ fn load_scenario(
     cx: &mut Cx<'_>,
     node: &Node,
     plan: &ScenarioContext<'_>,
-    var_names: &mut BTreeSet<String>,
-    deps: &mut ScenarioDeps,
+    list: &mut ScenarioList,
 ) -> Option<Scenario> {
     let entries = cx.map(node, "a scenario")?;
     cx.check_keys(entries, SCENARIO_KEYS, "in a scenario");
@@ -120,7 +128,7 @@ fn load_scenario(
         Some(Value::Map(e)) => e.iter().map(|(k, _)| k.name.clone()).collect(),
         _ => BTreeSet::new(),
     };
-    var_names.extend(own.iter().cloned());
+    list.var_names.extend(own.iter().cloned());
     let scenario_vars: BTreeMap<String, String> = vars
         .values
         .iter()
@@ -130,7 +138,7 @@ fn load_scenario(
     // A scenario variable made from a secret is as secret as one of the plan's.
     for (name, value) in &scenario_vars {
         if let Some(from) = vars.deps.get(name) {
-            deps.push((from.clone(), value.clone()));
+            list.deps.push((from.clone(), value.clone()));
         }
     }
     let mut resolver = Resolver::new(&vars.values);
@@ -145,6 +153,7 @@ fn load_scenario(
     };
 
     let mut steps = Vec::new();
+    let mut known = resolver.names.clone();
     match get(entries, "steps") {
         None => cx.error(node, "a scenario needs `steps`", None),
         Some(steps_node) => {
@@ -152,7 +161,6 @@ fn load_scenario(
                 if items.is_empty() {
                     cx.error(steps_node, "a scenario needs at least one step", None);
                 }
-                let mut known = resolver.names.clone();
                 known.extend(BUILTIN_VARS.iter().map(|b| (*b).to_owned()));
                 let mut loader = StepsLoader::new(
                     plan.lib,
@@ -164,13 +172,35 @@ fn load_scenario(
                 );
                 loader.load_list(cx, items, None);
                 steps = loader.steps;
+                known = loader.known;
                 // Kept for the whole run: no spare capacity (a plan may hold 10,000 of these).
                 steps.shrink_to_fit();
             }
         }
     }
+    let secrets = get(entries, "secrets").map(|node| {
+        // The plan's spots end where this scenario's own begin; earlier scenarios' are not it.
+        let plan_spots = cx
+            .var_spots
+            .get(..plan.plan_spots)
+            .unwrap_or_default()
+            .to_vec();
+        let scope = SecretScope {
+            vars: &vars,
+            known: &known,
+            own_vars: vars_node,
+            plan_spots: &plan_spots,
+        };
+        load_scenario_secrets(cx, node, &scope)
+    });
+    let secret_names = secrets.map(|s| {
+        list.secret_values.extend(s.values);
+        list.secret_problems.extend(s.problems);
+        Box::new(s.names)
+    });
     Some(Scenario {
         name: name?,
+        secret_names,
         tags,
         target,
         steps,

@@ -224,6 +224,10 @@ fn value_schema(place: &str, key: &str) -> Option<Value> {
             "description": "Variables whose values are never printed, in any output or report.",
             "type": "array", "items": {"type": ["string", "number", "boolean"]}
         }),
+        ("scenario", "secrets") => json!({
+            "description": "Variables of this scenario (its own, the plan's, or values its steps capture) whose values are never printed, in any output or report of the plan.",
+            "type": "array", "items": {"type": ["string", "number", "boolean"]}
+        }),
         ("plan", "groups") => json!({
             "description": "Named lists of steps, used in scenarios with `- use: NAME`.",
             "type": "object",

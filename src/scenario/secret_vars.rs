@@ -116,7 +116,7 @@ pub(crate) fn mask_vars_when_unsure(
     }
 }
 
-fn collect_texts(node: &Node, out: &mut Vec<String>) {
+pub(crate) fn collect_texts(node: &Node, out: &mut Vec<String>) {
     match &node.value {
         Value::Str(s) => out.push(s.clone()),
         Value::Seq(items) => items.iter().for_each(|n| collect_texts(n, out)),

@@ -123,7 +123,19 @@ pub fn run_bounded(mut cmd: impl std::borrow::BorrowMut<Command>, limit: Duratio
 /// The bound [`run_bounded`] uses where a run must end on its own (timeouts, refusals).
 pub const HANG: Duration = Duration::from_secs(90);
 
-/// `smtp-plan serve` as a child process on free loopback ports; killed on drop.
+/// `program` started so that it never outlives the thread that starts it: `setpriv --pdeathsig
+/// KILL` has the kernel send it SIGKILL when that thread ends, then execs `program` (same pid).
+/// For servers a test runs as child processes: they die with the test — also when it panics
+/// before the code that would stop them, or when the whole test process is killed, where no
+/// drop runs. Start them on the test's own thread, not on one that ends earlier.
+pub fn dies_with_test(program: impl AsRef<std::ffi::OsStr>) -> Command {
+    let mut cmd = Command::new("setpriv");
+    cmd.args(["--pdeathsig", "KILL", "--"]).arg(program);
+    cmd
+}
+
+/// `smtp-plan serve` as a child process on free loopback ports; killed on drop, and by the
+/// kernel when the test's thread ends ([`dies_with_test`]).
 pub struct Serve {
     child: Child,
     pub smtp: SocketAddr,
@@ -136,7 +148,7 @@ impl Serve {
     pub fn start(extra: &[&str]) -> Self {
         let dir = tempfile::tempdir().unwrap();
         let ca = dir.path().join("ca.pem");
-        let mut child = Command::new(BIN)
+        let mut child = dies_with_test(BIN)
             .args([
                 "serve",
                 "--listen",
@@ -178,6 +190,12 @@ impl Serve {
             ca,
             dir,
         }
+    }
+}
+
+impl Serve {
+    pub fn pid(&self) -> u32 {
+        self.child.id()
     }
 }
 

@@ -45,6 +45,10 @@ fn echo_server(seen: Arc<Mutex<Vec<String>>>) -> Threaded {
                 "QUIT" => "221 bye".to_owned(),
                 "XGET" => format!("250 ticket={TICKET}"),
                 l if l.starts_with("EHLO") => "250 echo".to_owned(),
+                // A server that upper-cases what it echoes.
+                l if l.starts_with("XUPPER") => {
+                    format!("500 5.5.2 UNKNOWN COMMAND \"{}\"", l.to_ascii_uppercase())
+                }
                 l => format!("500 5.5.2 unknown command \"{l}\""),
             };
             let _ = s.write_all(format!("{reply}\r\n").as_bytes());
@@ -72,6 +76,9 @@ scenarios:
         allow_plaintext: true
         expect: 500
       - send: 'XBLOB ${{blob}}'
+        allow_plaintext: true
+        expect: 500
+      - send: 'XUPPER ${{token}}'
         allow_plaintext: true
         expect: 500
       - send: XGET
@@ -133,6 +140,7 @@ fn a_scenario_secret_is_masked_in_every_output_and_never_sent_in_clear() {
         "C: XTOKEN ***",
         "S: 500 5.5.2 unknown command \"XTOKEN ***\"",
         "C: XBLOB ***",
+        "S: 500 5.5.2 UNKNOWN COMMAND \"XUPPER ***\"",
         "captured ticket = ***",
         "S: 250 ticket=***",
         "C: XUSE ***",
@@ -149,7 +157,11 @@ fn a_scenario_secret_is_masked_in_every_output_and_never_sent_in_clear() {
     let shared: Vec<_> = seen.iter().filter(|l| l.contains(SHARED)).collect();
     assert_eq!(shared.len(), 1, "sent only where allowed: {seen:?}");
     for value in [TOKEN, SHARED, TICKET] {
-        for form in [value.to_owned(), b64(value.as_bytes())] {
+        for form in [
+            value.to_owned(),
+            value.to_ascii_uppercase(),
+            b64(value.as_bytes()),
+        ] {
             assert!(!all.contains(&form), "{form:?} leaked:\n{all}");
         }
     }
@@ -165,6 +177,7 @@ fn without_the_scenario_secrets_the_values_show() {
         assert!(all.contains(value), "{value:?} not shown:\n{all}");
     }
     assert!(all.contains(&format!("C: XBLOB {}", b64(TOKEN.as_bytes()))));
+    assert!(all.contains(&TOKEN.to_ascii_uppercase()), "{all}");
 }
 
 /// What `check` prints for the plan `text` (exit 2 expected), and its path.

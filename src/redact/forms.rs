@@ -1,11 +1,13 @@
 //! The forms a secret value takes on the wire and in text: as typed, with its line breaks as
-//! CRLF (and dot-stuffed, as in a DATA payload), in hex, and base64 at every alignment.
+//! CRLF (and dot-stuffed, as in a DATA payload), in hex, and base64 at every alignment. The
+//! forms as typed are matched regardless of the case of ASCII letters (see `Redactor`).
 
 use base64::Engine as _;
 use base64::engine::general_purpose::{STANDARD_NO_PAD, URL_SAFE_NO_PAD};
 
-/// The forms of `value` matched as bytes, in every view of a text.
-pub(super) fn text_forms(value: &str) -> Vec<Vec<u8>> {
+/// The forms of `value` as typed: itself, and with its line breaks as LF, as CRLF and
+/// dot-stuffed (as in a DATA payload).
+pub(super) fn typed_forms(value: &str) -> Vec<Vec<u8>> {
     let mut out = vec![value.as_bytes().to_vec()];
     if value.contains('\n') || value.contains('\r') {
         let lf = value.replace("\r\n", "\n");
@@ -13,6 +15,12 @@ pub(super) fn text_forms(value: &str) -> Vec<Vec<u8>> {
         let stuffed = crlf.replace("\r\n.", "\r\n..");
         out.extend([lf, crlf, stuffed].map(String::into_bytes));
     }
+    out
+}
+
+/// The forms of `value` in hex, lower- and upper-case.
+pub(super) fn hex_forms(value: &str) -> Vec<Vec<u8>> {
+    let mut out = Vec::with_capacity(2);
     let mut hex = Vec::with_capacity(value.len() * 2);
     for b in value.bytes() {
         for nibble in [b >> 4, b & 15] {
@@ -25,6 +33,14 @@ pub(super) fn text_forms(value: &str) -> Vec<Vec<u8>> {
     }
     out.push(hex.to_ascii_uppercase());
     out.push(hex);
+    out
+}
+
+/// The forms of `value` matched as bytes, in every view of a text.
+#[cfg(test)]
+pub(super) fn text_forms(value: &str) -> Vec<Vec<u8>> {
+    let mut out = typed_forms(value);
+    out.extend(hex_forms(value));
     out
 }
 

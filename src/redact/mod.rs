@@ -4,7 +4,8 @@
 //! message, a captured reply, a name) passes through [`Redactor::redact`], which knows every
 //! secret value and finds it as typed, with its line breaks as CRLF, in hex, in base64 at any
 //! alignment (the whole base64 word around it is masked), escaped (`\"`, `\u{301}`, `&quot;`),
-//! percent-encoded, and split across the lines of a reply.
+//! percent-encoded, and split across the lines of a reply — its ASCII letters in any case (a
+//! server that upper-cases an echo), all in one pass over each view of the text.
 
 mod forms;
 mod views;
@@ -13,7 +14,7 @@ use std::fmt;
 
 use memchr::memmem::Finder;
 
-use forms::{Alphabet, base64_fragments, text_forms};
+use forms::{Alphabet, base64_fragments, hex_forms, typed_forms};
 
 /// What a redacted secret looks like in every output.
 pub const MASK: &str = "***";
@@ -78,6 +79,11 @@ impl fmt::Display for Secret {
 pub struct Redactor {
     /// Forms searched in every view of a text; longest first.
     texts: Vec<Finder<'static>>,
+    /// Forms as typed of secrets with ASCII letters, ASCII-lower-cased: searched in every view
+    /// of a text lower-cased the same way, so that an echo a server upper-cased (`500 5.5.2
+    /// UNKNOWN COMMAND "X PASSWORD"`) is found. Lower-casing ASCII keeps every byte where it
+    /// was, so a match is where it is in the text; one pass per view, still linear.
+    folded: Vec<Finder<'static>>,
     /// Base64 fragments: a match masks the whole base64 word around it.
     base64: Vec<(Finder<'static>, Alphabet)>,
     /// The values added so far: adding one again costs nothing (an `auth` step adds its
@@ -125,7 +131,18 @@ impl Redactor {
             return;
         }
         self.known.push(Secret::new(value));
-        for form in text_forms(value) {
+        let letters = value.bytes().any(|b| b.is_ascii_alphabetic());
+        for form in typed_forms(value) {
+            if letters {
+                let form = form.to_ascii_lowercase();
+                if !self.folded.iter().any(|f| f.needle() == form) {
+                    self.folded.push(Finder::new(&form).into_owned());
+                }
+            } else {
+                self.add_bytes(form);
+            }
+        }
+        for form in hex_forms(value) {
             self.add_bytes(form);
         }
         for (fragment, alphabet) in base64_fragments(value.as_bytes()) {
@@ -152,7 +169,21 @@ impl Redactor {
     }
 
     pub fn is_empty(&self) -> bool {
-        self.texts.is_empty() && self.base64.is_empty()
+        self.texts.is_empty() && self.base64.is_empty() && self.folded.is_empty()
+    }
+
+    /// Where the case-folded forms are in `bytes` (ASCII-lower-cased here, once).
+    fn folded_matches(&self, bytes: &[u8], mut found: impl FnMut(usize, usize)) {
+        if self.folded.iter().all(|f| f.needle().len() > bytes.len()) {
+            return;
+        }
+        let lower = bytes.to_ascii_lowercase();
+        for form in &self.folded {
+            let n = form.needle().len();
+            for at in form.find_iter(&lower) {
+                found(at, at + n);
+            }
+        }
     }
 
     /// Whether `text` holds a secret in any form.
@@ -176,10 +207,12 @@ impl Redactor {
                 found.push((at, at + n));
             }
         }
+        self.folded_matches(bytes, |s, e| found.push((s, e)));
         for (s, e, _) in self.base64_matches(bytes, true) {
             found.push((s, e));
         }
         for view in views::views(text) {
+            self.folded_matches(&view.bytes, |s, e| pieces(&view.origin, s, e, &mut found));
             for form in fits(view.bytes.len()) {
                 let n = form.needle().len();
                 for at in form.find_iter(&view.bytes) {
@@ -245,6 +278,8 @@ impl Redactor {
     /// of a secret if it is redacted with this many bytes of what follows the cut.
     pub fn longest_form(&self) -> usize {
         let texts = self.texts.first().map_or(0, |f| f.needle().len());
+        let folded = self.folded.iter().map(|f| f.needle().len()).max();
+        let texts = texts.max(folded.unwrap_or(0));
         let base64 = self.base64.iter().map(|(f, _)| f.needle().len()).max();
         // A base64 fragment leaves out up to 3 characters at each end.
         texts.max(base64.map_or(0, |n| n + 6))

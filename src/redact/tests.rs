@@ -150,3 +150,84 @@ fn short_secrets_are_refused() {
     assert!(check_secret_length("abcdef").is_ok());
     assert!(check_secret_length("äöüäöü").is_ok());
 }
+
+/// A server that upper-cases (or otherwise changes the case of) an echoed secret: its ASCII
+/// letters are matched regardless of case, as typed, escaped, percent-encoded and split across
+/// reply lines; hex and base64 stay exact (their case is meaning).
+#[test]
+fn an_echo_in_another_case_is_masked() {
+    let r = Redactor::new(["Sup3r-S3cret!pw"]);
+    assert_eq!(
+        r.redact("500 5.5.2 UNKNOWN COMMAND \"X SUP3R-S3CRET!PW\""),
+        "500 5.5.2 UNKNOWN COMMAND \"X ***\""
+    );
+    assert_eq!(r.redact("a sup3r-s3cret!pw b"), "a *** b");
+    assert_eq!(r.redact("a sUP3R-s3CrEt!Pw b"), "a *** b");
+    assert_eq!(r.redact(r#"echo \"SUP3R-S3CRET!PW\""#), r#"echo \"***\""#);
+    assert_eq!(r.redact("echo SUP3R-S3CRET%21PW"), "echo ***");
+    let lines = vec![
+        "250-first SUP3R-S3".to_owned(),
+        "250 CRET!PW last".to_owned(),
+    ];
+    assert_eq!(
+        r.redact_lines(&lines, 4),
+        vec!["250-first ***".to_owned(), "250 *** last".to_owned()]
+    );
+    assert!(r.finds_secret("SUP3R-S3CRET!PW"));
+    // A multi-line secret in a message, upper-cased.
+    let m = Redactor::new(["first half\nsecond half"]);
+    assert_eq!(m.redact("x FIRST HALF\r\nSECOND HALF y"), "x *** y");
+}
+
+/// What only looks like a secret in another case is left alone: one character short, a
+/// different non-letter, a letter that is not ASCII (not folded), a secret without letters in
+/// another "case".
+#[test]
+fn a_text_that_differs_from_a_secret_by_more_than_case_is_untouched() {
+    let r = Redactor::new(["Sup3r-S3cret!pw", "pässwörd-1", "123456-789"]);
+    for text in [
+        "SUP3R-S3CRET!P",
+        "SUP3R_S3CRET!PW",
+        "SUPER-SECRET!PW",
+        "PÄSSWÖRD-1",
+        "123456_789",
+        "nothing here at all",
+    ] {
+        assert_eq!(r.redact(text), text);
+        assert!(!r.finds_secret(text), "{text}");
+    }
+    // The exact forms still are.
+    assert_eq!(r.redact("pässwörd-1 123456-789"), "*** ***");
+}
+
+/// Case-folding stays linear: a 200 KB secret of letters echoed upper-cased in a 1 MB text
+/// of near misses is masked without a hang.
+#[test]
+fn case_folded_masking_of_a_200_kb_secret_is_linear() {
+    let mut x: u64 = 0x2545_f491_4f6c_dd1d;
+    let big: String = (0..200_000)
+        .map(|_| {
+            x = x.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1);
+            char::from(b"abcdefghijklmnopqrstuvwxyz"[(x >> 59) as usize % 26])
+        })
+        .collect();
+    let r = Redactor::new([big.as_str()]);
+    let near = big.get(..big.len() - 1).unwrap().to_ascii_uppercase();
+    let text = format!(
+        "{near} {near} {near} {near} {} end",
+        big.to_ascii_uppercase()
+    );
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let _ = tx.send(r.redact(&text));
+    });
+    let out = rx
+        .recv_timeout(std::time::Duration::from_secs(90))
+        .expect("case-folded masking hung");
+    assert!(
+        out.ends_with(" *** end"),
+        "{}",
+        out.get(out.len() - 20..).unwrap()
+    );
+    assert_eq!(out.len(), near.len() * 4 + 3 + " *** end".len());
+}

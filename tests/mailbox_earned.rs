@@ -370,3 +370,87 @@ fn over_real_dovecot_imap_the_copy_this_run_delivered_is_checked_not_an_older_on
         r.stdout
     );
 }
+
+#[test]
+fn a_maildir_folder_too_big_to_look_through_is_an_error_not_an_absence() {
+    // More files than smtp-plan looks at in one folder: `arrives: false` must not pass on
+    // the ones it did not look at. (Dot files: counted, never opened, so the test is quick.)
+    let dir = tempfile::tempdir().unwrap();
+    let new = dir.path().join("md/new");
+    std::fs::create_dir_all(&new).unwrap();
+    std::fs::create_dir_all(dir.path().join("md/cur")).unwrap();
+    for i in 0..100_001 {
+        std::fs::File::create(new.join(format!(".{i}"))).unwrap();
+    }
+    let smtp = accepting(|_| {});
+    let r = send_and_look(dir.path(), &smtp, "{arrives: false}");
+    r.assert_code(1);
+    assert!(
+        r.stdout.contains("ERROR ")
+            && r.stdout
+                .contains("it holds more than 100000 files, more than smtp-plan looks at"),
+        "{}",
+        r.stdout
+    );
+}
+
+#[test]
+fn a_copy_without_an_internaldate_cannot_be_told_from_an_older_one() {
+    // The plan wrote the Message-ID, so the copy's age matters; the server does not say it.
+    let body = format!("Message-ID: {ID}\r\nSubject: new\r\n\r\nhi\r\n");
+    let size = body.len();
+    let smtp = accepting(|_| {});
+    let i = imap(move |s| {
+        let line = read_line(s);
+        let t = tag(&line);
+        write(
+            s,
+            &format!("* 1 FETCH (UID 7 RFC822.SIZE {size})\r\n{t} OK done\r\n"),
+        );
+        let next = read_line(s);
+        assert!(!next.contains("BODY"), "{next}");
+    });
+    let r = send_and_fetch(&smtp, &i, "{headers: {Subject: present}}");
+    r.assert_code(1);
+    assert!(
+        r.stdout.contains("ERROR ")
+            && r.stdout
+                .contains("UID 7: the server gave no INTERNALDATE, so it cannot be told"),
+        "{}",
+        r.stdout
+    );
+}
+
+#[test]
+fn a_search_that_finds_more_than_a_thousand_messages_is_an_error() {
+    let smtp = accepting(|_| {});
+    let uids: Vec<String> = (1..=1001).map(|u| u.to_string()).collect();
+    let i = Fake::start(move |mut s| {
+        write(&mut s, "* OK [CAPABILITY IMAP4rev1] fake ready\r\n");
+        loop {
+            let line = read_line(&mut s);
+            let t = tag(&line);
+            if line.is_empty() || line.contains("LOGOUT") {
+                write(&mut s, &format!("* BYE\r\n{t} OK bye\r\n"));
+                return;
+            }
+            assert!(!line.contains("FETCH"), "{line}");
+            let answer = if line.contains("SEARCH") {
+                format!("* SEARCH {}\r\n", uids.join(" "))
+            } else {
+                String::new()
+            };
+            write(&mut s, &format!("{answer}{t} OK done\r\n"));
+        }
+    });
+    let r = send_and_fetch(&smtp, &i, "{headers: {Subject: present}}");
+    r.assert_code(1);
+    assert!(
+        r.stdout.contains("ERROR ")
+            && r.stdout
+                .contains("found 1001 messages, more than the 1000 smtp-plan reads"),
+        "{}",
+        r.stdout
+    );
+    i.join();
+}

@@ -68,9 +68,11 @@ pub fn parse_delivered(raw: &[u8]) -> Delivered {
         };
     };
     let root = message.root_part();
+    let block = header_block_end(raw);
     let headers = root
         .headers()
         .iter()
+        .filter(|h| usize::try_from(h.offset_field).is_ok_and(|at| at < block))
         .map(|h| {
             let start = usize::try_from(h.offset_start).unwrap_or(usize::MAX);
             let end = usize::try_from(h.offset_end).unwrap_or(usize::MAX);
@@ -103,6 +105,34 @@ pub fn parse_delivered(raw: &[u8]) -> Delivered {
         structure: structure(&message, 0, 0),
         size: raw.len(),
     }
+}
+
+/// Where the header block ends: at the empty line, or at the first line that is neither a
+/// field (`Name: value`) nor its continuation. mail-parser reads on past such a line, but a
+/// server (Postfix, a DKIM verifier) takes it as the start of the body: a "header" after it is
+/// body text, and a header check must not find it.
+fn header_block_end(raw: &[u8]) -> usize {
+    let mut at = 0;
+    while at < raw.len() {
+        let rest = raw.get(at..).unwrap_or_default();
+        let len = memchr::memchr(b'\n', rest).map_or(rest.len(), |i| i + 1);
+        let line = rest.get(..len).unwrap_or_default();
+        let text = line
+            .strip_suffix(b"\n")
+            .map_or(line, |l| l.strip_suffix(b"\r").unwrap_or(l));
+        let continuation = matches!(text.first(), Some(b' ' | b'\t')) && at > 0;
+        let field = text.iter().position(|&b| b == b':').is_some_and(|colon| {
+            colon > 0
+                && text
+                    .get(..colon)
+                    .is_some_and(|name| name.iter().all(|b| (33..=126).contains(b)))
+        });
+        if text.is_empty() || !(continuation || field) {
+            return at;
+        }
+        at += len;
+    }
+    raw.len()
 }
 
 /// mail-parser's own choice of parser for each field it knows (what it does when given no
@@ -229,6 +259,25 @@ mod tests {
             Some("<a.b@c>")
         );
         assert_eq!(parse_message_id(b"Subject: x\r\n\r\n"), None);
+    }
+
+    #[test]
+    fn a_field_after_a_line_that_is_no_header_is_body_text() {
+        let d = parse_delivered(
+            b"Message-ID: <a@b>\r\nSubject: x\r\n folded\r\nthis line is body text\r\nDKIM-Signature: v=1\r\n\r\nbody\r\n",
+        );
+        assert_eq!(d.header_values("Subject"), vec!["x folded"]);
+        assert!(
+            d.header_values("DKIM-Signature").is_empty(),
+            "{:?}",
+            d.headers
+        );
+        // A well-formed message keeps every field, up to the empty line only.
+        let d = parse_delivered(b"A: 1\nB: 2\n\nC: 3\n");
+        assert_eq!(d.headers.len(), 2, "{:?}", d.headers);
+        assert_eq!(header_block_end(b"A: 1\r\n\r\nC: 3"), 6);
+        assert_eq!(header_block_end(b"A: 1"), 4);
+        assert_eq!(header_block_end(b"no header\r\n"), 0);
     }
 
     #[test]

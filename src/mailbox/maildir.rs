@@ -14,7 +14,8 @@ use super::found::{Found, Looked, MAX_MESSAGE_BYTES, delivered_earlier};
 
 /// At most this much of a file is read to find its Message-ID.
 const HEADER_BYTES: u64 = 256 * 1024;
-/// At most this many files are looked at in one folder per look (a bound on a huge Maildir).
+/// At most this many files are looked at in one folder per look (a bound on a huge Maildir);
+/// a folder with more is an error.
 const MAX_FILES: usize = 100_000;
 
 #[derive(Debug)]
@@ -121,7 +122,13 @@ impl Maildir {
             while let Some(entry) = entries.next_entry().await.map_err(|e| io_err(&path, &e))? {
                 n += 1;
                 if n > MAX_FILES {
-                    break;
+                    // The files not looked at could hold the message: never "not there".
+                    return Err(MailboxError::Io {
+                        path: path.display().to_string(),
+                        reason: format!(
+                            "it holds more than {MAX_FILES} files, more than smtp-plan looks at: whether the message is there cannot be told"
+                        ),
+                    });
                 }
                 let name = entry.file_name().to_string_lossy().into_owned();
                 let unique = name.split(':').next().unwrap_or_default().to_owned();

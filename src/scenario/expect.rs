@@ -7,7 +7,7 @@ use regex::Regex;
 use super::context::{Cx, VarScope, get};
 use super::fails::load_fails;
 use super::node::{Node, Value};
-use super::pattern::{load_regex, refuse_empty};
+use super::pattern::{load_regex, refuse_checks_nothing, refuse_empty};
 use super::tls_expect::load_tls_expect;
 use super::vars::check_var_key;
 use crate::model::{Action, CapabilityReq, CodePattern, EnhancedPattern, Expect};
@@ -72,14 +72,35 @@ pub(crate) fn load_expect(cx: &mut Cx<'_>, node: &Node, scope: &VarScope<'_>) ->
     {
         expect.contains = cx.template_in(n, "`contains`", scope);
     }
-    if let Some(n) = get(entries, "capabilities") {
+    if let Some(n) = get(entries, "capabilities")
+        && !refuse_checks_nothing(
+            cx,
+            n,
+            "capabilities",
+            "list the EHLO keywords the reply must have, or leave the key out",
+        )
+    {
         expect.capabilities = load_capabilities(cx, n, "`capabilities`");
     }
-    if let Some(n) = get(entries, "lacks") {
+    if let Some(n) = get(entries, "lacks")
+        && !refuse_checks_nothing(
+            cx,
+            n,
+            "lacks",
+            "list the EHLO keywords the reply must not have, or leave the key out",
+        )
+    {
         expect.lacks = load_capabilities(cx, n, "`lacks`");
     }
     let mut captures = Vec::new();
-    if let Some(n) = get(entries, "capture") {
+    if let Some(n) = get(entries, "capture")
+        && !refuse_checks_nothing(
+            cx,
+            n,
+            "capture",
+            "name a variable and its regex, `capture: {id: 'queued as (\\w+)'}`, or leave the key out",
+        )
+    {
         expect.capture = load_captures(cx, n, &mut captures);
     }
     if let Some(n) = get(entries, "within") {
@@ -92,6 +113,12 @@ pub(crate) fn load_expect(cx: &mut Cx<'_>, node: &Node, scope: &VarScope<'_>) ->
         expect.tls = load_tls_expect(cx, key, n, scope).map(Box::new);
     }
     if let Some(n) = get(entries, "per_recipient")
+        && !refuse_checks_nothing(
+            cx,
+            n,
+            "per_recipient",
+            "give one expectation per accepted recipient, or leave the key out",
+        )
         && let Some(items) = cx.list(n, "`per_recipient`")
     {
         for item in items {

@@ -4,7 +4,7 @@
 use super::context::{Cx, VarScope, get};
 use super::expect::load_captures;
 use super::node::{Node, Value};
-use super::pattern::{load_regex, refuse_empty};
+use super::pattern::{load_regex, refuse_checks_nothing, refuse_empty};
 use crate::model::{
     AttachmentExpect, CountRange, HeaderExpect, MailboxExpect, Presence, TextExpect,
 };
@@ -54,6 +54,12 @@ pub(crate) fn load_mailbox_expect(
         expect.folder = cx.text(n, "`folder`");
     }
     if let Some(n) = get(entries, "headers")
+        && !refuse_checks_nothing(
+            cx,
+            n,
+            "headers",
+            "name the headers to check, `headers: {DKIM-Signature: present}`, or leave the key out",
+        )
         && let Some(headers) = cx.map(n, "`headers`")
     {
         for (name, value) in headers {
@@ -71,10 +77,23 @@ pub(crate) fn load_mailbox_expect(
             }
         }
     }
-    if let Some(n) = get(entries, "body") {
+    if let Some(n) = get(entries, "body")
+        && !refuse_checks_nothing(
+            cx,
+            n,
+            "body",
+            "give `equals`, `contains`, `matches` or `not_matches`, or leave the key out",
+        )
+    {
         expect.body = load_text(cx, n, BODY_EXPECT_KEYS, "`body`", scope, &mut captures);
     }
     if let Some(n) = get(entries, "attachments")
+        && !refuse_checks_nothing(
+            cx,
+            n,
+            "attachments",
+            "it does not mean \"no attachments\": for that, check `structure` (e.g. `structure: text/plain`)",
+        )
         && let Some(items) = cx.list(n, "`attachments`")
     {
         for item in items {
@@ -144,6 +163,23 @@ fn load_header(
             } else {
                 Presence::Present
             };
+            // `{}` or `count: {min: 0}` alone hold for any number of the header.
+            let only_count = entries.iter().all(|(k, _)| k.name == "count");
+            let any_number = match (get(entries, "count"), count) {
+                (None, _) => true,
+                (Some(_), Some(c)) => c.min == 0 && c.max.is_none(),
+                (Some(_), None) => false, // already reported
+            };
+            if only_count && any_number {
+                cx.error(
+                    value,
+                    format!("{what} checks nothing: it holds whether the header is there or not"),
+                    Some(format!(
+                        "write `{name}: present`, `absent`, a `count` or a check on its value"
+                    )),
+                );
+                return None;
+            }
             if count.is_some_and(|c| c.max == Some(0)) && !text.is_empty() {
                 cx.error(
                     value,

@@ -26,6 +26,25 @@ pub(crate) fn refuse_empty(cx: &mut Cx<'_>, node: &Node, key: &str) -> bool {
     true
 }
 
+/// An empty list or mapping as `key` (`lacks: []`, `attachments: []`, `body: {}`) checks
+/// nothing, so it holds for every reply or message: a load error (it reads like a check — "no
+/// attachments", "lacks nothing" — that it is not). True when `node` is such an empty value.
+pub(crate) fn refuse_checks_nothing(cx: &mut Cx<'_>, node: &Node, key: &str, hint: &str) -> bool {
+    let empty = match &node.value {
+        Value::Seq(items) => items.is_empty(),
+        Value::Map(entries) => entries.is_empty(),
+        _ => false,
+    };
+    if empty {
+        cx.error(
+            node,
+            format!("`{key}` is empty: it checks nothing, so it can never fail"),
+            Some(hint.to_owned()),
+        );
+    }
+    empty
+}
+
 /// Compile a regex now, so a bad one is a load error at its position.
 pub(crate) fn load_regex(cx: &mut Cx<'_>, node: &Node, what: &str) -> Option<Regex> {
     let pattern = cx.text(node, what)?;

@@ -512,11 +512,11 @@ fn value_schema(place: &str, key: &str) -> Option<Value> {
         ("expect_map", "contains") => string("Text the reply must contain."),
         ("expect_map", "capabilities" | "lacks") => json!({
             "description": "EHLO keywords (`AUTH LOGIN` = AUTH lists LOGIN).",
-            "type": "array", "items": {"type": ["string", "number", "boolean"]}
+            "type": "array", "minItems": 1, "items": {"type": ["string", "number", "boolean"]}
         }),
         ("expect_map", "capture") => json!({
             "description": "name: regex; the first group (or the whole match) becomes ${name}.",
-            "type": "object",
+            "type": "object", "minProperties": 1,
             "propertyNames": refer("name"),
             "additionalProperties": {"type": ["string", "number", "boolean"]}
         }),
@@ -584,13 +584,15 @@ fn value_schema(place: &str, key: &str) -> Option<Value> {
         ("mailbox_expect", "folder") => string("The folder it must be in (INBOX, Junk, ...)."),
         ("mailbox_expect", "headers") => json!({
             "description": "NAME: present | absent | {count, equals, contains, matches, not_matches, capture}.",
-            "type": "object",
+            "type": "object", "minProperties": 1,
             "propertyNames": {"pattern": "^[!-9;-~]+$"},
-            "additionalProperties": {"anyOf": [{"enum": ["present", "absent"]}, refer("header_expect")]}
+            "additionalProperties": {"anyOf": [{"enum": ["present", "absent"]}, {"allOf": [refer("header_expect"), {"minProperties": 1}]}]}
         }),
-        ("mailbox_expect", "body") => refer("body_expect"),
+        ("mailbox_expect", "body") => {
+            json!({"allOf": [refer("body_expect"), {"minProperties": 1}]})
+        }
         ("mailbox_expect", "attachments") => {
-            json!({"type": "array", "items": refer("mailbox_attachment")})
+            json!({"type": "array", "minItems": 1, "items": refer("mailbox_attachment")})
         }
         ("mailbox_expect", "structure") => {
             string("The MIME tree, e.g. 'multipart/mixed(text/plain, application/pdf)'.")
@@ -607,7 +609,7 @@ fn value_schema(place: &str, key: &str) -> Option<Value> {
         }
         ("header_expect" | "body_expect", "capture") => json!({
             "description": "name: regex; the first group (or the whole match) becomes ${name}.",
-            "type": "object",
+            "type": "object", "minProperties": 1,
             "propertyNames": refer("name"),
             "additionalProperties": {"type": ["string", "number", "boolean"]}
         }),
